@@ -1,0 +1,41 @@
+# gongji — the two commands of the README, and the ones developers use every day.
+# Every target creates and uses a local virtual environment in .venv (nothing is installed globally).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: create the embedded SQLite database, load the demo family and show what happened
+run: $(STAMP)
+	$(BIN)/gongji db upgrade
+	$(BIN)/gongji demo
+
+## test: lint, type-check and the whole suite (SQLite and PostgreSQL)
+test: lint
+	$(BIN)/pytest
+
+## lint: ruff and mypy (strict on domain and service)
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+## bench: throughput and latency figures (printed, never asserted)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ledger.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""The composition root: settings → engine → unit-of-work factory → the context every use case runs with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine
+
+from gongji.service.clock import Clock, FixedClock, SystemClock
+from gongji.service.context import Context
+from gongji.store.engine import make_engine
+from gongji.store.uow import SqlUnitOfWorkFactory
+
+__all__ = ["Settings", "build_context"]
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment (``GONGJI_…``)."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGJI_")
+
+    #: ``sqlite:///gongji.db`` (embedded, the default) or ``postgresql+psycopg://user:pass@host/db``.
+    database_url: str = "sqlite:///gongji.db"
+    #: Stand the clock still at this time (demos, reproducible runs); unset means the real clock.
+    now: datetime | None = None
+
+
+def build_context(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None) -> Context:
+    """Wire a :class:`Context` from settings (or an engine and clock given by a test)."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    if clock is None:
+        clock = FixedClock(settings.now) if settings.now is not None else SystemClock()
+    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock)

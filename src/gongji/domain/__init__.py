@@ -1,0 +1,1 @@
+"""gongji.domain."""

@@ -1,0 +1,240 @@
+"""Errors that gongji shows to people and to client systems.
+
+Every error the engine raises on purpose carries a stable ``code`` (an :class:`ErrorCode`), the parameters
+that explain it, and a message in Chinese and English built from those parameters. The code is what client
+systems branch on; the messages are what a person at the counter reads.
+
+Class hierarchy::
+
+    GongjiError                 any deliberate error; code + params + zh/en message
+    ├── InvalidInput            the request itself is malformed (a bad amount, a bad ID number, an unknown code)
+    ├── NotFound                the request names something that does not exist (a person, a journal)
+    ├── Refused                 a business rule says no (not insured, balance too low, already reversed)
+    └── Conflict                the request clashes with an earlier one (same idempotency key, other request)
+
+Nothing is ever half-written when one of these is raised: the unit of work rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+__all__ = [
+    "Conflict",
+    "ErrorCode",
+    "ErrorKind",
+    "GongjiError",
+    "InvalidInput",
+    "NotFound",
+    "Refused",
+]
+
+
+class ErrorKind(Enum):
+    """Which family of error a code belongs to; decides the exception class and the HTTP status later."""
+
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    REFUSED = "refused"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class _Text:
+    kind: ErrorKind
+    zh: str
+    en: str
+
+
+class ErrorCode(Enum):
+    """Stable error codes with their Chinese and English message templates (``str.format`` fields)."""
+
+    # --- input ---------------------------------------------------------------------------------------
+    AMOUNT_INVALID = _Text(ErrorKind.INVALID_INPUT, "金额“{value}”无效：{reason_zh}", "Amount '{value}' is invalid: {reason_en}")
+    ID_NUMBER_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "身份证号码“{value}”无效：{reason_zh}",
+        "ID number '{value}' is invalid: {reason_en}",
+    )
+    CODE_UNKNOWN = _Text(
+        ErrorKind.INVALID_INPUT,
+        "{code_list_zh}代码“{value}”不存在",
+        "Unknown {code_list_en} code '{value}'",
+    )
+    FIELD_INVALID = _Text(ErrorKind.INVALID_INPUT, "{field}无效：{reason_zh}", "{field} is invalid: {reason_en}")
+    IDEMPOTENCY_KEY_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "幂等键无效：须为 1 到 128 个可见字符",
+        "Idempotency key is invalid: it must be 1 to 128 visible characters",
+    )
+    # --- not found -----------------------------------------------------------------------------------
+    PERSON_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此人：{ref}", "No such person: {ref}")
+    ENROLLMENT_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "{ref} 没有险种 {insutype} 的有效参保记录",
+        "{ref} has no current enrollment in insurance type {insutype}",
+    )
+    ACCOUNT_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "{ref} 在统筹区 {region} 没有{account_zh}",
+        "{ref} has no {account_en} in pooling region {region}",
+    )
+    JOURNAL_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此记账凭证：{journal_id}", "No such journal: {journal_id}")
+    # --- refusals ------------------------------------------------------------------------------------
+    PERSON_ALREADY_REGISTERED = _Text(
+        ErrorKind.REFUSED,
+        "身份证号码 {certno} 已登记（人员编号 {psn_no}）",
+        "ID number {certno} is already registered (person number {psn_no})",
+    )
+    PERSON_DETAILS_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "填写的{field_zh}与身份证号码不符：证件为 {from_id}，填写为 {given}",
+        "The {field_en} given does not match the ID number: the number says {from_id}, the request says {given}",
+    )
+    PERSON_DECEASED = _Text(
+        ErrorKind.REFUSED,
+        "{ref} 已于 {on} 身故，不能办理此业务",
+        "{ref} died on {on}; this cannot be done for them",
+    )
+    ALREADY_ENROLLED = _Text(
+        ErrorKind.REFUSED,
+        "{ref} 已参加{insutype_zh}（统筹区 {region}），不能重复参保",
+        "{ref} is already enrolled in {insutype_en} (pooling region {region}); duplicate enrollment is refused",
+    )
+    ENROLLMENT_STATUS_WRONG = _Text(
+        ErrorKind.REFUSED,
+        "{ref} 的参保状态为“{status_zh}”，不能{action_zh}",
+        "{ref}'s enrollment is {status_en}; cannot {action_en}",
+    )
+    ENROLLMENT_DATE_INVALID = _Text(
+        ErrorKind.REFUSED,
+        "日期 {on} 早于该参保记录最近一次变更日期 {last}",
+        "Date {on} is before the enrollment's last change on {last}",
+    )
+    SAME_POOLING_REGION = _Text(
+        ErrorKind.REFUSED,
+        "{ref} 已在统筹区 {region} 参保，无需转移",
+        "{ref} is already insured in pooling region {region}; nothing to move",
+    )
+    NOT_AN_EMPLOYEE = _Text(
+        ErrorKind.REFUSED,
+        "{ref} 未参加职工基本医疗保险，没有个人账户",
+        "{ref} is not insured in employee basic medical insurance (310) and has no personal account",
+    )
+    CONTRIBUTION_PART_INVALID = _Text(
+        ErrorKind.REFUSED,
+        "缴费划入只能记入当年账户；历年账户只接受期初余额迁移",
+        "Contributions go into the current-year part only; the prior-years part accepts only opening balances",
+    )
+    INSUFFICIENT_BALANCE = _Text(
+        ErrorKind.REFUSED,
+        "{account_zh}余额不足：余额 {balance}，需 {needed}",
+        "Insufficient balance in {account_en}: balance {balance}, needs {needed}",
+    )
+    JOURNAL_ALREADY_REVERSED = _Text(
+        ErrorKind.REFUSED,
+        "记账凭证 {journal_id} 已被凭证 {reversal_id} 冲销，不能再次冲销",
+        "Journal {journal_id} was already reversed by journal {reversal_id}; it cannot be reversed twice",
+    )
+    JOURNAL_NOT_REVERSIBLE = _Text(
+        ErrorKind.REFUSED,
+        "记账凭证 {journal_id}（{kind_zh}）不能冲销：{reason_zh}",
+        "Journal {journal_id} ({kind_en}) cannot be reversed: {reason_en}",
+    )
+    ROLLOVER_YEAR_INVALID = _Text(
+        ErrorKind.REFUSED,
+        "不能结转 {year} 年：今天是 {today}，只能结转已开始的年度",
+        "Cannot roll over into {year}: today is {today}; only a year that has begun can be rolled over into",
+    )
+    # --- conflicts -----------------------------------------------------------------------------------
+    IDEMPOTENCY_CONFLICT = _Text(
+        ErrorKind.CONFLICT,
+        "幂等键“{key}”已用于另一笔不同的请求（{operation}），本次请求未执行",
+        "Idempotency key '{key}' was already used for a different request ({operation}); nothing was done",
+    )
+
+    @property
+    def kind(self) -> ErrorKind:
+        """The family this code belongs to."""
+        return self.value.kind
+
+
+class GongjiError(Exception):
+    """A deliberate, explainable error: a code, its parameters and a message in Chinese and English."""
+
+    expected_kind: ErrorKind | None = None
+
+    def __init__(self, code: ErrorCode, **params: Any) -> None:
+        if self.expected_kind is not None and code.kind is not self.expected_kind:
+            raise TypeError(f"{code.name} is a {code.kind.value} code, not {self.expected_kind.value}")
+        self.code = code
+        self.params: Mapping[str, Any] = dict(params)
+        super().__init__(self.message_en)
+
+    @property
+    def message_zh(self) -> str:
+        """The message in Chinese, for people."""
+        return self.code.value.zh.format(**self.params)
+
+    @property
+    def message_en(self) -> str:
+        """The message in English."""
+        return self.code.value.en.format(**self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description: code, kind, both messages and the parameters."""
+        return {
+            "code": self.code.name,
+            "kind": self.code.kind.value,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "params": {k: _plain(v) for k, v in self.params.items()},
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> GongjiError:
+        """Rebuild an error stored with :meth:`to_dict` (used to replay a stored refusal)."""
+        code = ErrorCode[data["code"]]
+        cls = _CLASS_BY_KIND[code.kind]
+        return cls(code, **dict(data["params"]))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    return str(value)
+
+
+class InvalidInput(GongjiError):
+    """The request is malformed; fix the input and send it again."""
+
+    expected_kind = ErrorKind.INVALID_INPUT
+
+
+class NotFound(GongjiError):
+    """The request names a person, account or journal that does not exist."""
+
+    expected_kind = ErrorKind.NOT_FOUND
+
+
+class Refused(GongjiError):
+    """A business rule refuses the request; the state is unchanged."""
+
+    expected_kind = ErrorKind.REFUSED
+
+
+class Conflict(GongjiError):
+    """The request conflicts with an earlier one (for example, an idempotency key reused for another request)."""
+
+    expected_kind = ErrorKind.CONFLICT
+
+
+_CLASS_BY_KIND: dict[ErrorKind, type[GongjiError]] = {
+    ErrorKind.INVALID_INPUT: InvalidInput,
+    ErrorKind.NOT_FOUND: NotFound,
+    ErrorKind.REFUSED: Refused,
+    ErrorKind.CONFLICT: Conflict,
+}

@@ -1,0 +1,228 @@
+"""The ledger's pure core: accounts, transfers, journals and the arithmetic of posting them.
+
+Sign convention (the one TigerBeetle uses for accounts that hold someone's money): a transfer moves
+``amount_fen`` *from* its debit account *to* its credit account, so an account's balance is the sum of the
+amounts credited to it minus the sum debited from it. Every transfer adds as much to one account as it takes
+from another, so the balances of each ledger (one per pooling region and asset) always sum to zero.
+
+Person-owned accounts (a personal account's two parts, a wallet) must never go negative; system accounts
+(the pooling fund, clearing accounts) may, because they stand for money that came from or went outside.
+A journal is a list of transfers written whole or not at all; it is never changed afterwards, and a
+correction is a reversal journal that mirrors it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+
+__all__ = [
+    "MAX_TRANSFERS_PER_JOURNAL",
+    "AccountKind",
+    "AccountState",
+    "Journal",
+    "JournalKind",
+    "PostedTransfer",
+    "TransferSpec",
+    "ledger_code",
+    "mirror",
+    "post_transfers",
+]
+
+#: No journal gongji writes needs more; a larger one is a bug.
+MAX_TRANSFERS_PER_JOURNAL = 64
+#: The asset of the money ledgers; memo ledgers (quotas, accumulators) get their own assets later.
+MONEY = "CNY"
+
+
+def ledger_code(region: str, asset: str = MONEY) -> str:
+    """The ledger an account belongs to: one per pooling region and asset (``"130100:CNY"``)."""
+    return f"{region}:{asset}"
+
+
+class AccountKind(StrEnum):
+    """What an account holds. Person-owned kinds must never go negative."""
+
+    PERSONAL_PRIOR = "personal_prior"
+    PERSONAL_CURRENT = "personal_current"
+    WALLET = "wallet"
+    FUND_POOL = "fund_pool"
+    CONTRIBUTION_CLEARING = "contribution_clearing"
+    OPENING_BALANCE = "opening_balance"
+    CASH_CLEARING = "cash_clearing"
+    REGION_TRANSFER = "region_transfer"
+
+    @property
+    def person_owned(self) -> bool:
+        """Belongs to one person (and so must never go negative)."""
+        return self in _PERSON_OWNED
+
+    @property
+    def zh(self) -> str:
+        """Chinese name."""
+        return _ACCOUNT_NAMES[self][0]
+
+    @property
+    def en(self) -> str:
+        """English name."""
+        return _ACCOUNT_NAMES[self][1]
+
+
+_PERSON_OWNED = frozenset({AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT, AccountKind.WALLET})
+
+_ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
+    AccountKind.PERSONAL_PRIOR: ("个人账户（历年）", "personal account (prior years)"),
+    AccountKind.PERSONAL_CURRENT: ("个人账户（当年）", "personal account (current year)"),
+    AccountKind.WALLET: ("医保钱包", "medical insurance wallet"),
+    AccountKind.FUND_POOL: ("统筹基金", "pooling fund"),
+    AccountKind.CONTRIBUTION_CLEARING: ("个人账户划入过渡户", "contribution clearing"),
+    AccountKind.OPENING_BALANCE: ("期初余额迁移户", "opening balance migration"),
+    AccountKind.CASH_CLEARING: ("现金支付过渡户", "cash clearing"),
+    AccountKind.REGION_TRANSFER: ("跨统筹区转移过渡户", "inter-region transfer clearing"),
+}
+
+
+class JournalKind(StrEnum):
+    """Why a journal was written."""
+
+    CONTRIBUTION = "contribution"
+    OPENING_BALANCE = "opening_balance"
+    ROLLOVER = "rollover"
+    REGION_TRANSFER = "region_transfer"
+    REVERSAL = "reversal"
+
+    @property
+    def zh(self) -> str:
+        """Chinese name."""
+        return _JOURNAL_NAMES[self][0]
+
+    @property
+    def en(self) -> str:
+        """English name."""
+        return _JOURNAL_NAMES[self][1]
+
+    @property
+    def reversible(self) -> bool:
+        """Whether an operator may reverse a journal of this kind by hand.
+
+        A rollover or a region transfer is undone by the next one, not reversed; a reversal is never reversed.
+        """
+        return self in {JournalKind.CONTRIBUTION, JournalKind.OPENING_BALANCE}
+
+
+_JOURNAL_NAMES: dict[JournalKind, tuple[str, str]] = {
+    JournalKind.CONTRIBUTION: ("缴费划入", "contribution"),
+    JournalKind.OPENING_BALANCE: ("期初余额", "opening balance"),
+    JournalKind.ROLLOVER: ("年度结转", "year rollover"),
+    JournalKind.REGION_TRANSFER: ("转移接续", "transfer between pooling regions"),
+    JournalKind.REVERSAL: ("冲销", "reversal"),
+}
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account as read (and locked) before posting."""
+
+    id: int
+    kind: AccountKind
+    ledger: str
+    owner_person_id: int | None
+    balance_fen: int
+    version: int
+
+    @property
+    def must_not_go_negative(self) -> bool:
+        """Person-owned accounts are held to a balance of at least zero."""
+        return self.kind.person_owned
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """A transfer to post: ``amount_fen`` from the debit account to the credit account."""
+
+    debit_account_id: int
+    credit_account_id: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class PostedTransfer:
+    """A transfer with both accounts' balances after it, as stored."""
+
+    seq: int
+    debit_account_id: int
+    credit_account_id: int
+    amount_fen: int
+    ledger: str
+    debit_balance_after_fen: int
+    credit_balance_after_fen: int
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A journal as stored: its transfers, and the journal it reverses if it is a reversal."""
+
+    id: int
+    kind: JournalKind
+    booked_at: datetime
+    reference: str | None
+    reverses_journal_id: int | None
+    transfers: tuple[PostedTransfer, ...]
+
+
+def post_transfers(
+    accounts: Mapping[int, AccountState], transfers: Sequence[TransferSpec]
+) -> tuple[list[PostedTransfer], dict[int, int]]:
+    """Apply ``transfers`` in order to the balances in ``accounts``.
+
+    Returns the posted transfers (with balances after each) and the final balance of every touched account.
+    Raises ``INSUFFICIENT_BALANCE`` if a person-owned account would go below zero at any step; asserts the
+    shape of every transfer (positive bounded amount, two distinct accounts of the same ledger), since a bad
+    shape is a bug in gongji, never the client's fault.
+    """
+    assert 0 < len(transfers) <= MAX_TRANSFERS_PER_JOURNAL, f"journal of {len(transfers)} transfers"
+    balances = {account_id: state.balance_fen for account_id, state in accounts.items()}
+    posted: list[PostedTransfer] = []
+    for seq, transfer in enumerate(transfers, start=1):
+        debit = accounts[transfer.debit_account_id]
+        credit = accounts[transfer.credit_account_id]
+        assert 0 < transfer.amount_fen <= MAX_AMOUNT_FEN, f"transfer amount {transfer.amount_fen}"
+        assert debit.id != credit.id, "a transfer needs two accounts"
+        assert debit.ledger == credit.ledger, f"transfer across ledgers {debit.ledger} -> {credit.ledger}"
+        new_debit = balances[debit.id] - transfer.amount_fen
+        if debit.must_not_go_negative and new_debit < 0:
+            raise Refused(
+                ErrorCode.INSUFFICIENT_BALANCE,
+                account_zh=debit.kind.zh,
+                account_en=debit.kind.en,
+                balance=format_yuan(balances[debit.id]),
+                needed=format_yuan(transfer.amount_fen),
+            )
+        balances[debit.id] = new_debit
+        balances[credit.id] += transfer.amount_fen
+        posted.append(
+            PostedTransfer(
+                seq=seq,
+                debit_account_id=debit.id,
+                credit_account_id=credit.id,
+                amount_fen=transfer.amount_fen,
+                ledger=debit.ledger,
+                debit_balance_after_fen=balances[debit.id],
+                credit_balance_after_fen=balances[credit.id],
+            )
+        )
+    touched = {t.debit_account_id for t in transfers} | {t.credit_account_id for t in transfers}
+    return posted, {account_id: balances[account_id] for account_id in touched}
+
+
+def mirror(transfers: Sequence[PostedTransfer]) -> list[TransferSpec]:
+    """The transfers that undo ``transfers``: each one swapped, in reverse order."""
+    return [
+        TransferSpec(t.credit_account_id, t.debit_account_id, t.amount_fen)
+        for t in sorted(transfers, key=lambda t: t.seq, reverse=True)
+    ]

@@ -1,0 +1,166 @@
+"""People (参保人员) and their contact details.
+
+A :class:`Person` is identified by a validated resident ID number; sex and birth date are derived from it and
+any that a request states is cross-checked. Contact details (phone, address) change over time and every change
+is kept with the date it takes effect (seed 001: changes must be reported within 15 days).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from gongji.domain.codes import Sex
+from gongji.domain.errors import ErrorCode, InvalidInput, Refused
+from gongji.domain.identity import ResidentId
+
+__all__ = [
+    "ContactChange",
+    "NewPerson",
+    "Person",
+    "validate_address",
+    "validate_name",
+    "validate_new_person",
+    "validate_phone",
+]
+
+_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•.\- ]{1,50}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+MAX_ADDRESS_CHARS = 200
+
+
+def _field_error(field_name: str, zh: str, en: str) -> InvalidInput:
+    return InvalidInput(ErrorCode.FIELD_INVALID, field=field_name, reason_zh=zh, reason_en=en)
+
+
+def validate_name(name: str) -> str:
+    """A person's name: 1-50 characters of Chinese, Latin letters, the middle dot, spaces or hyphens."""
+    cleaned = name.strip()
+    if not _NAME.match(cleaned):
+        raise _field_error("name", "姓名应为 1 到 50 个汉字或字母", "a name is 1 to 50 Chinese characters or letters")
+    return cleaned
+
+
+def validate_phone(phone: str) -> str:
+    """A mainland mobile number (11 digits) or a landline with its area code (``0311-86001234``)."""
+    cleaned = phone.strip().replace(" ", "")
+    if not (_MOBILE.match(cleaned) or _LANDLINE.match(cleaned)):
+        raise _field_error(
+            "phone",
+            "手机号应为 11 位，固定电话应带区号",
+            "a mobile number has 11 digits; a landline needs its area code",
+        )
+    return cleaned
+
+
+def validate_address(address: str) -> str:
+    """A postal address: not empty, at most 200 characters."""
+    cleaned = address.strip()
+    if not cleaned or len(cleaned) > MAX_ADDRESS_CHARS:
+        raise _field_error("address", "地址应为 1 到 200 个字符", "an address is 1 to 200 characters")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    """One change of contact details, effective from ``effective_on``; ``None`` keeps the earlier value."""
+
+    effective_on: date
+    recorded_at: datetime
+    phone: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """A validated request to register a person, before it has an id."""
+
+    resident_id: ResidentId
+    name: str
+    phone: str | None
+    address: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    """参保人员: a registered person with the identity derived from the ID number and the contact history."""
+
+    id: int
+    psn_no: str
+    name: str
+    resident_id: ResidentId
+    registered_at: datetime
+    died_on: date | None = None
+    contacts: tuple[ContactChange, ...] = field(default=())
+
+    @property
+    def certno(self) -> str:
+        """The ID number as the national interface names it (``certno``)."""
+        return self.resident_id.number
+
+    @property
+    def sex(self) -> Sex:
+        """Sex as encoded in the ID number."""
+        return self.resident_id.sex
+
+    @property
+    def birth_date(self) -> date:
+        """Birth date as encoded in the ID number."""
+        return self.resident_id.birth_date
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on ``day``."""
+        return self.resident_id.age_on(day)
+
+    def contact_on(self, day: date) -> tuple[str | None, str | None]:
+        """The phone and address in effect on ``day`` (each the latest change effective by then)."""
+        phone: str | None = None
+        address: str | None = None
+        for change in sorted(self.contacts, key=lambda c: (c.effective_on, c.recorded_at)):
+            if change.effective_on > day:
+                break
+            phone = change.phone if change.phone is not None else phone
+            address = change.address if change.address is not None else address
+        return phone, address
+
+
+def validate_new_person(
+    certno: str,
+    name: str,
+    *,
+    today: date,
+    phone: str | None = None,
+    address: str | None = None,
+    stated_sex: Sex | None = None,
+    stated_birth_date: date | None = None,
+) -> NewPerson:
+    """Validate a registration: the ID number, the name, contacts, and any stated sex or birth date.
+
+    Sex and birth date come from the ID number; if the request states them too they must agree, otherwise
+    ``PERSON_DETAILS_MISMATCH`` says which one differs.
+    """
+    resident_id = ResidentId.parse(certno, today=today)
+    if stated_sex is not None and stated_sex is not resident_id.sex:
+        raise Refused(
+            ErrorCode.PERSON_DETAILS_MISMATCH,
+            field_zh="性别",
+            field_en="sex",
+            from_id=resident_id.sex.zh,
+            given=stated_sex.zh,
+        )
+    if stated_birth_date is not None and stated_birth_date != resident_id.birth_date:
+        raise Refused(
+            ErrorCode.PERSON_DETAILS_MISMATCH,
+            field_zh="出生日期",
+            field_en="birth date",
+            from_id=resident_id.birth_date.isoformat(),
+            given=stated_birth_date.isoformat(),
+        )
+    return NewPerson(
+        resident_id=resident_id,
+        name=validate_name(name),
+        phone=validate_phone(phone) if phone else None,
+        address=validate_address(address) if address else None,
+    )

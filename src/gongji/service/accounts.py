@@ -1,0 +1,412 @@
+"""Use cases about money in personal accounts: credit, reverse, year rollover, balances and statements.
+
+The current-year part (当年账户) belongs to one year; on 1 January its balance moves to the prior-years part
+(历年账户). That move happens in the batch ``rollover`` and, so that no credit of a new year lands in last
+year's part, also just before any credit booked in a later year than the part belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from gongji.domain.codes import Insutype
+from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
+from gongji.domain.ledger import (
+    AccountKind,
+    AccountState,
+    JournalKind,
+    TransferSpec,
+    mirror,
+    post_transfers,
+)
+from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.people import Person
+from gongji.service.clock import SHANGHAI
+from gongji.service.context import Context
+from gongji.service.enrollment import active_enrollment
+from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.people import resolve_person
+from gongji.service.views import (
+    AccountBalanceView,
+    BalancesView,
+    JournalView,
+    RolloverResult,
+    StatementLineView,
+    StatementView,
+    TransferView,
+)
+
+__all__ = [
+    "ROLLOVER_BATCH",
+    "CreditAccount",
+    "CreditKind",
+    "Part",
+    "ReverseJournal",
+    "balances",
+    "credit_account",
+    "journal_view",
+    "reverse_journal",
+    "rollover",
+    "statement",
+]
+
+#: Accounts rolled over per transaction in the batch rollover.
+ROLLOVER_BATCH = 500
+MAX_REFERENCE_CHARS = 200
+
+
+class Part(StrEnum):
+    """Which part of the personal account."""
+
+    PRIOR_YEARS = "prior-years"
+    CURRENT_YEAR = "current-year"
+
+    @property
+    def account_kind(self) -> AccountKind:
+        """The ledger account kind of this part."""
+        return AccountKind.PERSONAL_PRIOR if self is Part.PRIOR_YEARS else AccountKind.PERSONAL_CURRENT
+
+
+class CreditKind(StrEnum):
+    """Where credited money comes from."""
+
+    CONTRIBUTION = "contribution"
+    OPENING_BALANCE = "opening-balance"
+
+
+@dataclass(frozen=True)
+class CreditAccount:
+    """Credit an employee's personal account: a contribution (into the current-year part) or an opening
+    balance taken over from a previous system (into either part)."""
+
+    person: str
+    amount_fen: int
+    reference: str
+    part: Part = Part.CURRENT_YEAR
+    kind: CreditKind = CreditKind.CONTRIBUTION
+
+
+@dataclass(frozen=True)
+class ReverseJournal:
+    """Reverse a credit with a mirror journal."""
+
+    journal_id: int
+    reason: str
+
+
+def _names(uow: UnitOfWork, account_ids: set[int]) -> dict[int, AccountRow]:
+    return {row.state.id: row for row in uow.ledger.accounts_by_id(account_ids)}
+
+
+def journal_view(uow: UnitOfWork, journal_id: int) -> JournalView:
+    """A stored journal with its transfers and the accounts named."""
+    journal = uow.ledger.get_journal(journal_id)
+    if journal is None:
+        raise NotFound(ErrorCode.JOURNAL_NOT_FOUND, journal_id=journal_id)
+    ids = {t.debit_account_id for t in journal.transfers} | {t.credit_account_id for t in journal.transfers}
+    named = _names(uow, ids)
+    person_id = next((row.state.owner_person_id for row in named.values() if row.state.owner_person_id), None)
+    return JournalView(
+        journal_id=journal.id,
+        kind=journal.kind.value,
+        kind_zh=journal.kind.zh,
+        booked_at=journal.booked_at,
+        reference=journal.reference,
+        reverses_journal_id=journal.reverses_journal_id,
+        person_id=person_id,
+        transfers=[
+            TransferView(
+                seq=t.seq,
+                debit_account_id=t.debit_account_id,
+                debit_account=f"{named[t.debit_account_id].state.kind.zh} {named[t.debit_account_id].region}",
+                credit_account_id=t.credit_account_id,
+                credit_account=f"{named[t.credit_account_id].state.kind.zh} {named[t.credit_account_id].region}",
+                amount_fen=t.amount_fen,
+                debit_balance_after_fen=t.debit_balance_after_fen,
+                credit_balance_after_fen=t.credit_balance_after_fen,
+            )
+            for t in journal.transfers
+        ],
+    )
+
+
+def _clean_reference(reference: str) -> str:
+    cleaned = reference.strip()
+    if not cleaned or len(cleaned) > MAX_REFERENCE_CHARS:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field="reference",
+            reason_zh="须填写 1 到 200 个字符的凭证号或说明",
+            reason_en="a reference of 1 to 200 characters is required",
+        )
+    return cleaned
+
+
+def _employee_region(uow: UnitOfWork, person: Person) -> str:
+    """The pooling region of the person's normal employee enrollment, or the refusal that explains why not."""
+    try:
+        enrollment = active_enrollment(uow, person, Insutype.EMPLOYEE_BASIC)
+    except NotFound:
+        raise Refused(ErrorCode.NOT_AN_EMPLOYEE, ref=person.name) from None
+    if not enrollment.is_normal:
+        raise Refused(
+            ErrorCode.ENROLLMENT_STATUS_WRONG,
+            ref=person.name,
+            status_zh=enrollment.status.zh,
+            status_en=enrollment.status.en,
+            action_zh="划入个人账户",
+            action_en="credit the personal account",
+        )
+    return enrollment.pooling_region
+
+
+def _roll_over(uow: UnitOfWork, current: AccountRow, year: int, now: datetime) -> int:
+    """Move the current-year part's balance to the prior-years part and mark it as belonging to ``year``.
+
+    Returns the amount moved. Does nothing if the part already belongs to ``year``.
+    """
+    if current.period_year is not None and current.period_year >= year:
+        return 0
+    owner = current.state.owner_person_id
+    assert owner is not None
+    prior = uow.ledger.open_account(AccountKind.PERSONAL_PRIOR, current.region, owner, now)
+    locked = uow.ledger.lock([current.state.id, prior.id])
+    amount = locked[current.state.id].balance_fen
+    if amount > 0:
+        posted, balances_after = post_transfers(locked, [TransferSpec(current.state.id, prior.id, amount)])
+        uow.ledger.write_journal(
+            kind=JournalKind.ROLLOVER,
+            booked_at=now,
+            reference=f"{year} 年度结转",
+            note=None,
+            person_id=owner,
+            reverses_journal_id=None,
+            transfers=posted,
+            locked=locked,
+            new_balances=balances_after,
+        )
+    uow.ledger.set_period_year(current.state.id, year)
+    return amount
+
+
+def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView:
+    """Credit a personal account (see :class:`CreditAccount`); one journal, idempotent by ``key``."""
+    if not 0 < cmd.amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(
+            ErrorCode.AMOUNT_INVALID,
+            value=format_yuan(cmd.amount_fen),
+            reason_zh="必须大于零且不超过 1 亿元",
+            reason_en="must be above zero and at most 100 million yuan",
+        )
+    reference = _clean_reference(cmd.reference)
+    if cmd.kind is CreditKind.CONTRIBUTION and cmd.part is not Part.CURRENT_YEAR:
+        raise Refused(ErrorCode.CONTRIBUTION_PART_INVALID)
+
+    def handler(uow: UnitOfWork) -> JournalView:
+        person = resolve_person(uow, cmd.person)
+        region = _employee_region(uow, person)
+        now = ctx.clock.now()
+        current = uow.ledger.find_account(AccountKind.PERSONAL_CURRENT, region, person.id)
+        assert current is not None, "an employee enrollment always has its personal account"
+        _roll_over(uow, current, now.year, now)
+        target = uow.ledger.open_account(cmd.part.account_kind, region, person.id, now)
+        source_kind = (
+            AccountKind.CONTRIBUTION_CLEARING if cmd.kind is CreditKind.CONTRIBUTION else AccountKind.OPENING_BALANCE
+        )
+        source = uow.ledger.open_account(source_kind, region, None, now)
+        locked = uow.ledger.lock([source.id, target.id])
+        posted, balances_after = post_transfers(locked, [TransferSpec(source.id, target.id, cmd.amount_fen)])
+        journal_id = uow.ledger.write_journal(
+            kind=JournalKind.CONTRIBUTION if cmd.kind is CreditKind.CONTRIBUTION else JournalKind.OPENING_BALANCE,
+            booked_at=now,
+            reference=reference,
+            note=None,
+            person_id=person.id,
+            reverses_journal_id=None,
+            transfers=posted,
+            locked=locked,
+            new_balances=balances_after,
+        )
+        return journal_view(uow, journal_id)
+
+    request = {
+        "person": cmd.person.strip().upper(),
+        "amount_fen": cmd.amount_fen,
+        "reference": reference,
+        "part": cmd.part.value,
+        "kind": cmd.kind.value,
+    }
+    return ctx.write(key=key, operation="account.credit", request=request, result_type=JournalView, handler=handler)
+
+
+def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalView:
+    """Reverse a credit: a new journal that mirrors it, linked to it. A journal is reversed at most once; a
+    reversal, a rollover or a region transfer is not reversed by hand; money already spent cannot be taken
+    back (``INSUFFICIENT_BALANCE``)."""
+    reason = _clean_reference(cmd.reason)
+
+    def handler(uow: UnitOfWork) -> JournalView:
+        original = uow.ledger.get_journal(cmd.journal_id)
+        if original is None:
+            raise NotFound(ErrorCode.JOURNAL_NOT_FOUND, journal_id=cmd.journal_id)
+        if not original.kind.reversible:
+            why_zh, why_en = (
+                ("它本身是冲销凭证", "it is itself a reversal")
+                if original.kind is JournalKind.REVERSAL
+                else ("此类凭证由系统生成，不能手工冲销", "journals of this kind are written by the system")
+            )
+            raise Refused(
+                ErrorCode.JOURNAL_NOT_REVERSIBLE,
+                journal_id=original.id,
+                kind_zh=original.kind.zh,
+                kind_en=original.kind.en,
+                reason_zh=why_zh,
+                reason_en=why_en,
+            )
+        existing = uow.ledger.reversal_of(original.id)
+        if existing is not None:
+            raise Refused(ErrorCode.JOURNAL_ALREADY_REVERSED, journal_id=original.id, reversal_id=existing)
+        specs = mirror(original.transfers)
+        locked: dict[int, AccountState] = uow.ledger.lock(
+            {s.debit_account_id for s in specs} | {s.credit_account_id for s in specs}
+        )
+        posted, balances_after = post_transfers(locked, specs)
+        owner = next((s.owner_person_id for s in locked.values() if s.owner_person_id is not None), None)
+        journal_id = uow.ledger.write_journal(
+            kind=JournalKind.REVERSAL,
+            booked_at=ctx.clock.now(),
+            reference=original.reference,
+            note=reason,
+            person_id=owner,
+            reverses_journal_id=original.id,
+            transfers=posted,
+            locked=locked,
+            new_balances=balances_after,
+        )
+        return journal_view(uow, journal_id)
+
+    request = {"journal_id": cmd.journal_id, "reason": reason}
+    return ctx.write(key=key, operation="account.reverse", request=request, result_type=JournalView, handler=handler)
+
+
+def rollover(ctx: Context, year: int) -> RolloverResult:
+    """Year rollover into ``year``: every current-year part that belongs to an earlier year moves its balance
+    to the prior-years part, one journal per account, in batches of :data:`ROLLOVER_BATCH` accounts per
+    transaction. Running it again finds nothing left to do."""
+    today = ctx.clock.today()
+    if today < date(year, 1, 1) or year < 2000:
+        raise Refused(ErrorCode.ROLLOVER_YEAR_INVALID, year=year, today=today.isoformat())
+    examined = written = moved = 0
+    after_id = 0
+    while True:
+
+        def batch(uow: UnitOfWork, after: int = after_id) -> tuple[int, int, int, int]:
+            rows = uow.ledger.current_parts_before(year, after_id=after, limit=ROLLOVER_BATCH)
+            journals = amount = 0
+            for row in rows:
+                moved_fen = _roll_over(uow, row, year, ctx.clock.now())
+                journals += moved_fen > 0
+                amount += moved_fen
+            uow.commit()
+            return len(rows), journals, amount, rows[-1].state.id if rows else after
+
+        count, journals, amount, after_id = ctx.transaction(batch)
+        examined += count
+        written += journals
+        moved += amount
+        if count < ROLLOVER_BATCH:
+            return RolloverResult(year=year, accounts_examined=examined, journals_written=written, amount_moved_fen=moved)
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=SHANGHAI) - timedelta(microseconds=1)
+
+
+def balances(ctx: Context, person_ref: str, *, on: date | None = None) -> BalancesView:
+    """A person's account balances now, or at the end of the day ``on``."""
+
+    def handler(uow: UnitOfWork) -> BalancesView:
+        person = resolve_person(uow, person_ref)
+        as_of = ctx.clock.now() if on is None else _end_of_day(on)
+        rows = uow.ledger.accounts_of_person(person.id)
+        views = [
+            AccountBalanceView(
+                account_id=row.state.id,
+                kind=row.state.kind.value,
+                kind_zh=row.state.kind.zh,
+                region=row.region,
+                balance_fen=row.state.balance_fen if on is None else uow.ledger.balance_as_of(row.state.id, as_of),
+                period_year=row.period_year,
+            )
+            for row in rows
+        ]
+
+        def total(kind: AccountKind) -> int:
+            return sum(v.balance_fen for v in views if v.kind == kind.value)
+
+        prior, current = total(AccountKind.PERSONAL_PRIOR), total(AccountKind.PERSONAL_CURRENT)
+        return BalancesView(
+            person_id=person.id,
+            psn_no=person.psn_no,
+            name=person.name,
+            as_of=as_of,
+            accounts=views,
+            personal_account_fen=prior + current,
+            prior_years_fen=prior,
+            current_year_fen=current,
+            wallet_fen=total(AccountKind.WALLET),
+        )
+
+    return ctx.read(handler)
+
+
+def statement(ctx: Context, person_ref: str, *, start: date, end: date) -> StatementView:
+    """Every movement on a person's accounts from ``start`` to ``end`` (both days included), with the
+    balance after each, and the opening and closing totals of the personal account and wallet."""
+    if end < start:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field="period",
+            reason_zh="结束日期早于开始日期",
+            reason_en="the end date is before the start date",
+        )
+    start_at = datetime.combine(start, time.min, tzinfo=SHANGHAI)
+    end_at = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+
+    def handler(uow: UnitOfWork) -> StatementView:
+        person = resolve_person(uow, person_ref)
+        rows = uow.ledger.accounts_of_person(person.id)
+        ids = [row.state.id for row in rows]
+        opening = sum(uow.ledger.balance_as_of(i, start_at - timedelta(microseconds=1)) for i in ids)
+        closing = sum(uow.ledger.balance_as_of(i, end_at - timedelta(microseconds=1)) for i in ids)
+        lines = [
+            StatementLineView(
+                booked_at=line.booked_at,
+                journal_id=line.journal_id,
+                kind=line.journal_kind.value,
+                kind_zh=line.journal_kind.zh,
+                account=line.account_kind.value,
+                account_zh=line.account_kind.zh,
+                amount_fen=line.amount_fen,
+                balance_after_fen=line.balance_after_fen,
+                counterparty=line.counter_account_kind.value,
+                counterparty_zh=line.counter_account_kind.zh,
+                reference=line.reference,
+                reverses_journal_id=line.reverses_journal_id,
+            )
+            for line in uow.ledger.statement(ids, start_at, end_at)
+        ]
+        return StatementView(
+            person_id=person.id,
+            psn_no=person.psn_no,
+            name=person.name,
+            start=start,
+            end=end,
+            opening_fen=opening,
+            closing_fen=closing,
+            lines=lines,
+        )
+
+    return ctx.read(handler)

@@ -1,0 +1,106 @@
+"""What every use case runs with: the unit-of-work factory and the clock, plus the transaction runners.
+
+``write`` runs an idempotent write: it stores the idempotency key, a hash of the request and the outcome in
+the same transaction as the write; the same key with the same request replays the stored outcome (refusals
+too), with another request it is a conflict. ``read`` runs a read-only transaction. Both retry transient
+database errors a bounded number of times; a transient error is never shown as a business refusal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from gongji.domain.errors import Conflict, ErrorCode, GongjiError, InvalidInput
+from gongji.service.clock import Clock
+from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["Context", "request_hash"]
+
+T = TypeVar("T")
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+def request_hash(operation: str, request: Mapping[str, Any]) -> str:
+    """SHA-256 of the operation and its request, canonically serialised."""
+    canonical = json.dumps({"operation": operation, "request": request}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Context:
+    """The use cases' dependencies: storage and time."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+
+    def write(
+        self,
+        *,
+        key: str,
+        operation: str,
+        request: Mapping[str, Any],
+        result_type: type[T],
+        handler: Callable[[UnitOfWork], T],
+    ) -> T:
+        """Run ``handler`` once per idempotency ``key``, in one transaction, retrying transient errors."""
+        if not _KEY.match(key):
+            raise InvalidInput(ErrorCode.IDEMPOTENCY_KEY_INVALID)
+        digest = request_hash(operation, request)
+        adapter = TypeAdapter(result_type)
+
+        def attempt(uow: UnitOfWork) -> T:
+            stored = uow.idempotency.get(key)
+            if stored is not None:
+                if stored.request_hash != digest:
+                    raise Conflict(ErrorCode.IDEMPOTENCY_CONFLICT, key=key, operation=stored.operation)
+                if stored.is_error:
+                    raise GongjiError.from_dict(json.loads(stored.outcome))
+                return adapter.validate_json(stored.outcome)
+            try:
+                with uow.savepoint():
+                    result = handler(uow)
+            except GongjiError as refusal:
+                outcome = json.dumps(refusal.to_dict(), ensure_ascii=False)
+                uow.idempotency.put(key, StoredOutcome(operation, digest, True, outcome), self.clock.now())
+                uow.commit()
+                raise
+            outcome = adapter.dump_json(result).decode()
+            uow.idempotency.put(key, StoredOutcome(operation, digest, False, outcome), self.clock.now())
+            uow.commit()
+            return result
+
+        return self._retrying(attempt, readonly=False)
+
+    def read(self, handler: Callable[[UnitOfWork], T]) -> T:
+        """Run ``handler`` in a read-only transaction, retrying transient errors."""
+        return self._retrying(handler, readonly=True)
+
+    def transaction(self, handler: Callable[[UnitOfWork], T]) -> T:
+        """Run ``handler`` in a writing transaction without an idempotency key (batch jobs that are
+        idempotent by construction, such as the year rollover); ``handler`` commits."""
+        return self._retrying(handler, readonly=False)
+
+    def _retrying(self, handler: Callable[[UnitOfWork], T], *, readonly: bool) -> T:
+        backoff = self.uow.iter_backoff_s()
+        while True:
+            try:
+                with self.uow(readonly=readonly) as uow:
+                    return handler(uow)
+            except GongjiError:
+                raise
+            except Exception as exc:
+                if not self.uow.is_transient(exc):
+                    raise
+                pause_s = next(backoff, None)
+                if pause_s is None:
+                    raise
+                time.sleep(pause_s)

@@ -1,0 +1,192 @@
+"""What the service layer needs from storage: repositories and a unit of work, as protocols.
+
+The store implements these with SQLAlchemy (``gongji.store``); the service layer sees only this file, so
+that use cases read as the domain and never as SQL. A unit of work is one database transaction: it rolls
+back unless :meth:`UnitOfWork.commit` is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from gongji.domain.codes import Insutype, PsnType
+from gongji.domain.enrollment import Enrollment, EnrollmentEvent
+from gongji.domain.ledger import AccountKind, AccountState, Journal, JournalKind, PostedTransfer
+from gongji.domain.people import ContactChange, NewPerson, Person
+
+__all__ = [
+    "AccountRow",
+    "EnrollmentRepository",
+    "IdempotencyRepository",
+    "JournalHeader",
+    "LedgerRepository",
+    "PeopleRepository",
+    "StatementLine",
+    "StoredOutcome",
+    "TransferRow",
+    "TransientStoreError",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+class TransientStoreError(Exception):
+    """A passing database condition (busy, deadlock, serialization, a racing insert): try the transaction again."""
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """An account with the facts a person or operator reads about it."""
+
+    state: AccountState
+    region: str
+    period_year: int | None
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One movement on an account, with the balance after it."""
+
+    journal_id: int
+    transfer_id: int
+    booked_at: datetime
+    journal_kind: JournalKind
+    reference: str | None
+    account_id: int
+    account_kind: AccountKind
+    amount_fen: int
+    balance_after_fen: int
+    counter_account_kind: AccountKind
+    reverses_journal_id: int | None
+
+
+@dataclass(frozen=True)
+class StoredOutcome:
+    """What an idempotency key recorded: the request's hash and its outcome (a result or an error)."""
+
+    operation: str
+    request_hash: str
+    is_error: bool
+    outcome: str
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """A stored transfer with the journal it belongs to (for the auditor and statements)."""
+
+    id: int
+    journal_id: int
+    transfer: PostedTransfer
+
+
+@dataclass(frozen=True)
+class JournalHeader:
+    """A stored journal without its transfers."""
+
+    id: int
+    kind: JournalKind
+    booked_at: datetime
+    reference: str | None
+    reverses_journal_id: int | None
+    person_id: int | None
+
+
+class PeopleRepository(Protocol):
+    """People and their contact history."""
+
+    def add(self, new: NewPerson, registered_at: datetime) -> Person: ...
+    def get(self, person_id: int) -> Person | None: ...
+    def find_by_certno(self, certno: str) -> Person | None: ...
+    def find_by_psn_no(self, psn_no: str) -> Person | None: ...
+    def list(self, *, limit: int, offset: int, name: str | None = None) -> list[Person]: ...
+    def add_contact(self, person_id: int, change: ContactChange) -> None: ...
+    def mark_deceased(self, person_id: int, on: date) -> None: ...
+
+
+class EnrollmentRepository(Protocol):
+    """Enrollments and their events."""
+
+    def add(
+        self,
+        person_id: int,
+        insutype: Insutype,
+        psn_type: PsnType,
+        pooling_region: str,
+        employer: str | None,
+        began_on: date,
+    ) -> Enrollment: ...
+    def save(self, enrollment: Enrollment) -> None: ...
+    def add_event(self, enrollment_id: int, event: EnrollmentEvent, recorded_at: datetime) -> None: ...
+    def for_person(self, person_id: int) -> list[Enrollment]: ...
+    def events(self, enrollment_id: int) -> list[EnrollmentEvent]: ...
+
+
+class LedgerRepository(Protocol):
+    """Accounts, journals and transfers."""
+
+    def open_account(
+        self, kind: AccountKind, region: str, owner_person_id: int | None, opened_at: datetime
+    ) -> AccountState: ...
+    def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None: ...
+    def accounts_of_person(self, person_id: int) -> list[AccountRow]: ...
+    def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]: ...
+    def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]: ...
+    def write_journal(
+        self,
+        *,
+        kind: JournalKind,
+        booked_at: datetime,
+        reference: str | None,
+        note: str | None,
+        person_id: int | None,
+        reverses_journal_id: int | None,
+        transfers: Sequence[PostedTransfer],
+        locked: dict[int, AccountState],
+        new_balances: dict[int, int],
+    ) -> int: ...
+    def get_journal(self, journal_id: int) -> Journal | None: ...
+    def reversal_of(self, journal_id: int) -> int | None: ...
+    def set_period_year(self, account_id: int, year: int) -> None: ...
+    def current_parts_before(self, year: int, *, after_id: int, limit: int) -> list[AccountRow]: ...
+    def balance_as_of(self, account_id: int, moment: datetime) -> int: ...
+    def statement(self, account_ids: Sequence[int], start: datetime, end: datetime) -> list[StatementLine]: ...
+    def all_accounts(self) -> list[AccountRow]: ...
+    def iter_transfers(self) -> Iterator[TransferRow]: ...
+    def all_journals(self) -> list[JournalHeader]: ...
+
+
+class IdempotencyRepository(Protocol):
+    """Idempotency keys with the request hash and the outcome, stored in the same transaction as the write."""
+
+    def get(self, key: str) -> StoredOutcome | None: ...
+    def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories; rolled back on exit unless committed."""
+
+    people: PeopleRepository
+    enrollments: EnrollmentRepository
+    ledger: LedgerRepository
+    idempotency: IdempotencyRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def savepoint(self) -> AbstractContextManager[None]: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work; knows which of its backend's errors are transient."""
+
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
+    def is_transient(self, exc: BaseException) -> bool: ...
+    def iter_backoff_s(self) -> Iterator[float]: ...

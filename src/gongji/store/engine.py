@@ -1,0 +1,75 @@
+"""Engines for the two backends, and everything that differs between them.
+
+* SQLite (the embedded default): WAL journal, foreign keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for
+  every writing transaction, so that writers queue at the start instead of failing at commit. Readers use a
+  deferred ``BEGIN`` and do not block writers.
+* PostgreSQL (``postgresql+psycopg://``): READ COMMITTED transactions that lock every account they will touch
+  with ``SELECT … FOR UPDATE`` in ascending id order (see ``repositories.SqlLedger.lock``), which rules out
+  deadlocks between settlements that touch the same accounts in different orders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+__all__ = ["READONLY_OPTION", "is_transient_error", "make_engine"]
+
+#: Execution option that makes a SQLite transaction start with a deferred BEGIN (read-only use).
+READONLY_OPTION = "gongji_readonly"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, lock not available, and the
+# connection-level failures a restarted server gives.
+_PG_TRANSIENT = {"40001", "40P01", "55P03", "57P01", "08006", "08003", "08001"}
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create the engine for ``url`` with the backend's settings (see the module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module, so that we decide how BEGIN is issued.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        readonly = connection.get_execution_options().get(READONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a passing condition worth one more try of the whole transaction."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in _PG_TRANSIENT:
+            return True
+        if isinstance(exc, OperationalError):
+            text = str(exc.orig).lower()
+            return "database is locked" in text or "database is busy" in text
+    return False

@@ -1,0 +1,203 @@
+"""The database schema, as SQLAlchemy Core tables (the second of the three shapes: rows).
+
+The ledger's invariants that a database can hold are declared here so that no code path can break them:
+amounts are positive, person-owned accounts never go negative, both sides of a transfer belong to the same
+ledger (a composite foreign key), and a journal is reversed at most once (a unique reference).
+Alembic migrations under ``store/migrations`` create and change these tables; a test checks they agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "SHANGHAI",
+    "AwareDateTime",
+    "accounts",
+    "enrollment_events",
+    "enrollments",
+    "idempotency_keys",
+    "journals",
+    "metadata",
+    "person_contacts",
+    "people",
+    "transfers",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite gives AUTOINCREMENT-like row ids only to INTEGER PRIMARY KEY; PostgreSQL gets BIGINT identities.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Timezone-aware timestamps on both backends: stored as UTC, read back in Asia/Shanghai."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; gongji uses aware times only")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(SHANGHAI)
+
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("psn_no", String(30), nullable=False, unique=True),
+    Column("certno", String(18), nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
+    Column("registered_at", AwareDateTime(), nullable=False),
+    Column("died_on", Date(), nullable=True),
+)
+
+person_contacts = Table(
+    "person_contacts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("effective_on", Date(), nullable=False),
+    Column("recorded_at", AwareDateTime(), nullable=False),
+    Column("phone", String(20), nullable=True),
+    Column("address", String(200), nullable=True),
+)
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("insutype", String(6), nullable=False),
+    Column("psn_type", String(6), nullable=False),
+    Column("pooling_region", String(6), nullable=False),
+    Column("employer", String(100), nullable=True),
+    Column("status", String(2), nullable=False),
+    Column("began_on", Date(), nullable=False),
+    Column("status_since", Date(), nullable=False),
+    Column("reason", String(32), nullable=True),
+)
+
+enrollment_events = Table(
+    "enrollment_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("enrollment_id", Id, ForeignKey("enrollments.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("on_date", Date(), nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("note", Text(), nullable=True),
+    Column("recorded_at", AwareDateTime(), nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # A stable natural key ("PSN:12:personal_prior:130100", "SYS:130100:fund_pool") so that opening an
+    # account twice, even from two transactions at once, yields one account.
+    Column("code", String(80), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("ledger", String(24), nullable=False),
+    Column("owner_person_id", Id, ForeignKey("people.id"), nullable=True, index=True),
+    Column("must_not_go_negative", Boolean(), nullable=False),
+    Column("balance_fen", BigInteger(), nullable=False),
+    Column("version", BigInteger(), nullable=False),
+    # For the current-year part of a personal account: the year its balance belongs to (rollover moves it).
+    Column("period_year", Integer(), nullable=True),
+    Column("opened_at", AwareDateTime(), nullable=False),
+    CheckConstraint("NOT must_not_go_negative OR balance_fen >= 0", name="balance_not_negative"),
+    CheckConstraint("owner_person_id IS NULL OR must_not_go_negative", name="person_owned_not_negative"),
+    CheckConstraint("version >= 0", name="version_not_negative"),
+    UniqueConstraint("id", "ledger"),
+)
+
+journals = Table(
+    "journals",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("booked_at", AwareDateTime(), nullable=False),
+    Column("reference", String(200), nullable=True),
+    Column("note", Text(), nullable=True),
+    # A journal is reversed at most once: the unique constraint makes a second reversal impossible.
+    Column("reverses_journal_id", Id, ForeignKey("journals.id"), nullable=True, unique=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=True, index=True),
+)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("journal_id", Id, ForeignKey("journals.id"), nullable=False),
+    Column("seq", Integer(), nullable=False),
+    Column("ledger", String(24), nullable=False),
+    Column("debit_account_id", Id, nullable=False),
+    Column("credit_account_id", Id, nullable=False),
+    Column("amount_fen", BigInteger(), nullable=False),
+    Column("debit_balance_after_fen", BigInteger(), nullable=False),
+    Column("credit_balance_after_fen", BigInteger(), nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+    UniqueConstraint("journal_id", "seq"),
+    ForeignKeyConstraint(["debit_account_id", "ledger"], ["accounts.id", "accounts.ledger"]),
+    ForeignKeyConstraint(["credit_account_id", "ledger"], ["accounts.id", "accounts.ledger"]),
+    Index("ix_transfers_debit_account", "debit_account_id", "id"),
+    Index("ix_transfers_credit_account", "credit_account_id", "id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("operation", String(64), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("is_error", Boolean(), nullable=False),
+    Column("outcome", Text(), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+)

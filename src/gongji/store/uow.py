@@ -1,0 +1,93 @@
+"""The SQL unit of work: one connection, one transaction, all repositories; rolled back unless committed."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from gongji.service.ports import TransientStoreError
+from gongji.store.engine import READONLY_OPTION, is_transient_error
+from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople
+
+__all__ = ["MAX_ATTEMPTS", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
+
+#: How many times a transaction is tried when the database reports a passing condition.
+MAX_ATTEMPTS = 8
+
+
+class SqlUnitOfWork:
+    """A transaction on ``engine`` exposing the SQL repositories."""
+
+    people: SqlPeople
+    enrollments: SqlEnrollments
+    ledger: SqlLedger
+    idempotency: SqlIdempotency
+
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        conn = self._engine.connect()
+        if self._readonly:
+            conn = conn.execution_options(**{READONLY_OPTION: True})
+        self._conn = conn
+        self._tx = conn.begin()
+        self.people = SqlPeople(conn)
+        self.enrollments = SqlEnrollments(conn)
+        self.ledger = SqlLedger(conn)
+        self.idempotency = SqlIdempotency(conn)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._conn is not None and self._tx is not None
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+
+    def commit(self) -> None:
+        """Commit the transaction; a transient failure at commit is reported as such."""
+        assert self._tx is not None
+        try:
+            self._tx.commit()
+        except Exception as exc:
+            if is_transient_error(exc):
+                raise TransientStoreError(str(exc)) from exc
+            raise
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside rolls back only what was done inside."""
+        assert self._conn is not None
+        with self._conn.begin_nested():
+            yield
+
+
+class SqlUnitOfWorkFactory:
+    """Makes SQL units of work on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Busy, deadlock, serialization failures and racing inserts are worth another try."""
+        return isinstance(exc, TransientStoreError) or is_transient_error(exc)
+
+    def iter_backoff_s(self) -> Iterator[float]:
+        """Sleeps between attempts: jittered and growing, ``MAX_ATTEMPTS - 1`` of them."""
+        for attempt in range(MAX_ATTEMPTS - 1):
+            yield random.uniform(0, 0.002 * (2**attempt))
