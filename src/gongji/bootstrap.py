@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     now: datetime | None = None
 
 
-def build_context(settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None) -> Context:
+def build_context(
+    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+) -> Context:
     """Wire a :class:`Context` from settings (or an engine and clock given by a test)."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)

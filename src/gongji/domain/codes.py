@@ -81,7 +81,12 @@ class Insutype(NationalCode):
 
 #: Basic medical insurance: a person holds at most one of these at a time (重复参保 is refused).
 BASIC_INSUTYPES = frozenset(
-    {Insutype.EMPLOYEE_BASIC, Insutype.RESIDENT_BASIC, Insutype.URBAN_RESIDENT_BASIC, Insutype.NEW_RURAL_COOPERATIVE}
+    {
+        Insutype.EMPLOYEE_BASIC,
+        Insutype.RESIDENT_BASIC,
+        Insutype.URBAN_RESIDENT_BASIC,
+        Insutype.NEW_RURAL_COOPERATIVE,
+    }
 )
 
 
@@ -262,7 +267,10 @@ _LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("MdtrtCertType", "03"): ("社会保障卡", "social security card"),
     ("CertType", "01"): ("居民身份证（户口簿）", "resident ID (household register)"),
     ("FundPayType", "310100"): ("职工基本医疗保险统筹基金", "employee basic medical insurance pooling fund"),
-    ("FundPayType", "310200"): ("职工基本医疗保险个人账户基金", "employee basic medical insurance personal account"),
+    ("FundPayType", "310200"): (
+        "职工基本医疗保险个人账户基金",
+        "employee basic medical insurance personal account",
+    ),
     ("FundPayType", "320100"): ("公务员医疗补助基金", "civil servant medical subsidy fund"),
     ("FundPayType", "330100"): ("大额医疗费用补助基金", "large medical expense subsidy fund"),
     ("FundPayType", "340100"): ("离休人员医疗保障基金", "retired cadre medical security fund"),

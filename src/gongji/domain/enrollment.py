@@ -79,7 +79,11 @@ def check_new_enrollment(insutype: Insutype, psn_type: PsnType, employer: str | 
     Employee insurance (310) takes employee types (11xx, 12xx, 1300); resident insurance (390 and the older
     resident schemes) takes resident types (14xx, 15xx). Only employee insurance has an employer.
     """
-    resident_insutypes = {Insutype.RESIDENT_BASIC, Insutype.URBAN_RESIDENT_BASIC, Insutype.NEW_RURAL_COOPERATIVE}
+    resident_insutypes = {
+        Insutype.RESIDENT_BASIC,
+        Insutype.URBAN_RESIDENT_BASIC,
+        Insutype.NEW_RURAL_COOPERATIVE,
+    }
     if insutype is Insutype.EMPLOYEE_BASIC and not psn_type.is_employee:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,

@@ -53,7 +53,9 @@ class ErrorCode(Enum):
     """Stable error codes with their Chinese and English message templates (``str.format`` fields)."""
 
     # --- input ---------------------------------------------------------------------------------------
-    AMOUNT_INVALID = _Text(ErrorKind.INVALID_INPUT, "金额“{value}”无效：{reason_zh}", "Amount '{value}' is invalid: {reason_en}")
+    AMOUNT_INVALID = _Text(
+        ErrorKind.INVALID_INPUT, "金额“{value}”无效：{reason_zh}", "Amount '{value}' is invalid: {reason_en}"
+    )
     ID_NUMBER_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
         "身份证号码“{value}”无效：{reason_zh}",

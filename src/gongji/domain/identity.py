@@ -48,11 +48,19 @@ class ResidentId:
         """
         number = text.strip().upper()
         if len(number) == 15 and number.isdigit():
-            raise _invalid(text, "15 位旧号码不再受理，请使用 18 位号码", "15-digit numbers are not accepted; use the 18-digit number")
+            raise _invalid(
+                text,
+                "15 位旧号码不再受理，请使用 18 位号码",
+                "15-digit numbers are not accepted; use the 18-digit number",
+            )
         if len(number) != 18:
             raise _invalid(text, f"应为 18 位，实际 {len(number)} 位", f"must be 18 characters, got {len(number)}")
         if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-            raise _invalid(text, "前 17 位应为数字，末位为数字或 X", "the first 17 must be digits and the last a digit or X")
+            raise _invalid(
+                text,
+                "前 17 位应为数字，末位为数字或 X",
+                "the first 17 must be digits and the last a digit or X",
+            )
         if number[:2] == "00" or number[:6] == "000000":
             raise _invalid(text, "地址码无效", "the area code is not valid")
         try:
@@ -63,13 +71,13 @@ class ResidentId:
             ) from None
         if birth < _EARLIEST_BIRTH or (today is not None and birth > today):
             raise _invalid(
-                text, f"出生日期 {birth.isoformat()} 不合理", f"the birth date {birth.isoformat()} is not plausible"
+                text,
+                f"出生日期 {birth.isoformat()} 不合理",
+                f"the birth date {birth.isoformat()} is not plausible",
             )
         expected = check_character(number[:17])
         if number[17] != expected:
-            raise _invalid(
-                text, f"校验码错误（应为 {expected}）", f"wrong check character (expected {expected})"
-            )
+            raise _invalid(text, f"校验码错误（应为 {expected}）", f"wrong check character (expected {expected})")
         return cls(number)
 
     @property

@@ -130,4 +130,3 @@ def round_half_up(value: Fraction | Decimal | int) -> int:
 def apply_rate_bp(amount_fen: int, rate_bp: int) -> int:
     """``amount_fen × rate_bp / 10000``, rounded half up to the fen (rates are basis points: 6000 = 60 %)."""
     return round_half_up(Fraction(amount_fen * rate_bp, 10_000))
-

@@ -92,9 +92,7 @@ def parse_region(code: str | int) -> Region:
     """Return the region for a 6-digit code, or raise ``CODE_UNKNOWN`` naming the code."""
     text = str(code).strip()
     if text not in _REGIONS:
-        raise InvalidInput(
-            ErrorCode.CODE_UNKNOWN, code_list_zh="医保区划", code_list_en="region (admdvs)", value=text
-        )
+        raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list_zh="医保区划", code_list_en="region (admdvs)", value=text)
     zh, en = _REGIONS[text]
     return Region(text, zh, en)
 

@@ -26,8 +26,8 @@ from gongji.domain.people import Person
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.enrollment import active_enrollment
-from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.people import resolve_person
+from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.views import (
     AccountBalanceView,
     BalancesView,
@@ -317,7 +317,9 @@ def rollover(ctx: Context, year: int) -> RolloverResult:
         written += journals
         moved += amount
         if count < ROLLOVER_BATCH:
-            return RolloverResult(year=year, accounts_examined=examined, journals_written=written, amount_moved_fen=moved)
+            return RolloverResult(
+                year=year, accounts_examined=examined, journals_written=written, amount_moved_fen=moved
+            )
 
 
 def _end_of_day(day: date) -> datetime:

@@ -100,7 +100,12 @@ def _audit(uow: UnitOfWork) -> AuditReport:
                     after,
                 )
             if account.state.kind.person_owned and running[account_id] < 0:
-                found("person-owned account never negative", f"{subject}, account {account_id}", ">= 0", running[account_id])
+                found(
+                    "person-owned account never negative",
+                    f"{subject}, account {account_id}",
+                    ">= 0",
+                    running[account_id],
+                )
 
     ledger_sums: dict[str, int] = defaultdict(int)
     transfer_clearing_total = 0

@@ -31,7 +31,9 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 def request_hash(operation: str, request: Mapping[str, Any]) -> str:
     """SHA-256 of the operation and its request, canonically serialised."""
-    canonical = json.dumps({"operation": operation, "request": request}, sort_keys=True, default=str, ensure_ascii=False)
+    canonical = json.dumps(
+        {"operation": operation, "request": request}, sort_keys=True, default=str, ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

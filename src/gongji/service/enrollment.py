@@ -19,8 +19,8 @@ from gongji.domain.ledger import AccountKind, JournalKind, TransferSpec, post_tr
 from gongji.domain.people import Person
 from gongji.domain.regions import parse_region
 from gongji.service.context import Context
-from gongji.service.ports import UnitOfWork
 from gongji.service.people import person_view, resolve_person
+from gongji.service.ports import UnitOfWork
 from gongji.service.views import PersonView
 
 __all__ = [
@@ -144,7 +144,9 @@ def enroll(ctx: Context, cmd: Enroll, *, key: str) -> PersonView:
                 uow.ledger.open_account(kind, region.code, person.id, ctx.clock.now())
         return person_view(uow, person, ctx.clock.today())
 
-    return ctx.write(key=key, operation="enrollment.enroll", request=asdict(cmd), result_type=PersonView, handler=handler)
+    return ctx.write(
+        key=key, operation="enrollment.enroll", request=asdict(cmd), result_type=PersonView, handler=handler
+    )
 
 
 def pause_enrollment(ctx: Context, cmd: PauseEnrollment, *, key: str) -> PersonView:
@@ -157,7 +159,9 @@ def pause_enrollment(ctx: Context, cmd: PauseEnrollment, *, key: str) -> PersonV
         uow.enrollments.add_event(changed.id, event, ctx.clock.now())
         return person_view(uow, person, ctx.clock.today())
 
-    return ctx.write(key=key, operation="enrollment.pause", request=asdict(cmd), result_type=PersonView, handler=handler)
+    return ctx.write(
+        key=key, operation="enrollment.pause", request=asdict(cmd), result_type=PersonView, handler=handler
+    )
 
 
 def resume_enrollment(ctx: Context, cmd: ResumeEnrollment, *, key: str) -> PersonView:
@@ -171,7 +175,9 @@ def resume_enrollment(ctx: Context, cmd: ResumeEnrollment, *, key: str) -> Perso
         uow.enrollments.add_event(changed.id, event, ctx.clock.now())
         return person_view(uow, person, ctx.clock.today())
 
-    return ctx.write(key=key, operation="enrollment.resume", request=asdict(cmd), result_type=PersonView, handler=handler)
+    return ctx.write(
+        key=key, operation="enrollment.resume", request=asdict(cmd), result_type=PersonView, handler=handler
+    )
 
 
 def terminate_enrollment(ctx: Context, cmd: TerminateEnrollment, *, key: str) -> PersonView:
@@ -215,7 +221,11 @@ def terminate_enrollment(ctx: Context, cmd: TerminateEnrollment, *, key: str) ->
         return person_view(uow, refreshed, ctx.clock.today())
 
     return ctx.write(
-        key=key, operation="enrollment.terminate", request=asdict(cmd), result_type=PersonView, handler=handler
+        key=key,
+        operation="enrollment.terminate",
+        request=asdict(cmd),
+        result_type=PersonView,
+        handler=handler,
     )
 
 
@@ -250,9 +260,7 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
         started = uow.enrollments.add(
             person.id, current.insutype, current.psn_type, target_region.code, employer, cmd.on
         )
-        uow.enrollments.add_event(
-            started.id, EnrollmentEvent(EventKind.ENROLLED, cmd.on, None, note), ctx.clock.now()
-        )
+        uow.enrollments.add_event(started.id, EnrollmentEvent(EventKind.ENROLLED, cmd.on, None, note), ctx.clock.now())
         if cmd.insutype is Insutype.EMPLOYEE_BASIC:
             _carry_personal_account(ctx, uow, person, current.pooling_region, target_region.code, note)
         return person_view(uow, person, ctx.clock.today())
@@ -277,7 +285,8 @@ def _carry_personal_account(
         amount = locked[old_id].balance_fen
         if kind is AccountKind.PERSONAL_CURRENT:
             old_row = uow.ledger.find_account(kind, from_region, person.id)
-            assert old_row is not None and old_row.period_year is not None
+            assert old_row is not None
+            assert old_row.period_year is not None
             uow.ledger.set_period_year(new_id, old_row.period_year)
         if amount > 0:
             specs.append(TransferSpec(old_id, out_clearing.id, amount))

@@ -127,9 +127,7 @@ def register_person(ctx: Context, cmd: RegisterPerson, *, key: str) -> PersonVie
     def handler(uow: UnitOfWork) -> PersonView:
         existing = uow.people.find_by_certno(new.resident_id.number)
         if existing is not None:
-            raise Refused(
-                ErrorCode.PERSON_ALREADY_REGISTERED, certno=new.resident_id.masked, psn_no=existing.psn_no
-            )
+            raise Refused(ErrorCode.PERSON_ALREADY_REGISTERED, certno=new.resident_id.masked, psn_no=existing.psn_no)
         person = uow.people.add(new, ctx.clock.now())
         return person_view(uow, person, today)
 
@@ -153,17 +151,13 @@ def update_contact(ctx: Context, cmd: UpdateContact, *, key: str) -> PersonView:
 
     def handler(uow: UnitOfWork) -> PersonView:
         person = resolve_person(uow, cmd.person)
-        change = ContactChange(
-            effective_on=effective_on, recorded_at=ctx.clock.now(), phone=phone, address=address
-        )
+        change = ContactChange(effective_on=effective_on, recorded_at=ctx.clock.now(), phone=phone, address=address)
         uow.people.add_contact(person.id, change)
         refreshed = uow.people.get(person.id)
         assert refreshed is not None
         return person_view(uow, refreshed, today)
 
-    return ctx.write(
-        key=key, operation="person.contact", request=asdict(cmd), result_type=PersonView, handler=handler
-    )
+    return ctx.write(key=key, operation="person.contact", request=asdict(cmd), result_type=PersonView, handler=handler)
 
 
 def show_person(ctx: Context, ref: str) -> PersonView:

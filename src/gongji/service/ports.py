@@ -171,10 +171,14 @@ class IdempotencyRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over all repositories; rolled back on exit unless committed."""
 
-    people: PeopleRepository
-    enrollments: EnrollmentRepository
-    ledger: LedgerRepository
-    idempotency: IdempotencyRepository
+    @property
+    def people(self) -> PeopleRepository: ...
+    @property
+    def enrollments(self) -> EnrollmentRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -67,7 +67,10 @@ class SqlPeople:
             self.add_contact(
                 person_id,
                 ContactChange(
-                    effective_on=registered_at.date(), recorded_at=registered_at, phone=new.phone, address=new.address
+                    effective_on=registered_at.date(),
+                    recorded_at=registered_at,
+                    phone=new.phone,
+                    address=new.address,
                 ),
             )
         person = self.get(person_id)
@@ -260,7 +263,10 @@ def _account_state(row: Any) -> AccountState:
 
 def _account_row(row: Any) -> AccountRow:
     return AccountRow(
-        state=_account_state(row), region=row["region"], period_year=row["period_year"], opened_at=row["opened_at"]
+        state=_account_state(row),
+        region=row["region"],
+        period_year=row["period_year"],
+        opened_at=row["opened_at"],
     )
 
 
@@ -294,7 +300,9 @@ class SqlLedger:
 
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
         row = (
-            self._conn.execute(select(t.accounts).where(t.accounts.c.code == account_code(kind, region, owner_person_id)))
+            self._conn.execute(
+                select(t.accounts).where(t.accounts.c.code == account_code(kind, region, owner_person_id))
+            )
             .mappings()
             .first()
         )
@@ -308,7 +316,9 @@ class SqlLedger:
 
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]:
         ids = sorted(set(account_ids))
-        rows = self._conn.execute(select(t.accounts).where(t.accounts.c.id.in_(ids)).order_by(t.accounts.c.id)).mappings()
+        rows = self._conn.execute(
+            select(t.accounts).where(t.accounts.c.id.in_(ids)).order_by(t.accounts.c.id)
+        ).mappings()
         return [_account_row(row) for row in rows]
 
     def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]:
@@ -371,7 +381,10 @@ class SqlLedger:
         )
         ids = sorted(new_balances)
         version_matches = or_(
-            *(and_(t.accounts.c.id == account_id, t.accounts.c.version == locked[account_id].version) for account_id in ids)
+            *(
+                and_(t.accounts.c.id == account_id, t.accounts.c.version == locked[account_id].version)
+                for account_id in ids
+            )
         )
         result = self._conn.execute(
             update(t.accounts)
@@ -425,10 +438,17 @@ class SqlLedger:
 
     def balance_as_of(self, account_id: int, moment: datetime) -> int:
         row = self._conn.execute(
-            select(t.transfers.c.debit_account_id, t.transfers.c.debit_balance_after_fen, t.transfers.c.credit_balance_after_fen)
+            select(
+                t.transfers.c.debit_account_id,
+                t.transfers.c.debit_balance_after_fen,
+                t.transfers.c.credit_balance_after_fen,
+            )
             .join(t.journals, t.journals.c.id == t.transfers.c.journal_id)
             .where(
-                or_(t.transfers.c.debit_account_id == account_id, t.transfers.c.credit_account_id == account_id),
+                or_(
+                    t.transfers.c.debit_account_id == account_id,
+                    t.transfers.c.credit_account_id == account_id,
+                ),
                 t.journals.c.booked_at <= moment,
             )
             .order_by(t.transfers.c.id.desc())
@@ -547,7 +567,10 @@ class SqlIdempotency:
         if row is None:
             return None
         return StoredOutcome(
-            operation=row["operation"], request_hash=row["request_hash"], is_error=row["is_error"], outcome=row["outcome"]
+            operation=row["operation"],
+            request_hash=row["request_hash"],
+            is_error=row["is_error"],
+            outcome=row["outcome"],
         )
 
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None:

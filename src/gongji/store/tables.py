@@ -41,8 +41,8 @@ __all__ = [
     "idempotency_keys",
     "journals",
     "metadata",
-    "person_contacts",
     "people",
+    "person_contacts",
     "transfers",
 ]
 
@@ -82,7 +82,8 @@ class AwareDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(SHANGHAI)
+        aware: datetime = value.astimezone(SHANGHAI)
+        return aware
 
 
 people = Table(

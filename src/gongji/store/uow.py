@@ -49,7 +49,8 @@ class SqlUnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._conn is not None and self._tx is not None
+        assert self._conn is not None
+        assert self._tx is not None
         try:
             if self._tx.is_active:
                 self._tx.rollback()

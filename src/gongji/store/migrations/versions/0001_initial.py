@@ -29,9 +29,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "people",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("psn_no", sa.String(length=30), nullable=False),
         sa.Column("certno", sa.String(length=18), nullable=False),
         sa.Column("name", sa.String(length=50), nullable=False),
@@ -43,9 +41,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "accounts",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("code", sa.String(length=80), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("region", sa.String(length=6), nullable=False),
@@ -64,9 +60,7 @@ def upgrade() -> None:
             name=op.f("ck_accounts_person_owned_not_negative"),
         ),
         sa.CheckConstraint("version >= 0", name=op.f("ck_accounts_version_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["owner_person_id"], ["people.id"], name=op.f("fk_accounts_owner_person_id_people")
-        ),
+        sa.ForeignKeyConstraint(["owner_person_id"], ["people.id"], name=op.f("fk_accounts_owner_person_id_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("code", name=op.f("uq_accounts_code")),
         sa.UniqueConstraint("id", "ledger", name=op.f("uq_accounts_id_ledger")),
@@ -76,9 +70,7 @@ def upgrade() -> None:
 
     op.create_table(
         "enrollments",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("insutype", sa.String(length=6), nullable=False),
         sa.Column("psn_type", sa.String(length=6), nullable=False),
@@ -96,9 +88,7 @@ def upgrade() -> None:
 
     op.create_table(
         "journals",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("booked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reference", sa.String(length=200), nullable=True),
@@ -117,17 +107,13 @@ def upgrade() -> None:
 
     op.create_table(
         "person_contacts",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("phone", sa.String(length=20), nullable=True),
         sa.Column("address", sa.String(length=200), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name=op.f("fk_person_contacts_person_id_people")
-        ),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_person_contacts_person_id_people")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person_contacts")),
     )
     with op.batch_alter_table("person_contacts", schema=None) as batch_op:
@@ -135,9 +121,7 @@ def upgrade() -> None:
 
     op.create_table(
         "enrollment_events",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("enrollment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("on_date", sa.Date(), nullable=False),
@@ -150,15 +134,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollment_events")),
     )
     with op.batch_alter_table("enrollment_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_enrollment_events_enrollment_id"), ["enrollment_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_enrollment_events_enrollment_id"), ["enrollment_id"], unique=False)
 
     op.create_table(
         "transfers",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("journal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("ledger", sa.String(length=24), nullable=False),
@@ -179,9 +159,7 @@ def upgrade() -> None:
             ["accounts.id", "accounts.ledger"],
             name=op.f("fk_transfers_debit_account_id_ledger_accounts"),
         ),
-        sa.ForeignKeyConstraint(
-            ["journal_id"], ["journals.id"], name=op.f("fk_transfers_journal_id_journals")
-        ),
+        sa.ForeignKeyConstraint(["journal_id"], ["journals.id"], name=op.f("fk_transfers_journal_id_journals")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfers")),
         sa.UniqueConstraint("journal_id", "seq", name=op.f("uq_transfers_journal_id_seq")),
     )

@@ -1,0 +1,65 @@
+"""How the CLI shows things: Rich tables for people (Chinese first, English beside), JSON for machines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from gongji.domain.errors import GongjiError
+from gongji.domain.money import format_yuan
+
+__all__ = ["console", "err_console", "print_error", "print_json", "table", "yuan"]
+
+# Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` (dataclasses, lists, dicts) as JSON on standard output."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    elif isinstance(value, list):
+        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v for v in value]
+    sys.stdout.write(json.dumps(value, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_error(error: GongjiError, *, as_json: bool) -> None:
+    """Show an error: the code, the Chinese message, then the English one (or all of it as JSON)."""
+    if as_json:
+        sys.stdout.write(json.dumps({"error": error.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+        return
+    err_console.print(f"[bold red]错误 {error.code.name}[/]：{error.message_zh}")
+    err_console.print(f"[red]Error:[/] {error.message_en}")
+
+
+def yuan(amount_fen: int) -> str:
+    """Fen as yuan with two decimals and thousands separators."""
+    return format_yuan(amount_fen)
+
+
+def table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: Sequence[int] = ()
+) -> Table:
+    """A Rich table; columns at the ``numeric`` positions are right-aligned."""
+    result = Table(title=title, title_justify="left", show_lines=False)
+    for index, header in enumerate(headers):
+        result.add_column(header, justify="right" if index in numeric else "left", overflow="fold")
+    for row in rows:
+        result.add_row(*("" if cell is None else str(cell) for cell in row))
+    return result
