@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
-from functools import cache
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -58,25 +58,30 @@ KeyOpt = Annotated[
 ]
 
 
-@cache
 def _settings() -> Settings:
     return Settings()
 
 
-def _context() -> Context:
+@contextmanager
+def _context() -> Iterator[Context]:
+    """A context on the configured database, refused if the schema is not current; the engine is disposed after."""
     settings = _settings()
     engine = make_engine(settings.database_url)
-    if current_revision(engine) != head_revision():
-        raise typer.BadParameter(
-            "数据库未初始化或版本过旧，请先运行 gongji db upgrade / "
-            "the database is empty or out of date: run `gongji db upgrade` first"
-        )
-    return build_context(settings, engine=engine)
+    try:
+        if current_revision(engine) != head_revision():
+            raise typer.BadParameter(
+                "数据库未初始化或版本过旧，请先运行 gongji db upgrade / "
+                "the database is empty or out of date: run `gongji db upgrade` first"
+            )
+        yield build_context(settings, engine=engine)
+    finally:
+        engine.dispose()
 
 
 def _run(action: Callable[[Context], T], as_json: bool) -> T:
     try:
-        return action(_context())
+        with _context() as ctx:
+            return action(ctx)
     except GongjiError as error:
         print_error(error, as_json=as_json)
         raise typer.Exit(2 if error.code.kind is ErrorKind.INVALID_INPUT else 1) from None
@@ -116,10 +121,13 @@ def _guard(action: Callable[[], T], as_json: bool) -> T:
 def db_upgrade() -> None:
     """创建或升级数据库结构 Create or upgrade the database schema (Alembic)."""
     engine = make_engine(_settings().database_url)
-    before = current_revision(engine)
-    upgrade(engine)
-    after = current_revision(engine)
-    url = engine.url.render_as_string(hide_password=True)
+    try:
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+        url = engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
     if before == after:
         console.print(f"数据库已是最新版本 Database already at revision {after} ({url})")
     else:

@@ -265,13 +265,15 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
                 reason_zh=why_zh,
                 reason_en=why_en,
             )
-        existing = uow.ledger.reversal_of(original.id)
-        if existing is not None:
-            raise Refused(ErrorCode.JOURNAL_ALREADY_REVERSED, journal_id=original.id, reversal_id=existing)
         specs = mirror(original.transfers)
         locked: dict[int, AccountState] = uow.ledger.lock(
             {s.debit_account_id for s in specs} | {s.credit_account_id for s in specs}
         )
+        # Checked after taking the locks: a reversal that committed while we waited is visible now, and is
+        # the true reason to refuse (not the balance it already took back).
+        existing = uow.ledger.reversal_of(original.id)
+        if existing is not None:
+            raise Refused(ErrorCode.JOURNAL_ALREADY_REVERSED, journal_id=original.id, reversal_id=existing)
         posted, balances_after = post_transfers(locked, specs)
         owner = next((s.owner_person_id for s in locked.values() if s.owner_person_id is not None), None)
         journal_id = uow.ledger.write_journal(
