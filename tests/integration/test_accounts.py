@@ -11,10 +11,12 @@ from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.service.accounts import (
     CreditAccount,
     CreditKind,
+    OpenWallet,
     Part,
     ReverseJournal,
     balances,
     credit_account,
+    open_wallet,
     reverse_journal,
     rollover,
     statement,
@@ -22,7 +24,7 @@ from gongji.service.accounts import (
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
-from tests.helpers import DEFU, JIANGUO, employee, snapshot
+from tests.helpers import DEFU, JIANGUO, XIUYING, employee, resident, snapshot
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
@@ -157,3 +159,13 @@ def test_balances_as_of_a_day_and_statements(ctx: Context, clock: FixedClock) ->
     ]
     with pytest.raises(InvalidInput):
         statement(ctx, JIANGUO, start=date(2026, 5, 1), end=date(2026, 4, 1))
+
+
+def test_an_insured_person_opens_a_wallet_once(ctx: Context) -> None:
+    resident(ctx, XIUYING, "李秀英")
+    view = open_wallet(ctx, OpenWallet(XIUYING), key="w1")
+    assert [(a.kind, a.region, a.balance_fen) for a in view.accounts] == [("wallet", "130100", 0)]
+    again = open_wallet(ctx, OpenWallet(XIUYING), key="w2")
+    assert [a.account_id for a in again.accounts] == [a.account_id for a in view.accounts]
+    with pytest.raises(NotFound):
+        open_wallet(ctx, OpenWallet(DEFU), key="w3")

@@ -476,6 +476,17 @@ def account_credit(
     print_json(view) if as_json else _show_journal(view)
 
 
+@account_app.command("open-wallet")
+def account_open_wallet(
+    ref: Annotated[str, typer.Argument(help="身份证号或人员编号 ID number or person number")],
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """开通医保钱包 Open a person's wallet (idempotent)."""
+    view = _run(lambda ctx: accounts.open_wallet(ctx, accounts.OpenWallet(ref), key=_key(key)), as_json)
+    print_json(view) if as_json else _show_balances(view)
+
+
 @account_app.command("reverse")
 def account_reverse(
     journal_id: Annotated[int, typer.Argument(help="要冲销的凭证号 Journal to reverse")],

@@ -51,11 +51,18 @@ class NationalCode(StrEnum):
 
     @classmethod
     def parse(cls, value: str | int) -> Self:
-        """Read a code as a client sends it (``"310"``, ``310``, ``" 310 "``); raise ``CODE_UNKNOWN`` if absent."""
+        """Read a code as a client sends it (``"310"``, ``310``, ``" 310 "``); raise ``CODE_UNKNOWN`` if absent.
+
+        A code with leading zeros sent as a JSON number (``mdtrt_cert_type`` ``2`` for ``"02"``) is read as the
+        code of the same width.
+        """
         text = str(value).strip()
         for member in cls:
             if member.value == text or member.name == text.upper():
                 return member
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                if member.value.isdigit() and member.value == text.zfill(len(member.value)):
+                    return member
         zh, en = cls.list_name()
         raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list_zh=zh, code_list_en=en, value=text)
 

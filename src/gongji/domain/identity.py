@@ -10,6 +10,7 @@ numbers of people born in 1975. Validators that reject such numbers (python-stdn
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,6 +20,9 @@ from gongji.domain.errors import ErrorCode, InvalidInput
 __all__ = ["ResidentId", "check_character", "mask_id_number"]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# People type numbers with a Chinese input method on, which gives full-width digits and Ｘ: read them as ASCII.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 _CHECK_CHARACTERS = "10X98765432"
 _EARLIEST_BIRTH = date(1880, 1, 1)
 
@@ -43,11 +47,12 @@ class ResidentId:
     def parse(cls, text: str, *, today: date | None = None) -> ResidentId:
         """Validate ``text`` and return a ``ResidentId``; raise ``ID_NUMBER_INVALID`` with the precise reason.
 
-        A lowercase ``x`` check character is accepted and normalised to ``X``. ``today``, when given, refuses
+        A lowercase ``x`` check character and full-width digits are accepted and normalised to ASCII; any other
+        character (including digits of other scripts) is refused. ``today``, when given, refuses
         birth dates in the future.
         """
-        number = text.strip().upper()
-        if len(number) == 15 and number.isdigit():
+        number = text.strip().translate(_FULL_WIDTH).upper()
+        if len(number) == 15 and number.isascii() and number.isdigit():
             raise _invalid(
                 text,
                 "15 位旧号码不再受理，请使用 18 位号码",
@@ -55,7 +60,7 @@ class ResidentId:
             )
         if len(number) != 18:
             raise _invalid(text, f"应为 18 位，实际 {len(number)} 位", f"must be 18 characters, got {len(number)}")
-        if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        if not _SHAPE.fullmatch(number):
             raise _invalid(
                 text,
                 "前 17 位应为数字，末位为数字或 X",

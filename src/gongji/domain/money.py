@@ -29,8 +29,8 @@ MAX_AMOUNT_FEN = 100_000_000 * FEN_PER_YUAN
 
 _CURRENCY_PREFIXES = ("¥", "￥", "CNY", "RMB")
 _CURRENCY_SUFFIXES = ("元",)
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
-_PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")
+_PLAIN = re.compile(r"^[0-9]+(\.[0-9]*)?$|^\.[0-9]+$")
 
 
 def _invalid(value: object, zh: str, en: str) -> InvalidInput:

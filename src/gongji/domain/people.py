@@ -25,9 +25,12 @@ __all__ = [
     "validate_phone",
 ]
 
-_NAME = re.compile(r"^[\u3400-\u9fffA-Za-z·•.\- ]{1,50}$")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+# Chinese characters (including the rare ones of CJK extensions B and later, which real names use), Latin
+# letters, and the separators of transcribed names (买买提·艾力). At least one letter: "·" alone is no name.
+_LETTER = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z"
+_NAME = re.compile(f"^(?=.*[{_LETTER}])[{_LETTER}·•.\\- ]{{1,50}}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 MAX_ADDRESS_CHARS = 200
 
 
@@ -93,6 +96,7 @@ class Person:
     resident_id: ResidentId
     registered_at: datetime
     died_on: date | None = None
+    #: The contact history, when loaded (repositories load it only on request: most use cases never need it).
     contacts: tuple[ContactChange, ...] = field(default=())
 
     @property

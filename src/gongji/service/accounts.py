@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from gongji.domain.codes import Insutype
+from gongji.domain.codes import BASIC_INSUTYPES, Insutype
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import (
     AccountKind,
     AccountState,
     JournalKind,
+    PostedTransfer,
     TransferSpec,
     mirror,
     post_transfers,
@@ -42,11 +43,13 @@ __all__ = [
     "ROLLOVER_BATCH",
     "CreditAccount",
     "CreditKind",
+    "OpenWallet",
     "Part",
     "ReverseJournal",
     "balances",
     "credit_account",
     "journal_view",
+    "open_wallet",
     "reverse_journal",
     "rollover",
     "statement",
@@ -132,6 +135,45 @@ def journal_view(uow: UnitOfWork, journal_id: int) -> JournalView:
     )
 
 
+def _written_view(
+    journal_id: int,
+    kind: JournalKind,
+    booked_at: datetime,
+    reference: str | None,
+    reverses_journal_id: int | None,
+    posted: list[PostedTransfer],
+    accounts: dict[int, AccountState],
+) -> JournalView:
+    """The view of a journal just written, from what the use case already holds (no read back)."""
+
+    def name(account_id: int) -> str:
+        state = accounts[account_id]
+        return f"{state.kind.zh} {state.ledger.split(':')[0]}"
+
+    return JournalView(
+        journal_id=journal_id,
+        kind=kind.value,
+        kind_zh=kind.zh,
+        booked_at=booked_at,
+        reference=reference,
+        reverses_journal_id=reverses_journal_id,
+        person_id=next((a.owner_person_id for a in accounts.values() if a.owner_person_id is not None), None),
+        transfers=[
+            TransferView(
+                seq=t.seq,
+                debit_account_id=t.debit_account_id,
+                debit_account=name(t.debit_account_id),
+                credit_account_id=t.credit_account_id,
+                credit_account=name(t.credit_account_id),
+                amount_fen=t.amount_fen,
+                debit_balance_after_fen=t.debit_balance_after_fen,
+                credit_balance_after_fen=t.credit_balance_after_fen,
+            )
+            for t in posted
+        ],
+    )
+
+
 def _clean_reference(reference: str) -> str:
     cleaned = reference.strip()
     if not cleaned or len(cleaned) > MAX_REFERENCE_CHARS:
@@ -208,18 +250,23 @@ def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView
         person = resolve_person(uow, cmd.person)
         region = _employee_region(uow, person)
         now = ctx.clock.now()
-        current = uow.ledger.find_account(AccountKind.PERSONAL_CURRENT, region, person.id)
-        assert current is not None, "an employee enrollment always has its personal account"
-        _roll_over(uow, current, now.year, now)
-        target = uow.ledger.open_account(cmd.part.account_kind, region, person.id, now)
+        parts: dict[AccountKind, AccountRow] = {
+            row.state.kind: row
+            for row in uow.ledger.accounts_of_person(person.id)
+            if row.region == region and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
+        }
+        assert len(parts) == 2, "an employee enrollment always has both parts of its personal account"
+        _roll_over(uow, parts[AccountKind.PERSONAL_CURRENT], now.year, now)
+        target = parts[cmd.part.account_kind].state
         source_kind = (
             AccountKind.CONTRIBUTION_CLEARING if cmd.kind is CreditKind.CONTRIBUTION else AccountKind.OPENING_BALANCE
         )
         source = uow.ledger.open_account(source_kind, region, None, now)
         locked = uow.ledger.lock([source.id, target.id])
         posted, balances_after = post_transfers(locked, [TransferSpec(source.id, target.id, cmd.amount_fen)])
+        kind = JournalKind.CONTRIBUTION if cmd.kind is CreditKind.CONTRIBUTION else JournalKind.OPENING_BALANCE
         journal_id = uow.ledger.write_journal(
-            kind=JournalKind.CONTRIBUTION if cmd.kind is CreditKind.CONTRIBUTION else JournalKind.OPENING_BALANCE,
+            kind=kind,
             booked_at=now,
             reference=reference,
             note=None,
@@ -229,7 +276,7 @@ def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView
             locked=locked,
             new_balances=balances_after,
         )
-        return journal_view(uow, journal_id)
+        return _written_view(journal_id, kind, now, reference, None, posted, locked)
 
     request = {
         "person": cmd.person.strip().upper(),
@@ -276,9 +323,10 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
             raise Refused(ErrorCode.JOURNAL_ALREADY_REVERSED, journal_id=original.id, reversal_id=existing)
         posted, balances_after = post_transfers(locked, specs)
         owner = next((s.owner_person_id for s in locked.values() if s.owner_person_id is not None), None)
+        now = ctx.clock.now()
         journal_id = uow.ledger.write_journal(
             kind=JournalKind.REVERSAL,
-            booked_at=ctx.clock.now(),
+            booked_at=now,
             reference=original.reference,
             note=reason,
             person_id=owner,
@@ -287,10 +335,49 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
             locked=locked,
             new_balances=balances_after,
         )
-        return journal_view(uow, journal_id)
+        return _written_view(journal_id, JournalKind.REVERSAL, now, original.reference, original.id, posted, locked)
 
     request = {"journal_id": cmd.journal_id, "reason": reason}
     return ctx.write(key=key, operation="account.reverse", request=request, result_type=JournalView, handler=handler)
+
+
+@dataclass(frozen=True)
+class OpenWallet:
+    """开通医保钱包: open a person's wallet in the pooling region of their basic insurance."""
+
+    person: str
+
+
+def open_wallet(ctx: Context, cmd: OpenWallet, *, key: str) -> BalancesView:
+    """Open the wallet (医保钱包) of an insured person; opening it again changes nothing.
+
+    Any basic insurance in normal status will do (residents receive mutual aid through their wallet too).
+    """
+
+    def handler(uow: UnitOfWork) -> BalancesView:
+        person = resolve_person(uow, cmd.person)
+        basic = [e for e in uow.enrollments.for_person(person.id) if e.is_active and e.insutype in BASIC_INSUTYPES]
+        if not basic:
+            raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype="310/390")
+        if not basic[0].is_normal:
+            raise Refused(
+                ErrorCode.ENROLLMENT_STATUS_WRONG,
+                ref=person.name,
+                status_zh=basic[0].status.zh,
+                status_en=basic[0].status.en,
+                action_zh="开通医保钱包",
+                action_en="open the wallet",
+            )
+        uow.ledger.open_account(AccountKind.WALLET, basic[0].pooling_region, person.id, ctx.clock.now())
+        return _balances(uow, person, ctx.clock.now(), historical=False)
+
+    return ctx.write(
+        key=key,
+        operation="account.open_wallet",
+        request={"person": cmd.person.strip().upper()},
+        result_type=BalancesView,
+        handler=handler,
+    )
 
 
 def rollover(ctx: Context, year: int) -> RolloverResult:
@@ -328,40 +415,45 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=SHANGHAI) - timedelta(microseconds=1)
 
 
+def _balances(uow: UnitOfWork, person: Person, as_of: datetime, *, historical: bool) -> BalancesView:
+    rows = uow.ledger.accounts_of_person(person.id)
+    views = [
+        AccountBalanceView(
+            account_id=row.state.id,
+            kind=row.state.kind.value,
+            kind_zh=row.state.kind.zh,
+            region=row.region,
+            balance_fen=uow.ledger.balance_as_of(row.state.id, as_of) if historical else row.state.balance_fen,
+            period_year=row.period_year,
+        )
+        for row in rows
+    ]
+
+    def total(kind: AccountKind) -> int:
+        return sum(v.balance_fen for v in views if v.kind == kind.value)
+
+    prior, current = total(AccountKind.PERSONAL_PRIOR), total(AccountKind.PERSONAL_CURRENT)
+    return BalancesView(
+        person_id=person.id,
+        psn_no=person.psn_no,
+        name=person.name,
+        as_of=as_of,
+        accounts=views,
+        personal_account_fen=prior + current,
+        prior_years_fen=prior,
+        current_year_fen=current,
+        wallet_fen=total(AccountKind.WALLET),
+    )
+
+
 def balances(ctx: Context, person_ref: str, *, on: date | None = None) -> BalancesView:
     """A person's account balances now, or at the end of the day ``on``."""
 
     def handler(uow: UnitOfWork) -> BalancesView:
         person = resolve_person(uow, person_ref)
-        as_of = ctx.clock.now() if on is None else _end_of_day(on)
-        rows = uow.ledger.accounts_of_person(person.id)
-        views = [
-            AccountBalanceView(
-                account_id=row.state.id,
-                kind=row.state.kind.value,
-                kind_zh=row.state.kind.zh,
-                region=row.region,
-                balance_fen=row.state.balance_fen if on is None else uow.ledger.balance_as_of(row.state.id, as_of),
-                period_year=row.period_year,
-            )
-            for row in rows
-        ]
-
-        def total(kind: AccountKind) -> int:
-            return sum(v.balance_fen for v in views if v.kind == kind.value)
-
-        prior, current = total(AccountKind.PERSONAL_PRIOR), total(AccountKind.PERSONAL_CURRENT)
-        return BalancesView(
-            person_id=person.id,
-            psn_no=person.psn_no,
-            name=person.name,
-            as_of=as_of,
-            accounts=views,
-            personal_account_fen=prior + current,
-            prior_years_fen=prior,
-            current_year_fen=current,
-            wallet_fen=total(AccountKind.WALLET),
-        )
+        if on is None:
+            return _balances(uow, person, ctx.clock.now(), historical=False)
+        return _balances(uow, person, _end_of_day(on), historical=True)
 
     return ctx.read(handler)
 

@@ -37,6 +37,25 @@ def request_hash(operation: str, request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class _HandlerRefused(Exception):
+    """Carries a refusal out of the handler's (rolled back) transaction, to be recorded in its own."""
+
+    def __init__(self, error: GongjiError) -> None:
+        super().__init__(error.code.name)
+        self.error = error
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+
+def _adapter(result_type: type[T]) -> TypeAdapter[T]:
+    """Serialisers are costly to build (milliseconds); build one per result type and keep it."""
+    adapter = _ADAPTERS.get(result_type)
+    if adapter is None:
+        adapter = _ADAPTERS[result_type] = TypeAdapter(result_type)
+    return adapter
+
+
 @dataclass(frozen=True)
 class Context:
     """The use cases' dependencies: storage and time."""
@@ -53,34 +72,52 @@ class Context:
         result_type: type[T],
         handler: Callable[[UnitOfWork], T],
     ) -> T:
-        """Run ``handler`` once per idempotency ``key``, in one transaction, retrying transient errors."""
+        """Run ``handler`` once per idempotency ``key``, in one transaction, retrying transient errors.
+
+        The success path costs one lookup and one insert of the key beside the handler's own statements. A
+        refusal rolls the handler's work back and records the refusal under the key in a second, short
+        transaction (refusals are rare; the common path pays for no savepoint).
+        """
         if not _KEY.match(key):
             raise InvalidInput(ErrorCode.IDEMPOTENCY_KEY_INVALID)
         digest = request_hash(operation, request)
-        adapter = TypeAdapter(result_type)
+        adapter = _adapter(result_type)
+
+        def replay(stored: StoredOutcome) -> T:
+            if stored.request_hash != digest:
+                raise Conflict(ErrorCode.IDEMPOTENCY_CONFLICT, key=key, operation=stored.operation)
+            if stored.is_error:
+                raise GongjiError.from_dict(json.loads(stored.outcome))
+            return adapter.validate_json(stored.outcome)
 
         def attempt(uow: UnitOfWork) -> T:
             stored = uow.idempotency.get(key)
             if stored is not None:
-                if stored.request_hash != digest:
-                    raise Conflict(ErrorCode.IDEMPOTENCY_CONFLICT, key=key, operation=stored.operation)
-                if stored.is_error:
-                    raise GongjiError.from_dict(json.loads(stored.outcome))
-                return adapter.validate_json(stored.outcome)
+                return replay(stored)
             try:
-                with uow.savepoint():
-                    result = handler(uow)
+                result = handler(uow)
             except GongjiError as refusal:
-                outcome = json.dumps(refusal.to_dict(), ensure_ascii=False)
-                uow.idempotency.put(key, StoredOutcome(operation, digest, True, outcome), self.clock.now())
-                uow.commit()
-                raise
+                raise _HandlerRefused(refusal) from None
             outcome = adapter.dump_json(result).decode()
             uow.idempotency.put(key, StoredOutcome(operation, digest, False, outcome), self.clock.now())
             uow.commit()
             return result
 
-        return self._retrying(attempt, readonly=False)
+        try:
+            return self._retrying(attempt, readonly=False)
+        except _HandlerRefused as refused:
+            refusal = refused.error
+
+        def record(uow: UnitOfWork) -> T:
+            stored = uow.idempotency.get(key)
+            if stored is not None:  # a concurrent attempt with the same key finished first
+                return replay(stored)
+            outcome = json.dumps(refusal.to_dict(), ensure_ascii=False)
+            uow.idempotency.put(key, StoredOutcome(operation, digest, True, outcome), self.clock.now())
+            uow.commit()
+            raise refusal
+
+        return self._retrying(record, readonly=False)
 
     def read(self, handler: Callable[[UnitOfWork], T]) -> T:
         """Run ``handler`` in a read-only transaction, retrying transient errors."""

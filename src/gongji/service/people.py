@@ -64,6 +64,8 @@ def resolve_person(uow: UnitOfWork, ref: str) -> Person:
 
 def person_view(uow: UnitOfWork, person: Person, today: date) -> PersonView:
     """A person with current contact details and every enrollment with its history."""
+    if not person.contacts:
+        person = uow.people.get(person.id, with_contacts=True) or person
     phone, address = person.contact_on(today)
     enrollments = [
         EnrollmentView(

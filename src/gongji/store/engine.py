@@ -24,7 +24,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 # PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, lock not available, and the
 # connection-level failures a restarted server gives.
-_PG_TRANSIENT = {"40001", "40P01", "55P03", "57P01", "08006", "08003", "08001"}
+_PG_TRANSIENT = {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08006", "08003", "08001", "08000"}
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -35,7 +35,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # No pre-ping (a round trip per transaction): a dropped connection surfaces as a transient error and the
+        # transaction is retried on a fresh one; pool_recycle keeps connections from growing stale.
+        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}")
 
 
@@ -66,6 +68,8 @@ def is_transient_error(exc: BaseException) -> bool:
     if isinstance(exc, IntegrityError):
         return False
     if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
         sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in _PG_TRANSIENT:
             return True

@@ -73,18 +73,18 @@ class SqlPeople:
                     address=new.address,
                 ),
             )
-        person = self.get(person_id)
+        person = self.get(person_id, with_contacts=True)
         assert person is not None
         return person
 
-    def get(self, person_id: int) -> Person | None:
-        return self._one(t.people.c.id == person_id)
+    def get(self, person_id: int, *, with_contacts: bool = False) -> Person | None:
+        return self._one(t.people.c.id == person_id, with_contacts)
 
-    def find_by_certno(self, certno: str) -> Person | None:
-        return self._one(t.people.c.certno == certno)
+    def find_by_certno(self, certno: str, *, with_contacts: bool = False) -> Person | None:
+        return self._one(t.people.c.certno == certno, with_contacts)
 
-    def find_by_psn_no(self, psn_no: str) -> Person | None:
-        return self._one(t.people.c.psn_no == psn_no)
+    def find_by_psn_no(self, psn_no: str, *, with_contacts: bool = False) -> Person | None:
+        return self._one(t.people.c.psn_no == psn_no, with_contacts)
 
     def list(self, *, limit: int, offset: int, name: str | None = None) -> list[Person]:
         query = select(t.people).order_by(t.people.c.id).limit(limit).offset(offset)
@@ -108,11 +108,12 @@ class SqlPeople:
     def mark_deceased(self, person_id: int, on: date) -> None:
         self._conn.execute(update(t.people).where(t.people.c.id == person_id).values(died_on=on))
 
-    def _one(self, condition: Any) -> Person | None:
+    def _one(self, condition: Any, with_contacts: bool) -> Person | None:
         row = self._conn.execute(select(t.people).where(condition)).mappings().first()
         if row is None:
             return None
-        return self._person(row, self._contacts([row["id"]]).get(row["id"], ()))
+        contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()
+        return self._person(row, contacts)
 
     def _contacts(self, person_ids: Sequence[int]) -> dict[int, tuple[ContactChange, ...]]:
         if not person_ids:
@@ -281,6 +282,9 @@ class SqlLedger:
         self, kind: AccountKind, region: str, owner_person_id: int | None, opened_at: datetime
     ) -> AccountState:
         code = account_code(kind, region, owner_person_id)
+        found = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
+        if found is not None:  # the common case: one statement
+            return _account_state(found)
         values = {
             "code": code,
             "kind": kind.value,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -66,13 +65,6 @@ class SqlUnitOfWork:
             if is_transient_error(exc):
                 raise TransientStoreError(str(exc)) from exc
             raise
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """A nested transaction: an exception inside rolls back only what was done inside."""
-        assert self._conn is not None
-        with self._conn.begin_nested():
-            yield
 
 
 class SqlUnitOfWorkFactory:
