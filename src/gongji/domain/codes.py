@@ -60,9 +60,9 @@ class NationalCode(StrEnum):
         for member in cls:
             if member.value == text or member.name == text.upper():
                 return member
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                if member.value.isdigit() and member.value == text.zfill(len(member.value)):
-                    return member
+            as_number = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            if as_number and member.value.isdigit() and member.value == text.zfill(len(member.value)):
+                return member
         zh, en = cls.list_name()
         raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list_zh=zh, code_list_en=en, value=text)
 
