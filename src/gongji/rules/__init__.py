@@ -1,1 +1,0 @@
-"""gongji.rules."""
