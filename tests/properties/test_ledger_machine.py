@@ -306,7 +306,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _rollover(self, year: int) -> None:
         due = [p for p in self.people if p.period_year < year]
         result = rollover(self.ctx, year)
-        event(f"rollover moved money: {sum(p.current_fen > 0 for p in due) > 0}")
+        event(f"rollover moved money: {any(p.current_fen > 0 for p in due)}")
         moved = [p.roll_over(year) for p in due]
         self.journal_count += sum(1 for m in moved if m > 0)
         assert result.year == year
