@@ -5,16 +5,35 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from typing import TypeVar
 
 from gongji.domain.errors import ErrorCode, GongjiError
-from gongji.service.accounts import CreditAccount, ReverseJournal, balances, credit_account, reverse_journal
+from gongji.domain.identity import check_character
+from gongji.service.accounts import (
+    CreditAccount,
+    ReverseJournal,
+    balances,
+    credit_account,
+    reverse_journal,
+    rollover,
+)
 from gongji.service.audit import audit
+from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from tests.helpers import DEFU, JIANGUO, employee
 
 T = TypeVar("T")
 THREADS = 8
+
+
+def _employee_numbers(count: int) -> list[str]:
+    """Valid ID numbers of men born on successive days of 1970."""
+    numbers = []
+    for n in range(count):
+        first17 = f"130102{date(1970, 1, 1 + n):%Y%m%d}{2 * n + 1:03d}"
+        numbers.append(first17 + check_character(first17))
+    return numbers
 
 
 def _outcome(call: Callable[[], T]) -> T | str:
@@ -65,4 +84,21 @@ def test_racing_reversals_of_one_journal_reverse_it_exactly_once(ctx: Context) -
     names = Counter(o if isinstance(o, str) else "reversed" for o in outcomes)
     assert names == {"reversed": 1, ErrorCode.JOURNAL_ALREADY_REVERSED.name: THREADS * 2 - 1}
     assert balances(ctx, JIANGUO).current_year_fen == 0
+    assert audit(ctx).clean
+
+
+def test_a_batch_rollover_racing_new_year_credits_moves_only_last_years_money(ctx: Context, clock: FixedClock) -> None:
+    people = [employee(ctx, certno, "职工", current_fen=1_000) for certno in _employee_numbers(12)]
+    clock.set(datetime(2027, 1, 1, 9, tzinfo=SHANGHAI))
+
+    def credit(certno: str) -> None:
+        credit_account(ctx, CreditAccount(certno, 7, "2027-01"), key=f"{certno}:2027")
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        batch = pool.submit(rollover, ctx, 2027)
+        list(pool.map(credit, people))
+        batch.result()
+    for certno in people:
+        view = balances(ctx, certno)
+        assert (view.prior_years_fen, view.current_year_fen) == (1_000, 7), certno
     assert audit(ctx).clean

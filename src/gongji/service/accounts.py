@@ -215,6 +215,11 @@ def _roll_over(uow: UnitOfWork, current: AccountRow, year: int, now: datetime) -
     assert owner is not None
     prior = uow.ledger.open_account(AccountKind.PERSONAL_PRIOR, current.region, owner, now)
     locked = uow.ledger.lock([current.state.id, prior.id])
+    # Read the year again under the lock: a concurrent credit may have rolled this account over (and
+    # credited the new year) since ``current`` was read; moving that money would put new-year money in 历年.
+    (fresh,) = uow.ledger.accounts_by_id([current.state.id])
+    if fresh.period_year is not None and fresh.period_year >= year:
+        return 0
     amount = locked[current.state.id].balance_fen
     if amount > 0:
         posted, balances_after = post_transfers(locked, [TransferSpec(current.state.id, prior.id, amount)])
