@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import TypeVar
 
+from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.identity import check_character
 from gongji.service.accounts import (
@@ -21,6 +22,8 @@ from gongji.service.accounts import (
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
+from gongji.service.enrollment import Enroll, enroll
+from gongji.service.people import RegisterPerson, register_person, show_person
 from tests.helpers import DEFU, JIANGUO, employee
 
 T = TypeVar("T")
@@ -102,3 +105,24 @@ def test_a_batch_rollover_racing_new_year_credits_moves_only_last_years_money(ct
         view = balances(ctx, certno)
         assert (view.prior_years_fen, view.current_year_fen) == (1_000, 7), certno
     assert audit(ctx).clean
+
+
+def test_racing_registrations_and_enrollments_of_one_person_land_once(ctx: Context) -> None:
+    def register(n: int) -> object:
+        return _outcome(lambda: register_person(ctx, RegisterPerson(JIANGUO, "张建国"), key=f"r{n}").psn_no)
+
+    def enroll_as(n: int) -> object:
+        insutype, psn_type = (
+            (Insutype.EMPLOYEE_BASIC, PsnType.EMPLOYEE_IN_SERVICE)
+            if n % 2
+            else (Insutype.RESIDENT_BASIC, PsnType.ADULT_RESIDENT)
+        )
+        command = Enroll(JIANGUO, insutype, psn_type, "130100", date(2026, 1, 1))
+        return _outcome(lambda: enroll(ctx, command, key=f"e{n}").id)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        registered = Counter(isinstance(o, str) and o.isdigit() for o in pool.map(register, range(THREADS * 2)))
+        enrolled = list(pool.map(enroll_as, range(THREADS * 2)))
+    assert registered == {True: 1, False: THREADS * 2 - 1}
+    assert enrolled.count(ErrorCode.ALREADY_ENROLLED.name) == THREADS * 2 - 1
+    assert len(show_person(ctx, JIANGUO).enrollments) == 1

@@ -55,11 +55,15 @@ class SqlPeople:
 
     def add(self, new: NewPerson, registered_at: datetime) -> Person:
         certno = new.resident_id.number
-        person_id = self._conn.execute(
-            insert(t.people)
-            .values(psn_no=f"pending:{certno}", certno=certno, name=new.name, registered_at=registered_at)
-            .returning(t.people.c.id)
-        ).scalar_one()
+        try:
+            person_id = self._conn.execute(
+                insert(t.people)
+                .values(psn_no=f"pending:{certno}", certno=certno, name=new.name, registered_at=registered_at)
+                .returning(t.people.c.id)
+            ).scalar_one()
+        except IntegrityError as exc:
+            # Registered by a concurrent transaction; the retry sees the person and refuses with the reason.
+            raise TransientStoreError(f"person {certno[-4:]} registered concurrently") from exc
         # 人员编号: the issuing area code and the row id, 20 digits like the national numbers.
         psn_no = f"{certno[:6]}{person_id:014d}"
         self._conn.execute(update(t.people).where(t.people.c.id == person_id).values(psn_no=psn_no))
@@ -163,7 +167,7 @@ class SqlEnrollments:
         employer: str | None,
         began_on: date,
     ) -> Enrollment:
-        enrollment_id = self._conn.execute(
+        statement = (
             insert(t.enrollments)
             .values(
                 person_id=person_id,
@@ -176,7 +180,12 @@ class SqlEnrollments:
                 status_since=began_on,
             )
             .returning(t.enrollments.c.id)
-        ).scalar_one()
+        )
+        try:
+            enrollment_id = self._conn.execute(statement).scalar_one()
+        except IntegrityError as exc:
+            # A concurrent enrollment of the same person landed first; the retry refuses it as a duplicate.
+            raise TransientStoreError("enrollment written concurrently") from exc
         return Enrollment(
             id=enrollment_id,
             person_id=person_id,

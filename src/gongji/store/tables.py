@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 __all__ = [
@@ -121,6 +122,26 @@ enrollments = Table(
     Column("began_on", Date(), nullable=False),
     Column("status_since", Date(), nullable=False),
     Column("reason", String(32), nullable=True),
+)
+
+# At most one active (normal or paused) enrollment per person and insurance type, and at most one active basic
+# insurance per person (重复参保): held by the database, so two racing enrollments cannot both land.
+_ACTIVE = text("status <> '4'")
+_ACTIVE_BASIC = text("status <> '4' AND insutype IN ('310', '380', '390', '391')")
+Index(
+    "uq_enrollments_active_insutype",
+    enrollments.c.person_id,
+    enrollments.c.insutype,
+    unique=True,
+    sqlite_where=_ACTIVE,
+    postgresql_where=_ACTIVE,
+)
+Index(
+    "uq_enrollments_active_basic",
+    enrollments.c.person_id,
+    unique=True,
+    sqlite_where=_ACTIVE_BASIC,
+    postgresql_where=_ACTIVE_BASIC,
 )
 
 enrollment_events = Table(
