@@ -146,6 +146,12 @@ class ErrorCode(Enum):
         "记账凭证 {journal_id}（{kind_zh}）不能冲销：{reason_zh}",
         "Journal {journal_id} ({kind_en}) cannot be reversed: {reason_en}",
     )
+    RULE_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 在 {on} 没有规则“{parameter_zh}”（{parameter}），本地及上级规则均未设定",
+        "No rule '{parameter}' for region {region} on {on}: "
+        "neither the region, its province nor the national rules set it",
+    )
     ROLLOVER_YEAR_INVALID = _Text(
         ErrorKind.REFUSED,
         "不能结转 {year} 年：今天是 {today}，只能结转已开始的年度",

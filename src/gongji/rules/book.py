@@ -1,0 +1,152 @@
+"""The rule book: "region, parameter, date" → the value in effect, with a trace of where it came from.
+
+A city falls back to its province, the province to the national file (code ``100000``). Every answer carries a
+:class:`RuleTrace` — the parameter, the region asked about, the region whose file gave the value, the date, the
+value's validity and its reference and confidence — so that a decision can always be explained by the values it
+read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.regions import NATIONAL, parse_region, province_of, region_name
+from gongji.rules.loader import DATA_DIR, DatedValue, RegionRules, load_region_files
+from gongji.rules.schema import PARAMETERS, Parameter
+
+__all__ = ["Resolved", "RuleBook", "RuleTrace", "default_rule_book"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RuleTrace:
+    """Which value a decision read: enough to explain it to the person at the counter."""
+
+    parameter: str
+    parameter_zh: str
+    requested_region: str
+    region: str
+    region_zh: str
+    on: date
+    since: date
+    end: date | None
+    reference_title: str
+    reference_address: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class Resolved(Generic[T]):
+    """A parameter's value in effect, and where it came from."""
+
+    value: T
+    trace: RuleTrace
+
+
+def _in_effect(values: Sequence[DatedValue], on: date) -> DatedValue | None:
+    for index, candidate in enumerate(values):
+        following = values[index + 1].since if index + 1 < len(values) else None
+        if candidate.holds_on(on, following):
+            return candidate
+    return None
+
+
+class RuleBook:
+    """All regions' rules, loaded and validated."""
+
+    def __init__(self, regions: dict[str, RegionRules], directories: Sequence[Path] = ()) -> None:
+        self.regions = regions
+        self.directories = tuple(directories)
+
+    @classmethod
+    def load(cls, directories: Sequence[Path] | None = None) -> RuleBook:
+        """Load the package's rules, and after them any directories given (their files override or add)."""
+        dirs = [DATA_DIR, *(directories or [])]
+        return cls(load_region_files(dirs), dirs)
+
+    def chain(self, region: str) -> list[str]:
+        """The regions asked in turn: the region itself, its province, the national level."""
+        parse_region(region)
+        chain = [region]
+        for parent in (province_of(region), NATIONAL):
+            if parent not in chain:
+                chain.append(parent)
+        return chain
+
+    def find(self, param: Parameter[T], region: str, on: date) -> Resolved[T] | None:
+        """The value in effect on ``on`` for ``region``, falling back to the province and national files."""
+        for code in self.chain(region):
+            rules = self.regions.get(code)
+            if rules is None or param.name not in rules.parameters:
+                continue
+            current = _in_effect(rules.parameters[param.name], on)
+            if current is None or current.value is None:
+                continue
+            trace = RuleTrace(
+                parameter=param.name,
+                parameter_zh=param.zh,
+                requested_region=region,
+                region=code,
+                region_zh=region_name(code),
+                on=on,
+                since=current.since,
+                end=current.end,
+                reference_title=current.reference.title,
+                reference_address=current.reference.address,
+                confidence=current.confidence,
+            )
+            value: T = current.value
+            return Resolved(value, trace)
+        return None
+
+    def resolve(self, param: Parameter[T], region: str, on: date) -> Resolved[T]:
+        """Like :meth:`find`, but a missing value is a refusal (``RULE_MISSING``) naming the parameter."""
+        found = self.find(param, region, on)
+        if found is None:
+            raise Refused(
+                ErrorCode.RULE_MISSING,
+                parameter=param.name,
+                parameter_zh=param.zh,
+                region=region,
+                on=on.isoformat(),
+            )
+        return found
+
+    def effective(self, region: str, on: date) -> list[tuple[Parameter[Any], Resolved[Any] | None]]:
+        """Every parameter of the catalogue with its value in effect (or ``None``), in catalogue order."""
+        return [(param, self.find(param, region, on)) for param in PARAMETERS.values()]
+
+    def diff(
+        self, region_a: str, region_b: str, on: date
+    ) -> list[tuple[Parameter[Any], Resolved[Any] | None, Resolved[Any] | None]]:
+        """The parameters whose values in effect differ between two regions on a date."""
+        rows = []
+        for param in PARAMETERS.values():
+            a, b = self.find(param, region_a, on), self.find(param, region_b, on)
+            if (a.value if a else None) != (b.value if b else None):
+                rows.append((param, a, b))
+        return rows
+
+    def confidence_counts(self) -> Counter[str]:
+        """How many dated values are ``official`` and how many ``unverified`` (stops not counted)."""
+        counts: Counter[str] = Counter()
+        for rules in self.regions.values():
+            for values in rules.parameters.values():
+                counts.update(v.confidence for v in values if v.value is not None)
+        return counts
+
+
+@cache
+def default_rule_book() -> RuleBook:
+    """The rule book of the package's data plus ``GONGJI_RULES_DIR`` (an operator's own files), loaded once."""
+    extra = os.environ.get("GONGJI_RULES_DIR")
+    return RuleBook.load([Path(extra)] if extra else None)

@@ -1,0 +1,251 @@
+"""The catalogue of rule parameters: every value a region can set, with its type and unit.
+
+A parameter's name carries its unit (``_fen`` for amounts, ``_bp`` for rates in basis points, ``_count``,
+``_days``, ``_years``); the rules files use these names as keys, and the loader validates every value against the
+type declared here. Adding a parameter means adding it here, with its Chinese and English name; a region that does
+not set it falls back to its province and then to the national file.
+
+Structured values (the pooling fund's deductible, ratio and cap tables) are lists of rows; each row says which bills
+it applies to (medical types, hospital levels, insured categories, ages) and the first row that matches a bill wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from gongji.domain.codes import MedType
+
+__all__ = [
+    "PARAMETERS",
+    "UNLIMITED",
+    "BasisPoints",
+    "BillPart",
+    "BindingProof",
+    "CapRow",
+    "Contribution",
+    "Count",
+    "Days",
+    "DeductibleRow",
+    "Fen",
+    "Geography",
+    "HospitalLevel",
+    "InsuredCategory",
+    "Limit",
+    "Parameter",
+    "QuietHours",
+    "QuotaModel",
+    "RatioBand",
+    "RatioRow",
+    "RowSelector",
+    "ShareablePart",
+    "Years",
+    "match_row",
+    "parameter",
+]
+
+T = TypeVar("T")
+
+Fen = Annotated[int, Field(ge=0, le=10_000_000_000, strict=True)]
+BasisPoints = Annotated[int, Field(ge=0, le=10_000, strict=True)]
+Count = Annotated[int, Field(ge=0, le=1_000, strict=True)]
+Days = Annotated[int, Field(ge=0, le=3_650, strict=True)]
+Years = Annotated[int, Field(ge=0, le=150, strict=True)]
+
+
+class Geography(StrEnum):
+    """Where an authoriser's account may pay for a relative (共济范围)."""
+
+    SAME_POOLING_REGION = "same_pooling_region"
+    SAME_PROVINCE = "same_province"
+    NATIONAL = "national"
+
+
+class ShareablePart(StrEnum):
+    """Which part of the authoriser's personal account may be shared."""
+
+    WHOLE = "whole"
+    PRIOR_YEARS_ONLY = "prior_years_only"
+
+
+class QuotaModel(StrEnum):
+    """How much a relative may use: a quota per relation, one shared quota, or a share of the balance per year."""
+
+    PER_RELATION = "per_relation"
+    SHARED = "shared"
+    ANNUAL_SHARE = "annual_share"
+
+
+class BindingProof(StrEnum):
+    """What a binding needs: checked documents, or the authoriser's signed commitment (承诺制)."""
+
+    DOCUMENTS = "documents"
+    COMMITMENT = "commitment"
+
+
+class BillPart(StrEnum):
+    """Parts of a bill the personal account may pay (the national setlinfo split)."""
+
+    POLICY_SELF_PAY = "policy_self_pay"
+    CATEGORY_B_SELF_PAY = "category_b_self_pay"
+    FULL_OWN_PAY = "full_own_pay"
+    OVER_LIMIT = "over_limit"
+
+
+class Contribution(StrEnum):
+    """Contributions a relative's account may pay for (2021: resident insurance; 2026: long-term care too)."""
+
+    RESIDENT_BASIC = "resident_basic"
+    LONG_TERM_CARE = "long_term_care"
+
+
+class HospitalLevel(StrEnum):
+    """医院等级. Some regions split level 3 into provincial and municipal hospitals (Changchun)."""
+
+    LEVEL_1 = "1"
+    LEVEL_2 = "2"
+    LEVEL_3 = "3"
+    LEVEL_3_PROVINCIAL = "3-provincial"
+    LEVEL_3_MUNICIPAL = "3-municipal"
+
+    @property
+    def base(self) -> HospitalLevel:
+        """The plain level (``3-provincial`` → ``3``)."""
+        return HospitalLevel(self.value[0])
+
+
+class InsuredCategory(StrEnum):
+    """Treatment category of the pooling fund: employees in service, retired employees, residents."""
+
+    IN_SERVICE = "in_service"
+    RETIRED = "retired"
+    RESIDENT = "resident"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuietHours(_Strict):
+    """A daily window in which wallet transfers are refused (e.g. 22:00 to 06:00)."""
+
+    start: time
+    end: time
+
+
+class RowSelector(_Strict):
+    """Which bills a pooling-fund row applies to; a field left out matches everything."""
+
+    med_types: list[MedType] = Field(min_length=1)
+    hospital_levels: list[HospitalLevel] | None = None
+    categories: list[InsuredCategory] | None = None
+    age_from_years: Years | None = None
+    age_below_years: Years | None = None
+
+    def matches(
+        self, med_type: MedType, level: HospitalLevel | None, category: InsuredCategory, age_years: int
+    ) -> bool:
+        """Whether a bill of this medical type, hospital level, category and age falls under this row."""
+        if med_type not in self.med_types:
+            return False
+        if self.hospital_levels is not None:
+            if level is None:
+                return False
+            if level not in self.hospital_levels and level.base not in self.hospital_levels:
+                return False
+        if self.categories is not None and category not in self.categories:
+            return False
+        if self.age_from_years is not None and age_years < self.age_from_years:
+            return False
+        return self.age_below_years is None or age_years < self.age_below_years
+
+
+class DeductibleRow(RowSelector):
+    """起付标准: the policy-range amount a person bears each year before the fund pays."""
+
+    amount_fen: Fen
+
+
+class RatioBand(_Strict):
+    """Above ``from_fen`` of policy-range cost in the year, the fund pays ``ratio_bp``."""
+
+    from_fen: Fen
+    ratio_bp: BasisPoints
+
+
+class RatioRow(RowSelector):
+    """支付比例: the share of policy-range cost above the deductible that the fund pays, optionally in bands."""
+
+    ratio_bp: BasisPoints
+    bands: list[RatioBand] | None = None
+
+    @model_validator(mode="after")
+    def _bands_ascend(self) -> RatioRow:
+        if self.bands:
+            starts = [band.from_fen for band in self.bands]
+            if starts != sorted(set(starts)):
+                raise ValueError("bands must have strictly ascending from_fen")
+        return self
+
+
+class CapRow(RowSelector):
+    """最高支付限额: the most the fund pays for these bills in a year."""
+
+    amount_fen: Fen
+
+
+R = TypeVar("R", bound=RowSelector)
+
+
+def match_row(
+    rows: Sequence[R], med_type: MedType, level: HospitalLevel | None, category: InsuredCategory, age_years: int
+) -> R | None:
+    """The first row that applies to a bill, or ``None`` when no row does."""
+    for row in rows:
+        if row.matches(med_type, level, category, age_years):
+            return row
+    return None
+
+
+@dataclass(frozen=True)
+class Parameter(Generic[T]):
+    """A rule parameter: its name (with unit), the type of its values and what it means in both languages."""
+
+    name: str
+    value_type: Any
+    zh: str
+    en: str
+
+    def adapter(self) -> TypeAdapter[Any]:
+        """The validator of this parameter's values."""
+        if self.value_type not in _ADAPTERS:
+            _ADAPTERS[self.value_type] = TypeAdapter(self.value_type)
+        return _ADAPTERS[self.value_type]
+
+    def validate(self, value: object) -> T:
+        """Validate a value from a rules file (strict: no silent conversions of numbers)."""
+        validated: T = self.adapter().validate_python(value)
+        return validated
+
+
+_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
+
+#: Every declared parameter by name (filled by ``gongji.rules.parameters``).
+PARAMETERS: dict[str, Parameter[Any]] = {}
+
+#: The value that means "no limit" for counts (``value: null`` in a file means something else: stop).
+UNLIMITED = "unlimited"
+Limit = Count | Literal["unlimited"]
+
+
+def parameter(name: str, value_type: Any, zh: str, en: str) -> Parameter[Any]:
+    """Declare a parameter in the catalogue."""
+    assert name not in PARAMETERS, name
+    declared: Parameter[Any] = Parameter(name, value_type, zh, en)
+    PARAMETERS[name] = declared
+    return declared
