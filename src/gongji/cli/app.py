@@ -30,6 +30,7 @@ from gongji.store.engine import make_engine
 from gongji.store.migrate import current_revision, head_revision, upgrade
 
 from .output import console, print_error, print_json, table, yuan
+from .rules_cmd import rules_app
 
 __all__ = ["app", "main"]
 
@@ -50,6 +51,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(person_app, name="person")
 app.add_typer(enroll_app, name="enroll")
 app.add_typer(account_app, name="account")
+app.add_typer(rules_app, name="rules")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
 KeyOpt = Annotated[

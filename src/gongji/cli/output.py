@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gongji.domain.errors import GongjiError
@@ -56,10 +57,10 @@ def yuan(amount_fen: int) -> str:
 def table(
     title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], *, numeric: Sequence[int] = ()
 ) -> Table:
-    """A Rich table; columns at the ``numeric`` positions are right-aligned."""
+    """A Rich table; columns at the ``numeric`` positions are right-aligned. Cells are data, never markup."""
     result = Table(title=title, title_justify="left", show_lines=False)
     for index, header in enumerate(headers):
         result.add_column(header, justify="right" if index in numeric else "left", overflow="fold")
     for row in rows:
-        result.add_row(*("" if cell is None else str(cell) for cell in row))
+        result.add_row(*("" if cell is None else escape(str(cell)) for cell in row))
     return result

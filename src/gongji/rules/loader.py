@@ -116,7 +116,8 @@ class _Entry(_Strict):
 class _RegionFile(_Strict):
     region: str
     name: str
-    parameters: dict[str, list[_Entry]] = Field(min_length=1)
+    # Entries are validated one by one afterwards, so that every problem of every entry is reported.
+    parameters: dict[str, list[dict[str, Any]]] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -253,14 +254,20 @@ def _load_file(path: Path, problems: list[RuleProblem]) -> RegionRules | None:
         )
 
     rules = RegionRules(region=region.code, name=region.zh, files=[file])
-    for name, entries in parsed.parameters.items():
+    for name, raw_entries in parsed.parameters.items():
         declared = PARAMETERS.get(name)
         if declared is None:
             problems.append(_unknown_parameter(doc, name))
-            continue
         values: list[DatedValue] = []
-        for index, entry in enumerate(entries):
+        for index, raw in enumerate(raw_entries):
             path_: Path_ = ("parameters", name, index)
+            try:
+                entry = _Entry.model_validate(raw)
+            except ValidationError as error:
+                problems.extend(_problems_from_validation(doc, error, path_))
+                continue
+            if declared is None:
+                continue
             value: Any = None
             if entry.value is None:
                 if index == 0:

@@ -1,0 +1,198 @@
+"""``gongji rules``: check the rules data, show a region's effective values, compare two regions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gongji.domain.errors import GongjiError
+from gongji.domain.regions import parse_region
+from gongji.rules.book import Resolved, RuleBook, default_rule_book
+from gongji.rules.loader import RuleDataError
+from gongji.rules.present import format_value, plain_value
+from gongji.rules.schema import PARAMETERS
+from gongji.service.clock import SystemClock
+
+from .output import console, err_console, print_error, print_json, table
+
+__all__ = ["rules_app"]
+
+rules_app = typer.Typer(help="地区规则 Regional rules (dated, referenced data).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="日期 On this day YYYY-MM-DD (default today)")]
+DirOpt = Annotated[
+    list[str] | None,
+    typer.Option("--dir", help="另加规则目录 Extra rules directory (overrides the package's; also GONGJI_RULES_DIR)"),
+]
+
+
+def _book(extra: list[str] | None) -> RuleBook:
+    try:
+        return RuleBook.load([Path(d) for d in extra]) if extra else default_rule_book()
+    except RuleDataError as error:
+        count = len(error.problems)
+        err_console.print(f"[bold red]规则数据有 {count} 处错误 Rules data has {count} problem(s):[/]")
+        for problem in error.problems:
+            err_console.print(f"  {problem}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _day(text: str | None) -> date:
+    return date.fromisoformat(text) if text else SystemClock().today()
+
+
+def _region(code: str, as_json: bool) -> str:
+    try:
+        return parse_region(code).code
+    except GongjiError as error:
+        print_error(error, as_json=as_json)
+        raise typer.Exit(2) from None
+
+
+def _trace(found: Resolved[Any] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    t = found.trace
+    return {
+        "region": t.region,
+        "since": t.since.isoformat(),
+        "end": t.end.isoformat() if t.end else None,
+        "confidence": t.confidence,
+        "reference": {"title": t.reference_title, "address": t.reference_address},
+    }
+
+
+@rules_app.command("check")
+def rules_check(extra: DirOpt = None, as_json: JsonOpt = False) -> None:
+    """校验规则数据 Validate every rules file; exit 1 listing every problem with file, key and line."""
+    book = _book(extra)
+    counts = book.confidence_counts()
+    regions = sorted(book.regions)
+    values = sum(len(v) for r in book.regions.values() for v in r.parameters.values())
+    if as_json:
+        print_json({"ok": True, "regions": regions, "values": values, "confidence": dict(counts)})
+        return
+    console.print(
+        f"[green]规则数据有效 Rules data is valid[/]: {len(regions)} 个地区 regions, "
+        f"{len(PARAMETERS)} 个参数 parameters, {values} 个取值 dated values"
+        f"（official {counts['official']}, unverified {counts['unverified']}）"
+    )
+    rows = []
+    for code in regions:
+        rules = book.regions[code]
+        confidences = Counter(v.confidence for vs in rules.parameters.values() for v in vs if v.value is not None)
+        rows.append(
+            [
+                code,
+                rules.name,
+                ", ".join(rules.files),
+                len(rules.parameters),
+                confidences.total(),
+                confidences["official"],
+                confidences["unverified"],
+            ]
+        )
+    console.print(
+        table(
+            "地区 Regions",
+            ["代码 Code", "名称 Name", "文件 Files", "参数 Parameters", "取值 Values", "official", "unverified"],
+            rows,
+            numeric=[3, 4, 5, 6],
+        )
+    )
+
+
+@rules_app.command("show")
+def rules_show(
+    region: Annotated[str, typer.Argument(help="地区代码 Region code, e.g. 130100")],
+    on: OnOpt = None,
+    extra: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """地区有效规则 The values in effect for a region on a day, with where each comes from."""
+    code = _region(region, as_json)
+    day = _day(on)
+    book = _book(extra)
+    rows = book.effective(code, day)
+    if as_json:
+        print_json(
+            {
+                "region": code,
+                "on": day.isoformat(),
+                "chain": book.chain(code),
+                "parameters": {
+                    param.name: {"value": plain_value(found.value) if found else None, "source": _trace(found)}
+                    for param, found in rows
+                },
+            }
+        )
+        return
+    chain = " → ".join(f"{c} {parse_region(c).zh}" for c in book.chain(code))
+    console.print(
+        table(
+            f"{code} {parse_region(code).zh} 规则 Rules on {day}（{chain}）",
+            ["参数 Parameter", "值 Value", "来源 From", "起始 Since", "可信度 Confidence", "依据 Reference"],
+            [
+                [
+                    f"{param.zh}\n{param.name}",
+                    format_value(param, found.value) if found else "（未设定 not set）",
+                    f"{found.trace.region} {found.trace.region_zh}" if found else "",
+                    found.trace.since if found else "",
+                    found.trace.confidence if found else "",
+                    f"{found.trace.reference_title}\n{found.trace.reference_address}" if found else "",
+                ]
+                for param, found in rows
+            ],
+        )
+    )
+
+
+@rules_app.command("diff")
+def rules_diff(
+    region_a: Annotated[str, typer.Argument(help="地区 A Region A")],
+    region_b: Annotated[str, typer.Argument(help="地区 B Region B")],
+    on: OnOpt = None,
+    extra: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """比较两地规则 The parameters whose values differ between two regions on a day."""
+    a, b = _region(region_a, as_json), _region(region_b, as_json)
+    day = _day(on)
+    book = _book(extra)
+    rows = book.diff(a, b, day)
+    if as_json:
+        print_json(
+            {
+                "regions": [a, b],
+                "on": day.isoformat(),
+                "differences": {
+                    param.name: {
+                        a: {"value": plain_value(x.value) if x else None, "source": _trace(x)},
+                        b: {"value": plain_value(y.value) if y else None, "source": _trace(y)},
+                    }
+                    for param, x, y in rows
+                },
+            }
+        )
+        return
+
+    def cell(found: Resolved[Any] | None, param: Any) -> str:
+        if found is None:
+            return "（未设定 not set）"
+        t = found.trace
+        source = f"[{t.region} {t.confidence}] {t.reference_title}\n{t.reference_address}"
+        return f"{format_value(param, found.value)}\n{source}"
+
+    name_a, name_b = parse_region(a).zh, parse_region(b).zh
+    console.print(
+        table(
+            f"{a} {name_a} ↔ {b} {name_b} 规则差异 Differences on {day}: {len(rows)}",
+            ["参数 Parameter", f"{a} {name_a}", f"{b} {name_b}"],
+            [[f"{param.zh}\n{param.name}", cell(x, param), cell(y, param)] for param, x, y in rows],
+        )
+    )
