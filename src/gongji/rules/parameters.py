@@ -41,6 +41,7 @@ __all__ = [
     "AUTHORISER_MIN_BALANCE_FEN",
     "BENEFICIARY_INSUTYPES",
     "BINDING_AFTER_ADMISSION_PAYS_STAY",
+    "BINDING_END_DATE_REQUIRED",
     "BINDING_PROOF",
     "CATEGORY_B_SELF_PAY_DEFAULT_BP",
     "CHANGES_PER_YEAR_COUNT",
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_BENEFICIARIES_LIFETIME_COUNT",
     "MIRROR_BINDING_REQUIRED",
     "MUTUAL_AID_ENABLED",
+    "OWN_ACCOUNT_PAYS_FIRST",
     "PER_VISIT_CAP_FEN",
     "POOLING_ANNUAL_CAP_FEN",
     "POOLING_DEDUCTIBLE_FEN",
@@ -119,6 +121,18 @@ BINDING_AFTER_ADMISSION_PAYS_STAY: Parameter[bool] = parameter(
     bool,
     "入院后绑定可否支付本次住院",
     "a binding made after admission may pay that stay",
+)
+BINDING_END_DATE_REQUIRED: Parameter[bool] = parameter(
+    "binding_end_date_required",
+    bool,
+    "绑定须载明起止日期",
+    "a binding carries a start and an end date",
+)
+OWN_ACCOUNT_PAYS_FIRST: Parameter[bool] = parameter(
+    "own_account_pays_first",
+    bool,
+    "先扣被共济人本人账户",
+    "the beneficiary's own account pays before any authoriser's",
 )
 CHANGES_PER_YEAR_COUNT: Parameter[Any] = parameter(
     "changes_per_year_count", Limit, "每年可变更次数", "changes allowed per year"
