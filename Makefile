@@ -19,8 +19,9 @@ run: $(STAMP)
 	$(BIN)/gongji db upgrade
 	$(BIN)/gongji demo
 
-## test: lint, type-check and the whole suite (SQLite and PostgreSQL)
+## test: lint, type-check, validate the rules data and run the whole suite (SQLite and PostgreSQL)
 test: lint
+	$(BIN)/gongji rules check
 	$(BIN)/pytest
 
 ## lint: ruff and mypy (strict on domain and service)

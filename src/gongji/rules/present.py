@@ -76,6 +76,8 @@ def format_value(param: Parameter[Any], value: Any) -> str:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if value == "unlimited":
+        return "不限"
     if isinstance(value, int) and param.name.endswith("_fen"):
         return format_yuan(value)
     if isinstance(value, int) and param.name.endswith("_bp"):
