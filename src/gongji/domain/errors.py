@@ -157,6 +157,185 @@ class ErrorCode(Enum):
         "不能结转 {year} 年：今天是 {today}，只能结转已开始的年度",
         "Cannot roll over into {year}: today is {today}; only a year that has begun can be rolled over into",
     )
+    # --- mutual-aid relations ----------------------------------------------------------------------------------
+    RELATION_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND, "查无此共济关系：{relation_id}", "No such mutual-aid relation: {relation_id}"
+    )
+    PROXY_LINK_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "{owner} 与 {relative} 之间没有亲情账户",
+        "There is no proxy link from {owner} to {relative}",
+    )
+    MUTUAL_AID_NOT_AVAILABLE = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 在 {on} 未开通家庭共济",
+        "Family mutual aid is not available in region {region} on {on}",
+    )
+    SELF_RELATION = _Text(ErrorKind.REFUSED, "不能与本人建立共济关系", "A person cannot be bound to themselves")
+    AUTHORISER_NOT_ELIGIBLE = _Text(
+        ErrorKind.REFUSED,
+        "{name} 不能作为共济人：须参加{insutypes_zh}且参保状态正常（当前：{found_zh}）",
+        "{name} cannot authorise: an authoriser must hold {insutypes_en} in normal status (found: {found_en})",
+    )
+    BENEFICIARY_NOT_INSURED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 未参加{insutypes_zh}，不能被共济",
+        "{name} is not insured in {insutypes_en} and cannot be a beneficiary",
+    )
+    BENEFICIARY_STATUS_NOT_NORMAL = _Text(
+        ErrorKind.REFUSED,
+        "{name} 的参保状态为“{status_zh}”，不能被共济",
+        "{name}'s enrollment is {status_en}; a beneficiary must be in normal status",
+    )
+    RELATION_TYPE_NOT_ALLOWED = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 在 {on} 不允许与{relation_zh}共济（允许：{allowed_zh}）",
+        "Region {region} does not allow mutual aid with a {relation_en} on {on} (allowed: {allowed_en})",
+    )
+    RELATION_INCONSISTENT = _Text(
+        ErrorKind.REFUSED, "亲属关系不成立：{reason_zh}", "The relation cannot be true: {reason_en}"
+    )
+    BENEFICIARY_LIMIT_REACHED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 同时最多可为 {limit} 位亲属共济，已有 {count} 位（含待确认）",
+        "{name} may bind at most {limit} relatives at once and already has {count} (pending included)",
+    )
+    LIFETIME_LIMIT_REACHED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 累计最多可为 {limit} 位亲属共济，已达上限",
+        "{name} may bind at most {limit} different relatives over time and has reached that",
+    )
+    BENEFICIARY_ALREADY_BOUND = _Text(
+        ErrorKind.REFUSED,
+        "{name} 已由 {other} 共济；统筹区 {region} 每人只能有 {limit} 位共济人",
+        "{name} is already a beneficiary of {other}; region {region} allows {limit} authoriser(s) per person",
+    )
+    AUTHORISER_ALSO_BENEFICIARY = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 规定共济人不能同时是被共济人：{name} 已{role_zh}",
+        "Region {region} does not let an authoriser also be a beneficiary: {name} already {role_en}",
+    )
+    GEOGRAPHY_NOT_OPEN = _Text(
+        ErrorKind.REFUSED,
+        "{a_region_zh}与{b_region_zh}之间未开通共济（{rule_region} 规定：{geography_zh}）；跨省可使用医保钱包",
+        "Mutual aid is not open between {a_region_en} and {b_region_en} ({rule_region}: {geography_en}); "
+        "across provinces use the wallet (医保钱包)",
+    )
+    CHANGES_LIMIT_REACHED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 本年度已变更共济关系 {count} 次，统筹区 {region} 每年最多 {limit} 次",
+        "{name} has changed relations {count} times this year; region {region} allows {limit} a year",
+    )
+    DUPLICATE_RELATION = _Text(
+        ErrorKind.REFUSED,
+        "{authoriser} 与 {beneficiary} 之间已有共济关系或待确认的申请（编号 {relation_id}）",
+        "{authoriser} and {beneficiary} already have a relation or a pending request (number {relation_id})",
+    )
+    PROOF_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 绑定须提供{proof_zh}",
+        "Region {region} needs {proof_en} for a binding",
+    )
+    END_DATE_REQUIRED = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 的共济关系须载明终止日期",
+        "Region {region} requires a binding to state its end date",
+    )
+    RELATION_NOT_PENDING = _Text(
+        ErrorKind.REFUSED,
+        "共济关系 {relation_id} 当前为“{state_zh}”，不能{action_zh}",
+        "Relation {relation_id} is {state_en}; cannot {action_en}",
+    )
+    REQUEST_EXPIRED = _Text(
+        ErrorKind.REFUSED,
+        "共济申请 {relation_id} 已于 {expired_at} 过期，请重新申请",
+        "Request {relation_id} expired on {expired_at}; make a new request",
+    )
+    NOT_A_PARTY = _Text(
+        ErrorKind.REFUSED,
+        "{name} 不是共济关系 {relation_id} 的{role_zh}",
+        "{name} is not the {role_en} of relation {relation_id}",
+    )
+    GUARDIAN_REQUIRED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 未满 {age} 周岁，须由监护人确认",
+        "{name} is under {age}; a guardian must confirm",
+    )
+    GUARDIAN_NOT_ADULT = _Text(ErrorKind.REFUSED, "监护人 {name} 未成年", "The guardian {name} is not an adult")
+    FACE_VERIFICATION_REQUIRED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 已满 {age} 周岁，确认须通过人脸识别",
+        "{name} is {age} or older and must confirm with face verification",
+    )
+    FACE_VERIFICATION_FAILED = _Text(
+        ErrorKind.REFUSED, "{name} 人脸识别未通过：{reason}", "Face verification of {name} failed: {reason}"
+    )
+    ORDER_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "顺序须恰好列出 {name} 的全部有效共济人：{expected}",
+        "The order must list exactly {name}'s current authorisers: {expected}",
+    )
+    QUOTA_NOT_PER_RELATION = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 的共济额度为“{model_zh}”，不能按单个亲属设定",
+        "Region {region} uses '{model_en}' quotas; a quota cannot be set per relative",
+    )
+    PROXY_LINK_EXISTS = _Text(
+        ErrorKind.REFUSED, "{owner} 已有 {relative} 的亲情账户", "{owner} already has a proxy link to {relative}"
+    )
+    # --- why a relative's account cannot pay (the dry run lists every one that applies) ------------------------
+    NO_RELATION = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 与 {patient} 之间没有共济关系",
+        "There is no mutual-aid relation from {payer} to {patient}",
+    )
+    PROXY_LINK_IS_NOT_MUTUAL_AID = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 与 {patient} 之间只有亲情账户：亲情账户只能代为展码、查看记录，不共享个人账户资金；"
+        "请另行办理家庭共济绑定",
+        "{payer} and {patient} only share a proxy link (亲情账户): it shows the e-voucher and records but shares no "
+        "money; bind them for family mutual aid (家庭共济) as well",
+    )
+    RELATION_NOT_CONFIRMED = _Text(
+        ErrorKind.REFUSED,
+        "共济申请 {relation_id} 尚未经 {patient} 确认",
+        "Request {relation_id} has not been confirmed by {patient}",
+    )
+    RELATION_NOT_YET_EFFECTIVE = _Text(
+        ErrorKind.REFUSED,
+        "共济关系 {relation_id} 在等待期内，{effective_from} 起生效",
+        "Relation {relation_id} is in its waiting period and takes effect on {effective_from}",
+    )
+    RELATION_ENDED = _Text(
+        ErrorKind.REFUSED,
+        "共济关系 {relation_id} 已于 {ended_at} 解除：{reason_zh}",
+        "Relation {relation_id} ended on {ended_at}: {reason_en}",
+    )
+    MIRROR_BINDING_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 要求双向绑定：{patient} 尚未绑定 {payer}",
+        "Region {region} requires mirrored binding: {patient} has not bound {payer} in return",
+    )
+    AUTHORISER_BALANCE_ZERO = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 可共济的个人账户余额为零（{part_zh}）",
+        "{payer}'s shareable personal-account balance is zero ({part_en})",
+    )
+    BALANCE_BELOW_MINIMUM = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 的个人账户余额 {balance} 不高于须保留的 {minimum}（统筹区 {region}）",
+        "{payer}'s balance {balance} does not exceed the {minimum} that region {region} makes them keep",
+    )
+    QUOTA_EXHAUSTED = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 为 {patient} 设定的本年度共济额度 {quota} 已用完",
+        "The {quota} quota {payer} set for {patient} this year is used up",
+    )
+    OUTSIDE_ACCOUNT_SCOPE = _Text(
+        ErrorKind.REFUSED,
+        "{what_zh}不在统筹区 {region} 个人账户支付范围内",
+        "{what_en} is outside what the personal account may pay in region {region}",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

@@ -32,12 +32,22 @@ __all__ = [
     "ledger_code",
     "mirror",
     "post_transfers",
+    "quota_used_code",
 ]
 
 #: No journal gongji writes needs more; a larger one is a bug.
 MAX_TRANSFERS_PER_JOURNAL = 64
 #: The asset of the money ledgers; memo ledgers (quotas, accumulators) get their own assets later.
 MONEY = "CNY"
+
+
+#: The asset of memo ledgers that count how much of a quota has been used (never money).
+QUOTA = "QUOTA"
+
+
+def quota_used_code(relation_id: int, year: int) -> str:
+    """The account code of what a relation's quota has paid in a year (a memo account, posted with the money)."""
+    return f"REL:{relation_id}:quota_used:{year}"
 
 
 def ledger_code(region: str, asset: str = MONEY) -> str:

@@ -43,6 +43,7 @@ __all__ = [
     "BINDING_AFTER_ADMISSION_PAYS_STAY",
     "BINDING_END_DATE_REQUIRED",
     "BINDING_PROOF",
+    "BINDING_REQUEST_VALID_DAYS",
     "CATEGORY_B_SELF_PAY_DEFAULT_BP",
     "CHANGES_PER_YEAR_COUNT",
     "FACE_VERIFICATION_MIN_AGE_YEARS",
@@ -121,6 +122,12 @@ BINDING_AFTER_ADMISSION_PAYS_STAY: Parameter[bool] = parameter(
     bool,
     "入院后绑定可否支付本次住院",
     "a binding made after admission may pay that stay",
+)
+BINDING_REQUEST_VALID_DAYS: Parameter[int] = parameter(
+    "binding_request_valid_days",
+    Days,
+    "共济申请待确认的有效天数",
+    "days a binding request waits for the relative's confirmation",
 )
 BINDING_END_DATE_REQUIRED: Parameter[bool] = parameter(
     "binding_end_date_required",

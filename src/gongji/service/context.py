@@ -13,14 +13,16 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
 from gongji.domain.errors import Conflict, ErrorCode, GongjiError, InvalidInput
+from gongji.rules.book import RuleBook, default_rule_book
 from gongji.service.clock import Clock
 from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
+from gongji.service.verification import FaceVerifier, FakeFaceVerifier
 
 __all__ = ["Context", "request_hash"]
 
@@ -58,10 +60,12 @@ def _adapter(result_type: type[T]) -> TypeAdapter[T]:
 
 @dataclass(frozen=True)
 class Context:
-    """The use cases' dependencies: storage and time."""
+    """The use cases' dependencies: storage, time, the rules, and the face-verification provider."""
 
     uow: UnitOfWorkFactory
     clock: Clock
+    rules: RuleBook = field(default_factory=default_rule_book)
+    face: FaceVerifier = field(default_factory=FakeFaceVerifier)
 
     def write(
         self,

@@ -18,7 +18,9 @@ from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import AccountKind, JournalKind, TransferSpec, post_transfers
 from gongji.domain.people import Person
 from gongji.domain.regions import parse_region
+from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.service.context import Context
+from gongji.service.ending import end_relations_of
 from gongji.service.people import person_view, resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.views import PersonView
@@ -214,6 +216,14 @@ def terminate_enrollment(ctx: Context, cmd: TerminateEnrollment, *, key: str) ->
             changed, event = rules.terminate(target, cmd.on, cmd.reason, person.name, cmd.note)
             uow.enrollments.save(changed)
             uow.enrollments.add_event(changed.id, event, ctx.clock.now())
+            if target.insutype in BASIC_INSUTYPES:
+                end_relations_of(
+                    uow,
+                    person.id,
+                    RelationEndReason.ENROLLMENT_TERMINATED,
+                    ctx.clock.now(),
+                    f"{person.name} {cmd.reason.zh}",
+                )
         if cmd.reason is EndReason.DEATH:
             uow.people.mark_deceased(person.id, cmd.on)
         refreshed = uow.people.get(person.id)
@@ -263,6 +273,8 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
         uow.enrollments.add_event(started.id, EnrollmentEvent(EventKind.ENROLLED, cmd.on, None, note), ctx.clock.now())
         if cmd.insutype is Insutype.EMPLOYEE_BASIC:
             _carry_personal_account(ctx, uow, person, current.pooling_region, target_region.code, note)
+        if cmd.insutype in BASIC_INSUTYPES:
+            end_relations_of(uow, person.id, RelationEndReason.MOVED_REGION, ctx.clock.now(), f"{person.name} {note}")
         return person_view(uow, person, ctx.clock.today())
 
     return ctx.write(key=key, operation="enrollment.move", request=asdict(cmd), result_type=PersonView, handler=handler)

@@ -8,14 +8,22 @@ from datetime import date, datetime
 __all__ = [
     "AccountBalanceView",
     "BalancesView",
+    "CheckView",
     "EnrollmentEventView",
     "EnrollmentView",
+    "FamilyView",
     "JournalView",
+    "PayerView",
     "PersonView",
+    "ProxyLinkView",
+    "RelationEventView",
+    "RelationView",
     "RolloverResult",
+    "RuleTraceView",
     "StatementLineView",
     "StatementView",
     "TransferView",
+    "WhyView",
 ]
 
 
@@ -165,3 +173,129 @@ class RolloverResult:
     accounts_examined: int
     journals_written: int
     amount_moved_fen: int
+
+
+@dataclass(frozen=True)
+class RelationEventView:
+    """One step in a relation's life."""
+
+    kind: str
+    at: datetime
+    actor: str | None
+    operator: str | None
+    channel: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RelationView:
+    """A mutual-aid relation as both sides and the counter see it."""
+
+    id: int
+    authoriser_id: int
+    authoriser: str
+    beneficiary_id: int
+    beneficiary: str
+    relation_type: str
+    relation_zh: str
+    state: str
+    state_zh: str
+    channel: str
+    region: str
+    requested_at: datetime
+    expires_at: datetime | None
+    confirmed_at: datetime | None
+    confirmed_by: str | None
+    effective_from: datetime | None
+    valid_until: date | None
+    ended_at: datetime | None
+    end_reason: str | None
+    end_reason_zh: str | None
+    end_requested_by: str | None
+    order_position: int | None
+    quota_fen: int | None
+    quota_used_fen: int
+    quota_left_fen: int | None
+    proof_kind: str
+    proof_reference: str | None
+    events: list[RelationEventView]
+
+
+@dataclass(frozen=True)
+class PayerView:
+    """One payer of a beneficiary, in order (position 1 is the beneficiary's own account when it pays first)."""
+
+    position: int
+    relation: RelationView
+
+
+@dataclass(frozen=True)
+class ProxyLinkView:
+    """A 亲情账户 (shares no money)."""
+
+    id: int
+    owner: str
+    relative: str
+    created_at: datetime
+    ended_at: datetime | None
+    channel: str
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    """我的家庭: everything about a person's mutual aid on one page."""
+
+    person_id: int
+    name: str
+    psn_no: str
+    region: str | None
+    region_zh: str | None
+    on: datetime
+    prior_years_fen: int
+    current_year_fen: int
+    own_account_first: bool
+    i_pay_for: list[RelationView]
+    pay_for_me: list[PayerView]
+    proxy_links: list[ProxyLinkView]
+    proxy_note_zh: str
+    proxy_note_en: str
+    changes_used: int
+    changes_allowed: int | str
+
+
+@dataclass(frozen=True)
+class RuleTraceView:
+    """A rule value a decision read, with its source."""
+
+    parameter: str
+    parameter_zh: str
+    region: str
+    region_zh: str
+    since: date
+    reference_title: str
+    reference_address: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A failed check: code, both messages, and the rules it rests on."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    rules: list[RuleTraceView]
+
+
+@dataclass(frozen=True)
+class WhyView:
+    """为什么用不了: whether the payer's account can pay for the patient, and every reason it cannot."""
+
+    payer: str
+    patient: str
+    on: date
+    kind_zh: str
+    kind_en: str
+    can_pay: bool
+    failed: list[CheckView]
+    rules_read: list[RuleTraceView]

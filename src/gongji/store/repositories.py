@@ -8,6 +8,7 @@ transfers and one updates every touched account's balance and version with a ver
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType
+from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType, RelationType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import (
@@ -27,6 +28,8 @@ from gongji.domain.ledger import (
     ledger_code,
 )
 from gongji.domain.people import ContactChange, NewPerson, Person
+from gongji.domain.relations import Channel, ProxyLink, Relation, RelationEvent, RelationStatus
+from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.service.ports import (
     AccountRow,
     JournalHeader,
@@ -37,7 +40,7 @@ from gongji.service.ports import (
 )
 from gongji.store import tables as t
 
-__all__ = ["SqlEnrollments", "SqlIdempotency", "SqlLedger", "SqlPeople", "account_code"]
+__all__ = ["SqlEnrollments", "SqlIdempotency", "SqlLedger", "SqlPeople", "SqlRelations", "account_code"]
 
 
 def account_code(kind: AccountKind, region: str, owner_person_id: int | None) -> str:
@@ -111,6 +114,13 @@ class SqlPeople:
 
     def mark_deceased(self, person_id: int, on: date) -> None:
         self._conn.execute(update(t.people).where(t.people.c.id == person_id).values(died_on=on))
+
+    def lock(self, person_ids: Iterable[int]) -> None:
+        """Lock people's rows in ascending id order (PostgreSQL), so that checks on their relations hold."""
+        ids = sorted(set(person_ids))
+        self._conn.execute(
+            select(t.people.c.id).where(t.people.c.id.in_(ids)).order_by(t.people.c.id).with_for_update()
+        )
 
     def _one(self, condition: Any, with_contacts: bool) -> Person | None:
         row = self._conn.execute(select(t.people).where(condition)).mappings().first()
@@ -319,6 +329,10 @@ class SqlLedger:
             .mappings()
             .first()
         )
+        return _account_row(row) if row else None
+
+    def find_account_by_code(self, code: str) -> AccountRow | None:
+        row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
         return _account_row(row) if row else None
 
     def accounts_of_person(self, person_id: int) -> list[AccountRow]:
@@ -601,3 +615,169 @@ class SqlIdempotency:
         except IntegrityError as exc:
             # Two transactions raced on the same key; the retry replays the winner's outcome.
             raise TransientStoreError(f"idempotency key {key!r} written concurrently") from exc
+
+
+_RELATION_COLUMNS = (
+    "authoriser_id",
+    "beneficiary_id",
+    "channel",
+    "operator",
+    "region",
+    "beneficiary_region",
+    "proof_kind",
+    "proof_reference",
+    "commitment_text",
+    "requested_at",
+    "expires_at",
+    "confirmed_at",
+    "confirmed_by_id",
+    "effective_from",
+    "valid_until",
+    "ended_at",
+    "end_requested_by_id",
+    "order_position",
+    "quota_fen",
+)
+
+
+def _relation_values(relation: Relation) -> dict[str, Any]:
+    values = {name: getattr(relation, name) for name in _RELATION_COLUMNS}
+    values["relation_type"] = relation.relation_type.value
+    values["status"] = relation.status.value
+    values["channel"] = relation.channel.value
+    values["end_reason"] = relation.end_reason.value if relation.end_reason else None
+    return values
+
+
+def _relation(row: Any) -> Relation:
+    return Relation(
+        id=row["id"],
+        relation_type=RelationType(row["relation_type"]),
+        status=RelationStatus(row["status"]),
+        channel=Channel(row["channel"]),
+        end_reason=RelationEndReason(row["end_reason"]) if row["end_reason"] else None,
+        **{name: row[name] for name in _RELATION_COLUMNS if name != "channel"},
+    )
+
+
+def _proxy(row: Any) -> ProxyLink:
+    return ProxyLink(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        relative_id=row["relative_id"],
+        created_at=row["created_at"],
+        channel=Channel(row["channel"]),
+        operator=row["operator"],
+        ended_at=row["ended_at"],
+    )
+
+
+class SqlRelations:
+    """Relations, their events, proxy links and shared quotas in SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._dialect = conn.dialect.name
+
+    def add(self, relation: Relation) -> Relation:
+        try:
+            relation_id = self._conn.execute(
+                insert(t.relations).values(**_relation_values(relation)).returning(t.relations.c.id)
+            ).scalar_one()
+        except IntegrityError as exc:
+            # The same pair was requested by a concurrent transaction; the retry refuses it as a duplicate.
+            raise TransientStoreError("relation requested concurrently") from exc
+        return replace(relation, id=int(relation_id))
+
+    def get(self, relation_id: int) -> Relation | None:
+        row = self._conn.execute(select(t.relations).where(t.relations.c.id == relation_id)).mappings().first()
+        return _relation(row) if row else None
+
+    def save(self, relation: Relation) -> None:
+        self._conn.execute(
+            update(t.relations).where(t.relations.c.id == relation.id).values(**_relation_values(relation))
+        )
+
+    def add_event(self, relation_id: int, event: RelationEvent) -> None:
+        self._conn.execute(
+            insert(t.relation_events).values(
+                relation_id=relation_id,
+                kind=event.kind,
+                at=event.at,
+                actor_person_id=event.actor_person_id,
+                operator=event.operator,
+                channel=event.channel.value,
+                note=event.note,
+            )
+        )
+
+    def events(self, relation_id: int) -> list[RelationEvent]:
+        rows = self._conn.execute(
+            select(t.relation_events)
+            .where(t.relation_events.c.relation_id == relation_id)
+            .order_by(t.relation_events.c.id)
+        ).mappings()
+        return [
+            RelationEvent(
+                kind=row["kind"],
+                at=row["at"],
+                actor_person_id=row["actor_person_id"],
+                operator=row["operator"],
+                channel=Channel(row["channel"]),
+                note=row["note"],
+            )
+            for row in rows
+        ]
+
+    def of_person(self, person_id: int) -> list[Relation]:
+        rows = self._conn.execute(
+            select(t.relations)
+            .where(or_(t.relations.c.authoriser_id == person_id, t.relations.c.beneficiary_id == person_id))
+            .order_by(t.relations.c.id)
+        ).mappings()
+        return [_relation(row) for row in rows]
+
+    def add_proxy(self, link: ProxyLink) -> ProxyLink:
+        try:
+            link_id = self._conn.execute(
+                insert(t.proxy_links)
+                .values(
+                    owner_id=link.owner_id,
+                    relative_id=link.relative_id,
+                    created_at=link.created_at,
+                    channel=link.channel.value,
+                    operator=link.operator,
+                )
+                .returning(t.proxy_links.c.id)
+            ).scalar_one()
+        except IntegrityError as exc:
+            raise TransientStoreError("proxy link added concurrently") from exc
+        return replace(link, id=int(link_id))
+
+    def end_proxy(self, link_id: int, ended_at: datetime) -> None:
+        self._conn.execute(update(t.proxy_links).where(t.proxy_links.c.id == link_id).values(ended_at=ended_at))
+
+    def proxies_of(self, person_id: int) -> list[ProxyLink]:
+        rows = self._conn.execute(
+            select(t.proxy_links)
+            .where(or_(t.proxy_links.c.owner_id == person_id, t.proxy_links.c.relative_id == person_id))
+            .order_by(t.proxy_links.c.id)
+        ).mappings()
+        return [_proxy(row) for row in rows]
+
+    def shared_quota(self, authoriser_id: int) -> tuple[bool, int | None]:
+        row = self._conn.execute(
+            select(t.shared_quotas.c.quota_fen).where(t.shared_quotas.c.authoriser_id == authoriser_id)
+        ).first()
+        return (False, None) if row is None else (True, row[0])
+
+    def set_shared_quota(self, authoriser_id: int, quota_fen: int | None, at: datetime) -> None:
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(t.shared_quotas).values(
+            authoriser_id=authoriser_id, quota_fen=quota_fen, updated_at=at
+        )
+        self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["authoriser_id"], set_={"quota_fen": quota_fen, "updated_at": at}
+            )
+        )

@@ -44,6 +44,10 @@ __all__ = [
     "metadata",
     "people",
     "person_contacts",
+    "proxy_links",
+    "relation_events",
+    "relations",
+    "shared_quotas",
     "transfers",
 ]
 
@@ -211,6 +215,92 @@ transfers = Table(
     ForeignKeyConstraint(["credit_account_id", "ledger"], ["accounts.id", "accounts.ledger"]),
     Index("ix_transfers_debit_account", "debit_account_id", "id"),
     Index("ix_transfers_credit_account", "credit_account_id", "id"),
+)
+
+relations = Table(
+    "relations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("authoriser_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("beneficiary_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("relation_type", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("operator", String(64), nullable=True),
+    Column("region", String(6), nullable=False),
+    Column("beneficiary_region", String(6), nullable=False),
+    Column("proof_kind", String(16), nullable=False),
+    Column("proof_reference", String(200), nullable=True),
+    Column("commitment_text", Text(), nullable=True),
+    Column("requested_at", AwareDateTime(), nullable=False),
+    Column("expires_at", AwareDateTime(), nullable=True),
+    Column("confirmed_at", AwareDateTime(), nullable=True),
+    Column("confirmed_by_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("effective_from", AwareDateTime(), nullable=True),
+    Column("valid_until", Date(), nullable=True),
+    Column("ended_at", AwareDateTime(), nullable=True),
+    Column("end_reason", String(32), nullable=True),
+    Column("end_requested_by_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("order_position", Integer(), nullable=True),
+    # The authoriser's quota for this relative per year, in fen; NULL means the whole shareable balance.
+    Column("quota_fen", BigInteger(), nullable=True),
+    CheckConstraint("authoriser_id <> beneficiary_id", name="two_people"),
+    CheckConstraint("quota_fen IS NULL OR quota_fen >= 0", name="quota_not_negative"),
+)
+# One open (requested or active) relation per authoriser and beneficiary, held by the database.
+_OPEN = text("status IN ('requested', 'active')")
+Index(
+    "uq_relations_open_pair",
+    relations.c.authoriser_id,
+    relations.c.beneficiary_id,
+    unique=True,
+    sqlite_where=_OPEN,
+    postgresql_where=_OPEN,
+)
+
+relation_events = Table(
+    "relation_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("relation_id", Id, ForeignKey("relations.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("at", AwareDateTime(), nullable=False),
+    Column("actor_person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("operator", String(64), nullable=True),
+    Column("channel", String(16), nullable=False),
+    Column("note", Text(), nullable=True),
+)
+
+proxy_links = Table(
+    "proxy_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("owner_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("relative_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("operator", String(64), nullable=True),
+    Column("ended_at", AwareDateTime(), nullable=True),
+    CheckConstraint("owner_id <> relative_id", name="two_people"),
+)
+_ACTIVE_LINK = text("ended_at IS NULL")
+Index(
+    "uq_proxy_links_active_pair",
+    proxy_links.c.owner_id,
+    proxy_links.c.relative_id,
+    unique=True,
+    sqlite_where=_ACTIVE_LINK,
+    postgresql_where=_ACTIVE_LINK,
+)
+
+# The authoriser's one quota for all relatives, where a region's quota model is "shared" (Tai'an).
+shared_quotas = Table(
+    "shared_quotas",
+    metadata,
+    Column("authoriser_id", Id, ForeignKey("people.id"), primary_key=True),
+    Column("quota_fen", BigInteger(), nullable=True),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    CheckConstraint("quota_fen IS NULL OR quota_fen >= 0", name="quota_not_negative"),
 )
 
 idempotency_keys = Table(

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from gongji.service.ports import TransientStoreError
 from gongji.store.engine import READONLY_OPTION, is_transient_error
-from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople
+from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 
 __all__ = ["MAX_ATTEMPTS", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -25,6 +25,7 @@ class SqlUnitOfWork:
     people: SqlPeople
     enrollments: SqlEnrollments
     ledger: SqlLedger
+    relations: SqlRelations
     idempotency: SqlIdempotency
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.people = SqlPeople(conn)
         self.enrollments = SqlEnrollments(conn)
         self.ledger = SqlLedger(conn)
+        self.relations = SqlRelations(conn)
         self.idempotency = SqlIdempotency(conn)
         return self
 

@@ -1,0 +1,278 @@
+"""Mutual-aid relations (共济关系) and proxy links (亲情账户), and what kinship makes impossible.
+
+A :class:`Relation` lets the *authoriser* (共济人), an employee with a personal account, pay the individually-borne
+costs of the *beneficiary* (被共济人), a close relative. ``relation_type`` says who the beneficiary is to the
+authoriser: ``CHILD`` means the beneficiary is the authoriser's child.
+
+Life of a relation::
+
+    requested ──confirm──▶ active ──(end, or end confirmed by the other side)──▶ ended
+        │                    (effective from ``effective_from``: after any waiting period)
+        ├──(not confirmed in time)──▶ expired
+        └──(beneficiary says no)────▶ declined
+
+A counter binding on documents checked by an operator is created active at once. Either side's enrollment ending, or
+moving to another pooling region, ends every relation the person is in.
+
+A :class:`ProxyLink` is the separate 亲情账户: it lets one person show a relative's e-voucher and see records, and
+shares **no money** — the most common confusion behind "共济 doesn't work".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from gongji.domain.codes import RelationType, Sex
+from gongji.domain.people import Person
+
+__all__ = [
+    "Channel",
+    "EndReason",
+    "Kinship",
+    "ProxyLink",
+    "Relation",
+    "RelationEvent",
+    "RelationState",
+    "RelationStatus",
+    "kinship_problem",
+]
+
+
+class RelationStatus(StrEnum):
+    """What is stored; :class:`RelationState` is what it means on a given day."""
+
+    REQUESTED = "requested"
+    ACTIVE = "active"
+    ENDED = "ended"
+    EXPIRED = "expired"
+    DECLINED = "declined"
+
+
+class RelationState(StrEnum):
+    """A relation's state on a day, as people see it."""
+
+    REQUESTED = "requested"
+    WAITING = "waiting"
+    EFFECTIVE = "effective"
+    ENDING = "ending"
+    ENDED = "ended"
+    EXPIRED = "expired"
+    DECLINED = "declined"
+
+    @property
+    def zh(self) -> str:
+        """Chinese name."""
+        return _STATE_ZH[self]
+
+
+_STATE_ZH = {
+    RelationState.REQUESTED: "待确认",
+    RelationState.WAITING: "已确认，等待期中",
+    RelationState.EFFECTIVE: "生效中",
+    RelationState.ENDING: "解除待对方确认",
+    RelationState.ENDED: "已解除",
+    RelationState.EXPIRED: "申请已过期",
+    RelationState.DECLINED: "对方已拒绝",
+}
+
+
+class Channel(StrEnum):
+    """Where a request was made: online (app, mini-program) or at the counter (线下办理)."""
+
+    ONLINE = "online"
+    COUNTER = "counter"
+
+
+class EndReason(StrEnum):
+    """Why a relation ended."""
+
+    BY_AUTHORISER = "by_authoriser"
+    BY_BENEFICIARY = "by_beneficiary"
+    BY_BOTH = "by_both"
+    AT_COUNTER = "at_counter"
+    ENROLLMENT_TERMINATED = "enrollment_terminated"
+    MOVED_REGION = "moved_region"
+    END_DATE_REACHED = "end_date_reached"
+
+    @property
+    def zh(self) -> str:
+        """Chinese name."""
+        return _END_ZH[self]
+
+
+_END_ZH = {
+    EndReason.BY_AUTHORISER: "共济人解除",
+    EndReason.BY_BENEFICIARY: "被共济人解除",
+    EndReason.BY_BOTH: "双方确认解除",
+    EndReason.AT_COUNTER: "经办窗口解除",
+    EndReason.ENROLLMENT_TERMINATED: "参保关系终止，自动解除",
+    EndReason.MOVED_REGION: "转移至其他统筹区，自动解除",
+    EndReason.END_DATE_REACHED: "到期解除",
+}
+
+
+@dataclass(frozen=True)
+class RelationEvent:
+    """One step in a relation's life: what, when, who (person or counter operator), through which channel, why."""
+
+    kind: str
+    at: datetime
+    actor_person_id: int | None
+    operator: str | None
+    channel: Channel
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    """共济关系 between an authoriser and a beneficiary."""
+
+    id: int
+    authoriser_id: int
+    beneficiary_id: int
+    relation_type: RelationType
+    status: RelationStatus
+    channel: Channel
+    region: str
+    beneficiary_region: str
+    requested_at: datetime
+    expires_at: datetime | None
+    proof_kind: str
+    proof_reference: str | None
+    commitment_text: str | None
+    operator: str | None = None
+    confirmed_at: datetime | None = None
+    confirmed_by_id: int | None = None
+    effective_from: datetime | None = None
+    valid_until: date | None = None
+    ended_at: datetime | None = None
+    end_reason: EndReason | None = None
+    end_requested_by_id: int | None = None
+    order_position: int | None = None
+    quota_fen: int | None = None
+
+    def state_at(self, moment: datetime) -> RelationState:
+        """What the relation is at ``moment`` (an unconfirmed request past its expiry reads as expired)."""
+        if self.status is RelationStatus.ENDED:
+            return RelationState.ENDED
+        if self.status is RelationStatus.EXPIRED:
+            return RelationState.EXPIRED
+        if self.status is RelationStatus.DECLINED:
+            return RelationState.DECLINED
+        if self.status is RelationStatus.REQUESTED:
+            if self.expires_at is not None and moment >= self.expires_at:
+                return RelationState.EXPIRED
+            return RelationState.REQUESTED
+        if self.valid_until is not None and moment.date() > self.valid_until:
+            return RelationState.ENDED
+        if self.end_requested_by_id is not None:
+            return RelationState.ENDING
+        if self.effective_from is not None and moment < self.effective_from:
+            return RelationState.WAITING
+        return RelationState.EFFECTIVE
+
+    @property
+    def is_open(self) -> bool:
+        """Requested or active: the pair cannot be requested again while it is open."""
+        return self.status in (RelationStatus.REQUESTED, RelationStatus.ACTIVE)
+
+    def involves(self, person_id: int) -> bool:
+        """Whether the person is one of the two sides."""
+        return person_id in (self.authoriser_id, self.beneficiary_id)
+
+
+@dataclass(frozen=True)
+class ProxyLink:
+    """亲情账户: ``owner`` may show ``relative``'s e-voucher and see records. No money moves through it."""
+
+    id: int
+    owner_id: int
+    relative_id: int
+    created_at: datetime
+    channel: Channel
+    operator: str | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        """Not ended."""
+        return self.ended_at is None
+
+
+# --- kinship -----------------------------------------------------------------------------------------------------
+
+_PARENT_OF = {RelationType.PARENT}  # beneficiary is the authoriser's parent
+_CHILD_OF = {RelationType.CHILD}  # beneficiary is the authoriser's child
+_OLDER_GENERATION = {RelationType.PARENT, RelationType.PATERNAL_GRANDPARENT, RelationType.MATERNAL_GRANDPARENT}
+_YOUNGER_GENERATION = {RelationType.CHILD, RelationType.PATERNAL_GRANDCHILD, RelationType.MATERNAL_GRANDCHILD}
+
+
+@dataclass(frozen=True)
+class Kinship:
+    """What the open relations already say about a family: who is whose parent and spouse."""
+
+    parents: dict[int, set[int]]
+    spouses: dict[int, set[int]]
+
+    @classmethod
+    def of(cls, relations: Iterable[Relation]) -> Kinship:
+        """Read the facts stated by open relations (in either direction)."""
+        parents: dict[int, set[int]] = {}
+        spouses: dict[int, set[int]] = {}
+        for r in relations:
+            if not r.is_open:
+                continue
+            if r.relation_type in _PARENT_OF:
+                parents.setdefault(r.authoriser_id, set()).add(r.beneficiary_id)
+            elif r.relation_type in _CHILD_OF:
+                parents.setdefault(r.beneficiary_id, set()).add(r.authoriser_id)
+            elif r.relation_type is RelationType.SPOUSE:
+                spouses.setdefault(r.authoriser_id, set()).add(r.beneficiary_id)
+                spouses.setdefault(r.beneficiary_id, set()).add(r.authoriser_id)
+        return cls(parents, spouses)
+
+
+def kinship_problem(
+    authoriser: Person, beneficiary: Person, relation_type: RelationType, kinship: Kinship, people: dict[int, Person]
+) -> tuple[str, str] | None:
+    """Why the stated relation cannot be true, as (Chinese, English), or ``None`` when it is consistent.
+
+    Checks what an ID number and the family's other relations make impossible: a parent or grandparent younger than
+    the child, a child or grandchild older than the parent, a third parent or two of the same sex, a second spouse,
+    a spouse of the same sex.
+    """
+    if relation_type in _OLDER_GENERATION and beneficiary.birth_date >= authoriser.birth_date:
+        return (
+            f"{beneficiary.name}（{beneficiary.birth_date}）不比{authoriser.name}（{authoriser.birth_date}）年长，不能是其{relation_type.zh}",
+            f"{beneficiary.name} (born {beneficiary.birth_date}) is not older than {authoriser.name} "
+            f"(born {authoriser.birth_date}) and cannot be their {relation_type.en}",
+        )
+    if relation_type in _YOUNGER_GENERATION and beneficiary.birth_date <= authoriser.birth_date:
+        return (
+            f"{beneficiary.name}（{beneficiary.birth_date}）不比{authoriser.name}（{authoriser.birth_date}）年轻，不能是其{relation_type.zh}",
+            f"{beneficiary.name} (born {beneficiary.birth_date}) is not younger than {authoriser.name} "
+            f"(born {authoriser.birth_date}) and cannot be their {relation_type.en}",
+        )
+    if relation_type in _PARENT_OF | _CHILD_OF:
+        parent, child = (beneficiary, authoriser) if relation_type in _PARENT_OF else (authoriser, beneficiary)
+        known = kinship.parents.get(child.id, set()) - {parent.id}
+        if len(known) >= 2:
+            return (f"{child.name} 已登记两位父母", f"{child.name} already has two parents on record")
+        same_sex = [people[p] for p in known if p in people and people[p].sex is parent.sex]
+        if same_sex:
+            role_zh, role_en = ("父亲", "father") if parent.sex is Sex.MALE else ("母亲", "mother")
+            return (
+                f"{child.name} 已登记{role_zh} {same_sex[0].name}",
+                f"{child.name} already has a {role_en} on record ({same_sex[0].name})",
+            )
+    if relation_type is RelationType.SPOUSE:
+        if authoriser.sex is beneficiary.sex:
+            return ("配偶须为异性", "a spouse must be of the other sex under the Civil Code")
+        for person, other in ((authoriser, beneficiary), (beneficiary, authoriser)):
+            existing = kinship.spouses.get(person.id, set()) - {other.id}
+            if existing:
+                return (f"{person.name} 已登记配偶", f"{person.name} already has a spouse on record")
+    return None

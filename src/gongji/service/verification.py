@@ -1,0 +1,41 @@
+"""Face verification (人脸识别) behind an interface: the national app's provider in production, a fake in tests.
+
+A provider checks that the person confirming a binding is who they say they are, from a token the front end got
+from the verification SDK. gongji records the provider's reference with the confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gongji.domain.people import Person
+
+__all__ = ["FaceResult", "FaceVerifier", "FakeFaceVerifier"]
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """What the provider said: passed or not, its reference for the record, and why not."""
+
+    passed: bool
+    reference: str
+    reason: str = ""
+
+
+class FaceVerifier(Protocol):
+    """Checks a face-verification token for a person."""
+
+    def verify(self, person: Person, token: str) -> FaceResult: ...
+
+
+class FakeFaceVerifier:
+    """For tests and the demo: any non-empty token passes, except one that starts with ``fail``."""
+
+    def verify(self, person: Person, token: str) -> FaceResult:
+        """Pass unless the token is empty or starts with ``fail``; the reference names the fake."""
+        if not token.strip():
+            return FaceResult(False, "", "no verification token")
+        if token.startswith("fail"):
+            return FaceResult(False, f"fake:{person.psn_no}:{token}", "the face did not match (fake provider)")
+        return FaceResult(True, f"fake:{person.psn_no}:{token}")
