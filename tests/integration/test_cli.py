@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gongji.cli import app
-from tests.helpers import JIANGUO, XIUYING
+from tests.helpers import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI
 
 
 @pytest.fixture
@@ -90,3 +90,54 @@ def test_commands_refuse_an_unmigrated_database(gongji) -> None:  # type: ignore
     result = runner.invoke(app, ["person", "list"], env={"GONGJI_DATABASE_URL": "sqlite:///:memory:"})
     assert result.exit_code != 0
     assert "gongji db upgrade" in result.output
+
+
+def test_the_demo_binds_the_family_and_shows_the_refused_sister(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    shown = gongji("demo")
+    assert "GEOGRAPHY_NOT_OPEN" in shown
+    assert "PROXY_LINK_IS_NOT_MUTUAL_AID" in shown
+    son = json.loads(gongji("relation", "list", XIAOMING, "--json"))
+    assert [(p["position"], p["relation"]["authoriser"]) for p in son["pay_for_me"]] == [(2, "张建国"), (3, "张德福")]
+    assert son["own_account_first"] is True
+    can = json.loads(gongji("relation", "why", JIANGUO, XIAOMING, "--json"))
+    assert can["can_pay"] is True
+    cannot = json.loads(gongji("relation", "why", JIANGUO, GUILAN, "--json", code=1))
+    assert [c["code"] for c in cannot["failed"]] == ["PROXY_LINK_IS_NOT_MUTUAL_AID"]
+    gongji("relation", "why", JIANGUO, ZHANGLI, code=1)
+
+
+def test_relation_commands_at_the_counter_and_online(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    # 张德福 binds his wife 赵桂兰 at the counter: documents checked, effective at once.
+    counter = json.loads(
+        gongji(
+            "relation",
+            "request",
+            DEFU,
+            GUILAN,
+            "--type",
+            "spouse",
+            "--proof",
+            "结婚证 J1301-1970-0001",
+            "--operator",
+            "窗口01",
+            "--json",
+        )
+    )
+    assert counter["state"] == "effective"
+    assert counter["channel"] == "counter"
+    mother = json.loads(gongji("relation", "list", GUILAN, "--json"))
+    assert [p["relation"]["authoriser"] for p in mother["pay_for_me"]] == ["张德福"]
+    ended = json.loads(gongji("relation", "end", str(counter["id"]), "--by", DEFU, "--json"))
+    assert ended["state"] == "ended"
+    assert "RELATION_ENDED" in gongji("relation", "why", DEFU, GUILAN, code=1)
+    # A quota in yuan for the son, and the order of his payers swapped by his guardian.
+    son = json.loads(gongji("relation", "list", XIAOMING, "--json"))
+    relation_id = son["pay_for_me"][0]["relation"]["id"]
+    family = json.loads(gongji("relation", "quota", JIANGUO, "300.00", "--relation", str(relation_id), "--json"))
+    assert [r["quota_fen"] for r in family["i_pay_for"] if r["id"] == relation_id] == [30_000]
+    order = json.loads(gongji("relation", "order", XIAOMING, DEFU, JIANGUO, "--by", XIUYING, "--json"))
+    assert [r["authoriser"] for r in order] == ["张德福", "张建国"]
+    assert "ORDER_INVALID" in gongji("relation", "order", XIAOMING, DEFU, "--by", XIUYING, code=2)

@@ -7,17 +7,12 @@ Errors say what was wrong, in Chinese and English, and change nothing; the exit 
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from gongji.bootstrap import Settings, build_context
 from gongji.domain.codes import EndReason, Insutype, PsnType, Sex
-from gongji.domain.errors import ErrorCode, ErrorKind, GongjiError, InvalidInput
 from gongji.domain.identity import mask_id_number
 from gongji.domain.money import parse_yuan
 from gongji.domain.regions import region_name
@@ -27,9 +22,11 @@ from gongji.service.context import Context
 from gongji.service.demo import load_demo
 from gongji.service.views import BalancesView, JournalView, PersonView, StatementView
 from gongji.store.engine import make_engine
-from gongji.store.migrate import current_revision, head_revision, upgrade
+from gongji.store.migrate import current_revision, upgrade
 
+from .common import guard, new_key, read_date, run, settings
 from .output import console, print_error, print_json, table, yuan
+from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
 
 __all__ = ["app", "main"]
@@ -52,6 +49,8 @@ app.add_typer(person_app, name="person")
 app.add_typer(enroll_app, name="enroll")
 app.add_typer(account_app, name="account")
 app.add_typer(rules_app, name="rules")
+app.add_typer(relation_app, name="relation")
+app.add_typer(proxy_app, name="proxy")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
 KeyOpt = Annotated[
@@ -60,69 +59,13 @@ KeyOpt = Annotated[
 ]
 
 
-def _settings() -> Settings:
-    return Settings()
-
-
-@contextmanager
-def _context() -> Iterator[Context]:
-    """A context on the configured database, refused if the schema is not current; the engine is disposed after."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        if current_revision(engine) != head_revision():
-            raise typer.BadParameter(
-                "数据库未初始化或版本过旧，请先运行 gongji db upgrade / "
-                "the database is empty or out of date: run `gongji db upgrade` first"
-            )
-        yield build_context(settings, engine=engine)
-    finally:
-        engine.dispose()
-
-
-def _run(action: Callable[[Context], T], as_json: bool) -> T:
-    try:
-        with _context() as ctx:
-            return action(ctx)
-    except GongjiError as error:
-        print_error(error, as_json=as_json)
-        raise typer.Exit(2 if error.code.kind is ErrorKind.INVALID_INPUT else 1) from None
-
-
-def _key(key: str | None) -> str:
-    return key or f"cli-{uuid.uuid4()}"
-
-
-def _date(text: str | None, field: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field=field,
-            reason_zh=f"“{text}”不是日期（YYYY-MM-DD）",
-            reason_en=f"'{text}' is not a date (YYYY-MM-DD)",
-        ) from None
-
-
-def _guard(action: Callable[[], T], as_json: bool) -> T:
-    """Run input parsing that may raise a GongjiError before any database work."""
-    try:
-        return action()
-    except GongjiError as error:
-        print_error(error, as_json=as_json)
-        raise typer.Exit(2 if error.code.kind is ErrorKind.INVALID_INPUT else 1) from None
-
-
 # --- db ------------------------------------------------------------------------------------------------
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """创建或升级数据库结构 Create or upgrade the database schema (Alembic)."""
-    engine = make_engine(_settings().database_url)
+    engine = make_engine(settings().database_url)
     try:
         before = current_revision(engine)
         upgrade(engine)
@@ -197,18 +140,18 @@ def person_add(
     as_json: JsonOpt = False,
 ) -> None:
     """登记参保人员 Register a person."""
-    cmd = _guard(
+    cmd = guard(
         lambda: people.RegisterPerson(
             certno,
             name,
             phone=phone,
             address=address,
             sex=Sex.parse(sex) if sex else None,
-            birth_date=_date(birth_date, "birth_date"),
+            birth_date=read_date(birth_date, "birth_date"),
         ),
         as_json,
     )
-    view = _run(lambda ctx: people.register_person(ctx, cmd, key=_key(key)), as_json)
+    view = run(lambda ctx: people.register_person(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -218,7 +161,7 @@ def person_show(
     as_json: JsonOpt = False,
 ) -> None:
     """查看人员 Show a person with contact details and enrollments."""
-    view = _run(lambda ctx: people.show_person(ctx, ref), as_json)
+    view = run(lambda ctx: people.show_person(ctx, ref), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -230,7 +173,7 @@ def person_list(
     as_json: JsonOpt = False,
 ) -> None:
     """人员列表 List people."""
-    views = _run(lambda ctx: people.list_people(ctx, limit=limit, offset=offset, name=name), as_json)
+    views = run(lambda ctx: people.list_people(ctx, limit=limit, offset=offset, name=name), as_json)
     if as_json:
         print_json(views)
         return
@@ -271,8 +214,8 @@ def person_contact(
     as_json: JsonOpt = False,
 ) -> None:
     """变更联系方式 Change phone or address (every change is kept with its date)."""
-    cmd = _guard(lambda: people.UpdateContact(ref, phone, address, _date(since, "since")), as_json)
-    view = _run(lambda ctx: people.update_contact(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(lambda: people.UpdateContact(ref, phone, address, read_date(since, "since")), as_json)
+    view = run(lambda ctx: people.update_contact(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -295,12 +238,12 @@ def enroll_add(
     """参保登记 Enroll a person (310 also opens the personal account)."""
 
     def build() -> enrollment.Enroll:
-        on = _date(since, "since")
+        on = read_date(since, "since")
         assert on is not None
         return enrollment.Enroll(ref, Insutype.parse(insutype), PsnType.parse(psn_type), region, on, employer)
 
-    cmd = _guard(build, as_json)
-    view = _run(lambda ctx: enrollment.enroll(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: enrollment.enroll(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -316,12 +259,12 @@ def enroll_pause(
     """暂停参保 Pause an enrollment."""
 
     def build() -> enrollment.PauseEnrollment:
-        day = _date(on, "on")
+        day = read_date(on, "on")
         assert day is not None
         return enrollment.PauseEnrollment(ref, Insutype.parse(insutype), day, EndReason.parse(reason))
 
-    cmd = _guard(build, as_json)
-    view = _run(lambda ctx: enrollment.pause_enrollment(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: enrollment.pause_enrollment(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -336,12 +279,12 @@ def enroll_resume(
     """恢复参保 Resume a paused enrollment."""
 
     def build() -> enrollment.ResumeEnrollment:
-        day = _date(on, "on")
+        day = read_date(on, "on")
         assert day is not None
         return enrollment.ResumeEnrollment(ref, Insutype.parse(insutype), day)
 
-    cmd = _guard(build, as_json)
-    view = _run(lambda ctx: enrollment.resume_enrollment(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: enrollment.resume_enrollment(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -358,14 +301,14 @@ def enroll_terminate(
     """终止参保 Terminate an enrollment (death and emigration end all of them)."""
 
     def build() -> enrollment.TerminateEnrollment:
-        day = _date(on, "on")
+        day = read_date(on, "on")
         assert day is not None
         return enrollment.TerminateEnrollment(
             ref, day, EndReason.parse(reason), Insutype.parse(insutype) if insutype else None, note
         )
 
-    cmd = _guard(build, as_json)
-    view = _run(lambda ctx: enrollment.terminate_enrollment(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: enrollment.terminate_enrollment(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -382,12 +325,12 @@ def enroll_move(
     """转移接续 Move an enrollment (and the personal account) to another pooling region."""
 
     def build() -> enrollment.MoveRegion:
-        day = _date(on, "on")
+        day = read_date(on, "on")
         assert day is not None
         return enrollment.MoveRegion(ref, Insutype.parse(insutype), to, day, employer)
 
-    cmd = _guard(build, as_json)
-    view = _run(lambda ctx: enrollment.move_region(ctx, cmd, key=_key(key)), as_json)
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: enrollment.move_region(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
 
 
@@ -397,7 +340,7 @@ def enroll_show(
     as_json: JsonOpt = False,
 ) -> None:
     """参保记录及变更 Show a person's enrollments and their history."""
-    view = _run(lambda ctx: people.show_person(ctx, ref), as_json)
+    view = run(lambda ctx: people.show_person(ctx, ref), as_json)
     if as_json:
         print_json(view.enrollments)
         return
@@ -472,9 +415,9 @@ def account_credit(
     as_json: JsonOpt = False,
 ) -> None:
     """个人账户划入 Credit an employee's personal account."""
-    amount_fen = _guard(lambda: parse_yuan(amount, allow_zero=False), as_json)
+    amount_fen = guard(lambda: parse_yuan(amount, allow_zero=False), as_json)
     cmd = accounts.CreditAccount(ref, amount_fen, reference, part, kind)
-    view = _run(lambda ctx: accounts.credit_account(ctx, cmd, key=_key(key)), as_json)
+    view = run(lambda ctx: accounts.credit_account(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_journal(view)
 
 
@@ -485,7 +428,7 @@ def account_open_wallet(
     as_json: JsonOpt = False,
 ) -> None:
     """开通医保钱包 Open a person's wallet (idempotent)."""
-    view = _run(lambda ctx: accounts.open_wallet(ctx, accounts.OpenWallet(ref), key=_key(key)), as_json)
+    view = run(lambda ctx: accounts.open_wallet(ctx, accounts.OpenWallet(ref), key=new_key(key)), as_json)
     print_json(view) if as_json else _show_balances(view)
 
 
@@ -498,7 +441,7 @@ def account_reverse(
 ) -> None:
     """冲销 Reverse a credit with a mirror journal."""
     cmd = accounts.ReverseJournal(journal_id, reason)
-    view = _run(lambda ctx: accounts.reverse_journal(ctx, cmd, key=_key(key)), as_json)
+    view = run(lambda ctx: accounts.reverse_journal(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_journal(view)
 
 
@@ -509,8 +452,8 @@ def account_balance(
     as_json: JsonOpt = False,
 ) -> None:
     """账户余额 Balances now or at the end of a day."""
-    day = _guard(lambda: _date(on, "on"), as_json)
-    view = _run(lambda ctx: accounts.balances(ctx, ref, on=day), as_json)
+    day = guard(lambda: read_date(on, "on"), as_json)
+    view = run(lambda ctx: accounts.balances(ctx, ref, on=day), as_json)
     print_json(view) if as_json else _show_balances(view)
 
 
@@ -523,13 +466,13 @@ def account_statement(
 ) -> None:
     """账户明细 Every movement with the balance after it."""
 
-    def run(ctx: Context) -> StatementView:
+    def statement_of(ctx: Context) -> StatementView:
         today = ctx.clock.today()
-        first = _date(start, "from") or date(today.year, 1, 1)
-        last = _date(end, "to") or today
+        first = read_date(start, "from") or date(today.year, 1, 1)
+        last = read_date(end, "to") or today
         return accounts.statement(ctx, ref, start=first, end=last)
 
-    view = _run(run, as_json)
+    view = run(statement_of, as_json)
     if as_json:
         print_json(view)
         return
@@ -571,7 +514,7 @@ def account_journal(
     as_json: JsonOpt = False,
 ) -> None:
     """查看记账凭证 Show a journal and its transfers."""
-    view = _run(lambda ctx: ctx.read(lambda uow: accounts.journal_view(uow, journal_id)), as_json)
+    view = run(lambda ctx: ctx.read(lambda uow: accounts.journal_view(uow, journal_id)), as_json)
     print_json(view) if as_json else _show_journal(view)
 
 
@@ -584,7 +527,7 @@ def rollover_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """年度结转 Move every current-year balance to the prior-years part (idempotent)."""
-    result = _run(lambda ctx: accounts.rollover(ctx, year), as_json)
+    result = run(lambda ctx: accounts.rollover(ctx, year), as_json)
     if as_json:
         print_json(result)
         return
@@ -614,7 +557,7 @@ def _show_audit(report: AuditReport) -> None:
 @app.command("audit")
 def audit_cmd(as_json: JsonOpt = False) -> None:
     """审计 Check every ledger invariant; exit 1 with a precise report if one fails."""
-    report = _run(audit, as_json)
+    report = run(audit, as_json)
     if as_json:
         print_json({**_as_dict(report), "clean": report.clean})
     else:
@@ -630,9 +573,17 @@ def _as_dict(value: Any) -> dict[str, Any]:
 @app.command("demo")
 def demo_cmd(as_json: JsonOpt = False) -> None:
     """演示数据 Load the demo family (idempotent) and show who is who and every balance."""
-    result = _run(load_demo, as_json)
+    result = run(load_demo, as_json)
     if as_json:
-        print_json({"people": [view for _, view in result.people], "balances": result.balances})
+        print_json(
+            {
+                "people": [view for _, view in result.people],
+                "balances": result.balances,
+                "families": result.families,
+                "sister_refusal": result.sister_refusal.to_dict(),
+                "proxy_only": result.proxy_only,
+            }
+        )
         return
     console.print(
         table(
@@ -678,7 +629,19 @@ def demo_cmd(as_json: JsonOpt = False) -> None:
     without = [b.name for b in result.balances if not b.accounts]
     if without:
         console.print(f"没有个人账户（城乡居民） No personal account (residents): {'、'.join(without)}")
-    _show_audit(_run(audit, as_json))
+    console.print()
+    for view in result.families:
+        show_family(view)
+        console.print()
+    console.print(
+        "张建国 想为在北京参保的妹妹张丽绑定家庭共济 — 张建国 asks to bind his sister 张丽, insured in Beijing:"
+    )
+    print_error(result.sister_refusal, as_json=False)
+    console.print()
+    console.print("张建国 为母亲赵桂兰开通的是亲情账户 — 张建国 only has a proxy link (亲情账户) to his mother:")
+    show_why(result.proxy_only)
+    console.print()
+    _show_audit(run(audit, as_json))
 
 
 def main() -> None:

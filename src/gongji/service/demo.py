@@ -9,12 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from gongji.domain.codes import Insutype, PsnType
+from gongji.domain.codes import Insutype, PsnType, RelationType
+from gongji.domain.errors import GongjiError
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
-from gongji.service.views import BalancesView, PersonView
+from gongji.service.relations import (
+    AddProxyLink,
+    ConfirmBinding,
+    RequestBinding,
+    add_proxy_link,
+    confirm_binding,
+    family,
+    request_binding,
+    why,
+)
+from gongji.service.views import BalancesView, FamilyView, PersonView, WhyView
 
 __all__ = ["DEMO_FAMILY", "DemoMember", "DemoResult", "load_demo"]
 
@@ -121,10 +132,13 @@ DEMO_FAMILY: tuple[DemoMember, ...] = (
 
 @dataclass(frozen=True)
 class DemoResult:
-    """Who is who and each person's balances after loading."""
+    """Who is who, balances, the family's relations, and what the demo shows being refused."""
 
     people: list[tuple[DemoMember, PersonView]]
     balances: list[BalancesView]
+    families: list[FamilyView]
+    sister_refusal: GongjiError
+    proxy_only: WhyView
 
 
 def load_demo(ctx: Context) -> DemoResult:
@@ -168,4 +182,40 @@ def load_demo(ctx: Context) -> DemoResult:
                 key=f"{tag}:contribution",
             )
         loaded.append((member, show_person(ctx, member.certno)))
-    return DemoResult(people=loaded, balances=[balances(ctx, m.certno) for m in DEMO_FAMILY])
+    sister_refusal = _bind_the_family(ctx)
+    return DemoResult(
+        people=loaded,
+        balances=[balances(ctx, m.certno) for m in DEMO_FAMILY],
+        families=[family(ctx, JIANGUO), family(ctx, DEFU), family(ctx, XIAOMING)],
+        sister_refusal=sister_refusal,
+        proxy_only=why(ctx, JIANGUO, GUILAN),
+    )
+
+
+JIANGUO, XIUYING, XIAOMING, DEFU, GUILAN, ZHANGLI = (m.certno for m in DEMO_FAMILY)
+
+
+def _bind_the_family(ctx: Context) -> GongjiError:
+    """张建国 → 李秀英 (spouse) and → 张小明 (child); 张德福 → 张小明 (grandchild, second in his order); a 亲情账户
+    from 张建国 to his mother; and 张建国's attempt to bind his sister in Beijing, which Shijiazhuang's rules refuse.
+    Hebei binds by commitment (承诺制); 李秀英 confirms with face verification, and for 张小明 (14) as his guardian."""
+    spouse = request_binding(
+        ctx, RequestBinding(JIANGUO, XIUYING, RelationType.SPOUSE, commitment=True), key="demo:bind:spouse"
+    )
+    confirm_binding(ctx, ConfirmBinding(spouse.id, XIUYING, "demo-face-xiuying"), key="demo:confirm:spouse")
+    son = request_binding(
+        ctx, RequestBinding(JIANGUO, XIAOMING, RelationType.CHILD, commitment=True), key="demo:bind:son"
+    )
+    confirm_binding(ctx, ConfirmBinding(son.id, XIUYING, "demo-face-xiuying"), key="demo:confirm:son")
+    grandson = request_binding(
+        ctx, RequestBinding(DEFU, XIAOMING, RelationType.PATERNAL_GRANDCHILD, commitment=True), key="demo:bind:grandson"
+    )
+    confirm_binding(ctx, ConfirmBinding(grandson.id, JIANGUO, "demo-face-jianguo"), key="demo:confirm:grandson")
+    add_proxy_link(ctx, AddProxyLink(JIANGUO, GUILAN), key="demo:proxy:mother")
+    try:
+        request_binding(
+            ctx, RequestBinding(JIANGUO, ZHANGLI, RelationType.SIBLING, commitment=True), key="demo:bind:sister"
+        )
+    except GongjiError as refused:
+        return refused
+    raise AssertionError("the demo expects Shijiazhuang's rules to refuse the sister in Beijing")

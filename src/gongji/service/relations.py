@@ -69,6 +69,7 @@ __all__ = [
     "end_relation",
     "family",
     "payment_kind",
+    "relation",
     "request_binding",
     "set_order",
     "set_quota",
@@ -849,6 +850,17 @@ def _family(ctx: Context, uow: UnitOfWork, person: Person, moment: datetime) -> 
         changes_used=changes_this_year(party.relations, person.id, moment.year),
         changes_allowed=changes_allowed,
     )
+
+
+def relation(ctx: Context, relation_id: int) -> RelationView:
+    """One relation with its whole history."""
+
+    def handler(uow: UnitOfWork) -> RelationView:
+        found = _relation(uow, relation_id)
+        authoriser = _person(uow, found.authoriser_id)
+        return _relation_view(uow, found, ctx.clock.now(), _family_people(uow, _party(uow, authoriser)))
+
+    return ctx.read(handler)
 
 
 def family(ctx: Context, person_ref: str, *, on: date | None = None) -> FamilyView:
