@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import TypeVar
 
-from gongji.domain.codes import Insutype, PsnType
+from gongji.domain.codes import Insutype, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.identity import check_character
 from gongji.service.accounts import (
@@ -24,6 +24,7 @@ from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
+from gongji.service.relations import RequestBinding, request_binding
 from tests.helpers import DEFU, JIANGUO, employee
 
 T = TypeVar("T")
@@ -126,3 +127,30 @@ def test_racing_registrations_and_enrollments_of_one_person_land_once(ctx: Conte
     assert registered == {True: 1, False: THREADS * 2 - 1}
     assert enrolled.count(ErrorCode.ALREADY_ENROLLED.name) == THREADS * 2 - 1
     assert len(show_person(ctx, JIANGUO).enrollments) == 1
+
+
+def test_racing_binding_requests_never_pass_the_limit_at_once(ctx: Context) -> None:
+    """Hangzhou lets an authoriser bind at most 5 relatives at once; 8 racing requests leave exactly 5."""
+    father = "330102196001010011"
+    father = father[:17] + check_character(father[:17])
+    employee(ctx, father, "王父", region="330100", prior_fen=100_000)
+    children = []
+    for n in range(THREADS):
+        first17 = f"330102{date(1990, 1, 1 + n):%Y%m%d}{2 * n + 1:03d}"
+        certno = first17 + check_character(first17)
+        register_person(ctx, RegisterPerson(certno, "王子" + "甲乙丙丁戊己庚辛"[n]), key=f"r:{certno}")
+        enroll(
+            ctx,
+            Enroll(certno, Insutype.RESIDENT_BASIC, PsnType.ADULT_RESIDENT, "330100", date(2020, 1, 1)),
+            key=f"e:{certno}",
+        )
+        children.append(certno)
+
+    def bind(certno: str) -> object:
+        command = RequestBinding(father, certno, RelationType.CHILD, proof_reference=f"户口簿 {certno[-4:]}")
+        return _outcome(lambda: request_binding(ctx, command, key=f"bind:{certno}").id)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        outcomes = list(pool.map(bind, children))
+    assert Counter(isinstance(o, int) for o in outcomes) == {True: 5, False: THREADS - 5}
+    assert {o for o in outcomes if isinstance(o, str)} == {ErrorCode.BENEFICIARY_LIMIT_REACHED.name}
