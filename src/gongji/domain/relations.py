@@ -79,6 +79,9 @@ _STATE_ZH = {
 }
 
 
+_LIVE = frozenset({RelationState.REQUESTED, RelationState.WAITING, RelationState.EFFECTIVE, RelationState.ENDING})
+
+
 class Channel(StrEnum):
     """Where a request was made: online (app, mini-program) or at the counter (线下办理)."""
 
@@ -176,8 +179,20 @@ class Relation:
 
     @property
     def is_open(self) -> bool:
-        """Requested or active: the pair cannot be requested again while it is open."""
+        """Stored as requested or active (it may still have expired or passed its end date: see ``is_live_at``)."""
         return self.status in (RelationStatus.REQUESTED, RelationStatus.ACTIVE)
+
+    def is_live_at(self, moment: datetime) -> bool:
+        """Requested and not expired, or active and not past its end date, at ``moment``."""
+        return self.state_at(moment) in _LIVE
+
+    def stale_at(self, moment: datetime) -> tuple[RelationStatus, EndReason | None] | None:
+        """The status to store when a relation stored as open has in fact expired or reached its end date."""
+        if not self.is_open or self.is_live_at(moment):
+            return None
+        if self.status is RelationStatus.REQUESTED:
+            return RelationStatus.EXPIRED, None
+        return RelationStatus.ENDED, EndReason.END_DATE_REACHED
 
     def involves(self, person_id: int) -> bool:
         """Whether the person is one of the two sides."""
@@ -218,12 +233,13 @@ class Kinship:
     spouses: dict[int, set[int]]
 
     @classmethod
-    def of(cls, relations: Iterable[Relation]) -> Kinship:
-        """Read the facts stated by open relations (in either direction)."""
+    def of(cls, relations: Iterable[Relation], moment: datetime) -> Kinship:
+        """Read the facts stated by the relations still live at ``moment`` (in either direction); an expired
+        request or a relation past its end date states nothing any more."""
         parents: dict[int, set[int]] = {}
         spouses: dict[int, set[int]] = {}
         for r in relations:
-            if not r.is_open:
+            if not r.is_live_at(moment):
                 continue
             if r.relation_type in _PARENT_OF:
                 parents.setdefault(r.authoriser_id, set()).add(r.beneficiary_id)

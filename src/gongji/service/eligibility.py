@@ -22,7 +22,7 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import apply_rate_bp, format_yuan
 from gongji.domain.people import Person
 from gongji.domain.regions import parse_region, province_of
-from gongji.domain.relations import Kinship, ProxyLink, Relation, RelationState, kinship_problem
+from gongji.domain.relations import Kinship, ProxyLink, Relation, RelationState, RelationStatus, kinship_problem
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook, RuleTrace
 from gongji.rules.present import format_value
@@ -219,8 +219,7 @@ def _geography(reader: RuleReader, a_region: str, b_region: str) -> list[Finding
 
 def _open_now(relations: Sequence[Relation], moment: datetime) -> list[Relation]:
     """Relations that still count: requested (not expired) or active (not past an end date)."""
-    live = {RelationState.REQUESTED, RelationState.WAITING, RelationState.EFFECTIVE, RelationState.ENDING}
-    return [r for r in relations if r.state_at(moment) in live]
+    return [r for r in relations if r.is_live_at(moment)]
 
 
 def changes_this_year(relations: Sequence[Relation], authoriser_id: int, year: int) -> int:
@@ -253,16 +252,26 @@ def binding_findings(
     a, b = authoriser.person, beneficiary.person
     if a.id == b.id:
         return [Finding(ErrorCode.SELF_RELATION, {})], reader
+    if authoriser.region is not None:
+        enabled = book.find(params.MUTUAL_AID_ENABLED, authoriser.region, reader.on)
+        if enabled is None or not enabled.value:
+            traces = (enabled.trace,) if enabled else ()
+            reader.traces.extend(traces)
+            return [
+                Finding(
+                    ErrorCode.MUTUAL_AID_NOT_AVAILABLE,
+                    {"region": authoriser.region, "on": reader.on.isoformat()},
+                    traces,
+                )
+            ], reader
     region, findings = _eligible_authoriser(reader, authoriser)
     if region is None or findings:
         return findings, reader
-    if not reader.get(params.MUTUAL_AID_ENABLED, region):
-        return [
-            Finding(ErrorCode.MUTUAL_AID_NOT_AVAILABLE, {"region": region, "on": reader.on.isoformat()}, reader.last())
-        ], reader
     findings += _beneficiary_insured(reader, region, beneficiary)
     findings += _relation_allowed(reader, region, relation_type)
-    problem = kinship_problem(a, b, relation_type, Kinship.of([*authoriser.relations, *beneficiary.relations]), family)
+    problem = kinship_problem(
+        a, b, relation_type, Kinship.of([*authoriser.relations, *beneficiary.relations], moment), family
+    )
     if problem:
         findings.append(Finding(ErrorCode.RELATION_INCONSISTENT, {"reason_zh": problem[0], "reason_en": problem[1]}))
     b_region = beneficiary.region
@@ -421,6 +430,35 @@ def _scope(reader: RuleReader, region: str, kind: PaymentKind) -> list[Finding]:
     return [Finding(ErrorCode.OUTSIDE_ACCOUNT_SCOPE, {"what_zh": zh, "what_en": en, "region": region}, reader.last())]
 
 
+def _not_live(last: Relation, moment: datetime) -> Finding:
+    """Why the pair's latest relation no longer pays: it ended (by someone, automatically, or by its end date),
+    its request expired, or the relative declined it."""
+    state = last.state_at(moment)
+    if state is RelationState.EXPIRED:
+        expired = last.expires_at or moment
+        return Finding(ErrorCode.REQUEST_EXPIRED, {"relation_id": last.id, "expired_at": expired.date().isoformat()})
+    if last.end_reason is None and last.valid_until is not None and last.status is not RelationStatus.DECLINED:
+        return Finding(
+            ErrorCode.RELATION_ENDED,
+            {
+                "relation_id": last.id,
+                "ended_at": last.valid_until.isoformat(),
+                "reason_zh": "已过约定的终止日期",
+                "reason_en": "its end date has passed",
+            },
+        )
+    reason = last.end_reason
+    return Finding(
+        ErrorCode.RELATION_ENDED,
+        {
+            "relation_id": last.id,
+            "ended_at": (last.ended_at or moment).date().isoformat(),
+            "reason_zh": reason.zh if reason else "对方已拒绝申请",
+            "reason_en": reason.value if reason else "the relative declined the request",
+        },
+    )
+
+
 def payment_findings(
     book: RuleBook,
     payer: Party,
@@ -438,66 +476,25 @@ def payment_findings(
     findings: list[Finding] = []
     if a.id != b.id:
         pair = [r for r in payer.relations if r.authoriser_id == a.id and r.beneficiary_id == b.id]
-        live = [r for r in pair if r.is_open]
+        live = [r for r in pair if r.is_live_at(moment)]
         if not live:
             if pair:
-                last = pair[-1]
-                state = last.state_at(moment)
-                if state is RelationState.ENDED:
-                    reason = last.end_reason
-                    findings.append(
-                        Finding(
-                            ErrorCode.RELATION_ENDED,
-                            {
-                                "relation_id": last.id,
-                                "ended_at": (last.ended_at or moment).date().isoformat(),
-                                "reason_zh": reason.zh if reason else "",
-                                "reason_en": reason.value if reason else "",
-                            },
-                        )
-                    )
-                elif state is RelationState.EXPIRED:
-                    expired = last.expires_at or moment
-                    findings.append(
-                        Finding(
-                            ErrorCode.REQUEST_EXPIRED,
-                            {"relation_id": last.id, "expired_at": expired.date().isoformat()},
-                        )
-                    )
-            if not findings:
+                findings.append(_not_live(pair[-1], moment))
+            else:
                 linked = any(p.is_active and {p.owner_id, p.relative_id} == {a.id, b.id} for p in proxy_links)
                 code = ErrorCode.PROXY_LINK_IS_NOT_MUTUAL_AID if linked else ErrorCode.NO_RELATION
                 findings.append(Finding(code, {"payer": a.name, "patient": b.name}))
             return findings, reader
-        relation = live[0]
+        relation = live[-1]
         state = relation.state_at(moment)
         if state is RelationState.REQUESTED:
             findings.append(Finding(ErrorCode.RELATION_NOT_CONFIRMED, {"relation_id": relation.id, "patient": b.name}))
-        elif state is RelationState.EXPIRED:
-            expired = relation.expires_at or moment
-            findings.append(
-                Finding(
-                    ErrorCode.REQUEST_EXPIRED, {"relation_id": relation.id, "expired_at": expired.date().isoformat()}
-                )
-            )
         elif state is RelationState.WAITING:
             assert relation.effective_from is not None
             findings.append(
                 Finding(
                     ErrorCode.RELATION_NOT_YET_EFFECTIVE,
                     {"relation_id": relation.id, "effective_from": relation.effective_from.date().isoformat()},
-                )
-            )
-        elif state is RelationState.ENDED:
-            findings.append(
-                Finding(
-                    ErrorCode.RELATION_ENDED,
-                    {
-                        "relation_id": relation.id,
-                        "ended_at": str(relation.valid_until),
-                        "reason_zh": "已过约定的终止日期",
-                        "reason_en": "its end date has passed",
-                    },
                 )
             )
         region, eligibility = _eligible_authoriser(reader, payer)

@@ -40,6 +40,7 @@ from gongji.service.eligibility import (
     changes_this_year,
     payment_findings,
 )
+from gongji.service.ending import renumber_payers, settle_stale
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.views import (
@@ -355,6 +356,7 @@ def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationV
         beneficiary = resolve_person(uow, cmd.beneficiary)
         uow.people.lock([authoriser.id, beneficiary.id])
         now = ctx.clock.now()
+        settle_stale(uow, [authoriser.id, beneficiary.id], now)
         a, b = _party(uow, authoriser), _party(uow, beneficiary)
         names = _family_people(uow, a, b)
         findings, reader = binding_findings(
@@ -495,7 +497,7 @@ def confirm_binding(ctx: Context, cmd: ConfirmBinding, *, key: str) -> RelationV
         face_reference = _check_confirmer(ctx, relation, beneficiary, confirmer, cmd.face_token, now)
         a, b = _party(uow, authoriser), _party(uow, beneficiary)
         others = [r for r in a.relations if r.id != relation.id]
-        names = _family_people(uow, a, b)
+        names = _family_people(uow, a, b) | {confirmer.id: confirmer}
         findings, reader = binding_findings(
             ctx.rules,
             replace(a, relations=others),
@@ -608,7 +610,7 @@ def end_relation(ctx: Context, cmd: EndRelation, *, key: str) -> RelationView:
             )
             uow.relations.save(changed)
             uow.relations.add_event(relation.id, _event("ended", now, by, cmd.channel, operator, note or reason.zh))
-            _renumber(uow, relation.beneficiary_id)
+            renumber_payers(uow, relation.beneficiary_id)
         return _relation_view(
             uow, changed, now, _family_people(uow, _party(uow, by or _person(uow, relation.authoriser_id)))
         )
@@ -621,21 +623,6 @@ def _person(uow: UnitOfWork, person_id: int) -> Person:
     person = uow.people.get(person_id)
     assert person is not None
     return person
-
-
-def _renumber(uow: UnitOfWork, beneficiary_id: int) -> None:
-    """Close the gaps in a beneficiary's payer order after a relation ends (1, 2, 3 … in the same order)."""
-    active = sorted(
-        (
-            r
-            for r in uow.relations.of_person(beneficiary_id)
-            if r.beneficiary_id == beneficiary_id and r.status is RelationStatus.ACTIVE
-        ),
-        key=lambda r: (r.order_position or 10_000, r.id),
-    )
-    for position, relation in enumerate(active, start=1):
-        if relation.order_position != position:
-            uow.relations.save(replace(relation, order_position=position))
 
 
 def set_order(ctx: Context, cmd: SetOrder, *, key: str) -> list[RelationView]:
@@ -829,7 +816,7 @@ def _family(ctx: Context, uow: UnitOfWork, person: Person, moment: datetime) -> 
         i_pay_for=i_pay_for,
         pay_for_me=[
             PayerView(
-                position=(r.order_position or 0) + (1 if own_first else 0),
+                position=None if r.order_position is None else r.order_position + (1 if own_first else 0),
                 relation=_relation_view(uow, r, moment, names),
             )
             for r in paying

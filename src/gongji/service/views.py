@@ -223,9 +223,10 @@ class RelationView:
 
 @dataclass(frozen=True)
 class PayerView:
-    """One payer of a beneficiary, in order (position 1 is the beneficiary's own account when it pays first)."""
+    """One payer of a beneficiary, in order (position 1 is the beneficiary's own account when it pays first;
+    a request not yet confirmed has no position)."""
 
-    position: int
+    position: int | None
     relation: RelationView
 
 
