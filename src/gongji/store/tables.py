@@ -37,9 +37,12 @@ __all__ = [
     "SHANGHAI",
     "AwareDateTime",
     "accounts",
+    "catalogue_items",
     "enrollment_events",
     "enrollments",
+    "fee_lines",
     "idempotency_keys",
+    "institutions",
     "journals",
     "metadata",
     "people",
@@ -47,8 +50,11 @@ __all__ = [
     "proxy_links",
     "relation_events",
     "relations",
+    "settlement_payers",
+    "settlements",
     "shared_quotas",
     "transfers",
+    "visits",
 ]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -301,6 +307,149 @@ shared_quotas = Table(
     Column("quota_fen", BigInteger(), nullable=True),
     Column("updated_at", AwareDateTime(), nullable=False),
     CheckConstraint("quota_fen IS NULL OR quota_fen >= 0", name="quota_not_negative"),
+)
+
+institutions = Table(
+    "institutions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("fixmedins_code", String(30), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("level", String(16), nullable=True),
+    Column("region", String(6), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+)
+
+catalogue_items = Table(
+    "catalogue_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(50), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(1), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("unit", String(20), nullable=True),
+    # 乙类先行自付比例 in basis points (category B only); NULL means the region's default.
+    Column("self_pay_bp", Integer(), nullable=True),
+    Column("price_cap_fen", BigInteger(), nullable=True),
+    Column("account_payable", Boolean(), nullable=False),
+    Column("sample", Boolean(), nullable=False),
+    Column("updated_at", AwareDateTime(), nullable=False),
+    CheckConstraint("category IN ('A', 'B', 'C')", name="category_known"),
+    CheckConstraint("self_pay_bp IS NULL OR (self_pay_bp >= 0 AND self_pay_bp <= 10000)", name="self_pay_bp_range"),
+    CheckConstraint("price_cap_fen IS NULL OR price_cap_fen >= 0", name="price_cap_not_negative"),
+)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mdtrt_id", String(30), nullable=False, unique=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("institution_id", Id, ForeignKey("institutions.id"), nullable=False, index=True),
+    Column("insutype", String(6), nullable=False),
+    Column("psn_type", String(6), nullable=False),
+    Column("med_type", String(10), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("ipt_otp_no", String(30), nullable=True),
+    Column("begin_at", AwareDateTime(), nullable=False),
+    Column("end_at", AwareDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),
+    # 代买药: who bought for the patient with the patient's card (seed 002), when not the patient.
+    Column("buyer_name", String(50), nullable=True),
+    Column("buyer_certno", String(18), nullable=True),
+    Column("created_at", AwareDateTime(), nullable=False),
+)
+
+fee_lines = Table(
+    "fee_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("visit_id", Id, ForeignKey("visits.id"), nullable=False, index=True),
+    Column("feedetl_sn", String(30), nullable=False),
+    Column("item_code", String(50), nullable=False),
+    Column("item_name", String(200), nullable=False),
+    # Quantity in thousandths (0.5 box = 500); negative for a return, which names the line it returns.
+    Column("quantity_milli", BigInteger(), nullable=False),
+    Column("unit_price_fen", BigInteger(), nullable=False),
+    Column("total_fen", BigInteger(), nullable=False),
+    Column("fulamt_ownpay_fen", BigInteger(), nullable=False),
+    Column("overlmt_fen", BigInteger(), nullable=False),
+    Column("preselfpay_fen", BigInteger(), nullable=False),
+    Column("inscp_fen", BigInteger(), nullable=False),
+    Column("category", String(1), nullable=True),
+    Column("returns_line_id", Id, ForeignKey("fee_lines.id"), nullable=True),
+    Column("cancelled", Boolean(), nullable=False),
+    Column("fee_at", AwareDateTime(), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    CheckConstraint("quantity_milli <> 0", name="quantity_not_zero"),
+    CheckConstraint("unit_price_fen >= 0", name="price_not_negative"),
+    CheckConstraint(
+        "total_fen = fulamt_ownpay_fen + overlmt_fen + preselfpay_fen + inscp_fen", name="classified_whole"
+    ),
+    UniqueConstraint("visit_id", "feedetl_sn"),
+)
+
+settlements = Table(
+    "settlements",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("setl_id", String(30), nullable=False, unique=True),
+    Column("visit_id", Id, ForeignKey("visits.id"), nullable=True, index=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("institution_id", Id, ForeignKey("institutions.id"), nullable=True, index=True),
+    Column("journal_id", Id, ForeignKey("journals.id"), nullable=False, unique=True),
+    Column("reversal_journal_id", Id, ForeignKey("journals.id"), nullable=True, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("insutype", String(6), nullable=False),
+    Column("psn_type", String(6), nullable=False),
+    Column("med_type", String(10), nullable=True),
+    Column("acct_used_flag", Boolean(), nullable=False),
+    Column("medfee_sumamt_fen", BigInteger(), nullable=False),
+    Column("fulamt_ownpay_amt_fen", BigInteger(), nullable=False),
+    Column("overlmt_selfpay_fen", BigInteger(), nullable=False),
+    Column("preselfpay_amt_fen", BigInteger(), nullable=False),
+    Column("inscp_scp_amt_fen", BigInteger(), nullable=False),
+    Column("act_pay_dedc_fen", BigInteger(), nullable=False),
+    Column("hifp_pay_fen", BigInteger(), nullable=False),
+    Column("pool_prop_selfpay_fen", BigInteger(), nullable=False),
+    Column("fund_pay_sumamt_fen", BigInteger(), nullable=False),
+    Column("psn_part_amt_fen", BigInteger(), nullable=False),
+    Column("acct_pay_fen", BigInteger(), nullable=False),
+    Column("acct_mulaid_pay_fen", BigInteger(), nullable=False),
+    Column("psn_cash_pay_fen", BigInteger(), nullable=False),
+    Column("hosp_part_amt_fen", BigInteger(), nullable=False),
+    Column("balc_fen", BigInteger(), nullable=False),
+    Column("settled_at", AwareDateTime(), nullable=False),
+    Column("reversed_at", AwareDateTime(), nullable=True),
+    Column("explanation", Text(), nullable=False),
+    CheckConstraint(
+        "medfee_sumamt_fen = fulamt_ownpay_amt_fen + overlmt_selfpay_fen + preselfpay_amt_fen + inscp_scp_amt_fen",
+        name="bill_parts_add_up",
+    ),
+    CheckConstraint(
+        "medfee_sumamt_fen = fund_pay_sumamt_fen + psn_part_amt_fen + hosp_part_amt_fen", name="payers_add_up"
+    ),
+    CheckConstraint("psn_part_amt_fen = acct_pay_fen + psn_cash_pay_fen", name="person_part_adds_up"),
+    CheckConstraint("acct_mulaid_pay_fen <= acct_pay_fen", name="mutual_aid_within_account"),
+)
+
+settlement_payers = Table(
+    "settlement_payers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("settlement_id", Id, ForeignKey("settlements.id"), nullable=False, index=True),
+    Column("seq", Integer(), nullable=False),
+    Column("payer_person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("relation_id", Id, ForeignKey("relations.id"), nullable=True),
+    Column("region", String(6), nullable=False),
+    Column("prior_years_fen", BigInteger(), nullable=False),
+    Column("current_year_fen", BigInteger(), nullable=False),
+    Column("balance_after_fen", BigInteger(), nullable=False),
+    UniqueConstraint("settlement_id", "seq"),
 )
 
 idempotency_keys = Table(
