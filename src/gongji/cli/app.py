@@ -24,10 +24,12 @@ from gongji.service.views import BalancesView, JournalView, PersonView, Statemen
 from gongji.store.engine import make_engine
 from gongji.store.migrate import current_revision, upgrade
 
+from .catalogue_cmd import catalogue_app, institution_app
 from .common import guard, new_key, read_date, run, settings
 from .output import console, print_error, print_json, table, yuan
 from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
+from .settle_cmd import settle_app, visit_app
 
 __all__ = ["app", "main"]
 
@@ -51,6 +53,10 @@ app.add_typer(account_app, name="account")
 app.add_typer(rules_app, name="rules")
 app.add_typer(relation_app, name="relation")
 app.add_typer(proxy_app, name="proxy")
+app.add_typer(institution_app, name="institution")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(visit_app, name="visit")
+app.add_typer(settle_app, name="settle")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
 KeyOpt = Annotated[

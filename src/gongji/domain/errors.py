@@ -336,6 +336,71 @@ class ErrorCode(Enum):
         "{what_zh}不在统筹区 {region} 个人账户支付范围内",
         "{what_en} is outside what the personal account may pay in region {region}",
     )
+    # --- institutions and catalogue ---------------------------------------------------------------------------
+    INSTITUTION_EXISTS = _Text(
+        ErrorKind.REFUSED,
+        "定点医药机构编码 {fixmedins_code} 已登记（{name}）",
+        "Institution code {fixmedins_code} is already registered ({name})",
+    )
+    INSTITUTION_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND, "查无此定点医药机构：{fixmedins_code}", "No such designated institution: {fixmedins_code}"
+    )
+    CATALOGUE_ITEM_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "医保目录中没有编码为 {item_code} 的项目",
+        "The catalogue has no item with code {item_code}",
+    )
+    CATALOGUE_FILE_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "目录文件 {source} 不能导入：{reason_zh}",
+        "Catalogue file {source} cannot be imported: {reason_en}",
+    )
+    CATALOGUE_HEADER_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "目录文件 {source} 第 {line} 行表头有误，整个文件未导入：{reason_zh}",
+        "The header on line {line} of catalogue file {source} is wrong; nothing was imported: {reason_en}",
+    )
+    # --- visits and settlements -----------------------------------------------------------------------------
+    VISIT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此就诊：{mdtrt_id}", "No such visit: {mdtrt_id}")
+    SETTLEMENT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此结算：{setl_id}", "No such settlement: {setl_id}")
+    VISIT_NOT_OPEN = _Text(
+        ErrorKind.REFUSED,
+        "就诊 {mdtrt_id} 状态为“{status_zh}”，不能{action_zh}",
+        "Visit {mdtrt_id} is {status_en}; cannot {action_en}",
+    )
+    PATIENT_NOT_INSURED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 没有正常参保的{insutype_zh}，不能按医保结算",
+        "{name} holds no {insutype_en} in normal status; the visit cannot be settled by insurance",
+    )
+    INSTITUTION_KIND_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "{institution} 是{kind_zh}，不能办理{med_type_zh}",
+        "{institution} is a {kind_en} and cannot take {med_type_en}",
+    )
+    FEE_LINE_DUPLICATE = _Text(
+        ErrorKind.REFUSED,
+        "费用明细流水号 {feedetl_sn} 已上传",
+        "Fee line {feedetl_sn} was already uploaded",
+    )
+    FEE_RETURN_INVALID = _Text(
+        ErrorKind.REFUSED,
+        "退费明细 {feedetl_sn} 无效：{reason_zh}",
+        "Return line {feedetl_sn} is invalid: {reason_en}",
+    )
+    EMPTY_BILL = _Text(ErrorKind.REFUSED, "就诊 {mdtrt_id} 没有可结算的费用", "Visit {mdtrt_id} has no fees to settle")
+    SETTLEMENT_ALREADY_REVERSED = _Text(
+        ErrorKind.REFUSED,
+        "结算 {setl_id} 已于 {reversed_at} 撤销，不能再次撤销",
+        "Settlement {setl_id} was already reversed on {reversed_at}; it cannot be reversed twice",
+    )
+    BINDING_AFTER_ADMISSION = _Text(
+        ErrorKind.REFUSED,
+        "共济关系 {relation_id} 于 {confirmed_at} 生效，晚于入院时间 {admitted_at}；"
+        "统筹区 {region} 规定入院后绑定不能支付本次住院",
+        "Relation {relation_id} took effect on {confirmed_at}, after admission on {admitted_at}; region {region} "
+        "does not let a binding made after admission pay that stay",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

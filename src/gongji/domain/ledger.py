@@ -22,13 +22,19 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 
 __all__ = [
+    "DEDUCTIBLE",
+    "FUND",
     "MAX_TRANSFERS_PER_JOURNAL",
+    "MONEY",
+    "QUOTA",
     "AccountKind",
     "AccountState",
     "Journal",
     "JournalKind",
     "PostedTransfer",
     "TransferSpec",
+    "accumulator_code",
+    "institution_code",
     "ledger_code",
     "mirror",
     "post_transfers",
@@ -41,13 +47,25 @@ MAX_TRANSFERS_PER_JOURNAL = 64
 MONEY = "CNY"
 
 
-#: The asset of memo ledgers that count how much of a quota has been used (never money).
+#: The assets of memo ledgers: limits kept as balances (never money).
 QUOTA = "QUOTA"
+DEDUCTIBLE = "DEDC"
+FUND = "FUND"
 
 
 def quota_used_code(relation_id: int, year: int) -> str:
     """The account code of what a relation's quota has paid in a year (a memo account, posted with the money)."""
     return f"REL:{relation_id}:quota_used:{year}"
+
+
+def accumulator_code(kind: AccountKind, person_id: int, year: int, group: str) -> str:
+    """The account code of a person's yearly accumulator (deductible paid, fund paid) for a group of medical types."""
+    return f"PSN:{person_id}:{kind.value}:{year}:{group}"
+
+
+def institution_code(fixmedins_code: str, region: str) -> str:
+    """The account code of what the ledger owes an institution in a region."""
+    return f"INST:{fixmedins_code}:{region}"
 
 
 def ledger_code(region: str, asset: str = MONEY) -> str:
@@ -66,11 +84,22 @@ class AccountKind(StrEnum):
     OPENING_BALANCE = "opening_balance"
     CASH_CLEARING = "cash_clearing"
     REGION_TRANSFER = "region_transfer"
+    INSTITUTION_CLEARING = "institution_clearing"
+    # Memo accounts (limits kept as balances, posted in the same journal as the money; never money themselves):
+    DEDUCTIBLE_PAID = "deductible_paid"
+    FUND_PAID = "fund_paid"
+    QUOTA_USED = "quota_used"
+    MEMO_SOURCE = "memo_source"
 
     @property
     def person_owned(self) -> bool:
         """Belongs to one person (and so must never go negative)."""
         return self in _PERSON_OWNED
+
+    @property
+    def is_memo(self) -> bool:
+        """A memo account (a limit kept as a balance), not money."""
+        return self in _MEMO
 
     @property
     def zh(self) -> str:
@@ -83,7 +112,18 @@ class AccountKind(StrEnum):
         return _ACCOUNT_NAMES[self][1]
 
 
-_PERSON_OWNED = frozenset({AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT, AccountKind.WALLET})
+_PERSON_OWNED = frozenset(
+    {
+        AccountKind.PERSONAL_PRIOR,
+        AccountKind.PERSONAL_CURRENT,
+        AccountKind.WALLET,
+        AccountKind.DEDUCTIBLE_PAID,
+        AccountKind.FUND_PAID,
+        AccountKind.QUOTA_USED,
+    }
+)
+
+_MEMO = frozenset({AccountKind.DEDUCTIBLE_PAID, AccountKind.FUND_PAID, AccountKind.QUOTA_USED, AccountKind.MEMO_SOURCE})
 
 _ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
     AccountKind.PERSONAL_PRIOR: ("个人账户（历年）", "personal account (prior years)"),
@@ -94,6 +134,11 @@ _ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
     AccountKind.OPENING_BALANCE: ("期初余额迁移户", "opening balance migration"),
     AccountKind.CASH_CLEARING: ("现金支付过渡户", "cash clearing"),
     AccountKind.REGION_TRANSFER: ("跨统筹区转移过渡户", "inter-region transfer clearing"),
+    AccountKind.INSTITUTION_CLEARING: ("应付定点机构", "payable to the institution"),
+    AccountKind.DEDUCTIBLE_PAID: ("本年已付起付线（备查）", "deductible paid this year (memo)"),
+    AccountKind.FUND_PAID: ("本年统筹基金已支付（备查）", "pooling fund paid this year (memo)"),
+    AccountKind.QUOTA_USED: ("本年共济额度已用（备查）", "quota used this year (memo)"),
+    AccountKind.MEMO_SOURCE: ("备查账来源", "memo source"),
 }
 
 
@@ -105,6 +150,7 @@ class JournalKind(StrEnum):
     ROLLOVER = "rollover"
     REGION_TRANSFER = "region_transfer"
     REVERSAL = "reversal"
+    SETTLEMENT = "settlement"
 
     @property
     def zh(self) -> str:
@@ -131,6 +177,7 @@ _JOURNAL_NAMES: dict[JournalKind, tuple[str, str]] = {
     JournalKind.ROLLOVER: ("年度结转", "year rollover"),
     JournalKind.REGION_TRANSFER: ("转移接续", "transfer between pooling regions"),
     JournalKind.REVERSAL: ("冲销", "reversal"),
+    JournalKind.SETTLEMENT: ("医疗费用结算", "settlement"),
 }
 
 

@@ -421,7 +421,7 @@ def _end_of_day(day: date) -> datetime:
 
 
 def _balances(uow: UnitOfWork, person: Person, as_of: datetime, *, historical: bool) -> BalancesView:
-    rows = uow.ledger.accounts_of_person(person.id)
+    rows = [row for row in uow.ledger.accounts_of_person(person.id) if not row.state.kind.is_memo]
     views = [
         AccountBalanceView(
             account_id=row.state.id,
@@ -478,7 +478,7 @@ def statement(ctx: Context, person_ref: str, *, start: date, end: date) -> State
 
     def handler(uow: UnitOfWork) -> StatementView:
         person = resolve_person(uow, person_ref)
-        rows = uow.ledger.accounts_of_person(person.id)
+        rows = [row for row in uow.ledger.accounts_of_person(person.id) if not row.state.kind.is_memo]
         ids = [row.state.id for row in rows]
         opening = sum(uow.ledger.balance_as_of(i, start_at - timedelta(microseconds=1)) for i in ids)
         closing = sum(uow.ledger.balance_as_of(i, end_at - timedelta(microseconds=1)) for i in ids)

@@ -13,26 +13,34 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from gongji.domain.catalogue import CatalogueItem, Institution, InstitutionKind
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
 from gongji.domain.ledger import AccountKind, AccountState, Journal, JournalKind, PostedTransfer
 from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.relations import ProxyLink, Relation, RelationEvent
+from gongji.domain.settlement import SettlementRecord
+from gongji.domain.visits import FeeLine, Visit
 
 __all__ = [
     "AccountRow",
+    "CatalogueRepository",
     "EnrollmentRepository",
     "IdempotencyRepository",
+    "InstitutionRepository",
     "JournalHeader",
     "LedgerRepository",
     "PeopleRepository",
     "RelationRepository",
+    "SettlementRepository",
     "StatementLine",
     "StoredOutcome",
     "TransferRow",
     "TransientStoreError",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "UpsertCounts",
+    "VisitRepository",
 ]
 
 
@@ -98,6 +106,15 @@ class JournalHeader:
     person_id: int | None
 
 
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an upsert of catalogue items did: new codes, changed items, and items already as given."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+
+
 class PeopleRepository(Protocol):
     """People and their contact history."""
 
@@ -137,6 +154,9 @@ class LedgerRepository(Protocol):
     ) -> AccountState: ...
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None: ...
     def find_account_by_code(self, code: str) -> AccountRow | None: ...
+    def open_named_account(
+        self, code: str, kind: AccountKind, region: str, asset: str, owner_person_id: int | None, opened_at: datetime
+    ) -> AccountState: ...
     def accounts_of_person(self, person_id: int) -> list[AccountRow]: ...
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]: ...
     def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]: ...
@@ -180,11 +200,63 @@ class RelationRepository(Protocol):
     def set_shared_quota(self, authoriser_id: int, quota_fen: int | None, at: datetime) -> None: ...
 
 
+class VisitRepository(Protocol):
+    """Visits and their fee lines."""
+
+    def add(self, visit: Visit, created_at: datetime) -> Visit: ...
+    def get(self, visit_id: int) -> Visit | None: ...
+    def find(self, mdtrt_id: str) -> Visit | None: ...
+    def lock(self, visit_id: int) -> Visit | None: ...
+    def save(self, visit: Visit) -> None: ...
+    def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None: ...
+    def lines(self, visit_id: int) -> list[FeeLine]: ...
+    def cancel_lines(self, line_ids: Sequence[int]) -> None: ...
+
+
+class SettlementRepository(Protocol):
+    """Settlements and who paid them."""
+
+    def add(self, record: SettlementRecord) -> SettlementRecord: ...
+    def find(self, setl_id: str) -> SettlementRecord | None: ...
+    def for_visit(self, visit_id: int) -> list[SettlementRecord]: ...
+    def mark_reversed(self, settlement_id: int, reversal_journal_id: int, at: datetime) -> None: ...
+
+
 class IdempotencyRepository(Protocol):
     """Idempotency keys with the request hash and the outcome, stored in the same transaction as the write."""
 
     def get(self, key: str) -> StoredOutcome | None: ...
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None: ...
+
+
+class InstitutionRepository(Protocol):
+    """Designated institutions (定点医药机构), by their national code (``fixmedins_code``)."""
+
+    def add(
+        self,
+        *,
+        fixmedins_code: str,
+        name: str,
+        kind: InstitutionKind,
+        level: str | None,
+        region: str,
+        created_at: datetime,
+    ) -> Institution: ...
+    def get(self, institution_id: int) -> Institution | None: ...
+    def find_by_code(self, fixmedins_code: str) -> Institution | None: ...
+    def list(self, *, region: str | None = None) -> list[Institution]: ...
+
+
+class CatalogueRepository(Protocol):
+    """The medical catalogue (医保目录): items by code, written in batches."""
+
+    def upsert_many(self, items: Sequence[CatalogueItem], at: datetime) -> UpsertCounts: ...
+    def find(self, code: str) -> CatalogueItem | None: ...
+    def find_many(self, codes: Iterable[str]) -> dict[str, CatalogueItem]: ...
+    def list(
+        self, *, limit: int, offset: int, name: str | None = None, code: str | None = None
+    ) -> list[CatalogueItem]: ...
+    def count(self, *, name: str | None = None, code: str | None = None) -> int: ...
 
 
 class UnitOfWork(Protocol):
@@ -199,7 +271,15 @@ class UnitOfWork(Protocol):
     @property
     def relations(self) -> RelationRepository: ...
     @property
+    def visits(self) -> VisitRepository: ...
+    @property
+    def settlements(self) -> SettlementRepository: ...
+    @property
     def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def institutions(self) -> InstitutionRepository: ...
+    @property
+    def catalogue(self) -> CatalogueRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -20,6 +20,7 @@ from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType, 
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import (
+    MONEY,
     AccountKind,
     AccountState,
     Journal,
@@ -300,7 +301,26 @@ class SqlLedger:
     def open_account(
         self, kind: AccountKind, region: str, owner_person_id: int | None, opened_at: datetime
     ) -> AccountState:
-        code = account_code(kind, region, owner_person_id)
+        period_year = opened_at.year if kind is AccountKind.PERSONAL_CURRENT else None
+        return self._open(
+            account_code(kind, region, owner_person_id), kind, region, MONEY, owner_person_id, opened_at, period_year
+        )
+
+    def open_named_account(
+        self, code: str, kind: AccountKind, region: str, asset: str, owner_person_id: int | None, opened_at: datetime
+    ) -> AccountState:
+        return self._open(code, kind, region, asset, owner_person_id, opened_at, None)
+
+    def _open(
+        self,
+        code: str,
+        kind: AccountKind,
+        region: str,
+        asset: str,
+        owner_person_id: int | None,
+        opened_at: datetime,
+        period_year: int | None,
+    ) -> AccountState:
         found = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
         if found is not None:  # the common case: one statement
             return _account_state(found)
@@ -308,12 +328,12 @@ class SqlLedger:
             "code": code,
             "kind": kind.value,
             "region": region,
-            "ledger": ledger_code(region),
+            "ledger": ledger_code(region, asset),
             "owner_person_id": owner_person_id,
             "must_not_go_negative": kind.person_owned,
             "balance_fen": 0,
             "version": 0,
-            "period_year": opened_at.year if kind is AccountKind.PERSONAL_CURRENT else None,
+            "period_year": period_year,
             "opened_at": opened_at,
         }
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert

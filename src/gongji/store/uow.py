@@ -10,8 +10,10 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from gongji.service.ports import TransientStoreError
+from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.engine import READONLY_OPTION, is_transient_error
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
+from gongji.store.settlement_repo import SqlSettlements, SqlVisits
 
 __all__ = ["MAX_ATTEMPTS", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -27,6 +29,10 @@ class SqlUnitOfWork:
     ledger: SqlLedger
     relations: SqlRelations
     idempotency: SqlIdempotency
+    institutions: SqlInstitutions
+    catalogue: SqlCatalogue
+    visits: SqlVisits
+    settlements: SqlSettlements
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -45,6 +51,10 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(conn)
         self.relations = SqlRelations(conn)
         self.idempotency = SqlIdempotency(conn)
+        self.institutions = SqlInstitutions(conn)
+        self.catalogue = SqlCatalogue(conn)
+        self.visits = SqlVisits(conn)
+        self.settlements = SqlSettlements(conn)
         return self
 
     def __exit__(

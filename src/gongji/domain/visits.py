@@ -1,0 +1,75 @@
+"""Visits (就诊) and their fee lines (费用明细), as a hospital or pharmacy system reports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from gongji.domain.catalogue import Classified
+from gongji.domain.codes import Insutype, MedType, PsnType
+
+__all__ = ["INPATIENT_MED_TYPES", "FeeLine", "Visit", "VisitStatus"]
+
+#: Medical types of a hospital stay (a binding made after admission may be barred from paying it).
+INPATIENT_MED_TYPES = frozenset(
+    {
+        MedType.GENERAL_INPATIENT,
+        MedType.INJURY_INPATIENT,
+        MedType.REFERRAL_INPATIENT,
+        MedType.EMERGENCY_TO_INPATIENT,
+        MedType.DAY_SURGERY,
+        MedType.MATERNITY_INPATIENT,
+    }
+)
+
+
+class VisitStatus(StrEnum):
+    """Open (fees may be added), settled, or cancelled (撤销挂号/入院)."""
+
+    OPEN = "open"
+    SETTLED = "settled"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """就诊: one person's visit or stay at one institution, under one insurance and medical type."""
+
+    id: int
+    mdtrt_id: str
+    person_id: int
+    institution_id: int
+    insutype: Insutype
+    psn_type: PsnType
+    med_type: MedType
+    region: str
+    begin_at: datetime
+    status: VisitStatus
+    ipt_otp_no: str | None = None
+    end_at: datetime | None = None
+    buyer_name: str | None = None
+    buyer_certno: str | None = None
+
+    @property
+    def inpatient(self) -> bool:
+        """A hospital stay rather than an outpatient visit or a purchase."""
+        return self.med_type in INPATIENT_MED_TYPES
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    """费用明细: an item, quantity (thousandths) and unit price, classified into the four national parts."""
+
+    id: int
+    visit_id: int
+    feedetl_sn: str
+    item_code: str
+    item_name: str
+    quantity_milli: int
+    unit_price_fen: int
+    parts: Classified
+    category: str | None
+    fee_at: datetime
+    returns_line_id: int | None = None
+    cancelled: bool = False

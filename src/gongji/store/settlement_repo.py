@@ -1,0 +1,259 @@
+"""SQL repositories for visits with their fee lines, and for settlements with their payers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gongji.domain.catalogue import Classified
+from gongji.domain.codes import Insutype, MedType, PsnType
+from gongji.domain.settlement import PayerRow, SetlInfo, SettlementRecord
+from gongji.domain.visits import FeeLine, Visit, VisitStatus
+from gongji.service.ports import TransientStoreError
+from gongji.store import tables as t
+
+__all__ = ["SqlSettlements", "SqlVisits"]
+
+
+def _visit(row: Any) -> Visit:
+    return Visit(
+        id=row["id"],
+        mdtrt_id=row["mdtrt_id"],
+        person_id=row["person_id"],
+        institution_id=row["institution_id"],
+        insutype=Insutype(row["insutype"]),
+        psn_type=PsnType(row["psn_type"]),
+        med_type=MedType(row["med_type"]),
+        region=row["region"],
+        begin_at=row["begin_at"],
+        status=VisitStatus(row["status"]),
+        ipt_otp_no=row["ipt_otp_no"],
+        end_at=row["end_at"],
+        buyer_name=row["buyer_name"],
+        buyer_certno=row["buyer_certno"],
+    )
+
+
+def _line(row: Any) -> FeeLine:
+    return FeeLine(
+        id=row["id"],
+        visit_id=row["visit_id"],
+        feedetl_sn=row["feedetl_sn"],
+        item_code=row["item_code"],
+        item_name=row["item_name"],
+        quantity_milli=row["quantity_milli"],
+        unit_price_fen=row["unit_price_fen"],
+        parts=Classified(
+            row["total_fen"], row["fulamt_ownpay_fen"], row["overlmt_fen"], row["preselfpay_fen"], row["inscp_fen"]
+        ),
+        category=row["category"],
+        fee_at=row["fee_at"],
+        returns_line_id=row["returns_line_id"],
+        cancelled=row["cancelled"],
+    )
+
+
+class SqlVisits:
+    """Visits and fee lines in SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, visit: Visit, created_at: datetime) -> Visit:
+        visit_id = self._conn.execute(
+            insert(t.visits)
+            .values(
+                mdtrt_id=f"pending:{visit.person_id}:{created_at.timestamp()}:{visit.institution_id}",
+                person_id=visit.person_id,
+                institution_id=visit.institution_id,
+                insutype=visit.insutype.value,
+                psn_type=visit.psn_type.value,
+                med_type=visit.med_type.value,
+                region=visit.region,
+                ipt_otp_no=visit.ipt_otp_no,
+                begin_at=visit.begin_at,
+                end_at=visit.end_at,
+                status=visit.status.value,
+                buyer_name=visit.buyer_name,
+                buyer_certno=visit.buyer_certno,
+                created_at=created_at,
+            )
+            .returning(t.visits.c.id)
+        ).scalar_one()
+        # 就诊ID: digits, like the national ones (region code and the row id).
+        mdtrt_id = f"{visit.region}{visit_id:012d}"
+        self._conn.execute(update(t.visits).where(t.visits.c.id == visit_id).values(mdtrt_id=mdtrt_id))
+        return replace(visit, id=int(visit_id), mdtrt_id=mdtrt_id)
+
+    def get(self, visit_id: int) -> Visit | None:
+        row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id)).mappings().first()
+        return _visit(row) if row else None
+
+    def find(self, mdtrt_id: str) -> Visit | None:
+        row = self._conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
+        return _visit(row) if row else None
+
+    def lock(self, visit_id: int) -> Visit | None:
+        row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id).with_for_update()).mappings().first()
+        return _visit(row) if row else None
+
+    def save(self, visit: Visit) -> None:
+        self._conn.execute(
+            update(t.visits).where(t.visits.c.id == visit.id).values(status=visit.status.value, end_at=visit.end_at)
+        )
+
+    def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None:
+        try:
+            self._conn.execute(
+                insert(t.fee_lines),
+                [
+                    {
+                        "visit_id": line.visit_id,
+                        "feedetl_sn": line.feedetl_sn,
+                        "item_code": line.item_code,
+                        "item_name": line.item_name,
+                        "quantity_milli": line.quantity_milli,
+                        "unit_price_fen": line.unit_price_fen,
+                        "total_fen": line.parts.total_fen,
+                        "fulamt_ownpay_fen": line.parts.fulamt_ownpay_fen,
+                        "overlmt_fen": line.parts.overlmt_fen,
+                        "preselfpay_fen": line.parts.preselfpay_fen,
+                        "inscp_fen": line.parts.inscp_fen,
+                        "category": line.category,
+                        "returns_line_id": line.returns_line_id,
+                        "cancelled": False,
+                        "fee_at": line.fee_at,
+                        "created_at": created_at,
+                    }
+                    for line in lines
+                ],
+            )
+        except IntegrityError as exc:
+            raise TransientStoreError("fee lines uploaded concurrently") from exc
+
+    def lines(self, visit_id: int) -> list[FeeLine]:
+        rows = self._conn.execute(
+            select(t.fee_lines).where(t.fee_lines.c.visit_id == visit_id).order_by(t.fee_lines.c.id)
+        ).mappings()
+        return [_line(row) for row in rows]
+
+    def cancel_lines(self, line_ids: Sequence[int]) -> None:
+        self._conn.execute(update(t.fee_lines).where(t.fee_lines.c.id.in_(list(line_ids))).values(cancelled=True))
+
+
+# SetlInfo fields and the settlement table's amount columns have the same names.
+_AMOUNT_COLUMNS = tuple(f.name for f in fields(SetlInfo))
+
+
+def _record(row: Any, payers: tuple[PayerRow, ...]) -> SettlementRecord:
+    return SettlementRecord(
+        id=row["id"],
+        setl_id=row["setl_id"],
+        visit_id=row["visit_id"],
+        person_id=row["person_id"],
+        institution_id=row["institution_id"],
+        journal_id=row["journal_id"],
+        kind=row["kind"],
+        status=row["status"],
+        region=row["region"],
+        insutype=row["insutype"],
+        psn_type=row["psn_type"],
+        med_type=row["med_type"],
+        acct_used_flag=row["acct_used_flag"],
+        amounts=SetlInfo(**{name: row[name] for name in _AMOUNT_COLUMNS}),
+        payers=payers,
+        settled_at=row["settled_at"],
+        explanation=row["explanation"],
+        reversal_journal_id=row["reversal_journal_id"],
+        reversed_at=row["reversed_at"],
+    )
+
+
+class SqlSettlements:
+    """Settlements and their payers in SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, record: SettlementRecord) -> SettlementRecord:
+        values = {
+            "setl_id": f"pending:{record.journal_id}",
+            "visit_id": record.visit_id,
+            "person_id": record.person_id,
+            "institution_id": record.institution_id,
+            "journal_id": record.journal_id,
+            "kind": record.kind,
+            "status": record.status,
+            "region": record.region,
+            "insutype": record.insutype,
+            "psn_type": record.psn_type,
+            "med_type": record.med_type,
+            "acct_used_flag": record.acct_used_flag,
+            "settled_at": record.settled_at,
+            "explanation": record.explanation,
+            **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
+        }
+        settlement_id = self._conn.execute(
+            insert(t.settlements).values(**values).returning(t.settlements.c.id)
+        ).scalar_one()
+        setl_id = f"{record.region}{settlement_id:012d}"
+        self._conn.execute(update(t.settlements).where(t.settlements.c.id == settlement_id).values(setl_id=setl_id))
+        if record.payers:
+            self._conn.execute(
+                insert(t.settlement_payers),
+                [
+                    {
+                        "settlement_id": settlement_id,
+                        "seq": payer.seq,
+                        "payer_person_id": payer.payer_person_id,
+                        "relation_id": payer.relation_id,
+                        "region": payer.region,
+                        "prior_years_fen": payer.prior_years_fen,
+                        "current_year_fen": payer.current_year_fen,
+                        "balance_after_fen": payer.balance_after_fen,
+                    }
+                    for payer in record.payers
+                ],
+            )
+        return replace(record, id=int(settlement_id), setl_id=setl_id)
+
+    def _payers(self, settlement_id: int) -> tuple[PayerRow, ...]:
+        rows = self._conn.execute(
+            select(t.settlement_payers)
+            .where(t.settlement_payers.c.settlement_id == settlement_id)
+            .order_by(t.settlement_payers.c.seq)
+        ).mappings()
+        return tuple(
+            PayerRow(
+                seq=row["seq"],
+                payer_person_id=row["payer_person_id"],
+                relation_id=row["relation_id"],
+                region=row["region"],
+                prior_years_fen=row["prior_years_fen"],
+                current_year_fen=row["current_year_fen"],
+                balance_after_fen=row["balance_after_fen"],
+            )
+            for row in rows
+        )
+
+    def find(self, setl_id: str) -> SettlementRecord | None:
+        row = self._conn.execute(select(t.settlements).where(t.settlements.c.setl_id == setl_id)).mappings().first()
+        return _record(row, self._payers(row["id"])) if row else None
+
+    def for_visit(self, visit_id: int) -> list[SettlementRecord]:
+        rows = self._conn.execute(
+            select(t.settlements).where(t.settlements.c.visit_id == visit_id).order_by(t.settlements.c.id)
+        ).mappings()
+        return [_record(row, self._payers(row["id"])) for row in rows]
+
+    def mark_reversed(self, settlement_id: int, reversal_journal_id: int, at: datetime) -> None:
+        self._conn.execute(
+            update(t.settlements)
+            .where(t.settlements.c.id == settlement_id)
+            .values(status="reversed", reversal_journal_id=reversal_journal_id, reversed_at=at)
+        )
