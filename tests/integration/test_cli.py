@@ -28,14 +28,19 @@ def test_demo_then_audit_and_statement(gongji) -> None:  # type: ignore[no-untyp
     gongji("db", "upgrade")
     first = gongji("demo")
     assert "张建国" in first
-    assert "3,800.00" in first
+    assert "3,648.40" in first  # 张建国 after paying for his wife and his son
     assert "Every invariant holds" in first
     assert gongji("demo") == first  # idempotent
     report = json.loads(gongji("audit", "--json"))
     assert report["clean"] is True
-    assert report["journals"] == 4
+    assert report["journals"] == 8
     statement = json.loads(gongji("account", "statement", JIANGUO, "--json"))
-    assert [line["amount_fen"] for line in statement["lines"]] == [300_000, 80_000]
+    assert [(line["amount_fen"], line["paid_for"]) for line in statement["lines"]] == [
+        (300_000, None),
+        (80_000, None),
+        (-10_160, "李秀英"),  # mutual aid for his wife's outpatient visit
+        (-5_000, "张小明"),  # his whole 50.00 quota for his son's pharmacy purchase
+    ]
     person = json.loads(gongji("person", "show", XIUYING, "--json"))
     assert person["enrollments"][0]["insutype"] == "390"
 
@@ -100,8 +105,11 @@ def test_the_demo_binds_the_family_and_shows_the_refused_sister(gongji) -> None:
     son = json.loads(gongji("relation", "list", XIAOMING, "--json"))
     assert [(p["position"], p["relation"]["authoriser"]) for p in son["pay_for_me"]] == [(2, "张建国"), (3, "张德福")]
     assert son["own_account_first"] is True
-    can = json.loads(gongji("relation", "why", JIANGUO, XIAOMING, "--json"))
+    can = json.loads(gongji("relation", "why", DEFU, XIAOMING, "--json"))
     assert can["can_pay"] is True
+    # The demo's pharmacy purchase used up the 50.00 quota 张建国 set for his son.
+    spent = json.loads(gongji("relation", "why", JIANGUO, XIAOMING, "--json", code=1))
+    assert [c["code"] for c in spent["failed"]] == ["QUOTA_EXHAUSTED"]
     cannot = json.loads(gongji("relation", "why", JIANGUO, GUILAN, "--json", code=1))
     assert [c["code"] for c in cannot["failed"]] == ["PROXY_LINK_IS_NOT_MUTUAL_AID"]
     gongji("relation", "why", JIANGUO, ZHANGLI, code=1)

@@ -29,7 +29,7 @@ from .common import guard, new_key, read_date, run, settings
 from .output import console, print_error, print_json, table, yuan
 from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
-from .settle_cmd import settle_app, visit_app
+from .settle_cmd import settle_app, show_settlement, visit_app
 
 __all__ = ["app", "main"]
 
@@ -494,6 +494,7 @@ def account_statement(
                 "金额 Amount",
                 "余额 Balance after",
                 "摘要 Reference",
+                "为谁支付 Paid for",
             ],
             [
                 [
@@ -505,6 +506,7 @@ def account_statement(
                     ("+" if line.amount_fen > 0 else "") + yuan(line.amount_fen),
                     yuan(line.balance_after_fen),
                     line.reference,
+                    f"共济 {line.paid_for}" if line.paid_for else "",
                 ]
                 for line in view.lines
             ],
@@ -588,6 +590,7 @@ def demo_cmd(as_json: JsonOpt = False) -> None:
                 "families": result.families,
                 "sister_refusal": result.sister_refusal.to_dict(),
                 "proxy_only": result.proxy_only,
+                "settlements": [{"title": title, "settlement": view} for title, view in result.settlements],
             }
         )
         return
@@ -647,6 +650,10 @@ def demo_cmd(as_json: JsonOpt = False) -> None:
     console.print("张建国 为母亲赵桂兰开通的是亲情账户 — 张建国 only has a proxy link (亲情账户) to his mother:")
     show_why(result.proxy_only)
     console.print()
+    for title, settled in result.settlements:
+        console.rule(title)
+        show_settlement(settled)
+        console.print()
     _show_audit(run(audit, as_json))
 
 

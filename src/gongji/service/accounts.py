@@ -51,6 +51,7 @@ __all__ = [
     "journal_view",
     "open_wallet",
     "reverse_journal",
+    "roll_over_account",
     "rollover",
     "statement",
 ]
@@ -204,7 +205,7 @@ def _employee_region(uow: UnitOfWork, person: Person) -> str:
     return enrollment.pooling_region
 
 
-def _roll_over(uow: UnitOfWork, current: AccountRow, year: int, now: datetime) -> int:
+def roll_over_account(uow: UnitOfWork, current: AccountRow, year: int, now: datetime) -> int:
     """Move the current-year part's balance to the prior-years part and mark it as belonging to ``year``.
 
     Returns the amount moved. Does nothing if the part already belongs to ``year``.
@@ -261,7 +262,7 @@ def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView
             if row.region == region and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
         }
         assert len(parts) == 2, "an employee enrollment always has both parts of its personal account"
-        _roll_over(uow, parts[AccountKind.PERSONAL_CURRENT], now.year, now)
+        roll_over_account(uow, parts[AccountKind.PERSONAL_CURRENT], now.year, now)
         target = parts[cmd.part.account_kind].state
         source_kind = (
             AccountKind.CONTRIBUTION_CLEARING if cmd.kind is CreditKind.CONTRIBUTION else AccountKind.OPENING_BALANCE
@@ -400,7 +401,7 @@ def rollover(ctx: Context, year: int) -> RolloverResult:
             rows = uow.ledger.current_parts_before(year, after_id=after, limit=ROLLOVER_BATCH)
             journals = amount = 0
             for row in rows:
-                moved_fen = _roll_over(uow, row, year, ctx.clock.now())
+                moved_fen = roll_over_account(uow, row, year, ctx.clock.now())
                 journals += moved_fen > 0
                 amount += moved_fen
             uow.commit()
@@ -482,6 +483,16 @@ def statement(ctx: Context, person_ref: str, *, start: date, end: date) -> State
         ids = [row.state.id for row in rows]
         opening = sum(uow.ledger.balance_as_of(i, start_at - timedelta(microseconds=1)) for i in ids)
         closing = sum(uow.ledger.balance_as_of(i, end_at - timedelta(microseconds=1)) for i in ids)
+        names: dict[int, str] = {person.id: person.name}
+
+        def paid_for(person_id: int | None) -> str | None:
+            if person_id is None or person_id == person.id:
+                return None
+            if person_id not in names:
+                other = uow.people.get(person_id)
+                names[person_id] = other.name if other else str(person_id)
+            return names[person_id]
+
         lines = [
             StatementLineView(
                 booked_at=line.booked_at,
@@ -496,6 +507,7 @@ def statement(ctx: Context, person_ref: str, *, start: date, end: date) -> State
                 counterparty_zh=line.counter_account_kind.zh,
                 reference=line.reference,
                 reverses_journal_id=line.reverses_journal_id,
+                paid_for=paid_for(line.journal_person_id),
             )
             for line in uow.ledger.statement(ids, start_at, end_at)
         ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from gongji.domain.codes import Insutype, PsnType, RelationType
+from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import GongjiError
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
+from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
@@ -19,11 +20,25 @@ from gongji.service.relations import (
     AddProxyLink,
     ConfirmBinding,
     RequestBinding,
+    SetQuota,
     add_proxy_link,
     confirm_binding,
     family,
     request_binding,
+    set_quota,
     why,
+)
+from gongji.service.settlement import (
+    FeeInput,
+    OpenVisit,
+    ReverseSettlement,
+    Settle,
+    SettlementView,
+    UploadFees,
+    commit_settlement,
+    open_visit,
+    reverse_settlement,
+    upload_fees,
 )
 from gongji.service.views import BalancesView, FamilyView, PersonView, WhyView
 
@@ -132,13 +147,14 @@ DEMO_FAMILY: tuple[DemoMember, ...] = (
 
 @dataclass(frozen=True)
 class DemoResult:
-    """Who is who, balances, the family's relations, and what the demo shows being refused."""
+    """Who is who, balances, the family's relations, what is refused, and the family's bills."""
 
     people: list[tuple[DemoMember, PersonView]]
     balances: list[BalancesView]
     families: list[FamilyView]
     sister_refusal: GongjiError
     proxy_only: WhyView
+    settlements: list[tuple[str, SettlementView]]
 
 
 def load_demo(ctx: Context) -> DemoResult:
@@ -183,12 +199,14 @@ def load_demo(ctx: Context) -> DemoResult:
             )
         loaded.append((member, show_person(ctx, member.certno)))
     sister_refusal = _bind_the_family(ctx)
+    settlements = _the_familys_bills(ctx)
     return DemoResult(
         people=loaded,
         balances=[balances(ctx, m.certno) for m in DEMO_FAMILY],
         families=[family(ctx, JIANGUO), family(ctx, DEFU), family(ctx, XIAOMING)],
         sister_refusal=sister_refusal,
         proxy_only=why(ctx, JIANGUO, GUILAN),
+        settlements=settlements,
     )
 
 
@@ -219,3 +237,77 @@ def _bind_the_family(ctx: Context) -> GongjiError:
     except GongjiError as refused:
         return refused
     raise AssertionError("the demo expects Shijiazhuang's rules to refuse the sister in Beijing")
+
+
+HOSPITAL = "H13010200001"  # 石家庄市示例第一医院, 三级
+PHARMACY = "P13010200001"  # 示例大药房
+
+
+def _the_familys_bills(ctx: Context) -> list[tuple[str, SettlementView]]:
+    """The family's bills, settled through the engine (sample catalogue items, demo institutions):
+
+    * 李秀英's outpatient visit at the 三级 hospital: her own insurance decides the fund's share (Shijiazhuang's rules
+      data has no resident outpatient pooling values, so the explanation says the fund pays nothing); the rest is
+      paid from 张建国's account, her first payer;
+    * 张德福's outpatient visit: the fund pays 70 % (retired), his own account the rest; then reversed;
+    * 张小明's pharmacy purchase, bought by 李秀英 (代买药): 张建国 pays until the 50.00 quota he set is used up,
+      then 张德福, second in 张小明's order.
+    """
+    load_demo_institutions(ctx)
+    load_demo_catalogue(ctx)
+    son = next(r for r in family(ctx, XIAOMING).pay_for_me if r.relation.authoriser == "张建国")
+    set_quota(ctx, SetQuota(JIANGUO, 5_000, son.relation.id), key="demo:quota:son")
+    shown: list[tuple[str, SettlementView]] = []
+
+    def bill(
+        tag: str,
+        title: str,
+        person: str,
+        where: str,
+        med_type: MedType,
+        lines: tuple[FeeInput, ...],
+        buyer: str | None = None,
+    ) -> SettlementView:
+        buyer_certno = next((m.certno for m in DEMO_FAMILY if m.name == buyer), None)
+        command = OpenVisit(person, where, med_type, buyer_name=buyer, buyer_certno=buyer_certno)
+        visit = open_visit(ctx, command, key=f"demo:visit:{tag}")
+        upload_fees(ctx, UploadFees(visit.mdtrt_id, lines), key=f"demo:fees:{tag}")
+        settled = commit_settlement(ctx, Settle(visit.mdtrt_id), key=f"demo:settle:{tag}")
+        shown.append((title, settled))
+        return settled
+
+    bill(
+        "xiuying",
+        "李秀英 门诊（三级医院）Outpatient visit, level-3 hospital",
+        XIUYING,
+        HOSPITAL,
+        MedType.GENERAL_OUTPATIENT,
+        (
+            FeeInput("1", "001102000010000", "1", 1_000),
+            FeeInput("2", "002501010150000", "1", 2_500),
+            FeeInput("3", "XC10AAA129A001010100004", "2", 3_580),
+        ),
+    )
+    defu = bill(
+        "defu",
+        "张德福 门诊（三级医院）Outpatient visit, level-3 hospital",
+        DEFU,
+        HOSPITAL,
+        MedType.GENERAL_OUTPATIENT,
+        (FeeInput("1", "001102000010000", "1", 1_000), FeeInput("2", "XC08CAA001A001010100003", "3", 2_150)),
+    )
+    assert defu.setl_id is not None
+    reversed_ = reverse_settlement(
+        ctx, ReverseSettlement(defu.setl_id, "演示：撤销结算 demo reversal"), key="demo:reverse:defu"
+    )
+    shown.append(("张德福 门诊结算撤销 The same settlement reversed", reversed_))
+    bill(
+        "xiaoming",
+        "张小明 药店购药（李秀英代买）Pharmacy purchase, bought by 李秀英",
+        XIAOMING,
+        PHARMACY,
+        MedType.PHARMACY_PURCHASE,
+        (FeeInput("1", "XR06AXL001A001010100009", "2", 2_380), FeeInput("2", "XR05CBA001X001010100017", "1", 3_260)),
+        buyer="李秀英",
+    )
+    return shown

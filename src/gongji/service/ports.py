@@ -73,6 +73,7 @@ class StatementLine:
     balance_after_fen: int
     counter_account_kind: AccountKind
     reverses_journal_id: int | None
+    journal_person_id: int | None = None
 
 
 @dataclass(frozen=True)

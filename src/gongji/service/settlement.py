@@ -62,6 +62,7 @@ from gongji.rules.schema import (
     ShareablePart,
     match_row,
 )
+from gongji.service.accounts import roll_over_account
 from gongji.service.context import Context
 from gongji.service.eligibility import Party, PaymentKind, RuleReader, ShareableBalance, payment_findings
 from gongji.service.people import resolve_person
@@ -709,10 +710,26 @@ def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock:
             ctx, uow, visit, person, reader, parts, fund, share.act_pay_dedc_fen, not_payable, psn_part, lock=lock
         )
     )
+    own = next((p for p in purses if p.own), None)
     if not acct_used:
         zh.append("本次不使用个人账户（acct_used_flag = 0）")
         en.append("The account is not used this time (acct_used_flag = 0)")
-    own = next((p for p in purses if p.own), None)
+    else:
+        ceiling = min(
+            _payable_ceiling(reader, visit.region, visit.med_type, parts, fund, share.act_pay_dedc_fen, not_payable),
+            psn_part,
+        )
+        zh.append(
+            f"个人负担 {format_yuan(psn_part)}，其中个人账户可支付 {format_yuan(ceiling)}"
+            f"（统筹区 {visit.region} 的个人账户支付范围），其余现金支付"
+        )
+        en.append(
+            f"Person's part {format_yuan(psn_part)}, of which personal accounts may pay {format_yuan(ceiling)} "
+            f"(region {visit.region}'s account scope); the rest is cash"
+        )
+        if own is None:
+            zh.append(f"{person.name} 本人没有职工医保个人账户，由共济人账户按顺序支付")
+            en.append(f"{person.name} has no personal account of her or his own; authorisers pay in order")
     own_paid = sum(p.amount_fen for p in payments if p.purse.own)
     balance = (own.prior_years_fen + own.current_year_fen - own_paid) if own else 0
     amounts = SetlInfo(
@@ -762,16 +779,20 @@ def _waterfall(
     )
     people = {person.id: person}
     account_ids: list[int] = []
+    # A current-year part still holding last year's money is 历年 money already (a commit rolls it over first;
+    # a preview counts it so, without writing).
+    this_year = ctx.clock.now().year
+    unrolled: set[int] = set()
     for payer_id in [person.id, *(r.authoriser_id for r in relations)]:
         if payer_id not in people:
             found = uow.people.get(payer_id)
             assert found is not None
             people[payer_id] = found
-        account_ids += [
-            row.state.id
-            for row in uow.ledger.accounts_of_person(payer_id)
-            if row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
-        ]
+        for row in uow.ledger.accounts_of_person(payer_id):
+            if row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT):
+                account_ids.append(row.state.id)
+                if row.period_year is not None and row.period_year < this_year:
+                    unrolled.add(row.state.id)
     states = (
         uow.ledger.lock(account_ids)
         if lock
@@ -784,9 +805,14 @@ def _waterfall(
         for state in states.values():
             if state.owner_person_id == payer_id and state.ledger.startswith(region):
                 if state.kind is AccountKind.PERSONAL_PRIOR:
-                    prior, ids[state.kind] = state.balance_fen, state.id
+                    prior += state.balance_fen
+                    ids[state.kind] = state.id
                 elif state.kind is AccountKind.PERSONAL_CURRENT:
-                    current, ids[state.kind] = state.balance_fen, state.id
+                    ids[state.kind] = state.id
+                    if state.id in unrolled:
+                        prior += state.balance_fen
+                    else:
+                        current += state.balance_fen
         return prior, current, ids
 
     purses: list[Purse] = []
@@ -1164,6 +1190,20 @@ def _transfers(ctx: Context, uow: UnitOfWork, plan: _Plan) -> tuple[list[Transfe
     return specs, ids
 
 
+def _roll_over_payers(ctx: Context, uow: UnitOfWork, visit: Visit) -> None:
+    """Before paying in a new year, move last year's 当年 balances of everyone who may pay into 历年."""
+    now = ctx.clock.now()
+    payers = {visit.person_id} | {
+        r.authoriser_id
+        for r in uow.relations.of_person(visit.person_id)
+        if r.beneficiary_id == visit.person_id and r.status is RelationStatus.ACTIVE
+    }
+    for payer_id in sorted(payers):
+        for row in uow.ledger.accounts_of_person(payer_id):
+            if row.state.kind is AccountKind.PERSONAL_CURRENT and (row.period_year or now.year) < now.year:
+                roll_over_account(uow, row, now.year, now)
+
+
 def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
     """结算: the same computation as the preview, under locks, written as one journal with the settlement record,
     its payers and its explanation; the visit becomes settled. Idempotent by ``key``."""
@@ -1172,6 +1212,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
         _require_open(visit, "结算", "settle it")
+        _roll_over_payers(ctx, uow, visit)
         plan = _plan(ctx, uow, visit, cmd.acct_used_flag, lock=True)
         specs, ids = _transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)

@@ -149,6 +149,7 @@ class StatementLineView:
     counterparty_zh: str
     reference: str | None
     reverses_journal_id: int | None
+    paid_for: str | None = None
 
 
 @dataclass(frozen=True)

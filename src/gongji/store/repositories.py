@@ -516,6 +516,7 @@ class SqlLedger:
                 t.journals.c.booked_at,
                 t.journals.c.reference,
                 t.journals.c.reverses_journal_id,
+                t.journals.c.person_id.label("journal_person_id"),
                 debit_acct.c.kind.label("debit_kind"),
                 credit_acct.c.kind.label("credit_kind"),
             )
@@ -538,6 +539,7 @@ class SqlLedger:
                 "journal_kind": JournalKind(row["journal_kind"]),
                 "reference": row["reference"],
                 "reverses_journal_id": row["reverses_journal_id"],
+                "journal_person_id": row["journal_person_id"],
             }
             if row["debit_account_id"] in wanted:
                 lines.append(
