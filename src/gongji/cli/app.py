@@ -16,7 +16,7 @@ from gongji.domain.codes import EndReason, Insutype, PsnType, Sex
 from gongji.domain.identity import mask_id_number
 from gongji.domain.money import parse_yuan
 from gongji.domain.regions import region_name
-from gongji.service import accounts, enrollment, people
+from gongji.service import accounts, enrollment, people, suspension
 from gongji.service.audit import AuditReport, audit
 from gongji.service.context import Context
 from gongji.service.demo import load_demo
@@ -223,6 +223,62 @@ def person_contact(
     cmd = guard(lambda: people.UpdateContact(ref, phone, address, read_date(since, "since")), as_json)
     view = run(lambda ctx: people.update_contact(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_person(view)
+
+
+@person_app.command("suspend")
+def person_suspend(
+    ref: Annotated[str, typer.Argument(help="身份证号或人员编号 ID number or person number")],
+    reason: Annotated[str, typer.Option(help="原因 Why (e.g. 出借医保卡)")],
+    operator: Annotated[str, typer.Option(help="经办人 Operator")],
+    since: Annotated[str | None, typer.Option(help="起 From YYYY-MM-DD (default today)")] = None,
+    until: Annotated[str | None, typer.Option(help="止 Until YYYY-MM-DD (default: until lifted)")] = None,
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """暂停联网结算 Suspend a person's networked settlement."""
+    cmd = guard(
+        lambda: suspension.SuspendPerson(ref, reason, operator, read_date(since, "since"), read_date(until, "until")),
+        as_json,
+    )
+    views = run(lambda ctx: suspension.suspend_person(ctx, cmd, key=new_key(key)), as_json)
+    _print_suspensions(views, as_json)
+
+
+@person_app.command("resume")
+def person_resume(
+    ref: Annotated[str, typer.Argument(help="身份证号或人员编号 ID number or person number")],
+    operator: Annotated[str, typer.Option(help="经办人 Operator")],
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """恢复联网结算 Lift the suspension in force."""
+    views = run(
+        lambda ctx: suspension.lift_suspension(ctx, suspension.LiftSuspension(ref, operator), key=new_key(key)), as_json
+    )
+    _print_suspensions(views, as_json)
+
+
+def _print_suspensions(views: list[suspension.SuspensionView], as_json: bool) -> None:
+    if as_json:
+        print_json(views)
+        return
+    console.print(
+        table(
+            "暂停联网结算 Suspensions",
+            ["姓名 Name", "原因 Reason", "起 Since", "止 Until", "经办 Operator", "恢复 Lifted"],
+            [
+                [
+                    v.name,
+                    v.reason,
+                    v.since,
+                    v.until,
+                    v.operator,
+                    v.lifted_at and f"{v.lifted_at:%Y-%m-%d %H:%M} {v.lifted_by}",
+                ]
+                for v in views
+            ],
+        )
+    )
 
 
 # --- enrollment ----------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ import typer
 
 from gongji.domain.codes import MedType
 from gongji.domain.money import parse_yuan
+from gongji.rules.schema import Contribution
 from gongji.service import settlement
 from gongji.service.clock import SHANGHAI
+from gongji.service.contributions import PayContribution, pay_contribution
 
 from .common import guard, new_key, run
 from .output import console, print_json, table, yuan
@@ -283,3 +285,34 @@ def settle_explain(setl_id: SetlArg, as_json: JsonOpt = False) -> None:
     """结算说明 Every rule value read and every account tried, in Chinese and English."""
     view = run(lambda ctx: settlement.explain(ctx, setl_id), as_json)
     print_json(view) if as_json else show_explanation(view)
+
+
+@settle_app.command("contribution")
+def settle_contribution(
+    payer: Annotated[str, typer.Argument(help="共济人 Authoriser who pays")],
+    beneficiary: Annotated[str, typer.Argument(help="被共济人 Relative whose contribution is paid")],
+    amount: Annotated[str, typer.Argument(help="金额（元）Amount in yuan")],
+    kind: Annotated[
+        str, typer.Option(help="resident_basic 城乡居民医保 / long_term_care 长期护理保险")
+    ] = "resident_basic",
+    year: Annotated[int | None, typer.Option(help="缴费年度 Contribution year (default next year)")] = None,
+    reference: Annotated[str, typer.Option(help="缴费单号 Reference")] = "",
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """代缴 Pay a relative's individual contribution from the authoriser's account (in full, or refused)."""
+
+    def build() -> PayContribution:
+        chosen_year = year or datetime.now(SHANGHAI).year + 1
+        return PayContribution(
+            payer,
+            beneficiary,
+            Contribution(kind),
+            parse_yuan(amount, allow_zero=False),
+            chosen_year,
+            reference or f"{kind}-{chosen_year}",
+        )
+
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: pay_contribution(ctx, cmd, key=new_key(key)), as_json)
+    print_json(view) if as_json else show_settlement(view)

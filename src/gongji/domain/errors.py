@@ -401,6 +401,29 @@ class ErrorCode(Enum):
         "Relation {relation_id} took effect on {confirmed_at}, after admission on {admitted_at}; region {region} "
         "does not let a binding made after admission pay that stay",
     )
+    # --- suspension and contributions ----------------------------------------------------------------------
+    SETTLEMENT_SUSPENDED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 的联网结算已于 {since} 起暂停（{reason}），请先到医保经办机构办理恢复",
+        "{name}'s networked settlement is suspended since {since} ({reason}); it must be lifted at the agency first",
+    )
+    ALREADY_SUSPENDED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 的联网结算已处于暂停中（自 {since} 起）",
+        "{name}'s networked settlement is already suspended (since {since})",
+    )
+    SUSPENSION_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "{name} 没有生效中的暂停", "{name} has no suspension in force")
+    CONTRIBUTION_NOT_COVERED = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 可用于共济的余额 {available} 不足以缴纳 {amount}（缴费须一次缴清）",
+        "{payer} has {available} available for mutual aid, not enough for the {amount} contribution "
+        "(paid in full or not at all)",
+    )
+    CONTRIBUTION_BENEFICIARY_NOT_ENROLLED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 未参加{insutype_zh}，不能为其缴纳该险种个人缴费",
+        "{name} is not enrolled in {insutype_en}; its contribution cannot be paid for them",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

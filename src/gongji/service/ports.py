@@ -7,6 +7,7 @@ back unless :meth:`UnitOfWork.commit` is called.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from gongji.domain.ledger import AccountKind, AccountState, Journal, JournalKind
 from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.relations import ProxyLink, Relation, RelationEvent
 from gongji.domain.settlement import SettlementRecord
+from gongji.domain.suspension import Suspension
 from gongji.domain.visits import FeeLine, Visit
 
 __all__ = [
@@ -127,6 +129,9 @@ class PeopleRepository(Protocol):
     def add_contact(self, person_id: int, change: ContactChange) -> None: ...
     def mark_deceased(self, person_id: int, on: date) -> None: ...
     def lock(self, person_ids: Iterable[int]) -> None: ...
+    def add_suspension(self, suspension: Suspension) -> Suspension: ...
+    def suspensions(self, person_id: int) -> builtins.list[Suspension]: ...
+    def lift_suspension(self, suspension_id: int, at: datetime, by: str) -> None: ...
 
 
 class EnrollmentRepository(Protocol):

@@ -67,9 +67,11 @@ from gongji.service.context import Context
 from gongji.service.eligibility import Party, PaymentKind, RuleReader, ShareableBalance, payment_findings
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
+from gongji.service.suspension import refuse_if_suspended
 from gongji.service.views import RuleTraceView
 
 __all__ = [
+    "EXPLANATION",
     "CancelFees",
     "ExplanationView",
     "FeeInput",
@@ -86,7 +88,9 @@ __all__ = [
     "open_visit",
     "preview_settlement",
     "reverse_settlement",
+    "settlement_view",
     "show_settlement",
+    "trace_views",
     "upload_fees",
     "visit_view",
 ]
@@ -278,7 +282,7 @@ class SettlementView:
     reversed_at: datetime | None = None
 
 
-_EXPLANATION = TypeAdapter(ExplanationView)
+EXPLANATION = TypeAdapter(ExplanationView)
 
 
 # --- visits and fees ---------------------------------------------------------------------------------------------
@@ -376,6 +380,8 @@ def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         person = resolve_person(uow, cmd.person)
         institution = _institution(uow, cmd.institution)
+        now = ctx.clock.now()
+        refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
         enrollments = [e for e in uow.enrollments.for_person(person.id) if e.is_active]
         wanted = [cmd.insutype] if cmd.insutype else sorted(BASIC_INSUTYPES)
         enrollment = next((e for e in enrollments if e.insutype in wanted), None)
@@ -395,7 +401,6 @@ def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
                 med_type_zh=cmd.med_type.zh,
                 med_type_en=cmd.med_type.en,
             )
-        now = ctx.clock.now()
         visit = uow.visits.add(
             Visit(
                 id=0,
@@ -989,7 +994,7 @@ def _amounts_dict(amounts: SetlInfo) -> dict[str, int]:
     return {name.removesuffix("_fen"): value for name, value in amounts.__dict__.items()}
 
 
-def _trace_views(reader: RuleReader) -> list[RuleTraceView]:
+def trace_views(reader: RuleReader) -> list[RuleTraceView]:
     seen: dict[tuple[str, str], RuleTraceView] = {}
     for t in reader.traces:
         seen[(t.parameter, t.region)] = RuleTraceView(
@@ -1007,7 +1012,7 @@ def _trace_views(reader: RuleReader) -> list[RuleTraceView]:
 
 def _explanation(plan: _Plan) -> ExplanationView:
     return ExplanationView(
-        rules=_trace_views(plan.reader),
+        rules=trace_views(plan.reader),
         fund_steps_zh=plan.fund_steps_zh,
         fund_steps_en=plan.fund_steps_en,
         purses=plan.steps,
@@ -1212,6 +1217,9 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
         _require_open(visit, "结算", "settle it")
+        patient = uow.people.get(visit.person_id)
+        assert patient is not None
+        refuse_if_suspended(uow, patient, visit.begin_at.date(), ctx.clock.now())
         _roll_over_payers(ctx, uow, visit)
         plan = _plan(ctx, uow, visit, cmd.acct_used_flag, lock=True)
         specs, ids = _transfers(ctx, uow, plan)
@@ -1248,7 +1256,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
                 amounts=plan.amounts,
                 payers=tuple(_payer_rows(plan)),
                 settled_at=now,
-                explanation=_EXPLANATION.dump_json(explanation).decode(),
+                explanation=EXPLANATION.dump_json(explanation).decode(),
             )
         )
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
@@ -1306,11 +1314,17 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
             reversed_record,
             visit=visit,
             previewed=False,
-            explanation=_EXPLANATION.validate_json(record.explanation),
+            explanation=EXPLANATION.validate_json(record.explanation),
         )
 
     request = {"setl_id": cmd.setl_id.strip(), "reason": reason}
     return ctx.write(key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler)
+
+
+def settlement_view(uow: UnitOfWork, record: SettlementRecord, explanation: ExplanationView) -> SettlementView:
+    """The view of a stored settlement (with its visit, if it has one)."""
+    visit = uow.visits.get(record.visit_id) if record.visit_id else None
+    return _view(uow, record, visit=visit, previewed=False, explanation=explanation)
 
 
 def show_settlement(ctx: Context, setl_id: str) -> SettlementView:
@@ -1320,7 +1334,7 @@ def show_settlement(ctx: Context, setl_id: str) -> SettlementView:
         record = _record(uow, setl_id)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
         return _view(
-            uow, record, visit=visit, previewed=False, explanation=_EXPLANATION.validate_json(record.explanation)
+            uow, record, visit=visit, previewed=False, explanation=EXPLANATION.validate_json(record.explanation)
         )
 
     return ctx.read(handler)

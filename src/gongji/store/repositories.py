@@ -7,6 +7,7 @@ transfers and one updates every touched account's balance and version with a ver
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from gongji.domain.ledger import (
 from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.relations import Channel, ProxyLink, Relation, RelationEvent, RelationStatus
 from gongji.domain.relations import EndReason as RelationEndReason
+from gongji.domain.suspension import Suspension
 from gongji.service.ports import (
     AccountRow,
     JournalHeader,
@@ -115,6 +117,45 @@ class SqlPeople:
 
     def mark_deceased(self, person_id: int, on: date) -> None:
         self._conn.execute(update(t.people).where(t.people.c.id == person_id).values(died_on=on))
+
+    def add_suspension(self, suspension: Suspension) -> Suspension:
+        suspension_id = self._conn.execute(
+            insert(t.suspensions)
+            .values(
+                person_id=suspension.person_id,
+                reason=suspension.reason,
+                since=suspension.since,
+                until=suspension.until,
+                operator=suspension.operator,
+                created_at=suspension.created_at,
+            )
+            .returning(t.suspensions.c.id)
+        ).scalar_one()
+        return replace(suspension, id=int(suspension_id))
+
+    def suspensions(self, person_id: int) -> builtins.list[Suspension]:
+        rows = self._conn.execute(
+            select(t.suspensions).where(t.suspensions.c.person_id == person_id).order_by(t.suspensions.c.id)
+        ).mappings()
+        return [
+            Suspension(
+                id=row["id"],
+                person_id=row["person_id"],
+                reason=row["reason"],
+                since=row["since"],
+                until=row["until"],
+                operator=row["operator"],
+                created_at=row["created_at"],
+                lifted_at=row["lifted_at"],
+                lifted_by=row["lifted_by"],
+            )
+            for row in rows
+        ]
+
+    def lift_suspension(self, suspension_id: int, at: datetime, by: str) -> None:
+        self._conn.execute(
+            update(t.suspensions).where(t.suspensions.c.id == suspension_id).values(lifted_at=at, lifted_by=by)
+        )
 
     def lock(self, person_ids: Iterable[int]) -> None:
         """Lock people's rows in ascending id order (PostgreSQL), so that checks on their relations hold."""

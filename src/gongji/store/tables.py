@@ -53,6 +53,7 @@ __all__ = [
     "settlement_payers",
     "settlements",
     "shared_quotas",
+    "suspensions",
     "transfers",
     "visits",
 ]
@@ -450,6 +451,22 @@ settlement_payers = Table(
     Column("current_year_fen", BigInteger(), nullable=False),
     Column("balance_after_fen", BigInteger(), nullable=False),
     UniqueConstraint("settlement_id", "seq"),
+)
+
+# 暂停联网结算 (seed 001: a lent card): settlements of the person are refused from ``since`` until lifted or ``until``.
+suspensions = Table(
+    "suspensions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("reason", String(200), nullable=False),
+    Column("since", Date(), nullable=False),
+    Column("until", Date(), nullable=True),
+    Column("operator", String(64), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("lifted_at", AwareDateTime(), nullable=True),
+    Column("lifted_by", String(64), nullable=True),
+    CheckConstraint("until IS NULL OR until >= since", name="dates_in_order"),
 )
 
 idempotency_keys = Table(

@@ -1,0 +1,263 @@
+"""Paying a relative's individual contribution from a personal account (代缴): resident insurance (城乡居民医保) since
+2021, long-term care insurance (长期护理保险) since the 2026 national notice — where the region's scope allows it.
+
+The payer must be an effective authoriser of the relative (every check of the "why" dry run applies, with the
+contribution as the kind of payment); the contribution is paid in full from the authoriser's shareable balance
+(历年 first) within his quota and the balance he must keep, or refused. It is recorded as a settlement of kind
+``contribution`` (so it can be shown, explained and reversed like one) in one journal with the quota memo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gongji.domain.codes import Insutype
+from gongji.domain.errors import ErrorCode, InvalidInput, Refused
+from gongji.domain.ledger import (
+    QUOTA,
+    AccountKind,
+    JournalKind,
+    TransferSpec,
+    post_transfers,
+    quota_used_code,
+)
+from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.relations import RelationStatus
+from gongji.domain.settlement import PayerRow, Purse, SetlInfo, SettlementRecord, take
+from gongji.rules import parameters as params
+from gongji.rules.schema import Contribution, ShareablePart
+from gongji.service.context import Context
+from gongji.service.eligibility import Party, PaymentKind, ShareableBalance, payment_findings
+from gongji.service.people import resolve_person
+from gongji.service.ports import UnitOfWork
+from gongji.service.settlement import (
+    EXPLANATION,
+    ExplanationView,
+    PurseStepView,
+    SettlementView,
+    settlement_view,
+    trace_views,
+)
+
+__all__ = ["PayContribution", "pay_contribution"]
+
+_INSUTYPES = {
+    Contribution.RESIDENT_BASIC: (
+        Insutype.RESIDENT_BASIC,
+        Insutype.URBAN_RESIDENT_BASIC,
+        Insutype.NEW_RURAL_COOPERATIVE,
+    ),
+    Contribution.LONG_TERM_CARE: (Insutype.LONG_TERM_CARE,),
+}
+
+
+@dataclass(frozen=True)
+class PayContribution:
+    """代缴: ``payer`` pays ``beneficiary``'s individual contribution of ``kind`` (a year's amount, in fen)."""
+
+    payer: str
+    beneficiary: str
+    kind: Contribution
+    amount_fen: int
+    year: int
+    reference: str
+
+
+def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> SettlementView:
+    """Pay a relative's contribution in full from the payer's account, or refuse with the reason."""
+    if not 0 < cmd.amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(
+            ErrorCode.AMOUNT_INVALID,
+            value=format_yuan(cmd.amount_fen),
+            reason_zh="必须大于零且不超过 1 亿元",
+            reason_en="must be above zero and at most 100 million yuan",
+        )
+    reference = cmd.reference.strip()[:200]
+    if not reference:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID, field="reference", reason_zh="须填写缴费单号", reason_en="a reference is required"
+        )
+
+    def handler(uow: UnitOfWork) -> SettlementView:
+        payer = resolve_person(uow, cmd.payer)
+        beneficiary = resolve_person(uow, cmd.beneficiary)
+        uow.people.lock([payer.id, beneficiary.id])
+        now = ctx.clock.now()
+        a = Party(payer, uow.enrollments.for_person(payer.id), uow.relations.of_person(payer.id))
+        b = Party(beneficiary, uow.enrollments.for_person(beneficiary.id), uow.relations.of_person(beneficiary.id))
+        enrollment = b.active_in(_INSUTYPES[cmd.kind])
+        if enrollment is None:
+            insutype = _INSUTYPES[cmd.kind][0]
+            raise Refused(
+                ErrorCode.CONTRIBUTION_BENEFICIARY_NOT_ENROLLED,
+                name=beneficiary.name,
+                insutype_zh=insutype.zh,
+                insutype_en=insutype.en,
+            )
+        rows = [r for r in uow.ledger.accounts_of_person(payer.id) if not r.state.kind.is_memo]
+        region = a.region
+        relation = next(
+            (
+                r
+                for r in a.relations
+                if r.authoriser_id == payer.id
+                and r.beneficiary_id == beneficiary.id
+                and r.status is RelationStatus.ACTIVE
+            ),
+            None,
+        )
+        parts = {r.state.kind: r for r in rows if r.region == region}
+        locked = uow.ledger.lock(r.state.id for r in parts.values())
+        prior = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_PRIOR)
+        current = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_CURRENT)
+        used = 0
+        if relation is not None:
+            row = uow.ledger.find_account_by_code(quota_used_code(relation.id, now.year))
+            used = row.state.balance_fen if row else 0
+        findings, reader = payment_findings(
+            ctx.rules,
+            a,
+            b,
+            now,
+            PaymentKind(contribution=cmd.kind),
+            ShareableBalance(prior, current, used, prior + current),
+            shared_quota=uow.relations.shared_quota(payer.id),
+            proxy_links=uow.relations.proxies_of(payer.id),
+        )
+        if findings:
+            raise findings[0].refusal()
+        assert relation is not None
+        assert region is not None
+        on = now.date()
+        quota = relation.quota_fen
+        purse = Purse(
+            payer.id,
+            relation.id,
+            payer.name,
+            region,
+            prior,
+            current,
+            reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY,
+            ctx.rules.resolve(params.AUTHORISER_MIN_BALANCE_FEN, region, on).value,
+            None if quota is None else max(quota - used, 0),
+        )
+        available = purse.available_fen()
+        if available < cmd.amount_fen:
+            raise Refused(
+                ErrorCode.CONTRIBUTION_NOT_COVERED,
+                payer=payer.name,
+                available=format_yuan(available),
+                amount=format_yuan(cmd.amount_fen),
+            )
+        payment = take(purse, cmd.amount_fen)
+        collected = uow.ledger.open_named_account(
+            f"SYS:{enrollment.pooling_region}:contributions_collected",
+            AccountKind.CONTRIBUTIONS_COLLECTED,
+            enrollment.pooling_region,
+            "CNY",
+            None,
+            now,
+        )
+        specs: list[TransferSpec] = []
+        for kind, amount in (
+            (AccountKind.PERSONAL_PRIOR, payment.from_prior_fen),
+            (AccountKind.PERSONAL_CURRENT, payment.from_current_fen),
+        ):
+            if not amount:
+                continue
+            account = parts[kind].state
+            if region == enrollment.pooling_region:
+                specs.append(TransferSpec(account.id, collected.id, amount))
+            else:
+                out = uow.ledger.open_account(AccountKind.REGION_TRANSFER, region, None, now)
+                into = uow.ledger.open_account(AccountKind.REGION_TRANSFER, enrollment.pooling_region, None, now)
+                specs += [TransferSpec(account.id, out.id, amount), TransferSpec(into.id, collected.id, amount)]
+        source = uow.ledger.open_named_account(
+            f"SYS:{region}:memo_source:{QUOTA}", AccountKind.MEMO_SOURCE, region, QUOTA, None, now
+        )
+        quota_used = uow.ledger.open_named_account(
+            quota_used_code(relation.id, now.year), AccountKind.QUOTA_USED, region, QUOTA, payer.id, now
+        )
+        specs.append(TransferSpec(source.id, quota_used.id, cmd.amount_fen))
+        all_locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
+        posted, balances = post_transfers(all_locked, specs)
+        journal_id = uow.ledger.write_journal(
+            kind=JournalKind.SETTLEMENT,
+            booked_at=now,
+            reference=f"{cmd.kind.value}:{cmd.year}:{reference}",
+            note=None,
+            person_id=beneficiary.id,
+            reverses_journal_id=None,
+            transfers=posted,
+            locked=all_locked,
+            new_balances=balances,
+        )
+        zh_kind, en_kind = PaymentKind(contribution=cmd.kind).label
+        explanation = ExplanationView(
+            rules=trace_views(reader),
+            fund_steps_zh=[f"{cmd.year} 年度{zh_kind} {format_yuan(cmd.amount_fen)}，由共济人账户一次缴清"],
+            fund_steps_en=[f"{en_kind} for {cmd.year}, {format_yuan(cmd.amount_fen)}, paid in full by the authoriser"],
+            purses=[
+                PurseStepView(
+                    order=1,
+                    payer=payer.name,
+                    relation=str(relation.id),
+                    region=region,
+                    balance_before_fen=prior + current,
+                    available_fen=available,
+                    paid_fen=cmd.amount_fen,
+                    from_prior_fen=payment.from_prior_fen,
+                    from_current_fen=payment.from_current_fen,
+                    balance_after_fen=payment.balance_after_fen,
+                    skipped_code=None,
+                    reason_zh=f"代缴 {format_yuan(cmd.amount_fen)}",
+                    reason_en=f"Paid {format_yuan(cmd.amount_fen)}",
+                )
+            ],
+            cash_fen=0,
+        )
+        amount = cmd.amount_fen
+        record = uow.settlements.add(
+            SettlementRecord(
+                id=0,
+                setl_id="",
+                visit_id=None,
+                person_id=beneficiary.id,
+                institution_id=None,
+                journal_id=journal_id,
+                kind="contribution",
+                status="settled",
+                region=enrollment.pooling_region,
+                insutype=enrollment.insutype.value,
+                psn_type=enrollment.psn_type.value,
+                med_type=None,
+                acct_used_flag=True,
+                amounts=SetlInfo(amount, amount, 0, 0, 0, 0, 0, 0, 0, amount, amount, amount, 0, 0, 0),
+                payers=(
+                    PayerRow(
+                        1,
+                        payer.id,
+                        relation.id,
+                        region,
+                        payment.from_prior_fen,
+                        payment.from_current_fen,
+                        payment.balance_after_fen,
+                    ),
+                ),
+                settled_at=now,
+                explanation=EXPLANATION.dump_json(explanation).decode(),
+            )
+        )
+        return settlement_view(uow, record, explanation)
+
+    request = {
+        "payer": cmd.payer.strip().upper(),
+        "beneficiary": cmd.beneficiary.strip().upper(),
+        "kind": cmd.kind.value,
+        "amount_fen": cmd.amount_fen,
+        "year": cmd.year,
+        "reference": reference,
+    }
+    return ctx.write(
+        key=key, operation="contribution.pay", request=request, result_type=SettlementView, handler=handler
+    )
