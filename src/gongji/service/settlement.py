@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -37,7 +38,7 @@ from gongji.domain.ledger import (
     post_transfers,
     quota_used_code,
 )
-from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan, round_half_up
 from gongji.domain.people import Person
 from gongji.domain.relations import RelationStatus
 from gongji.domain.settlement import (
@@ -630,11 +631,11 @@ def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock:
     if count == 0 or parts.medfee_sumamt_fen <= 0:
         raise Refused(ErrorCode.EMPTY_BILL, mdtrt_id=visit.mdtrt_id)
     items = uow.catalogue.find_many({line.item_code for line in lines if not line.cancelled})
-    not_payable = sum(
-        line.parts.total_fen
+    not_payable_lines = [
+        line
         for line in lines
         if not line.cancelled and line.item_code in items and not items[line.item_code].account_payable
-    )
+    ]
     category, level, age = _category(visit), _level(institution), person.age_on(on)
     year = on.year
     zh: list[str] = []
@@ -708,6 +709,13 @@ def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock:
             )
     fund = share.hifp_pay_fen
     psn_part = parts.medfee_sumamt_fen - fund
+    # What the person bears of items the account may not pay: their total less the fund's share of their policy
+    # range, the fund's payment being attributed to the lines in proportion to their policy-range amounts.
+    not_payable = sum(
+        line.parts.total_fen
+        - (round_half_up(Fraction(line.parts.inscp_fen * fund, parts.inscp_fen)) if parts.inscp_fen else 0)
+        for line in not_payable_lines
+    )
     purses, steps, payments, acct_paid = (
         ([], [], [], 0)
         if not acct_used
@@ -716,6 +724,15 @@ def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock:
         )
     )
     own = next((p for p in purses if p.own), None)
+    if own is None and not acct_used:
+        own_rows = [
+            row
+            for row in uow.ledger.accounts_of_person(person.id)
+            if row.region == visit.region
+            and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
+        ]
+        if own_rows:
+            own = Purse(person.id, None, person.name, visit.region, sum(r.state.balance_fen for r in own_rows), 0)
     if not acct_used:
         zh.append("本次不使用个人账户（acct_used_flag = 0）")
         en.append("The account is not used this time (acct_used_flag = 0)")
@@ -778,8 +795,9 @@ def _waterfall(
     """Own account first (unless the region says otherwise), then each authoriser in the patient's order."""
     on = visit.begin_at.date()
     patient = Party(person, uow.enrollments.for_person(person.id), uow.relations.of_person(person.id))
+    # Every live relation is tried, in order: an active one pays, a pending one is skipped with its reason.
     relations = sorted(
-        (r for r in patient.relations if r.beneficiary_id == person.id and r.status is RelationStatus.ACTIVE),
+        (r for r in patient.relations if r.beneficiary_id == person.id and r.is_live_at(visit.begin_at)),
         key=lambda r: (r.order_position or 10_000, r.id),
     )
     people = {person.id: person}
