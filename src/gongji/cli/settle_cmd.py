@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -11,13 +11,14 @@ from gongji.domain.codes import MedType
 from gongji.domain.money import parse_yuan
 from gongji.rules.schema import Contribution
 from gongji.service import settlement
+from gongji.service.claims import ClaimView, Receipt, SubmitClaim, show_claim, submit_claim
 from gongji.service.clock import SHANGHAI
 from gongji.service.contributions import PayContribution, pay_contribution
 
 from .common import guard, new_key, run
 from .output import console, print_json, table, yuan
 
-__all__ = ["settle_app", "show_explanation", "show_settlement", "visit_app"]
+__all__ = ["claim_app", "settle_app", "show_explanation", "show_settlement", "visit_app"]
 
 visit_app = typer.Typer(help="就诊 Visits and fee lines.", no_args_is_help=True)
 settle_app = typer.Typer(help="结算 Settlements: preview, commit, reverse, show, explain.", no_args_is_help=True)
@@ -316,3 +317,63 @@ def settle_contribution(
     cmd = guard(build, as_json)
     view = run(lambda ctx: pay_contribution(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_settlement(view)
+
+
+claim_app = typer.Typer(help="手工报销 Manual reimbursement claims.", no_args_is_help=True)
+
+
+def _show_claim(view: ClaimView) -> None:
+    console.print(
+        table(
+            f"报销单 Claim {view.claim_id} · 就诊 {view.mdtrt_id} · 经办 {view.operator} · {view.reason}",
+            ["开具单位 Issuer", "票据号 Receipt", "金额 Amount"],
+            [[issuer, number, yuan(amount)] for issuer, number, amount in view.receipts],
+            numeric=[2],
+        )
+    )
+    console.print(f"退付参保人 Paid out to the person: {yuan(view.payout_fen)}")
+    show_settlement(view.settlement)
+
+
+@claim_app.command("submit")
+def claim_submit(
+    person: Annotated[str, typer.Argument(help="参保人 ID number or person number")],
+    institution: Annotated[str, typer.Option(help="就医机构编码 fixmedins_code")],
+    med_type: Annotated[str, typer.Option("--med-type", help="医疗类别 11, 21, 41 …")],
+    visit_date: Annotated[str, typer.Option("--date", help="就诊日期 YYYY-MM-DD")],
+    operator: Annotated[str, typer.Option(help="经办人 Operator")],
+    reason: Annotated[str, typer.Option(help="未能联网结算的原因 Why it was not settled directly")],
+    receipt: Annotated[
+        list[str],
+        typer.Option(help="票据 ISSUER/NUMBER=SN:ITEM_CODE:QTY:PRICE_YUAN[,…] (repeat for each receipt)"),
+    ],
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """录入手工报销 Enter receipts paid in full; settle them by the usual split and pay the result out to the person."""
+
+    def build() -> SubmitClaim:
+        receipts = []
+        for text in receipt:
+            head, _, body = text.partition("=")
+            issuer, _, number = head.partition("/")
+            lines = []
+            for part in body.split(","):
+                fields = part.split(":")
+                if len(fields) != 4 or not issuer or not number:
+                    raise typer.BadParameter(f"{text!r}: expected ISSUER/NUMBER=SN:ITEM_CODE:QTY:PRICE_YUAN[,…]")
+                lines.append(settlement.FeeInput(fields[0], fields[1], fields[2], parse_yuan(fields[3])))
+            receipts.append(Receipt(issuer, number, tuple(lines)))
+        day = date.fromisoformat(visit_date)
+        return SubmitClaim(person, institution, MedType.parse(med_type), day, tuple(receipts), operator, reason)
+
+    cmd = guard(build, as_json)
+    view = run(lambda ctx: submit_claim(ctx, cmd, key=new_key(key)), as_json)
+    print_json(view) if as_json else _show_claim(view)
+
+
+@claim_app.command("show")
+def claim_show(mdtrt_id: MdtrtArg, as_json: JsonOpt = False) -> None:
+    """查看报销单 A claim by the visit it created."""
+    view = run(lambda ctx: show_claim(ctx, mdtrt_id), as_json)
+    print_json(view) if as_json else _show_claim(view)

@@ -424,6 +424,11 @@ class ErrorCode(Enum):
         "{name} 未参加{insutype_zh}，不能为其缴纳该险种个人缴费",
         "{name} is not enrolled in {insutype_en}; its contribution cannot be paid for them",
     )
+    CLAIM_RECEIPT_USED = _Text(
+        ErrorKind.REFUSED,
+        "票据 {issuer} {receipt_no} 已在报销单 {claim_id} 中使用，不能重复报销",
+        "Receipt {receipt_no} of {issuer} was already used in claim {claim_id}; it cannot be claimed twice",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

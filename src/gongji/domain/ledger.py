@@ -86,6 +86,7 @@ class AccountKind(StrEnum):
     REGION_TRANSFER = "region_transfer"
     INSTITUTION_CLEARING = "institution_clearing"
     CONTRIBUTIONS_COLLECTED = "contributions_collected"
+    CLAIMS_PAYABLE = "claims_payable"
     # Memo accounts (limits kept as balances, posted in the same journal as the money; never money themselves):
     DEDUCTIBLE_PAID = "deductible_paid"
     FUND_PAID = "fund_paid"
@@ -137,6 +138,7 @@ _ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
     AccountKind.REGION_TRANSFER: ("跨统筹区转移过渡户", "inter-region transfer clearing"),
     AccountKind.INSTITUTION_CLEARING: ("应付定点机构", "payable to the institution"),
     AccountKind.CONTRIBUTIONS_COLLECTED: ("代缴保费归集户", "contributions collected"),
+    AccountKind.CLAIMS_PAYABLE: ("手工报销应付参保人", "reimbursements payable to insured people"),
     AccountKind.DEDUCTIBLE_PAID: ("本年已付起付线（备查）", "deductible paid this year (memo)"),
     AccountKind.FUND_PAID: ("本年统筹基金已支付（备查）", "pooling fund paid this year (memo)"),
     AccountKind.QUOTA_USED: ("本年共济额度已用（备查）", "quota used this year (memo)"),

@@ -81,18 +81,25 @@ __all__ = [
     "PurseStepView",
     "ReverseSettlement",
     "Settle",
+    "SettlementPlan",
     "SettlementView",
     "VisitView",
     "cancel_fees",
     "commit_settlement",
     "explain",
+    "explanation_of",
     "open_visit",
+    "open_visit_in",
+    "payer_rows",
+    "plan_settlement",
     "preview_settlement",
     "reverse_settlement",
+    "settlement_transfers",
     "settlement_view",
     "show_settlement",
     "trace_views",
     "upload_fees",
+    "upload_fees_in",
     "visit_view",
 ]
 
@@ -372,55 +379,56 @@ def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     )
 
 
+def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspension: bool = True) -> Visit:
+    """Open a visit inside a unit of work (the checks of :func:`open_visit`)."""
+    person = resolve_person(uow, cmd.person)
+    institution = _institution(uow, cmd.institution)
+    now = ctx.clock.now()
+    if check_suspension:
+        refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
+    enrollments = [e for e in uow.enrollments.for_person(person.id) if e.is_active]
+    wanted = [cmd.insutype] if cmd.insutype else sorted(BASIC_INSUTYPES)
+    enrollment = next((e for e in enrollments if e.insutype in wanted), None)
+    if enrollment is None or not enrollment.is_normal:
+        insutype = cmd.insutype or Insutype.EMPLOYEE_BASIC
+        raise Refused(ErrorCode.PATIENT_NOT_INSURED, name=person.name, insutype_zh=insutype.zh, insutype_en=insutype.en)
+    pharmacy = institution.kind is InstitutionKind.PHARMACY
+    if pharmacy != (cmd.med_type is MedType.PHARMACY_PURCHASE):
+        kind_zh, kind_en = ("零售药店", "pharmacy") if pharmacy else ("医疗机构", "hospital")
+        raise Refused(
+            ErrorCode.INSTITUTION_KIND_MISMATCH,
+            institution=institution.name,
+            kind_zh=kind_zh,
+            kind_en=kind_en,
+            med_type_zh=cmd.med_type.zh,
+            med_type_en=cmd.med_type.en,
+        )
+    return uow.visits.add(
+        Visit(
+            id=0,
+            mdtrt_id="",
+            person_id=person.id,
+            institution_id=institution.id,
+            insutype=enrollment.insutype,
+            psn_type=enrollment.psn_type,
+            med_type=cmd.med_type,
+            region=enrollment.pooling_region,
+            begin_at=cmd.begin_at or now,
+            status=VisitStatus.OPEN,
+            ipt_otp_no=cmd.ipt_otp_no,
+            buyer_name=(cmd.buyer_name or "").strip() or None,
+            buyer_certno=(cmd.buyer_certno or "").strip().upper() or None,
+        ),
+        now,
+    )
+
+
 def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
-    """Register a visit: the patient must hold the insurance (default: the basic one) in normal status; a pharmacy
-    takes only pharmacy purchases (41) and a pharmacy purchase only a pharmacy."""
-    buyer_certno = (cmd.buyer_certno or "").strip().upper() or None
-    buyer_name = (cmd.buyer_name or "").strip() or None
+    """Register a visit: the patient must hold the insurance (default: the basic one) in normal status and not be
+    suspended; a pharmacy takes only pharmacy purchases (41) and a pharmacy purchase only a pharmacy."""
 
     def handler(uow: UnitOfWork) -> VisitView:
-        person = resolve_person(uow, cmd.person)
-        institution = _institution(uow, cmd.institution)
-        now = ctx.clock.now()
-        refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
-        enrollments = [e for e in uow.enrollments.for_person(person.id) if e.is_active]
-        wanted = [cmd.insutype] if cmd.insutype else sorted(BASIC_INSUTYPES)
-        enrollment = next((e for e in enrollments if e.insutype in wanted), None)
-        if enrollment is None or not enrollment.is_normal:
-            insutype = cmd.insutype or Insutype.EMPLOYEE_BASIC
-            raise Refused(
-                ErrorCode.PATIENT_NOT_INSURED, name=person.name, insutype_zh=insutype.zh, insutype_en=insutype.en
-            )
-        pharmacy = institution.kind is InstitutionKind.PHARMACY
-        if pharmacy != (cmd.med_type is MedType.PHARMACY_PURCHASE):
-            kind_zh, kind_en = ("零售药店", "pharmacy") if pharmacy else ("医疗机构", "hospital")
-            raise Refused(
-                ErrorCode.INSTITUTION_KIND_MISMATCH,
-                institution=institution.name,
-                kind_zh=kind_zh,
-                kind_en=kind_en,
-                med_type_zh=cmd.med_type.zh,
-                med_type_en=cmd.med_type.en,
-            )
-        visit = uow.visits.add(
-            Visit(
-                id=0,
-                mdtrt_id="",
-                person_id=person.id,
-                institution_id=institution.id,
-                insutype=enrollment.insutype,
-                psn_type=enrollment.psn_type,
-                med_type=cmd.med_type,
-                region=enrollment.pooling_region,
-                begin_at=cmd.begin_at or now,
-                status=VisitStatus.OPEN,
-                ipt_otp_no=cmd.ipt_otp_no,
-                buyer_name=buyer_name,
-                buyer_certno=buyer_certno,
-            ),
-            now,
-        )
-        return _visit_view(uow, visit)
+        return _visit_view(uow, open_visit_in(ctx, uow, cmd))
 
     request = asdict_plain(cmd)
     return ctx.write(key=key, operation="visit.open", request=request, result_type=VisitView, handler=handler)
@@ -431,9 +439,8 @@ def asdict_plain(cmd: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in cmd.__dict__.items()}
 
 
-def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
-    """费用明细上传: classify every line at upload (全自费 / 超限价 / 先行自付 / 政策范围内). A return names the line it
-    returns, with a negative quantity no larger than what is left of that line, at the same price."""
+def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
+    """Check an upload's shape and read its quantities (thousandths)."""
     if not cmd.lines or len(cmd.lines) > MAX_LINES_PER_UPLOAD:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
@@ -450,43 +457,56 @@ def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
                 reason_zh="须有流水号、项目编码和不为负的单价",
                 reason_en="a line needs a serial number, an item code and a unit price that is not negative",
             )
+    return parsed
+
+
+def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees) -> None:
+    """Classify and store fee lines inside a unit of work (the checks of :func:`upload_fees`)."""
+    parsed = _parsed_lines(cmd)
+    _require_open(visit, "上传费用", "upload fees")
+    existing = {line.feedetl_sn: line for line in uow.visits.lines(visit.id)}
+    items = uow.catalogue.find_many({line.item_code.strip() for line, _ in parsed})
+    default_share = ctx.rules.find(params.CATEGORY_B_SELF_PAY_DEFAULT_BP, visit.region, visit.begin_at.date())
+    now = ctx.clock.now()
+    new_lines: list[FeeLine] = []
+    seen: set[str] = set()
+    for line, quantity in parsed:
+        sn = line.feedetl_sn.strip()
+        if sn in existing or sn in seen:
+            raise Refused(ErrorCode.FEE_LINE_DUPLICATE, feedetl_sn=sn)
+        seen.add(sn)
+        item = items.get(line.item_code.strip())
+        returns_id = None
+        if quantity < 0 or line.returns_feedetl_sn:
+            returns_id = _check_return(uow, existing, line, quantity)
+        parts = classify(item, quantity, line.unit_price_fen, default_share.value if default_share else None)
+        new_lines.append(
+            FeeLine(
+                id=0,
+                visit_id=visit.id,
+                feedetl_sn=sn,
+                item_code=line.item_code.strip(),
+                item_name=(item.name if item else (line.item_name or line.item_code)).strip()[:200],
+                quantity_milli=quantity,
+                unit_price_fen=line.unit_price_fen,
+                parts=parts,
+                category=item.category.value if item else None,
+                fee_at=line.fee_at or now,
+                returns_line_id=returns_id,
+            )
+        )
+    uow.visits.add_lines(new_lines, now)
+
+
+def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
+    """费用明细上传: classify every line at upload (全自费 / 超限价 / 先行自付 / 政策范围内). A return names the line it
+    returns, with a negative quantity no larger than what is left of that line, at the same price."""
+    _parsed_lines(cmd)
 
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
-        _require_open(visit, "上传费用", "upload fees")
-        existing = {line.feedetl_sn: line for line in uow.visits.lines(visit.id)}
-        items = uow.catalogue.find_many({line.item_code.strip() for line, _ in parsed})
-        default_share = ctx.rules.find(params.CATEGORY_B_SELF_PAY_DEFAULT_BP, visit.region, visit.begin_at.date())
-        now = ctx.clock.now()
-        new_lines: list[FeeLine] = []
-        seen: set[str] = set()
-        for line, quantity in parsed:
-            sn = line.feedetl_sn.strip()
-            if sn in existing or sn in seen:
-                raise Refused(ErrorCode.FEE_LINE_DUPLICATE, feedetl_sn=sn)
-            seen.add(sn)
-            item = items.get(line.item_code.strip())
-            returns_id = None
-            if quantity < 0 or line.returns_feedetl_sn:
-                returns_id = _check_return(uow, existing, line, quantity)
-            parts = classify(item, quantity, line.unit_price_fen, default_share.value if default_share else None)
-            new_lines.append(
-                FeeLine(
-                    id=0,
-                    visit_id=visit.id,
-                    feedetl_sn=sn,
-                    item_code=line.item_code.strip(),
-                    item_name=(item.name if item else (line.item_name or line.item_code)).strip()[:200],
-                    quantity_milli=quantity,
-                    unit_price_fen=line.unit_price_fen,
-                    parts=parts,
-                    category=item.category.value if item else None,
-                    fee_at=line.fee_at or now,
-                    returns_line_id=returns_id,
-                )
-            )
-        uow.visits.add_lines(new_lines, now)
+        upload_fees_in(ctx, uow, visit, cmd)
         return _visit_view(uow, visit)
 
     request = {"mdtrt_id": cmd.mdtrt_id.strip(), "lines": [asdict_plain(line) for line in cmd.lines]}
@@ -548,7 +568,7 @@ def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
 
 
 @dataclass
-class _Plan:
+class SettlementPlan:
     """Everything a settlement computes before anything is written."""
 
     visit: Visit
@@ -619,7 +639,8 @@ def _payable_ceiling(
     return max(ceiling - not_payable, 0)
 
 
-def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock: bool) -> _Plan:
+def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock: bool) -> SettlementPlan:
+    """Compute a settlement of a visit (amounts, payments, explanation); ``lock`` locks the paying accounts."""
     person = uow.people.get(visit.person_id)
     institution = uow.institutions.get(visit.institution_id)
     assert person is not None
@@ -771,7 +792,7 @@ def _plan(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock:
         hosp_part_amt_fen=0,
         balc_fen=balance,
     )
-    plan = _Plan(
+    plan = SettlementPlan(
         visit, person, institution, amounts, payments, steps, zh, en, reader, year, deductible_group, fund_group
     )
     plan.purses = purses
@@ -1028,7 +1049,8 @@ def trace_views(reader: RuleReader) -> list[RuleTraceView]:
     return list(seen.values())
 
 
-def _explanation(plan: _Plan) -> ExplanationView:
+def explanation_of(plan: SettlementPlan) -> ExplanationView:
+    """The explanation of a computed settlement."""
     return ExplanationView(
         rules=trace_views(plan.reader),
         fund_steps_zh=plan.fund_steps_zh,
@@ -1061,7 +1083,8 @@ def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow]) -> list[PayerLineV
     return lines
 
 
-def _payer_rows(plan: _Plan) -> list[PayerRow]:
+def payer_rows(plan: SettlementPlan) -> list[PayerRow]:
+    """Who paid from a personal account, as stored with the settlement."""
     return [
         PayerRow(
             seq=index,
@@ -1078,15 +1101,15 @@ def _payer_rows(plan: _Plan) -> list[PayerRow]:
 
 def _view(
     uow: UnitOfWork,
-    plan_or_record: _Plan | SettlementRecord,
+    plan_or_record: SettlementPlan | SettlementRecord,
     *,
     visit: Visit | None,
     previewed: bool,
     explanation: ExplanationView,
 ) -> SettlementView:
-    if isinstance(plan_or_record, _Plan):
+    if isinstance(plan_or_record, SettlementPlan):
         plan = plan_or_record
-        person, amounts, payers = plan.person, plan.amounts, _payer_rows(plan)
+        person, amounts, payers = plan.person, plan.amounts, payer_rows(plan)
         setl_id, status, settled_at, reversed_at = None, "previewed", plan.visit.begin_at, None
         institution: str | None = plan.institution.fixmedins_code
         insutype, psn_type = plan.visit.insutype.value, plan.visit.psn_type.value
@@ -1139,27 +1162,36 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
         _require_open(visit, "结算", "settle it")
-        plan = _plan(ctx, uow, visit, cmd.acct_used_flag, lock=False)
-        view = _view(uow, plan, visit=visit, previewed=True, explanation=_explanation(plan))
+        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False)
+        view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
 
     return ctx.read(handler)
 
 
-def _transfers(ctx: Context, uow: UnitOfWork, plan: _Plan) -> tuple[list[TransferSpec], list[int]]:
+def settlement_transfers(
+    ctx: Context, uow: UnitOfWork, plan: SettlementPlan, *, payout: bool = False
+) -> tuple[list[TransferSpec], list[int]]:
     """The journal of a settlement: money into the institution's clearing account from the fund, each paying
-    account and cash; and the memo accounts (deductible and fund paid this year, quota used) in the same journal."""
+    account and cash; and the memo accounts (deductible and fund paid this year, quota used) in the same journal.
+
+    For a manual reimbursement (``payout``) the person has already paid the institution in full: the fund's and
+    the accounts' shares go to the claims payable account (paid out to the person), and no cash moves.
+    """
     now = ctx.clock.now()
     visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
     ledger = uow.ledger
-    inst = ledger.open_named_account(
-        institution_code(plan.institution.fixmedins_code, region),
-        AccountKind.INSTITUTION_CLEARING,
-        region,
-        "CNY",
-        None,
-        now,
-    )
+    if payout:
+        inst = ledger.open_account(AccountKind.CLAIMS_PAYABLE, region, None, now)
+    else:
+        inst = ledger.open_named_account(
+            institution_code(plan.institution.fixmedins_code, region),
+            AccountKind.INSTITUTION_CLEARING,
+            region,
+            "CNY",
+            None,
+            now,
+        )
     specs: list[TransferSpec] = []
     if amounts.hifp_pay_fen:
         pool = ledger.open_account(AccountKind.FUND_POOL, region, None, now)
@@ -1193,7 +1225,7 @@ def _transfers(ctx: Context, uow: UnitOfWork, plan: _Plan) -> tuple[list[Transfe
                 now,
             )
             specs.append(TransferSpec(source.id, used.id, payment.amount_fen))
-    if amounts.psn_cash_pay_fen:
+    if amounts.psn_cash_pay_fen and not payout:
         cash = ledger.open_account(AccountKind.CASH_CLEARING, region, None, now)
         specs.append(TransferSpec(cash.id, inst.id, amounts.psn_cash_pay_fen))
     memo = (
@@ -1239,8 +1271,8 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         assert patient is not None
         refuse_if_suspended(uow, patient, visit.begin_at.date(), ctx.clock.now())
         _roll_over_payers(ctx, uow, visit)
-        plan = _plan(ctx, uow, visit, cmd.acct_used_flag, lock=True)
-        specs, ids = _transfers(ctx, uow, plan)
+        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True)
+        specs, ids = settlement_transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)
         posted, balances = post_transfers(locked, specs)
         now = ctx.clock.now()
@@ -1255,7 +1287,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
             locked=locked,
             new_balances=balances,
         )
-        explanation = _explanation(plan)
+        explanation = explanation_of(plan)
         record = uow.settlements.add(
             SettlementRecord(
                 id=0,
@@ -1272,7 +1304,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
                 med_type=visit.med_type.value,
                 acct_used_flag=cmd.acct_used_flag,
                 amounts=plan.amounts,
-                payers=tuple(_payer_rows(plan)),
+                payers=tuple(payer_rows(plan)),
                 settled_at=now,
                 explanation=EXPLANATION.dump_json(explanation).decode(),
             )

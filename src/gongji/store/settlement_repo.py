@@ -251,6 +251,51 @@ class SqlSettlements:
         ).mappings()
         return [_record(row, self._payers(row["id"])) for row in rows]
 
+    def add_claim(
+        self,
+        person_id: int,
+        visit_id: int,
+        operator: str,
+        reason: str,
+        receipts: Sequence[tuple[str, str, int]],
+        at: datetime,
+    ) -> int:
+        claim_id = self._conn.execute(
+            insert(t.claims)
+            .values(person_id=person_id, visit_id=visit_id, operator=operator, reason=reason, created_at=at)
+            .returning(t.claims.c.id)
+        ).scalar_one()
+        try:
+            self._conn.execute(
+                insert(t.claim_receipts),
+                [
+                    {"claim_id": claim_id, "issuer": issuer, "receipt_no": number, "amount_fen": amount}
+                    for issuer, number, amount in receipts
+                ],
+            )
+        except IntegrityError as exc:
+            # A concurrent claim used the same receipt; the retry refuses it with the claim that holds it.
+            raise TransientStoreError("receipt claimed concurrently") from exc
+        return int(claim_id)
+
+    def receipt_claim(self, issuer: str, receipt_no: str) -> int | None:
+        return self._conn.execute(
+            select(t.claim_receipts.c.claim_id).where(
+                t.claim_receipts.c.issuer == issuer, t.claim_receipts.c.receipt_no == receipt_no
+            )
+        ).scalar_one_or_none()
+
+    def claim_of_visit(self, visit_id: int) -> tuple[int, str, str, list[tuple[str, str, int]]] | None:
+        row = self._conn.execute(select(t.claims).where(t.claims.c.visit_id == visit_id)).mappings().first()
+        if row is None:
+            return None
+        receipts = self._conn.execute(
+            select(t.claim_receipts.c.issuer, t.claim_receipts.c.receipt_no, t.claim_receipts.c.amount_fen)
+            .where(t.claim_receipts.c.claim_id == row["id"])
+            .order_by(t.claim_receipts.c.id)
+        ).all()
+        return row["id"], row["operator"], row["reason"], [(r[0], r[1], r[2]) for r in receipts]
+
     def mark_reversed(self, settlement_id: int, reversal_journal_id: int, at: datetime) -> None:
         self._conn.execute(
             update(t.settlements)

@@ -38,6 +38,8 @@ __all__ = [
     "AwareDateTime",
     "accounts",
     "catalogue_items",
+    "claim_receipts",
+    "claims",
     "enrollment_events",
     "enrollments",
     "fee_lines",
@@ -467,6 +469,31 @@ suspensions = Table(
     Column("lifted_at", AwareDateTime(), nullable=True),
     Column("lifted_by", String(64), nullable=True),
     CheckConstraint("until IS NULL OR until >= since", name="dates_in_order"),
+)
+
+# 手工报销: bills paid in full where direct settlement was not available, settled later from the receipts.
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    Column("visit_id", Id, ForeignKey("visits.id"), nullable=False, unique=True),
+    Column("operator", String(64), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+)
+
+claim_receipts = Table(
+    "claim_receipts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("claim_id", Id, ForeignKey("claims.id"), nullable=False, index=True),
+    Column("issuer", String(30), nullable=False),
+    Column("receipt_no", String(50), nullable=False),
+    Column("amount_fen", BigInteger(), nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    # A receipt pays out once: the same number from the same issuer is refused the second time.
+    UniqueConstraint("issuer", "receipt_no"),
 )
 
 idempotency_keys = Table(
