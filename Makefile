@@ -37,6 +37,7 @@ format: $(STAMP)
 ## bench: throughput and latency figures (printed, never asserted)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/settle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
