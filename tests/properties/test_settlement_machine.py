@@ -1,0 +1,779 @@
+"""A stateful property test of settlements and their reversals over a small family in Shijiazhuang (130100).
+
+The family: 张建国 (employee in service) and his father 张德福 (retired employee), both with personal accounts, and
+李秀英 (resident, his wife) and sometimes 张小明 (pupil, their son). Hypothesis runs random sequences of credits,
+bindings (by commitment, confirmed with a face token; by a guardian for a minor) and their ends, quotas, visits
+(general outpatient 11 and chronic 14 at a level-3 hospital, pharmacy purchases 41) with fee lines from the demo
+catalogue, settlements with or without the account (each previewed first: the preview writes nothing and foretells
+the commit), replays of a settlement by its key, reversals (once, twice), and moves of the clock, into a new year
+with or without the batch rollover.
+
+A model keeps what each personal account part should hold, what each relation's quota has paid this year, and
+every settlement. After every step: the auditor finds nothing; every ledger sums to zero; no person-owned account is
+negative; every settlement keeps the national identities; the balances match the model, and the money paid out of
+personal accounts by live settlements is exactly the money credited less what the accounts hold now. The key
+property: reversing the latest settlement, when no other ledger write happened since it was committed, puts every
+account in the database (money and memo: quota used, deductible and fund paid) back to its balance from just before
+the commit, and leaves every account that settlement opened at zero. Writes that touch no account (visits, fee
+lines, bindings, quotas) may happen in between: they must not change that. The first commit in a new year rolls the
+当年 part of everyone who may pay into 历年 (a journal of its own, not part of the settlement): the snapshot is taken
+as of after that rollover.
+
+Each Hypothesis example runs on a fresh database: a copy of the migrated SQLite template in its own file, or the
+session's PostgreSQL database truncated at the start of the example.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import shutil
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import Engine, func, select, text
+
+from gongji.bootstrap import build_context
+from gongji.domain.codes import MedType, PsnType, RelationType
+from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.ledger import AccountKind
+from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account, rollover
+from gongji.service.audit import audit
+from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
+from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.relations import (
+    ConfirmBinding,
+    EndRelation,
+    RequestBinding,
+    SetQuota,
+    confirm_binding,
+    end_relation,
+    relation,
+    request_binding,
+    set_quota,
+)
+from gongji.service.settlement import (
+    FeeInput,
+    OpenVisit,
+    ReverseSettlement,
+    Settle,
+    SettlementView,
+    UploadFees,
+    VisitView,
+    commit_settlement,
+    open_visit,
+    preview_settlement,
+    reverse_settlement,
+    show_settlement,
+    upload_fees,
+)
+from gongji.store import tables
+from gongji.store.engine import make_engine
+from tests.helpers import DEFU, JIANGUO, XIAOMING, XIUYING, employee, resident
+
+START = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+HOSPITAL = "H13010200001"  # level 3, Shijiazhuang
+PHARMACY = "P13010200001"
+ADULT_AGE = 18
+NAMES = {JIANGUO: "张建国", DEFU: "张德福", XIUYING: "李秀英", XIAOMING: "张小明"}
+
+#: (authoriser, beneficiary, who the beneficiary is to the authoriser)
+PAIRS = (
+    (JIANGUO, XIUYING, RelationType.SPOUSE),
+    (JIANGUO, XIAOMING, RelationType.CHILD),
+    (DEFU, XIAOMING, RelationType.PATERNAL_GRANDCHILD),
+    (DEFU, JIANGUO, RelationType.CHILD),
+    (JIANGUO, DEFU, RelationType.PARENT),
+)
+
+#: What a visit may be: the medical type and where.
+VISIT_KINDS = (
+    (MedType.GENERAL_OUTPATIENT, HOSPITAL),
+    (MedType.CHRONIC_SPECIAL_OUTPATIENT, HOSPITAL),
+    (MedType.PHARMACY_PURCHASE, PHARMACY),
+)
+
+
+def _demo_item_codes() -> list[str]:
+    """Every item code of the demo catalogue shipped in the package (categories A, B and C; capped and not)."""
+    text_ = resources.files("gongji.service").joinpath("data").joinpath("demo_catalogue.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text_.splitlines() if not line.startswith("#"))
+    return [row["code"] for row in rows]
+
+
+ITEMS = _demo_item_codes()
+
+amounts = st.integers(min_value=1, max_value=300_000)
+#: (item code, quantity, unit price in fen)
+fee_line = st.tuples(
+    st.sampled_from(ITEMS), st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=30_000)
+)
+fee_lines = st.lists(
+    fee_line,
+    min_size=1,
+    max_size=4,
+)
+quotas = st.sampled_from([None, 0, 500, 5_000, 50_000])
+#: ``acct_used_flag``: mostly pay from the accounts.
+account_flags = st.integers(min_value=0, max_value=3).map(lambda n: n > 0)
+
+#: Makes a fresh, migrated, empty database for one example; returns its engine.
+EngineFactory = Callable[[], Engine]
+
+
+def _age(certno: str, on: date) -> int:
+    born = date(int(certno[6:10]), int(certno[10:12]), int(certno[12:14]))
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def check_identities(amounts_: dict[str, int]) -> None:
+    """The national identities every settlement record keeps (FSI.md, ``setlinfo``)."""
+    a = amounts_
+    parts = a["fulamt_ownpay_amt"] + a["overlmt_selfpay"] + a["preselfpay_amt"] + a["inscp_scp_amt"]
+    assert a["medfee_sumamt"] == parts, a
+    assert a["medfee_sumamt"] == a["fund_pay_sumamt"] + a["psn_part_amt"] + a["hosp_part_amt"], a
+    assert a["psn_part_amt"] == a["acct_pay"] + a["psn_cash_pay"], a
+    assert 0 <= a["acct_mulaid_pay"] <= a["acct_pay"], a
+    assert all(value >= 0 for value in a.values()), a
+
+
+# --------------------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonModel:
+    """One member of the family; employees have a personal account in two parts."""
+
+    certno: str
+    name: str
+    employee: bool
+    prior_fen: int = 0
+    current_fen: int = 0
+    #: The year the current-year part belongs to.
+    period_year: int = START.year
+    credited_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.prior_fen + self.current_fen
+
+    def roll_over(self, year: int) -> int:
+        """The model of the year rollover: the current-year part moves to the prior-years part."""
+        if not self.employee or self.period_year >= year:
+            return 0
+        moved = self.current_fen
+        self.prior_fen += moved
+        self.current_fen = 0
+        self.period_year = year
+        return moved
+
+
+@dataclass
+class RelationModel:
+    """A confirmed relation: open until ended; its yearly quota (``None``: no quota)."""
+
+    relation_id: int
+    authoriser: PersonModel
+    beneficiary: PersonModel
+    open: bool = True
+    quota_fen: int | None = None
+
+
+@dataclass
+class VisitModel:
+    """An open or settled visit and the totals of its fee lines."""
+
+    mdtrt_id: str
+    patient: PersonModel
+    med_type: MedType
+    year: int
+    line_totals_fen: list[int] = field(default_factory=list)
+    settled: bool = False
+
+    @property
+    def next_sn(self) -> str:
+        return str(len(self.line_totals_fen) + 1)
+
+
+@dataclass
+class PaymentModel:
+    """What one personal account paid in a settlement, by part."""
+
+    payer: PersonModel
+    relation_id: int | None
+    prior_fen: int
+    current_fen: int
+
+
+@dataclass
+class SettlementModel:
+    """A committed settlement: how to send it again, what it answered, who paid, and its reversal."""
+
+    key: str
+    command: Settle
+    view: SettlementView
+    visit: VisitModel
+    payments: list[PaymentModel]
+    reversal_key: str | None = None
+    reversal_view: SettlementView | None = None
+
+    @property
+    def setl_id(self) -> str:
+        assert self.view.setl_id is not None
+        return self.view.setl_id
+
+    @property
+    def live(self) -> bool:
+        return self.reversal_view is None
+
+
+@dataclass
+class Pending:
+    """The latest settlement, with every account's balance from just before it was committed; dropped by any
+    later write to the ledger."""
+
+    settlement: SettlementModel
+    balances_before: dict[int, int]
+
+
+# --------------------------------------------------------------------------------------------------------
+# The machine
+# --------------------------------------------------------------------------------------------------------
+
+
+class SettlementMachine(RuleBasedStateMachine):
+    """Credits, bindings, visits, settlements, replays, reversals and new years against the model. The test binds
+    it to a backend by subclassing it with ``new_database`` set."""
+
+    new_database: EngineFactory
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine = type(self).new_database()
+        self.clock = FixedClock(START)
+        self.ctx = build_context(engine=self.engine, clock=self.clock)
+        self.people: dict[str, PersonModel] = {}
+        self.relations: list[RelationModel] = []
+        self.visits: list[VisitModel] = []
+        self.settlements: list[SettlementModel] = []
+        #: Quota used per (relation, year of the visit).
+        self.quota_used: dict[tuple[int, int], int] = defaultdict(int)
+        self.pending: Pending | None = None
+        self._keys = itertools.count(1)
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def _key(self, what: str) -> str:
+        return f"{what}-{next(self._keys)}"
+
+    def _by_name(self, name: str) -> PersonModel:
+        (person,) = [p for p in self.people.values() if p.name == name]
+        return person
+
+    def _employees(self) -> list[PersonModel]:
+        return [p for p in self.people.values() if p.employee]
+
+    def _account_balances(self) -> dict[int, int]:
+        """Every account in the database, by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tables.accounts.c.id, tables.accounts.c.balance_fen))
+            return {row.id: row.balance_fen for row in rows}
+
+    def _ledger_written(self) -> None:
+        """Money moved other than by the pending settlement: its snapshot no longer tells what a reversal restores."""
+        self.pending = None
+
+    def _credit(self, person: PersonModel, amount: int, part: Part, kind: CreditKind) -> None:
+        command = CreditAccount(person.certno, amount, "凭证", part, kind)
+        view = credit_account(self.ctx, command, key=self._key("credit"))
+        person.roll_over(self.clock.now().year)  # a credit first rolls the account into the clock's year
+        if part is Part.PRIOR_YEARS:
+            person.prior_fen += amount
+        else:
+            person.current_fen += amount
+        person.credited_fen += amount
+        assert view.transfers[-1].credit_balance_after_fen == (
+            person.prior_fen if part is Part.PRIOR_YEARS else person.current_fen
+        )
+
+    # --- setup -------------------------------------------------------------------------------------------
+
+    @initialize(
+        jianguo=st.tuples(st.integers(0, 200_000), st.integers(0, 100_000)),
+        defu=st.tuples(st.integers(0, 300_000), st.integers(0, 50_000)),
+        with_son=st.booleans(),
+        bind=st.lists(st.integers(0, len(PAIRS) - 1), min_size=1, max_size=4, unique=True),
+    )
+    def family(self, jianguo: tuple[int, int], defu: tuple[int, int], with_son: bool, bind: list[int]) -> None:
+        load_demo_institutions(self.ctx)
+        load_demo_catalogue(self.ctx)
+        employee(self.ctx, JIANGUO, NAMES[JIANGUO])
+        employee(self.ctx, DEFU, NAMES[DEFU], psn_type=PsnType.EMPLOYEE_RETIRED)
+        resident(self.ctx, XIUYING, NAMES[XIUYING])
+        residents = [XIUYING]
+        if with_son:
+            resident(self.ctx, XIAOMING, NAMES[XIAOMING], psn_type=PsnType.PUPIL)
+            residents.append(XIAOMING)
+        for certno in (JIANGUO, DEFU):
+            self.people[certno] = PersonModel(certno, NAMES[certno], employee=True)
+        for certno in residents:
+            self.people[certno] = PersonModel(certno, NAMES[certno], employee=False)
+        for certno, (prior, current) in ((JIANGUO, jianguo), (DEFU, defu)):
+            if prior:
+                self._credit(self.people[certno], prior, Part.PRIOR_YEARS, CreditKind.OPENING_BALANCE)
+            if current:
+                self._credit(self.people[certno], current, Part.CURRENT_YEAR, CreditKind.CONTRIBUTION)
+        for index in bind:
+            self.bind(index)
+
+    # --- credits and time --------------------------------------------------------------------------------
+
+    @rule(
+        who=st.sampled_from([JIANGUO, DEFU]),
+        amount=amounts,
+        how=st.sampled_from(["contribution", "opening prior", "opening current"]),
+    )
+    def credit(self, who: str, amount: int, how: str) -> None:
+        """A contribution into the current-year part, or an opening balance into either part."""
+        kind = CreditKind.CONTRIBUTION if how == "contribution" else CreditKind.OPENING_BALANCE
+        part = Part.PRIOR_YEARS if how == "opening prior" else Part.CURRENT_YEAR
+        self._credit(self.people[who], amount, part, kind)
+        self._ledger_written()
+
+    @rule(days=st.integers(min_value=0, max_value=60), hours=st.integers(min_value=0, max_value=23))
+    def later(self, days: int, hours: int) -> None:
+        """Time passes (perhaps into the next year, without the batch)."""
+        self.clock.set(self.clock.now() + timedelta(days=days, hours=hours))
+
+    @rule(minutes=st.integers(min_value=0, max_value=60 * 24 * 40), batch=st.booleans())
+    def new_year(self, minutes: int, batch: bool) -> None:
+        """Into the next year, then maybe the batch rollover."""
+        year = self.clock.now().year + 1
+        self.clock.set(datetime(year, 1, 1, tzinfo=SHANGHAI) + timedelta(minutes=minutes))
+        if batch:
+            result = rollover(self.ctx, year)
+            moved = [p.roll_over(year) for p in self._employees()]
+            assert result.amount_moved_fen == sum(moved)
+            assert result.journals_written == sum(1 for m in moved if m > 0)
+            self._ledger_written()
+        event(f"new year, batch: {batch}")
+
+    # --- relations ---------------------------------------------------------------------------------------
+
+    def _open_relation(self, authoriser: str, beneficiary: str) -> RelationModel | None:
+        return next(
+            (
+                r
+                for r in self.relations
+                if r.open and r.authoriser.certno == authoriser and r.beneficiary.certno == beneficiary
+            ),
+            None,
+        )
+
+    @rule(index=st.integers(min_value=0, max_value=len(PAIRS) - 1))
+    def bind(self, index: int) -> None:
+        """The authoriser asks by commitment; the beneficiary confirms with a face token (a guardian for a minor).
+        A pair already bound is refused."""
+        authoriser, beneficiary, relation_type = PAIRS[index]
+        if beneficiary not in self.people:
+            return
+        command = RequestBinding(authoriser, beneficiary, relation_type, commitment=True)
+        if self._open_relation(authoriser, beneficiary) is not None:
+            with pytest.raises(Refused) as refused:
+                request_binding(self.ctx, command, key=self._key("bind"))
+            assert refused.value.code is ErrorCode.DUPLICATE_RELATION
+            return
+        requested = request_binding(self.ctx, command, key=self._key("bind"))
+        minor = _age(beneficiary, self.clock.today()) < ADULT_AGE
+        confirmer = XIUYING if minor else beneficiary
+        confirmed = confirm_binding(self.ctx, ConfirmBinding(requested.id, confirmer, "ok"), key=self._key("confirm"))
+        assert confirmed.state == "effective", confirmed
+        self.relations.append(RelationModel(requested.id, self.people[authoriser], self.people[beneficiary]))
+        event(f"bound {relation_type.value}")
+
+    @precondition(lambda self: bool(self.relations))
+    @rule(data=st.data(), by_beneficiary=st.booleans())
+    def end(self, data: st.DataObject, by_beneficiary: bool) -> None:
+        """Either side ends a relation (at once in Hebei); an ended one cannot be ended again."""
+        chosen = data.draw(st.sampled_from(self.relations), label="relation")
+        by = chosen.beneficiary if by_beneficiary else chosen.authoriser
+        command = EndRelation(chosen.relation_id, by=by.certno)
+        if not chosen.open:
+            with pytest.raises(Refused) as refused:
+                end_relation(self.ctx, command, key=self._key("end"))
+            assert refused.value.code is ErrorCode.RELATION_NOT_PENDING
+            return
+        view = end_relation(self.ctx, command, key=self._key("end"))
+        assert view.state == "ended", view
+        chosen.open = False
+
+    @precondition(lambda self: bool(self.relations))
+    @rule(data=st.data(), quota=quotas)
+    def quota(self, data: st.DataObject, quota: int | None) -> None:
+        """The authoriser sets a relation's yearly quota (per relation in Shijiazhuang)."""
+        chosen = data.draw(st.sampled_from(self.relations), label="relation")
+        command = SetQuota(chosen.authoriser.certno, quota, chosen.relation_id)
+        if not chosen.open:
+            with pytest.raises(Refused) as refused:
+                set_quota(self.ctx, command, key=self._key("quota"))
+            assert refused.value.code is ErrorCode.RELATION_NOT_PENDING
+            return
+        set_quota(self.ctx, command, key=self._key("quota"))
+        chosen.quota_fen = quota
+
+    # --- visits and fees ---------------------------------------------------------------------------------
+
+    def _upload(self, visit: VisitModel, lines: list[tuple[str, int, int]]) -> VisitView:
+        inputs = []
+        for code, quantity, price in lines:
+            inputs.append(FeeInput(visit.next_sn, code, str(quantity), price))
+            visit.line_totals_fen.append(quantity * price)
+        view = upload_fees(self.ctx, UploadFees(visit.mdtrt_id, tuple(inputs)), key=self._key("fees"))
+        assert [line.total_fen for line in view.lines] == visit.line_totals_fen
+        for line in view.lines:
+            parts = line.fulamt_ownpay_fen + line.overlmt_fen + line.preselfpay_fen + line.inscp_fen
+            assert parts == line.total_fen, line
+            assert min(line.fulamt_ownpay_fen, line.overlmt_fen, line.preselfpay_fen, line.inscp_fen) >= 0, line
+        return view
+
+    @rule(
+        who=st.sampled_from([JIANGUO, DEFU, XIUYING, XIAOMING]),
+        kind=st.sampled_from(VISIT_KINDS),
+        lines=fee_lines,
+        settle_now=st.one_of(st.none(), account_flags),
+    )
+    def visit(
+        self, who: str, kind: tuple[MedType, str], lines: list[tuple[str, int, int]], settle_now: bool | None
+    ) -> None:
+        """A visit of one of the family, with 1–4 fee lines of the demo catalogue; usually settled at once (with
+        ``acct_used_flag`` = ``settle_now``)."""
+        patient = self.people.get(who) or self.people.get(XIAOMING) or self.people[XIUYING]
+        med_type, institution = kind
+        view = open_visit(self.ctx, OpenVisit(patient.certno, institution, med_type), key=self._key("visit"))
+        assert view.status == "open"
+        assert view.region == "130100"
+        model = VisitModel(view.mdtrt_id, patient, med_type, view.begin_at.year)
+        self.visits.append(model)
+        self._upload(model, lines)
+        if settle_now is not None:
+            self._settle(model, settle_now)
+
+    @precondition(lambda self: any(not v.settled for v in self.visits))
+    @rule(data=st.data(), lines=fee_lines.map(lambda ls: ls[:2]))
+    def more_fees(self, data: st.DataObject, lines: list[tuple[str, int, int]]) -> None:
+        """More fee lines on an open visit (also one reopened by a reversal)."""
+        chosen = data.draw(st.sampled_from([v for v in self.visits if not v.settled]), label="visit")
+        self._upload(chosen, lines)
+
+    # --- settlements -------------------------------------------------------------------------------------
+
+    @precondition(lambda self: any(not v.settled for v in self.visits))
+    @rule(data=st.data(), acct_used_flag=account_flags)
+    def settle(self, data: st.DataObject, acct_used_flag: bool) -> None:
+        """Settle an open visit (perhaps one reopened by a reversal, perhaps in a later year)."""
+        chosen = data.draw(st.sampled_from([v for v in self.visits if not v.settled]), label="visit")
+        self._settle(chosen, acct_used_flag)
+
+    def _settle(self, chosen: VisitModel, acct_used_flag: bool) -> None:
+        """Settle with a fresh key; check the split against the model, then apply it."""
+        before = self._account_balances()
+        key = self._key("settle")
+        command = Settle(chosen.mdtrt_id, acct_used_flag)
+        preview = preview_settlement(self.ctx, command)
+        assert self._account_balances() == before, "a preview writes nothing"
+        view = commit_settlement(self.ctx, command, key=key)
+        self._roll_over_who_may_pay(chosen.patient, before)
+        assert preview.amounts == view.amounts, (preview.amounts, view.amounts)
+        assert preview.payers == view.payers, (preview.payers, view.payers)
+
+        amounts_ = view.amounts
+        check_identities(amounts_)
+        assert view.status == "settled"
+        assert view.mdtrt_id == chosen.mdtrt_id
+        assert view.acct_used_flag is acct_used_flag
+        assert view.settled_at == self.clock.now()
+        assert amounts_["medfee_sumamt"] == sum(chosen.line_totals_fen)
+        payments = self._check_payments(chosen, view)
+        if not acct_used_flag:
+            assert amounts_["acct_pay"] == 0
+            assert payments == []
+        assert amounts_["acct_pay"] == sum(p.prior_fen + p.current_fen for p in payments)
+        assert amounts_["acct_mulaid_pay"] == sum(p.prior_fen + p.current_fen for p in payments if p.relation_id)
+
+        for payment in payments:
+            payment.payer.prior_fen -= payment.prior_fen
+            payment.payer.current_fen -= payment.current_fen
+            if payment.relation_id is not None:
+                self.quota_used[(payment.relation_id, chosen.year)] += payment.prior_fen + payment.current_fen
+        assert amounts_["balc"] == chosen.patient.total_fen  # 0 for a resident, who has no account
+        chosen.settled = True
+        settlement = SettlementModel(key, command, view, chosen, payments)
+        self.settlements.append(settlement)
+        self.pending = Pending(settlement, before)
+        mutual_aid = amounts_["acct_mulaid_pay"] > 0
+        event(f"settled {chosen.med_type.value}: account {acct_used_flag}, mutual aid {mutual_aid}")
+
+    def _roll_over_who_may_pay(self, patient: PersonModel, before: dict[int, int]) -> None:
+        """In a new year a commit first rolls over the 当年 part of the patient and of every active authoriser (a
+        journal of its own, which a reversal of the settlement rightly leaves in place): the model does the same,
+        and so does the snapshot the reversal is checked against."""
+        year = self.clock.now().year
+        who = [patient, *(r.authoriser for r in self.relations if r.open and r.beneficiary is patient)]
+        for person in who:
+            if person.employee and person.period_year < year:
+                prior_id, current_id = self._part_ids(person)
+                before[prior_id] += before[current_id]
+                before[current_id] = 0
+                person.roll_over(year)
+                event("a settlement rolled an account over")
+
+    def _part_ids(self, person: PersonModel) -> tuple[int, int]:
+        """The ids of the person's prior-years and current-year accounts."""
+        accounts = balances(self.ctx, person.certno).accounts
+        (prior,) = [a.account_id for a in accounts if a.kind == AccountKind.PERSONAL_PRIOR.value]
+        (current,) = [a.account_id for a in accounts if a.kind == AccountKind.PERSONAL_CURRENT.value]
+        return prior, current
+
+    def _check_payments(self, visit: VisitModel, view: SettlementView) -> list[PaymentModel]:
+        """Who paid, from the explanation's purses: only the patient and authorisers of open relations to the
+        patient, each within the quota left, the patient's own account spending 当年 first and a relative's 历年
+        first; the national payer lines say the same."""
+        payments = []
+        for step in view.explanation.purses:
+            if step.paid_fen == 0:
+                continue
+            payer = self._by_name(step.payer)
+            assert payer.employee, step
+            assert step.balance_before_fen == payer.total_fen, (step, payer)
+            assert step.from_prior_fen + step.from_current_fen == step.paid_fen, step
+            if step.relation is None:
+                assert payer is visit.patient, step
+                assert step.from_current_fen == min(step.paid_fen, payer.current_fen), (step, payer)
+                relation_id = None
+            else:
+                relation_id = int(step.relation)
+                (chosen,) = [r for r in self.relations if r.relation_id == relation_id]
+                assert chosen.open, (step, chosen)
+                assert chosen.beneficiary is visit.patient, (step, chosen)
+                assert chosen.authoriser is payer, (step, chosen)
+                if chosen.quota_fen is not None:
+                    left = max(chosen.quota_fen - self.quota_used[(relation_id, visit.year)], 0)
+                    assert step.paid_fen <= left, (step, chosen, left)
+                assert step.from_prior_fen == min(step.paid_fen, payer.prior_fen), (step, payer)
+            payments.append(PaymentModel(payer, relation_id, step.from_prior_fen, step.from_current_fen))
+        lines = [(p.payer, p.amount_fen, p.prior_years_fen, p.current_year_fen) for p in view.payers]
+        expected = [(p.payer.name, p.prior_fen + p.current_fen, p.prior_fen, p.current_fen) for p in payments]
+        assert lines == expected, (lines, expected)
+        return payments
+
+    @precondition(lambda self: any(v.settled for v in self.visits))
+    @rule(data=st.data())
+    def settle_a_settled_visit_is_refused(self, data: st.DataObject) -> None:
+        chosen = data.draw(st.sampled_from([v for v in self.visits if v.settled]), label="visit")
+        with pytest.raises(Refused) as refused:
+            commit_settlement(self.ctx, Settle(chosen.mdtrt_id), key=self._key("settle"))
+        assert refused.value.code is ErrorCode.VISIT_NOT_OPEN
+
+    @precondition(lambda self: bool(self.settlements))
+    @rule(data=st.data())
+    def replay(self, data: st.DataObject) -> None:
+        """The same key with the same request answers as the first time (even after a reversal), and changes
+        nothing; so does a reversal's key."""
+        chosen = data.draw(st.sampled_from(self.settlements), label="settlement")
+        again = commit_settlement(self.ctx, chosen.command, key=chosen.key)
+        assert again == chosen.view
+        if chosen.reversal_key is not None:
+            command = ReverseSettlement(chosen.setl_id, "重复撤销")
+            assert reverse_settlement(self.ctx, command, key=chosen.reversal_key) == chosen.reversal_view
+        event(f"replay, reversed: {not chosen.live}")
+
+    # --- reversals ---------------------------------------------------------------------------------------
+
+    def _reverse(self, settlement: SettlementModel, twice: bool) -> None:
+        command = ReverseSettlement(settlement.setl_id, "重复撤销")
+        key = self._key("reverse")
+        view = reverse_settlement(self.ctx, command, key=key)
+        assert view.status == "reversed"
+        assert view.setl_id == settlement.setl_id
+        assert view.reversed_at == self.clock.now()
+        assert view.amounts == settlement.view.amounts
+        settlement.reversal_key, settlement.reversal_view = key, view
+        for payment in settlement.payments:
+            payment.payer.prior_fen += payment.prior_fen
+            payment.payer.current_fen += payment.current_fen
+            if payment.relation_id is not None:
+                self.quota_used[(payment.relation_id, settlement.visit.year)] -= payment.prior_fen + payment.current_fen
+        settlement.visit.settled = False  # the visit is open again
+        if twice:
+            with pytest.raises(Refused) as refused:
+                reverse_settlement(self.ctx, command, key=self._key("reverse"))
+            assert refused.value.code is ErrorCode.SETTLEMENT_ALREADY_REVERSED
+
+    @precondition(lambda self: self.pending is not None)
+    @rule(twice=st.booleans())
+    def reverse_latest(self, twice: bool) -> None:
+        """Reverse the latest settlement, no other ledger write since: every account is back to its balance from
+        just before the commit, and every account the settlement opened holds nothing."""
+        assert self.pending is not None
+        pending, self.pending = self.pending, None
+        self._reverse(pending.settlement, twice)
+        after = self._account_balances()
+        changed = {i: (b, after.get(i)) for i, b in pending.balances_before.items() if after.get(i) != b}
+        assert not changed, f"accounts not restored (before, after): {changed}"
+        opened = {i: b for i, b in after.items() if i not in pending.balances_before and b != 0}
+        assert not opened, f"accounts opened by the settlement still hold money: {opened}"
+        event(f"reversed the latest: mutual aid {pending.settlement.view.amounts['acct_mulaid_pay'] > 0}")
+
+    @precondition(lambda self: bool(self.settlements))
+    @rule(data=st.data(), twice=st.booleans())
+    def reverse_any(self, data: st.DataObject, twice: bool) -> None:
+        """Reverse any settlement, perhaps long after; one already reversed is refused."""
+        chosen = data.draw(st.sampled_from(self.settlements), label="settlement")
+        if not chosen.live:
+            with pytest.raises(Refused) as refused:
+                reverse_settlement(self.ctx, ReverseSettlement(chosen.setl_id, "再次"), key=self._key("reverse"))
+            assert refused.value.code is ErrorCode.SETTLEMENT_ALREADY_REVERSED
+            return
+        self._reverse(chosen, twice)
+        self._ledger_written()
+
+    # --- invariants --------------------------------------------------------------------------------------
+
+    @invariant()
+    def audit_is_clean(self) -> None:
+        report = audit(self.ctx)
+        if not report.clean:
+            for finding in report.findings:
+                print(f"audit finding: {finding}")
+        assert report.clean, report.findings
+
+    @invariant()
+    def every_ledger_sums_to_zero(self) -> None:
+        accounts = tables.accounts
+        with self.engine.connect() as conn:
+            sums = conn.execute(
+                select(accounts.c.ledger, func.sum(accounts.c.balance_fen)).group_by(accounts.c.ledger)
+            ).all()
+        assert all(total == 0 for _, total in sums), sums
+
+    @invariant()
+    def balances_match_the_model(self) -> None:
+        if not self.people:
+            return
+        for person in self.people.values():
+            view = balances(self.ctx, person.certno)
+            for account in view.accounts:
+                assert account.balance_fen >= 0, (person.name, account)
+            assert (view.prior_years_fen, view.current_year_fen) == (person.prior_fen, person.current_fen), (
+                person,
+                view,
+            )
+
+    @invariant()
+    def money_is_conserved(self) -> None:
+        """What live settlements paid from personal accounts is what was credited less what the accounts hold."""
+        if not self.people:
+            return
+        held = sum(balances(self.ctx, p.certno).personal_account_fen for p in self._employees())
+        credited = sum(p.credited_fen for p in self._employees())
+        paid = sum(s.view.amounts["acct_pay"] for s in self.settlements if s.live)
+        assert paid == credited - held, (paid, credited, held)
+
+    @invariant()
+    def settlements_keep_their_record(self) -> None:
+        """Every committed settlement, as stored now: the identities, its amounts, and whether it is reversed."""
+        for settlement in self.settlements:
+            stored = show_settlement(self.ctx, settlement.setl_id)
+            check_identities(stored.amounts)
+            assert stored.amounts == settlement.view.amounts
+            assert stored.status == ("settled" if settlement.live else "reversed")
+
+    @invariant()
+    def quota_used_matches_the_model(self) -> None:
+        year = self.clock.now().year
+        for chosen in self.relations:
+            view = relation(self.ctx, chosen.relation_id)
+            assert view.quota_used_fen == self.quota_used[(chosen.relation_id, year)], (chosen, view)
+            assert view.quota_fen == chosen.quota_fen
+
+
+# --------------------------------------------------------------------------------------------------------
+# Running it on both backends
+# --------------------------------------------------------------------------------------------------------
+
+
+def _sqlite_factory(template: Path, directory: Path) -> EngineFactory:
+    numbers = itertools.count(1)
+
+    def make() -> Engine:
+        target = directory / f"example-{next(numbers)}.db"
+        shutil.copy(template, target)
+        return make_engine(f"sqlite:///{target}")
+
+    return make
+
+
+def _postgres_factory(url: str) -> EngineFactory:
+    names = ", ".join(table.name for table in tables.metadata.sorted_tables)
+
+    def make() -> Engine:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return engine
+
+    return make
+
+
+SETTINGS = {
+    "sqlite": settings(
+        max_examples=60,
+        stateful_step_count=30,
+        deadline=None,
+        print_blob=True,
+        report_multiple_bugs=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    ),
+    "postgresql": settings(
+        max_examples=30,
+        stateful_step_count=25,
+        deadline=None,
+        print_blob=True,
+        report_multiple_bugs=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    ),
+}
+
+
+@pytest.fixture
+def engine_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineFactory]:
+    """Makes a fresh, migrated, empty database on the backend under test, once per Hypothesis example."""
+    if backend == "sqlite":
+        yield _sqlite_factory(request.getfixturevalue("sqlite_template"), tmp_path)
+    else:
+        yield _postgres_factory(request.getfixturevalue("postgres_url"))
+
+
+def test_settlements_and_reversals_match_the_model(backend: str, engine_factory: EngineFactory) -> None:
+    machine = type(f"SettlementMachine_{backend}", (SettlementMachine,), {"new_database": staticmethod(engine_factory)})
+    run_state_machine_as_test(machine, settings=SETTINGS[backend])
