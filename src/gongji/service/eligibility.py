@@ -11,7 +11,7 @@ geography.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -27,6 +27,7 @@ from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook, RuleTrace
 from gongji.rules.present import format_value
 from gongji.rules.schema import UNLIMITED, Contribution, Geography, Parameter, QuotaModel, ShareablePart
+from gongji.service.views import RuleTraceView
 
 __all__ = [
     "Finding",
@@ -36,6 +37,7 @@ __all__ = [
     "ShareableBalance",
     "binding_findings",
     "payment_findings",
+    "rule_trace_views",
 ]
 
 T = TypeVar("T")
@@ -71,6 +73,23 @@ class RuleReader:
     def last(self, count: int = 1) -> tuple[RuleTrace, ...]:
         """The traces of the last ``count`` values read."""
         return tuple(self.traces[-count:])
+
+
+def rule_trace_views(traces: Iterable[RuleTrace]) -> list[RuleTraceView]:
+    """The rule values read, once each (by parameter and answering region), as shown to people."""
+    seen: dict[tuple[str, str], RuleTraceView] = {}
+    for t in traces:
+        seen[(t.parameter, t.region)] = RuleTraceView(
+            parameter=t.parameter,
+            parameter_zh=t.parameter_zh,
+            region=t.region,
+            region_zh=t.region_zh,
+            since=t.since,
+            reference_title=t.reference_title,
+            reference_address=t.reference_address,
+            confidence=t.confidence,
+        )
+    return list(seen.values())
 
 
 @dataclass(frozen=True)

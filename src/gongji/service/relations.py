@@ -7,7 +7,7 @@ at once, authorisers per beneficiary, changes this year — cannot be raced past
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -27,7 +27,6 @@ from gongji.domain.relations import (
     RelationStatus,
 )
 from gongji.rules import parameters as params
-from gongji.rules.book import RuleTrace
 from gongji.rules.schema import Contribution, QuotaModel
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
@@ -39,6 +38,7 @@ from gongji.service.eligibility import (
     binding_findings,
     changes_this_year,
     payment_findings,
+    rule_trace_views,
 )
 from gongji.service.ending import renumber_payers, settle_stale
 from gongji.service.people import resolve_person
@@ -50,7 +50,6 @@ from gongji.service.views import (
     ProxyLinkView,
     RelationEventView,
     RelationView,
-    RuleTraceView,
     WhyView,
 )
 
@@ -257,22 +256,6 @@ def _relation_view(uow: UnitOfWork, relation: Relation, moment: datetime, names:
     )
 
 
-def _traces(traces: Iterable[RuleTrace]) -> list[RuleTraceView]:
-    seen: dict[tuple[str, str], RuleTraceView] = {}
-    for t in traces:
-        seen[(t.parameter, t.region)] = RuleTraceView(
-            parameter=t.parameter,
-            parameter_zh=t.parameter_zh,
-            region=t.region,
-            region_zh=t.region_zh,
-            since=t.since,
-            reference_title=t.reference_title,
-            reference_address=t.reference_address,
-            confidence=t.confidence,
-        )
-    return list(seen.values())
-
-
 def _check_views(findings: list[Finding]) -> list[CheckView]:
     views = []
     for finding in findings:
@@ -282,7 +265,7 @@ def _check_views(findings: list[Finding]) -> list[CheckView]:
                 code=finding.code.name,
                 message_zh=refusal.message_zh,
                 message_en=refusal.message_en,
-                rules=_traces(finding.traces),
+                rules=rule_trace_views(finding.traces),
             )
         )
     return views
@@ -903,7 +886,7 @@ def why(ctx: Context, payer_ref: str, patient_ref: str, *, on: date | None = Non
             kind_en=en,
             can_pay=not findings,
             failed=_check_views(findings),
-            rules_read=_traces(reader.traces),
+            rules_read=rule_trace_views(reader.traces),
         )
 
     return ctx.read(handler)

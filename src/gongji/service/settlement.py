@@ -65,7 +65,14 @@ from gongji.rules.schema import (
 )
 from gongji.service.accounts import roll_over_account
 from gongji.service.context import Context
-from gongji.service.eligibility import Party, PaymentKind, RuleReader, ShareableBalance, payment_findings
+from gongji.service.eligibility import (
+    Party,
+    PaymentKind,
+    RuleReader,
+    ShareableBalance,
+    payment_findings,
+    rule_trace_views,
+)
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.suspension import refuse_if_suspended
@@ -1034,19 +1041,8 @@ def _amounts_dict(amounts: SetlInfo) -> dict[str, int]:
 
 
 def trace_views(reader: RuleReader) -> list[RuleTraceView]:
-    seen: dict[tuple[str, str], RuleTraceView] = {}
-    for t in reader.traces:
-        seen[(t.parameter, t.region)] = RuleTraceView(
-            parameter=t.parameter,
-            parameter_zh=t.parameter_zh,
-            region=t.region,
-            region_zh=t.region_zh,
-            since=t.since,
-            reference_title=t.reference_title,
-            reference_address=t.reference_address,
-            confidence=t.confidence,
-        )
-    return list(seen.values())
+    """The rule values a settlement read."""
+    return rule_trace_views(reader.traces)
 
 
 def explanation_of(plan: SettlementPlan) -> ExplanationView:
