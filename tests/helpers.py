@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -67,3 +68,7 @@ def resident(ctx: Context, certno: str, name: str, *, psn_type: PsnType = PsnTyp
     register_person(ctx, RegisterPerson(certno, name), key=f"t:{certno}:register")
     enroll(ctx, Enroll(certno, Insutype.RESIDENT_BASIC, psn_type, "130100", date(2019, 1, 1)), key=f"t:{certno}:enroll")
     return certno
+
+
+#: Makes a fresh, migrated, empty database (one per Hypothesis example); see tests/properties/conftest.py.
+EngineFactory = Callable[[], Engine]

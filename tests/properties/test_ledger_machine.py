@@ -14,11 +14,9 @@ the session's PostgreSQL database truncated at the start of the example.
 from __future__ import annotations
 
 import itertools
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,7 +32,6 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import Engine, text
 
 from gongji.bootstrap import build_context
 from gongji.domain.codes import Insutype, PsnType
@@ -56,8 +53,7 @@ from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person
 from gongji.service.views import JournalView
-from gongji.store import tables
-from gongji.store.engine import make_engine
+from tests.helpers import EngineFactory
 
 REGION = "130100"
 PEOPLE = (
@@ -73,7 +69,6 @@ references = st.sampled_from(["缴费 2026-11", "期初迁移", "ref-1", "ref-2"
 reasons = st.sampled_from(["误划", "重复入账", "wrong person"])
 
 #: Makes a fresh, migrated, empty database for one example; returns its engine.
-EngineFactory = Callable[[], Engine]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -443,29 +438,6 @@ class LedgerMachine(RuleBasedStateMachine):
 # --------------------------------------------------------------------------------------------------------
 
 
-def _sqlite_factory(template: Path, directory: Path) -> EngineFactory:
-    numbers = itertools.count(1)
-
-    def make() -> Engine:
-        target = directory / f"example-{next(numbers)}.db"
-        shutil.copy(template, target)
-        return make_engine(f"sqlite:///{target}")
-
-    return make
-
-
-def _postgres_factory(url: str) -> EngineFactory:
-    names = ", ".join(table.name for table in tables.metadata.sorted_tables)
-
-    def make() -> Engine:
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return engine
-
-    return make
-
-
 SETTINGS = {
     "sqlite": settings(
         max_examples=25,
@@ -484,15 +456,6 @@ SETTINGS = {
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     ),
 }
-
-
-@pytest.fixture
-def engine_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineFactory]:
-    """Makes a fresh, migrated, empty database on the backend under test, once per Hypothesis example."""
-    if backend == "sqlite":
-        yield _sqlite_factory(request.getfixturevalue("sqlite_template"), tmp_path)
-    else:
-        yield _postgres_factory(request.getfixturevalue("postgres_url"))
 
 
 def test_ledger_matches_the_model(backend: str, engine_factory: EngineFactory) -> None:

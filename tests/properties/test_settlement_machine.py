@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import csv
 import itertools
-import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -46,7 +43,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select
 
 from gongji.bootstrap import build_context
 from gongji.domain.codes import MedType, PsnType, RelationType
@@ -83,8 +80,7 @@ from gongji.service.settlement import (
     upload_fees,
 )
 from gongji.store import tables
-from gongji.store.engine import make_engine
-from tests.helpers import DEFU, JIANGUO, XIAOMING, XIUYING, employee, resident
+from tests.helpers import DEFU, JIANGUO, XIAOMING, XIUYING, EngineFactory, employee, resident
 
 START = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 HOSPITAL = "H13010200001"  # level 3, Shijiazhuang
@@ -133,7 +129,6 @@ quotas = st.sampled_from([None, 0, 500, 5_000, 50_000])
 account_flags = st.integers(min_value=0, max_value=3).map(lambda n: n > 0)
 
 #: Makes a fresh, migrated, empty database for one example; returns its engine.
-EngineFactory = Callable[[], Engine]
 
 
 def _age(certno: str, on: date) -> int:
@@ -722,29 +717,6 @@ class SettlementMachine(RuleBasedStateMachine):
 # --------------------------------------------------------------------------------------------------------
 
 
-def _sqlite_factory(template: Path, directory: Path) -> EngineFactory:
-    numbers = itertools.count(1)
-
-    def make() -> Engine:
-        target = directory / f"example-{next(numbers)}.db"
-        shutil.copy(template, target)
-        return make_engine(f"sqlite:///{target}")
-
-    return make
-
-
-def _postgres_factory(url: str) -> EngineFactory:
-    names = ", ".join(table.name for table in tables.metadata.sorted_tables)
-
-    def make() -> Engine:
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return engine
-
-    return make
-
-
 SETTINGS = {
     "sqlite": settings(
         max_examples=60,
@@ -763,15 +735,6 @@ SETTINGS = {
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     ),
 }
-
-
-@pytest.fixture
-def engine_factory(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EngineFactory]:
-    """Makes a fresh, migrated, empty database on the backend under test, once per Hypothesis example."""
-    if backend == "sqlite":
-        yield _sqlite_factory(request.getfixturevalue("sqlite_template"), tmp_path)
-    else:
-        yield _postgres_factory(request.getfixturevalue("postgres_url"))
 
 
 def test_settlements_and_reversals_match_the_model(backend: str, engine_factory: EngineFactory) -> None:
