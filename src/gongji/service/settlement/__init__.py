@@ -1,0 +1,93 @@
+"""Visits, fee lines and settlements: preview (writes nothing), commit (one journal), reverse, explain.
+
+The split follows ``gongji.domain.settlement``; this module gathers its inputs — the rules of the patient's region on
+the visit's date, the year's accumulators, the locked balances of every account that may pay, the patient's payer
+order — writes the result as one journal (money and memo accounts together), and keeps an explanation of every value
+read and every account tried.
+
+Where the rules data has no pooling row for a bill (no ratio, deductible or cap for that medical type, hospital level
+and category), the missing value is treated as "the fund pays nothing" / "no deductible" / "no cap" and the
+explanation says so: the data, not the code, is what to complete.
+
+The package: ``views`` (commands and answers), ``visits`` (visits and fee lines), ``split`` (computing a settlement),
+``journal`` (writing, reversing and explaining one).
+"""
+
+from __future__ import annotations
+
+from gongji.service.settlement.journal import (
+    commit_settlement,
+    explain,
+    explanation_of,
+    payer_rows,
+    preview_settlement,
+    reverse_settlement,
+    settlement_transfers,
+    settlement_view,
+    show_settlement,
+    trace_views,
+)
+from gongji.service.settlement.split import SettlementPlan, plan_settlement
+from gongji.service.settlement.views import (
+    EXPLANATION,
+    MAX_LINES_PER_UPLOAD,
+    CancelFees,
+    ExplanationView,
+    FeeInput,
+    FeeLineView,
+    FundLineView,
+    OpenVisit,
+    PayerLineView,
+    PurseStepView,
+    ReverseSettlement,
+    Settle,
+    SettlementView,
+    UploadFees,
+    VisitView,
+)
+from gongji.service.settlement.visits import (
+    asdict_plain,
+    cancel_fees,
+    open_visit,
+    open_visit_in,
+    upload_fees,
+    upload_fees_in,
+    visit_view,
+)
+
+__all__ = [
+    "EXPLANATION",
+    "MAX_LINES_PER_UPLOAD",
+    "CancelFees",
+    "ExplanationView",
+    "FeeInput",
+    "FeeLineView",
+    "FundLineView",
+    "OpenVisit",
+    "PayerLineView",
+    "PurseStepView",
+    "ReverseSettlement",
+    "Settle",
+    "SettlementPlan",
+    "SettlementView",
+    "UploadFees",
+    "VisitView",
+    "asdict_plain",
+    "cancel_fees",
+    "commit_settlement",
+    "explain",
+    "explanation_of",
+    "open_visit",
+    "open_visit_in",
+    "payer_rows",
+    "plan_settlement",
+    "preview_settlement",
+    "reverse_settlement",
+    "settlement_transfers",
+    "settlement_view",
+    "show_settlement",
+    "trace_views",
+    "upload_fees",
+    "upload_fees_in",
+    "visit_view",
+]

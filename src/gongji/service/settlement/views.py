@@ -1,0 +1,216 @@
+"""Commands and views of visits and settlements: what clients send and what they get back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import TypeAdapter
+
+from gongji.domain.codes import Insutype, MedType
+from gongji.service.views import RuleTraceView
+
+__all__ = [
+    "EXPLANATION",
+    "MAX_LINES_PER_UPLOAD",
+    "CancelFees",
+    "ExplanationView",
+    "FeeInput",
+    "FeeLineView",
+    "FundLineView",
+    "OpenVisit",
+    "PayerLineView",
+    "PurseStepView",
+    "ReverseSettlement",
+    "Settle",
+    "SettlementView",
+    "UploadFees",
+    "VisitView",
+]
+
+
+MAX_LINES_PER_UPLOAD = 500
+
+
+@dataclass(frozen=True)
+class OpenVisit:
+    """门诊挂号 / 入院办理 / 药店购药: a visit of a person at an institution under a medical type."""
+
+    person: str
+    institution: str
+    med_type: MedType
+    begin_at: datetime | None = None
+    insutype: Insutype | None = None
+    ipt_otp_no: str | None = None
+    buyer_name: str | None = None
+    buyer_certno: str | None = None
+
+
+@dataclass(frozen=True)
+class FeeInput:
+    """One fee line as the hospital system uploads it (quantity as text: ``"2"``, ``"0.5"``)."""
+
+    feedetl_sn: str
+    item_code: str
+    quantity: str
+    unit_price_fen: int
+    item_name: str | None = None
+    fee_at: datetime | None = None
+    returns_feedetl_sn: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadFees:
+    """费用明细上传."""
+
+    mdtrt_id: str
+    lines: tuple[FeeInput, ...]
+
+
+@dataclass(frozen=True)
+class CancelFees:
+    """费用明细撤销: the named lines, or every line of the visit."""
+
+    mdtrt_id: str
+    feedetl_sns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Settle:
+    """结算 (or 预结算 when previewed): ``acct_used_flag`` false pays nothing from any account."""
+
+    mdtrt_id: str
+    acct_used_flag: bool = True
+
+
+@dataclass(frozen=True)
+class ReverseSettlement:
+    """结算撤销."""
+
+    setl_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FeeLineView:
+    """A classified fee line."""
+
+    feedetl_sn: str
+    item_code: str
+    item_name: str
+    quantity: str
+    unit_price_fen: int
+    total_fen: int
+    fulamt_ownpay_fen: int
+    overlmt_fen: int
+    preselfpay_fen: int
+    inscp_fen: int
+    category: str | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class VisitView:
+    """A visit with its fee lines."""
+
+    mdtrt_id: str
+    person_id: int
+    psn_no: str
+    name: str
+    institution: str
+    institution_name: str
+    insutype: str
+    psn_type: str
+    med_type: str
+    med_type_zh: str
+    region: str
+    begin_at: datetime
+    status: str
+    ipt_otp_no: str | None
+    buyer_name: str | None
+    lines: list[FeeLineView]
+
+
+@dataclass(frozen=True)
+class PurseStepView:
+    """One account tried in order: what it paid, or why it was skipped."""
+
+    order: int
+    payer: str
+    relation: str | None
+    region: str
+    balance_before_fen: int
+    available_fen: int
+    paid_fen: int
+    from_prior_fen: int
+    from_current_fen: int
+    balance_after_fen: int
+    skipped_code: str | None
+    reason_zh: str
+    reason_en: str
+
+
+@dataclass(frozen=True)
+class ExplanationView:
+    """Why the bill was split as it was: every rule value read, every step of the fund, every account tried."""
+
+    rules: list[RuleTraceView]
+    fund_steps_zh: list[str]
+    fund_steps_en: list[str]
+    purses: list[PurseStepView]
+    cash_fen: int
+
+
+@dataclass(frozen=True)
+class PayerLineView:
+    """Who paid from a personal account (``setldetail`` extension and gongji's own record)."""
+
+    seq: int
+    payer: str
+    payer_psn_no: str
+    relation: str | None
+    relation_zh: str | None
+    region: str
+    amount_fen: int
+    prior_years_fen: int
+    current_year_fen: int
+    balance_after_fen: int
+
+
+@dataclass(frozen=True)
+class FundLineView:
+    """A ``setldetail`` row: a fund or account that paid."""
+
+    fund_pay_type: str
+    fund_pay_type_name: str
+    inscp_scp_amt_fen: int
+    fund_payamt_fen: int
+
+
+@dataclass(frozen=True)
+class SettlementView:
+    """A settlement (or its preview): the national amounts, who paid, and the explanation."""
+
+    setl_id: str | None
+    mdtrt_id: str | None
+    status: str
+    previewed: bool
+    person_id: int
+    psn_no: str
+    name: str
+    certno: str
+    insutype: str
+    psn_type: str
+    med_type: str | None
+    institution: str | None
+    settled_at: datetime
+    acct_used_flag: bool
+    amounts: dict[str, int]
+    funds: list[FundLineView]
+    payers: list[PayerLineView]
+    explanation: ExplanationView
+    buyer_name: str | None = None
+    reversed_at: datetime | None = None
+
+
+EXPLANATION = TypeAdapter(ExplanationView)

@@ -1,0 +1,302 @@
+"""Visits and their fee lines: open, upload (classified at upload), cancel, show."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gongji.domain.catalogue import MILLI, Institution, InstitutionKind, classify
+from gongji.domain.codes import BASIC_INSUTYPES, Insutype, MedType
+from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
+from gongji.domain.money import MAX_AMOUNT_FEN
+from gongji.domain.visits import FeeLine, Visit, VisitStatus
+from gongji.rules import parameters as params
+from gongji.service.context import Context
+from gongji.service.people import resolve_person
+from gongji.service.ports import UnitOfWork
+from gongji.service.settlement.views import (
+    MAX_LINES_PER_UPLOAD,
+    CancelFees,
+    FeeInput,
+    FeeLineView,
+    OpenVisit,
+    UploadFees,
+    VisitView,
+)
+from gongji.service.suspension import refuse_if_suspended
+
+__all__ = ["asdict_plain", "cancel_fees", "open_visit", "open_visit_in", "upload_fees", "upload_fees_in", "visit_view"]
+
+
+def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
+    visit = uow.visits.find(mdtrt_id.strip())
+    if visit is None:
+        raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
+    return visit
+
+
+def _institution(uow: UnitOfWork, code: str) -> Institution:
+    institution = uow.institutions.find_by_code(code.strip())
+    if institution is None:
+        raise NotFound(ErrorCode.INSTITUTION_NOT_FOUND, fixmedins_code=code)
+    return institution
+
+
+def _require_open(visit: Visit, action_zh: str, action_en: str) -> None:
+    if visit.status is not VisitStatus.OPEN:
+        names = {"settled": "已结算", "cancelled": "已撤销", "open": "就诊中"}
+        raise Refused(
+            ErrorCode.VISIT_NOT_OPEN,
+            mdtrt_id=visit.mdtrt_id,
+            status_zh=names[visit.status.value],
+            status_en=visit.status.value,
+            action_zh=action_zh,
+            action_en=action_en,
+        )
+
+
+def _quantity_milli(text: str, sn: str) -> int:
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        value = Decimal("NaN")
+    if not value.is_finite() or value == 0 or abs(value) > 1_000_000 or (value * MILLI) % 1 != 0:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field=f"feedetail[{sn}].cnt",
+            reason_zh="数量须为非零、最多三位小数的数",
+            reason_en="a quantity is a non-zero number with at most three decimals",
+        )
+    return int(value * MILLI)
+
+
+def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
+    person = uow.people.get(visit.person_id)
+    institution = uow.institutions.get(visit.institution_id)
+    assert person is not None
+    assert institution is not None
+    return VisitView(
+        mdtrt_id=visit.mdtrt_id,
+        person_id=person.id,
+        psn_no=person.psn_no,
+        name=person.name,
+        institution=institution.fixmedins_code,
+        institution_name=institution.name,
+        insutype=visit.insutype.value,
+        psn_type=visit.psn_type.value,
+        med_type=visit.med_type.value,
+        med_type_zh=visit.med_type.zh,
+        region=visit.region,
+        begin_at=visit.begin_at,
+        status=visit.status.value,
+        ipt_otp_no=visit.ipt_otp_no,
+        buyer_name=visit.buyer_name,
+        lines=[
+            FeeLineView(
+                feedetl_sn=line.feedetl_sn,
+                item_code=line.item_code,
+                item_name=line.item_name,
+                quantity=str(Decimal(line.quantity_milli) / MILLI),
+                unit_price_fen=line.unit_price_fen,
+                total_fen=line.parts.total_fen,
+                fulamt_ownpay_fen=line.parts.fulamt_ownpay_fen,
+                overlmt_fen=line.parts.overlmt_fen,
+                preselfpay_fen=line.parts.preselfpay_fen,
+                inscp_fen=line.parts.inscp_fen,
+                category=line.category,
+                cancelled=line.cancelled,
+            )
+            for line in uow.visits.lines(visit.id)
+        ],
+    )
+
+
+def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspension: bool = True) -> Visit:
+    """Open a visit inside a unit of work (the checks of :func:`open_visit`)."""
+    person = resolve_person(uow, cmd.person)
+    institution = _institution(uow, cmd.institution)
+    now = ctx.clock.now()
+    if check_suspension:
+        refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
+    enrollments = [e for e in uow.enrollments.for_person(person.id) if e.is_active]
+    wanted = [cmd.insutype] if cmd.insutype else sorted(BASIC_INSUTYPES)
+    enrollment = next((e for e in enrollments if e.insutype in wanted), None)
+    if enrollment is None or not enrollment.is_normal:
+        insutype = cmd.insutype or Insutype.EMPLOYEE_BASIC
+        raise Refused(ErrorCode.PATIENT_NOT_INSURED, name=person.name, insutype_zh=insutype.zh, insutype_en=insutype.en)
+    pharmacy = institution.kind is InstitutionKind.PHARMACY
+    if pharmacy != (cmd.med_type is MedType.PHARMACY_PURCHASE):
+        kind_zh, kind_en = ("零售药店", "pharmacy") if pharmacy else ("医疗机构", "hospital")
+        raise Refused(
+            ErrorCode.INSTITUTION_KIND_MISMATCH,
+            institution=institution.name,
+            kind_zh=kind_zh,
+            kind_en=kind_en,
+            med_type_zh=cmd.med_type.zh,
+            med_type_en=cmd.med_type.en,
+        )
+    return uow.visits.add(
+        Visit(
+            id=0,
+            mdtrt_id="",
+            person_id=person.id,
+            institution_id=institution.id,
+            insutype=enrollment.insutype,
+            psn_type=enrollment.psn_type,
+            med_type=cmd.med_type,
+            region=enrollment.pooling_region,
+            begin_at=cmd.begin_at or now,
+            status=VisitStatus.OPEN,
+            ipt_otp_no=cmd.ipt_otp_no,
+            buyer_name=(cmd.buyer_name or "").strip() or None,
+            buyer_certno=(cmd.buyer_certno or "").strip().upper() or None,
+        ),
+        now,
+    )
+
+
+def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
+    """Register a visit: the patient must hold the insurance (default: the basic one) in normal status and not be
+    suspended; a pharmacy takes only pharmacy purchases (41) and a pharmacy purchase only a pharmacy."""
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        return _visit_view(uow, open_visit_in(ctx, uow, cmd))
+
+    request = asdict_plain(cmd)
+    return ctx.write(key=key, operation="visit.open", request=request, result_type=VisitView, handler=handler)
+
+
+def asdict_plain(cmd: Any) -> dict[str, Any]:
+    """A command as plain data for the idempotency hash."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in cmd.__dict__.items()}
+
+
+def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
+    """Check an upload's shape and read its quantities (thousandths)."""
+    if not cmd.lines or len(cmd.lines) > MAX_LINES_PER_UPLOAD:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field="feedetail",
+            reason_zh=f"一次上传 1 到 {MAX_LINES_PER_UPLOAD} 条明细",
+            reason_en=f"upload 1 to {MAX_LINES_PER_UPLOAD} lines at a time",
+        )
+    parsed = [(line, _quantity_milli(line.quantity, line.feedetl_sn)) for line in cmd.lines]
+    for line, _ in parsed:
+        if not 0 <= line.unit_price_fen <= MAX_AMOUNT_FEN or not line.feedetl_sn.strip() or not line.item_code.strip():
+            raise InvalidInput(
+                ErrorCode.FIELD_INVALID,
+                field=f"feedetail[{line.feedetl_sn}]",
+                reason_zh="须有流水号、项目编码和不为负的单价",
+                reason_en="a line needs a serial number, an item code and a unit price that is not negative",
+            )
+    return parsed
+
+
+def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees) -> None:
+    """Classify and store fee lines inside a unit of work (the checks of :func:`upload_fees`)."""
+    parsed = _parsed_lines(cmd)
+    _require_open(visit, "上传费用", "upload fees")
+    existing = {line.feedetl_sn: line for line in uow.visits.lines(visit.id)}
+    items = uow.catalogue.find_many({line.item_code.strip() for line, _ in parsed})
+    default_share = ctx.rules.find(params.CATEGORY_B_SELF_PAY_DEFAULT_BP, visit.region, visit.begin_at.date())
+    now = ctx.clock.now()
+    new_lines: list[FeeLine] = []
+    seen: set[str] = set()
+    for line, quantity in parsed:
+        sn = line.feedetl_sn.strip()
+        if sn in existing or sn in seen:
+            raise Refused(ErrorCode.FEE_LINE_DUPLICATE, feedetl_sn=sn)
+        seen.add(sn)
+        item = items.get(line.item_code.strip())
+        returns_id = None
+        if quantity < 0 or line.returns_feedetl_sn:
+            returns_id = _check_return(uow, existing, line, quantity)
+        parts = classify(item, quantity, line.unit_price_fen, default_share.value if default_share else None)
+        new_lines.append(
+            FeeLine(
+                id=0,
+                visit_id=visit.id,
+                feedetl_sn=sn,
+                item_code=line.item_code.strip(),
+                item_name=(item.name if item else (line.item_name or line.item_code)).strip()[:200],
+                quantity_milli=quantity,
+                unit_price_fen=line.unit_price_fen,
+                parts=parts,
+                category=item.category.value if item else None,
+                fee_at=line.fee_at or now,
+                returns_line_id=returns_id,
+            )
+        )
+    uow.visits.add_lines(new_lines, now)
+
+
+def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
+    """费用明细上传: classify every line at upload (全自费 / 超限价 / 先行自付 / 政策范围内). A return names the line it
+    returns, with a negative quantity no larger than what is left of that line, at the same price."""
+    _parsed_lines(cmd)
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        visit = _visit(uow, cmd.mdtrt_id)
+        visit = uow.visits.lock(visit.id) or visit
+        upload_fees_in(ctx, uow, visit, cmd)
+        return _visit_view(uow, visit)
+
+    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "lines": [asdict_plain(line) for line in cmd.lines]}
+    return ctx.write(key=key, operation="visit.fees", request=request, result_type=VisitView, handler=handler)
+
+
+def _check_return(uow: UnitOfWork, existing: dict[str, FeeLine], line: FeeInput, quantity: int) -> int:
+    sn = line.feedetl_sn
+
+    def invalid(zh: str, en: str) -> Refused:
+        return Refused(ErrorCode.FEE_RETURN_INVALID, feedetl_sn=sn, reason_zh=zh, reason_en=en)
+
+    if quantity >= 0 or not line.returns_feedetl_sn:
+        raise invalid(
+            "退费须为负数量并注明原明细流水号", "a return has a negative quantity and names the line it returns"
+        )
+    original = existing.get(line.returns_feedetl_sn.strip())
+    if original is None or original.cancelled or original.quantity_milli < 0:
+        raise invalid("原明细不存在或已撤销", "the line it returns does not exist or was cancelled")
+    if original.unit_price_fen != line.unit_price_fen or original.item_code != line.item_code.strip():
+        raise invalid("退费须与原明细的项目和单价相同", "a return has the item and unit price of the line it returns")
+    returned = sum(
+        -other.quantity_milli
+        for other in existing.values()
+        if other.returns_line_id == original.id and not other.cancelled
+    )
+    if -quantity > original.quantity_milli - returned:
+        raise invalid("退费数量超过原明细剩余数量", "more is returned than is left of the line")
+    return original.id
+
+
+def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
+    """费用明细撤销 (only while the visit is not settled)."""
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        visit = _visit(uow, cmd.mdtrt_id)
+        visit = uow.visits.lock(visit.id) or visit
+        _require_open(visit, "撤销费用", "cancel fees")
+        lines = [line for line in uow.visits.lines(visit.id) if not line.cancelled]
+        if cmd.feedetl_sns is not None:
+            wanted = {sn.strip() for sn in cmd.feedetl_sns}
+            missing = wanted - {line.feedetl_sn for line in lines}
+            if missing:
+                raise Refused(
+                    ErrorCode.FEE_RETURN_INVALID,
+                    feedetl_sn=",".join(sorted(missing)),
+                    reason_zh="明细不存在或已撤销",
+                    reason_en="no such line, or already cancelled",
+                )
+            lines = [line for line in lines if line.feedetl_sn in wanted]
+        uow.visits.cancel_lines([line.id for line in lines])
+        return _visit_view(uow, visit)
+
+    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "feedetl_sns": list(cmd.feedetl_sns) if cmd.feedetl_sns else None}
+    return ctx.write(key=key, operation="visit.cancel_fees", request=request, result_type=VisitView, handler=handler)
+
+
+def visit_view(ctx: Context, mdtrt_id: str) -> VisitView:
+    """A visit with its fee lines."""
+    return ctx.read(lambda uow: _visit_view(uow, _visit(uow, mdtrt_id)))
