@@ -26,7 +26,7 @@ from gongji.store.migrate import current_revision, upgrade
 
 from .catalogue_cmd import catalogue_app, institution_app
 from .common import guard, new_key, read_date, run, settings
-from .output import console, print_error, print_json, table, yuan
+from .output import console, print_json, table, yuan
 from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
 from .settle_cmd import claim_app, settle_app, show_settlement, visit_app
@@ -702,14 +702,15 @@ def demo_cmd(as_json: JsonOpt = False) -> None:
     console.print(
         "张建国 想为在北京参保的妹妹张丽绑定家庭共济 — 张建国 asks to bind his sister 张丽, insured in Beijing:"
     )
-    print_error(result.sister_refusal, as_json=False)
+    console.print(f"[bold red]拒绝 {result.sister_refusal.code.name}[/]：{result.sister_refusal.message_zh}")
+    console.print(f"[red]Refused:[/] {result.sister_refusal.message_en}")
     console.print()
     console.print("张建国 为母亲赵桂兰开通的是亲情账户 — 张建国 only has a proxy link (亲情账户) to his mother:")
     show_why(result.proxy_only)
     console.print()
     for title, settled in result.settlements:
         console.rule(title)
-        show_settlement(settled)
+        show_settlement(settled, rules=False)
         console.print()
     _show_audit(run(audit, as_json))
 

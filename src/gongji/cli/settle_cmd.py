@@ -85,8 +85,8 @@ def _show_visit(view: settlement.VisitView) -> None:
     )
 
 
-def show_settlement(view: settlement.SettlementView) -> None:
-    """The national amounts, the payers and the explanation."""
+def show_settlement(view: settlement.SettlementView, *, rules: bool = True) -> None:
+    """The national amounts, the payers and the explanation (``rules``: with the table of rule values read)."""
     what = "预结算 Preview" if view.previewed else f"结算 Settlement {view.setl_id} · {view.status}"
     console.print(
         table(
@@ -126,11 +126,11 @@ def show_settlement(view: settlement.SettlementView) -> None:
                 numeric=[4, 5, 6, 7],
             )
         )
-    show_explanation(view.explanation)
+    show_explanation(view.explanation, rules=rules)
 
 
-def show_explanation(explanation: settlement.ExplanationView) -> None:
-    """Each fund step, each account tried, and every rule value read with its source."""
+def show_explanation(explanation: settlement.ExplanationView, *, rules: bool = True) -> None:
+    """Each fund step, each account tried, and (``rules``) every rule value read with its source."""
     for zh, en in zip(explanation.fund_steps_zh, explanation.fund_steps_en, strict=True):
         console.print(f"· {zh}\n  {en}")
     console.print(
@@ -153,6 +153,12 @@ def show_explanation(explanation: settlement.ExplanationView) -> None:
         )
     )
     console.print(f"现金支付 Cash: {yuan(explanation.cash_fen)}")
+    if not rules:
+        count = len(explanation.rules)
+        console.print(
+            f"（所依据的 {count} 项规则见 gongji settle explain — the {count} rule values read: gongji settle explain）"
+        )
+        return
     console.print(
         table(
             "所依据的规则 Rules read",
