@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.rules.book import RuleBook
-from gongji.service.accounts import balances
+from gongji.service.accounts import CreditAccount, balances, credit_account
 from gongji.service.audit import audit
 from gongji.service.catalogue import AddInstitution, add_institution, load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import FixedClock
@@ -796,19 +796,23 @@ def test_acct_used_flag_off_still_reports_the_own_balance(demo: Context) -> None
     assert view.amounts["balc"] == 13_000
 
 
-def test_shanghai_shares_only_prior_years_money(demo: Context) -> None:
+def test_shanghai_shares_only_prior_years_money(demo: Context, clock: FixedClock) -> None:
     ctx = demo
     add_hospital(ctx, "H31010100001", "上海市示例医院", "310000", "3")
-    employee(ctx, JIANGUO, "张建国", region="310000", prior_fen=10_000, current_fen=100_000)
+    # 张建国's 历年 money was there when 2026 began; his 当年 money arrives in November 2026.
+    clock.set(clock.now().replace(year=2025, month=12, day=1))
+    employee(ctx, JIANGUO, "张建国", region="310000", prior_fen=10_000)
+    clock.set(clock.now().replace(year=2026, month=11, day=22))
+    credit_account(ctx, CreditAccount(JIANGUO, 100_000, "2026-11 划入"), key="sh:current")
     insure_resident(ctx, XIUYING, "李秀英", "310000")
     bind(ctx, JIANGUO, XIUYING, RelationType.SPOUSE)
     view = settle(
         ctx, visit(ctx, XIUYING, "H31010100001", MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "4", 5_000))
     )
     # 4 × 50.00 = 20000 of 甲类. 310000 has no pooling ratio for this bill: the fund pays nothing.
-    # 张建国 in Shanghai: only 历年 is shareable (prior_years_only). Quota (annual share 70 %) =
-    # (10000 + 100000) × 0.7 = 77000, not binding. Available = min(历年 10000, total 110000, 77000) = 10000:
-    # he pays 10000 from 历年 and none of his 当年 100000; 20000 − 10000 = 10000 in cash.
+    # 张建国 in Shanghai: only 历年 is shareable (prior_years_only), and the quota is 70 % of his balance as the year
+    # began (annual share): 10000 × 0.7 = 7000. Available = min(历年 10000, total 110000, quota 7000) = 7000:
+    # he pays 7000 from 历年 and none of his 当年 100000; 20000 − 7000 = 13000 in cash.
     expect(
         view,
         medfee_sumamt=20_000,
@@ -821,15 +825,15 @@ def test_shanghai_shares_only_prior_years_money(demo: Context) -> None:
         pool_prop_selfpay=20_000,
         fund_pay_sumamt=0,
         psn_part_amt=20_000,
-        acct_pay=10_000,
-        acct_mulaid_pay=10_000,
-        psn_cash_pay=10_000,
+        acct_pay=7_000,
+        acct_mulaid_pay=7_000,
+        psn_cash_pay=13_000,
         hosp_part_amt=0,
         balc=0,
     )
     step = view.explanation.purses[0]
-    assert (step.payer, step.available_fen, step.from_prior_fen, step.from_current_fen) == ("张建国", 10_000, 10_000, 0)
-    assert personal(ctx, JIANGUO) == (0, 100_000)
+    assert (step.payer, step.available_fen, step.from_prior_fen, step.from_current_fen) == ("张建国", 7_000, 7_000, 0)
+    assert personal(ctx, JIANGUO) == (3_000, 100_000)
     assert any(r.parameter == "shareable_part" and r.region == "310000" for r in view.explanation.rules)
 
 

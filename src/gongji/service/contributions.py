@@ -38,6 +38,7 @@ from gongji.service.settlement import (
     settlement_view,
     trace_views,
 )
+from gongji.service.settlement.split import quota_left, year_start_balance
 
 __all__ = ["PayContribution", "pay_contribution"]
 
@@ -120,7 +121,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             b,
             now,
             PaymentKind(contribution=cmd.kind),
-            ShareableBalance(prior, current, used, prior + current),
+            ShareableBalance(prior, current, used, year_start_balance(uow, payer.id, region or "", now.year)),
             shared_quota=uow.relations.shared_quota(payer.id),
             proxy_links=uow.relations.proxies_of(payer.id),
         )
@@ -129,7 +130,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         assert relation is not None
         assert region is not None
         on = now.date()
-        quota = relation.quota_fen
+        left = quota_left(ctx, relation, region, on, used, year_start_balance(uow, payer.id, region, now.year), uow)
         purse = Purse(
             payer.id,
             relation.id,
@@ -139,7 +140,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             current,
             reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY,
             ctx.rules.resolve(params.AUTHORISER_MIN_BALANCE_FEN, region, on).value,
-            None if quota is None else max(quota - used, 0),
+            left,
         )
         available = purse.available_fen()
         if available < cmd.amount_fen:

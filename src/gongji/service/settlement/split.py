@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -16,7 +16,7 @@ from gongji.domain.ledger import (
     accumulator_code,
     quota_used_code,
 )
-from gongji.domain.money import format_yuan, round_half_up
+from gongji.domain.money import apply_rate_bp, format_yuan, round_half_up
 from gongji.domain.people import Person
 from gongji.domain.settlement import (
     Band,
@@ -38,6 +38,7 @@ from gongji.rules.schema import (
     ShareablePart,
     match_row,
 )
+from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.eligibility import (
     Party,
@@ -49,7 +50,7 @@ from gongji.service.eligibility import (
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.views import PurseStepView
 
-__all__ = ["SettlementPlan", "plan_settlement"]
+__all__ = ["SettlementPlan", "plan_settlement", "quota_left", "year_start_balance"]
 
 
 @dataclass
@@ -356,7 +357,7 @@ def _waterfall(
         region = payer.region or relation.region
         prior, current, _ = parts_of(authoriser.id, region)
         used = _quota_used(uow, relation.id, on.year)
-        start_balance = prior + current  # the year's opening balance is refined below when the share model needs it
+        start_balance = year_start_balance(uow, authoriser.id, region, on.year)
         findings, sub = payment_findings(
             ctx.rules,
             payer,
@@ -385,7 +386,7 @@ def _waterfall(
                     "region": region,
                 },
             )
-        quota_left = _quota_left(ctx, relation, region, on, used, start_balance, uow)
+        left = quota_left(ctx, relation, region, on, used, start_balance, uow)
         keep = ctx.rules.resolve(params.AUTHORISER_MIN_BALANCE_FEN, region, on).value
         prior_only = ctx.rules.resolve(params.SHAREABLE_PART, region, on).value is ShareablePart.PRIOR_YEARS_ONLY
         cap = ctx.rules.resolve(params.PER_VISIT_CAP_FEN, region, on).value.get(visit.med_type)
@@ -399,7 +400,7 @@ def _waterfall(
                 current,
                 prior_only,
                 keep,
-                quota_left,
+                left,
                 cap,
                 skip,
             )
@@ -433,9 +434,11 @@ def _quota_used(uow: UnitOfWork, relation_id: int, year: int) -> int:
     return row.state.balance_fen if row else 0
 
 
-def _quota_left(
+def quota_left(
     ctx: Context, relation: Any, region: str, on: date, used: int, start_balance: int, uow: UnitOfWork
 ) -> int | None:
+    """What is left of the quota this relation may use this year under the region's quota model (``None``: no
+    limit): the relation's own quota, the authoriser's one shared quota, or a yearly share of his opening balance."""
     model = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value
     if model is QuotaModel.PER_RELATION:
         return None if relation.quota_fen is None else max(relation.quota_fen - used, 0)
@@ -443,7 +446,17 @@ def _quota_left(
         _, quota = uow.relations.shared_quota(relation.authoriser_id)
         return None if quota is None else max(quota - used, 0)
     share = ctx.rules.resolve(params.QUOTA_ANNUAL_SHARE_BP, region, on).value
-    return max(start_balance * share // 10_000 - used, 0)
+    return max(apply_rate_bp(start_balance, share) - used, 0)
+
+
+def year_start_balance(uow: UnitOfWork, person_id: int, region: str, year: int) -> int:
+    """The person's personal-account balance in a region as the year began (for quotas that are a yearly share)."""
+    start = datetime(year, 1, 1, tzinfo=SHANGHAI) - timedelta(microseconds=1)
+    return sum(
+        uow.ledger.balance_as_of(row.state.id, start)
+        for row in uow.ledger.accounts_of_person(person_id)
+        if row.region == region and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
+    )
 
 
 def _step(order: int, purse: Purse, payment: Payment | None, available: int, room: int) -> PurseStepView:
