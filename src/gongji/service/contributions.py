@@ -25,7 +25,7 @@ from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.relations import RelationStatus
 from gongji.domain.settlement import PayerRow, Purse, SetlInfo, SettlementRecord, take
 from gongji.rules import parameters as params
-from gongji.rules.schema import Contribution, ShareablePart
+from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
 from gongji.service.context import Context
 from gongji.service.eligibility import Party, PaymentKind, ShareableBalance, payment_findings
 from gongji.service.people import resolve_person
@@ -111,6 +111,11 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         locked = uow.ledger.lock(r.state.id for r in parts.values())
         prior = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_PRIOR)
         current = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_CURRENT)
+        annual = (
+            region is not None
+            and ctx.rules.resolve(params.QUOTA_MODEL, region, now.date()).value is QuotaModel.ANNUAL_SHARE
+        )
+        opening = year_start_balance(uow, payer.id, region, now.year) if annual and region else 0
         used = 0
         if relation is not None:
             row = uow.ledger.find_account_by_code(quota_used_code(relation.id, now.year))
@@ -121,7 +126,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             b,
             now,
             PaymentKind(contribution=cmd.kind),
-            ShareableBalance(prior, current, used, year_start_balance(uow, payer.id, region or "", now.year)),
+            ShareableBalance(prior, current, used, opening),
             shared_quota=uow.relations.shared_quota(payer.id),
             proxy_links=uow.relations.proxies_of(payer.id),
         )
@@ -130,7 +135,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         assert relation is not None
         assert region is not None
         on = now.date()
-        left = quota_left(ctx, relation, region, on, used, year_start_balance(uow, payer.id, region, now.year), uow)
+        left = quota_left(ctx, relation, region, on, used, opening, uow)
         purse = Purse(
             payer.id,
             relation.id,

@@ -357,7 +357,9 @@ def _waterfall(
         region = payer.region or relation.region
         prior, current, _ = parts_of(authoriser.id, region)
         used = _quota_used(uow, relation.id, on.year)
-        start_balance = year_start_balance(uow, authoriser.id, region, on.year)
+        # The opening balance is read only where the quota is a yearly share of it (two reads per account).
+        annual = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value is QuotaModel.ANNUAL_SHARE
+        start_balance = year_start_balance(uow, authoriser.id, region, on.year) if annual else 0
         findings, sub = payment_findings(
             ctx.rules,
             payer,
