@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -624,15 +624,11 @@ def audit_cmd(as_json: JsonOpt = False) -> None:
     """审计 Check every ledger invariant; exit 1 with a precise report if one fails."""
     report = run(audit, as_json)
     if as_json:
-        print_json({**_as_dict(report), "clean": report.clean})
+        print_json({**dataclasses.asdict(report), "clean": report.clean})
     else:
         _show_audit(report)
     if not report.clean:
         raise typer.Exit(1)
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    return dataclasses.asdict(value)
 
 
 @app.command("demo")

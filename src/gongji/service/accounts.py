@@ -21,6 +21,7 @@ from gongji.domain.ledger import (
     TransferSpec,
     mirror,
     post_transfers,
+    quota_used_code,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.people import Person
@@ -50,6 +51,7 @@ __all__ = [
     "credit_account",
     "journal_view",
     "open_wallet",
+    "quota_used",
     "reverse_journal",
     "roll_over_account",
     "rollover",
@@ -237,6 +239,12 @@ def roll_over_account(uow: UnitOfWork, current: AccountRow, year: int, now: date
         )
     uow.ledger.set_period_year(current.state.id, year)
     return amount
+
+
+def quota_used(uow: UnitOfWork, relation_id: int, year: int) -> int:
+    """What a relation's quota has paid in a year: the balance of its memo account (0 before its first payment)."""
+    row = uow.ledger.find_account_by_code(quota_used_code(relation_id, year))
+    return row.state.balance_fen if row else 0
 
 
 def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView:

@@ -26,6 +26,7 @@ from gongji.domain.relations import RelationStatus
 from gongji.domain.settlement import PayerRow, Purse, SetlInfo, SettlementRecord, take
 from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
+from gongji.service.accounts import quota_used
 from gongji.service.context import Context
 from gongji.service.eligibility import Party, PaymentKind, ShareableBalance, payment_findings
 from gongji.service.people import resolve_person
@@ -118,8 +119,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         opening = year_start_balance(uow, payer.id, region, now.year) if annual and region else 0
         used = 0
         if relation is not None:
-            row = uow.ledger.find_account_by_code(quota_used_code(relation.id, now.year))
-            used = row.state.balance_fen if row else 0
+            used = quota_used(uow, relation.id, now.year)
         findings, reader = payment_findings(
             ctx.rules,
             a,
@@ -181,10 +181,10 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         source = uow.ledger.open_named_account(
             f"SYS:{region}:memo_source:{QUOTA}", AccountKind.MEMO_SOURCE, region, QUOTA, None, now
         )
-        quota_used = uow.ledger.open_named_account(
+        quota_account = uow.ledger.open_named_account(
             quota_used_code(relation.id, now.year), AccountKind.QUOTA_USED, region, QUOTA, payer.id, now
         )
-        specs.append(TransferSpec(source.id, quota_used.id, cmd.amount_fen))
+        specs.append(TransferSpec(source.id, quota_account.id, cmd.amount_fen))
         all_locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
         posted, balances = post_transfers(all_locked, specs)
         journal_id = uow.ledger.write_journal(

@@ -22,7 +22,15 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import apply_rate_bp, format_yuan
 from gongji.domain.people import Person
 from gongji.domain.regions import parse_region, province_of
-from gongji.domain.relations import Kinship, ProxyLink, Relation, RelationState, RelationStatus, kinship_problem
+from gongji.domain.relations import (
+    EndReason,
+    Kinship,
+    ProxyLink,
+    Relation,
+    RelationState,
+    RelationStatus,
+    kinship_problem,
+)
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook, RuleTrace
 from gongji.rules.present import format_value
@@ -241,6 +249,9 @@ def _open_now(relations: Sequence[Relation], moment: datetime) -> list[Relation]
     return [r for r in relations if r.is_live_at(moment)]
 
 
+_CHANGES_BY_AUTHORISER = frozenset({EndReason.BY_AUTHORISER, EndReason.BY_BOTH, EndReason.AT_COUNTER})
+
+
 def changes_this_year(relations: Sequence[Relation], authoriser_id: int, year: int) -> int:
     """Binding requests and ends the authoriser made this year (automatic ends are not his changes)."""
     count = 0
@@ -249,8 +260,8 @@ def changes_this_year(relations: Sequence[Relation], authoriser_id: int, year: i
             continue
         if r.requested_at.year == year:
             count += 1
-        if r.ended_at is not None and r.ended_at.year == year and r.end_reason is not None:
-            count += r.end_reason.value in {"by_authoriser", "by_both", "at_counter"}
+        if r.ended_at is not None and r.ended_at.year == year and r.end_reason in _CHANGES_BY_AUTHORISER:
+            count += 1
     return count
 
 

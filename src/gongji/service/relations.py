@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.identity import mask_id_number
-from gongji.domain.ledger import AccountKind, quota_used_code
+from gongji.domain.ledger import AccountKind
+from gongji.domain.money import format_yuan
 from gongji.domain.people import Person
 from gongji.domain.regions import region_name
 from gongji.domain.relations import (
@@ -28,6 +29,7 @@ from gongji.domain.relations import (
 )
 from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution, QuotaModel
+from gongji.service.accounts import quota_used
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.eligibility import (
@@ -202,14 +204,9 @@ def _year_start(year: int) -> datetime:
     return datetime.combine(date(year, 1, 1), time.min, tzinfo=SHANGHAI)
 
 
-def _quota_used(uow: UnitOfWork, relation: Relation, year: int) -> int:
-    row = uow.ledger.find_account_by_code(quota_used_code(relation.id, year))
-    return row.state.balance_fen if row else 0
-
-
 def _relation_view(uow: UnitOfWork, relation: Relation, moment: datetime, names: dict[int, Person]) -> RelationView:
     state = relation.state_at(moment)
-    used = _quota_used(uow, relation, moment.year)
+    used = quota_used(uow, relation.id, moment.year)
 
     def name(person_id: int | None) -> str | None:
         return names[person_id].name if person_id in names else None
@@ -701,7 +698,7 @@ def set_quota(ctx: Context, cmd: SetQuota, *, key: str) -> FamilyView:
                 raise _refuse_state(relation, relation.state_at(now), "设定额度", "set its quota")
             _require_per_relation_quota(ctx, region, now.date())
             uow.relations.save(replace(relation, quota_fen=cmd.quota_fen))
-            shown = "全部余额" if cmd.quota_fen is None else f"{cmd.quota_fen / 100:.2f} 元/年"
+            shown = "全部余额" if cmd.quota_fen is None else f"{format_yuan(cmd.quota_fen)} 元/年"
             uow.relations.add_event(
                 relation.id, _event("quota_set", now, authoriser, Channel.ONLINE, None, f"共济额度 {shown}")
             )
@@ -866,7 +863,7 @@ def why(ctx: Context, payer_ref: str, patient_ref: str, *, on: date | None = Non
             (r for r in a.relations if r.authoriser_id == payer.id and r.beneficiary_id == patient.id and r.is_open),
             None,
         )
-        used = _quota_used(uow, relation, moment.year) if relation else 0
+        used = quota_used(uow, relation.id, moment.year) if relation else 0
         findings, reader = payment_findings(
             ctx.rules,
             a,

@@ -46,7 +46,6 @@ from gongji.service.settlement.views import (
     VisitView,
 )
 from gongji.service.settlement.visits import (
-    asdict_plain,
     cancel_fees,
     open_visit,
     open_visit_in,
@@ -72,7 +71,6 @@ __all__ = [
     "SettlementView",
     "UploadFees",
     "VisitView",
-    "asdict_plain",
     "cancel_fees",
     "commit_settlement",
     "explain",

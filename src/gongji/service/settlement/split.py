@@ -14,7 +14,6 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import (
     AccountKind,
     accumulator_code,
-    quota_used_code,
 )
 from gongji.domain.money import apply_rate_bp, format_yuan, round_half_up
 from gongji.domain.people import Person
@@ -38,6 +37,7 @@ from gongji.rules.schema import (
     ShareablePart,
     match_row,
 )
+from gongji.service.accounts import quota_used
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.eligibility import (
@@ -105,7 +105,7 @@ def _bill_parts(lines: Sequence[FeeLine]) -> tuple[BillParts, int]:
 
 
 def _payable_ceiling(
-    reader: RuleReader, region: str, med_type: MedType, parts: BillParts, fund: int, deductible: int, not_payable: int
+    reader: RuleReader, region: str, med_type: MedType, parts: BillParts, fund: int, not_payable: int
 ) -> int:
     """What the personal account may pay of this bill under a region's scope (bill parts and medical types)."""
     if med_type not in reader.get(params.ACCOUNT_PAYABLE_MED_TYPES, region):
@@ -121,7 +121,6 @@ def _payable_ceiling(
         ceiling += parts.fulamt_ownpay_fen
     if BillPart.OVER_LIMIT in allowed:
         ceiling += parts.overlmt_fen
-    del deductible  # part of inscp − fund already
     return max(ceiling - not_payable, 0)
 
 
@@ -226,9 +225,7 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
     purses, steps, payments, acct_paid = (
         ([], [], [], 0)
         if not acct_used
-        else _waterfall(
-            ctx, uow, visit, person, reader, parts, fund, share.act_pay_dedc_fen, not_payable, psn_part, lock=lock
-        )
+        else _waterfall(ctx, uow, visit, person, reader, parts, fund, not_payable, psn_part, lock=lock)
     )
     own = next((p for p in purses if p.own), None)
     if own is None and not acct_used:
@@ -245,7 +242,7 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
         en.append("The account is not used this time (acct_used_flag = 0)")
     else:
         ceiling = min(
-            _payable_ceiling(reader, visit.region, visit.med_type, parts, fund, share.act_pay_dedc_fen, not_payable),
+            _payable_ceiling(reader, visit.region, visit.med_type, parts, fund, not_payable),
             psn_part,
         )
         zh.append(
@@ -293,7 +290,6 @@ def _waterfall(
     reader: RuleReader,
     parts: BillParts,
     fund: int,
-    deductible: int,
     not_payable: int,
     psn_part: int,
     *,
@@ -356,7 +352,7 @@ def _waterfall(
         payer = Party(authoriser, uow.enrollments.for_person(authoriser.id), uow.relations.of_person(authoriser.id))
         region = payer.region or relation.region
         prior, current, _ = parts_of(authoriser.id, region)
-        used = _quota_used(uow, relation.id, on.year)
+        used = quota_used(uow, relation.id, on.year)
         # The opening balance is read only where the quota is a yearly share of it (two reads per account).
         annual = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value is QuotaModel.ANNUAL_SHARE
         start_balance = year_start_balance(uow, authoriser.id, region, on.year) if annual else 0
@@ -414,7 +410,7 @@ def _waterfall(
     paid = 0
     mutual_by_visit = 0
     for order, purse in enumerate(ordered, start=1):
-        ceiling = _payable_ceiling(reader, purse.region, visit.med_type, parts, fund, deductible, not_payable)
+        ceiling = _payable_ceiling(reader, purse.region, visit.med_type, parts, fund, not_payable)
         room = max(min(ceiling, psn_part) - paid, 0)
         available = purse.available_fen()
         if purse.visit_cap_left_fen is not None:
@@ -429,11 +425,6 @@ def _waterfall(
                 mutual_by_visit += amount
         steps.append(_step(order, purse, payment, available, room))
     return purses, steps, payments, paid
-
-
-def _quota_used(uow: UnitOfWork, relation_id: int, year: int) -> int:
-    row = uow.ledger.find_account_by_code(quota_used_code(relation_id, year))
-    return row.state.balance_fen if row else 0
 
 
 def quota_left(

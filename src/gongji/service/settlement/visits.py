@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from gongji.domain.catalogue import MILLI, Institution, InstitutionKind, classify
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, MedType
@@ -26,7 +25,7 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.suspension import refuse_if_suspended
 
-__all__ = ["asdict_plain", "cancel_fees", "open_visit", "open_visit_in", "upload_fees", "upload_fees_in", "visit_view"]
+__all__ = ["cancel_fees", "open_visit", "open_visit_in", "upload_fees", "upload_fees_in", "visit_view"]
 
 
 def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
@@ -163,13 +162,8 @@ def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         return _visit_view(uow, open_visit_in(ctx, uow, cmd))
 
-    request = asdict_plain(cmd)
+    request = asdict(cmd)
     return ctx.write(key=key, operation="visit.open", request=request, result_type=VisitView, handler=handler)
-
-
-def asdict_plain(cmd: Any) -> dict[str, Any]:
-    """A command as plain data for the idempotency hash."""
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in cmd.__dict__.items()}
 
 
 def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
@@ -242,7 +236,7 @@ def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
         upload_fees_in(ctx, uow, visit, cmd)
         return _visit_view(uow, visit)
 
-    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "lines": [asdict_plain(line) for line in cmd.lines]}
+    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "lines": [asdict(line) for line in cmd.lines]}
     return ctx.write(key=key, operation="visit.fees", request=request, result_type=VisitView, handler=handler)
 
 
