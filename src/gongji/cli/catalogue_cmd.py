@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from gongji.service import catalogue
+from gongji.service import catalogue, institution_access
 from gongji.service.catalogue import CatalogueItemView, ImportReport, InstitutionView
+from gongji.service.context import Context
+from gongji.service.institution_access import CredentialsView
 
 from .common import new_key, run
 from .output import console, print_json, table, yuan
@@ -59,6 +62,52 @@ def institution_add(
         print_json(view)
         return
     console.print(table("已登记 Registered", _INSTITUTION_HEADERS, _institution_rows([view])))
+
+
+def _moment(at: datetime | None) -> str:
+    return "" if at is None else at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@institution_app.command("credentials")
+def institution_credentials(
+    fixmedins_code: Annotated[str, typer.Argument(help="定点医药机构编码 National code, e.g. H13010200001")],
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="更换密钥，旧密钥立即失效 Replace the token; the old one stops working.")
+    ] = False,
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """接口凭证 The institution's paasid and token for the national interface (x-tif-paasid, signature)."""
+
+    def action(ctx: Context) -> CredentialsView:
+        if rotate:
+            institution_access.rotate_credentials(ctx, fixmedins_code, key=new_key(key))
+        return institution_access.institution_credentials(ctx, fixmedins_code)
+
+    view = run(action, as_json)
+    if as_json:
+        print_json(view)
+        return
+    console.print(
+        table(
+            f"{view.name} 接口凭证 Interface credentials",
+            ["项目 Field", "值 Value"],
+            [
+                ["机构编码 Code", view.fixmedins_code],
+                ["接入标识 paasid (x-tif-paasid)", view.paasid],
+                ["密钥 Token", view.token],
+                ["密钥指纹 Token fingerprint", view.token_fingerprint],
+                ["签发时间 Issued", _moment(view.created_at)],
+                ["更换时间 Rotated", _moment(view.rotated_at)],
+            ],
+        )
+    )
+    if rotate:
+        console.print("已更换密钥，旧密钥立即失效。The token was replaced; the old token no longer authenticates.")
+    console.print(
+        "签名 Signature: x-tif-signature = SHA-256(timestamp + token + nonce + timestamp)。"
+        "密钥须保密 Keep the token secret."
+    )
 
 
 @institution_app.command("list")

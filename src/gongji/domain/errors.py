@@ -429,6 +429,24 @@ class ErrorCode(Enum):
         "票据 {issuer} {receipt_no} 已在报销单 {claim_id} 中使用，不能重复报销",
         "Receipt {receipt_no} of {issuer} was already used in claim {claim_id}; it cannot be claimed twice",
     )
+    # --- access to the national interface (FSI) -------------------------------------------------------------
+    FSI_CREDENTIALS_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "定点医药机构 {fixmedins_code} 尚无接口凭证，"
+        "请先签发（gongji institution credentials {fixmedins_code} --rotate）",
+        "Institution {fixmedins_code} has no interface credentials yet; issue them first "
+        "(gongji institution credentials {fixmedins_code} --rotate)",
+    )
+    FSI_NOT_SIGNED_IN = _Text(
+        ErrorKind.REFUSED,
+        "签到编号“{sign_no}”无效，定点医药机构 {fixmedins_code} 须先签到（9001）",
+        "Sign-in number '{sign_no}' is unknown; institution {fixmedins_code} must sign in (9001) first",
+    )
+    FSI_SIGN_NO_OF_OTHER_INSTITUTION = _Text(
+        ErrorKind.REFUSED,
+        "签到编号 {sign_no} 不属于定点医药机构 {fixmedins_code}，请以本机构重新签到（9001）",
+        "Sign-in number {sign_no} does not belong to institution {fixmedins_code}; sign in (9001) as this institution",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

@@ -49,6 +49,7 @@ from gongji.domain.money import parse_yuan
 from gongji.domain.regions import NATIONAL, parse_region, region_name
 from gongji.rules.schema import HospitalLevel
 from gongji.service.context import Context
+from gongji.service.institution_access import ensure_credentials
 from gongji.service.ports import UnitOfWork, UpsertCounts
 
 __all__ = [
@@ -341,6 +342,7 @@ def add_institution(ctx: Context, cmd: AddInstitution, *, key: str) -> Instituti
             region=valid.region,
             created_at=ctx.clock.now(),
         )
+        ensure_credentials(uow, institution, ctx.clock.now())  # the national interface's paasid and token
         return institution_view(institution)
 
     return ctx.write(

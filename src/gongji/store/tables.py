@@ -44,6 +44,7 @@ __all__ = [
     "enrollments",
     "fee_lines",
     "idempotency_keys",
+    "institution_credentials",
     "institutions",
     "journals",
     "metadata",
@@ -55,6 +56,7 @@ __all__ = [
     "settlement_payers",
     "settlements",
     "shared_quotas",
+    "sign_ins",
     "suspensions",
     "transfers",
     "visits",
@@ -505,4 +507,30 @@ idempotency_keys = Table(
     Column("is_error", Boolean(), nullable=False),
     Column("outcome", Text(), nullable=False),
     Column("created_at", AwareDateTime(), nullable=False),
+)
+
+# The national interface's gateway credentials of an institution: ``x-tif-paasid`` names it, and the signature is
+# SHA-256 of timestamp + token + nonce + timestamp, so the token itself is kept (not a hash of it). One per institution.
+institution_credentials = Table(
+    "institution_credentials",
+    metadata,
+    Column("institution_id", Id, ForeignKey("institutions.id"), primary_key=True),
+    # Unique: every request is authenticated by one indexed lookup of its paasid.
+    Column("paasid", String(40), nullable=False, unique=True),
+    Column("token", String(64), nullable=False),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("rotated_at", AwareDateTime(), nullable=True),
+)
+
+# 签到 (9001): each sign-in of an operator at an institution gets a sign_no that later envelopes carry.
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sign_no", String(40), nullable=False, unique=True),
+    Column("institution_id", Id, ForeignKey("institutions.id"), nullable=False, index=True),
+    Column("opter_no", String(30), nullable=False),
+    Column("mac", String(64), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("signed_in_at", AwareDateTime(), nullable=False),
 )

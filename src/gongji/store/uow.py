@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from gongji.service.ports import TransientStoreError
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.engine import READONLY_OPTION, is_transient_error
+from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
 
@@ -33,6 +34,8 @@ class SqlUnitOfWork:
     catalogue: SqlCatalogue
     visits: SqlVisits
     settlements: SqlSettlements
+    credentials: SqlCredentials
+    sign_ins: SqlSignIns
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -55,6 +58,8 @@ class SqlUnitOfWork:
         self.catalogue = SqlCatalogue(conn)
         self.visits = SqlVisits(conn)
         self.settlements = SqlSettlements(conn)
+        self.credentials = SqlCredentials(conn)
+        self.sign_ins = SqlSignIns(conn)
         return self
 
     def __exit__(
