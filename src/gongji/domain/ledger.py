@@ -28,11 +28,13 @@ __all__ = [
     "MONEY",
     "QUOTA",
     "AccountKind",
+    "AccountOpening",
     "AccountState",
     "Journal",
     "JournalKind",
     "PostedTransfer",
     "TransferSpec",
+    "account_code",
     "accumulator_code",
     "institution_code",
     "ledger_code",
@@ -51,6 +53,13 @@ MONEY = "CNY"
 QUOTA = "QUOTA"
 DEDUCTIBLE = "DEDC"
 FUND = "FUND"
+
+
+def account_code(kind: AccountKind, region: str, owner_person_id: int | None) -> str:
+    """The natural key of an account: one account per kind, region and owner."""
+    if owner_person_id is None:
+        return f"SYS:{region}:{kind.value}"
+    return f"PSN:{owner_person_id}:{kind.value}:{region}"
 
 
 def quota_used_code(relation_id: int, year: int) -> str:
@@ -200,6 +209,24 @@ class AccountState:
     def must_not_go_negative(self) -> bool:
         """Person-owned accounts are held to a balance of at least zero."""
         return self.kind.person_owned
+
+
+@dataclass(frozen=True)
+class AccountOpening:
+    """An account a journal needs, by its natural key: found if it exists, opened with a zero balance if not."""
+
+    code: str
+    kind: AccountKind
+    region: str
+    asset: str = MONEY
+    owner_person_id: int | None = None
+    period_year: int | None = None
+
+    @classmethod
+    def of(cls, kind: AccountKind, region: str, owner_person_id: int | None, year: int) -> AccountOpening:
+        """The account of a kind, region and owner (a 当年 part is opened for ``year``)."""
+        period_year = year if kind is AccountKind.PERSONAL_CURRENT else None
+        return cls(account_code(kind, region, owner_person_id), kind, region, MONEY, owner_person_id, period_year)
 
 
 @dataclass(frozen=True)

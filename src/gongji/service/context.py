@@ -12,7 +12,9 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,11 +26,27 @@ from gongji.service.clock import Clock
 from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
 from gongji.service.verification import FaceVerifier, FakeFaceVerifier
 
-__all__ = ["Context", "request_hash"]
+__all__ = ["Context", "message_identity", "request_hash"]
 
 T = TypeVar("T")
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+#: The digest of the whole message a write arrived in, when an edge (the national interface) sets one: part of the
+#: request's identity, so that a message id replayed with another body is a conflict even where the use case reads
+#: only some of the message's fields.
+_MESSAGE_DIGEST: ContextVar[str | None] = ContextVar("gongji_message_digest", default=None)
+
+
+@contextmanager
+def message_identity(digest: str) -> Iterator[None]:
+    """Within this block, every idempotent write also binds its key to ``digest`` (the whole message)."""
+    token = _MESSAGE_DIGEST.set(digest)
+    try:
+        yield
+    finally:
+        _MESSAGE_DIGEST.reset(token)
 
 
 def request_hash(operation: str, request: Mapping[str, Any]) -> str:
@@ -84,7 +102,8 @@ class Context:
         """
         if not _KEY.match(key):
             raise InvalidInput(ErrorCode.IDEMPOTENCY_KEY_INVALID)
-        digest = request_hash(operation, request)
+        message = _MESSAGE_DIGEST.get()
+        digest = request_hash(operation, {**request, "message": message} if message else request)
         adapter = _adapter(result_type)
 
         def replay(stored: StoredOutcome) -> T:
@@ -122,6 +141,10 @@ class Context:
             raise refusal
 
         return self._retrying(record, readonly=False)
+
+    def stored_outcome(self, key: str) -> StoredOutcome | None:
+        """What a write under ``key`` stored (its outcome or refusal), or ``None`` if none took effect."""
+        return self.read(lambda uow: uow.idempotency.get(key))
 
     def read(self, handler: Callable[[UnitOfWork], T]) -> T:
         """Run ``handler`` in a read-only transaction, retrying transient errors."""

@@ -135,7 +135,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         assert relation is not None
         assert region is not None
         on = now.date()
-        left = quota_left(ctx, relation, region, on, used, opening, uow)
+        left = quota_left(ctx, relation, region, on, used, opening, uow.relations.shared_quota(payer.id)[1])
         purse = Purse(
             payer.id,
             relation.id,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,10 @@ __all__ = ["IN_CHUNK", "SqlCatalogue", "SqlInstitutions"]
 
 #: Codes per ``IN (…)`` list: well under SQLite's bound-parameter limit and PostgreSQL's comfort.
 IN_CHUNK = 500
+
+# Statements of the settlement's hot path, built once.
+_INSTITUTION_BY_ID = select(t.institutions).where(t.institutions.c.id == bindparam("institution_id"))
+_ITEMS_BY_CODE = select(t.catalogue_items).where(t.catalogue_items.c.code.in_(bindparam("codes", expanding=True)))
 
 #: The columns of an item that an upsert compares and writes (``code`` is the key; ``updated_at`` is bookkeeping).
 _ITEM_COLUMNS = ("name", "category", "kind", "unit", "self_pay_bp", "price_cap_fen", "account_payable", "sample")
@@ -75,7 +79,7 @@ class SqlInstitutions:
         return Institution(int(institution_id), fixmedins_code, name, kind, level, region)
 
     def get(self, institution_id: int) -> Institution | None:
-        row = self._conn.execute(select(t.institutions).where(t.institutions.c.id == institution_id)).mappings().first()
+        row = self._conn.execute(_INSTITUTION_BY_ID, {"institution_id": institution_id}).mappings().first()
         return _institution(row) if row else None
 
     def find_by_code(self, fixmedins_code: str) -> Institution | None:
@@ -167,7 +171,7 @@ class SqlCatalogue:
         found: dict[str, CatalogueItem] = {}
         for start in range(0, len(wanted), IN_CHUNK):
             chunk = wanted[start : start + IN_CHUNK]
-            rows = self._conn.execute(select(t.catalogue_items).where(t.catalogue_items.c.code.in_(chunk))).mappings()
+            rows = self._conn.execute(_ITEMS_BY_CODE, {"codes": chunk}).mappings()
             for row in rows:
                 found[row["code"]] = _item(row)
         return found

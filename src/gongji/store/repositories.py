@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -23,10 +23,12 @@ from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import (
     MONEY,
     AccountKind,
+    AccountOpening,
     AccountState,
     Journal,
     JournalKind,
     PostedTransfer,
+    account_code,
     ledger_code,
 )
 from gongji.domain.people import ContactChange, NewPerson, Person
@@ -43,14 +45,59 @@ from gongji.service.ports import (
 )
 from gongji.store import tables as t
 
+# Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
+_PERSON_BY_ID = select(t.people).where(t.people.c.id == bindparam("person_id"))
+_PEOPLE_BY_IDS = select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True)))
+_SUSPENSIONS_OF = (
+    select(t.suspensions).where(t.suspensions.c.person_id == bindparam("person_id")).order_by(t.suspensions.c.id)
+)
+_ENROLLMENTS_OF = (
+    select(t.enrollments)
+    .where(t.enrollments.c.person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(t.enrollments.c.id)
+)
+_ACCOUNTS_OF = (
+    select(t.accounts)
+    .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+)
+_LOCK_ACCOUNTS_OF = (
+    select(t.accounts.c.id)
+    .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+    .with_for_update()
+)
+_ACCOUNTS_BY_CODE = select(t.accounts).where(t.accounts.c.code.in_(bindparam("codes", expanding=True)))
+_ACCOUNTS_LOCKED = (
+    select(t.accounts)
+    .where(t.accounts.c.id.in_(bindparam("account_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+    .with_for_update()
+)
+_INSERT_JOURNAL = insert(t.journals).returning(t.journals.c.id)
+_INSERT_TRANSFERS = insert(t.transfers)
+_SET_BALANCE = (
+    update(t.accounts)
+    .where(t.accounts.c.id == bindparam("account_id"), t.accounts.c.version == bindparam("read_version"))
+    .values(balance_fen=bindparam("new_balance_fen"), version=t.accounts.c.version + 1)
+)
+_RELATIONS_OF = (
+    select(t.relations)
+    .where(
+        or_(
+            t.relations.c.authoriser_id.in_(bindparam("authoriser_ids", expanding=True)),
+            t.relations.c.beneficiary_id.in_(bindparam("beneficiary_ids", expanding=True)),
+        )
+    )
+    .order_by(t.relations.c.id)
+)
+_SHARED_QUOTAS = select(t.shared_quotas.c.authoriser_id, t.shared_quotas.c.quota_fen).where(
+    t.shared_quotas.c.authoriser_id.in_(bindparam("authoriser_ids", expanding=True))
+)
+_IDEMPOTENCY_GET = select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("idempotency_key"))
+_IDEMPOTENCY_PUT = insert(t.idempotency_keys)
+
 __all__ = ["SqlEnrollments", "SqlIdempotency", "SqlLedger", "SqlPeople", "SqlRelations", "account_code"]
-
-
-def account_code(kind: AccountKind, region: str, owner_person_id: int | None) -> str:
-    """The natural key of an account: one account per kind, region and owner."""
-    if owner_person_id is None:
-        return f"SYS:{region}:{kind.value}"
-    return f"PSN:{owner_person_id}:{kind.value}:{region}"
 
 
 class SqlPeople:
@@ -88,10 +135,20 @@ class SqlPeople:
         return person
 
     def get(self, person_id: int, *, with_contacts: bool = False) -> Person | None:
-        return self._one(t.people.c.id == person_id, with_contacts)
+        row = self._conn.execute(_PERSON_BY_ID, {"person_id": person_id}).mappings().first()
+        if row is None:
+            return None
+        contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()
+        return self._person(row, contacts)
 
     def find_by_certno(self, certno: str, *, with_contacts: bool = False) -> Person | None:
         return self._one(t.people.c.certno == certno, with_contacts)
+
+    def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
+        """People by id in one statement (without their contact history)."""
+        ids = sorted(set(person_ids))
+        rows = self._conn.execute(_PEOPLE_BY_IDS, {"person_ids": ids}).mappings()
+        return {row["id"]: self._person(row, ()) for row in rows}
 
     def find_by_psn_no(self, psn_no: str, *, with_contacts: bool = False) -> Person | None:
         return self._one(t.people.c.psn_no == psn_no, with_contacts)
@@ -134,9 +191,7 @@ class SqlPeople:
         return replace(suspension, id=int(suspension_id))
 
     def suspensions(self, person_id: int) -> builtins.list[Suspension]:
-        rows = self._conn.execute(
-            select(t.suspensions).where(t.suspensions.c.person_id == person_id).order_by(t.suspensions.c.id)
-        ).mappings()
+        rows = self._conn.execute(_SUSPENSIONS_OF, {"person_id": person_id}).mappings()
         return [
             Suspension(
                 id=row["id"],
@@ -276,9 +331,19 @@ class SqlEnrollments:
         )
 
     def for_person(self, person_id: int) -> list[Enrollment]:
-        rows = self._conn.execute(
-            select(t.enrollments).where(t.enrollments.c.person_id == person_id).order_by(t.enrollments.c.id)
-        ).mappings()
+        return self.for_people([person_id]).get(person_id, [])
+
+    def for_people(self, person_ids: Iterable[int]) -> dict[int, list[Enrollment]]:
+        """Each person's enrollments (in id order), for several people in one statement."""
+        ids = sorted(set(person_ids))
+        rows = self._conn.execute(_ENROLLMENTS_OF, {"person_ids": ids}).mappings()
+        found: dict[int, list[Enrollment]] = {}
+        for enrollment in self._enrollments(rows):
+            found.setdefault(enrollment.person_id, []).append(enrollment)
+        return found
+
+    @staticmethod
+    def _enrollments(rows: Iterable[Any]) -> list[Enrollment]:
         return [
             Enrollment(
                 id=row["id"],
@@ -329,6 +394,7 @@ def _account_row(row: Any) -> AccountRow:
         region=row["region"],
         period_year=row["period_year"],
         opened_at=row["opened_at"],
+        code=row["code"],
     )
 
 
@@ -382,6 +448,24 @@ class SqlLedger:
         row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().one()
         return _account_state(row)
 
+    def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
+        """The accounts of these natural keys by code: one statement when they all exist (the common case), and
+        one more per account that has to be opened."""
+        wanted = {opening.code: opening for opening in openings}
+        found = {code: row.state for code, row in self.find_accounts_by_code(wanted).items()}
+        for code, opening in wanted.items():
+            if code not in found:
+                found[code] = self._open(
+                    code,
+                    opening.kind,
+                    opening.region,
+                    opening.asset,
+                    opening.owner_person_id,
+                    opened_at,
+                    opening.period_year,
+                )
+        return found
+
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
         row = (
             self._conn.execute(
@@ -402,6 +486,26 @@ class SqlLedger:
         ).mappings()
         return [_account_row(row) for row in rows]
 
+    def accounts_of_people(self, person_ids: Iterable[int], *, lock: bool = False) -> list[AccountRow]:
+        """Every account owned by these people, in id order; ``lock`` locks them first (PostgreSQL: FOR UPDATE in
+        ascending id order, the order every other lock here follows)."""
+        ids = sorted(set(person_ids))
+        if lock and self._dialect == "postgresql":
+            # Lock first, then read in a new statement: a statement that waited for a lock sees the rows it locked
+            # as committed since, but not rows committed meanwhile by the transaction it waited for (a memo account
+            # opened by a concurrent settlement). SQLite's BEGIN IMMEDIATE already serialises writers.
+            self._conn.execute(_LOCK_ACCOUNTS_OF, {"person_ids": ids})
+        rows = self._conn.execute(_ACCOUNTS_OF, {"person_ids": ids}).mappings()
+        return [_account_row(row) for row in rows]
+
+    def find_accounts_by_code(self, codes: Iterable[str]) -> dict[str, AccountRow]:
+        """The accounts that exist of these codes, in one statement."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(_ACCOUNTS_BY_CODE, {"codes": wanted}).mappings()
+        return {row["code"]: _account_row(row) for row in rows}
+
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]:
         ids = sorted(set(account_ids))
         rows = self._conn.execute(
@@ -413,9 +517,7 @@ class SqlLedger:
         ids = sorted(set(account_ids))
         # FOR UPDATE in ascending id order: two transactions never wait on each other in a cycle.
         # (SQLite has no row locks; BEGIN IMMEDIATE already holds the database's write lock.)
-        rows = self._conn.execute(
-            select(t.accounts).where(t.accounts.c.id.in_(ids)).order_by(t.accounts.c.id).with_for_update()
-        ).mappings()
+        rows = self._conn.execute(_ACCOUNTS_LOCKED, {"account_ids": ids}).mappings()
         locked = {row["id"]: _account_state(row) for row in rows}
         assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
         return locked
@@ -435,16 +537,15 @@ class SqlLedger:
     ) -> int:
         try:
             journal_id = self._conn.execute(
-                insert(t.journals)
-                .values(
-                    kind=kind.value,
-                    booked_at=booked_at,
-                    reference=reference,
-                    note=note,
-                    person_id=person_id,
-                    reverses_journal_id=reverses_journal_id,
-                )
-                .returning(t.journals.c.id)
+                _INSERT_JOURNAL,
+                {
+                    "kind": kind.value,
+                    "booked_at": booked_at,
+                    "reference": reference,
+                    "note": note,
+                    "person_id": person_id,
+                    "reverses_journal_id": reverses_journal_id,
+                },
             ).scalar_one()
         except IntegrityError as exc:
             if reverses_journal_id is not None:
@@ -452,7 +553,7 @@ class SqlLedger:
                 raise TransientStoreError("journal reversed concurrently") from exc
             raise
         self._conn.execute(
-            insert(t.transfers),
+            _INSERT_TRANSFERS,
             [
                 {
                     "journal_id": journal_id,
@@ -468,19 +569,18 @@ class SqlLedger:
             ],
         )
         ids = sorted(new_balances)
-        version_matches = or_(
-            *(
-                and_(t.accounts.c.id == account_id, t.accounts.c.version == locked[account_id].version)
-                for account_id in ids
-            )
-        )
+        # One parameter set per account (executemany: psycopg pipelines it, SQLite loops in C); each row is
+        # written only if its version is still the one read under the lock.
         result = self._conn.execute(
-            update(t.accounts)
-            .where(t.accounts.c.id.in_(ids), version_matches)
-            .values(
-                balance_fen=case({account_id: new_balances[account_id] for account_id in ids}, value=t.accounts.c.id),
-                version=t.accounts.c.version + 1,
-            )
+            _SET_BALANCE,
+            [
+                {
+                    "account_id": account_id,
+                    "read_version": locked[account_id].version,
+                    "new_balance_fen": new_balances[account_id],
+                }
+                for account_id in ids
+            ],
         )
         if result.rowcount != len(ids):
             # Someone changed an account we had locked and read: never write over it.
@@ -653,7 +753,7 @@ class SqlIdempotency:
         self._conn = conn
 
     def get(self, key: str) -> StoredOutcome | None:
-        row = self._conn.execute(select(t.idempotency_keys).where(t.idempotency_keys.c.key == key)).mappings().first()
+        row = self._conn.execute(_IDEMPOTENCY_GET, {"idempotency_key": key}).mappings().first()
         if row is None:
             return None
         return StoredOutcome(
@@ -666,14 +766,15 @@ class SqlIdempotency:
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None:
         try:
             self._conn.execute(
-                insert(t.idempotency_keys).values(
-                    key=key,
-                    operation=stored.operation,
-                    request_hash=stored.request_hash,
-                    is_error=stored.is_error,
-                    outcome=stored.outcome,
-                    created_at=created_at,
-                )
+                _IDEMPOTENCY_PUT,
+                {
+                    "key": key,
+                    "operation": stored.operation,
+                    "request_hash": stored.request_hash,
+                    "is_error": stored.is_error,
+                    "outcome": stored.outcome,
+                    "created_at": created_at,
+                },
             )
         except IntegrityError as exc:
             # Two transactions raced on the same key; the retry replays the winner's outcome.
@@ -793,12 +894,7 @@ class SqlRelations:
         ]
 
     def of_person(self, person_id: int) -> list[Relation]:
-        rows = self._conn.execute(
-            select(t.relations)
-            .where(or_(t.relations.c.authoriser_id == person_id, t.relations.c.beneficiary_id == person_id))
-            .order_by(t.relations.c.id)
-        ).mappings()
-        return [_relation(row) for row in rows]
+        return self.of_people([person_id])
 
     def add_proxy(self, link: ProxyLink) -> ProxyLink:
         try:
@@ -827,6 +923,21 @@ class SqlRelations:
             .order_by(t.proxy_links.c.id)
         ).mappings()
         return [_proxy(row) for row in rows]
+
+    def of_people(self, person_ids: Iterable[int]) -> list[Relation]:
+        """Every relation in which any of these people is the authoriser or the beneficiary, in id order."""
+        ids = sorted(set(person_ids))
+        rows = self._conn.execute(_RELATIONS_OF, {"authoriser_ids": ids, "beneficiary_ids": ids}).mappings()
+        return [_relation(row) for row in rows]
+
+    def shared_quotas(self, authoriser_ids: Iterable[int]) -> dict[int, tuple[bool, int | None]]:
+        """``shared_quota`` of several authorisers in one statement (every one asked for is in the answer)."""
+        ids = sorted(set(authoriser_ids))
+        found: dict[int, tuple[bool, int | None]] = dict.fromkeys(ids, (False, None))
+        rows = self._conn.execute(_SHARED_QUOTAS, {"authoriser_ids": ids})
+        for authoriser_id, quota_fen in rows:
+            found[authoriser_id] = (True, quota_fen)
+        return found
 
     def shared_quota(self, authoriser_id: int) -> tuple[bool, int | None]:
         row = self._conn.execute(

@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.catalogue import Classified
@@ -18,6 +18,18 @@ from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
 
 __all__ = ["SqlSettlements", "SqlVisits"]
+
+
+# The settlement's statements, built once (see the note in repositories.py).
+_VISIT_FOR_UPDATE = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")).with_for_update()
+_SAVE_VISIT = (
+    update(t.visits)
+    .where(t.visits.c.id == bindparam("visit_id"))
+    .values(status=bindparam("new_status"), end_at=bindparam("new_end_at"))
+)
+_LINES_OF = select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
+_INSERT_SETTLEMENT = insert(t.settlements).returning(t.settlements.c.id)
+_INSERT_PAYERS = insert(t.settlement_payers)
 
 
 def _visit(row: Any) -> Visit:
@@ -98,13 +110,18 @@ class SqlVisits:
         row = self._conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
         return _visit(row) if row else None
 
+    def find_for_update(self, mdtrt_id: str) -> Visit | None:
+        """A visit by 就诊ID, locked (PostgreSQL) for the rest of the transaction: one statement."""
+        row = self._conn.execute(_VISIT_FOR_UPDATE, {"mdtrt_id": mdtrt_id}).mappings().first()
+        return _visit(row) if row else None
+
     def lock(self, visit_id: int) -> Visit | None:
         row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id).with_for_update()).mappings().first()
         return _visit(row) if row else None
 
     def save(self, visit: Visit) -> None:
         self._conn.execute(
-            update(t.visits).where(t.visits.c.id == visit.id).values(status=visit.status.value, end_at=visit.end_at)
+            _SAVE_VISIT, {"visit_id": visit.id, "new_status": visit.status.value, "new_end_at": visit.end_at}
         )
 
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None:
@@ -137,9 +154,7 @@ class SqlVisits:
             raise TransientStoreError("fee lines uploaded concurrently") from exc
 
     def lines(self, visit_id: int) -> list[FeeLine]:
-        rows = self._conn.execute(
-            select(t.fee_lines).where(t.fee_lines.c.visit_id == visit_id).order_by(t.fee_lines.c.id)
-        ).mappings()
+        rows = self._conn.execute(_LINES_OF, {"visit_id": visit_id}).mappings()
         return [_line(row) for row in rows]
 
     def cancel_lines(self, line_ids: Sequence[int]) -> None:
@@ -181,8 +196,11 @@ class SqlSettlements:
         self._conn = conn
 
     def add(self, record: SettlementRecord) -> SettlementRecord:
+        # 结算ID: digits like the national ones — the region and the journal's id (one journal per settlement), so
+        # the row is written once.
+        setl_id = f"{record.region}{record.journal_id:012d}"
         values = {
-            "setl_id": f"pending:{record.journal_id}",
+            "setl_id": setl_id,
             "visit_id": record.visit_id,
             "person_id": record.person_id,
             "institution_id": record.institution_id,
@@ -198,14 +216,10 @@ class SqlSettlements:
             "explanation": record.explanation,
             **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
         }
-        settlement_id = self._conn.execute(
-            insert(t.settlements).values(**values).returning(t.settlements.c.id)
-        ).scalar_one()
-        setl_id = f"{record.region}{settlement_id:012d}"
-        self._conn.execute(update(t.settlements).where(t.settlements.c.id == settlement_id).values(setl_id=setl_id))
+        settlement_id = self._conn.execute(_INSERT_SETTLEMENT, values).scalar_one()
         if record.payers:
             self._conn.execute(
-                insert(t.settlement_payers),
+                _INSERT_PAYERS,
                 [
                     {
                         "settlement_id": settlement_id,

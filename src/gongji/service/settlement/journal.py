@@ -12,6 +12,7 @@ from gongji.domain.ledger import (
     FUND,
     QUOTA,
     AccountKind,
+    AccountOpening,
     AccountState,
     JournalKind,
     TransferSpec,
@@ -21,7 +22,8 @@ from gongji.domain.ledger import (
     post_transfers,
     quota_used_code,
 )
-from gongji.domain.relations import RelationStatus
+from gongji.domain.people import Person
+from gongji.domain.relations import Relation, RelationStatus
 from gongji.domain.settlement import (
     PayerRow,
     SetlInfo,
@@ -35,6 +37,7 @@ from gongji.service.eligibility import (
     rule_trace_views,
 )
 from gongji.service.ports import UnitOfWork
+from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
 from gongji.service.settlement.views import (
     EXPLANATION,
@@ -107,12 +110,19 @@ def explanation_of(plan: SettlementPlan) -> ExplanationView:
     )
 
 
-def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow]) -> list[PayerLineView]:
+def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | None = None) -> list[PayerLineView]:
+    """Who paid, named; ``family`` (when the settlement has just read it) spares reading the payers again."""
+    known_people: dict[int, Person] = dict(family.people) if family else {}
+    known_relations: dict[int, Relation] = {r.id: r for r in family.relations} if family else {}
     lines = []
     for payer in payers:
-        person = uow.people.get(payer.payer_person_id)
+        person = known_people.get(payer.payer_person_id) or uow.people.get(payer.payer_person_id)
         assert person is not None
-        relation = uow.relations.get(payer.relation_id) if payer.relation_id else None
+        relation = (
+            (known_relations.get(payer.relation_id) or uow.relations.get(payer.relation_id))
+            if payer.relation_id
+            else None
+        )
         lines.append(
             PayerLineView(
                 seq=payer.seq,
@@ -153,9 +163,14 @@ def _view(
     visit: Visit | None,
     previewed: bool,
     explanation: ExplanationView,
+    plan: SettlementPlan | None = None,
 ) -> SettlementView:
+    """The view of a plan (previewed) or of a stored record; ``plan``, given with the record it has just been
+    written as, supplies the people and the institution without reading them again."""
+    family = plan.family if plan else None
     if isinstance(plan_or_record, SettlementPlan):
         plan = plan_or_record
+        family = plan.family
         person, amounts, payers = plan.person, plan.amounts, payer_rows(plan)
         setl_id, status, settled_at, reversed_at = None, "previewed", plan.visit.begin_at, None
         institution: str | None = plan.institution.fixmedins_code
@@ -164,12 +179,15 @@ def _view(
         acct_used = True  # the preview sets the flag it was asked with
     else:
         record = plan_or_record
-        found = uow.people.get(record.person_id)
+        found = plan.person if plan else uow.people.get(record.person_id)
         assert found is not None
         person, amounts, payers = found, record.amounts, list(record.payers)
         setl_id, status, settled_at, reversed_at = record.setl_id, record.status, record.settled_at, record.reversed_at
-        inst = uow.institutions.get(record.institution_id) if record.institution_id else None
-        institution = inst.fixmedins_code if inst else None
+        if plan is not None:
+            institution = plan.institution.fixmedins_code
+        else:
+            inst = uow.institutions.get(record.institution_id) if record.institution_id else None
+            institution = inst.fixmedins_code if inst else None
         insutype, psn_type, med_type, acct_used = (
             record.insutype,
             record.psn_type,
@@ -196,7 +214,7 @@ def _view(
         acct_used_flag=acct_used,
         amounts=_amounts_dict(amounts),
         funds=funds,
-        payers=_payer_lines(uow, payers),
+        payers=_payer_lines(uow, payers, family),
         explanation=explanation,
         buyer_name=visit.buyer_name if visit else None,
         reversed_at=reversed_at,
@@ -227,22 +245,23 @@ def settlement_transfers(
     """
     now = ctx.clock.now()
     visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
-    ledger = uow.ledger
+    # The transfers by account code first, then every account they name found (or opened) at once.
+    moves: list[tuple[AccountOpening, AccountOpening, int]] = []
+
+    def system(kind: AccountKind, in_region: str) -> AccountOpening:
+        return AccountOpening.of(kind, in_region, None, now.year)
+
+    def memo_source(in_region: str, asset: str) -> AccountOpening:
+        return AccountOpening(f"SYS:{in_region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, in_region, asset)
+
     if payout:
-        inst = ledger.open_account(AccountKind.CLAIMS_PAYABLE, region, None, now)
+        inst = system(AccountKind.CLAIMS_PAYABLE, region)
     else:
-        inst = ledger.open_named_account(
-            institution_code(plan.institution.fixmedins_code, region),
-            AccountKind.INSTITUTION_CLEARING,
-            region,
-            "CNY",
-            None,
-            now,
+        inst = AccountOpening(
+            institution_code(plan.institution.fixmedins_code, region), AccountKind.INSTITUTION_CLEARING, region
         )
-    specs: list[TransferSpec] = []
     if amounts.hifp_pay_fen:
-        pool = ledger.open_account(AccountKind.FUND_POOL, region, None, now)
-        specs.append(TransferSpec(pool.id, inst.id, amounts.hifp_pay_fen))
+        moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
     for payment in plan.payments:
         purse = payment.purse
         parts = {
@@ -252,58 +271,58 @@ def settlement_transfers(
         for kind, amount in parts.items():
             if amount == 0:
                 continue
-            account = ledger.open_account(kind, purse.region, purse.payer_id, now)
+            account = AccountOpening.of(kind, purse.region, purse.payer_id, now.year)
             if purse.region == region:
-                specs.append(TransferSpec(account.id, inst.id, amount))
+                moves.append((account, inst, amount))
             else:
-                out = ledger.open_account(AccountKind.REGION_TRANSFER, purse.region, None, now)
-                into = ledger.open_account(AccountKind.REGION_TRANSFER, region, None, now)
-                specs += [TransferSpec(account.id, out.id, amount), TransferSpec(into.id, inst.id, amount)]
+                out = system(AccountKind.REGION_TRANSFER, purse.region)
+                into = system(AccountKind.REGION_TRANSFER, region)
+                moves += [(account, out, amount), (into, inst, amount)]
         if purse.relation_id is not None:
-            source = ledger.open_named_account(
-                f"SYS:{purse.region}:memo_source:{QUOTA}", AccountKind.MEMO_SOURCE, purse.region, QUOTA, None, now
-            )
-            used = ledger.open_named_account(
+            used = AccountOpening(
                 quota_used_code(purse.relation_id, plan.year),
                 AccountKind.QUOTA_USED,
                 purse.region,
                 QUOTA,
                 purse.payer_id,
-                now,
             )
-            specs.append(TransferSpec(source.id, used.id, payment.amount_fen))
+            moves.append((memo_source(purse.region, QUOTA), used, payment.amount_fen))
     if amounts.psn_cash_pay_fen and not payout:
-        cash = ledger.open_account(AccountKind.CASH_CLEARING, region, None, now)
-        specs.append(TransferSpec(cash.id, inst.id, amounts.psn_cash_pay_fen))
+        moves.append((system(AccountKind.CASH_CLEARING, region), inst, amounts.psn_cash_pay_fen))
     memo = (
         (amounts.act_pay_dedc_fen, AccountKind.DEDUCTIBLE_PAID, DEDUCTIBLE, plan.deductible_group),
         (amounts.hifp_pay_fen, AccountKind.FUND_PAID, FUND, plan.fund_group),
     )
     for amount, kind, asset, group in memo:
         if amount and group:
-            source = ledger.open_named_account(
-                f"SYS:{region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, region, asset, None, now
+            accumulator = AccountOpening(
+                accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
             )
-            accumulator = ledger.open_named_account(
-                accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id, now
-            )
-            specs.append(TransferSpec(source.id, accumulator.id, amount))
+            moves.append((memo_source(region, asset), accumulator, amount))
+    # The family's own accounts were read with the plan; only the others are looked up.
+    known = {code: row.state for code, row in plan.family.by_code.items()}
+    wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
+    accounts = {**known, **uow.ledger.open_accounts(wanted, now)} if wanted else known
+    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
     ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
     return specs, ids
 
 
-def _roll_over_payers(ctx: Context, uow: UnitOfWork, visit: Visit) -> None:
-    """Before paying in a new year, move last year's 当年 balances of everyone who may pay into 历年."""
+def _roll_over_payers(ctx: Context, uow: UnitOfWork, family: Family) -> bool:
+    """Before paying in a new year, move last year's 当年 balances of everyone who may pay into 历年; true when
+    anything moved (the family's balances are then to be read again)."""
     now = ctx.clock.now()
-    payers = {visit.person_id} | {
-        r.authoriser_id
-        for r in uow.relations.of_person(visit.person_id)
-        if r.beneficiary_id == visit.person_id and r.status is RelationStatus.ACTIVE
+    patient = family.patient.id
+    payers = {patient} | {
+        r.authoriser_id for r in family.relations if r.beneficiary_id == patient and r.status is RelationStatus.ACTIVE
     }
+    rolled = False
     for payer_id in sorted(payers):
-        for row in uow.ledger.accounts_of_person(payer_id):
+        for row in family.accounts.get(payer_id, ()):
             if row.state.kind is AccountKind.PERSONAL_CURRENT and (row.period_year or now.year) < now.year:
                 roll_over_account(uow, row, now.year, now)
+                rolled = True
+    return rolled
 
 
 def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
@@ -311,14 +330,15 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
     its payers and its explanation; the visit becomes settled. Idempotent by ``key``."""
 
     def handler(uow: UnitOfWork) -> SettlementView:
-        visit = _visit(uow, cmd.mdtrt_id)
-        visit = uow.visits.lock(visit.id) or visit
+        visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
         _require_open(visit, "结算", "settle it")
         patient = uow.people.get(visit.person_id)
         assert patient is not None
         refuse_if_suspended(uow, patient, visit.begin_at.date(), ctx.clock.now())
-        _roll_over_payers(ctx, uow, visit)
-        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True)
+        family = load_family(uow, patient, visit.begin_at, lock=True)
+        if _roll_over_payers(ctx, uow, family):
+            family = load_family(uow, patient, visit.begin_at, lock=True)
+        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family)
         specs, ids = settlement_transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)
         posted, balances = post_transfers(locked, specs)
@@ -357,7 +377,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
             )
         )
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
-        return _view(uow, record, visit=visit, previewed=False, explanation=explanation)
+        return _view(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
     request = {"mdtrt_id": cmd.mdtrt_id.strip(), "acct_used_flag": cmd.acct_used_flag}
     return ctx.write(key=key, operation="settle.commit", request=request, result_type=SettlementView, handler=handler)

@@ -14,6 +14,7 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import (
     AccountKind,
     accumulator_code,
+    quota_used_code,
 )
 from gongji.domain.money import apply_rate_bp, format_yuan, round_half_up
 from gongji.domain.people import Person
@@ -37,20 +38,19 @@ from gongji.rules.schema import (
     ShareablePart,
     match_row,
 )
-from gongji.service.accounts import quota_used
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.eligibility import (
-    Party,
     PaymentKind,
     RuleReader,
     ShareableBalance,
     payment_findings,
 )
-from gongji.service.ports import UnitOfWork
+from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.views import PurseStepView
 
-__all__ = ["SettlementPlan", "plan_settlement", "quota_left", "year_start_balance"]
+__all__ = ["SettlementPlan", "opening_balance", "plan_settlement", "quota_left", "year_start_balance"]
 
 
 @dataclass
@@ -69,6 +69,7 @@ class SettlementPlan:
     year: int
     deductible_group: str | None
     fund_group: str | None
+    family: Family
     purses: list[Purse] = field(default_factory=list)
 
 
@@ -86,11 +87,8 @@ def _group(med_types: Sequence[MedType]) -> str:
     return "+".join(sorted(m.value for m in med_types))
 
 
-def _accumulated(uow: UnitOfWork, kind: AccountKind, person_id: int, year: int, group: str | None) -> int:
-    if group is None:
-        return 0
-    row = uow.ledger.find_account_by_code(accumulator_code(kind, person_id, year, group))
-    return row.state.balance_fen if row else 0
+def _accumulated(family: Family, kind: AccountKind, year: int, group: str | None) -> int:
+    return 0 if group is None else family.balance_of(accumulator_code(kind, family.patient.id, year, group))
 
 
 def _bill_parts(lines: Sequence[FeeLine]) -> tuple[BillParts, int]:
@@ -124,11 +122,17 @@ def _payable_ceiling(
     return max(ceiling - not_payable, 0)
 
 
-def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock: bool) -> SettlementPlan:
-    """Compute a settlement of a visit (amounts, payments, explanation); ``lock`` locks the paying accounts."""
-    person = uow.people.get(visit.person_id)
+def plan_settlement(
+    ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool, *, lock: bool, family: Family | None = None
+) -> SettlementPlan:
+    """Compute a settlement of a visit (amounts, payments, explanation); ``lock`` locks the family's accounts.
+    ``family``, when the caller has read it already (under the same lock), is not read again."""
+    if family is None:
+        patient = uow.people.get(visit.person_id)
+        assert patient is not None
+        family = load_family(uow, patient, visit.begin_at, lock=lock)
+    person = family.patient
     institution = uow.institutions.get(visit.institution_id)
-    assert person is not None
     assert institution is not None
     on = visit.begin_at.date()
     reader = RuleReader(ctx.rules, on)
@@ -168,8 +172,8 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
     else:
         deductible_group = _group(deductible_row.med_types) if deductible_row else None
         fund_group = _group(cap_row.med_types) if cap_row else _group(ratio_row.med_types)
-        paid_dedc = _accumulated(uow, AccountKind.DEDUCTIBLE_PAID, person.id, year, deductible_group)
-        paid_fund = _accumulated(uow, AccountKind.FUND_PAID, person.id, year, fund_group)
+        paid_dedc = _accumulated(family, AccountKind.DEDUCTIBLE_PAID, year, deductible_group)
+        paid_fund = _accumulated(family, AccountKind.FUND_PAID, year, fund_group)
         terms = FundTerms(
             deductible_fen=deductible_row.amount_fen if deductible_row else 0,
             deductible_paid_fen=paid_dedc,
@@ -225,16 +229,11 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
     purses, steps, payments, acct_paid = (
         ([], [], [], 0)
         if not acct_used
-        else _waterfall(ctx, uow, visit, person, reader, parts, fund, not_payable, psn_part, lock=lock)
+        else _waterfall(ctx, uow, family, visit, reader, parts, fund, not_payable, psn_part)
     )
     own = next((p for p in purses if p.own), None)
     if own is None and not acct_used:
-        own_rows = [
-            row
-            for row in uow.ledger.accounts_of_person(person.id)
-            if row.region == visit.region
-            and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
-        ]
+        own_rows = family.personal_accounts(person.id, visit.region)
         if own_rows:
             own = Purse(person.id, None, person.name, visit.region, sum(r.state.balance_fen for r in own_rows), 0)
     if not acct_used:
@@ -276,7 +275,7 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
         balc_fen=balance,
     )
     plan = SettlementPlan(
-        visit, person, institution, amounts, payments, steps, zh, en, reader, year, deductible_group, fund_group
+        visit, person, institution, amounts, payments, steps, zh, en, reader, year, deductible_group, fund_group, family
     )
     plan.purses = purses
     return plan
@@ -285,45 +284,30 @@ def plan_settlement(ctx: Context, uow: UnitOfWork, visit: Visit, acct_used: bool
 def _waterfall(
     ctx: Context,
     uow: UnitOfWork,
+    family: Family,
     visit: Visit,
-    person: Person,
     reader: RuleReader,
     parts: BillParts,
     fund: int,
     not_payable: int,
     psn_part: int,
-    *,
-    lock: bool,
 ) -> tuple[list[Purse], list[PurseStepView], list[Payment], int]:
     """Own account first (unless the region says otherwise), then each authoriser in the patient's order."""
     on = visit.begin_at.date()
-    patient = Party(person, uow.enrollments.for_person(person.id), uow.relations.of_person(person.id))
+    person = family.patient
+    patient = family.party(person.id)
     # Every live relation is tried, in order: an active one pays, a pending one is skipped with its reason.
-    relations = sorted(
-        (r for r in patient.relations if r.beneficiary_id == person.id and r.is_live_at(visit.begin_at)),
-        key=lambda r: (r.order_position or 10_000, r.id),
-    )
-    people = {person.id: person}
-    account_ids: list[int] = []
+    relations = family.paying_relations
     # A current-year part still holding last year's money is 历年 money already (a commit rolls it over first;
     # a preview counts it so, without writing).
     this_year = ctx.clock.now().year
     unrolled: set[int] = set()
+    states = {}
     for payer_id in [person.id, *(r.authoriser_id for r in relations)]:
-        if payer_id not in people:
-            found = uow.people.get(payer_id)
-            assert found is not None
-            people[payer_id] = found
-        for row in uow.ledger.accounts_of_person(payer_id):
-            if row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT):
-                account_ids.append(row.state.id)
-                if row.period_year is not None and row.period_year < this_year:
-                    unrolled.add(row.state.id)
-    states = (
-        uow.ledger.lock(account_ids)
-        if lock
-        else {row.state.id: row.state for row in uow.ledger.accounts_by_id(account_ids)}
-    )
+        for row in family.personal_accounts(payer_id):
+            states[row.state.id] = row.state
+            if row.period_year is not None and row.period_year < this_year:
+                unrolled.add(row.state.id)
 
     def parts_of(payer_id: int, region: str) -> tuple[int, int, dict[AccountKind, int]]:
         prior = current = 0
@@ -348,14 +332,15 @@ def _waterfall(
     kind = PaymentKind(med_type=visit.med_type)
     relatives: list[Purse] = []
     for relation in relations:
-        authoriser = people[relation.authoriser_id]
-        payer = Party(authoriser, uow.enrollments.for_person(authoriser.id), uow.relations.of_person(authoriser.id))
+        payer = family.party(relation.authoriser_id)
+        authoriser = payer.person
         region = payer.region or relation.region
         prior, current, _ = parts_of(authoriser.id, region)
-        used = quota_used(uow, relation.id, on.year)
+        used = family.balance_of(quota_used_code(relation.id, on.year))
         # The opening balance is read only where the quota is a yearly share of it (two reads per account).
         annual = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value is QuotaModel.ANNUAL_SHARE
-        start_balance = year_start_balance(uow, authoriser.id, region, on.year) if annual else 0
+        start_balance = opening_balance(uow, family.personal_accounts(authoriser.id, region), on.year) if annual else 0
+        shared = family.shared_quotas.get(authoriser.id, (False, None))
         findings, sub = payment_findings(
             ctx.rules,
             payer,
@@ -363,7 +348,7 @@ def _waterfall(
             visit.begin_at,
             kind,
             ShareableBalance(prior, current, used, start_balance),
-            shared_quota=uow.relations.shared_quota(authoriser.id),
+            shared_quota=shared,
         )
         reader.traces.extend(sub.traces)
         skip = None
@@ -384,7 +369,7 @@ def _waterfall(
                     "region": region,
                 },
             )
-        left = quota_left(ctx, relation, region, on, used, start_balance, uow)
+        left = quota_left(ctx, relation, region, on, used, start_balance, shared[1])
         keep = ctx.rules.resolve(params.AUTHORISER_MIN_BALANCE_FEN, region, on).value
         prior_only = ctx.rules.resolve(params.SHAREABLE_PART, region, on).value is ShareablePart.PRIOR_YEARS_ONLY
         cap = ctx.rules.resolve(params.PER_VISIT_CAP_FEN, region, on).value.get(visit.med_type)
@@ -428,28 +413,34 @@ def _waterfall(
 
 
 def quota_left(
-    ctx: Context, relation: Any, region: str, on: date, used: int, start_balance: int, uow: UnitOfWork
+    ctx: Context, relation: Any, region: str, on: date, used: int, start_balance: int, shared_quota_fen: int | None
 ) -> int | None:
     """What is left of the quota this relation may use this year under the region's quota model (``None``: no
-    limit): the relation's own quota, the authoriser's one shared quota, or a yearly share of his opening balance."""
+    limit): the relation's own quota, the authoriser's one shared quota (``shared_quota_fen``), or a yearly share
+    of his opening balance."""
     model = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value
     if model is QuotaModel.PER_RELATION:
         return None if relation.quota_fen is None else max(relation.quota_fen - used, 0)
     if model is QuotaModel.SHARED:
-        _, quota = uow.relations.shared_quota(relation.authoriser_id)
-        return None if quota is None else max(quota - used, 0)
+        return None if shared_quota_fen is None else max(shared_quota_fen - used, 0)
     share = ctx.rules.resolve(params.QUOTA_ANNUAL_SHARE_BP, region, on).value
     return max(apply_rate_bp(start_balance, share) - used, 0)
 
 
 def year_start_balance(uow: UnitOfWork, person_id: int, region: str, year: int) -> int:
     """The person's personal-account balance in a region as the year began (for quotas that are a yearly share)."""
-    start = datetime(year, 1, 1, tzinfo=SHANGHAI) - timedelta(microseconds=1)
-    return sum(
-        uow.ledger.balance_as_of(row.state.id, start)
+    rows = [
+        row
         for row in uow.ledger.accounts_of_person(person_id)
-        if row.region == region and row.state.kind in (AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)
-    )
+        if row.region == region and row.state.kind in PERSONAL_PARTS
+    ]
+    return opening_balance(uow, rows, year)
+
+
+def opening_balance(uow: UnitOfWork, accounts: Sequence[AccountRow], year: int) -> int:
+    """The sum of these accounts' balances as ``year`` began."""
+    start = datetime(year, 1, 1, tzinfo=SHANGHAI) - timedelta(microseconds=1)
+    return sum(uow.ledger.balance_as_of(row.state.id, start) for row in accounts)
 
 
 def _step(order: int, purse: Purse, payment: Payment | None, available: int, room: int) -> PurseStepView:
