@@ -14,10 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: create the embedded SQLite database, load the demo family and show what happened
+## run: create the embedded SQLite database, load the demo family, show what happened, and serve on 127.0.0.1:8000
 run: $(STAMP)
 	$(BIN)/gongji db upgrade
 	$(BIN)/gongji demo
+	$(BIN)/gongji serve --host 127.0.0.1 --port 8000
 
 ## test: lint, type-check, validate the rules data and run the whole suite (SQLite and PostgreSQL)
 test: lint

@@ -46,6 +46,7 @@ from gongji.service.relations import (
 )
 from gongji.service.settlement import (
     CancelFees,
+    CancelVisit,
     FeeInput,
     OpenVisit,
     ReverseSettlement,
@@ -53,6 +54,7 @@ from gongji.service.settlement import (
     SettlementView,
     UploadFees,
     cancel_fees,
+    cancel_visit,
     commit_settlement,
     explain,
     open_visit,
@@ -1298,3 +1300,79 @@ def test_an_unknown_visit(demo: Context, engine: Engine) -> None:
     )
     refused(engine, ErrorCode.VISIT_NOT_FOUND, lambda: cancel_fees(ctx, CancelFees(unknown), key=_key()))
     refused(engine, ErrorCode.VISIT_NOT_FOUND, lambda: visit_view(ctx, unknown))
+
+
+# --- acting institutions, cancelled visits, the hospital's total ------------------------------------------------
+
+
+def test_an_institution_acts_only_on_its_own_visits(demo: Context, engine: Engine, patient: str) -> None:
+    ctx = demo
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250))
+    other = SJZ_LEVEL1
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: preview_settlement(ctx, Settle(mdtrt_id, institution=other)),
+    )
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: commit_settlement(ctx, Settle(mdtrt_id, institution=other), key=_key()),
+    )
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: upload_fees(ctx, UploadFees(mdtrt_id, (fee("2", SALINE, "1", 450),), other), key=_key()),
+    )
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: cancel_fees(ctx, CancelFees(mdtrt_id, None, other), key=_key()),
+    )
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: cancel_visit(ctx, CancelVisit(mdtrt_id, other), key=_key()),
+    )
+    settled = commit_settlement(ctx, Settle(mdtrt_id, institution=SJZ_LEVEL3), key=_key())
+    assert settled.setl_id is not None
+    refused(
+        engine,
+        ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+        lambda: reverse_settlement(ctx, ReverseSettlement(settled.setl_id or "", "test", other), key=_key()),
+    )
+    assert (
+        reverse_settlement(ctx, ReverseSettlement(settled.setl_id, "test", SJZ_LEVEL3), key=_key()).status == "reversed"
+    )
+
+
+def test_a_cancelled_visit_takes_its_fees_with_it_and_cannot_be_settled(
+    demo: Context, engine: Engine, patient: str
+) -> None:
+    ctx = demo
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250))
+    view = cancel_visit(ctx, CancelVisit(mdtrt_id), key=_key())
+    assert view.status == "cancelled"
+    assert all(line.cancelled for line in view.lines)
+    refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()))
+    refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: cancel_visit(ctx, CancelVisit(mdtrt_id), key=_key()))
+
+
+def test_a_settled_visit_is_reversed_before_it_can_be_cancelled(demo: Context, engine: Engine, patient: str) -> None:
+    ctx = demo
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250))
+    settled = settle(ctx, mdtrt_id)
+    refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: cancel_visit(ctx, CancelVisit(mdtrt_id), key=_key()))
+    reverse_settlement(ctx, ReverseSettlement(settled.setl_id or "", "test"), key=_key())
+    assert cancel_visit(ctx, CancelVisit(mdtrt_id), key=_key()).status == "cancelled"
+
+
+def test_a_settlement_of_another_total_than_the_hospitals_is_refused(
+    demo: Context, engine: Engine, patient: str
+) -> None:
+    ctx = demo
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250))
+    wrong = Settle(mdtrt_id, medfee_sumamt_fen=2_499)
+    refused(engine, ErrorCode.BILL_TOTAL_MISMATCH, lambda: preview_settlement(ctx, wrong))
+    refused(engine, ErrorCode.BILL_TOTAL_MISMATCH, lambda: commit_settlement(ctx, wrong, key=_key()))
+    assert commit_settlement(ctx, Settle(mdtrt_id, medfee_sumamt_fen=2_500), key=_key()).status == "settled"

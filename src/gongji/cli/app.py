@@ -29,6 +29,7 @@ from .common import guard, new_key, read_date, run, settings
 from .output import console, print_json, table, yuan
 from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
+from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, show_settlement, visit_app
 
 __all__ = ["app", "main"]
@@ -58,6 +59,8 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(visit_app, name="visit")
 app.add_typer(settle_app, name="settle")
 app.add_typer(claim_app, name="claim")
+app.command("serve")(serve)
+app.command("his-sim")(his_sim)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
 KeyOpt = Annotated[

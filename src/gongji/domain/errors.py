@@ -363,6 +363,16 @@ class ErrorCode(Enum):
     # --- visits and settlements -----------------------------------------------------------------------------
     VISIT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此就诊：{mdtrt_id}", "No such visit: {mdtrt_id}")
     SETTLEMENT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此结算：{setl_id}", "No such settlement: {setl_id}")
+    BILL_TOTAL_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "医疗费总额 {expected} 元与就诊 {mdtrt_id} 已上传明细合计 {actual} 元不符",
+        "The total {expected} yuan differs from the {actual} yuan of the fee lines of visit {mdtrt_id}",
+    )
+    VISIT_OF_OTHER_INSTITUTION = _Text(
+        ErrorKind.REFUSED,
+        "{mdtrt_id} 不属于定点医药机构 {fixmedins_code}，不能{action_zh}",
+        "{mdtrt_id} does not belong to institution {fixmedins_code}; cannot {action_en}",
+    )
     VISIT_NOT_OPEN = _Text(
         ErrorKind.REFUSED,
         "就诊 {mdtrt_id} 状态为“{status_zh}”，不能{action_zh}",

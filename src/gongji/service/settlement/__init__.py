@@ -32,6 +32,7 @@ from gongji.service.settlement.views import (
     EXPLANATION,
     MAX_LINES_PER_UPLOAD,
     CancelFees,
+    CancelVisit,
     ExplanationView,
     FeeInput,
     FeeLineView,
@@ -47,6 +48,7 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.settlement.visits import (
     cancel_fees,
+    cancel_visit,
     open_visit,
     open_visit_in,
     upload_fees,
@@ -58,6 +60,7 @@ __all__ = [
     "EXPLANATION",
     "MAX_LINES_PER_UPLOAD",
     "CancelFees",
+    "CancelVisit",
     "ExplanationView",
     "FeeInput",
     "FeeLineView",
@@ -72,6 +75,7 @@ __all__ = [
     "UploadFees",
     "VisitView",
     "cancel_fees",
+    "cancel_visit",
     "commit_settlement",
     "explain",
     "explanation_of",

@@ -22,6 +22,7 @@ from gongji.domain.ledger import (
     post_transfers,
     quota_used_code,
 )
+from gongji.domain.money import format_yuan
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation, RelationStatus
 from gongji.domain.settlement import (
@@ -48,7 +49,7 @@ from gongji.service.settlement.views import (
     Settle,
     SettlementView,
 )
-from gongji.service.settlement.visits import _require_open, _visit
+from gongji.service.settlement.visits import _require_open, _visit, require_institution
 from gongji.service.suspension import refuse_if_suspended
 from gongji.service.views import RuleTraceView
 
@@ -172,6 +173,7 @@ def _view(
         plan = plan_or_record
         family = plan.family
         person, amounts, payers = plan.person, plan.amounts, payer_rows(plan)
+        region = plan.visit.region
         setl_id, status, settled_at, reversed_at = None, "previewed", plan.visit.begin_at, None
         institution: str | None = plan.institution.fixmedins_code
         insutype, psn_type = plan.visit.insutype.value, plan.visit.psn_type.value
@@ -182,6 +184,7 @@ def _view(
         found = plan.person if plan else uow.people.get(record.person_id)
         assert found is not None
         person, amounts, payers = found, record.amounts, list(record.payers)
+        region = record.region
         setl_id, status, settled_at, reversed_at = record.setl_id, record.status, record.settled_at, record.reversed_at
         if plan is not None:
             institution = plan.institution.fixmedins_code
@@ -218,7 +221,19 @@ def _view(
         explanation=explanation,
         buyer_name=visit.buyer_name if visit else None,
         reversed_at=reversed_at,
+        region=region,
     )
+
+
+def _check_total(plan: SettlementPlan, cmd: Settle) -> None:
+    actual = plan.amounts.medfee_sumamt_fen
+    if cmd.medfee_sumamt_fen is not None and cmd.medfee_sumamt_fen != actual:
+        raise Refused(
+            ErrorCode.BILL_TOTAL_MISMATCH,
+            mdtrt_id=plan.visit.mdtrt_id,
+            expected=format_yuan(cmd.medfee_sumamt_fen),
+            actual=format_yuan(actual),
+        )
 
 
 def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
@@ -226,8 +241,10 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
 
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "预结算", "preview it")
         _require_open(visit, "结算", "settle it")
         plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False)
+        _check_total(plan, cmd)
         view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
 
@@ -331,6 +348,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
 
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "结算", "settle it")
         _require_open(visit, "结算", "settle it")
         patient = uow.people.get(visit.person_id)
         assert patient is not None
@@ -339,6 +357,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         if _roll_over_payers(ctx, uow, family):
             family = load_family(uow, patient, visit.begin_at, lock=True)
         plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family)
+        _check_total(plan, cmd)
         specs, ids = settlement_transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)
         posted, balances = post_transfers(locked, specs)
@@ -379,7 +398,12 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
         return _view(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
-    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "acct_used_flag": cmd.acct_used_flag}
+    request = {
+        "mdtrt_id": cmd.mdtrt_id.strip(),
+        "acct_used_flag": cmd.acct_used_flag,
+        "institution": cmd.institution,
+        "medfee_sumamt_fen": cmd.medfee_sumamt_fen,
+    }
     return ctx.write(key=key, operation="settle.commit", request=request, result_type=SettlementView, handler=handler)
 
 
@@ -397,6 +421,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
 
     def handler(uow: UnitOfWork) -> SettlementView:
         record = _record(uow, cmd.setl_id)
+        require_institution(uow, record.institution_id, cmd.institution, record.setl_id, "撤销结算", "reverse it")
         journal = uow.ledger.get_journal(record.journal_id)
         assert journal is not None
         specs = mirror(journal.transfers)
@@ -434,7 +459,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
             explanation=EXPLANATION.validate_json(record.explanation),
         )
 
-    request = {"setl_id": cmd.setl_id.strip(), "reason": reason}
+    request = {"setl_id": cmd.setl_id.strip(), "reason": reason, "institution": cmd.institution}
     return ctx.write(key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler)
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "EXPLANATION",
     "MAX_LINES_PER_UPLOAD",
     "CancelFees",
+    "CancelVisit",
     "ExplanationView",
     "FeeInput",
     "FeeLineView",
@@ -65,6 +66,7 @@ class UploadFees:
 
     mdtrt_id: str
     lines: tuple[FeeInput, ...]
+    institution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,15 @@ class CancelFees:
 
     mdtrt_id: str
     feedetl_sns: tuple[str, ...] | None = None
+    institution: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelVisit:
+    """门诊挂号撤销 / 入院撤销: a visit not settled is cancelled with its fee lines."""
+
+    mdtrt_id: str
+    institution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,10 @@ class Settle:
 
     mdtrt_id: str
     acct_used_flag: bool = True
+    #: The institution acting (the national interface's caller): it may settle only its own visits.
+    institution: str | None = None
+    #: The total the hospital system computed (``medfee_sumamt``): a settlement of another total is refused.
+    medfee_sumamt_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,7 @@ class ReverseSettlement:
 
     setl_id: str
     reason: str
+    institution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,11 @@ class FeeLineView:
     inscp_fen: int
     category: str | None
     cancelled: bool
+    #: From the catalogue, when the item is in it: its kind, category B self-pay share and price cap.
+    item_kind: str | None = None
+    self_pay_bp: int | None = None
+    price_cap_fen: int | None = None
+    returns_feedetl_sn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +232,8 @@ class SettlementView:
     explanation: ExplanationView
     buyer_name: str | None = None
     reversed_at: datetime | None = None
+    #: The pooling region that settled it (the clearing centre's region, 清算经办机构).
+    region: str | None = None
 
 
 EXPLANATION = TypeAdapter(ExplanationView)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal, InvalidOperation
 
 from gongji.domain.catalogue import MILLI, Institution, InstitutionKind, classify
@@ -17,6 +17,7 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.views import (
     MAX_LINES_PER_UPLOAD,
     CancelFees,
+    CancelVisit,
     FeeInput,
     FeeLineView,
     OpenVisit,
@@ -25,7 +26,16 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.suspension import refuse_if_suspended
 
-__all__ = ["cancel_fees", "open_visit", "open_visit_in", "upload_fees", "upload_fees_in", "visit_view"]
+__all__ = [
+    "cancel_fees",
+    "cancel_visit",
+    "open_visit",
+    "open_visit_in",
+    "require_institution",
+    "upload_fees",
+    "upload_fees_in",
+    "visit_view",
+]
 
 
 def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
@@ -33,6 +43,23 @@ def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
     if visit is None:
         raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
     return visit
+
+
+def require_institution(
+    uow: UnitOfWork, institution_id: int | None, acting: str | None, mdtrt_id: str, action_zh: str, action_en: str
+) -> None:
+    """An institution acting through the national interface touches only its own visits and settlements."""
+    if acting is None:
+        return
+    own = uow.institutions.find_by_code(acting.strip())
+    if own is None or own.id != institution_id:
+        raise Refused(
+            ErrorCode.VISIT_OF_OTHER_INSTITUTION,
+            mdtrt_id=mdtrt_id,
+            fixmedins_code=acting.strip(),
+            action_zh=action_zh,
+            action_en=action_en,
+        )
 
 
 def _institution(uow: UnitOfWork, code: str) -> Institution:
@@ -75,6 +102,9 @@ def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     institution = uow.institutions.get(visit.institution_id)
     assert person is not None
     assert institution is not None
+    lines = uow.visits.lines(visit.id)
+    items = uow.catalogue.find_many({line.item_code for line in lines})
+    serials = {line.id: line.feedetl_sn for line in lines}
     return VisitView(
         mdtrt_id=visit.mdtrt_id,
         person_id=person.id,
@@ -105,8 +135,12 @@ def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
                 inscp_fen=line.parts.inscp_fen,
                 category=line.category,
                 cancelled=line.cancelled,
+                item_kind=items[line.item_code].kind.value if line.item_code in items else None,
+                self_pay_bp=items[line.item_code].self_pay_bp if line.item_code in items else None,
+                price_cap_fen=items[line.item_code].price_cap_fen if line.item_code in items else None,
+                returns_feedetl_sn=serials.get(line.returns_line_id) if line.returns_line_id else None,
             )
-            for line in uow.visits.lines(visit.id)
+            for line in lines
         ],
     )
 
@@ -233,10 +267,15 @@ def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "上传费用", "upload fees")
         upload_fees_in(ctx, uow, visit, cmd)
         return _visit_view(uow, visit)
 
-    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "lines": [asdict(line) for line in cmd.lines]}
+    request = {
+        "mdtrt_id": cmd.mdtrt_id.strip(),
+        "lines": [asdict(line) for line in cmd.lines],
+        "institution": cmd.institution,
+    }
     return ctx.write(key=key, operation="visit.fees", request=request, result_type=VisitView, handler=handler)
 
 
@@ -271,6 +310,7 @@ def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "撤销费用", "cancel fees")
         _require_open(visit, "撤销费用", "cancel fees")
         lines = [line for line in uow.visits.lines(visit.id) if not line.cancelled]
         if cmd.feedetl_sns is not None:
@@ -287,8 +327,30 @@ def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
         uow.visits.cancel_lines([line.id for line in lines])
         return _visit_view(uow, visit)
 
-    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "feedetl_sns": list(cmd.feedetl_sns) if cmd.feedetl_sns else None}
+    request = {
+        "mdtrt_id": cmd.mdtrt_id.strip(),
+        "feedetl_sns": list(cmd.feedetl_sns) if cmd.feedetl_sns else None,
+        "institution": cmd.institution,
+    }
     return ctx.write(key=key, operation="visit.cancel_fees", request=request, result_type=VisitView, handler=handler)
+
+
+def cancel_visit(ctx: Context, cmd: CancelVisit, *, key: str) -> VisitView:
+    """撤销挂号 / 撤销入院: a visit not settled is cancelled, and its fee lines with it; a settled one must be
+    reversed first."""
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        visit = _visit(uow, cmd.mdtrt_id)
+        visit = uow.visits.lock(visit.id) or visit
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "撤销就诊", "cancel it")
+        _require_open(visit, "撤销就诊", "cancel it")
+        uow.visits.cancel_lines([line.id for line in uow.visits.lines(visit.id) if not line.cancelled])
+        cancelled = replace(visit, status=VisitStatus.CANCELLED, end_at=ctx.clock.now())
+        uow.visits.save(cancelled)
+        return _visit_view(uow, cancelled)
+
+    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "institution": cmd.institution}
+    return ctx.write(key=key, operation="visit.cancel", request=request, result_type=VisitView, handler=handler)
 
 
 def visit_view(ctx: Context, mdtrt_id: str) -> VisitView:

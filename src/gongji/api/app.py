@@ -1,0 +1,49 @@
+"""The web application: the national interface, the health check and the metrics, on one gongji context."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+
+from gongji.api.fsi.router import FsiService
+from gongji.api.fsi.router import router as fsi_router
+from gongji.api.observability import Metrics
+from gongji.bootstrap import Settings, build_context
+from gongji.service.context import Context
+
+__all__ = ["create_app"]
+
+
+def create_app(ctx: Context | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """Build the application on ``ctx`` (or on a context built from ``settings`` / the environment)."""
+    settings = settings or Settings()
+    ctx = ctx or build_context(settings)
+    app = FastAPI(
+        title="gongji 共济",
+        summary="职工医保个人账户家庭共济 — family mutual aid on medical-insurance personal accounts",
+        version="0.1.0",
+    )
+    metrics = Metrics()
+    app.state.ctx = ctx
+    app.state.metrics = metrics
+    app.state.fsi = FsiService(ctx, metrics)
+    app.include_router(fsi_router)
+
+    @app.get("/healthz", tags=["operations 运维"], summary="健康检查 Health check")
+    async def healthz() -> JSONResponse:
+        """200 when the database answers, 503 when it does not."""
+        try:
+            await run_in_threadpool(ctx.read, lambda uow: uow.idempotency.get("healthz"))
+        except Exception as exc:  # the check reports any failure of the database, whatever it is
+            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["operations 运维"], summary="Prometheus metrics")
+    async def prometheus(request: Request) -> Response:
+        """Requests, latency, settlements and refusals by code, in Prometheus' text format."""
+        registry = request.app.state.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,157 @@
+"""``POST /fsi/api/rsfComIfsService/callService[/{infno}]``: the national interface over HTTP.
+
+Answers are always the national envelope: ``infcode`` 0 on success, −2 for a business refusal or a message that
+cannot be read (``err_msg`` says why, in Chinese), −1 for a fault of gongji's (the client should then send 2601 冲正).
+A request that the gateway headers do not authenticate is answered −2 with HTTP 401.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from gongji.api.fsi.auth import GatewayRefused, MemoryNonceStore, NonceStore, verify_gateway
+from gongji.api.fsi.envelope import Envelope, parse_envelope
+from gongji.api.fsi.fields import FsiInputError
+from gongji.api.fsi.mask import mask_payload
+from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
+from gongji.api.fsi.transactions import Call, run_transaction
+from gongji.api.observability import Metrics, log_request
+from gongji.domain.errors import GongjiError
+from gongji.service.clock import SHANGHAI
+from gongji.service.context import Context
+from gongji.service.institution_access import PaasidToken, token_of_paasid
+
+__all__ = ["FSI_PATH", "FsiService", "router"]
+
+FSI_PATH = "/fsi/api/rsfComIfsService/callService"
+_LOG = logging.getLogger("gongji.fsi")
+#: How long a paasid's token is remembered (a rotation takes effect within this time).
+TOKEN_CACHE_S = 10.0
+
+
+@dataclass
+class FsiService:
+    """The national interface's state in one process: the context, nonces seen, reference ids, token cache."""
+
+    ctx: Context
+    metrics: Metrics
+    region: str = "100000"
+    nonces: NonceStore = field(default_factory=MemoryNonceStore)
+    _tokens: dict[str, tuple[float, PaasidToken | None]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.refmsgids = RefMsgIds(self.region)
+
+    def _token(self, paasid: str) -> PaasidToken | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._tokens.get(paasid)
+        if cached is not None and now - cached[0] < TOKEN_CACHE_S:
+            return cached[1]
+        found = token_of_paasid(self.ctx, paasid)
+        with self._lock:
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[paasid] = (now, found)
+        return found
+
+    def handle(self, body: bytes, headers: Mapping[str, str], path_infno: str | None) -> tuple[int, bytes]:
+        """Answer one message: (HTTP status, the national envelope as bytes)."""
+        started = time.perf_counter()
+        received_at = datetime.now(SHANGHAI)  # transport time is real time, whatever the business clock says
+        status, infcode, output, err_msg, code = 200, Infcode.SUCCESS, None, None, None
+        envelope: Envelope | None = None
+        institution: str | None = None
+        try:
+            found: dict[str, PaasidToken] = {}
+
+            def token_of(paasid: str) -> str | None:
+                token = self._token(paasid)
+                if token is not None:
+                    found[paasid] = token
+                return token.token if token else None
+
+            paasid = verify_gateway(headers, token_of, received_at, self.nonces)
+            institution = found[paasid].fixmedins_code
+            envelope = parse_envelope(body)
+            if path_infno is not None and path_infno != envelope.infno:
+                raise FsiInputError(
+                    "infno",
+                    f"路径中的交易编号 {path_infno} 与报文 {envelope.infno} 不符",
+                    "infno differs from the path",
+                )
+            if envelope.fixmedins_code and envelope.fixmedins_code != institution:
+                raise FsiInputError(
+                    "fixmedins_code",
+                    f"报文的定点医药机构编号 {envelope.fixmedins_code} 与接入凭证 {institution} 不符",
+                    "fixmedins_code differs from the institution of the credentials",
+                )
+            output = run_transaction(Call(self.ctx, envelope, institution, received_at))
+        except GatewayRefused as refused:
+            status, infcode, err_msg, code = 401, Infcode.BUSINESS_ERROR, refused.message_zh, refused.reason_code.name
+        except FsiInputError as bad:
+            infcode, err_msg, code = Infcode.BUSINESS_ERROR, bad.message_zh, "FIELD_INVALID"
+        except GongjiError as refusal:
+            infcode, err_msg, code = Infcode.BUSINESS_ERROR, f"{refusal.message_zh}（{refusal.code.name}）", None
+            code = refusal.code.name
+        except Exception:
+            _LOG.exception("fault answering %s", envelope.infno if envelope else "a message")
+            infcode, err_msg, code = Infcode.FAULT, "系统内部错误，交易结果未知：请发起冲正（2601）后重试", "FAULT"
+        responded_at = datetime.now(SHANGHAI)
+        answer = reply(
+            infcode,
+            inf_refmsgid=self.refmsgids.next(responded_at),
+            received_at=received_at,
+            responded_at=responded_at,
+            output=output,
+            err_msg=err_msg,
+        )
+        elapsed = time.perf_counter() - started
+        infno = envelope.infno if envelope else (path_infno or "----")
+        self.metrics.observe("fsi", infno, str(int(infcode)), elapsed, code)
+        if infcode is Infcode.SUCCESS and infno in ("2207", "2304"):
+            self.metrics.settlements.labels("commit").inc()
+        elif infcode is Infcode.SUCCESS and infno in ("2208", "2305"):
+            self.metrics.settlements.labels("reverse").inc()
+        log_request(
+            interface="fsi",
+            infno=infno,
+            msgid=envelope.msgid if envelope else None,
+            institution=institution,
+            infcode=int(infcode),
+            code=code,
+            ms=round(elapsed * 1000, 2),
+            input=mask_payload(envelope.input) if envelope else None,
+        )
+        return status, dumps(answer)
+
+
+router = APIRouter(tags=["national interface 国家医保接口"])
+
+
+async def _call(request: Request, infno: str | None) -> Response:
+    body = await request.body()
+    service: FsiService = request.app.state.fsi
+    status, content = await run_in_threadpool(service.handle, body, dict(request.headers), infno)
+    return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
+
+
+@router.post(FSI_PATH, summary="国家医保定点医药机构接口（交易编号在报文中）")
+async def call_service(request: Request) -> Response:
+    """The national interface; the transaction is the body's ``infno``."""
+    return await _call(request, None)
+
+
+@router.post(FSI_PATH + "/{infno}", summary="国家医保定点医药机构接口（交易编号在路径中）")
+async def call_service_infno(request: Request, infno: str) -> Response:
+    """The same, as gateways that append the transaction code to the path call it."""
+    return await _call(request, infno)

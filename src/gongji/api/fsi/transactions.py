@@ -1,0 +1,333 @@
+"""The national interface's transactions: each ``infno`` read from its input node, run as a gongji use case, and
+answered with the national output node.
+
+Every write is idempotent by the message: its key is the institution's code and the ``msgid``, and the whole input
+is bound to that key (:func:`gongji.service.context.message_identity`), so the same message replayed gets the stored
+answer and the same ``msgid`` with another body is refused. An institution acts only on its own visits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from gongji.api.fsi import fields as f
+from gongji.api.fsi.envelope import Envelope
+from gongji.api.fsi.fields import FsiInputError
+from gongji.api.fsi.outputs import SettlementContext, fee_rows, person_output, settlement_output, visit_output
+from gongji.domain.codes import Insutype, MedType
+from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.money import round_half_up
+from gongji.service import accounts, people
+from gongji.service.context import Context, message_identity
+from gongji.service.institution_access import SignIn, check_sign_no, sign_in
+from gongji.service.settlement import (
+    CancelFees,
+    CancelVisit,
+    FeeInput,
+    OpenVisit,
+    ReverseSettlement,
+    Settle,
+    UploadFees,
+    cancel_fees,
+    cancel_visit,
+    commit_settlement,
+    open_visit,
+    preview_settlement,
+    reverse_settlement,
+    upload_fees,
+)
+
+__all__ = ["TRANSACTIONS", "Call", "Transaction", "run_transaction"]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One message from an authenticated institution."""
+
+    ctx: Context
+    envelope: Envelope
+    institution: str
+    received_at: datetime
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of a write: the institution's code and the message id."""
+        return f"fsi:{self.institution}:{self.envelope.msgid}"
+
+    @property
+    def day(self) -> date:
+        """The day the message was received (Asia/Shanghai)."""
+        return self.received_at.date()
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """An ``infno``: its name, its handler, and whether it needs a sign-in first."""
+
+    infno: str
+    name_zh: str
+    handler: Callable[[Call], dict[str, Any] | None]
+    needs_sign_in: bool = True
+
+
+def _data(call: Call) -> dict[str, Any]:
+    return call.envelope.node("data")
+
+
+def _refused_field(field: str, zh: str, en: str) -> FsiInputError:
+    return FsiInputError(field, zh, en)
+
+
+# 9001 签到 ------------------------------------------------------------------------------------------------------
+
+
+def _sign_in(call: Call) -> dict[str, Any]:
+    node = call.envelope.node("signIn")
+    opter_no = f.code(node, "opter_no", path="signIn")
+    view = sign_in(
+        call.ctx,
+        SignIn(call.institution, opter_no, f.text(node, "mac", required=False), f.text(node, "ip", required=False)),
+        key=call.key,
+    )
+    return {"signinoutb": {"sign_time": view.sign_time.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": view.sign_no}}
+
+
+# 1101 人员信息获取 ------------------------------------------------------------------------------------------------
+
+
+def _person_ref(node: dict[str, Any]) -> str:
+    """The person a message names: ``certno`` (or ``psn_no``), else the card number when it is an ID number."""
+    certno = f.code(node, "certno", required=False, path="data")
+    if certno:
+        return certno
+    psn_no = f.code(node, "psn_no", required=False, path="data")
+    if psn_no:
+        return psn_no
+    cert_type = f.code(node, "mdtrt_cert_type", required=False, path="data")
+    number = f.code(node, "mdtrt_cert_no", required=False, path="data")
+    if number and cert_type in (None, "01", "02"):
+        # 01 医保电子凭证 carries the ID number once decoded by the terminal; 02 is the ID card itself.
+        return number.split("|")[0]
+    raise _refused_field(
+        "data.certno",
+        "须提供证件号码（certno）、人员编号（psn_no）或身份证就诊凭证（mdtrt_cert_type=02 与 mdtrt_cert_no）",
+        "give certno, psn_no, or an ID-card credential (mdtrt_cert_type=02 with mdtrt_cert_no)",
+    )
+
+
+def _person_info(call: Call) -> dict[str, Any]:
+    node = _data(call)
+    ref = _person_ref(node)
+    person = people.show_person(call.ctx, ref)
+    name = f.text(node, "psn_name", required=False, path="data")
+    if name and name.strip() != person.name:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID, field="psn_name", reason_zh="姓名与证件不符", reason_en="name does not match"
+        )
+    on = f.timestamp(node, "begntime", required=False, path="data")
+    balances = accounts.balances(call.ctx, person.psn_no)
+    return person_output(person, balances, on.date() if on else call.day)
+
+
+# 2201/2202 门诊挂号 / 撤销 -----------------------------------------------------------------------------------------
+
+
+def _med_type(value: str | None, default: MedType) -> MedType:
+    if value is None:
+        return default
+    try:
+        return MedType(value)
+    except ValueError:
+        raise _refused_field(
+            "data.med_type", f"医疗类别“{value}”不受支持", f"medical type '{value}' is not supported"
+        ) from None
+
+
+def _insutype(value: str | None) -> Insutype | None:
+    if value is None:
+        return None
+    try:
+        return Insutype(value)
+    except ValueError:
+        raise _refused_field(
+            "data.insutype", f"险种类型“{value}”不受支持", f"insurance type '{value}' is not supported"
+        ) from None
+
+
+def _register(call: Call) -> dict[str, Any]:
+    node = _data(call)
+    psn_no = f.code(node, "psn_no", path="data")
+    # 2201 carries no medical type (2203 uploads it); a regional extension may. Pharmacies (national codes begin
+    # with P, hospitals with H) sell (41).
+    default = MedType.PHARMACY_PURCHASE if call.institution.startswith("P") else MedType.GENERAL_OUTPATIENT
+    view = open_visit(
+        call.ctx,
+        OpenVisit(
+            person=psn_no,
+            institution=call.institution,
+            med_type=_med_type(f.code(node, "med_type", required=False, path="data"), default),
+            begin_at=f.timestamp(node, "begntime", required=False, path="data"),
+            insutype=_insutype(f.code(node, "insutype", required=False, path="data")),
+            ipt_otp_no=f.code(node, "ipt_otp_no", required=False, path="data"),
+        ),
+        key=call.key,
+    )
+    return {"data": visit_output(view)}
+
+
+def _cancel_registration(call: Call) -> dict[str, Any] | None:
+    node = _data(call)
+    cancel_visit(call.ctx, CancelVisit(f.code(node, "mdtrt_id", path="data"), call.institution), key=call.key)
+    return None
+
+
+# 2204/2205 费用明细上传 / 撤销 -------------------------------------------------------------------------------------
+
+
+def _fee_lines(rows: list[dict[str, Any]]) -> tuple[str, list[FeeInput]]:
+    mdtrt_ids = set()
+    lines = []
+    for index, row in enumerate(rows):
+        path = f"feedetail[{index}]"
+        mdtrt_ids.add(f.code(row, "mdtrt_id", path=path))
+        quantity = f.quantity(row, "cnt", allow_negative=True, path=path)
+        price = f.amount_fen(row, "pric", path=path)
+        total = f.amount_fen(row, "det_item_fee_sumamt", allow_negative=True, path=path)
+        expected = round_half_up(Decimal(quantity) * price)
+        if total != expected:
+            raise _refused_field(
+                f"{path}.det_item_fee_sumamt",
+                "明细金额须等于数量×单价",
+                "an item's amount must equal its quantity times its unit price",
+            )
+        lines.append(
+            FeeInput(
+                feedetl_sn=f.code(row, "feedetl_sn", path=path),
+                item_code=f.code(row, "med_list_codg", path=path),
+                quantity=quantity,
+                unit_price_fen=price,
+                item_name=f.text(row, "medins_list_name", required=False, path=path),
+                fee_at=f.timestamp(row, "fee_ocur_time", required=False, path=path),
+                returns_feedetl_sn=f.code(row, "init_feedetl_sn", required=False, path=path),
+            )
+        )
+    if len(mdtrt_ids) != 1:
+        raise _refused_field("feedetail", "一次上传的明细须属于同一就诊", "one upload's lines belong to one visit")
+    return mdtrt_ids.pop(), lines
+
+
+def _upload(call: Call) -> dict[str, Any]:
+    mdtrt_id, lines = _fee_lines(call.envelope.rows("feedetail"))
+    view = upload_fees(call.ctx, UploadFees(mdtrt_id, tuple(lines), call.institution), key=call.key)
+    return {"result": fee_rows(view, [line.feedetl_sn for line in lines])}
+
+
+def _cancel_upload(call: Call) -> dict[str, Any] | None:
+    node = _data(call)
+    mdtrt_id = f.code(node, "mdtrt_id", path="data")
+    serial = f.code(node, "feedetl_sn", required=False, path="data")
+    # "0000" (or no serial) cancels every line of the visit, as the national rule has it.
+    serials = None if serial in (None, "0000") else (serial,)
+    cancel_fees(call.ctx, CancelFees(mdtrt_id, serials, call.institution), key=call.key)
+    return None
+
+
+# 2206/2207/2208 预结算 / 结算 / 撤销 -------------------------------------------------------------------------------
+
+
+def _settle_command(call: Call) -> tuple[Settle, str]:
+    node = _data(call)
+    mdtrt_id = f.code(node, "mdtrt_id", path="data")
+    acct_used = f.flag(node, "acct_used_flag", default=True, path="data")
+    total = f.amount_fen(node, "medfee_sumamt", required=False, path="data")
+    cert_type = f.code(node, "mdtrt_cert_type", required=False, path="data") or "02"
+    mid = f.code(node, "mid_setl_flag", required=False, path="data")
+    if mid not in (None, "0"):
+        raise _refused_field(
+            "data.mid_setl_flag", "暂不支持中途结算（mid_setl_flag=1）", "mid-stay settlement is not supported yet"
+        )
+    return Settle(mdtrt_id, acct_used, call.institution, total), cert_type
+
+
+def _preview(call: Call) -> dict[str, Any]:
+    command, cert_type = _settle_command(call)
+    view = preview_settlement(call.ctx, command)
+    return settlement_output(view, SettlementContext(call.envelope.msgid, cert_type, call.day))
+
+
+def _settle(call: Call) -> dict[str, Any]:
+    command, cert_type = _settle_command(call)
+    view = commit_settlement(call.ctx, command, key=call.key)
+    return settlement_output(view, SettlementContext(call.envelope.msgid, cert_type, call.day))
+
+
+def _reverse(call: Call) -> dict[str, Any]:
+    node = _data(call)
+    setl_id = f.code(node, "setl_id", path="data")
+    view = reverse_settlement(call.ctx, ReverseSettlement(setl_id, "结算撤销（2208）", call.institution), key=call.key)
+    return settlement_output(view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True))
+
+
+# 2601 冲正 ---------------------------------------------------------------------------------------------------------
+
+
+def _undo(call: Call) -> dict[str, Any] | None:
+    node = _data(call)
+    omsgid = f.code(node, "omsgid", path="data")
+    oinfno = f.code(node, "oinfno", path="data")
+    stored = call.ctx.stored_outcome(f"fsi:{call.institution}:{omsgid}")
+    if stored is None or stored.is_error:
+        return None  # the original did not take effect: nothing to undo
+    outcome = json.loads(stored.outcome)
+    if oinfno in ("2207", "2304"):
+        reverse_settlement(
+            call.ctx, ReverseSettlement(outcome["setl_id"], f"冲正 {omsgid}", call.institution), key=call.key
+        )
+    elif oinfno in ("2201", "2401"):
+        cancel_visit(call.ctx, CancelVisit(outcome["mdtrt_id"], call.institution), key=call.key)
+    elif oinfno not in ("9001", "1101", "2206", "2303"):
+        raise _refused_field(
+            "data.oinfno",
+            f"交易 {oinfno} 不能冲正，请用其撤销交易",
+            f"transaction {oinfno} is undone by its own cancel",
+        )
+    return None
+
+
+TRANSACTIONS: dict[str, Transaction] = {
+    t.infno: t
+    for t in (
+        Transaction("9001", "签到", _sign_in, needs_sign_in=False),
+        Transaction("1101", "人员信息获取", _person_info),
+        Transaction("2201", "门诊挂号", _register),
+        Transaction("2202", "门诊挂号撤销", _cancel_registration),
+        Transaction("2204", "门诊费用明细上传", _upload),
+        Transaction("2205", "门诊费用明细撤销", _cancel_upload),
+        Transaction("2206", "门诊预结算", _preview),
+        Transaction("2207", "门诊结算", _settle),
+        Transaction("2208", "门诊结算撤销", _reverse),
+        Transaction("2601", "冲正交易", _undo),
+    )
+}
+
+
+def run_transaction(call: Call) -> dict[str, Any] | None:
+    """Check the sign-in, then run the message's transaction with its whole input bound to its ``msgid``."""
+    transaction = TRANSACTIONS.get(call.envelope.infno)
+    if transaction is None:
+        raise _refused_field(
+            "infno", f"不支持的交易编号 {call.envelope.infno}", f"transaction {call.envelope.infno} is not supported"
+        )
+    if transaction.needs_sign_in:
+        check_sign_no(call.ctx, call.institution, call.envelope.sign_no or "")
+    canonical = json.dumps(
+        {"infno": call.envelope.infno, "input": call.envelope.input}, sort_keys=True, default=str, ensure_ascii=False
+    )
+    with message_identity(hashlib.sha256(canonical.encode()).hexdigest()):
+        return transaction.handler(call)
