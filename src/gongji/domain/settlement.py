@@ -253,3 +253,5 @@ class SettlementRecord:
     explanation: str
     reversal_journal_id: int | None = None
     reversed_at: datetime | None = None
+    #: The idempotency key of the write that made it (national interface: ``fsi:<institution>:<msgid>``).
+    request_key: str | None = None

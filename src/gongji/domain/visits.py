@@ -50,6 +50,9 @@ class Visit:
     end_at: datetime | None = None
     buyer_name: str | None = None
     buyer_certno: str | None = None
+    #: 出院办理: when a stay ended and how (出院方式); a stay is settled after its discharge.
+    discharged_at: datetime | None = None
+    discharge_way: str | None = None
 
     @property
     def inpatient(self) -> bool:

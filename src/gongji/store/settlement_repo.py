@@ -25,7 +25,12 @@ _VISIT_FOR_UPDATE = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdt
 _SAVE_VISIT = (
     update(t.visits)
     .where(t.visits.c.id == bindparam("visit_id"))
-    .values(status=bindparam("new_status"), end_at=bindparam("new_end_at"))
+    .values(
+        status=bindparam("new_status"),
+        end_at=bindparam("new_end_at"),
+        discharged_at=bindparam("new_discharged_at"),
+        discharge_way=bindparam("new_discharge_way"),
+    )
 )
 _LINES_OF = select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
 _INSERT_SETTLEMENT = insert(t.settlements).returning(t.settlements.c.id)
@@ -48,6 +53,8 @@ def _visit(row: Any) -> Visit:
         end_at=row["end_at"],
         buyer_name=row["buyer_name"],
         buyer_certno=row["buyer_certno"],
+        discharged_at=row["discharged_at"],
+        discharge_way=row["discharge_way"],
     )
 
 
@@ -121,7 +128,14 @@ class SqlVisits:
 
     def save(self, visit: Visit) -> None:
         self._conn.execute(
-            _SAVE_VISIT, {"visit_id": visit.id, "new_status": visit.status.value, "new_end_at": visit.end_at}
+            _SAVE_VISIT,
+            {
+                "visit_id": visit.id,
+                "new_status": visit.status.value,
+                "new_end_at": visit.end_at,
+                "new_discharged_at": visit.discharged_at,
+                "new_discharge_way": visit.discharge_way,
+            },
         )
 
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None:
@@ -186,6 +200,7 @@ def _record(row: Any, payers: tuple[PayerRow, ...]) -> SettlementRecord:
         explanation=row["explanation"],
         reversal_journal_id=row["reversal_journal_id"],
         reversed_at=row["reversed_at"],
+        request_key=row["request_key"],
     )
 
 
@@ -214,6 +229,7 @@ class SqlSettlements:
             "acct_used_flag": record.acct_used_flag,
             "settled_at": record.settled_at,
             "explanation": record.explanation,
+            "request_key": record.request_key,
             **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
         }
         settlement_id = self._conn.execute(_INSERT_SETTLEMENT, values).scalar_one()

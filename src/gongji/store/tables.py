@@ -59,6 +59,7 @@ __all__ = [
     "sign_ins",
     "suspensions",
     "transfers",
+    "visit_diagnoses",
     "visits",
 ]
 
@@ -365,6 +366,23 @@ visits = Table(
     Column("buyer_name", String(50), nullable=True),
     Column("buyer_certno", String(18), nullable=True),
     Column("created_at", AwareDateTime(), nullable=False),
+    # 出院办理 (2402): a stay is settled after it; 出院方式 as the hospital gives it.
+    Column("discharged_at", AwareDateTime(), nullable=True),
+    Column("discharge_way", String(10), nullable=True),
+)
+visit_diagnoses = Table(
+    "visit_diagnoses",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("visit_id", Id, ForeignKey("visits.id"), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),  # admission | discharge
+    Column("seq", Integer(), nullable=False),
+    Column("diag_type", String(10), nullable=False),
+    Column("diag_code", String(30), nullable=False),
+    Column("diag_name", String(200), nullable=False),
+    Column("main", Boolean(), nullable=False),
+    Column("recorded_at", AwareDateTime(), nullable=False),
+    UniqueConstraint("visit_id", "stage", "seq", name="uq_visit_diagnoses_visit_stage_seq"),
 )
 
 fee_lines = Table(
@@ -431,6 +449,8 @@ settlements = Table(
     Column("settled_at", AwareDateTime(), nullable=False),
     Column("reversed_at", AwareDateTime(), nullable=True),
     Column("explanation", Text(), nullable=False),
+    # The idempotency key of the write that made it (national interface: "fsi:<institution>:<msgid>").
+    Column("request_key", String(160), nullable=True, index=True),
     CheckConstraint(
         "medfee_sumamt_fen = fulamt_ownpay_amt_fen + overlmt_selfpay_fen + preselfpay_amt_fen + inscp_scp_amt_fen",
         name="bill_parts_add_up",

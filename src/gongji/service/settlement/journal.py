@@ -393,6 +393,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
                 payers=tuple(payer_rows(plan)),
                 settled_at=now,
                 explanation=EXPLANATION.dump_json(explanation).decode(),
+                request_key=key,
             )
         )
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
