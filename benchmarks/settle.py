@@ -2,36 +2,38 @@
 pgbench's built-in TPC-B-like script on the same PostgreSQL server at the same client counts.
 
 Each family is an employee, a retired parent and a resident child whom both employees support (so every
-settlement pays from a relative's account, in the child's order). Visits and fee lines are prepared first; what is
-timed is ``commit_settlement`` alone. Figures only, never asserted: they go into docs/performance.md.
+settlement pays from a relative's account, in the child's order). ``--people`` of them (default 100,000) are written
+straight into the tables by ``loader.py`` (``--slow-load``: through the use cases, about 300 people a second, to
+cross-check); ``--audit`` audits the ledger after loading and after settling. Visits and fee lines are then prepared
+through the use cases for children drawn at random from the whole population; what is timed is
+``commit_settlement`` alone. Figures only, never asserted: they go into docs/performance.md.
+
+    .venv/bin/python benchmarks/settle.py --people 3000 --settlements 300 --clients 1 --audit
+    .venv/bin/python benchmarks/settle.py --people 1000000 --backends sqlite
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import statistics
 import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
 from pathlib import Path
 
+from loader import BENCH_NOW, bulk_load, family, load_by_use_cases
 from sqlalchemy import Engine, text
 
 from gongji.bootstrap import build_context
-from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
-from gongji.domain.identity import check_character
-from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
+from gongji.domain.codes import MedType
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
-from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.clock import FixedClock
 from gongji.service.context import Context
-from gongji.service.enrollment import Enroll, enroll
-from gongji.service.people import RegisterPerson, register_person
-from gongji.service.relations import ConfirmBinding, RequestBinding, confirm_binding, request_binding
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,
@@ -45,49 +47,41 @@ from gongji.store import tables
 from gongji.store.engine import make_engine
 from gongji.store.migrate import upgrade
 
-NAMES = "甲乙丙丁戊己庚辛壬癸"
+
+def load(ctx: Context, engine: Engine, name: str, families: int, *, slow: bool) -> None:
+    """Load the families in bulk (or through the use cases, to cross-check) and say how long it took."""
+    started = time.perf_counter()
+    if slow:
+        load_by_use_cases(ctx, families)
+    else:
+        bulk_load(engine, families, now=ctx.clock.now(), rules=ctx.rules, progress=True)
+    elapsed = time.perf_counter() - started
+    how = "through the use cases" if slow else "in bulk"
+    print(
+        f"{name}: loaded {families:,} families ({3 * families:,} people) {how} in {elapsed:.1f} s "
+        f"({3 * families / elapsed:,.0f} people/s)",
+        flush=True,
+    )
 
 
-def _certno(n: int, born: date) -> str:
-    first17 = f"130102{born:%Y%m%d}{n % 1000:03d}"
-    return first17 + check_character(first17)
+def run_audit(ctx: Context, name: str, when: str) -> None:
+    started = time.perf_counter()
+    report = audit(ctx)
+    print(
+        f"{name}: audit {when}: {'clean' if report.clean else report.findings[:3]} ({report.accounts:,} accounts, "
+        f"{report.journals:,} journals, {report.transfers:,} transfers; {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
 
 
-def _person(ctx: Context, certno: str, name: str, insutype: Insutype, psn_type: PsnType, tag: str) -> None:
-    register_person(ctx, RegisterPerson(certno, name), key=f"{tag}:r")
-    enroll(ctx, Enroll(certno, insutype, psn_type, "130100", date(2000, 1, 1)), key=f"{tag}:e")
-
-
-def load_families(ctx: Context, count: int) -> list[str]:
-    """Register ``count`` families; return each family's child (the patient)."""
-    children = []
-    for n in range(count):
-        day = n % 28 + 1
-        parent = _certno(2 * n + 1, date(1970 + n // 10_000 % 20, n % 12 + 1, day))
-        grand = _certno(2 * n + 1, date(1945 + n // 10_000 % 10, n % 12 + 1, day))
-        child = _certno(2 * n + 1, date(2010 + n // 10_000 % 5, n % 12 + 1, day))
-        name = NAMES[n % 10]
-        _person(ctx, parent, "父" + name, Insutype.EMPLOYEE_BASIC, PsnType.EMPLOYEE_IN_SERVICE, f"b{n}p")
-        _person(ctx, grand, "祖" + name, Insutype.EMPLOYEE_BASIC, PsnType.EMPLOYEE_RETIRED, f"b{n}g")
-        _person(ctx, child, "子" + name, Insutype.RESIDENT_BASIC, PsnType.PUPIL, f"b{n}c")
-        for who, tag in ((parent, "p"), (grand, "g")):
-            credit_account(
-                ctx,
-                CreditAccount(who, 1_000_000, "bench", Part.PRIOR_YEARS, CreditKind.OPENING_BALANCE),
-                key=f"b{n}{tag}:o",
-            )
-        for who, kind, tag in ((parent, RelationType.CHILD, "p"), (grand, RelationType.PATERNAL_GRANDCHILD, "g")):
-            asked = request_binding(ctx, RequestBinding(who, child, kind, commitment=True), key=f"b{n}{tag}:b")
-            confirm_binding(ctx, ConfirmBinding(asked.id, parent, "bench-face"), key=f"b{n}{tag}:c")
-        children.append(child)
-    return children
-
-
-def prepare_visits(ctx: Context, children: list[str], count: int, tag: str) -> list[str]:
-    """Open ``count`` pharmacy visits with fee lines, round-robin over the children."""
+def prepare_visits(ctx: Context, families: int, count: int, rng: random.Random, tag: str) -> list[str]:
+    """Open ``count`` pharmacy visits with fee lines for children drawn at random from the whole population (so
+    that the lookups range over every index, not over its first pages)."""
+    population = range(families)
+    drawn = rng.sample(population, count) if count <= families else rng.choices(population, k=count)
     visits = []
-    for i in range(count):
-        child = children[i % len(children)]
+    for i, n in enumerate(drawn):
+        child = family(n).child
         visit = open_visit(ctx, OpenVisit(child, "P13010200001", MedType.PHARMACY_PURCHASE), key=f"{tag}:v{i}")
         upload_fees(
             ctx, UploadFees(visit.mdtrt_id, (FeeInput("1", "XR06AXL001A001010100009", "1", 2_380),)), key=f"{tag}:f{i}"
@@ -113,21 +107,23 @@ def settle_all(ctx: Context, visits: list[str], clients: int, tag: str) -> tuple
     return len(visits) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
-def bench(name: str, engine: Engine, families: int, settlements: int, client_counts: list[int]) -> dict[int, float]:
-    ctx = build_context(engine=engine, clock=FixedClock(datetime(2026, 11, 22, 10, tzinfo=SHANGHAI)))
+def bench(name: str, engine: Engine, args: argparse.Namespace, client_counts: list[int]) -> dict[int, float]:
+    ctx = build_context(engine=engine, clock=FixedClock(BENCH_NOW))
     load_demo_institutions(ctx)
     load_demo_catalogue(ctx)
-    started = time.perf_counter()
-    children = load_families(ctx, families)
-    print(f"{name}: loaded {families} families ({3 * families} people) in {time.perf_counter() - started:.1f} s")
+    families = args.people // 3
+    load(ctx, engine, name, families, slow=args.slow_load)
+    if args.audit:
+        run_audit(ctx, name, "after loading")
+    rng = random.Random(args.seed)
     rates = {}
     for clients in client_counts:
-        visits = prepare_visits(ctx, children, settlements, f"{name}{clients}")
+        visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}")
         rate, p50, p99 = settle_all(ctx, visits, clients, f"{name}{clients}")
         rates[clients] = rate
-        print(f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    report = audit(ctx)
-    print(f"{name}: audit {'clean' if report.clean else report.findings[:3]}")
+        print(f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+    if args.audit:
+        run_audit(ctx, name, "after settling")
     engine.dispose()
     return rates
 
@@ -159,47 +155,62 @@ def pgbench(bin_dir: Path, socket_dir: str, database: str, clients: int, seconds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--families", type=int, default=300)
-    parser.add_argument("--settlements", type=int, default=1500)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=100_000, help="people to load (a family is three)")
+    parser.add_argument("--settlements", type=int, default=1500, help="settlements per client count")
     parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite, postgresql or both")
+    parser.add_argument("--slow-load", action="store_true", help="load through the use cases (to cross-check)")
+    parser.add_argument("--audit", action="store_true", help="audit the ledger after loading and after settling")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the draw of patients")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - {"sqlite", "postgresql"}
+    if unknown or not backends:
+        parser.error(f"unknown backends {sorted(unknown)}; choose from sqlite, postgresql")
+    if args.people < 3:
+        parser.error("at least one family (three people)")
 
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        upgrade(engine)
-        bench("sqlite", engine, args.families, args.settlements, client_counts)
+        if "sqlite" in backends:
+            engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+            upgrade(engine)
+            bench("sqlite", engine, args, client_counts)
+        if "postgresql" in backends:
+            postgresql(Path(folder), args, client_counts)
 
-        import pgserver
 
-        server = pgserver.get_server(Path(folder) / "pg", cleanup_mode="stop")
-        server.psql("CREATE DATABASE gongji_bench;")
-        server.psql("CREATE DATABASE pgbench;")
-        url = server.get_uri("gongji_bench")
-        engine = make_engine(url, pool_size=max(client_counts) + 2)
-        with engine.begin() as conn:
-            names = ", ".join(t.name for t in tables.metadata.sorted_tables)
-            if conn.dialect.has_table(conn, "accounts"):
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        upgrade(engine)
-        rates = bench("postgresql", engine, args.families, args.settlements, client_counts)
-        bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
-        socket_dir = re.search(r"host=([^&]+)", server.get_uri("pgbench"))
-        assert socket_dir
-        subprocess.run(
-            [str(bin_dir / "pgbench"), "-h", socket_dir.group(1), "-U", "postgres", "-i", "-s", "1", "-q", "pgbench"],
-            capture_output=True,
-            check=True,
+def postgresql(folder: Path, args: argparse.Namespace, client_counts: list[int]) -> None:
+    import pgserver
+
+    server = pgserver.get_server(folder / "pg", cleanup_mode="stop")
+    server.psql("CREATE DATABASE gongji_bench;")
+    server.psql("CREATE DATABASE pgbench;")
+    url = server.get_uri("gongji_bench")
+    engine = make_engine(url, pool_size=max(client_counts) + 2)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in tables.metadata.sorted_tables)
+        if conn.dialect.has_table(conn, "accounts"):
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    upgrade(engine)
+    rates = bench("postgresql", engine, args, client_counts)
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    socket_dir = re.search(r"host=([^&]+)", server.get_uri("pgbench"))
+    assert socket_dir
+    subprocess.run(
+        [str(bin_dir / "pgbench"), "-h", socket_dir.group(1), "-U", "postgres", "-i", "-s", "1", "-q", "pgbench"],
+        capture_output=True,
+        check=True,
+    )
+    for clients in client_counts:
+        tps = pgbench(bin_dir, socket_dir.group(1), "pgbench", clients, args.pgbench_seconds)
+        print(
+            f"pgbench TPC-B-like: {clients} client(s): {tps:,.0f} tps; gongji settlements/s are "
+            f"{100 * rates[clients] / tps:.0f} % of it"
         )
-        for clients in client_counts:
-            tps = pgbench(bin_dir, socket_dir.group(1), "pgbench", clients, args.pgbench_seconds)
-            print(
-                f"pgbench TPC-B-like: {clients} client(s): {tps:,.0f} tps; gongji settlements/s are "
-                f"{100 * rates[clients] / tps:.0f} % of it"
-            )
-        server.cleanup()
+    server.cleanup()
 
 
 if __name__ == "__main__":
