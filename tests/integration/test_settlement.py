@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.domain.visits import Diagnosis
 from gongji.rules.book import RuleBook
 from gongji.service.accounts import CreditAccount, balances, credit_account
 from gongji.service.audit import audit
@@ -45,17 +46,21 @@ from gongji.service.relations import (
     set_quota,
 )
 from gongji.service.settlement import (
+    CancelDischarge,
     CancelFees,
     CancelVisit,
+    Discharge,
     FeeInput,
     OpenVisit,
     ReverseSettlement,
     Settle,
     SettlementView,
     UploadFees,
+    cancel_discharge,
     cancel_fees,
     cancel_visit,
     commit_settlement,
+    discharge,
     explain,
     open_visit,
     preview_settlement,
@@ -519,6 +524,7 @@ def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_
         fee("4", SALINE, "20", 450),
         ipt_otp_no="ZY2026-0001",
     )
+    discharge(ctx, Discharge(mdtrt_id), key=_key())
     view = settle(ctx, mdtrt_id)
     # Total 35000 + 25000 + 75000 + 9000 = 144000; 超限价 5000; 先行自付 7500;
     # policy 30000 + 25000 + 67500 + 9000 = 131500 (5000 + 7500 + 131500 = 144000).
@@ -557,6 +563,7 @@ def test_changchun_inpatient_without_the_overlay_the_fund_pays_nothing(demo: Con
     ctx = demo
     employee(ctx, GUILAN, "赵桂兰", region="220100", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=200_000)
     mdtrt_id = visit(ctx, GUILAN, CHANGCHUN_PROVINCIAL, MedType.GENERAL_INPATIENT, fee("1", NURSING, "10", 2_500))
+    discharge(ctx, Discharge(mdtrt_id), key=_key())
     view = settle(ctx, mdtrt_id)
     # The shipped data has no ratio for 21: the fund pays nothing and no deductible is applied (nothing is
     # recorded against the year). The person's 25000 is all account-payable: 200000 − 25000 = 175000.
@@ -1376,3 +1383,78 @@ def test_a_settlement_of_another_total_than_the_hospitals_is_refused(
     refused(engine, ErrorCode.BILL_TOTAL_MISMATCH, lambda: preview_settlement(ctx, wrong))
     refused(engine, ErrorCode.BILL_TOTAL_MISMATCH, lambda: commit_settlement(ctx, wrong, key=_key()))
     assert commit_settlement(ctx, Settle(mdtrt_id, medfee_sumamt_fen=2_500), key=_key()).status == "settled"
+
+
+# --- stays: admission diagnoses, discharge, settlement after it -------------------------------------------------
+
+
+def test_a_stay_is_settled_after_its_discharge(demo: Context, engine: Engine, clock: FixedClock) -> None:
+    ctx = demo
+    employee(ctx, GUILAN, "赵桂兰", region="220100", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=200_000)
+    admitted = clock.now()
+    heart = Diagnosis(1, "1", "I21.9", "急性心肌梗死", main=True)
+    mdtrt_id = visit(
+        ctx, GUILAN, CHANGCHUN_PROVINCIAL, MedType.GENERAL_INPATIENT, fee("1", NURSING, "3", 2_500), diagnoses=(heart,)
+    )
+    refused(engine, ErrorCode.STAY_NOT_DISCHARGED, lambda: preview_settlement(ctx, Settle(mdtrt_id)))
+    refused(engine, ErrorCode.STAY_NOT_DISCHARGED, lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()))
+    refused(
+        engine,
+        ErrorCode.DISCHARGE_BEFORE_ADMISSION,
+        lambda: discharge(ctx, Discharge(mdtrt_id, admitted - timedelta(hours=1)), key=_key()),
+    )
+    refused(engine, ErrorCode.STAY_NOT_DISCHARGED, lambda: cancel_discharge(ctx, CancelDischarge(mdtrt_id), key=_key()))
+    clock.advance(timedelta(days=3))
+    left = discharge(
+        ctx,
+        Discharge(mdtrt_id, None, "1", (Diagnosis(1, "1", "I21.9", "急性心肌梗死", main=True),)),
+        key=_key(),
+    )
+    assert left.discharged_at == clock.now()
+    assert left.discharge_way == "1"
+    assert [(d.stage, d.diag_code, d.main) for d in left.diagnoses or []] == [
+        ("admission", "I21.9", True),
+        ("discharge", "I21.9", True),
+    ]
+    refused(engine, ErrorCode.STAY_ALREADY_DISCHARGED, lambda: discharge(ctx, Discharge(mdtrt_id), key=_key()))
+    # Cancelled, the stay is open again and cannot be settled until discharged once more.
+    reopened = cancel_discharge(ctx, CancelDischarge(mdtrt_id), key=_key())
+    assert reopened.discharged_at is None
+    assert [d.stage for d in reopened.diagnoses or []] == ["admission"]
+    refused(engine, ErrorCode.STAY_NOT_DISCHARGED, lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()))
+    discharge(ctx, Discharge(mdtrt_id), key=_key())
+    assert settle(ctx, mdtrt_id).amounts["medfee_sumamt"] == 7_500
+    refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: cancel_discharge(ctx, CancelDischarge(mdtrt_id), key=_key()))
+
+
+def test_only_a_stay_is_discharged(demo: Context, engine: Engine, patient: str) -> None:
+    ctx = demo
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250))
+    refused(engine, ErrorCode.NOT_A_STAY, lambda: discharge(ctx, Discharge(mdtrt_id), key=_key()))
+    refused(
+        engine,
+        ErrorCode.NOT_A_STAY,
+        lambda: open_visit(
+            ctx,
+            OpenVisit(patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, diagnoses=(Diagnosis(1, "1", "J06.9", "感冒"),)),
+            key=_key(),
+        ),
+    )
+
+
+def test_a_bill_over_a_hundred_million_yuan_is_refused_at_upload(demo: Context, engine: Engine, patient: str) -> None:
+    ctx = demo
+    huge = 9_000_000_000  # 90 million yuan a unit
+    mdtrt_id = visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "1", huge))
+    # A second line that would take the visit past 100 million yuan, and a single line past it, are refused.
+    refused(
+        engine,
+        ErrorCode.AMOUNT_INVALID,
+        lambda: upload_fees(ctx, UploadFees(mdtrt_id, (fee("2", AMOXICILLIN, "1", huge),)), key=_key()),
+    )
+    refused(
+        engine,
+        ErrorCode.AMOUNT_INVALID,
+        lambda: upload_fees(ctx, UploadFees(mdtrt_id, (fee("3", SALINE, "12", huge),)), key=_key()),
+    )
+    assert commit_settlement(ctx, Settle(mdtrt_id), key=_key()).amounts["medfee_sumamt"] == huge

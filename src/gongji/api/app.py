@@ -1,19 +1,41 @@
-"""The web application: the national interface, the health check and the metrics, on one gongji context."""
+"""The web application: the national interface, gongji's own REST API (/api/v1), the health check and the metrics,
+on one gongji context."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from gongji.api.fsi.router import FsiService
-from gongji.api.fsi.router import router as fsi_router
+from gongji.api.fsi.router import FSI_PATH, FsiService
 from gongji.api.observability import Metrics
+from gongji.api.rest import mount as mount_rest
 from gongji.bootstrap import Settings, build_context
 from gongji.service.context import Context
 
 __all__ = ["create_app"]
+
+fsi_router = APIRouter(tags=["national interface 国家医保接口"])
+
+
+async def _call(request: Request, infno: str | None) -> Response:
+    body = await request.body()
+    service: FsiService = request.app.state.fsi
+    status, content = await run_in_threadpool(service.handle, body, dict(request.headers), infno)
+    return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
+
+
+@fsi_router.post(FSI_PATH, summary="国家医保定点医药机构接口（交易编号在报文中）")
+async def call_service(request: Request) -> Response:
+    """The national interface; the transaction is the body's ``infno``."""
+    return await _call(request, None)
+
+
+@fsi_router.post(FSI_PATH + "/{infno}", summary="国家医保定点医药机构接口（交易编号在路径中）")
+async def call_service_infno(request: Request, infno: str) -> Response:
+    """The same, as gateways that append the transaction code to the path call it."""
+    return await _call(request, infno)
 
 
 def create_app(ctx: Context | None = None, *, settings: Settings | None = None) -> FastAPI:
@@ -30,6 +52,7 @@ def create_app(ctx: Context | None = None, *, settings: Settings | None = None) 
     app.state.metrics = metrics
     app.state.fsi = FsiService(ctx, metrics)
     app.include_router(fsi_router)
+    mount_rest(app)
 
     @app.get("/healthz", tags=["operations 运维"], summary="健康检查 Health check")
     async def healthz() -> JSONResponse:

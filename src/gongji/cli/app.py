@@ -31,6 +31,7 @@ from .relations_cmd import proxy_app, relation_app, show_family, show_why
 from .rules_cmd import rules_app
 from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, show_settlement, visit_app
+from .token_cmd import token_app
 
 __all__ = ["app", "main"]
 
@@ -59,6 +60,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(visit_app, name="visit")
 app.add_typer(settle_app, name="settle")
 app.add_typer(claim_app, name="claim")
+app.add_typer(token_app, name="token")
 app.command("serve")(serve)
 app.command("his-sim")(his_sim)
 

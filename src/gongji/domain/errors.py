@@ -72,6 +72,11 @@ class ErrorCode(Enum):
         "幂等键无效：须为 1 到 128 个可见字符",
         "Idempotency key is invalid: it must be 1 to 128 visible characters",
     )
+    STATEMENT_PERIOD_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "对账期间 {begin} 至 {end} 无效：{reason_zh}",
+        "Statement period {begin} to {end} is invalid: {reason_en}",
+    )
     # --- not found -----------------------------------------------------------------------------------
     PERSON_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此人：{ref}", "No such person: {ref}")
     ENROLLMENT_NOT_FOUND = _Text(
@@ -363,6 +368,26 @@ class ErrorCode(Enum):
     # --- visits and settlements -----------------------------------------------------------------------------
     VISIT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此就诊：{mdtrt_id}", "No such visit: {mdtrt_id}")
     SETTLEMENT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此结算：{setl_id}", "No such settlement: {setl_id}")
+    NOT_A_STAY = _Text(
+        ErrorKind.REFUSED,
+        "就诊 {mdtrt_id} 的医疗类别为“{med_type_zh}”，不是住院，不能{action_zh}",
+        "Visit {mdtrt_id} is {med_type_en}, not a hospital stay; cannot {action_en}",
+    )
+    STAY_NOT_DISCHARGED = _Text(
+        ErrorKind.REFUSED,
+        "住院 {mdtrt_id} 尚未办理出院（2402），不能结算；中途结算暂不支持",
+        "Stay {mdtrt_id} is not discharged yet (2402); it cannot be settled (mid-stay settlement is not supported)",
+    )
+    STAY_ALREADY_DISCHARGED = _Text(
+        ErrorKind.REFUSED,
+        "住院 {mdtrt_id} 已于 {discharged_at} 办理出院",
+        "Stay {mdtrt_id} was discharged at {discharged_at}",
+    )
+    DISCHARGE_BEFORE_ADMISSION = _Text(
+        ErrorKind.INVALID_INPUT,
+        "出院时间 {discharged_at} 早于入院时间 {admitted_at}",
+        "Discharge time {discharged_at} is before admission at {admitted_at}",
+    )
     BILL_TOTAL_MISMATCH = _Text(
         ErrorKind.REFUSED,
         "医疗费总额 {expected} 元与就诊 {mdtrt_id} 已上传明细合计 {actual} 元不符",
@@ -456,6 +481,39 @@ class ErrorCode(Enum):
         ErrorKind.REFUSED,
         "签到编号 {sign_no} 不属于定点医药机构 {fixmedins_code}，请以本机构重新签到（9001）",
         "Sign-in number {sign_no} does not belong to institution {fixmedins_code}; sign in (9001) as this institution",
+    )
+    # --- gongji's own API (REST): tokens, roles and what a token may touch ------------------------------------
+    API_TOKEN_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "缺少 API 令牌：请在 Authorization 请求头中以 Bearer 方式提供",
+        "No API token: send one in the Authorization header as a Bearer token",
+    )
+    API_TOKEN_INVALID = _Text(ErrorKind.REFUSED, "API 令牌无效或已吊销", "The API token is unknown or has been revoked")
+    API_TOKEN_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此 API 令牌：{token_id}", "No such API token: {token_id}")
+    ROLE_NOT_ALLOWED = _Text(
+        ErrorKind.REFUSED,
+        "{role_zh}（{role}）令牌不能{action_zh}",
+        "A token of role {role} cannot {action_en}",
+    )
+    REGION_NOT_GRANTED = _Text(
+        ErrorKind.REFUSED,
+        "令牌未获统筹区 {region} 的授权（已授权：{granted}），不能{action_zh}",
+        "The token is not granted pooling region {region} (granted: {granted}); cannot {action_en}",
+    )
+    INSTITUTION_NOT_GRANTED = _Text(
+        ErrorKind.REFUSED,
+        "令牌属于定点医药机构 {own}，不能为 {other} {action_zh}",
+        "The token belongs to institution {own}; it cannot {action_en} for {other}",
+    )
+    IDEMPOTENCY_KEY_MISSING = _Text(
+        ErrorKind.INVALID_INPUT,
+        "写操作须带 Idempotency-Key 请求头（1 到 128 个可见字符）",
+        "A write needs an Idempotency-Key header (1 to 128 visible characters)",
+    )
+    REQUEST_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "请求不符合接口定义（{count} 处）：{fields}",
+        "The request does not match the API ({count} problem(s)): {fields}",
     )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(

@@ -9,7 +9,7 @@ from enum import StrEnum
 from gongji.domain.catalogue import Classified
 from gongji.domain.codes import Insutype, MedType, PsnType
 
-__all__ = ["INPATIENT_MED_TYPES", "FeeLine", "Visit", "VisitStatus"]
+__all__ = ["INPATIENT_MED_TYPES", "Diagnosis", "FeeLine", "Visit", "VisitStatus"]
 
 #: Medical types of a hospital stay (a binding made after admission may be barred from paying it).
 INPATIENT_MED_TYPES = frozenset(
@@ -30,6 +30,17 @@ class VisitStatus(StrEnum):
     OPEN = "open"
     SETTLED = "settled"
     CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """诊断 (diseinfo): a diagnosis the hospital gives at admission or at discharge."""
+
+    seq: int
+    diag_type: str
+    diag_code: str
+    diag_name: str
+    main: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import AccountKind, JournalKind, TransferSpec, post_transfers
 from gongji.domain.people import Person
-from gongji.domain.regions import parse_region
+from gongji.domain.regions import NATIONAL, Region, parse_region
 from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.service.context import Context
 from gongji.service.ending import end_relations_of
@@ -103,6 +103,19 @@ def active_enrollment(uow: UnitOfWork, person: Person, insutype: Insutype) -> En
     raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype=insutype.value)
 
 
+def _pooling_region(code: str, field: str) -> Region:
+    """A region one can be insured in: a known code, and not the national level (a move there is refused too)."""
+    region = parse_region(code)
+    if region.code == NATIONAL:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field=field,
+            reason_zh="全国不是统筹区",
+            reason_en="the national level is not a pooling region",
+        )
+    return region
+
+
 def _refuse_if_deceased(person: Person) -> None:
     if person.died_on is not None:
         raise Refused(ErrorCode.PERSON_DECEASED, ref=person.name, on=person.died_on.isoformat())
@@ -125,14 +138,7 @@ def _refuse_duplicate(uow: UnitOfWork, person: Person, insutype: Insutype) -> No
 
 def enroll(ctx: Context, cmd: Enroll, *, key: str) -> PersonView:
     """Enroll; employee insurance (310) also opens the personal account's prior-years and current-year parts."""
-    region = parse_region(cmd.pooling_region)
-    if region.code == "100000":
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="pooling_region",
-            reason_zh="全国不是统筹区",
-            reason_en="the national level is not a pooling region",
-        )
+    region = _pooling_region(cmd.pooling_region, "pooling_region")
     employer = rules.check_new_enrollment(cmd.insutype, cmd.psn_type, cmd.employer)
 
     def handler(uow: UnitOfWork) -> PersonView:
@@ -245,7 +251,7 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
     For employee insurance the personal account follows: both parts' balances move in one journal, the
     current-year part keeping the year it belongs to.
     """
-    target_region = parse_region(cmd.to_region)
+    target_region = _pooling_region(cmd.to_region, "to_region")
 
     def handler(uow: UnitOfWork) -> PersonView:
         person = resolve_person(uow, cmd.person)

@@ -8,7 +8,7 @@ back unless :meth:`UnitOfWork.commit` is called.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -19,13 +19,15 @@ from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
 from gongji.domain.ledger import AccountKind, AccountOpening, AccountState, Journal, JournalKind, PostedTransfer
 from gongji.domain.people import ContactChange, NewPerson, Person
+from gongji.domain.reconciliation import PeriodTotals, SettlementSummary, StatementScope
 from gongji.domain.relations import ProxyLink, Relation, RelationEvent
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
-from gongji.domain.visits import FeeLine, Visit
+from gongji.domain.visits import Diagnosis, FeeLine, Visit
 
 __all__ = [
     "AccountRow",
+    "ApiTokenRepository",
     "CatalogueRepository",
     "CredentialsRepository",
     "EnrollmentRepository",
@@ -35,9 +37,13 @@ __all__ = [
     "LedgerRepository",
     "PeopleRepository",
     "RelationRepository",
+    "RelationTotals",
+    "ReportRepository",
     "SettlementRepository",
+    "SettlementTotals",
     "SignInRepository",
     "StatementLine",
+    "StoredApiToken",
     "StoredCredentials",
     "StoredOutcome",
     "StoredSignIn",
@@ -226,6 +232,9 @@ class VisitRepository(Protocol):
     def find(self, mdtrt_id: str) -> Visit | None: ...
     def lock(self, visit_id: int) -> Visit | None: ...
     def find_for_update(self, mdtrt_id: str) -> Visit | None: ...
+    def add_diagnoses(self, visit_id: int, stage: str, diagnoses: Sequence[Diagnosis], at: datetime) -> None: ...
+    def diagnoses(self, visit_id: int) -> list[tuple[str, Diagnosis]]: ...
+    def drop_diagnoses(self, visit_id: int, stage: str) -> None: ...
     def save(self, visit: Visit) -> None: ...
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None: ...
     def lines(self, visit_id: int) -> list[FeeLine]: ...
@@ -250,6 +259,8 @@ class SettlementRepository(Protocol):
     ) -> int: ...
     def receipt_claim(self, issuer: str, receipt_no: str) -> int | None: ...
     def claim_of_visit(self, visit_id: int) -> tuple[int, str, str, list[tuple[str, str, int]]] | None: ...
+    def statement_totals(self, scope: StatementScope) -> PeriodTotals: ...
+    def statement_settlements(self, scope: StatementScope, *, limit: int) -> list[SettlementSummary]: ...
 
 
 class IdempotencyRepository(Protocol):
@@ -314,6 +325,10 @@ class UnitOfWork(Protocol):
     def credentials(self) -> CredentialsRepository: ...
     @property
     def sign_ins(self) -> SignInRepository: ...
+    @property
+    def api_tokens(self) -> ApiTokenRepository: ...
+    @property
+    def reports(self) -> ReportRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -376,3 +391,76 @@ class SignInRepository(Protocol):
         self, institution_id: int, opter_no: str, mac: str | None, ip: str | None, signed_in_at: datetime
     ) -> str: ...
     def find(self, sign_no: str) -> StoredSignIn | None: ...
+
+
+# --- gongji's own API (REST): its tokens, and the reads behind reports and scoped lists ------------------------
+
+
+@dataclass(frozen=True)
+class StoredApiToken:
+    """An API token as stored: never the token itself, only its SHA-256 (which cannot authenticate)."""
+
+    id: int
+    token_sha256: str
+    role: str
+    regions: tuple[str, ...]
+    fixmedins_code: str | None
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiTokenRepository(Protocol):
+    """Tokens of gongji's own API, found by the SHA-256 of the token a client presents."""
+
+    def add(
+        self,
+        *,
+        token_sha256: str,
+        role: str,
+        regions: Sequence[str],
+        fixmedins_code: str | None,
+        label: str | None,
+        created_at: datetime,
+    ) -> StoredApiToken: ...
+    def get(self, token_id: int) -> StoredApiToken | None: ...
+    def by_hash(self, token_sha256: str) -> StoredApiToken | None: ...
+    def list(self) -> builtins.list[StoredApiToken]: ...
+    def revoke(self, token_id: int, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True)
+class SettlementTotals:
+    """Settlements of one region, kind and status in a period: how many, and the sums of their main amounts."""
+
+    region: str
+    kind: str
+    status: str
+    count: int
+    mutual_aid_count: int
+    medfee_sumamt_fen: int
+    hifp_pay_fen: int
+    acct_pay_fen: int
+    acct_mulaid_pay_fen: int
+    psn_cash_pay_fen: int
+
+
+@dataclass(frozen=True)
+class RelationTotals:
+    """How many mutual-aid relations of one region are in one stored status."""
+
+    region: str
+    status: str
+    count: int
+
+
+class ReportRepository(Protocol):
+    """Reads across many rows: totals for analysts (no personal data) and the insured of some regions."""
+
+    def settlement_totals(
+        self, start: datetime, end: datetime, regions: Collection[str] | None
+    ) -> builtins.list[SettlementTotals]: ...
+    def relation_totals(self, regions: Collection[str] | None) -> builtins.list[RelationTotals]: ...
+    def insured_people(
+        self, regions: Collection[str], *, limit: int, offset: int, name: str | None = None
+    ) -> builtins.list[Person]: ...

@@ -7,13 +7,21 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.catalogue import Classified
 from gongji.domain.codes import Insutype, MedType, PsnType
+from gongji.domain.reconciliation import (
+    CLEARING_RULES,
+    DEFAULT_CLR_TYPE,
+    NOT_CLEARED_WITH_INSTITUTION,
+    PeriodTotals,
+    SettlementSummary,
+    StatementScope,
+)
 from gongji.domain.settlement import PayerRow, SetlInfo, SettlementRecord
-from gongji.domain.visits import FeeLine, Visit, VisitStatus
+from gongji.domain.visits import Diagnosis, FeeLine, Visit, VisitStatus
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
 
@@ -116,6 +124,47 @@ class SqlVisits:
     def find(self, mdtrt_id: str) -> Visit | None:
         row = self._conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
         return _visit(row) if row else None
+
+    def add_diagnoses(self, visit_id: int, stage: str, diagnoses: Sequence[Diagnosis], at: datetime) -> None:
+        """Record a visit's diagnoses of one stage (admission or discharge)."""
+        if not diagnoses:
+            return
+        self._conn.execute(
+            insert(t.visit_diagnoses),
+            [
+                {
+                    "visit_id": visit_id,
+                    "stage": stage,
+                    "seq": d.seq,
+                    "diag_type": d.diag_type,
+                    "diag_code": d.diag_code,
+                    "diag_name": d.diag_name,
+                    "main": d.main,
+                    "recorded_at": at,
+                }
+                for d in diagnoses
+            ],
+        )
+
+    def diagnoses(self, visit_id: int) -> list[tuple[str, Diagnosis]]:
+        """A visit's diagnoses with their stage, admission first, each in its order."""
+        rows = self._conn.execute(
+            select(t.visit_diagnoses)
+            .where(t.visit_diagnoses.c.visit_id == visit_id)
+            .order_by(t.visit_diagnoses.c.stage, t.visit_diagnoses.c.seq)
+        ).mappings()
+        return [
+            (row["stage"], Diagnosis(row["seq"], row["diag_type"], row["diag_code"], row["diag_name"], row["main"]))
+            for row in rows
+        ]
+
+    def drop_diagnoses(self, visit_id: int, stage: str) -> None:
+        """Forget a visit's diagnoses of one stage (a discharge cancelled)."""
+        self._conn.execute(
+            delete(t.visit_diagnoses).where(
+                t.visit_diagnoses.c.visit_id == visit_id, t.visit_diagnoses.c.stage == stage
+            )
+        )
 
     def find_for_update(self, mdtrt_id: str) -> Visit | None:
         """A visit by 就诊ID, locked (PostgreSQL) for the rest of the transaction: one statement."""
@@ -332,3 +381,92 @@ class SqlSettlements:
             .where(t.settlements.c.id == settlement_id)
             .values(status="reversed", reversal_journal_id=reversal_journal_id, reversed_at=at)
         )
+
+    # --- statements (对账) -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _statement_where(
+        scope: StatementScope,
+    ) -> tuple[ColumnElement[bool], ColumnElement[bool], list[ColumnElement[bool]]]:
+        """When a settlement counts in the scope's period (settled in it; reversed in it), and the whole filter."""
+        s = t.settlements
+        settled_in = and_(s.c.settled_at >= scope.start, s.c.settled_at < scope.end)
+        reversed_in = and_(s.c.reversed_at >= scope.start, s.c.reversed_at < scope.end)
+        where: list[ColumnElement[bool]] = [
+            s.c.institution_id == scope.institution_id,
+            s.c.kind.not_in(sorted(NOT_CLEARED_WITH_INSTITUTION)),
+            or_(settled_in, reversed_in),
+        ]
+        if scope.insutype is not None:
+            where.append(s.c.insutype == scope.insutype)
+        if scope.region is not None:
+            where.append(s.c.region == scope.region)
+        if scope.clr_type is not None:
+            # The clearing type in SQL, from the same ordered rules as clr_type_of().
+            clr_type = case(
+                *(
+                    (
+                        s.c.med_type.startswith(rule.med_type, autoescape=True)
+                        if rule.prefix
+                        else s.c.med_type == rule.med_type,
+                        rule.clr_type.value,
+                    )
+                    for rule in CLEARING_RULES
+                ),
+                else_=DEFAULT_CLR_TYPE.value,
+            )
+            where.append(clr_type == scope.clr_type.value)
+        return settled_in, reversed_in, where
+
+    def statement_totals(self, scope: StatementScope) -> PeriodTotals:
+        """How many settlements were made and reversed in the period, and the sums net of reversals: one query."""
+        s = t.settlements
+        settled_in, reversed_in, where = self._statement_where(scope)
+        made = case((settled_in, 1), else_=0)
+        undone = case((reversed_in, 1), else_=0)
+        amounts = (
+            "medfee_sumamt_fen",
+            "fund_pay_sumamt_fen",
+            "acct_pay_fen",
+            "acct_mulaid_pay_fen",
+            "psn_cash_pay_fen",
+        )
+        row = self._conn.execute(
+            select(
+                func.coalesce(func.sum(made), 0),
+                func.coalesce(func.sum(undone), 0),
+                *(func.coalesce(func.sum((made - undone) * s.c[name]), 0) for name in amounts),
+            ).where(*where)
+        ).one()
+        # PostgreSQL sums bigints as numeric (Decimal); every value is whole.
+        settled_cnt, reversed_cnt, *sums = (int(value) for value in row)
+        return PeriodTotals(settled_cnt, reversed_cnt, *sums)
+
+    def statement_settlements(self, scope: StatementScope, *, limit: int) -> list[SettlementSummary]:
+        """The settlements made or reversed in the period, with their visit's 就诊ID and the person's 人员编号, in the
+        order they were made; at most ``limit``."""
+        s, v, p = t.settlements, t.visits, t.people
+        _, _, where = self._statement_where(scope)
+        rows = self._conn.execute(
+            select(
+                s.c.setl_id,
+                v.c.mdtrt_id,
+                p.c.psn_no,
+                s.c.request_key,
+                s.c.insutype,
+                s.c.med_type,
+                s.c.status,
+                s.c.settled_at,
+                s.c.reversed_at,
+                s.c.medfee_sumamt_fen,
+                s.c.fund_pay_sumamt_fen,
+                s.c.acct_pay_fen,
+                s.c.acct_mulaid_pay_fen,
+                s.c.psn_cash_pay_fen,
+            )
+            .select_from(s.join(p, p.c.id == s.c.person_id).outerjoin(v, v.c.id == s.c.visit_id))
+            .where(*where)
+            .order_by(s.c.id)
+            .limit(limit)
+        ).mappings()
+        return [SettlementSummary(**row) for row in rows]

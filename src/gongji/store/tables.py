@@ -37,6 +37,7 @@ __all__ = [
     "SHANGHAI",
     "AwareDateTime",
     "accounts",
+    "api_tokens",
     "catalogue_items",
     "claim_receipts",
     "claims",
@@ -553,4 +554,21 @@ sign_ins = Table(
     Column("mac", String(64), nullable=True),
     Column("ip", String(64), nullable=True),
     Column("signed_in_at", AwareDateTime(), nullable=False),
+)
+
+# Tokens of gongji's own API (/api/v1). Only the SHA-256 of a token is kept: the token is shown once, when issued.
+# An operator acts within the pooling regions listed in ``regions`` (comma-separated codes); an institution only
+# on its own visits (``fixmedins_code``); an analyst reads aggregates. A revoked token stops authenticating at once.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("regions", String(400), nullable=True),
+    Column("fixmedins_code", String(30), nullable=True),
+    Column("label", String(100), nullable=True),
+    Column("created_at", AwareDateTime(), nullable=False),
+    Column("revoked_at", AwareDateTime(), nullable=True),
+    CheckConstraint("role IN ('operator', 'institution', 'analyst')", name="role_known"),
 )

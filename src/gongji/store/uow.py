@@ -10,9 +10,11 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from gongji.service.ports import TransientStoreError
+from gongji.store.api_token_repo import SqlApiTokens
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.engine import READONLY_OPTION, is_transient_error
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
+from gongji.store.report_repo import SqlReports
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
 
@@ -36,6 +38,8 @@ class SqlUnitOfWork:
     settlements: SqlSettlements
     credentials: SqlCredentials
     sign_ins: SqlSignIns
+    api_tokens: SqlApiTokens
+    reports: SqlReports
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -60,6 +64,8 @@ class SqlUnitOfWork:
         self.settlements = SqlSettlements(conn)
         self.credentials = SqlCredentials(conn)
         self.sign_ins = SqlSignIns(conn)
+        self.api_tokens = SqlApiTokens(conn)
+        self.reports = SqlReports(conn)
         return self
 
     def __exit__(

@@ -15,7 +15,7 @@ import statistics
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,6 +136,7 @@ class _Sim:
         undo_every: int,
         seed: int,
         concurrency: int,
+        clock: Callable[[], datetime],
     ) -> None:
         limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
         self.http = httpx.Client(base_url=url, timeout=30.0, limits=limits)
@@ -150,6 +151,7 @@ class _Sim:
         self.seed = seed
         self.report = SimReport()
         self.lock = threading.Lock()
+        self.clock = clock
 
     def _call(self, client: FsiClient, infno: str, input_: dict[str, Any]) -> FsiAnswer:
         started = time.perf_counter()
@@ -170,7 +172,7 @@ class _Sim:
     def visit(self, visit: _Visit) -> None:
         client = self.clients[visit.where.fixmedins_code]
         rng = random.Random(self.seed * 1_000_003 + visit.number)
-        now = f"{datetime.now(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+        now = f"{self.clock():%Y-%m-%d %H:%M:%S}"
         card = {"mdtrt_cert_type": "02", "mdtrt_cert_no": visit.certno, "psn_cert_type": "01", "certno": visit.certno}
         person = self._call(client, "1101", {"data": {**card, "begntime": now}})
         if person.infcode != 0:
@@ -295,8 +297,10 @@ def run_simulation(
     reverse_every: int = 10,
     undo_every: int = 15,
     seed: int = 1,
+    clock: Callable[[], datetime] | None = None,
 ) -> SimReport:
-    """Drive ``visits`` complete visits of ``patients`` at ``institutions`` through the server at ``url``."""
+    """Drive ``visits`` complete visits of ``patients`` at ``institutions`` through the server at ``url``;
+    ``clock`` gives the time the hospital writes into its messages (``begntime``), the real time by default."""
     if not institutions or not patients:
         raise ValueError("the simulator needs at least one institution and one patient")
     sim = _Sim(
@@ -307,5 +311,6 @@ def run_simulation(
         undo_every=undo_every,
         seed=seed,
         concurrency=concurrency,
+        clock=clock or (lambda: datetime.now(SHANGHAI)),
     )
     return sim.run(visits, concurrency, rate)

@@ -9,7 +9,8 @@ number, name and relation in gongji's own fields (``mulaid_*``), which clients t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -146,11 +147,42 @@ class SettlementContext:
     msgid: str
     mdtrt_cert_type: str
     on: date
+    mdtrt_cert_no: str | None = None
     negate: bool = False
+    #: For a reversal: personal-account balances (fen) after it, by (psn_no, region). The settlement record keeps
+    #: the balances after the settlement, which any later movement on the account has made stale.
+    balances_after_fen: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+    def balance_after(self, psn_no: str, region: str | None, recorded_fen: int, paid_back_fen: int) -> int:
+        """The balance to answer: as recorded for a settlement; as it stands after a reversal."""
+        if not self.negate:
+            return recorded_fen
+        key = (psn_no, region or "")
+        return self.balances_after_fen[key] if key in self.balances_after_fen else recorded_fen + paid_back_fen
 
 
 def _money(value: int, negate: bool) -> Decimal:
     return yuan(-value if negate else value)
+
+
+def _presettlement_extension(view: SettlementView, context: SettlementContext) -> dict[str, Any]:
+    """Fields some provinces add to a pre-settlement answer (seen in Chongqing's 2303): clients written for them
+    read these; each is derived from the national fields, or null where gongji keeps no such thing."""
+    a = view.amounts
+    return {
+        "psn_pay": yuan(a["psn_part_amt"]),  # 个人支付
+        "cashPayamt": yuan(a["psn_cash_pay"]),  # 现金支付
+        "inscp_amt": yuan(a["inscp_scp_amt"]),  # 符合范围金额
+        "crt_dedc": yuan(a["act_pay_dedc"]),  # 本次起付线
+        "dedc_std": yuan(view.deductible_standard_fen or 0),  # 起付标准
+        "hifdm_pay": yuan(0),  # 伤残人员医疗保障基金 (not paid by gongji)
+        "othfund_pay": yuan(0),  # 其他基金
+        "ownpay_hosp_part": yuan(0),  # 自费中医院负担部分
+        "insu_admdvs": view.region,  # 参保地区划
+        "mdtrt_cert_no": context.mdtrt_cert_no,
+        # gongji keys an insurance by person and insutype; it has no separate 人员参保关系ID.
+        "psn_insu_rlts_id": None,
+    }
 
 
 def settlement_output(view: SettlementView, context: SettlementContext) -> dict[str, Any]:
@@ -193,7 +225,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         "acct_pay": money["acct_pay"],
         "psn_cash_pay": money["psn_cash_pay"],
         "hosp_part_amt": money["hosp_part_amt"],
-        "balc": yuan(a["balc"] + (a["acct_pay"] - a["acct_mulaid_pay"]) if negate else a["balc"]),
+        "balc": yuan(context.balance_after(view.psn_no, view.region, a["balc"], a["acct_pay"] - a["acct_mulaid_pay"])),
         "acct_mulaid_pay": money["acct_mulaid_pay"],
         "medins_setl_id": context.msgid,
         "clr_optins": None if view.previewed else view.region,
@@ -229,7 +261,12 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
                 "mulaid_psn_name": payer.payer,
                 "mulaid_relation": payer.relation,
                 "mulaid_insuplc_admdvs": payer.region,
-                "mulaid_balc": yuan(payer.balance_after_fen + (payer.amount_fen if negate else 0)),
+                "mulaid_balc": yuan(
+                    context.balance_after(payer.payer_psn_no, payer.region, payer.balance_after_fen, payer.amount_fen)
+                ),
             }
         )
-    return {"setlinfo": setlinfo, "setldetail": details}
+    if view.previewed:
+        setlinfo.update(_presettlement_extension(view, context))
+    # ``expContent`` (extension content) is a node of its own in real answers, null when there is none.
+    return {"setlinfo": setlinfo, "setldetail": details, "expContent": None}

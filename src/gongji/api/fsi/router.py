@@ -1,4 +1,5 @@
-"""``POST /fsi/api/rsfComIfsService/callService[/{infno}]``: the national interface over HTTP.
+"""The national interface's service: one message in, the national reply out (bound to HTTP in :mod:`gongji.api.app`,
+at ``POST /fsi/api/rsfComIfsService/callService[/{infno}]``; this module stays free of the web framework).
 
 Answers are always the national envelope: ``infcode`` 0 on success, −2 for a business refusal or a message that
 cannot be read (``err_msg`` says why, in Chinese), −1 for a fault of gongji's (the client should then send 2601 冲正).
@@ -14,22 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
-
 from gongji.api.fsi.auth import GatewayRefused, MemoryNonceStore, NonceStore, verify_gateway
 from gongji.api.fsi.envelope import Envelope, parse_envelope
 from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.mask import mask_payload
 from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
-from gongji.api.fsi.transactions import Call, run_transaction
+from gongji.api.fsi.transactions import Call, SignIns, run_transaction
 from gongji.api.observability import Metrics, log_request
 from gongji.domain.errors import GongjiError
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.institution_access import PaasidToken, token_of_paasid
 
-__all__ = ["FSI_PATH", "FsiService", "router"]
+__all__ = ["FSI_PATH", "FsiService"]
 
 FSI_PATH = "/fsi/api/rsfComIfsService/callService"
 _LOG = logging.getLogger("gongji.fsi")
@@ -45,6 +43,7 @@ class FsiService:
     metrics: Metrics
     region: str = "100000"
     nonces: NonceStore = field(default_factory=MemoryNonceStore)
+    sign_ins: SignIns = field(default_factory=SignIns)
     _tokens: dict[str, tuple[float, PaasidToken | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,7 +94,7 @@ class FsiService:
                     f"报文的定点医药机构编号 {envelope.fixmedins_code} 与接入凭证 {institution} 不符",
                     "fixmedins_code differs from the institution of the credentials",
                 )
-            output = run_transaction(Call(self.ctx, envelope, institution, received_at))
+            output = run_transaction(Call(self.ctx, envelope, institution, received_at), self.sign_ins)
         except GatewayRefused as refused:
             status, infcode, err_msg, code = 401, Infcode.BUSINESS_ERROR, refused.message_zh, refused.reason_code.name
         except FsiInputError as bad:
@@ -133,25 +132,3 @@ class FsiService:
             input=mask_payload(envelope.input) if envelope else None,
         )
         return status, dumps(answer)
-
-
-router = APIRouter(tags=["national interface 国家医保接口"])
-
-
-async def _call(request: Request, infno: str | None) -> Response:
-    body = await request.body()
-    service: FsiService = request.app.state.fsi
-    status, content = await run_in_threadpool(service.handle, body, dict(request.headers), infno)
-    return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
-
-
-@router.post(FSI_PATH, summary="国家医保定点医药机构接口（交易编号在报文中）")
-async def call_service(request: Request) -> Response:
-    """The national interface; the transaction is the body's ``infno``."""
-    return await _call(request, None)
-
-
-@router.post(FSI_PATH + "/{infno}", summary="国家医保定点医药机构接口（交易编号在路径中）")
-async def call_service_infno(request: Request, infno: str) -> Response:
-    """The same, as gateways that append the transaction code to the path call it."""
-    return await _call(request, infno)

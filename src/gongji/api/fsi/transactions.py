@@ -22,28 +22,34 @@ from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.outputs import SettlementContext, fee_rows, person_output, settlement_output, visit_output
 from gongji.domain.codes import Insutype, MedType
 from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.ledger import AccountKind
 from gongji.domain.money import round_half_up
+from gongji.domain.visits import Diagnosis
 from gongji.service import accounts, people
 from gongji.service.context import Context, message_identity
 from gongji.service.institution_access import SignIn, check_sign_no, sign_in
 from gongji.service.settlement import (
+    CancelDischarge,
     CancelFees,
     CancelVisit,
+    Discharge,
     FeeInput,
     OpenVisit,
     ReverseSettlement,
     Settle,
     UploadFees,
+    cancel_discharge,
     cancel_fees,
     cancel_visit,
     commit_settlement,
+    discharge,
     open_visit,
     preview_settlement,
     reverse_settlement,
     upload_fees,
 )
 
-__all__ = ["TRANSACTIONS", "Call", "Transaction", "run_transaction"]
+__all__ = ["TRANSACTIONS", "Call", "SignIns", "Transaction", "run_transaction"]
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,77 @@ def _cancel_registration(call: Call) -> dict[str, Any] | None:
     return None
 
 
+# 2401/2402/2404/2405 入院 / 出院 / 撤销 ----------------------------------------------------------------------------
+
+
+def _diagnoses(call: Call) -> tuple[Diagnosis, ...]:
+    rows = call.envelope.rows("diseinfo", required=False)
+    found = []
+    for index, row in enumerate(rows):
+        path = f"diseinfo[{index}]"
+        order = f.code(row, "diag_srt_no", required=False, path=path) or str(index + 1)
+        if not order.isdigit():
+            raise _refused_field(f"{path}.diag_srt_no", "诊断排序号须为数字", "diag_srt_no is a number")
+        found.append(
+            Diagnosis(
+                seq=int(order),
+                diag_type=f.code(row, "diag_type", path=path),
+                diag_code=f.code(row, "diag_code", path=path),
+                diag_name=f.text(row, "diag_name", path=path),
+                main=f.flag(row, "maindiag_flag", default=False, path=path),
+            )
+        )
+    return tuple(found)
+
+
+def _admit(call: Call) -> dict[str, Any]:
+    node = call.envelope.node("mdtrtinfo")
+    path = "mdtrtinfo"
+    view = open_visit(
+        call.ctx,
+        OpenVisit(
+            person=f.code(node, "psn_no", path=path),
+            institution=call.institution,
+            med_type=_med_type(f.code(node, "med_type", path=path), MedType.GENERAL_INPATIENT),
+            begin_at=f.timestamp(node, "begntime", required=False, path=path),
+            insutype=_insutype(f.code(node, "insutype", required=False, path=path)),
+            ipt_otp_no=f.code(node, "ipt_no", required=False, path=path),
+            diagnoses=_diagnoses(call),
+        ),
+        key=call.key,
+    )
+    return {"result": visit_output(view)}
+
+
+def _cancel_admission(call: Call) -> dict[str, Any] | None:
+    node = _data(call)
+    cancel_visit(call.ctx, CancelVisit(f.code(node, "mdtrt_id", path="data"), call.institution), key=call.key)
+    return None
+
+
+def _discharge(call: Call) -> dict[str, Any] | None:
+    node = call.envelope.node("dscginfo")
+    path = "dscginfo"
+    discharge(
+        call.ctx,
+        Discharge(
+            mdtrt_id=f.code(node, "mdtrt_id", path=path),
+            discharged_at=f.timestamp(node, "endtime", required=False, path=path),
+            way=f.code(node, "dscg_way", required=False, path=path),
+            diagnoses=_diagnoses(call),
+            institution=call.institution,
+        ),
+        key=call.key,
+    )
+    return None
+
+
+def _cancel_discharge(call: Call) -> dict[str, Any] | None:
+    node = _data(call)
+    cancel_discharge(call.ctx, CancelDischarge(f.code(node, "mdtrt_id", path="data"), call.institution), key=call.key)
+    return None
+
+
 # 2204/2205 费用明细上传 / 撤销 -------------------------------------------------------------------------------------
 
 
@@ -258,7 +335,8 @@ def _settle_command(call: Call) -> tuple[Settle, str]:
 def _preview(call: Call) -> dict[str, Any]:
     command, cert_type = _settle_command(call)
     view = preview_settlement(call.ctx, command)
-    return settlement_output(view, SettlementContext(call.envelope.msgid, cert_type, call.day))
+    card = f.code(_data(call), "mdtrt_cert_no", required=False, path="data")
+    return settlement_output(view, SettlementContext(call.envelope.msgid, cert_type, call.day, mdtrt_cert_no=card))
 
 
 def _settle(call: Call) -> dict[str, Any]:
@@ -271,7 +349,19 @@ def _reverse(call: Call) -> dict[str, Any]:
     node = _data(call)
     setl_id = f.code(node, "setl_id", path="data")
     view = reverse_settlement(call.ctx, ReverseSettlement(setl_id, "结算撤销（2208）", call.institution), key=call.key)
-    return settlement_output(view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True))
+    # The record keeps the balances after the settlement; the answer gives them as they are after the reversal.
+    owners = {(view.psn_no, view.region or "")} | {(p.payer_psn_no, p.region) for p in view.payers}
+    after = {(psn_no, region): _personal_account_fen(call.ctx, psn_no, region) for psn_no, region in owners}
+    return settlement_output(
+        view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True, balances_after_fen=after)
+    )
+
+
+def _personal_account_fen(ctx: Context, psn_no: str, region: str) -> int:
+    """A person's personal account (prior years and current year) in a pooling region, now."""
+    found = accounts.balances(ctx, psn_no)
+    personal = (AccountKind.PERSONAL_PRIOR.value, AccountKind.PERSONAL_CURRENT.value)
+    return sum(a.balance_fen for a in found.accounts if a.region == region and a.kind in personal)
 
 
 # 2601 冲正 ---------------------------------------------------------------------------------------------------------
@@ -312,12 +402,42 @@ TRANSACTIONS: dict[str, Transaction] = {
         Transaction("2206", "门诊预结算", _preview),
         Transaction("2207", "门诊结算", _settle),
         Transaction("2208", "门诊结算撤销", _reverse),
+        Transaction("2401", "入院办理", _admit),
+        Transaction("2402", "出院办理", _discharge),
+        Transaction("2404", "入院办理撤销", _cancel_admission),
+        Transaction("2405", "出院办理撤销", _cancel_discharge),
+        Transaction("2301", "住院费用明细上传", _upload),
+        Transaction("2302", "住院费用明细撤销", _cancel_upload),
+        Transaction("2303", "住院预结算", _preview),
+        Transaction("2304", "住院结算", _settle),
+        Transaction("2305", "住院结算撤销", _reverse),
         Transaction("2601", "冲正交易", _undo),
     )
 }
 
 
-def run_transaction(call: Call) -> dict[str, Any] | None:
+class SignIns:
+    """The sign-in numbers this process has seen accepted, per institution: a number once issued to an institution
+    stays its own, so a second check of it needs no query (a refusal is never remembered)."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._known: set[tuple[str, str]] = set()
+        self._max_entries = max_entries
+
+    def check(self, ctx: Context, institution: str, sign_no: str) -> None:
+        """Refuse an unknown sign-in number or another institution's (``check_sign_no``)."""
+        if (institution, sign_no) in self._known:
+            return
+        check_sign_no(ctx, institution, sign_no)
+        if len(self._known) >= self._max_entries:
+            self._known.clear()
+        self._known.add((institution, sign_no))
+
+
+_SIGN_INS = SignIns()
+
+
+def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any] | None:
     """Check the sign-in, then run the message's transaction with its whole input bound to its ``msgid``."""
     transaction = TRANSACTIONS.get(call.envelope.infno)
     if transaction is None:
@@ -325,9 +445,12 @@ def run_transaction(call: Call) -> dict[str, Any] | None:
             "infno", f"不支持的交易编号 {call.envelope.infno}", f"transaction {call.envelope.infno} is not supported"
         )
     if transaction.needs_sign_in:
-        check_sign_no(call.ctx, call.institution, call.envelope.sign_no or "")
+        sign_ins.check(call.ctx, call.institution, call.envelope.sign_no or "")
     canonical = json.dumps(
         {"infno": call.envelope.infno, "input": call.envelope.input}, sort_keys=True, default=str, ensure_ascii=False
     )
     with message_identity(hashlib.sha256(canonical.encode()).hexdigest()):
         return transaction.handler(call)
+
+
+from gongji.api.fsi import reconciliation  # noqa: E402, F401  (last: it adds 3201/3202 to TRANSACTIONS; see its note)

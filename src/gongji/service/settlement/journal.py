@@ -49,7 +49,7 @@ from gongji.service.settlement.views import (
     Settle,
     SettlementView,
 )
-from gongji.service.settlement.visits import _require_open, _visit, require_institution
+from gongji.service.settlement.visits import _require_open, _visit, require_discharged, require_institution
 from gongji.service.suspension import refuse_if_suspended
 from gongji.service.views import RuleTraceView
 
@@ -222,6 +222,10 @@ def _view(
         buyer_name=visit.buyer_name if visit else None,
         reversed_at=reversed_at,
         region=region,
+        # Known where the bill is computed; a stored settlement keeps the amounts, not the terms.
+        deductible_standard_fen=(
+            plan_or_record.deductible_standard_fen if isinstance(plan_or_record, SettlementPlan) else None
+        ),
     )
 
 
@@ -243,6 +247,7 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
         require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "预结算", "preview it")
         _require_open(visit, "结算", "settle it")
+        require_discharged(visit)
         plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False)
         _check_total(plan, cmd)
         view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
@@ -350,6 +355,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
         require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "结算", "settle it")
         _require_open(visit, "结算", "settle it")
+        require_discharged(visit)
         patient = uow.people.get(visit.person_id)
         assert patient is not None
         refuse_if_suspended(uow, patient, visit.begin_at.date(), ctx.clock.now())

@@ -71,6 +71,8 @@ class SettlementPlan:
     fund_group: str | None
     family: Family
     purses: list[Purse] = field(default_factory=list)
+    #: 起付标准 of this bill under the rules (0 where they set none).
+    deductible_standard_fen: int = 0
 
 
 def _category(visit: Visit) -> InsuredCategory:
@@ -278,6 +280,7 @@ def plan_settlement(
         visit, person, institution, amounts, payments, steps, zh, en, reader, year, deductible_group, fund_group, family
     )
     plan.purses = purses
+    plan.deductible_standard_fen = deductible_row.amount_fen if ratio_row is not None and deductible_row else 0
     return plan
 
 

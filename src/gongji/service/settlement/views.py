@@ -8,13 +8,17 @@ from datetime import datetime
 from pydantic import TypeAdapter
 
 from gongji.domain.codes import Insutype, MedType
+from gongji.domain.visits import Diagnosis
 from gongji.service.views import RuleTraceView
 
 __all__ = [
     "EXPLANATION",
     "MAX_LINES_PER_UPLOAD",
+    "CancelDischarge",
     "CancelFees",
     "CancelVisit",
+    "DiagnosisView",
+    "Discharge",
     "ExplanationView",
     "FeeInput",
     "FeeLineView",
@@ -45,6 +49,39 @@ class OpenVisit:
     ipt_otp_no: str | None = None
     buyer_name: str | None = None
     buyer_certno: str | None = None
+    #: 入院诊断 (diseinfo of 2401), kept with the stay.
+    diagnoses: tuple[Diagnosis, ...] = ()
+
+
+@dataclass(frozen=True)
+class Discharge:
+    """出院办理: a stay ends (time and 出院方式) with its discharge diagnoses; it may then be settled."""
+
+    mdtrt_id: str
+    discharged_at: datetime | None = None
+    way: str | None = None
+    diagnoses: tuple[Diagnosis, ...] = ()
+    institution: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelDischarge:
+    """出院撤销: a discharged stay not settled is open again (its discharge diagnoses are dropped)."""
+
+    mdtrt_id: str
+    institution: str | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosisView:
+    """A diagnosis of a visit, at admission or at discharge."""
+
+    stage: str
+    seq: int
+    diag_type: str
+    diag_code: str
+    diag_name: str
+    main: bool
 
 
 @dataclass(frozen=True)
@@ -150,6 +187,9 @@ class VisitView:
     ipt_otp_no: str | None
     buyer_name: str | None
     lines: list[FeeLineView]
+    discharged_at: datetime | None = None
+    discharge_way: str | None = None
+    diagnoses: list[DiagnosisView] | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +274,8 @@ class SettlementView:
     reversed_at: datetime | None = None
     #: The pooling region that settled it (the clearing centre's region, 清算经办机构).
     region: str | None = None
+    #: 起付标准 of the bill (known when it is computed: previews and fresh settlements).
+    deductible_standard_fen: int | None = None
 
 
 EXPLANATION = TypeAdapter(ExplanationView)

@@ -8,16 +8,19 @@ from decimal import Decimal, InvalidOperation
 from gongji.domain.catalogue import MILLI, Institution, InstitutionKind, classify
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, MedType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.domain.money import MAX_AMOUNT_FEN
-from gongji.domain.visits import FeeLine, Visit, VisitStatus
+from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.visits import INPATIENT_MED_TYPES, Diagnosis, FeeLine, Visit, VisitStatus
 from gongji.rules import parameters as params
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.views import (
     MAX_LINES_PER_UPLOAD,
+    CancelDischarge,
     CancelFees,
     CancelVisit,
+    DiagnosisView,
+    Discharge,
     FeeInput,
     FeeLineView,
     OpenVisit,
@@ -27,10 +30,13 @@ from gongji.service.settlement.views import (
 from gongji.service.suspension import refuse_if_suspended
 
 __all__ = [
+    "cancel_discharge",
     "cancel_fees",
     "cancel_visit",
+    "discharge",
     "open_visit",
     "open_visit_in",
+    "require_discharged",
     "require_institution",
     "upload_fees",
     "upload_fees_in",
@@ -104,6 +110,10 @@ def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
     assert institution is not None
     lines = uow.visits.lines(visit.id)
     items = uow.catalogue.find_many({line.item_code for line in lines})
+    diagnoses = [
+        DiagnosisView(stage, d.seq, d.diag_type, d.diag_code, d.diag_name, d.main)
+        for stage, d in uow.visits.diagnoses(visit.id)
+    ]
     serials = {line.id: line.feedetl_sn for line in lines}
     return VisitView(
         mdtrt_id=visit.mdtrt_id,
@@ -142,6 +152,9 @@ def _visit_view(uow: UnitOfWork, visit: Visit) -> VisitView:
             )
             for line in lines
         ],
+        discharged_at=visit.discharged_at,
+        discharge_way=visit.discharge_way,
+        diagnoses=diagnoses,
     )
 
 
@@ -169,7 +182,16 @@ def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspen
             med_type_zh=cmd.med_type.zh,
             med_type_en=cmd.med_type.en,
         )
-    return uow.visits.add(
+    if cmd.diagnoses and cmd.med_type not in INPATIENT_MED_TYPES:
+        raise Refused(
+            ErrorCode.NOT_A_STAY,
+            mdtrt_id="—",
+            med_type_zh=cmd.med_type.zh,
+            med_type_en=cmd.med_type.en,
+            action_zh="记录入院诊断",
+            action_en="record admission diagnoses",
+        )
+    opened = uow.visits.add(
         Visit(
             id=0,
             mdtrt_id="",
@@ -187,6 +209,114 @@ def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspen
         ),
         now,
     )
+    uow.visits.add_diagnoses(opened.id, "admission", _checked_diagnoses(cmd.diagnoses), now)
+    return opened
+
+
+MAX_DIAGNOSES = 50
+
+
+def _checked_diagnoses(diagnoses: tuple[Diagnosis, ...]) -> list[Diagnosis]:
+    """Diagnoses as given, checked: at most :data:`MAX_DIAGNOSES`, each with a code and a name, orders unique."""
+    if len(diagnoses) > MAX_DIAGNOSES or len({d.seq for d in diagnoses}) != len(diagnoses):
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field="diseinfo",
+            reason_zh=f"诊断至多 {MAX_DIAGNOSES} 条，序号不得重复",
+            reason_en=f"at most {MAX_DIAGNOSES} diagnoses, each with its own order number",
+        )
+    checked = []
+    for d in diagnoses:
+        code, name = d.diag_code.strip(), d.diag_name.strip()
+        if not code or not name or len(code) > 30 or len(name) > 200:
+            raise InvalidInput(
+                ErrorCode.FIELD_INVALID,
+                field=f"diseinfo[{d.seq}]",
+                reason_zh="诊断须有代码（≤30）和名称（≤200）",
+                reason_en="a diagnosis needs a code (≤ 30) and a name (≤ 200)",
+            )
+        checked.append(Diagnosis(d.seq, d.diag_type.strip()[:10] or "1", code, name, d.main))
+    return checked
+
+
+def _stay(uow: UnitOfWork, mdtrt_id: str, acting: str | None, action_zh: str, action_en: str) -> Visit:
+    """A stay, locked, of the acting institution, not settled or cancelled."""
+    visit = _visit(uow, mdtrt_id)
+    visit = uow.visits.lock(visit.id) or visit
+    require_institution(uow, visit.institution_id, acting, visit.mdtrt_id, action_zh, action_en)
+    if not visit.inpatient:
+        raise Refused(
+            ErrorCode.NOT_A_STAY,
+            mdtrt_id=visit.mdtrt_id,
+            med_type_zh=visit.med_type.zh,
+            med_type_en=visit.med_type.en,
+            action_zh=action_zh,
+            action_en=action_en,
+        )
+    _require_open(visit, action_zh, action_en)
+    return visit
+
+
+def discharge(ctx: Context, cmd: Discharge, *, key: str) -> VisitView:
+    """出院办理: the stay ends (at ``discharged_at``, or now) with its discharge diagnoses; it can then be settled."""
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, "办理出院", "discharge it")
+        if visit.discharged_at is not None:
+            raise Refused(
+                ErrorCode.STAY_ALREADY_DISCHARGED,
+                mdtrt_id=visit.mdtrt_id,
+                discharged_at=f"{visit.discharged_at:%Y-%m-%d %H:%M}",
+            )
+        now = ctx.clock.now()
+        at = cmd.discharged_at or now
+        if at < visit.begin_at:
+            raise InvalidInput(
+                ErrorCode.DISCHARGE_BEFORE_ADMISSION,
+                discharged_at=f"{at:%Y-%m-%d %H:%M}",
+                admitted_at=f"{visit.begin_at:%Y-%m-%d %H:%M}",
+            )
+        way = (cmd.way or "").strip()[:10] or None
+        discharged = replace(visit, discharged_at=at, discharge_way=way, end_at=at)
+        uow.visits.save(discharged)
+        uow.visits.add_diagnoses(visit.id, "discharge", _checked_diagnoses(cmd.diagnoses), now)
+        return _visit_view(uow, discharged)
+
+    request = {
+        "mdtrt_id": cmd.mdtrt_id.strip(),
+        "discharged_at": cmd.discharged_at.isoformat() if cmd.discharged_at else None,
+        "way": cmd.way,
+        "diagnoses": [asdict(d) for d in cmd.diagnoses],
+        "institution": cmd.institution,
+    }
+    return ctx.write(key=key, operation="visit.discharge", request=request, result_type=VisitView, handler=handler)
+
+
+def cancel_discharge(ctx: Context, cmd: CancelDischarge, *, key: str) -> VisitView:
+    """出院撤销: a discharged stay that is not settled is open again."""
+
+    def handler(uow: UnitOfWork) -> VisitView:
+        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, "撤销出院", "cancel its discharge")
+        if visit.discharged_at is None:
+            raise Refused(
+                ErrorCode.STAY_NOT_DISCHARGED,
+                mdtrt_id=visit.mdtrt_id,
+            )
+        reopened = replace(visit, discharged_at=None, discharge_way=None, end_at=None)
+        uow.visits.save(reopened)
+        uow.visits.drop_diagnoses(visit.id, "discharge")
+        return _visit_view(uow, reopened)
+
+    request = {"mdtrt_id": cmd.mdtrt_id.strip(), "institution": cmd.institution}
+    return ctx.write(
+        key=key, operation="visit.cancel_discharge", request=request, result_type=VisitView, handler=handler
+    )
+
+
+def require_discharged(visit: Visit) -> None:
+    """A stay is settled after its discharge (mid-stay settlement is not supported)."""
+    if visit.inpatient and visit.discharged_at is None:
+        raise Refused(ErrorCode.STAY_NOT_DISCHARGED, mdtrt_id=visit.mdtrt_id)
 
 
 def open_visit(ctx: Context, cmd: OpenVisit, *, key: str) -> VisitView:
@@ -256,6 +386,20 @@ def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees)
                 returns_line_id=returns_id,
             )
         )
+    # A visit's bill stays within what the ledger takes in one transfer (100 million yuan): checked here, where
+    # the lines come in, so that a settlement never meets a bill it cannot post.
+    live_total = sum(line.parts.total_fen for line in existing.values() if not line.cancelled)
+    for total in (
+        *(line.parts.total_fen for line in new_lines),
+        live_total + sum(x.parts.total_fen for x in new_lines),
+    ):
+        if abs(total) > MAX_AMOUNT_FEN:
+            raise InvalidInput(
+                ErrorCode.AMOUNT_INVALID,
+                value=format_yuan(total),
+                reason_zh="一次就诊的费用（及每条明细）不得超过 1 亿元",
+                reason_en="a visit's bill (and each of its lines) is at most 100 million yuan",
+            )
     uow.visits.add_lines(new_lines, now)
 
 

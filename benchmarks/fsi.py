@@ -1,0 +1,175 @@
+"""The national interface under load: `gongji serve` with several workers, `his-sim` as the hospitals.
+
+For each backend (SQLite file, PostgreSQL from pgserver): load N people in bulk (families of an employee, a retired
+parent and a child both support, as in benchmarks/settle.py) plus the demo institutions and sample catalogue; start
+`gongji serve --workers W` in a subprocess; then drive complete visits (1101, 2201, 2204, 2206, 2207) through real
+HTTP, patients drawn from the whole population:
+
+1. as fast as `--concurrency` clients go: 2207 settlements per second, p50/p99 latency;
+2. at a fixed offered load of `--rps` requests per second for `--seconds`: p50/p99 of 2207 and of every request.
+
+Figures only, never asserted (they go into docs/performance.md). The client runs on the same machine as the server
+and takes its share of the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from loader import bulk_load, family
+from sqlalchemy import text
+
+from gongji.api.fsi.his_sim import Institution, SimReport, run_simulation
+from gongji.bootstrap import build_context
+from gongji.service.audit import audit
+from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
+from gongji.service.clock import SHANGHAI
+from gongji.service.context import Context
+from gongji.service.demo import HOSPITAL, PHARMACY
+from gongji.service.institution_access import institution_credentials
+from gongji.store import tables
+from gongji.store.engine import make_engine
+from gongji.store.migrate import upgrade
+
+REQUESTS_PER_VISIT = 5  # 1101, 2201, 2204, 2206, 2207
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _prepare(url: str, people: int) -> Context:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            if conn.dialect.has_table(conn, "accounts"):
+                names = ", ".join(t.name for t in tables.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    upgrade(engine)
+    ctx = build_context(engine=engine)
+    load_demo_institutions(ctx)
+    load_demo_catalogue(ctx)
+    started = time.perf_counter()
+    # Loaded a day back, so that the relations are in force however the region counts its waiting days.
+    loaded_at = datetime.now(SHANGHAI).replace(hour=8, minute=0, second=0, microsecond=0)
+    bulk_load(engine, people // 3, now=loaded_at, rules=ctx.rules)
+    print(f"  loaded {people:,} people in {time.perf_counter() - started:.1f} s", flush=True)
+    return ctx
+
+
+def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "GONGJI_DATABASE_URL": url}
+    gongji = Path(sys.executable).with_name("gongji")
+    process = subprocess.Popen(
+        [str(gongji), "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+
+
+def _show(title: str, report: SimReport) -> None:
+    every = [value for values in report.latencies_s.values() for value in values]
+    report.latencies_s["all"] = every
+    print(
+        f"  {title}: {report.completed}/{report.visits} visits in {report.elapsed_s:.1f} s "
+        f"({report.with_mutual_aid} with mutual aid); 2207: {report.rate('2207'):,.0f}/s, "
+        f"p50 {report.percentile_ms('2207', 0.5):.1f} ms, p99 {report.percentile_ms('2207', 0.99):.1f} ms; "
+        f"all requests: {len(every) / report.elapsed_s:,.0f}/s, p50 {report.percentile_ms('all', 0.5):.1f} ms, "
+        f"p99 {report.percentile_ms('all', 0.99):.1f} ms",
+        flush=True,
+    )
+    if report.refused:
+        print(f"  refused: {report.refused.most_common(3)}")
+    if report.identity_failures:
+        print(f"  IDENTITIES BROKEN: {report.identity_failures[:3]}")
+
+
+def bench(name: str, url: str, args: argparse.Namespace) -> None:
+    print(f"{name}:", flush=True)
+    ctx = _prepare(url, args.people)
+    places = []
+    for code, pharmacy in ((HOSPITAL, False), (PHARMACY, True)):
+        creds = institution_credentials(ctx, code)
+        places.append(Institution(code, creds.paasid, creds.token, pharmacy))
+    rng = random.Random(args.seed)
+    families = args.people // 3
+    patients = [family(rng.randrange(families)).child for _ in range(min(5_000, families))]
+    port = _free_port()
+    server = _serve(url, port, args.workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        warm = run_simulation(base, places, patients, visits=50, concurrency=4, reverse_every=0, undo_every=0)
+        assert warm.completed, warm.refused
+        fast = run_simulation(
+            base, places, patients, visits=args.visits, concurrency=args.concurrency, reverse_every=0, undo_every=0
+        )
+        _show(f"{args.concurrency} clients, as fast as they go", fast)
+        rate = args.rps / REQUESTS_PER_VISIT
+        fixed = run_simulation(
+            base,
+            places,
+            patients,
+            visits=int(rate * args.seconds),
+            concurrency=args.concurrency * 2,
+            rate=rate,
+            reverse_every=0,
+            undo_every=0,
+            seed=args.seed + 1,
+        )
+        _show(f"offered {args.rps} requests/s", fixed)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report = audit(ctx)
+    print(f"  audit: {'clean' if report.clean else report.findings[:3]}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=30_000)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--visits", type=int, default=1_000, help="visits of the as-fast-as-possible run")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--rps", type=int, default=200, help="offered load of the fixed run, requests per second")
+    parser.add_argument("--seconds", type=int, default=20, help="length of the fixed run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    with tempfile.TemporaryDirectory() as folder:
+        if "sqlite" in backends:
+            bench("sqlite", f"sqlite:///{Path(folder) / 'fsi.db'}", args)
+        if "postgresql" in backends:
+            import pgserver
+
+            server = pgserver.get_server(Path(folder) / "pg", cleanup_mode="stop")
+            server.psql("CREATE DATABASE gongji_fsi;")
+            bench("postgresql", server.get_uri("gongji_fsi"), args)
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PGUSER", "postgres")
+    main()

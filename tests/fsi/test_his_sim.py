@@ -1,0 +1,63 @@
+"""The hospital simulator drives complete visits through a real server, and the ledger stays clean."""
+
+from __future__ import annotations
+
+from gongji.api.fsi.his_sim import Institution, check_identities, run_simulation
+from gongji.service.audit import audit
+from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
+from gongji.service.institution_access import institution_credentials
+from tests.fsi.conftest import BUSINESS_NOW, FsiServer
+
+
+def _places(server: FsiServer) -> list[Institution]:
+    found = []
+    for code, pharmacy in ((HOSPITAL, False), (PHARMACY, True)):
+        creds = institution_credentials(server.ctx, code)
+        found.append(Institution(code, creds.paasid, creds.token, pharmacy))
+    return found
+
+
+def test_his_sim_completes_visits_with_mutual_aid_and_the_audit_is_clean(fsi_server: FsiServer) -> None:
+    report = run_simulation(
+        fsi_server.base_url,
+        _places(fsi_server),
+        [XIUYING, XIAOMING, DEFU, JIANGUO],
+        visits=24,
+        concurrency=3,
+        reverse_every=5,
+        undo_every=7,
+        clock=lambda: BUSINESS_NOW,
+    )
+    assert report.identity_failures == []
+    assert report.refused == {}
+    assert report.completed == 24
+    # 李秀英 and 张小明 have no account of their own: whenever a relative's account pays, it is mutual aid.
+    assert report.with_mutual_aid > 0
+    # Every 5th settlement is reversed (visits 4, 9, 14, 19), every 7th of the others undone (6, 13, 20).
+    assert report.reversed == 4
+    assert report.undone == 3
+    assert len(report.latencies_s["2207"]) == 24
+    assert audit(fsi_server.ctx).clean
+
+
+def test_the_identity_check_catches_a_broken_answer() -> None:
+    good = {
+        "medfee_sumamt": "10.00",
+        "fulamt_ownpay_amt": "0",
+        "overlmt_selfpay": "0",
+        "preselfpay_amt": "1.00",
+        "inscp_scp_amt": "9.00",
+        "fund_pay_sumamt": "6.00",
+        "psn_part_amt": "4.00",
+        "hosp_part_amt": "0",
+        "acct_pay": "3.00",
+        "psn_cash_pay": "1.00",
+        "acct_mulaid_pay": "2.00",
+    }
+    rows = [{"fund_pay_type": "310200", "fund_payamt": "3.00"}]
+    assert check_identities(good, rows) == []
+    assert check_identities({**good, "psn_cash_pay": "1.01"}, rows) == ["psn_part_amt = acct_pay + psn_cash_pay"]
+    assert check_identities({**good, "acct_mulaid_pay": "3.01"}, rows) == ["acct_mulaid_pay <= acct_pay"]
+    assert check_identities(good, [{"fund_pay_type": "310200", "fund_payamt": "2.00"}]) == [
+        "setldetail 310200 rows add up to acct_pay"
+    ]
