@@ -3,14 +3,19 @@ on one gongji context."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from gongji.api.fsi.router import FSI_PATH, FsiService
-from gongji.api.observability import Metrics
+from gongji.api.observability import Metrics, log_request
+from gongji.api.rest import API_PREFIX as REST_PREFIX
 from gongji.api.rest import mount as mount_rest
+from gongji.api.rest.problems import CODE_HEADER
 from gongji.bootstrap import Settings, build_context
 from gongji.service.context import Context
 
@@ -53,6 +58,26 @@ def create_app(ctx: Context | None = None, *, settings: Settings | None = None) 
     app.state.fsi = FsiService(ctx, metrics)
     app.include_router(fsi_router)
     mount_rest(app)
+
+    @app.middleware("http")
+    async def observe_rest(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Every /api/v1 request counted, timed and logged (one line: method, route, status, refusal code)."""
+        if not request.url.path.startswith(REST_PREFIX):
+            return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        route = request.scope.get("route")
+        template = getattr(route, "path", None)
+        if template is not None and not template.startswith(REST_PREFIX):
+            template = REST_PREFIX + template  # the router's own path, without the prefix it is mounted at
+        operation = f"{request.method} {template or 'unmatched'}"
+        code = response.headers.get(CODE_HEADER)
+        metrics.observe("rest", operation, str(response.status_code), elapsed, code)
+        log_request(
+            interface="rest", operation=operation, status=response.status_code, code=code, ms=round(elapsed * 1000, 2)
+        )
+        return response
 
     @app.get("/healthz", tags=["operations 运维"], summary="健康检查 Health check")
     async def healthz() -> JSONResponse:

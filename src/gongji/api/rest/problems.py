@@ -166,7 +166,13 @@ def _title(status: int) -> str:
     return _TITLES.get(status, "错误 Error")
 
 
+#: The response header that repeats a problem's code (for logs and metrics, and clients that read headers only).
+CODE_HEADER = "x-gongji-code"
+
+
 def _answer(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    if problem.code:
+        headers = {**(headers or {}), CODE_HEADER: problem.code}
     return JSONResponse(
         jsonable_encoder(problem, exclude_none=True),
         status_code=problem.status,
