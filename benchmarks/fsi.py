@@ -69,15 +69,17 @@ def _prepare(url: str, people: int) -> Context:
     return ctx
 
 
-def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "GONGJI_DATABASE_URL": url}
     gongji = Path(sys.executable).with_name("gongji")
-    process = subprocess.Popen(
-        [str(gongji), "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The server's output goes to a file (a pipe nobody reads would fill and stop the server).
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(gongji), "serve", "--port", str(port), "--workers", str(workers), "--no-access-log"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -86,7 +88,7 @@ def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError(f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+    raise RuntimeError(f"the server did not start: {log.read_text(errors='replace')[-2000:]}")
 
 
 def _show(title: str, report: SimReport) -> None:
@@ -106,7 +108,7 @@ def _show(title: str, report: SimReport) -> None:
         print(f"  IDENTITIES BROKEN: {report.identity_failures[:3]}")
 
 
-def bench(name: str, url: str, args: argparse.Namespace) -> None:
+def bench(name: str, url: str, args: argparse.Namespace, folder: Path) -> None:
     print(f"{name}:", flush=True)
     ctx = _prepare(url, args.people)
     places = []
@@ -117,7 +119,8 @@ def bench(name: str, url: str, args: argparse.Namespace) -> None:
     families = args.people // 3
     patients = [family(rng.randrange(families)).child for _ in range(min(5_000, families))]
     port = _free_port()
-    server = _serve(url, port, args.workers)
+    log = folder / f"server-{name}.log"
+    server = _serve(url, port, args.workers, log)
     base = f"http://127.0.0.1:{port}"
     try:
         warm = run_simulation(base, places, patients, visits=50, concurrency=4, reverse_every=0, undo_every=0)
@@ -142,6 +145,9 @@ def bench(name: str, url: str, args: argparse.Namespace) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    faults = log.read_text(errors="replace").count("Traceback")
+    if faults:
+        print(f"  the server logged {faults} fault(s); the first: {log.read_text(errors='replace')[-3000:]}")
     report = audit(ctx)
     print(f"  audit: {'clean' if report.clean else report.findings[:3]}", flush=True)
 
@@ -160,13 +166,13 @@ def main() -> None:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     with tempfile.TemporaryDirectory() as folder:
         if "sqlite" in backends:
-            bench("sqlite", f"sqlite:///{Path(folder) / 'fsi.db'}", args)
+            bench("sqlite", f"sqlite:///{Path(folder) / 'fsi.db'}", args, Path(folder))
         if "postgresql" in backends:
             import pgserver
 
             server = pgserver.get_server(Path(folder) / "pg", cleanup_mode="stop")
             server.psql("CREATE DATABASE gongji_fsi;")
-            bench("postgresql", server.get_uri("gongji_fsi"), args)
+            bench("postgresql", server.get_uri("gongji_fsi"), args, Path(folder))
             server.cleanup()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
@@ -1458,3 +1458,16 @@ def test_a_bill_over_a_hundred_million_yuan_is_refused_at_upload(demo: Context, 
         lambda: upload_fees(ctx, UploadFees(mdtrt_id, (fee("3", SALINE, "12", huge),)), key=_key()),
     )
     assert commit_settlement(ctx, Settle(mdtrt_id), key=_key()).amounts["medfee_sumamt"] == huge
+
+
+def test_visits_open_whatever_the_size_of_the_ids(demo: Context, engine: Engine, backend: str) -> None:
+    """The placeholder a visit row holds until its 就诊ID is known fits the column whatever the ids (PostgreSQL checks
+    lengths; a placeholder built from the person's id overflowed once people numbered in the hundreds)."""
+    if backend == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ALTER SEQUENCE people_id_seq RESTART WITH 123456789012"))
+            conn.execute(text("ALTER SEQUENCE visits_id_seq RESTART WITH 987654321098"))
+    certno = employee(demo, DEFU, "张德福", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=10_000)
+    mdtrt_id = visit(demo, certno, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "1", 1_250))
+    assert len(mdtrt_id) <= 30
+    assert settle(demo, mdtrt_id).amounts["medfee_sumamt"] == 1_250

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import datetime
@@ -95,7 +96,8 @@ class SqlVisits:
         visit_id = self._conn.execute(
             insert(t.visits)
             .values(
-                mdtrt_id=f"pending:{visit.person_id}:{created_at.timestamp()}:{visit.institution_id}",
+                # A unique placeholder that fits the column (30): the real 就诊ID is derived from the row's id.
+                mdtrt_id=f"~{secrets.token_hex(14)}",
                 person_id=visit.person_id,
                 institution_id=visit.institution_id,
                 insutype=visit.insutype.value,
