@@ -21,7 +21,7 @@ from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.mask import mask_payload
 from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
 from gongji.api.fsi.transactions import Call, SignIns, run_transaction
-from gongji.api.observability import Metrics, log_request
+from gongji.api.observability import ACCESS_LOG, Metrics, log_request
 from gongji.domain.errors import GongjiError
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
@@ -121,14 +121,15 @@ class FsiService:
             self.metrics.settlements.labels("commit").inc()
         elif infcode is Infcode.SUCCESS and infno in ("2208", "2305"):
             self.metrics.settlements.labels("reverse").inc()
-        log_request(
-            interface="fsi",
-            infno=infno,
-            msgid=envelope.msgid if envelope else None,
-            institution=institution,
-            infcode=int(infcode),
-            code=code,
-            ms=round(elapsed * 1000, 2),
-            input=mask_payload(envelope.input) if envelope else None,
-        )
+        if ACCESS_LOG.isEnabledFor(logging.INFO):  # masking the input costs; only when the line is written
+            log_request(
+                interface="fsi",
+                infno=infno,
+                msgid=envelope.msgid if envelope else None,
+                institution=institution,
+                infcode=int(infcode),
+                code=code,
+                ms=round(elapsed * 1000, 2),
+                input=mask_payload(envelope.input) if envelope else None,
+            )
         return status, dumps(answer)
