@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///gongji.db"
     #: Stand the clock still at this time (demos, reproducible runs); unset means the real clock.
     now: datetime | None = None
+    #: The portal's secret (signs session cookies, keys the one-time-code hashes); unset: one per process, with a
+    #: warning (sessions then end at a restart and are not shared between worker processes).
+    secret_key: str | None = None
 
 
 def build_context(

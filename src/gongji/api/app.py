@@ -1,5 +1,5 @@
-"""The web application: the national interface, gongji's own REST API (/api/v1), the health check and the metrics,
-on one gongji context."""
+"""The web application: the national interface, gongji's own REST API (/api/v1), the portal (/portal), the health
+check and the metrics, on one gongji context."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gongji.api.fsi.router import FSI_PATH, FsiService
 from gongji.api.observability import Metrics, log_request
+from gongji.api.portal import mount as mount_portal
+from gongji.api.portal.otp import CodeSender
 from gongji.api.rest import API_PREFIX as REST_PREFIX
 from gongji.api.rest import mount as mount_rest
 from gongji.api.rest.problems import CODE_HEADER
@@ -43,8 +45,11 @@ async def call_service_infno(request: Request, infno: str) -> Response:
     return await _call(request, infno)
 
 
-def create_app(ctx: Context | None = None, *, settings: Settings | None = None) -> FastAPI:
-    """Build the application on ``ctx`` (or on a context built from ``settings`` / the environment)."""
+def create_app(
+    ctx: Context | None = None, *, settings: Settings | None = None, code_sender: CodeSender | None = None
+) -> FastAPI:
+    """Build the application on ``ctx`` (or on a context built from ``settings`` / the environment); the portal's
+    sign-in codes go through ``code_sender`` (default: printed on the console, for the demo)."""
     settings = settings or Settings()
     ctx = ctx or build_context(settings)
     app = FastAPI(
@@ -58,6 +63,7 @@ def create_app(ctx: Context | None = None, *, settings: Settings | None = None) 
     app.state.fsi = FsiService(ctx, metrics)
     app.include_router(fsi_router)
     mount_rest(app)
+    mount_portal(app, secret_key=settings.secret_key, code_sender=code_sender)
 
     @app.middleware("http")
     async def observe_rest(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -14,7 +14,8 @@ from gongji.api.fsi.his_sim import Institution, SimReport, run_simulation
 from gongji.domain.codes import EnrollmentStatus
 from gongji.service.catalogue import list_institutions
 from gongji.service.context import Context
-from gongji.service.demo import HOSPITAL, PHARMACY
+from gongji.service.demo import DEMO_FAMILY, HOSPITAL, PHARMACY
+from gongji.service.household import sign_in_identity
 from gongji.service.institution_access import institution_credentials
 from gongji.service.people import MAX_PAGE_SIZE, list_people
 
@@ -35,6 +36,17 @@ def _credentials_table(ctx: Context, url: str) -> None:
                 "定点医药机构接入凭证 Institutions' gateway credentials", ["机构编码", "名称", "paasid", "token"], rows
             )
         )
+    demo = [m for m in DEMO_FAMILY if sign_in_identity(ctx, m.certno) is not None]
+    if demo:
+        console.print(
+            table(
+                "门户演示登录 Portal demo sign-in",
+                ["姓名 Name", "身份证号 ID number", "身份 Who"],
+                [(m.name, m.certno, m.role_zh) for m in demo],
+            )
+        )
+        console.print("登录验证码显示在本控制台 Sign-in codes are printed on this console (demo sender)")
+    console.print(f"门户 Portal: {url}/portal")
     console.print(f"国家医保接口 National interface: POST {url}/fsi/api/rsfComIfsService/callService")
     console.print(f"接口文档 OpenAPI: {url}/docs   健康检查 Health: {url}/healthz   指标 Metrics: {url}/metrics")
 
@@ -45,7 +57,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="工作进程数 Worker processes")] = 1,
     access_log: Annotated[bool, typer.Option(help="每个请求一行 JSON 日志 One JSON line per request")] = True,
 ) -> None:
-    """启动服务：国家医保接口、/healthz、/metrics。Serve the national interface, /healthz and /metrics."""
+    """启动服务：国家医保接口、门户、/healthz、/metrics。Serve the national interface, portal, /healthz, /metrics."""
     import uvicorn
 
     url = f"http://{host}:{port}"
