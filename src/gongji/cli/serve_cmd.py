@@ -47,6 +47,11 @@ def _credentials_table(ctx: Context, url: str) -> None:
         )
         console.print("登录验证码显示在本控制台 Sign-in codes are printed on this console (demo sender)")
     console.print(f"门户 Portal: {url}/portal")
+    console.print(
+        f"柜台人员 Counter staff: {url}/portal/counter\n"
+        "  令牌只显示一次，请先签发 A token is shown once; issue one with:\n"
+        "  gongji token add --role operator --region 130100 --label 石家庄柜台"
+    )
     console.print(f"国家医保接口 National interface: POST {url}/fsi/api/rsfComIfsService/callService")
     console.print(f"接口文档 OpenAPI: {url}/docs   健康检查 Health: {url}/healthz   指标 Metrics: {url}/metrics")
 

@@ -35,6 +35,7 @@ __all__ = [
     "InstitutionRepository",
     "JournalHeader",
     "LedgerRepository",
+    "OperatorActionRepository",
     "PeopleRepository",
     "RelationRepository",
     "RelationTotals",
@@ -45,6 +46,7 @@ __all__ = [
     "StatementLine",
     "StoredApiToken",
     "StoredCredentials",
+    "StoredOperatorAction",
     "StoredOutcome",
     "StoredSignIn",
     "TransferRow",
@@ -329,6 +331,8 @@ class UnitOfWork(Protocol):
     def api_tokens(self) -> ApiTokenRepository: ...
     @property
     def reports(self) -> ReportRepository: ...
+    @property
+    def operator_actions(self) -> OperatorActionRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -464,3 +468,28 @@ class ReportRepository(Protocol):
     def insured_people(
         self, regions: Collection[str], *, limit: int, offset: int, name: str | None = None
     ) -> builtins.list[Person]: ...
+
+
+# --- the counter operators' audit trail (portal) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredOperatorAction:
+    """One audited operator action: who (the operator's label), when, in which region, what, on whom (masked)."""
+
+    id: int
+    at: datetime
+    operator: str
+    region: str | None
+    action: str
+    subject: str | None
+    detail: str | None
+
+
+class OperatorActionRepository(Protocol):
+    """The operators' audit trail: rows are added, never changed."""
+
+    def add(
+        self, *, at: datetime, operator: str, region: str | None, action: str, subject: str | None, detail: str | None
+    ) -> StoredOperatorAction: ...
+    def latest(self, regions: Collection[str] | None, *, limit: int) -> builtins.list[StoredOperatorAction]: ...

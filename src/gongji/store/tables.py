@@ -49,6 +49,7 @@ __all__ = [
     "institutions",
     "journals",
     "metadata",
+    "operator_actions",
     "people",
     "person_contacts",
     "proxy_links",
@@ -571,4 +572,19 @@ api_tokens = Table(
     Column("created_at", AwareDateTime(), nullable=False),
     Column("revoked_at", AwareDateTime(), nullable=True),
     CheckConstraint("role IN ('operator', 'institution', 'analyst')", name="role_known"),
+)
+
+# Every action a counter operator takes in the portal (谁、何时、做了什么、对谁): the operator as his token's id and
+# fingerprint, the pooling region acted in, the action's name, the person acted on (masked ID number only) and a short
+# detail. Rows are only ever added.
+operator_actions = Table(
+    "operator_actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", AwareDateTime(), nullable=False, index=True),
+    Column("operator", String(120), nullable=False),
+    Column("region", String(12), nullable=True, index=True),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(120), nullable=True),
+    Column("detail", String(400), nullable=True),
 )

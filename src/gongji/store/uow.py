@@ -14,6 +14,7 @@ from gongji.store.api_token_repo import SqlApiTokens
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.engine import READONLY_OPTION, is_transient_error
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
+from gongji.store.operator_audit_repo import SqlOperatorActions
 from gongji.store.report_repo import SqlReports
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     sign_ins: SqlSignIns
     api_tokens: SqlApiTokens
     reports: SqlReports
+    operator_actions: SqlOperatorActions
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.sign_ins = SqlSignIns(conn)
         self.api_tokens = SqlApiTokens(conn)
         self.reports = SqlReports(conn)
+        self.operator_actions = SqlOperatorActions(conn)
         return self
 
     def __exit__(

@@ -21,6 +21,7 @@ Modules::
     chart       the server-drawn SVG bar chart
     signin      person sign-in and sign-out
     person      the insured person's pages
+    counter     counter staff (线下办理): operator sign-in, region-scoped actions, the audit page
 
 To add pages for another kind of user (counter staff): a ``SubjectKind`` in ``session``, a sign-in flow beside
 ``signin``, a dependency like ``CurrentPerson`` in ``deps``, a router module like ``person`` included in
@@ -35,7 +36,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import person, signin
+from gongji.api.portal import counter, person, signin
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -88,6 +89,7 @@ def create_portal(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(signin.router)
     app.include_router(person.router)
+    app.include_router(counter.router)
     return app
 
 

@@ -64,9 +64,10 @@ def derive_key(secret: bytes, purpose: str) -> bytes:
 
 
 class SubjectKind(StrEnum):
-    """Who a session is signed in as. The counter-staff part adds ``operator``."""
+    """Who a session is signed in as: an insured person, or a counter operator (by his API token)."""
 
     PERSON = "person"
+    OPERATOR = "operator"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Session:
     masked: str | None = None
     #: The sign-in challenge waiting for its one-time code.
     challenge: str | None = None
+    #: An operator's granted pooling regions (a person's session has none).
+    regions: tuple[str, ...] | None = None
 
     @classmethod
     def fresh(cls, now_s: int) -> Session:
@@ -110,6 +113,11 @@ class Session:
             name=name,
             masked=masked,
         )
+
+    @property
+    def is_operator(self) -> bool:
+        """Whether a counter operator is signed in."""
+        return self.signed_in and self.subject_kind is SubjectKind.OPERATOR
 
     def with_challenge(self, challenge: str | None) -> Session:
         """The session waiting for the code of ``challenge``."""
@@ -167,6 +175,7 @@ class SessionCodec:
                 name=str(data["name"]) if "name" in data else None,
                 masked=str(data["masked"]) if "masked" in data else None,
                 challenge=str(data["challenge"]) if "challenge" in data else None,
+                regions=tuple(str(code) for code in data["regions"]) if "regions" in data else None,
             )
         except (ValueError, KeyError, TypeError):
             return None

@@ -1,0 +1,78 @@
+"""The counter operators' audit trail: every action an operator takes in the portal is recorded (who, when, what, on
+whom) and can be listed, within the regions the reader may see.
+
+The person acted on is recorded by his name and masked ID number only (all but the last four characters hidden);
+the operator by his token's label and fingerprint, never the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from gongji.service.context import Context
+from gongji.service.ports import StoredOperatorAction, UnitOfWork
+
+__all__ = ["MAX_LISTED", "AuditEntry", "RecordAction", "latest_actions", "record_action"]
+
+#: How many actions the audit page lists at most.
+MAX_LISTED = 200
+_MAX_DETAIL = 400
+
+
+@dataclass(frozen=True)
+class RecordAction:
+    """One operator action to record: the operator's label, the region acted in, the action's name, the person
+    acted on (already masked) and a short detail."""
+
+    operator: str
+    region: str | None
+    action: str
+    subject: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audited action as listed."""
+
+    id: int
+    at: datetime
+    operator: str
+    region: str | None
+    action: str
+    subject: str | None
+    detail: str | None
+
+
+def _entry(stored: StoredOperatorAction) -> AuditEntry:
+    return AuditEntry(
+        stored.id, stored.at, stored.operator, stored.region, stored.action, stored.subject, stored.detail
+    )
+
+
+def record_action(ctx: Context, cmd: RecordAction) -> AuditEntry:
+    """Record ``cmd`` now (its own transaction; a row is never changed afterwards)."""
+    at = ctx.clock.now()
+    detail = (cmd.detail or "")[:_MAX_DETAIL] or None
+
+    def handler(uow: UnitOfWork) -> AuditEntry:
+        stored = uow.operator_actions.add(
+            at=at,
+            operator=cmd.operator[:120],
+            region=cmd.region,
+            action=cmd.action[:40],
+            subject=(cmd.subject or "")[:120] or None,
+            detail=detail,
+        )
+        uow.commit()
+        return _entry(stored)
+
+    return ctx.transaction(handler)
+
+
+def latest_actions(ctx: Context, regions: Collection[str] | None, *, limit: int = MAX_LISTED) -> list[AuditEntry]:
+    """The newest actions first, in ``regions`` (``None``: all regions)."""
+    limit = max(1, min(limit, MAX_LISTED))
+    return ctx.read(lambda uow: [_entry(s) for s in uow.operator_actions.latest(regions, limit=limit)])

@@ -1,0 +1,57 @@
+"""SQLAlchemy implementation of the operators' audit trail (``gongji.service.ports.OperatorActionRepository``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from gongji.service.ports import StoredOperatorAction
+from gongji.store import tables as t
+
+__all__ = ["SqlOperatorActions"]
+
+
+def _action(row: Any) -> StoredOperatorAction:
+    return StoredOperatorAction(
+        id=int(row["id"]),
+        at=row["at"],
+        operator=row["operator"],
+        region=row["region"],
+        action=row["action"],
+        subject=row["subject"],
+        detail=row["detail"],
+    )
+
+
+class SqlOperatorActions:
+    """Audited operator actions in SQL, one row each, only ever added."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(
+        self, *, at: datetime, operator: str, region: str | None, action: str, subject: str | None, detail: str | None
+    ) -> StoredOperatorAction:
+        """Record one action and answer it as stored."""
+        values = {
+            "at": at,
+            "operator": operator,
+            "region": region,
+            "action": action,
+            "subject": subject,
+            "detail": detail,
+        }
+        action_id = self._conn.execute(
+            insert(t.operator_actions).values(**values).returning(t.operator_actions.c.id)
+        ).scalar_one()
+        return StoredOperatorAction(int(action_id), at, operator, region, action, subject, detail)
+
+    def latest(self, regions: Collection[str] | None, *, limit: int) -> list[StoredOperatorAction]:
+        """The newest actions first, within ``regions`` (``None``: everywhere)."""
+        query = select(t.operator_actions).order_by(t.operator_actions.c.id.desc()).limit(limit)
+        if regions is not None:
+            query = query.where(t.operator_actions.c.region.in_(list(regions)))
+        return [_action(row) for row in self._conn.execute(query).mappings()]

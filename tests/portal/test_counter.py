@@ -1,0 +1,156 @@
+"""Counter staff in the portal, on SQLite and PostgreSQL: operator sign-in with an operator token, region scoping,
+a binding on documents checked at the counter, suspension, CSRF refusal, and the audit rows every action writes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+
+from gongji.domain.identity import mask_id_number
+from gongji.service import api_tokens, relations
+from gongji.store import tables as t
+from tests.portal.conftest import Site, Visitor, new_person
+
+
+def operator(site: Site, *regions: str) -> Visitor:
+    """A browser signed in as an operator of ``regions``."""
+    issued = api_tokens.issue_token(
+        site.ctx,
+        api_tokens.IssueToken(api_tokens.Role.OPERATOR, regions=regions, label="窗口一"),
+        key=f"counter-test:{'-'.join(regions)}:{new_person.__name__}:{id(site)}:{len(site.clients)}",
+    )
+    assert issued.token
+    visitor = site.visitor()
+    visitor.get("/portal/counter/sign-in")
+    answer = visitor.post("/portal/counter/sign-in", {"token": issued.token})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/portal/counter"
+    return visitor
+
+
+def audit_rows(site: Site) -> int:
+    with site.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.operator_actions)).scalar_one())
+
+
+def test_a_bad_token_is_refused(site: Site) -> None:
+    visitor = site.visitor()
+    visitor.get("/portal/counter/sign-in")
+    answer = visitor.post("/portal/counter/sign-in", {"token": "gj_nothing"})
+    assert answer.status_code == 400
+    assert "令牌无效" in answer.text
+    assert visitor.get("/portal/counter").status_code == 303
+
+
+def test_an_operator_binds_a_sibling_at_once_and_it_is_audited(site: Site) -> None:
+    me = new_person(site.ctx, "冯刚", date(1980, 2, 1), prior_fen=80_000)
+    sister = new_person(site.ctx, "冯梅", date(1983, 5, 1), female=True)
+    visitor = operator(site, "130100")
+    found = (visitor.get("/portal/counter"), visitor.post("/portal/counter", {"q": me}))[1]
+    assert found.status_code == 200
+    assert mask_id_number(me) in found.text
+    assert me not in found.text
+    psn = relations.family(site.ctx, me).psn_no
+    assert visitor.get(f"/portal/counter/people/{psn}").status_code == 200
+    before = audit_rows(site)
+    refused = visitor.post(
+        f"/portal/counter/people/{psn}/bind", {"relation_type": "sibling", "relative": sister}, csrf=False
+    )
+    assert refused.status_code == 403
+    answer = visitor.post(
+        f"/portal/counter/people/{psn}/bind",
+        {"relation_type": "sibling", "relative": sister, "proof_reference": "户口簿 2026-001"},
+    )
+    assert answer.status_code == 303, answer.text
+    states = [r.state for r in relations.family(site.ctx, me).i_pay_for]
+    assert states == ["effective"]
+    assert audit_rows(site) == before + 1
+    audit = visitor.get("/portal/counter/audit").text
+    assert "窗口绑定" in audit
+    assert mask_id_number(me) in audit
+    assert me not in audit
+
+
+def test_an_operator_suspends_and_resumes(site: Site) -> None:
+    me = new_person(site.ctx, "卫东", date(1975, 2, 1))
+    visitor = operator(site, "130100")
+    psn = relations.family(site.ctx, me).psn_no
+    visitor.get(f"/portal/counter/people/{psn}")
+    assert visitor.post(f"/portal/counter/people/{psn}/suspend", {"reason": "核查中"}).status_code == 303
+    page = visitor.get(f"/portal/counter/people/{psn}?notice=suspend").text
+    assert "核查中" in page
+    assert visitor.post(f"/portal/counter/people/{psn}/resume", {}).status_code == 303
+    assert "已恢复" in visitor.get(f"/portal/counter/people/{psn}").text
+
+
+def test_an_operator_sees_only_his_regions(site: Site) -> None:
+    me = new_person(site.ctx, "韩雪", date(1985, 2, 1), female=True)
+    visitor = operator(site, "110000")
+    psn = relations.family(site.ctx, me).psn_no
+    assert visitor.get(f"/portal/counter/people/{psn}").status_code == 403
+    assert (
+        mask_id_number(me) not in (visitor.get("/portal/counter"), visitor.post("/portal/counter", {"q": me}))[1].text
+    )
+    person = site.signed_in(me)
+    assert person.get("/portal/counter").status_code == 303
+
+
+def test_an_operator_ends_a_relation_and_adds_and_ends_a_proxy_link(site: Site) -> None:
+    me = new_person(site.ctx, "蒋文", date(1979, 3, 1), prior_fen=50_000)
+    brother = new_person(site.ctx, "蒋武", date(1982, 7, 1))
+    visitor = operator(site, "130100")
+    psn = relations.family(site.ctx, me).psn_no
+    visitor.get(f"/portal/counter/people/{psn}")
+    bound = visitor.post(
+        f"/portal/counter/people/{psn}/bind",
+        {"relation_type": "sibling", "relative": brother, "proof_reference": "户口簿 2026-002"},
+    )
+    assert bound.status_code == 303, bound.text
+    relation = relations.family(site.ctx, me).i_pay_for[0]
+    visitor.get(f"/portal/counter/people/{psn}")
+    before = audit_rows(site)
+    ended = visitor.post(f"/portal/counter/relations/{relation.id}/end", {"psn_no": psn, "note": "本人申请"})
+    assert ended.status_code == 303, ended.text
+    assert [r.state for r in relations.family(site.ctx, me).i_pay_for] in ([], ["ended"])
+    visitor.get(f"/portal/counter/people/{psn}")
+    added = visitor.post(f"/portal/counter/people/{psn}/proxy", {"relative": brother})
+    assert added.status_code == 303, added.text
+    assert [p.relative for p in relations.family(site.ctx, me).proxy_links] == ["蒋武"]
+    visitor.get(f"/portal/counter/people/{psn}")
+    removed = visitor.post(f"/portal/counter/people/{psn}/proxy/end", {"relative": brother})
+    assert removed.status_code == 303, removed.text
+    assert [p.ended_at is not None for p in relations.family(site.ctx, me).proxy_links] in ([], [True])
+    assert audit_rows(site) == before + 3
+
+
+def test_an_operator_enters_a_manual_claim_and_opens_its_settlement(site: Site) -> None:
+    me = new_person(site.ctx, "陶然", date(1970, 9, 1), prior_fen=100_000)
+    visitor = operator(site, "130100")
+    psn = relations.family(site.ctx, me).psn_no
+    visitor.get(f"/portal/counter/people/{psn}")
+    form = [
+        ("institution", "H13010200001"),
+        ("med_type", "11"),
+        ("visit_date", "2026-11-20"),
+        ("issuer", "石家庄市示例第一医院"),
+        ("receipt_no", "PJ-2026-0001"),
+        ("reason", "异地未联网"),
+        ("item_code", "001102000010000"),
+        ("quantity", "1"),
+        ("unit_price", "10.00"),
+    ]
+    answer = visitor.post(f"/portal/counter/people/{psn}/claim", form)
+    assert answer.status_code == 200, answer.text
+    # The claim is settled at once: its settlement is linked from the page and opens with its explanation.
+    link = re.search(r"/portal/counter/settlements/(\w+)", answer.text)
+    assert link is not None, answer.text
+    page = visitor.get(f"/portal/counter/settlements/{link.group(1)}")
+    assert page.status_code == 200
+    assert me not in page.text
+    # The same receipt twice is refused on the page, and audited as refused.
+    visitor.get(f"/portal/counter/people/{psn}")
+    again = visitor.post(f"/portal/counter/people/{psn}/claim", form)
+    assert again.status_code == 422
+    assert "CLAIM_RECEIPT_USED" in visitor.get("/portal/counter/audit").text
