@@ -154,3 +154,12 @@ def test_an_operator_enters_a_manual_claim_and_opens_its_settlement(site: Site) 
     again = visitor.post(f"/portal/counter/people/{psn}/claim", form)
     assert again.status_code == 422
     assert "CLAIM_RECEIPT_USED" in visitor.get("/portal/counter/audit").text
+
+
+def test_an_operator_signs_out_to_the_counter_sign_in(site: Site) -> None:
+    visitor = operator(site, "130100")
+    visitor.get("/portal/counter")
+    answer = visitor.post("/portal/sign-out", {})
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/portal/counter/sign-in")
+    assert visitor.get("/portal/counter").status_code == 303

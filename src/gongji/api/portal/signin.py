@@ -180,4 +180,6 @@ def sign_out(request: Request, portal: PortalDep, form: CheckedForm) -> Response
     if session is not None:
         portal.revoked.revoke(session.sid)
     clear_session(request)
-    return redirect(request, "/sign-in", notice="signed_out")
+    # Counter staff go back to the counter's own sign-in, insured people to theirs.
+    again = "/counter/sign-in" if session is not None and session.is_operator else "/sign-in"
+    return redirect(request, again, notice="signed_out")
