@@ -38,8 +38,14 @@ def test_statement_lists_every_movement_with_whom_it_paid_for(api: Api) -> None:
 
 
 def test_credit_then_reverse_it(api: Api) -> None:
+    def balance() -> int:
+        fen: int = api.get(f"/people/{DEFU}/balances").json()["personal_account_fen"]
+        return fen
+
+    before = balance()
     credited = api.post(f"/people/{DEFU}/credits", json={"amount_fen": 12_345, "reference": "2026-11 划入"})
     assert credited.status_code == 201, credited.text
+    assert balance() == before + 12_345
     journal = credited.json()
     assert journal["kind"] == "contribution"
     assert journal["transfers"][0]["amount_yuan"] == "123.45"
@@ -49,6 +55,7 @@ def test_credit_then_reverse_it(api: Api) -> None:
     reversed_ = api.post(f"/journals/{journal['journal_id']}/reversal", json={"reason": "录入错误"})
     assert reversed_.status_code == 201, reversed_.text
     assert reversed_.json()["reverses_journal_id"] == journal["journal_id"]
+    assert balance() == before  # the mirror journal takes back exactly what the credit gave
     again = api.post(f"/journals/{journal['journal_id']}/reversal", json={"reason": "录入错误"})
     assert_problem(again, 422, "JOURNAL_ALREADY_REVERSED")
 

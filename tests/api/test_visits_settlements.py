@@ -28,6 +28,7 @@ def test_a_hospital_opens_uploads_previews_settles_explains_and_reverses(api: Ap
     assert [line["total_fen"] for line in visit["lines"]] == [1_000, 7_160]
     mdtrt_id = visit["mdtrt_id"]
     assert api.get(f"/visits/{mdtrt_id}", as_="hospital").json() == visit
+    balance_before = api.get(f"/people/{JIANGUO}/balances").json()["personal_account_fen"]
 
     preview = api.post("/settlements/preview", json={"mdtrt_id": mdtrt_id}, as_="hospital", key=False)
     assert preview.status_code == 200, preview.text
@@ -41,6 +42,12 @@ def test_a_hospital_opens_uploads_previews_settles_explains_and_reverses(api: Ap
     assert body["amounts_yuan"]["medfee_sumamt"] == "81.60"
     assert body["amounts"]["acct_mulaid_pay_fen"] == body["amounts"]["acct_pay_fen"] > 0
     assert [(p["payer"], p["relation_zh"]) for p in body["payers"]] == [("张建国", "配偶")]
+    amounts = body["amounts"]
+    assert (
+        amounts["medfee_sumamt_fen"] == amounts["hifp_pay_fen"] + amounts["acct_pay_fen"] + amounts["psn_cash_pay_fen"]
+    )
+    paid = api.get(f"/people/{JIANGUO}/balances").json()["personal_account_fen"]
+    assert paid == balance_before - amounts["acct_mulaid_pay_fen"]
     for name in ("acct_pay", "psn_cash_pay", "hifp_pay"):
         assert preview.json()["amounts"][f"{name}_fen"] == body["amounts"][f"{name}_fen"]
 
@@ -55,6 +62,7 @@ def test_a_hospital_opens_uploads_previews_settles_explains_and_reverses(api: Ap
     reversed_ = api.post(f"/settlements/{setl_id}/reversal", json={"reason": "患者退费"}, as_="hospital")
     assert reversed_.status_code == 200, reversed_.text
     assert reversed_.json()["status"] == "reversed"
+    assert api.get(f"/people/{JIANGUO}/balances").json()["personal_account_fen"] == balance_before
     assert_problem(
         api.post(f"/settlements/{setl_id}/reversal", json={"reason": "再撤"}, as_="hospital"),
         422,

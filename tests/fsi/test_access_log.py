@@ -27,7 +27,9 @@ def test_each_message_is_one_masked_log_line(fsi_server: FsiServer, caplog: pyte
     written = json.dumps(lines, ensure_ascii=False)
     assert DEFU not in written
     assert "张德福" not in written
-    assert lines[0]["input"]["data"]["certno"].endswith(DEFU[-4:])
+    # The ID number keeps its issuing area and last four characters, the name its first and last character.
+    assert lines[0]["input"]["data"]["certno"] == DEFU[:6] + "*" * 8 + DEFU[-4:]
+    assert lines[0]["input"]["data"]["psn_name"] == "张*福"
 
 
 def test_nothing_is_masked_or_written_when_the_log_is_off(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gongji.api.fsi.his_sim import Institution, check_identities, run_simulation
+from gongji.domain.codes import FundPayType
 from gongji.service.audit import audit
 from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
 from gongji.service.institution_access import institution_credentials
@@ -54,10 +55,16 @@ def test_the_identity_check_catches_a_broken_answer() -> None:
         "psn_cash_pay": "1.00",
         "acct_mulaid_pay": "2.00",
     }
-    rows = [{"fund_pay_type": "310200", "fund_payamt": "3.00"}]
+    rows = [{"fund_pay_type": FundPayType.EMPLOYEE_PERSONAL_ACCOUNT, "fund_payamt": "3.00"}]
     assert check_identities(good, rows) == []
+    assert check_identities({**good, "preselfpay_amt": "1.01"}, rows) == [
+        "medfee_sumamt = fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt + inscp_scp_amt"
+    ]
+    assert check_identities({**good, "hosp_part_amt": "0.01"}, rows) == [
+        "medfee_sumamt = fund_pay_sumamt + psn_part_amt + hosp_part_amt"
+    ]
     assert check_identities({**good, "psn_cash_pay": "1.01"}, rows) == ["psn_part_amt = acct_pay + psn_cash_pay"]
     assert check_identities({**good, "acct_mulaid_pay": "3.01"}, rows) == ["acct_mulaid_pay <= acct_pay"]
-    assert check_identities(good, [{"fund_pay_type": "310200", "fund_payamt": "2.00"}]) == [
-        "setldetail 310200 rows add up to acct_pay"
-    ]
+    assert check_identities(
+        good, [{"fund_pay_type": FundPayType.EMPLOYEE_PERSONAL_ACCOUNT, "fund_payamt": "2.00"}]
+    ) == ["setldetail 310200 rows add up to acct_pay"]

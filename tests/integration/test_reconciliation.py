@@ -548,9 +548,27 @@ def test_all_lines_matching_is_balanced(ctx: Context, ledger: Ledger) -> None:
 
 
 def test_the_clearing_type_is_the_national_interfaces() -> None:
-    codes = [m.value for m in MedType] + ["9901", "2101", "140104", "4101", "", None]
-    for code in codes:
-        assert clr_type_of(code).value == clr_type(code), code
+    # 门诊 (11): general, registration, emergency, chronic outpatient, injury, local outpatient codes;
+    # 住院 (21): every stay, national (2x) and provincial (2101); 药店 (41): pharmacy purchases only.
+    expected = {
+        "11": "11",
+        "12": "11",
+        "13": "11",
+        "14": "11",
+        "19": "11",
+        "140104": "11",
+        "9901": "11",
+        "21": "21",
+        "22": "21",
+        "23": "21",
+        "24": "21",
+        "28": "21",
+        "2101": "21",
+        "41": "41",
+    }
+    assert {code: clr_type_of(code).value for code in expected} == expected
+    # The national interface's answers use the same classification.
+    assert {code: clr_type(code) for code in expected} == expected
     assert clr_type_of("41") is ClrType.PHARMACY
     assert (ClrType.INPATIENT.zh, ClrType.INPATIENT.en) == ("住院", "inpatient")
 

@@ -1471,3 +1471,19 @@ def test_visits_open_whatever_the_size_of_the_ids(demo: Context, engine: Engine,
     mdtrt_id = visit(demo, certno, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "1", 1_250))
     assert len(mdtrt_id) <= 30
     assert settle(demo, mdtrt_id).amounts["medfee_sumamt"] == 1_250
+
+
+def test_a_reversal_answers_the_balances_as_it_left_them(demo: Context, patient: str) -> None:
+    """Settle A, settle B, reverse A: the reversal's answer gives the account as it now stands (B still paid), not
+    the balance recorded after A."""
+    ctx = demo
+    first = settle(ctx, visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "2", 1_250)))
+    settle(ctx, visit(ctx, patient, SJZ_LEVEL3, MedType.GENERAL_OUTPATIENT, fee("1", SALINE, "3", 450)))
+    reversed_ = reverse_settlement(ctx, ReverseSettlement(first.setl_id or "", "test"), key=_key())
+    prior, current = personal(ctx, patient)
+    assert [(b.psn_no, b.region, b.balance_fen) for b in reversed_.balances_after_reversal or []] == [
+        (reversed_.psn_no, "130100", prior + current)
+    ]
+    assert prior + current != reversed_.amounts["balc"] + reversed_.amounts["acct_pay"]
+    # Shown later, the settlement is the record: no balances of a reversal's moment.
+    assert show_settlement(ctx, first.setl_id or "").balances_after_reversal is None

@@ -85,7 +85,10 @@ def token_add(
 def token_list(as_json: JsonOpt = False) -> None:
     """令牌列表 Every token (revoked ones too), without the tokens themselves."""
     views = run(api_tokens.list_tokens, as_json)
-    print_json(views) if as_json else _show(views, f"API 令牌 Tokens ({len(views)})")
+    if as_json:
+        print_json(views)
+    else:
+        _show(views, f"API 令牌 Tokens ({len(views)})")
 
 
 @token_app.command("revoke")
@@ -96,4 +99,7 @@ def token_revoke(
 ) -> None:
     """吊销令牌 Revoke a token: it stops authenticating at once."""
     view = run(lambda ctx: api_tokens.revoke_token(ctx, token_id, key=new_key(key)), as_json)
-    print_json(view) if as_json else _show([view], "已吊销 Token revoked")
+    if as_json:
+        print_json(view)
+    else:
+        _show([view], "已吊销 Token revoked")

@@ -120,6 +120,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         used = 0
         if relation is not None:
             used = quota_used(uow, relation.id, now.year)
+        shared = uow.relations.shared_quota(payer.id)
         findings, reader = payment_findings(
             ctx.rules,
             a,
@@ -127,7 +128,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             now,
             PaymentKind(contribution=cmd.kind),
             ShareableBalance(prior, current, used, opening),
-            shared_quota=uow.relations.shared_quota(payer.id),
+            shared_quota=shared,
             proxy_links=uow.relations.proxies_of(payer.id),
         )
         if findings:
@@ -135,7 +136,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         assert relation is not None
         assert region is not None
         on = now.date()
-        left = quota_left(ctx, relation, region, on, used, opening, uow.relations.shared_quota(payer.id)[1])
+        left = quota_left(ctx, relation, region, on, used, opening, shared[1])
         purse = Purse(
             payer.id,
             relation.id,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from gongji.domain.codes import BASIC_INSUTYPES, RelationType
+from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
 from gongji.domain.errors import ErrorCode, NotFound
 from gongji.domain.identity import mask_id_number
 from gongji.domain.ledger import AccountKind, JournalKind
@@ -106,6 +106,11 @@ class MemberView:
     #: Relation types in which this member pays for the circle's owner (``child``: "I am his child").
     pays_for_me: list[str]
     proxy_link: bool
+
+    @property
+    def has_account(self) -> bool:
+        """Whether he has a personal account of his own (employee basic insurance): only then can he pay for others."""
+        return self.insutype == Insutype.EMPLOYEE_BASIC.value
 
 
 @dataclass(frozen=True)
@@ -202,31 +207,23 @@ class RecordsView:
 # --- who ---------------------------------------------------------------------------------------------------------
 
 
+def _identity(person: Person | None, today: date) -> SignInIdentity | None:
+    """A living person's sign-in identity with the phone on file ``today``; ``None`` for no one or the dead."""
+    if person is None or person.died_on is not None:
+        return None
+    phone, _ = person.contact_on(today)
+    return SignInIdentity(person.id, person.psn_no, person.name, mask_id_number(person.certno), phone)
+
+
 def sign_in_identity(ctx: Context, certno: str) -> SignInIdentity | None:
     """The living person registered under ``certno`` with the phone on file today, or ``None``."""
     number = certno.strip().upper()
-
-    def handler(uow: UnitOfWork) -> SignInIdentity | None:
-        person = uow.people.find_by_certno(number, with_contacts=True)
-        if person is None or person.died_on is not None:
-            return None
-        phone, _ = person.contact_on(ctx.clock.now().date())
-        return SignInIdentity(person.id, person.psn_no, person.name, mask_id_number(person.certno), phone)
-
-    return ctx.read(handler)
+    return ctx.read(lambda uow: _identity(uow.people.find_by_certno(number, with_contacts=True), ctx.clock.today()))
 
 
 def identity_of(ctx: Context, person_id: int) -> SignInIdentity | None:
     """The same as :func:`sign_in_identity`, by internal id (after a code was checked)."""
-
-    def handler(uow: UnitOfWork) -> SignInIdentity | None:
-        person = uow.people.get(person_id, with_contacts=True)
-        if person is None or person.died_on is not None:
-            return None
-        phone, _ = person.contact_on(ctx.clock.now().date())
-        return SignInIdentity(person.id, person.psn_no, person.name, mask_id_number(person.certno), phone)
-
-    return ctx.read(handler)
+    return ctx.read(lambda uow: _identity(uow.people.get(person_id, with_contacts=True), ctx.clock.today()))
 
 
 def find_relative(ctx: Context, certno: str, name: str) -> str | None:

@@ -72,7 +72,12 @@ def record_action(ctx: Context, cmd: RecordAction) -> AuditEntry:
     return ctx.transaction(handler)
 
 
-def latest_actions(ctx: Context, regions: Collection[str] | None, *, limit: int = MAX_LISTED) -> list[AuditEntry]:
-    """The newest actions first, in ``regions`` (``None``: all regions)."""
+def latest_actions(
+    ctx: Context, regions: Collection[str] | None, *, limit: int = MAX_LISTED, operator: str | None = None
+) -> list[AuditEntry]:
+    """The newest actions first, in ``regions`` (``None``: all regions), with ``operator``'s own actions that belong
+    to no region (his sign-ins)."""
     limit = max(1, min(limit, MAX_LISTED))
-    return ctx.read(lambda uow: [_entry(s) for s in uow.operator_actions.latest(regions, limit=limit)])
+    return ctx.read(
+        lambda uow: [_entry(s) for s in uow.operator_actions.latest(regions, limit=limit, operator=operator)]
+    )

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, false, insert, or_, select
 
 from gongji.service.ports import StoredOperatorAction
 from gongji.store import tables as t
@@ -49,9 +49,14 @@ class SqlOperatorActions:
         ).scalar_one()
         return StoredOperatorAction(int(action_id), at, operator, region, action, subject, detail)
 
-    def latest(self, regions: Collection[str] | None, *, limit: int) -> list[StoredOperatorAction]:
-        """The newest actions first, within ``regions`` (``None``: everywhere)."""
-        query = select(t.operator_actions).order_by(t.operator_actions.c.id.desc()).limit(limit)
+    def latest(
+        self, regions: Collection[str] | None, *, limit: int, operator: str | None = None
+    ) -> list[StoredOperatorAction]:
+        """The newest actions first, within ``regions`` (``None``: everywhere), and ``operator``'s own actions that
+        belong to no region (his sign-ins)."""
+        c = t.operator_actions.c
+        query = select(t.operator_actions).order_by(c.id.desc()).limit(limit)
         if regions is not None:
-            query = query.where(t.operator_actions.c.region.in_(list(regions)))
+            own = and_(c.region.is_(None), c.operator == operator) if operator is not None else false()
+            query = query.where(or_(c.region.in_(list(regions)), own))
         return [_action(row) for row in self._conn.execute(query).mappings()]

@@ -146,6 +146,22 @@ def _present(node: Mapping[str, Any], name: str) -> object | None:
     return value
 
 
+def _lookup(node: Mapping[str, Any], name: str, *, required: bool, path: str) -> tuple[str, object | None]:
+    """The field's name as refusals show it, and its value (``None`` when missing; refused if ``required``)."""
+    field = field_name(name, path)
+    value = _present(node, name)
+    if value is None and required:
+        raise _missing(field)
+    return field, value
+
+
+def _within(field: str, result: str, max_len: int) -> str:
+    """``result``, refused when longer than ``max_len`` characters."""
+    if len(result) > max_len:
+        raise refusal(field, f"超过 {max_len} 个字符", f"longer than {max_len} characters")
+    return result
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
@@ -185,11 +201,8 @@ def code(
     ``"02"``) reads as ``"2"``: code lists that know their width pad it (``NationalCode.parse``). Fractions,
     booleans, objects and arrays are refused, as is a code longer than ``max_len``.
     """
-    field = field_name(name, path)
-    value = _present(node, name)
+    field, value = _lookup(node, name, required=required, path=path)
     if value is None:
-        if required:
-            raise _missing(field)
         return None
     if isinstance(value, str):
         result = value.strip()
@@ -199,9 +212,7 @@ def code(
         result = str(int(value))
     else:
         raise _wrong_type(field, value, "代码（文字或整数）", "a code (text or a whole number)")
-    if len(result) > max_len:
-        raise refusal(field, f"超过 {max_len} 个字符", f"longer than {max_len} characters")
-    return result
+    return _within(field, result, max_len)
 
 
 def _is_whole(value: Decimal | float) -> bool:
@@ -240,11 +251,8 @@ def text(
 
     Objects, arrays and booleans are refused, as is text longer than ``max_len`` characters.
     """
-    field = field_name(name, path)
-    value = _present(node, name)
+    field, value = _lookup(node, name, required=required, path=path)
     if value is None:
-        if required:
-            raise _missing(field)
         return None
     if isinstance(value, str):
         result = value.strip()
@@ -252,9 +260,7 @@ def text(
         result = str(value)
     else:
         raise _wrong_type(field, value, "文字", "text")
-    if len(result) > max_len:
-        raise refusal(field, f"超过 {max_len} 个字符", f"longer than {max_len} characters")
-    return result
+    return _within(field, result, max_len)
 
 
 def flag(node: Mapping[str, Any], name: str, *, default: bool | None = None, path: str = "") -> bool:
@@ -318,11 +324,8 @@ def amount_fen(
     100 million yuan (:data:`gongji.domain.money.MAX_AMOUNT_FEN`), a negative amount unless
     ``allow_negative`` (returns, reversals) and zero when not ``allow_zero``.
     """
-    field = field_name(name, path)
-    value = _present(node, name)
+    field, value = _lookup(node, name, required=required, path=path)
     if value is None:
-        if required:
-            raise _missing(field)
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise _wrong_type(field, value, "金额（数字或文字，如 12.30）", "an amount (a number or text such as 12.30)")
@@ -350,21 +353,30 @@ def amount_fen(
 
 def _finer_than_fen(value: str | int | float | Decimal) -> bool:
     """Whether a plain number has a non-zero digit beyond the second decimal; other text is parse_yuan's to judge."""
-    if isinstance(value, str):
-        cleaned = value.strip()
-        if not _PLAIN_NUMBER.match(cleaned) or len(cleaned) > _NUMBER_TEXT_MAX_LEN:
-            return False
-        number = Decimal(cleaned)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, Decimal):
-        number = value
-    else:
-        return False
-    if not number.is_finite():
+    number = _plain_decimal(value)
+    if number is None or not number.is_finite():
         return False
     exponent = _without_trailing_zeros(number).as_tuple().exponent
     return isinstance(exponent, int) and exponent < -2
+
+
+def _plain_decimal(value: object) -> Decimal | None:
+    """A JSON number, or text that is a plain decimal number (``"2.50"``, ``".5"``), as an exact ``Decimal``.
+
+    ``None`` for other text and other types. A float is read through its shortest text (``4.52`` → ``"4.52"``).
+    """
+    if isinstance(value, str):
+        cleaned = value.strip()
+        if not _PLAIN_NUMBER.match(cleaned) or len(cleaned) > _NUMBER_TEXT_MAX_LEN:
+            return None
+        return Decimal(cleaned)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return None
 
 
 def _is_negative(value: str | int | float | Decimal) -> bool:
@@ -413,11 +425,8 @@ def quantity(
     refused (a fee line of nothing); a negative quantity only when ``allow_negative`` (a return line of 2301
     with ``init_feedetl_sn``). At most four decimals and twelve integer digits (national ``数值型(16,4)``).
     """
-    field = field_name(name, path)
-    value = _present(node, name)
+    field, value = _lookup(node, name, required=required, path=path)
     if value is None:
-        if required:
-            raise _missing(field)
         return None
     number = _quantity_number(field, value)
     if number.is_zero():
@@ -438,22 +447,14 @@ def quantity(
 
 def _quantity_number(field: str, value: object) -> Decimal:
     """The quantity as a finite ``Decimal`` without trailing zeros, or a refusal."""
-    if isinstance(value, str):
-        cleaned = value.strip()
-        if not _PLAIN_NUMBER.match(cleaned) or len(cleaned) > _NUMBER_TEXT_MAX_LEN:
-            raise refusal(
-                field,
-                f"“{shown(value)}”不是数量（例如 2 或 0.5）",
-                f"'{shown(value)}' is not a quantity (such as 2 or 0.5)",
-            )
-        number = Decimal(cleaned)
-    elif isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
+    number = _plain_decimal(value)
+    if number is None and isinstance(value, str):
+        raise refusal(
+            field,
+            f"“{shown(value)}”不是数量（例如 2 或 0.5）",
+            f"'{shown(value)}' is not a quantity (such as 2 or 0.5)",
+        )
+    if number is None:
         raise _wrong_type(field, value, "数量（数字或文字）", "a quantity (a number or text)")
     if not number.is_finite():
         raise refusal(field, "不是有限的数", "not a finite number")
@@ -509,11 +510,8 @@ def timestamp(
     JSON number). A shape that is not one of these, or a day or time that does not exist (``2021-02-30``), is
     refused.
     """
-    field = field_name(name, path)
-    value = _present(node, name)
+    field, value = _lookup(node, name, required=required, path=path)
     if value is None:
-        if required:
-            raise _missing(field)
         return None
     if isinstance(value, str):
         written = value.strip()

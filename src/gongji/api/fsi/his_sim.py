@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 
 from gongji.api.fsi.client import FsiAnswer, FsiClient
+from gongji.domain.codes import FundPayType, MedType
+from gongji.domain.money import format_yuan, parse_yuan
 from gongji.service.clock import SHANGHAI
 
 __all__ = ["Institution", "SimReport", "check_identities", "run_simulation", "sample_items"]
@@ -76,7 +78,7 @@ def sample_items() -> list[tuple[str, bool, int | None]]:
     items = []
     for row in rows:
         cap = row["price_cap_yuan"].strip()
-        items.append((row["code"], row["kind"] == "drug", int(Decimal(cap) * 100) if cap else None))
+        items.append((row["code"], row["kind"] == "drug", parse_yuan(cap) if cap else None))
     return items
 
 
@@ -110,7 +112,9 @@ def check_identities(setlinfo: dict[str, Any], details: Sequence[dict[str, Any]]
         broken.append("psn_part_amt = acct_pay + psn_cash_pay")
     if abs(v["acct_mulaid_pay"]) > abs(v["acct_pay"]):
         broken.append("acct_mulaid_pay <= acct_pay")
-    account_rows = sum(_yuan(d["fund_payamt"]) for d in details if d.get("fund_pay_type") == "310200")
+    account_rows = sum(
+        _yuan(d["fund_payamt"]) for d in details if d.get("fund_pay_type") == FundPayType.EMPLOYEE_PERSONAL_ACCOUNT
+    )
     if account_rows != v["acct_pay"]:
         broken.append("setldetail 310200 rows add up to acct_pay")
     return broken
@@ -217,9 +221,9 @@ class _Sim:
                     "chrg_bchno": "1",
                     "med_list_codg": code,
                     "medins_list_codg": code,
-                    "det_item_fee_sumamt": f"{Decimal(price * count) / 100:.2f}",
+                    "det_item_fee_sumamt": format_yuan(price * count, grouping=False),
                     "cnt": count,
-                    "pric": f"{Decimal(price) / 100:.2f}",
+                    "pric": format_yuan(price, grouping=False),
                     "fee_ocur_time": now,
                 }
             )
@@ -229,7 +233,7 @@ class _Sim:
             "psn_no": psn_no,
             "mdtrt_cert_type": "02",
             "mdtrt_cert_no": visit.certno,
-            "med_type": "41" if visit.where.pharmacy else "11",
+            "med_type": MedType.PHARMACY_PURCHASE if visit.where.pharmacy else MedType.GENERAL_OUTPATIENT,
             "psn_setlway": "01",
             "mdtrt_id": mdtrt_id,
             "chrg_bchno": "1",

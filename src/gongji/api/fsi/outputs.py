@@ -9,15 +9,15 @@ number, name and relation in gongji's own fields (``mulaid_*``), which clients t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from gongji.api.fsi.reply import yuan
-from gongji.domain.codes import EnrollmentStatus
+from gongji.domain.codes import EnrollmentStatus, FundPayType, Insutype
 from gongji.domain.identity import ResidentId
+from gongji.domain.reconciliation import clr_type_of
 from gongji.service.settlement import FeeLineView, SettlementView, VisitView
 from gongji.service.views import BalancesView, PersonView
 
@@ -66,7 +66,7 @@ def person_output(person: PersonView, balances: BalancesView, on: date) -> dict[
     """1101 人员信息获取: ``baseinfo``, ``insuinfo`` (an array, one row per insurance) and ``idetinfo``."""
     rows = []
     for enrollment in person.enrollments:
-        employee = enrollment.insutype == "310"
+        employee = enrollment.insutype == Insutype.EMPLOYEE_BASIC
         balance = sum(a.balance_fen for a in balances.accounts if a.region == enrollment.pooling_region)
         normal = enrollment.status == EnrollmentStatus.NORMAL.name.lower()
         rows.append(
@@ -132,12 +132,8 @@ def fee_rows(view: VisitView, feedetl_sns: list[str]) -> list[dict[str, Any]]:
 
 
 def clr_type(med_type: str | None) -> str:
-    """清算类别: 11 门诊, 21 住院, 41 药店购药 (by the medical type's first digit)."""
-    if med_type and med_type.startswith("2"):
-        return "21"
-    if med_type == "41":
-        return "41"
-    return "11"
+    """清算类别 as the answer writes it, by the domain's :data:`~gongji.domain.reconciliation.CLEARING_RULES`."""
+    return clr_type_of(med_type).value
 
 
 @dataclass(frozen=True)
@@ -149,16 +145,15 @@ class SettlementContext:
     on: date
     mdtrt_cert_no: str | None = None
     negate: bool = False
-    #: For a reversal: personal-account balances (fen) after it, by (psn_no, region). The settlement record keeps
-    #: the balances after the settlement, which any later movement on the account has made stale.
-    balances_after_fen: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
-    def balance_after(self, psn_no: str, region: str | None, recorded_fen: int, paid_back_fen: int) -> int:
-        """The balance to answer: as recorded for a settlement; as it stands after a reversal."""
-        if not self.negate:
-            return recorded_fen
-        key = (psn_no, region or "")
-        return self.balances_after_fen[key] if key in self.balances_after_fen else recorded_fen + paid_back_fen
+
+def _balance_after(view: SettlementView, negate: bool, psn_no: str, region: str | None, recorded_fen: int) -> int:
+    """The balance to answer: as recorded for a settlement; for a reversal, as the reversal left it (the service
+    reports it with the reversal: the record's balance may be stale after later movements)."""
+    if not negate:
+        return recorded_fen
+    after = {(b.psn_no, b.region): b.balance_fen for b in view.balances_after_reversal or ()}
+    return after[(psn_no, region or "")]
 
 
 def _money(value: int, negate: bool) -> Decimal:
@@ -225,7 +220,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         "acct_pay": money["acct_pay"],
         "psn_cash_pay": money["psn_cash_pay"],
         "hosp_part_amt": money["hosp_part_amt"],
-        "balc": yuan(context.balance_after(view.psn_no, view.region, a["balc"], a["acct_pay"] - a["acct_mulaid_pay"])),
+        "balc": yuan(_balance_after(view, negate, view.psn_no, view.region, a["balc"])),
         "acct_mulaid_pay": money["acct_mulaid_pay"],
         "medins_setl_id": context.msgid,
         "clr_optins": None if view.previewed else view.region,
@@ -243,13 +238,13 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         }
         for fund in view.funds
         # The account's row is told per paying account below (same type, amounts adding up to acct_pay).
-        if not (view.payers and fund.fund_pay_type == "310200")
+        if not (view.payers and fund.fund_pay_type == FundPayType.EMPLOYEE_PERSONAL_ACCOUNT)
     ]
     for payer in view.payers:
         # gongji's extension: whose account paid (the national record only says how much was mutual aid).
         details.append(
             {
-                "fund_pay_type": "310200",
+                "fund_pay_type": FundPayType.EMPLOYEE_PERSONAL_ACCOUNT.value,
                 "fund_pay_type_name": "职工基本医疗保险个人账户基金"
                 + ("（家庭共济）" if payer.relation else "（本人）"),
                 "inscp_scp_amt": _money(a["inscp_scp_amt"], negate),
@@ -262,7 +257,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
                 "mulaid_relation": payer.relation,
                 "mulaid_insuplc_admdvs": payer.region,
                 "mulaid_balc": yuan(
-                    context.balance_after(payer.payer_psn_no, payer.region, payer.balance_after_fen, payer.amount_fen)
+                    _balance_after(view, negate, payer.payer_psn_no, payer.region, payer.balance_after_fen)
                 ),
             }
         )

@@ -22,7 +22,6 @@ from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.outputs import SettlementContext, fee_rows, person_output, settlement_output, visit_output
 from gongji.domain.codes import Insutype, MedType
 from gongji.domain.errors import ErrorCode, InvalidInput
-from gongji.domain.ledger import AccountKind
 from gongji.domain.money import round_half_up
 from gongji.domain.visits import Diagnosis
 from gongji.service import accounts, people
@@ -187,7 +186,8 @@ def _register(call: Call) -> dict[str, Any]:
     return {"data": visit_output(view)}
 
 
-def _cancel_registration(call: Call) -> dict[str, Any] | None:
+def _cancel_visit(call: Call) -> dict[str, Any] | None:
+    """2202 门诊挂号撤销 and 2404 入院办理撤销: the visit named by ``data.mdtrt_id`` is cancelled."""
     node = _data(call)
     cancel_visit(call.ctx, CancelVisit(f.code(node, "mdtrt_id", path="data"), call.institution), key=call.key)
     return None
@@ -233,12 +233,6 @@ def _admit(call: Call) -> dict[str, Any]:
         key=call.key,
     )
     return {"result": visit_output(view)}
-
-
-def _cancel_admission(call: Call) -> dict[str, Any] | None:
-    node = _data(call)
-    cancel_visit(call.ctx, CancelVisit(f.code(node, "mdtrt_id", path="data"), call.institution), key=call.key)
-    return None
 
 
 def _discharge(call: Call) -> dict[str, Any] | None:
@@ -349,19 +343,7 @@ def _reverse(call: Call) -> dict[str, Any]:
     node = _data(call)
     setl_id = f.code(node, "setl_id", path="data")
     view = reverse_settlement(call.ctx, ReverseSettlement(setl_id, "结算撤销（2208）", call.institution), key=call.key)
-    # The record keeps the balances after the settlement; the answer gives them as they are after the reversal.
-    owners = {(view.psn_no, view.region or "")} | {(p.payer_psn_no, p.region) for p in view.payers}
-    after = {(psn_no, region): _personal_account_fen(call.ctx, psn_no, region) for psn_no, region in owners}
-    return settlement_output(
-        view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True, balances_after_fen=after)
-    )
-
-
-def _personal_account_fen(ctx: Context, psn_no: str, region: str) -> int:
-    """A person's personal account (prior years and current year) in a pooling region, now."""
-    found = accounts.balances(ctx, psn_no)
-    personal = (AccountKind.PERSONAL_PRIOR.value, AccountKind.PERSONAL_CURRENT.value)
-    return sum(a.balance_fen for a in found.accounts if a.region == region and a.kind in personal)
+    return settlement_output(view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True))
 
 
 # 2601 冲正 ---------------------------------------------------------------------------------------------------------
@@ -396,7 +378,7 @@ TRANSACTIONS: dict[str, Transaction] = {
         Transaction("9001", "签到", _sign_in, needs_sign_in=False),
         Transaction("1101", "人员信息获取", _person_info),
         Transaction("2201", "门诊挂号", _register),
-        Transaction("2202", "门诊挂号撤销", _cancel_registration),
+        Transaction("2202", "门诊挂号撤销", _cancel_visit),
         Transaction("2204", "门诊费用明细上传", _upload),
         Transaction("2205", "门诊费用明细撤销", _cancel_upload),
         Transaction("2206", "门诊预结算", _preview),
@@ -404,7 +386,7 @@ TRANSACTIONS: dict[str, Transaction] = {
         Transaction("2208", "门诊结算撤销", _reverse),
         Transaction("2401", "入院办理", _admit),
         Transaction("2402", "出院办理", _discharge),
-        Transaction("2404", "入院办理撤销", _cancel_admission),
+        Transaction("2404", "入院办理撤销", _cancel_visit),
         Transaction("2405", "出院办理撤销", _cancel_discharge),
         Transaction("2301", "住院费用明细上传", _upload),
         Transaction("2302", "住院费用明细撤销", _cancel_upload),

@@ -30,7 +30,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from gongji.api.portal.deps import IDEM_FIELD, CheckedForm, Form, PortalDep, new_idem
+from gongji.api.portal.deps import IDEM_FIELD, CheckedForm, Form, PortalDep, RelationId, SetlId, new_idem
 from gongji.api.portal.errors import Forbidden, NotSignedIn
 from gongji.api.portal.middleware import current_session, set_session
 from gongji.api.portal.person import SETTLEMENT_AMOUNTS
@@ -52,8 +52,6 @@ __all__ = ["Operator", "router", "signed_in_operator"]
 router = APIRouter(prefix="/counter")
 
 PsnNo = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,40}$")]
-RelationId = Annotated[int, Path(ge=1, le=2**62)]
-SetlId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,30}$")]
 _NOTICES = frozenset(
     {"bind", "end", "proxy_add", "proxy_end", "claim", "suspend", "resume"},
 )
@@ -106,9 +104,7 @@ def _person(portal: Portal, operator: Operator, ref: str) -> tuple[PersonView, s
 
 
 def _audit(portal: Portal, operator: Operator, region: str | None, action: str, who: str | None, detail: str) -> None:
-    operator_audit.record_action(
-        portal.ctx, operator_audit.RecordAction(operator.label, region, action, who, detail[:400])
-    )
+    operator_audit.record_action(portal.ctx, operator_audit.RecordAction(operator.label, region, action, who, detail))
 
 
 def _subject(person: PersonView) -> str:
@@ -169,20 +165,15 @@ def find_page(request: Request, portal: PortalDep, operator: CurrentOperator) ->
 def find(request: Request, portal: PortalDep, operator: CurrentOperator, form: CheckedForm) -> Response:
     """Find a person of the operator's regions by ID number (whole) or by name (part of it)."""
     query = form.get("q")[:40]
-    found: list[tuple[PersonView, str]] = []
+    matches: list[PersonView] = []
     if query:
-        candidates: list[PersonView] = []
         try:
-            candidates = [people.show_person(portal.ctx, query.upper())]
+            person = people.show_person(portal.ctx, query.upper())
         except (NotFound, InvalidInput):
-            candidates = people.list_people(portal.ctx, limit=50, name=query)
-        for person in candidates:
-            try:
-                region = scopes.person_region(portal.ctx, person.psn_no)
-            except NotFound:
-                continue
-            if operator.may(region):
-                found.append((person, mask_id_number(person.certno)))
+            matches = scopes.insured_people(portal.ctx, frozenset(operator.regions), limit=50, name=query)
+        else:
+            matches = [person] if operator.may(scopes.person_region(portal.ctx, person.psn_no)) else []
+    found = [(person, mask_id_number(person.certno)) for person in matches]
     return render(
         request, "counter_find.html", nav="counter", searched=bool(query), found=found, regions=operator.regions
     )
@@ -448,9 +439,5 @@ def settlement_page(request: Request, portal: PortalDep, operator: CurrentOperat
 @router.get("/audit")
 def audit_page(request: Request, portal: PortalDep, operator: CurrentOperator) -> Response:
     """The audit trail of the operator's regions (and his own sign-ins), newest first."""
-    entries = [
-        e
-        for e in operator_audit.latest_actions(portal.ctx, None)
-        if operator.may(e.region) or (e.region is None and e.operator == operator.label)
-    ]
+    entries = operator_audit.latest_actions(portal.ctx, operator.regions, operator=operator.label)
     return render(request, "counter_audit.html", nav="counter-audit", entries=entries)

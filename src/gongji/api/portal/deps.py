@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from gongji.api.portal.csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, same_origin, verify
 from gongji.api.portal.errors import BadRequest, NotSignedIn
@@ -31,6 +31,8 @@ __all__ = [
     "CurrentPerson",
     "Form",
     "PortalDep",
+    "RelationId",
+    "SetlId",
     "SignedInPerson",
     "checked_form",
     "new_idem",
@@ -46,6 +48,9 @@ IDEM_FIELD = "idem"
 _IDEM = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 PortalDep = Annotated[Portal, Depends(portal_of)]
+#: A relation's id and a settlement's number in a path (the person's pages and the counter's alike).
+RelationId = Annotated[int, Path(ge=1, le=2**62)]
+SetlId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,30}$")]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import Markup, escape
 
@@ -760,6 +760,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 
+class _Named(Protocol):
+    """Anything named in both languages (code values, regions, rule parameters)."""
+
+    @property
+    def zh(self) -> str: ...
+
+    @property
+    def en(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Translator:
     """The strings of one language: ``_("key", **params)`` in templates, and names of code values.
@@ -787,14 +797,17 @@ class Translator:
         """One of two texts the service gave in both languages."""
         return zh if self.lang is Lang.ZH else en
 
+    def named(self, value: _Named) -> str:
+        """A code value's, region's or parameter's own name in this language (its ``zh`` or ``en``)."""
+        return self.pick(value.zh, value.en)
+
     def error(self, error: GongjiError) -> str:
         """A refusal's message in this language."""
         return self.pick(error.message_zh, error.message_en)
 
     def relation(self, value: str) -> str:
         """A relation type (``child`` → 子女 / child)."""
-        member = RelationType(value)
-        return self.pick(member.zh, member.en)
+        return self.named(RelationType(value))
 
     def relation_list(self, values: list[str]) -> str:
         """Several relation types, joined as the language lists things (配偶、父母 / spouse, parent)."""
@@ -812,30 +825,25 @@ class Translator:
         """An insurance type (``310`` → 职工基本医疗保险 / employee basic medical insurance)."""
         if value is None:
             return self("common.dash")
-        member = Insutype.parse(value)
-        return self.pick(member.zh, member.en)
+        return self.named(Insutype.parse(value))
 
     def med_type(self, value: str | None) -> str:
         """A medical type (``41`` → 定点药店购药 / designated pharmacy purchase)."""
         if value is None:
             return self("common.dash")
-        member = MedType.parse(value)
-        return self.pick(member.zh, member.en)
+        return self.named(MedType.parse(value))
 
     def sex(self, value: str) -> str:
         """A sex code."""
-        member = Sex.parse(value)
-        return self.pick(member.zh, member.en)
+        return self.named(Sex.parse(value))
 
     def account(self, value: str) -> str:
         """An account kind (``personal_prior`` → 个人账户（历年） / personal account, prior years)."""
-        member = AccountKind(value)
-        return self.pick(member.zh, member.en)
+        return self.named(AccountKind(value))
 
     def journal(self, value: str) -> str:
         """A journal kind (``settlement`` → 医疗费用结算 / settlement)."""
-        member = JournalKind(value)
-        return self.pick(member.zh, member.en)
+        return self.named(JournalKind(value))
 
     def region(self, code: str | None) -> str:
         """A region's name (its code when the code is not known)."""
@@ -845,14 +853,14 @@ class Translator:
             region = parse_region(code)
         except GongjiError:
             return code
-        return self.pick(region.zh, region.en)
+        return self.named(region)
 
     def param(self, name: str, fallback_zh: str = "") -> str:
         """A rule parameter's name."""
         found = PARAMETERS.get(name)
         if found is None:
             return fallback_zh or name
-        return self.pick(found.zh, found.en)
+        return self.named(found)
 
     def limit(self, value: int | str) -> str:
         """A count limit (``"unlimited"`` → 不限 / no limit)."""

@@ -29,11 +29,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from gongji.api.portal.chart import bar_chart
-from gongji.api.portal.deps import CheckedForm, CurrentPerson, PortalDep, SignedInPerson, new_idem, write_key
+from gongji.api.portal.deps import (
+    CheckedForm,
+    CurrentPerson,
+    PortalDep,
+    RelationId,
+    SetlId,
+    SignedInPerson,
+    new_idem,
+    write_key,
+)
 from gongji.api.portal.errors import Forbidden
 from gongji.api.portal.i18n import Translator
 from gongji.api.portal.middleware import base_of, current_session
@@ -76,8 +85,6 @@ _NOTICES = frozenset(
 #: How many past years the records page offers.
 _YEARS_SHOWN = 5
 
-RelationId = Annotated[int, Path(ge=1, le=2**62)]
-SetlId = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,30}$")]
 YearQuery = Annotated[int | None, Query(ge=1990, le=2199)]
 
 
@@ -98,14 +105,6 @@ def _scoped(call: Any, *args: Any) -> Any:
         return call(*args)
     except NotFound as exc:
         raise Forbidden() from exc
-
-
-def _error(t: Translator, exc: GongjiError) -> str:
-    return t.error(exc)
-
-
-def _today(portal: Portal) -> date:
-    return portal.ctx.clock.now().date()
 
 
 @dataclass(frozen=True)
@@ -249,7 +248,7 @@ def bind(request: Request, portal: PortalDep, person: CurrentPerson, form: Check
     try:
         relations.request_binding(portal.ctx, command, key=write_key(person, form, "bind"))
     except GongjiError as exc:
-        return again(_error(t, exc))
+        return again(t.error(exc))
     return redirect(request, "/family", notice="bind.sent")
 
 
@@ -273,7 +272,7 @@ def _confirm_page(
         nav="family",
         pending=pending,
         face_simulated=portal.face_is_simulated,
-        has_account=household.circle(portal.ctx, person.ref).me.insutype == "310",
+        has_account=household.circle(portal.ctx, person.ref).me.has_account,
         face_token=f"portal-face-{new_idem()}",
         idem=new_idem(),
         error=error,
@@ -298,7 +297,7 @@ def confirm(
     try:
         relations.confirm_binding(portal.ctx, command, key=write_key(person, form, "confirm"))
     except GongjiError as exc:
-        return _confirm_page(request, portal, person, relation_id, status=422, error=_error(translator(request), exc))
+        return _confirm_page(request, portal, person, relation_id, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="confirm.done")
 
 
@@ -312,7 +311,7 @@ def decline(
     try:
         relations.decline_binding(portal.ctx, command, key=write_key(person, form, "decline"))
     except GongjiError as exc:
-        return _confirm_page(request, portal, person, relation_id, status=422, error=_error(translator(request), exc))
+        return _confirm_page(request, portal, person, relation_id, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="confirm.declined")
 
 
@@ -331,15 +330,16 @@ def _order_page(
     family = relations.family(portal.ctx, person.ref)
     ordered = [p for p in family.pay_for_me if p.position is not None]
     ids = [p.relation.id for p in ordered]
-    moves = []
-    for index, payer in enumerate(ordered):
-        up = ids[:]
-        down = ids[:]
-        if index > 0:
-            up[index - 1], up[index] = up[index], up[index - 1]
-        if index < len(ids) - 1:
-            down[index + 1], down[index] = down[index], down[index + 1]
-        moves.append((payer, up if index > 0 else None, down if index < len(ids) - 1 else None))
+
+    def swapped(index: int, other: int) -> list[int] | None:
+        """The order with two neighbours swapped (``None`` past either end)."""
+        if not 0 <= other < len(ids):
+            return None
+        moved = ids[:]
+        moved[index], moved[other] = moved[other], moved[index]
+        return moved
+
+    moves = [(payer, swapped(index, index - 1), swapped(index, index + 1)) for index, payer in enumerate(ordered)]
     return render(
         request,
         "order.html",
@@ -381,7 +381,7 @@ def set_order(request: Request, portal: PortalDep, person: CurrentPerson, form: 
     try:
         relations.set_order(portal.ctx, command, key=write_key(person, form, "order"))
     except GongjiError as exc:
-        return _order_page(request, portal, person, status=422, error=_error(translator(request), exc))
+        return _order_page(request, portal, person, status=422, error=translator(request).error(exc))
     return redirect(request, "/order", notice="order.saved")
 
 
@@ -434,7 +434,7 @@ def _save_quota(
     try:
         relations.set_quota(portal.ctx, command, key=write_key(person, form, "quota"))
     except GongjiError as exc:
-        return _quota_page(request, portal, person, relation, status=422, error=_error(t, exc))
+        return _quota_page(request, portal, person, relation, status=422, error=t.error(exc))
     return redirect(request, "/family", notice="quota.saved")
 
 
@@ -513,7 +513,7 @@ def end(
     try:
         after = relations.end_relation(portal.ctx, command, key=write_key(person, form, "end"))
     except GongjiError as exc:
-        return _end_page(request, portal, person, relation, status=422, error=_error(translator(request), exc))
+        return _end_page(request, portal, person, relation, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="end.done" if after.state == "ended" else "end.requested")
 
 
@@ -550,7 +550,7 @@ def _default_direction(circle: CircleView, relative_id: int | None) -> str:
     member = circle.member(relative_id) if relative_id else None
     if member is not None and member.pays_for_me:
         return "they_pay"
-    if (member is not None and member.i_pay_for) or circle.me.insutype == "310":
+    if (member is not None and member.i_pay_for) or circle.me.has_account:
         return "i_pay"
     return "they_pay"
 
@@ -601,14 +601,14 @@ def why_page(
 
 
 def _year(portal: Portal, year: int | None) -> int:
-    return year or _today(portal).year
+    return year or portal.ctx.clock.today().year
 
 
 @router.get("/records")
 def records_page(request: Request, portal: PortalDep, person: CurrentPerson, year: YearQuery = None) -> Response:
     """My statement, the settlements that involve me, and the year's spending from my account by family member."""
     shown_year = _year(portal, year)
-    this_year = _today(portal).year
+    this_year = portal.ctx.clock.today().year
     found = household.records(portal.ctx, person.ref, shown_year)
     lines = statement(portal.ctx, person.ref, start=date(shown_year, 1, 1), end=date(shown_year, 12, 31))
     circle = household.circle(portal.ctx, person.ref)

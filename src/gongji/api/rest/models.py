@@ -868,8 +868,9 @@ class RegionOut(BaseModel):
     has_rules: bool
 
 
-class RuleSourceOut(BaseModel):
-    """Where a value in effect comes from: the region whose file set it, since when, and its reference."""
+class RuleSourceOut(_Out):
+    """Where a value in effect comes from (read from the rule's trace): the region whose file set it, since when,
+    and its reference."""
 
     region: str
     region_zh: str

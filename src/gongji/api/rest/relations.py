@@ -51,17 +51,7 @@ def request_binding(body: RelationRequestIn, ctx: ContextDep, principal: Operato
     """Every binding check runs; the first that fails refuses. Online the request waits for the relative; at the
     counter (``operator`` given, documents recorded in ``proof_reference``) it takes effect at once."""
     _require_people(ctx, principal, [body.authoriser, body.beneficiary], "办理共济绑定", "bind these people")
-    cmd = relations.RequestBinding(
-        body.authoriser,
-        body.beneficiary,
-        body.relation_type,
-        _channel(body.operator),
-        body.operator,
-        body.proof_reference,
-        body.commitment,
-        body.valid_until,
-        body.quota_fen,
-    )
+    cmd = relations.RequestBinding(**body.model_dump(), channel=_channel(body.operator))
     return RelationOut.model_validate(relations.request_binding(ctx, cmd, key=key))
 
 

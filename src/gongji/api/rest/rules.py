@@ -24,25 +24,13 @@ router = APIRouter(prefix="/rules", tags=["rules 地区规则"], responses=PROBL
 
 
 def _value(param: Parameter[Any], found: Resolved[Any] | None) -> RuleValueOut:
-    source = None
-    if found is not None:
-        t = found.trace
-        source = RuleSourceOut(
-            region=t.region,
-            region_zh=t.region_zh,
-            since=t.since,
-            end=t.end,
-            confidence=t.confidence,
-            reference_title=t.reference_title,
-            reference_address=t.reference_address,
-        )
     return RuleValueOut(
         parameter=param.name,
         parameter_zh=param.zh,
         parameter_en=param.en,
         value=plain_value(found.value) if found else None,
         value_text=format_value(param, found.value) if found else "（未设定 not set）",
-        source=source,
+        source=RuleSourceOut.model_validate(found.trace) if found else None,
     )
 
 
@@ -57,14 +45,14 @@ def regions(ctx: ContextDep, principal: AnyPrincipal) -> list[RegionOut]:
 def effective(region: RegionPath, ctx: ContextDep, principal: AnyPrincipal, on: DayQuery = None) -> RegionRulesOut:
     """Every parameter with its value in effect on a day (default today), the region whose file set it, since when,
     and the document it rests on."""
-    code = parse_region(region).code
+    place = parse_region(region)
     day: date = on or ctx.clock.today()
     return RegionRulesOut(
-        region=code,
-        region_zh=parse_region(code).zh,
+        region=place.code,
+        region_zh=place.zh,
         on=day,
-        chain=ctx.rules.chain(code),
-        parameters=[_value(param, found) for param, found in ctx.rules.effective(code, day)],
+        chain=ctx.rules.chain(place.code),
+        parameters=[_value(param, found) for param, found in ctx.rules.effective(place.code, day)],
     )
 
 

@@ -63,16 +63,7 @@ def open_visit(body: OpenVisitIn, ctx: ContextDep, principal: OperatorOrInstitut
             reason_zh="请填写定点医药机构编码",
             reason_en="name the institution (fixmedins_code)",
         )
-    cmd = settlement.OpenVisit(
-        body.person,
-        institution,
-        body.med_type,
-        body.begin_at,
-        body.insutype,
-        body.ipt_otp_no,
-        body.buyer_name,
-        body.buyer_certno,
-    )
+    cmd = settlement.OpenVisit(**body.model_dump(exclude={"institution"}), institution=institution)
     return VisitOut.model_validate(settlement.open_visit(ctx, cmd, key=key))
 
 
@@ -89,18 +80,7 @@ def upload_fees(
 ) -> VisitOut:
     """Each line is classified at upload; a return names the line it returns, with a negative quantity."""
     require_visit(ctx, principal, mdtrt_id, "上传费用", "upload fees")
-    lines = tuple(
-        settlement.FeeInput(
-            line.feedetl_sn,
-            line.item_code,
-            line.quantity,
-            line.unit_price_fen,
-            line.item_name,
-            line.fee_at,
-            line.returns_feedetl_sn,
-        )
-        for line in body.lines
-    )
+    lines = tuple(settlement.FeeInput(**line.model_dump()) for line in body.lines)
     cmd = settlement.UploadFees(mdtrt_id, lines, acting_institution(principal))
     return VisitOut.model_validate(settlement.upload_fees(ctx, cmd, key=key))
 

@@ -31,6 +31,7 @@ from gongji.service.settlement.split import SettlementPlan, plan_settlement
 from gongji.service.settlement.views import (
     EXPLANATION,
     MAX_LINES_PER_UPLOAD,
+    BalanceAfterView,
     CancelDischarge,
     CancelFees,
     CancelVisit,
@@ -64,6 +65,7 @@ from gongji.service.settlement.visits import (
 __all__ = [
     "EXPLANATION",
     "MAX_LINES_PER_UPLOAD",
+    "BalanceAfterView",
     "CancelDischarge",
     "CancelFees",
     "CancelVisit",

@@ -38,10 +38,11 @@ from gongji.service.eligibility import (
     rule_trace_views,
 )
 from gongji.service.ports import UnitOfWork
-from gongji.service.settlement.family import Family, load_family
+from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
 from gongji.service.settlement.views import (
     EXPLANATION,
+    BalanceAfterView,
     ExplanationView,
     FundLineView,
     PayerLineView,
@@ -421,6 +422,21 @@ def _record(uow: UnitOfWork, setl_id: str) -> SettlementRecord:
     return record
 
 
+def _personal_balances(uow: UnitOfWork, record: SettlementRecord) -> list[BalanceAfterView]:
+    """The patient's and the payers' personal accounts (历年 + 当年) by region, as they stand in this transaction."""
+    owners = {record.person_id} | {p.payer_person_id for p in record.payers}
+    people = uow.people.get_many(owners)
+    # Everyone the answer names has a line, a patient without an account of her own at 0.
+    totals = {(people[record.person_id].psn_no, record.region): 0} | {
+        (people[p.payer_person_id].psn_no, p.region): 0 for p in record.payers
+    }
+    for row in uow.ledger.accounts_of_people(owners):
+        if row.state.kind in PERSONAL_PARTS and row.state.owner_person_id is not None:
+            key = (people[row.state.owner_person_id].psn_no, row.region)
+            totals[key] = totals.get(key, 0) + row.state.balance_fen
+    return [BalanceAfterView(psn_no, region, fen) for (psn_no, region), fen in sorted(totals.items())]
+
+
 def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> SettlementView:
     """结算撤销: the mirror journal restores every balance, quota use and yearly accumulator exactly; the visit is
     open again. A settlement is reversed once; a reversal is never reversed."""
@@ -458,13 +474,14 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
         if visit is not None:
             uow.visits.save(replace(visit, status=VisitStatus.OPEN))
         reversed_record = _record(uow, cmd.setl_id)
-        return _view(
+        view = _view(
             uow,
             reversed_record,
             visit=visit,
             previewed=False,
             explanation=EXPLANATION.validate_json(record.explanation),
         )
+        return replace(view, balances_after_reversal=_personal_balances(uow, record))
 
     request = {"setl_id": cmd.setl_id.strip(), "reason": reason, "institution": cmd.institution}
     return ctx.write(key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -58,7 +58,6 @@ class SettlementPlan:
     """Everything a settlement computes before anything is written."""
 
     visit: Visit
-    person: Person
     institution: Institution
     amounts: SetlInfo
     payments: list[Payment]
@@ -70,9 +69,13 @@ class SettlementPlan:
     deductible_group: str | None
     fund_group: str | None
     family: Family
-    purses: list[Purse] = field(default_factory=list)
     #: 起付标准 of this bill under the rules (0 where they set none).
     deductible_standard_fen: int = 0
+
+    @property
+    def person(self) -> Person:
+        """The patient (as the family was read with the plan)."""
+        return self.family.patient
 
 
 def _category(visit: Visit) -> InsuredCategory:
@@ -276,12 +279,21 @@ def plan_settlement(
         hosp_part_amt_fen=0,
         balc_fen=balance,
     )
-    plan = SettlementPlan(
-        visit, person, institution, amounts, payments, steps, zh, en, reader, year, deductible_group, fund_group, family
+    return SettlementPlan(
+        visit=visit,
+        institution=institution,
+        amounts=amounts,
+        payments=payments,
+        steps=steps,
+        fund_steps_zh=zh,
+        fund_steps_en=en,
+        reader=reader,
+        year=year,
+        deductible_group=deductible_group,
+        fund_group=fund_group,
+        family=family,
+        deductible_standard_fen=deductible_row.amount_fen if ratio_row is not None and deductible_row else 0,
     )
-    plan.purses = purses
-    plan.deductible_standard_fen = deductible_row.amount_fen if ratio_row is not None and deductible_row else 0
-    return plan
 
 
 def _waterfall(

@@ -14,6 +14,7 @@ from gongji.service.views import RuleTraceView
 __all__ = [
     "EXPLANATION",
     "MAX_LINES_PER_UPLOAD",
+    "BalanceAfterView",
     "CancelDischarge",
     "CancelFees",
     "CancelVisit",
@@ -249,6 +250,15 @@ class FundLineView:
 
 
 @dataclass(frozen=True)
+class BalanceAfterView:
+    """A person's personal account (历年 + 当年) in a region, as a reversal left it."""
+
+    psn_no: str
+    region: str
+    balance_fen: int
+
+
+@dataclass(frozen=True)
 class SettlementView:
     """A settlement (or its preview): the national amounts, who paid, and the explanation."""
 
@@ -276,6 +286,9 @@ class SettlementView:
     region: str | None = None
     #: 起付标准 of the bill (known when it is computed: previews and fresh settlements).
     deductible_standard_fen: int | None = None
+    #: For the answer to a reversal: the patient's and every payer's personal account as the reversal left them (the
+    #: record keeps the balances after the settlement, which later movements may have made stale).
+    balances_after_reversal: list[BalanceAfterView] | None = None
 
 
 EXPLANATION = TypeAdapter(ExplanationView)

@@ -388,11 +388,9 @@ def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees)
         )
     # A visit's bill stays within what the ledger takes in one transfer (100 million yuan): checked here, where
     # the lines come in, so that a settlement never meets a bill it cannot post.
-    live_total = sum(line.parts.total_fen for line in existing.values() if not line.cancelled)
-    for total in (
-        *(line.parts.total_fen for line in new_lines),
-        live_total + sum(x.parts.total_fen for x in new_lines),
-    ):
+    totals = [line.parts.total_fen for line in new_lines]
+    bill = sum(line.parts.total_fen for line in existing.values() if not line.cancelled) + sum(totals)
+    for total in (*totals, bill):
         if abs(total) > MAX_AMOUNT_FEN:
             raise InvalidInput(
                 ErrorCode.AMOUNT_INVALID,
