@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/gongji db upgrade
 	$(BIN)/gongji demo
-	$(BIN)/gongji serve --host 127.0.0.1 --port 8000
+	$(BIN)/gongji serve --demo --host 127.0.0.1 --port 8000
 
 ## test: lint, type-check, validate the rules data and run the whole suite (SQLite and PostgreSQL)
 test: lint

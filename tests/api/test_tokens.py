@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 import pytest
@@ -22,6 +23,7 @@ from gongji.service.api_tokens import (
 )
 from gongji.service.catalogue import load_demo_institutions
 from gongji.service.context import Context
+from gongji.service.demo import DEMO_COUNTER_LABEL, demo_counter_token
 from gongji.store import tables
 
 
@@ -113,3 +115,40 @@ def test_the_cli_adds_lists_and_revokes_tokens(gongji: Callable[..., str], ctx: 
     refused = gongji("token", "add", "--role", "operator", code=2)
     assert "FIELD_INVALID" in refused
     assert "API_TOKEN_NOT_FOUND" in gongji("token", "revoke", "99", code=1)
+
+
+def test_the_demo_counter_token_is_replaced_at_every_start(ctx: Context) -> None:
+    other = issue_token(ctx, IssueToken(Role.OPERATOR, ("130100",), label="石家庄柜台"), key="other").token
+    first = demo_counter_token(ctx, key="start-1")
+    second = demo_counter_token(ctx, key="start-2")
+    assert first.token is not None
+    assert second.token is not None
+    assert authenticate(ctx, first.token) is None
+    signed_in = authenticate(ctx, second.token)
+    assert signed_in is not None
+    assert (signed_in.role, signed_in.regions) == ("operator", ["110000", "130100"])
+    assert other is not None
+    assert authenticate(ctx, other) is not None
+    live = [t.label for t in list_tokens(ctx) if t.revoked_at is None]
+    assert sorted(live, key=str) == sorted(["石家庄柜台", DEMO_COUNTER_LABEL], key=str)
+
+
+def test_serve_demo_prints_a_working_counter_token(
+    gongji: Callable[..., str], ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(kwargs))
+    gongji("demo")
+    banner = gongji("serve", "--demo", "--port", "8123")
+    [token] = re.findall(r"gjt_[A-Za-z0-9_-]+", banner)
+    view = authenticate(ctx, token)
+    assert view is not None
+    assert view.label == DEMO_COUNTER_LABEL
+    assert served
+    assert served[0]["port"] == 8123
+    plain = gongji("serve", "--port", "8123")
+    assert "gjt_" not in plain
+    assert "gongji token add --role operator" in plain
+    assert authenticate(ctx, token) is not None  # without --demo nothing is issued or revoked

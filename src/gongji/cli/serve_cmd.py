@@ -14,18 +14,18 @@ from gongji.api.fsi.his_sim import Institution, SimReport, run_simulation
 from gongji.domain.codes import EnrollmentStatus
 from gongji.service.catalogue import list_institutions
 from gongji.service.context import Context
-from gongji.service.demo import DEMO_FAMILY, HOSPITAL, PHARMACY
+from gongji.service.demo import DEMO_COUNTER_REGIONS, DEMO_FAMILY, HOSPITAL, PHARMACY, demo_counter_token
 from gongji.service.household import sign_in_identity
 from gongji.service.institution_access import institution_credentials
 from gongji.service.people import MAX_PAGE_SIZE, list_people
 
-from .common import run, settings
+from .common import new_key, run, settings
 from .output import console, table
 
 __all__ = ["his_sim", "serve"]
 
 
-def _credentials_table(ctx: Context, url: str) -> None:
+def _credentials_table(ctx: Context, url: str, demo_operator: bool) -> None:
     rows = []
     for institution in list_institutions(ctx):
         creds = institution_credentials(ctx, institution.fixmedins_code)
@@ -47,11 +47,22 @@ def _credentials_table(ctx: Context, url: str) -> None:
         )
         console.print("登录验证码显示在本控制台 Sign-in codes are printed on this console (demo sender)")
     console.print(f"门户 Portal: {url}/portal")
-    console.print(
-        f"柜台人员 Counter staff: {url}/portal/counter\n"
-        "  令牌只显示一次，请先签发 A token is shown once; issue one with:\n"
-        "  gongji token add --role operator --region 130100 --label 石家庄柜台"
-    )
+    if demo_operator:
+        issued = demo_counter_token(ctx, key=new_key(None))
+        console.print(
+            f"柜台人员 Counter staff: {url}/portal/counter\n"
+            f"  演示柜台令牌（统筹区 {'、'.join(DEMO_COUNTER_REGIONS)}；每次启动换新）"
+            "Demo counter token (regions as listed; a new one at every start):\n"
+            f"  {issued.token}",
+            markup=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"柜台人员 Counter staff: {url}/portal/counter\n"
+            "  令牌只显示一次，请先签发 A token is shown once; issue one with:\n"
+            "  gongji token add --role operator --region 130100 --label 石家庄柜台"
+        )
     console.print(f"国家医保接口 National interface: POST {url}/fsi/api/rsfComIfsService/callService")
     console.print(f"接口文档 OpenAPI: {url}/docs   健康检查 Health: {url}/healthz   指标 Metrics: {url}/metrics")
 
@@ -61,12 +72,20 @@ def serve(
     port: Annotated[int, typer.Option(help="端口 Port")] = 8000,
     workers: Annotated[int, typer.Option(help="工作进程数 Worker processes")] = 1,
     access_log: Annotated[bool, typer.Option(help="每个请求一行 JSON 日志 One JSON line per request")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="演示：签发并显示演示柜台令牌（撤销上一个）Demo: issue and print the demo counter operator's token "
+            "(revoking the previous one)",
+        ),
+    ] = False,
 ) -> None:
     """启动服务：国家医保接口、门户、/healthz、/metrics。Serve the national interface, portal, /healthz, /metrics."""
     import uvicorn
 
     url = f"http://{host}:{port}"
-    run(lambda ctx: _credentials_table(ctx, url), as_json=False)
+    run(lambda ctx: _credentials_table(ctx, url, demo), as_json=False)
     logging.basicConfig(level=logging.INFO if access_log else logging.WARNING, format="%(message)s", stream=sys.stdout)
     logging.getLogger("gongji.access").setLevel(logging.INFO if access_log else logging.WARNING)
     settings()  # fail early on a bad configuration

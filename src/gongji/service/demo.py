@@ -12,6 +12,7 @@ from datetime import date
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import GongjiError
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
+from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
@@ -42,7 +43,15 @@ from gongji.service.settlement import (
 )
 from gongji.service.views import BalancesView, FamilyView, PersonView, WhyView
 
-__all__ = ["DEMO_FAMILY", "DemoMember", "DemoResult", "load_demo"]
+__all__ = [
+    "DEMO_COUNTER_LABEL",
+    "DEMO_COUNTER_REGIONS",
+    "DEMO_FAMILY",
+    "DemoMember",
+    "DemoResult",
+    "demo_counter_token",
+    "load_demo",
+]
 
 
 @dataclass(frozen=True)
@@ -311,3 +320,20 @@ def _the_familys_bills(ctx: Context) -> list[tuple[str, SettlementView]]:
         buyer="李秀英",
     )
     return shown
+
+
+DEMO_COUNTER_LABEL = "演示柜台 demo counter"
+DEMO_COUNTER_REGIONS = ("130100", "110000")  # the family's Shijiazhuang and the sister's Beijing
+
+
+def demo_counter_token(ctx: Context, *, key: str) -> IssuedToken:
+    """Issue the demo counter operator's token (granted the demo's two regions), revoking the earlier demo one.
+
+    Tokens are kept only as hashes, so a token cannot be shown again: each start of the demo server issues a fresh
+    one to print and revokes the one printed before, leaving a single live demo operator token. ``key`` is the
+    issue's idempotency key (fresh per start).
+    """
+    for token in list_tokens(ctx):
+        if token.label == DEMO_COUNTER_LABEL and token.revoked_at is None:
+            revoke_token(ctx, token.id, key=f"demo:counter:revoke:{token.id}")
+    return issue_token(ctx, IssueToken(Role.OPERATOR, DEMO_COUNTER_REGIONS, label=DEMO_COUNTER_LABEL), key=key)
