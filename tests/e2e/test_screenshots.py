@@ -9,6 +9,7 @@ pictures are only kept when asked for.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from gongji.domain.codes import RelationType
 from gongji.service import household, relations
-from gongji.service.demo import DEFU, GUILAN, JIANGUO
+from gongji.service.demo import DEFU, GUILAN, JIANGUO, ZHANGLI, demo_counter_token
 from tests.e2e.conftest import DESKTOP, PHONE, PortalServer, new_page, serve, sign_in
 
 
@@ -79,4 +80,50 @@ def test_screenshots_of_the_main_pages(
                     _shoot(page, target, f"{name}-{lang}-{size}")
                     taken.append(f"{name}-{lang}-{size}")
     assert len(taken) == 28
+    assert all((target / f"{name}.png").stat().st_size > 10_000 for name in taken)
+
+
+def test_screenshots_of_the_counter_pages(
+    sqlite_server: PortalServer, browser: Browser, contexts: list[BrowserContext], tmp_path: Path
+) -> None:
+    """The counter as ``make run`` offers it: the demo counter's token (Shijiazhuang and Beijing), a search by name,
+    张建国's whole picture, his sister's binding refused on the page, and the audit trail of it all."""
+    server = sqlite_server
+    target = Path(os.environ.get("GONGJI_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    token = demo_counter_token(server.ctx, key="screenshots:counter").token
+    assert token is not None
+    jianguo = relations.family(server.ctx, JIANGUO).psn_no
+    taken = []
+
+    def shoot(page: Page, name: str) -> None:
+        _shoot(page, target, name)
+        taken.append(name)
+
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        anonymous = new_page(browser, contexts, viewport=viewport)
+        operator = new_page(browser, contexts, viewport=viewport)
+        operator.goto(server.url("/portal/counter/sign-in"))
+        operator.locator("#token").fill(token)
+        operator.locator("main button[type=submit]").click()
+        operator.wait_for_url(re.compile(r"/portal/counter$"))
+        for lang in ("zh", "en"):
+            anonymous.goto(server.url(f"/portal/counter/sign-in?lang={lang}"))
+            shoot(anonymous, f"counter-sign-in-{lang}-{size}")
+            operator.goto(server.url(f"/portal/counter?lang={lang}"))
+            operator.locator("#q").fill("张")
+            operator.locator("#q").press("Enter")
+            expect(operator.locator("ul.results li")).to_have_count(4)  # 张建国, 张小明, 张德福 and 张丽
+            shoot(operator, f"counter-find-{lang}-{size}")
+            operator.goto(server.url(f"/portal/counter/people/{jianguo}?lang={lang}"))
+            shoot(operator, f"counter-person-{lang}-{size}")
+            operator.locator("#relation_type").select_option("sibling")
+            operator.locator("#bind-relative").fill(ZHANGLI)
+            operator.locator("#proof_reference").fill("户口簿（窗口核验）")
+            operator.locator("#bind-relative").press("Enter")
+            expect(operator.locator("[role=alert]")).to_be_visible()
+            shoot(operator, f"counter-refused-{lang}-{size}")
+            operator.goto(server.url(f"/portal/counter/audit?lang={lang}"))
+            shoot(operator, f"counter-audit-{lang}-{size}")
+    assert len(taken) == 20
     assert all((target / f"{name}.png").stat().st_size > 10_000 for name in taken)

@@ -8,17 +8,27 @@ from datetime import datetime
 
 import pytest
 
-from gongji.domain.codes import RelationType
+from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import NotFound
 from gongji.service import household
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
-from gongji.service.demo import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI, load_demo
+from gongji.service.demo import DEFU, GUILAN, JIANGUO, PHARMACY, XIAOMING, XIUYING, ZHANGLI, load_demo
 from gongji.service.relations import RequestBinding, request_binding
+from gongji.service.settlement import (
+    FeeInput,
+    OpenVisit,
+    Settle,
+    UploadFees,
+    commit_settlement,
+    open_visit,
+    upload_fees,
+)
 
 #: The demo is loaded at this moment; the tests stand two hours later, when its relations are in force.
 LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
+LORATADINE = "XR06AXL001A001010100009"  # in the demo catalogue
 
 
 @pytest.fixture
@@ -74,3 +84,17 @@ def test_a_persons_circle_his_requests_rules_and_records(demo: Context) -> None:
     assert household.settlement_for(ctx, XIUYING, records.settlements[0].setl_id).name == "李秀英"
     with pytest.raises(NotFound):
         household.settlement_for(ctx, ZHANGLI, records.settlements[0].setl_id)
+
+
+def test_records_list_a_bill_paid_only_in_cash(demo: Context) -> None:
+    """赵桂兰 has no personal account and nobody pays for her (her son's 亲情账户 shares no money): her pharmacy
+    purchase moves no account of the family, and her records still list it as her own bill."""
+    ctx = demo
+    visit = open_visit(ctx, OpenVisit(GUILAN, PHARMACY, MedType.PHARMACY_PURCHASE), key="hh:guilan:visit")
+    upload_fees(ctx, UploadFees(visit.mdtrt_id, (FeeInput("1", LORATADINE, "1", 2_380),)), key="hh:guilan:fees")
+    settled = commit_settlement(ctx, Settle(visit.mdtrt_id), key="hh:guilan:settle")
+    assert settled.amounts["psn_cash_pay"] == settled.amounts["medfee_sumamt"] == 2_380
+    [listed] = household.records(ctx, GUILAN, 2026).settlements
+    assert (listed.setl_id, listed.role, listed.paid_by_me_fen) == (settled.setl_id, "patient", 0)
+    assert household.records(ctx, GUILAN, 2025).settlements == []
+    assert settled.setl_id not in {s.setl_id for s in household.records(ctx, JIANGUO, 2026).settlements}

@@ -326,6 +326,9 @@ def test_geography_not_open_between_shijiazhuang_and_beijing(ctx: Context, engin
     insure_resident(ctx, ZHANGLI, "张丽", BEIJING)
     error = refused(engine, ErrorCode.GEOGRAPHY_NOT_OPEN, lambda: ask(ctx, JIANGUO, ZHANGLI, SPOUSE))
     assert error.params["rule_region"] == SJZ
+    # The English text names the scope in words, not as the rules data's code.
+    assert "within one pooling region" in error.message_en
+    assert "same_pooling_region" not in error.message_en
 
 
 def _beijing_family(folk: Folk) -> dict[str, str]:
@@ -662,6 +665,7 @@ def test_why_after_the_relation_was_ended(ctx: Context, engine: Engine) -> None:
     view = dry_run(ctx, engine, JIANGUO, XIUYING)
     assert codes(view) == ["RELATION_ENDED"]
     assert RelationEndReason.BY_AUTHORISER.zh in view.failed[0].message_zh
+    assert "ended by the authoriser" in view.failed[0].message_en
 
 
 def test_why_after_the_authorisers_death(ctx: Context, engine: Engine) -> None:

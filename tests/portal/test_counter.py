@@ -168,6 +168,15 @@ def test_an_operator_enters_a_manual_claim_and_opens_its_settlement(site: Site) 
     again = visitor.post(f"/portal/counter/people/{psn}/claim", form)
     assert again.status_code == 422
     assert "CLAIM_RECEIPT_USED" in visitor.get("/portal/counter/audit").text
+    with site.engine.connect() as conn:
+        claims = conn.execute(
+            select(t.operator_actions.c.refused_code, t.operator_actions.c.detail)
+            .where(t.operator_actions.c.action == "claim")
+            .order_by(t.operator_actions.c.id)
+        ).all()
+    assert [code for code, _ in claims] == [None, "CLAIM_RECEIPT_USED"]
+    assert claims[0].detail.startswith("claim ")  # the done one says what it made
+    assert claims[1].detail is None
 
 
 def test_an_operator_signs_out_to_the_counter_sign_in(site: Site) -> None:
@@ -188,6 +197,6 @@ def test_the_audit_page_lists_the_operators_regions_and_his_own_sign_ins(site: S
     beijing = operator(site, "110000")
     theirs = beijing.get("/portal/counter/audit").text
     # Beijing's operator sees his own sign-in (no region) but nothing done in Shijiazhuang.
-    assert "<td>登录</td>" in theirs
+    assert ">登录</td>" in theirs
     assert mask_id_number(me) not in theirs
     assert mask_id_number(me) in shijiazhuang.get("/portal/counter/audit").text

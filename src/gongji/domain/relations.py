@@ -105,6 +105,21 @@ class EndReason(StrEnum):
         """Chinese name."""
         return _END_ZH[self]
 
+    @property
+    def en(self) -> str:
+        """English name, in words."""
+        return _END_EN[self]
+
+
+_END_EN = {
+    EndReason.BY_AUTHORISER: "ended by the authoriser",
+    EndReason.BY_BENEFICIARY: "ended by the beneficiary",
+    EndReason.BY_BOTH: "ended by both",
+    EndReason.AT_COUNTER: "ended at the counter",
+    EndReason.ENROLLMENT_TERMINATED: "ended with the enrollment",
+    EndReason.MOVED_REGION: "ended on moving to another pooling region",
+    EndReason.END_DATE_REACHED: "its end date was reached",
+}
 
 _END_ZH = {
     EndReason.BY_AUTHORISER: "共济人解除",

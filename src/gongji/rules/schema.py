@@ -65,6 +65,15 @@ class Geography(StrEnum):
     SAME_PROVINCE = "same_province"
     NATIONAL = "national"
 
+    @property
+    def en(self) -> str:
+        """The scope in English words."""
+        return {
+            "same_pooling_region": "within one pooling region",
+            "same_province": "within the province",
+            "national": "nationwide (wallet)",
+        }[self.value]
+
 
 class ShareablePart(StrEnum):
     """Which part of the authoriser's personal account may be shared."""

@@ -236,7 +236,7 @@ def _geography(reader: RuleReader, a_region: str, b_region: str) -> list[Finding
                         "b_region_en": f"{b.code} {b.en}",
                         "rule_region": rule_region,
                         "geography_zh": format_value(params.GEOGRAPHY, geography),
-                        "geography_en": geography.value,
+                        "geography_en": geography.en,
                     },
                     reader.last(),
                 )
@@ -484,7 +484,7 @@ def _not_live(last: Relation, moment: datetime) -> Finding:
             "relation_id": last.id,
             "ended_at": (last.ended_at or moment).date().isoformat(),
             "reason_zh": reason.zh if reason else "对方已拒绝申请",
-            "reason_en": reason.value if reason else "the relative declined the request",
+            "reason_en": reason.en if reason else "the relative declined the request",
         },
     )
 

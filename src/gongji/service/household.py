@@ -453,12 +453,9 @@ def _involves(record: SettlementRecord, person_id: int) -> SettlementRole | None
 
 
 def records(ctx: Context, person_ref: str, year: int) -> RecordsView:
-    """The settlements of ``year`` that a person's records touch — those his own accounts (money or memo) moved in,
-    and his relatives' bills his account paid, and his own bills his relatives' accounts paid — with what his own
-    account paid for each family member.
-
-    A bill paid wholly by the pooling fund and in cash, with no account and no yearly accumulator of the patient
-    moving, leaves no trace in any account of the family and is not listed here.
+    """The settlements of ``year`` that a person's records touch — his own bills however they were paid (fund, cash,
+    his account or his relatives'), and his relatives' bills his account paid — with what his own account paid for
+    each family member.
     """
     start, end = _year_bounds(year)
 
@@ -496,6 +493,10 @@ def records(ctx: Context, person_ref: str, year: int) -> RecordsView:
                 by_setl[record.setl_id] = (record, role)
             if line.account_id in own_set and line.account_kind in _MONEY_KINDS:
                 spent[record.person_id] = spent.get(record.person_id, 0) - line.amount_fen
+        # His own bills that moved no account of the family (paid by the fund and in cash) are found by patient.
+        for record in uow.settlements.of_patient(me.id, start, end, limit=MAX_SETTLEMENTS_PER_YEAR):
+            if record.setl_id not in by_setl and len(by_setl) < MAX_SETTLEMENTS_PER_YEAR:
+                by_setl[record.setl_id] = (record, _involves(record, me.id) or "patient")
         names = uow.people.get_many({r.person_id for r, _ in by_setl.values()} | set(spent))
         settlements = [
             SettlementLinkView(

@@ -24,13 +24,14 @@ _MAX_DETAIL = 400
 @dataclass(frozen=True)
 class RecordAction:
     """One operator action to record: the operator's label, the region acted in, the action's name, the person
-    acted on (already masked) and a short detail."""
+    acted on (already masked), a short detail, and the error code when the action was refused."""
 
     operator: str
     region: str | None
     action: str
     subject: str | None = None
     detail: str | None = None
+    refused_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,24 @@ class AuditEntry:
     action: str
     subject: str | None
     detail: str | None
+    refused_code: str | None
+
+    @property
+    def refused(self) -> bool:
+        """Whether the action was refused (nothing changed but this row)."""
+        return self.refused_code is not None
 
 
 def _entry(stored: StoredOperatorAction) -> AuditEntry:
     return AuditEntry(
-        stored.id, stored.at, stored.operator, stored.region, stored.action, stored.subject, stored.detail
+        stored.id,
+        stored.at,
+        stored.operator,
+        stored.region,
+        stored.action,
+        stored.subject,
+        stored.detail,
+        stored.refused_code,
     )
 
 
@@ -65,6 +79,7 @@ def record_action(ctx: Context, cmd: RecordAction) -> AuditEntry:
             action=cmd.action[:40],
             subject=(cmd.subject or "")[:120] or None,
             detail=detail,
+            refused_code=(cmd.refused_code or "")[:60] or None,
         )
         uow.commit()
         return _entry(stored)

@@ -249,6 +249,7 @@ class SettlementRepository(Protocol):
     def add(self, record: SettlementRecord) -> SettlementRecord: ...
     def find(self, setl_id: str) -> SettlementRecord | None: ...
     def for_visit(self, visit_id: int) -> list[SettlementRecord]: ...
+    def of_patient(self, person_id: int, start: datetime, end: datetime, *, limit: int) -> list[SettlementRecord]: ...
     def mark_reversed(self, settlement_id: int, reversal_journal_id: int, at: datetime) -> None: ...
     def add_claim(
         self,
@@ -484,13 +485,22 @@ class StoredOperatorAction:
     action: str
     subject: str | None
     detail: str | None
+    refused_code: str | None = None
 
 
 class OperatorActionRepository(Protocol):
     """The operators' audit trail: rows are added, never changed."""
 
     def add(
-        self, *, at: datetime, operator: str, region: str | None, action: str, subject: str | None, detail: str | None
+        self,
+        *,
+        at: datetime,
+        operator: str,
+        region: str | None,
+        action: str,
+        subject: str | None,
+        detail: str | None,
+        refused_code: str | None = None,
     ) -> StoredOperatorAction: ...
     def latest(
         self, regions: Collection[str] | None, *, limit: int, operator: str | None = None

@@ -23,6 +23,7 @@ def _action(row: Any) -> StoredOperatorAction:
         action=row["action"],
         subject=row["subject"],
         detail=row["detail"],
+        refused_code=row["refused_code"],
     )
 
 
@@ -33,7 +34,15 @@ class SqlOperatorActions:
         self._conn = conn
 
     def add(
-        self, *, at: datetime, operator: str, region: str | None, action: str, subject: str | None, detail: str | None
+        self,
+        *,
+        at: datetime,
+        operator: str,
+        region: str | None,
+        action: str,
+        subject: str | None,
+        detail: str | None,
+        refused_code: str | None = None,
     ) -> StoredOperatorAction:
         """Record one action and answer it as stored."""
         values = {
@@ -43,11 +52,12 @@ class SqlOperatorActions:
             "action": action,
             "subject": subject,
             "detail": detail,
+            "refused_code": refused_code,
         }
         action_id = self._conn.execute(
             insert(t.operator_actions).values(**values).returning(t.operator_actions.c.id)
         ).scalar_one()
-        return StoredOperatorAction(int(action_id), at, operator, region, action, subject, detail)
+        return StoredOperatorAction(int(action_id), at, operator, region, action, subject, detail, refused_code)
 
     def latest(
         self, regions: Collection[str] | None, *, limit: int, operator: str | None = None

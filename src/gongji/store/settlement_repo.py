@@ -332,6 +332,17 @@ class SqlSettlements:
         ).mappings()
         return [_record(row, self._payers(row["id"])) for row in rows]
 
+    def of_patient(self, person_id: int, start: datetime, end: datetime, *, limit: int) -> list[SettlementRecord]:
+        """The settlements of this patient's bills settled in [start, end), oldest first (at most ``limit``)."""
+        c = t.settlements.c
+        rows = self._conn.execute(
+            select(t.settlements)
+            .where(c.person_id == person_id, c.settled_at >= start, c.settled_at < end)
+            .order_by(c.settled_at, c.id)
+            .limit(limit)
+        ).mappings()
+        return [_record(row, self._payers(row["id"])) for row in rows]
+
     def add_claim(
         self,
         person_id: int,

@@ -587,4 +587,5 @@ operator_actions = Table(
     Column("action", String(40), nullable=False),
     Column("subject", String(120), nullable=True),
     Column("detail", String(400), nullable=True),
+    Column("refused_code", String(60), nullable=True),  # the error code of a refused action; NULL: done
 )

@@ -103,8 +103,19 @@ def _person(portal: Portal, operator: Operator, ref: str) -> tuple[PersonView, s
     return person, region
 
 
-def _audit(portal: Portal, operator: Operator, region: str | None, action: str, who: str | None, detail: str) -> None:
-    operator_audit.record_action(portal.ctx, operator_audit.RecordAction(operator.label, region, action, who, detail))
+def _audit(
+    portal: Portal,
+    operator: Operator,
+    region: str | None,
+    action: str,
+    who: str | None,
+    detail: str,
+    refused: GongjiError | None = None,
+) -> None:
+    refused_code = refused.code.name if refused is not None else None
+    operator_audit.record_action(
+        portal.ctx, operator_audit.RecordAction(operator.label, region, action, who, detail or None, refused_code)
+    )
 
 
 def _subject(person: PersonView) -> str:
@@ -234,7 +245,7 @@ def _act(
     try:
         detail, outcome = run(person)
     except GongjiError as exc:
-        _audit(portal, operator, region, action, _subject(person), f"refused: {exc.code}")
+        _audit(portal, operator, region, action, _subject(person), "", refused=exc)
         return _person_page(request, portal, operator, person.psn_no, status=422, error=translator(request).error(exc))
     _audit(portal, operator, region, action, _subject(person), detail)
     if outcome is not None:
