@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
 from gongji.domain.identity import mask_id_number
 from gongji.service import api_tokens, relations
+from gongji.service.demo import DEMO_FAMILY
 from gongji.store import tables as t
 from tests.portal.conftest import Site, Visitor, new_person
 
@@ -119,6 +121,14 @@ def test_an_operator_ends_a_relation_and_adds_and_ends_a_proxy_link(site: Site) 
     relation = relations.family(site.ctx, me).i_pay_for[0]
     visitor.get(f"/portal/counter/people/{psn}")
     before = audit_rows(site)
+    # Ended from a page of someone who is not a party to it: refused (the audit would name the wrong person).
+    stranger = relations.family(site.ctx, new_person(site.ctx, "路人", date(1970, 1, 1))).psn_no
+    visitor.get(f"/portal/counter/people/{stranger}")
+    wrong = visitor.post(f"/portal/counter/relations/{relation.id}/end", {"psn_no": stranger})
+    assert wrong.status_code == 422
+    assert "RELATION_NOT_FOUND" in visitor.get("/portal/counter/audit").text
+    assert relations.relation(site.ctx, relation.id).state == "effective"
+    visitor.get(f"/portal/counter/people/{psn}")
     ended = visitor.post(f"/portal/counter/relations/{relation.id}/end", {"psn_no": psn, "note": "本人申请"})
     assert ended.status_code == 303, ended.text
     # family() lists open relations only: the ended one leaves "whom I pay for", and is ended for good.
@@ -136,7 +146,7 @@ def test_an_operator_ends_a_relation_and_adds_and_ends_a_proxy_link(site: Site) 
     assert [(p.relative, p.ended_at is not None) for p in links] == [("蒋武", True)]
     # ... but the counter's page lists only the links in force: none are left
     assert "蒋武" not in visitor.get(f"/portal/counter/people/{psn}").text
-    assert audit_rows(site) == before + 3
+    assert audit_rows(site) == before + 4  # the refused end, the end, the proxy link added and ended
 
 
 def test_an_operator_enters_a_manual_claim_and_opens_its_settlement(site: Site) -> None:
@@ -200,3 +210,57 @@ def test_the_audit_page_lists_the_operators_regions_and_his_own_sign_ins(site: S
     assert ">登录</td>" in theirs
     assert mask_id_number(me) not in theirs
     assert mask_id_number(me) in shijiazhuang.get("/portal/counter/audit").text
+
+
+class _Rows(HTMLParser):
+    """Every table row of a page, as the whitespace-normalised text of its cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td" and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """The data rows (rows with cells) of every table of ``html``."""
+    parser = _Rows()
+    parser.feed(html)
+    return [row for row in parser.rows if row]
+
+
+def test_the_counter_shows_a_familys_whole_picture(site: Site) -> None:
+    """The demo family as the counter sees it: 张建国's quota for his son used up by the pharmacy purchase, the son's
+    payers in order, and every settlement of the year linked to its explanation."""
+    visitor = operator(site, "130100")
+    father = relations.family(site.ctx, DEMO_FAMILY[0].certno)
+    son = relations.family(site.ctx, DEMO_FAMILY[2].certno)
+    page = visitor.get(f"/portal/counter/people/{father.psn_no}")
+    assert page.status_code == 200
+    rows = table_rows(page.text)
+    assert ["张小明", "子女", "生效中", "50.00 元", "50.00", "0.00", "解除"] in rows
+    assert any(row[:3] == ["李秀英", "配偶", "生效中"] for row in rows)
+    # his account paid for his wife's visit and his son's purchase: both listed, each with its explanation
+    paid = [row for row in rows if len(row) == 10]
+    assert sorted(row[1] for row in paid) == ["张小明", "李秀英"]
+    links = set(re.findall(r"/portal/counter/settlements/(\w+)", page.text))
+    assert len(links) == 2
+    for setl_id in links:
+        assert visitor.get(f"/portal/counter/settlements/{setl_id}").status_code == 200
+    # the son: paid for by his father first, then his grandfather
+    rows = table_rows(visitor.get(f"/portal/counter/people/{son.psn_no}").text)
+    assert [row[:2] for row in rows if len(row) == 5] == [["1", "张建国"], ["2", "张德福"]]

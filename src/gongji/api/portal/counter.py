@@ -33,16 +33,16 @@ from fastapi.responses import Response
 from gongji.api.portal.deps import IDEM_FIELD, CheckedForm, Form, PortalDep, RelationId, SetlId, new_idem
 from gongji.api.portal.errors import Forbidden, NotSignedIn
 from gongji.api.portal.middleware import current_session, set_session
-from gongji.api.portal.person import SETTLEMENT_AMOUNTS
 from gongji.api.portal.render import redirect, render, translator
 from gongji.api.portal.session import Session, SubjectKind
+from gongji.api.portal.shown import SETTLEMENT_AMOUNTS, quota_shown
 from gongji.api.portal.state import Portal
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError, InvalidInput, NotFound
 from gongji.domain.identity import mask_id_number
 from gongji.domain.money import parse_yuan
 from gongji.domain.relations import Channel
-from gongji.service import api_tokens, claims, operator_audit, people, relations, scopes, suspension
+from gongji.service import api_tokens, claims, household, operator_audit, people, relations, scopes, suspension
 from gongji.service.settlement.journal import show_settlement
 from gongji.service.settlement.views import FeeInput
 from gongji.service.views import PersonView
@@ -203,6 +203,8 @@ def _person_page(
 ) -> Response:
     person, region = _person(portal, operator, psn_no)
     family = relations.family(portal.ctx, person.psn_no)
+    rules = household.region_rules(portal.ctx, region)
+    t = translator(request)
     return render(
         request,
         "counter_person.html",
@@ -211,7 +213,11 @@ def _person_page(
         person=person,
         masked=mask_id_number(person.certno),
         region=region,
+        me=household.circle(portal.ctx, person.psn_no).me,
         family=family,
+        rules=rules,
+        quotas={r.id: quota_shown(t, r, rules) for r in family.i_pay_for},
+        records=household.records(portal.ctx, person.psn_no, portal.ctx.clock.today().year),
         suspensions=suspension.suspensions(portal.ctx, person.psn_no),
         relation_types=[r.value for r in RelationType],
         med_types=[MedType.GENERAL_OUTPATIENT.value, MedType.GENERAL_INPATIENT.value],
@@ -308,6 +314,10 @@ def end(
         raise Forbidden()
 
     def run(person: PersonView) -> tuple[str, Any]:
+        family = relations.family(portal.ctx, person.psn_no)
+        theirs = {r.id for r in family.i_pay_for} | {p.relation.id for p in family.pay_for_me}
+        if relation_id not in theirs:  # the page's person must be a party: the audit names him
+            raise NotFound(ErrorCode.RELATION_NOT_FOUND, relation_id=relation_id)
         relations.end_relation(
             portal.ctx,
             relations.EndRelation(

@@ -14,6 +14,7 @@ the browser tests check every rendered page).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -102,6 +103,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.records": ("记录", "Records"),
     "nav.sign_out": ("退出登录", "Sign out"),
     "nav.signed_in_as": ("已登录：{name}（{masked}）", "Signed in: {name} ({masked})"),
+    "nav.signed_in_operator": ("已登录：{name}，授权统筹区：{regions}", "Signed in: {name}; regions: {regions}"),
     "footer.privacy": (
         "身份证号码只显示后四位。请勿将医保卡或验证码交给他人。",
         "ID numbers show only their last four characters. Never give your insurance card or a sign-in code to anyone.",
@@ -697,6 +699,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "counter.person.paid_by": ("谁为其共济", "Paid for by"),
     "counter.person.proxies": ("亲情账户", "亲情账户 (family accounts)"),
     "counter.person.suspensions": ("联网结算暂停记录", "Suspensions of networked settlement"),
+    "counter.person.insurance": ("险种", "Insurance"),
+    "counter.person.actions": ("窗口办理", "At the counter"),
+    "counter.person.networked": ("联网结算", "Networked settlement"),
+    "counter.person.suspended": ("已暂停", "suspended"),
+    "counter.person.normal": ("正常", "normal"),
+    "counter.person.is_their": ("本人是其{relation}", "The person is their {relation}"),
+    "counter.person.own_first": ("看病购药时先用本人的个人账户。", "The person's own account always pays first."),
+    "counter.person.changes_line": (
+        "本年已变更 {used} 次，{region}每年最多 {limit} 次。",
+        "{used} changes this year; {region} allows {limit} a year.",
+    ),
+    "counter.person.changes_unlimited": (
+        "本年已变更 {used} 次，{region}不限变更次数。",
+        "{used} changes this year; {region} sets no limit.",
+    ),
+    "counter.person.settlements": ("{year} 年与其有关的结算", "Settlements of {year} that involve the person"),
     "counter.none": ("无", "None"),
     "counter.relative": ("亲属证件号码", "Relative's ID number"),
     "counter.reason": ("原因", "Reason"),
@@ -857,6 +875,10 @@ class Translator:
         except GongjiError:
             return code
         return self.named(region)
+
+    def regions(self, codes: Iterable[str]) -> str:
+        """Regions' names as one list, in this language's way of listing."""
+        return self("common.list_sep").join(self.region(code) for code in codes)
 
     def param(self, name: str, fallback_zh: str = "") -> str:
         """A rule parameter's name."""

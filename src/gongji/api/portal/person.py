@@ -46,7 +46,8 @@ from gongji.api.portal.deps import (
 from gongji.api.portal.errors import Forbidden
 from gongji.api.portal.i18n import Translator
 from gongji.api.portal.middleware import base_of, current_session
-from gongji.api.portal.render import csv_response, percent, redirect, render, translator
+from gongji.api.portal.render import csv_response, redirect, render, translator
+from gongji.api.portal.shown import SETTLEMENT_AMOUNTS, quota_shown
 from gongji.api.portal.state import Portal
 from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode, GongjiError, InvalidInput, NotFound
@@ -107,27 +108,6 @@ def _scoped(call: Any, *args: Any) -> Any:
         raise Forbidden() from exc
 
 
-@dataclass(frozen=True)
-class QuotaShown:
-    """How a relation's quota reads on the page."""
-
-    text: str
-    used_fen: int
-    left_fen: int | None
-
-
-def _quota(t: Translator, relation: RelationView, rules: RegionRulesView | None) -> QuotaShown:
-    if rules is not None and rules.quota_model == "annual_share":
-        text = t("family.quota_share", percent=percent(rules.quota_share_bp))
-    elif rules is not None and rules.quota_model == "shared":
-        text = t("family.quota_shared")
-    elif relation.quota_fen is None:
-        text = t("family.quota_whole")
-    else:
-        text = t("common.yuan", amount=format_yuan(relation.quota_fen))
-    return QuotaShown(text, relation.quota_used_fen, relation.quota_left_fen)
-
-
 # --- my family ------------------------------------------------------------------------------------------------------
 
 
@@ -154,7 +134,7 @@ def family_page(request: Request, portal: PortalDep, person: CurrentPerson, noti
         member_ids={m.name: m.person_id for m in circle.members},
         rules=rules,
         pending=household.awaiting(portal.ctx, person.ref),
-        quotas={r.id: _quota(t, r, rules) for r in family.i_pay_for},
+        quotas={r.id: quota_shown(t, r, rules) for r in family.i_pay_for},
         my_id=person.person_id,
         notice=_notice(notice),
     )
@@ -171,7 +151,7 @@ def relation_page(request: Request, portal: PortalDep, person: CurrentPerson, re
         nav="family",
         relation=relation,
         rules=rules,
-        quota=_quota(translator(request), relation, rules),
+        quota=quota_shown(translator(request), relation, rules),
         i_pay=relation.authoriser_id == person.person_id,
         my_id=person.person_id,
     )
@@ -407,7 +387,7 @@ def _quota_page(
         relation=relation,
         family=family,
         rules=rules,
-        shown=_quota(translator(request), relation, rules) if relation else None,
+        shown=quota_shown(translator(request), relation, rules) if relation else None,
         idem=new_idem(),
         error=error,
     )
@@ -698,20 +678,6 @@ def settlements_csv(request: Request, portal: PortalDep, person: CurrentPerson, 
 
 
 #: The amounts a settlement page lists, in the order a bill is read.
-SETTLEMENT_AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "acct_mulaid_pay",
-    "psn_cash_pay",
-)
 
 
 @router.get("/settlements/{setl_id}")

@@ -124,7 +124,9 @@ def render(
         "is_cjk": lambda text: bool(CJK.search(text or "")),
         "base": base_of(request),
         "csrf_token": session.csrf,
-        "signed_in": {"name": session.name, "masked": session.masked} if session.signed_in else None,
+        "signed_in": (
+            {"name": session.name, "masked": session.masked, "regions": session.regions} if session.signed_in else None
+        ),
         "switch": _switch(request, switch_path),
         "nav": nav,
         "code_on_console": isinstance(portal.codes.sender, ConsoleCodeSender),
