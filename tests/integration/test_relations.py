@@ -792,6 +792,7 @@ def test_a_minor_is_confirmed_by_a_guardian(ctx: Context, engine: Engine) -> Non
     employee(ctx, prior_fen=500_000)
     employee(ctx, XIUYING, "李秀英")
     resident(ctx, XIAOMING, "张小明")
+    bind(ctx, JIANGUO, XIUYING, SPOUSE)  # she is the father's wife: a guardian when he binds his child
     requested = ask(ctx, JIANGUO, XIAOMING, CHILD)
     confirmed = confirm(ctx, requested.id, XIUYING)
     assert (confirmed.state, confirmed.order_position) == ("effective", 1)
@@ -804,10 +805,34 @@ def test_a_minor_is_confirmed_by_a_guardian(ctx: Context, engine: Engine) -> Non
     assert dry_run(ctx, engine, JIANGUO, XIAOMING).can_pay is True
 
 
+def test_only_a_guardian_confirms_or_declines_for_a_minor(ctx: Context, engine: Engine, folk: Folk) -> None:
+    """A minor's guardians are those the family's relations make his parents (and, when a parent binds his own
+    child, that parent and his spouse): an unrelated adult is refused, and so is the grandfather for his grandson;
+    the father, a parent by the relation that binds him to his son, confirms."""
+    employee(ctx, prior_fen=500_000)
+    employee(ctx, DEFU, "张德福")
+    resident(ctx, XIAOMING, "张小明")
+    neighbour = folk.registered(date(1970, 3, 1))
+    grandson = ask(ctx, DEFU, XIAOMING, RelationType.PATERNAL_GRANDCHILD)
+    for outsider in (neighbour, DEFU):
+        error = refused(engine, ErrorCode.NOT_A_GUARDIAN, lambda who=outsider: confirm(ctx, grandson.id, who))
+        assert error.params["minor"] == "张小明"
+        refused(
+            engine,
+            ErrorCode.NOT_A_GUARDIAN,
+            lambda who=outsider: decline_binding(ctx, DeclineBinding(grandson.id, who), key=_key()),
+        )
+    # Nothing yet says who his father is; once 张建国 binds his son (confirming as the parent), he is.
+    refused(engine, ErrorCode.NOT_A_GUARDIAN, lambda: confirm(ctx, grandson.id, JIANGUO))
+    bind(ctx, JIANGUO, XIAOMING, CHILD, confirmer=JIANGUO)
+    assert confirm(ctx, grandson.id, JIANGUO).confirmed_by == "张建国"
+
+
 def test_the_guardian_is_named_in_the_confirmed_relation(ctx: Context) -> None:
     employee(ctx, prior_fen=500_000)
     employee(ctx, XIUYING, "李秀英")
     resident(ctx, XIAOMING, "张小明")
+    bind(ctx, JIANGUO, XIUYING, SPOUSE)
     requested = ask(ctx, JIANGUO, XIAOMING, CHILD)
     confirmed = confirm(ctx, requested.id, XIUYING)
     assert confirmed.confirmed_by == "李秀英"
@@ -1111,7 +1136,7 @@ def test_a_pending_request_does_not_take_the_own_accounts_position(ctx: Context)
     employee(ctx)
     employee(ctx, XIUYING, "李秀英")
     resident(ctx, XIAOMING, "张小明")
-    bind(ctx, JIANGUO, XIAOMING, CHILD, confirmer=XIUYING)
+    bind(ctx, JIANGUO, XIAOMING, CHILD, confirmer=JIANGUO)  # the father confirms for his own child
     ask(ctx, XIUYING, XIAOMING, CHILD)
     view = family(ctx, XIAOMING)
     assert view.own_account_first is True

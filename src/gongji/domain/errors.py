@@ -267,6 +267,13 @@ class ErrorCode(Enum):
         "{name} is under {age}; a guardian must confirm",
     )
     GUARDIAN_NOT_ADULT = _Text(ErrorKind.REFUSED, "监护人 {name} 未成年", "The guardian {name} is not an adult")
+    NOT_A_GUARDIAN = _Text(
+        ErrorKind.REFUSED,
+        "{name} 不是未成年人 {minor} 的监护人：须由其父母（以家庭已有的共济关系为据）确认，"
+        "或由为自己子女绑定的共济人及其配偶确认",
+        "{name} is not a guardian of the minor {minor}: his parents (as the family's relations state them) confirm, or "
+        "the authoriser binding his own child, or that authoriser's spouse",
+    )
     FACE_VERIFICATION_REQUIRED = _Text(
         ErrorKind.REFUSED,
         "{name} 已满 {age} 周岁，确认须通过人脸识别",

@@ -265,6 +265,16 @@ class Kinship:
                 spouses.setdefault(r.beneficiary_id, set()).add(r.authoriser_id)
         return cls(parents, spouses)
 
+    def guardians_of(self, relation: Relation) -> set[int]:
+        """Who may confirm or decline ``relation`` for its minor beneficiary (监护人): his parents as the family's live
+        relations state them; and when the relation binds the authoriser's own child, the authoriser himself and his
+        spouse. (Whether the minor is a minor, and the guardian an adult, is for the caller.)"""
+        found = set(self.parents.get(relation.beneficiary_id, set()))
+        if relation.relation_type is RelationType.CHILD:
+            found.add(relation.authoriser_id)
+            found |= self.spouses.get(relation.authoriser_id, set())
+        return found
+
 
 def kinship_problem(
     authoriser: Person, beneficiary: Person, relation_type: RelationType, kinship: Kinship, people: dict[int, Person]

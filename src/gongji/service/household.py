@@ -18,14 +18,14 @@ The module adds no rule of its own; it gathers what the other use cases already 
 * :func:`records` / :func:`settlement_for` — the settlements his records touch, the year's spending from his account
   by family member, and one settlement he is part of.
 
-Guardians (监护人): :func:`gongji.service.relations.confirm_binding` accepts any adult for a minor. Here only the
-minor's parents as the family's relations state them (父母/子女 relations still live), the authoriser himself when he
-binds his own child, and the authoriser's spouse when he binds his child are offered the request.
+Guardians (监护人) are those :meth:`gongji.domain.relations.Kinship.guardians_of` names — the minor's parents as the
+family's live relations state them, and the authoriser and his spouse when he binds his own child — the same rule
+:func:`gongji.service.relations.confirm_binding` enforces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
@@ -286,15 +286,6 @@ def circle(ctx: Context, person_ref: str) -> CircleView:
 # --- requests waiting for me ---------------------------------------------------------------------------------------
 
 
-def _guardians(relation: Relation, kinship: Kinship, spouses_of_authoriser: Iterable[int]) -> set[int]:
-    """Who may confirm for a minor beneficiary through this front end (see the module docstring)."""
-    found = set(kinship.parents.get(relation.beneficiary_id, set()))
-    if relation.relation_type is RelationType.CHILD:
-        found.add(relation.authoriser_id)
-        found |= set(spouses_of_authoriser)
-    return found
-
-
 def _pending(ctx: Context, uow: UnitOfWork, me: Person, candidates: Sequence[Relation]) -> list[PendingView]:
     now = ctx.clock.now()
     found: list[PendingView] = []
@@ -315,7 +306,7 @@ def _pending(ctx: Context, uow: UnitOfWork, me: Person, candidates: Sequence[Rel
         elif age < ADULT_AGE and me.age_on(now.date()) >= ADULT_AGE:
             family = uow.relations.of_people([r.authoriser_id, r.beneficiary_id])
             kinship = Kinship.of(family, now)
-            if me.id not in _guardians(r, kinship, kinship.spouses.get(r.authoriser_id, set())):
+            if me.id not in kinship.guardians_of(r):
                 continue
             role = "guardian"
         else:

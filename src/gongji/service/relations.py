@@ -21,6 +21,7 @@ from gongji.domain.regions import region_name
 from gongji.domain.relations import (
     Channel,
     EndReason,
+    Kinship,
     ProxyLink,
     Relation,
     RelationEvent,
@@ -428,8 +429,26 @@ def _refuse_state(relation: Relation, state: RelationState, action_zh: str, acti
     )
 
 
+def _check_guardian(relation: Relation, beneficiary: Person, by: Person, kinship: Kinship, now: datetime) -> None:
+    """Someone other than the beneficiary acts on a request: only for a minor, and only as his adult guardian."""
+    if beneficiary.age_on(now.date()) >= ADULT_AGE:
+        raise Refused(
+            ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role_zh="被共济人", role_en="beneficiary"
+        )
+    if by.age_on(now.date()) < ADULT_AGE:
+        raise Refused(ErrorCode.GUARDIAN_NOT_ADULT, name=by.name)
+    if by.id not in kinship.guardians_of(relation):
+        raise Refused(ErrorCode.NOT_A_GUARDIAN, name=by.name, minor=beneficiary.name)
+
+
 def _check_confirmer(
-    ctx: Context, relation: Relation, beneficiary: Person, confirmer: Person, face_token: str | None, now: datetime
+    ctx: Context,
+    relation: Relation,
+    beneficiary: Person,
+    confirmer: Person,
+    kinship: Kinship,
+    face_token: str | None,
+    now: datetime,
 ) -> str | None:
     """Who may confirm, and the face check: returns the verification reference (``None`` when none was needed)."""
     age = beneficiary.age_on(now.date())
@@ -438,16 +457,7 @@ def _check_confirmer(
         if age < threshold:
             raise Refused(ErrorCode.GUARDIAN_REQUIRED, name=beneficiary.name, age=threshold)
     else:
-        if age >= ADULT_AGE:
-            raise Refused(
-                ErrorCode.NOT_A_PARTY,
-                name=confirmer.name,
-                relation_id=relation.id,
-                role_zh="被共济人",
-                role_en="beneficiary",
-            )
-        if confirmer.age_on(now.date()) < ADULT_AGE:
-            raise Refused(ErrorCode.GUARDIAN_NOT_ADULT, name=confirmer.name)
+        _check_guardian(relation, beneficiary, confirmer, kinship, now)
     if confirmer.age_on(now.date()) < threshold:
         return None
     if not face_token:
@@ -474,8 +484,9 @@ def confirm_binding(ctx: Context, cmd: ConfirmBinding, *, key: str) -> RelationV
         beneficiary = uow.people.get(relation.beneficiary_id)
         assert authoriser is not None
         assert beneficiary is not None
-        face_reference = _check_confirmer(ctx, relation, beneficiary, confirmer, cmd.face_token, now)
         a, b = _party(uow, authoriser), _party(uow, beneficiary)
+        kinship = Kinship.of([*a.relations, *b.relations], now)
+        face_reference = _check_confirmer(ctx, relation, beneficiary, confirmer, kinship, cmd.face_token, now)
         others = [r for r in a.relations if r.id != relation.id]
         names = _family_people(uow, a, b) | {confirmer.id: confirmer}
         findings, reader = binding_findings(
@@ -525,12 +536,9 @@ def decline_binding(ctx: Context, cmd: DeclineBinding, *, key: str) -> RelationV
             raise _refuse_state(relation, state, "拒绝", "decline it")
         beneficiary = uow.people.get(relation.beneficiary_id)
         assert beneficiary is not None
-        if by.id != beneficiary.id and (
-            beneficiary.age_on(now.date()) >= ADULT_AGE or by.age_on(now.date()) < ADULT_AGE
-        ):
-            raise Refused(
-                ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role_zh="被共济人", role_en="beneficiary"
-            )
+        if by.id != beneficiary.id:
+            family = uow.relations.of_people([relation.authoriser_id, relation.beneficiary_id])
+            _check_guardian(relation, beneficiary, by, Kinship.of(family, now), now)
         declined = replace(relation, status=RelationStatus.DECLINED, ended_at=now)
         uow.relations.save(declined)
         uow.relations.add_event(relation.id, _event("declined", now, by, Channel.ONLINE, None, None))
