@@ -241,7 +241,7 @@ CODE_NAMES = tuple(m.zh for m in MedType)
 def chinese_left(page: Page, names: list[str]) -> list[str]:
     """Texts of an English page that still hold Chinese once names, code names and the glossary are taken out."""
     left = []
-    allowed = sorted({*names, *GLOSSARY, *CODE_NAMES}, key=len, reverse=True)
+    allowed = sorted({*names, *GLOSSARY}, key=len, reverse=True)
     for text in page.evaluate(_SHOWN_TEXT_JS):
         rest = text
         for word in allowed:

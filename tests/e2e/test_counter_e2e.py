@@ -10,6 +10,7 @@ from datetime import date
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from gongji.service import api_tokens, relations
+from gongji.service.demo import JIANGUO
 from tests.e2e.conftest import DESKTOP, PortalServer, assert_english, new_page
 from tests.portal.conftest import new_person
 
@@ -66,3 +67,11 @@ def test_a_sibling_is_bound_where_the_region_allows_it_and_refused_where_it_does
     assert_english(beijing, server)
     beijing.goto(server.url("/portal/counter/audit"))
     assert_english(beijing, server)
+    # and Shijiazhuang's: the demo father's whole picture and a settlement's explanation, in English
+    jianguo = relations.family(server.ctx, JIANGUO).psn_no
+    page.goto(server.url(f"/portal/counter/people/{jianguo}?lang=en"))
+    assert_english(page, server)
+    page.locator("a[href*='/portal/counter/settlements/']").first.click()
+    expect(page.locator("h1")).to_be_visible()
+    assert "/portal/counter/settlements/" in page.url
+    assert_english(page, server)

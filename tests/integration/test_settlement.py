@@ -586,6 +586,7 @@ def test_changchun_inpatient_without_the_overlay_the_fund_pays_nothing(demo: Con
         balc=175_000,
     )
     assert any("the fund pays nothing" in step for step in view.explanation.fund_steps_en)
+    assert not any(CJK.search(step) for step in view.explanation.fund_steps_en)
 
 
 # --- mutual aid --------------------------------------------------------------------------------------------------
