@@ -97,6 +97,9 @@ PAIRS = (
     (JIANGUO, DEFU, RelationType.PARENT),
 )
 
+#: The pairs of PAIRS in which the authoriser is the beneficiary's parent.
+_PARENT_PAIRS = {(a, b) for a, b, t in PAIRS if t is RelationType.CHILD}
+
 #: What a visit may be: the medical type and where.
 VISIT_KINDS = (
     (MedType.GENERAL_OUTPATIENT, HOSPITAL),
@@ -385,6 +388,20 @@ class SettlementMachine(RuleBasedStateMachine):
             None,
         )
 
+    def _confirmer(self, authoriser: str, beneficiary: str, relation_type: RelationType) -> str | None:
+        """Who confirms: an adult himself; a minor's guardian — the parent binding his own child, or a parent the
+        family's open relations state (a father's open relation to his child)."""
+        if _age(beneficiary, self.clock.today()) >= ADULT_AGE:
+            return beneficiary
+        if relation_type is RelationType.CHILD:
+            return authoriser
+        parents = [
+            r.authoriser.certno
+            for r in self.relations
+            if r.open and r.beneficiary.certno == beneficiary and (r.authoriser.certno, beneficiary) in _PARENT_PAIRS
+        ]
+        return parents[0] if parents else None
+
     @rule(index=st.integers(min_value=0, max_value=len(PAIRS) - 1))
     def bind(self, index: int) -> None:
         """The authoriser asks by commitment; the beneficiary confirms with a face token (a guardian for a minor).
@@ -398,9 +415,10 @@ class SettlementMachine(RuleBasedStateMachine):
                 request_binding(self.ctx, command, key=self._key("bind"))
             assert refused.value.code is ErrorCode.DUPLICATE_RELATION
             return
+        confirmer = self._confirmer(authoriser, beneficiary, relation_type)
+        if confirmer is None:  # a minor whom no relation yet gives a parent: nobody could confirm the request
+            return
         requested = request_binding(self.ctx, command, key=self._key("bind"))
-        minor = _age(beneficiary, self.clock.today()) < ADULT_AGE
-        confirmer = XIUYING if minor else beneficiary
         confirmed = confirm_binding(self.ctx, ConfirmBinding(requested.id, confirmer, "ok"), key=self._key("confirm"))
         assert confirmed.state == "effective", confirmed
         self.relations.append(RelationModel(requested.id, self.people[authoriser], self.people[beneficiary]))
