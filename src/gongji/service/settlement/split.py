@@ -173,7 +173,9 @@ def plan_settlement(
         label_zh = f"{visit.med_type.value} {visit.med_type.zh}，{where}"
         label_en = f"{visit.med_type.value} {visit.med_type.en}, {where}"
         zh.append(f"统筹区 {visit.region} 的规则没有适用于此费用（{label_zh}）的统筹基金支付比例：统筹基金不支付")
-        en.append(f"Region {visit.region}'s rules set no pooling ratio for this bill ({label_en}): the fund pays nothing")
+        en.append(
+            f"Region {visit.region}'s rules set no pooling ratio for this bill ({label_en}): the fund pays nothing"
+        )
         share = fund_share(parts.inscp_fen, FundTerms(0, 0, 0, (), None, 0))
         deductible_group = fund_group = None
     else:
