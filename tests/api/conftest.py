@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -25,14 +24,10 @@ from sqlalchemy import Engine
 
 from gongji.api.app import create_app
 from gongji.service.api_tokens import IssueToken, Role, issue_token
-from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import HOSPITAL, PHARMACY, load_demo
-
-#: When the demo family is loaded (its relations are bound at this moment).
-LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
-#: The business time of the API tests: later the same day, when the relations are in force.
-BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
+from tests.serving import BUSINESS_NOW, LOADED_AT
 
 _KEYS = itertools.count()
 

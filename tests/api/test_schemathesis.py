@@ -23,7 +23,8 @@ from gongji.bootstrap import build_context
 from gongji.service.clock import FixedClock
 from gongji.service.demo import load_demo
 from gongji.store.engine import make_engine
-from tests.api.conftest import BUSINESS_NOW, LOADED_AT, issue_tokens
+from tests.api.conftest import issue_tokens
+from tests.serving import BUSINESS_NOW, LOADED_AT
 
 #: Examples generated per operation.
 MAX_EXAMPLES = 12

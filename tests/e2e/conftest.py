@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +21,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 from sqlalchemy import Engine
 
@@ -34,16 +29,16 @@ from gongji.api.fsi.client import FsiClient
 from gongji.api.portal import portal_state
 from gongji.api.portal.i18n import CJK, GLOSSARY
 from gongji.api.portal.otp import RecordingCodeSender
-from gongji.bootstrap import Settings, build_context
+from gongji.bootstrap import Settings
 from gongji.domain.codes import MedType
 from gongji.domain.identity import mask_id_number
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
-from gongji.service.demo import PHARMACY, load_demo
+from gongji.service.demo import PHARMACY
 from gongji.service.institution_access import institution_credentials
 from gongji.service.people import MAX_PAGE_SIZE, list_people
-from gongji.store.engine import make_engine
-from tests.conftest import BACKENDS, _truncate_all
+from tests.conftest import BACKENDS
+from tests.serving import demo_database, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -55,12 +50,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
-BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-_STARTUP_TIMEOUT_S = 20.0
 _MESSAGE_SEQUENCE = itertools.count()
 
 
@@ -101,54 +93,16 @@ class PortalServer:
         return [p.name for p in list_people(self.ctx, limit=MAX_PAGE_SIZE, offset=0)]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if backend == "sqlite":
-        target = tmp_path_factory.mktemp("e2e") / "gongji.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    url = str(request.getfixturevalue("postgres_url"))
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    return url
-
-
 def serve(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PortalServer]:
     """The demo on a fresh database of ``backend``, served by uvicorn on a free port until the caller is done."""
-    engine = make_engine(_database_url(backend, request, tmp_path_factory))
-    clock = FixedClock(LOADED_AT)
-    ctx = build_context(engine=engine, clock=clock)
-    load_demo(ctx)
-    clock.set(BUSINESS_NOW)
-    sender = RecordingCodeSender()
-    app = create_app(ctx, settings=Settings(secret_key="e2e-secret"), code_sender=sender)
-    portal_state(app).codes.resend_after_s = 0  # the same person signs in from several browser contexts
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-e2e-{backend}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the test server on port {port} did not start")
-        time.sleep(0.02)
-    base_url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=base_url, timeout=30.0)
-    try:
-        yield PortalServer(backend, base_url, engine, ctx, clock, sender, http)
-    finally:
-        http.close()
-        server.should_exit = True
-        thread.join(timeout=_STARTUP_TIMEOUT_S)
-        engine.dispose()
+    with demo_database(backend, request, tmp_path_factory) as (engine, ctx, clock):
+        sender = RecordingCodeSender()
+        app = create_app(ctx, settings=Settings(secret_key="e2e-secret"), code_sender=sender)
+        portal_state(app).codes.resend_after_s = 0  # the same person signs in from several browser contexts
+        with serving(app, f"e2e-{backend}") as base_url, httpx.Client(base_url=base_url, timeout=30.0) as http:
+            yield PortalServer(backend, base_url, engine, ctx, clock, sender, http)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -12,7 +12,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from gongji.service.demo import GUILAN, JIANGUO
-from tests.e2e.conftest import BUSINESS_NOW, PortalServer, assert_english, new_page, sign_in
+from tests.e2e.conftest import PortalServer, assert_english, new_page, sign_in
+from tests.serving import BUSINESS_NOW
 
 BEGNTIME = BUSINESS_NOW.strftime("%Y-%m-%d %H:%M:%S")
 #: Two sample catalogue items (category B): 氯雷他定片 23.80, 盐酸氨溴索口服溶液 32.60.

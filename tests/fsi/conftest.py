@@ -11,37 +11,26 @@ Tests share the module's database, so each one opens its own visits and never re
 from __future__ import annotations
 
 import itertools
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from gongji.api.app import create_app
 from gongji.api.fsi.client import FsiClient
-from gongji.bootstrap import build_context
-from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.demo import HOSPITAL, PHARMACY, load_demo
+from gongji.service.demo import HOSPITAL, PHARMACY
 from gongji.service.institution_access import institution_credentials
-from gongji.store.engine import make_engine
-from tests.conftest import BACKENDS, _truncate_all
+from tests.conftest import BACKENDS
+from tests.serving import BUSINESS_NOW, demo_database, serving
 
-#: When the demo family is loaded (its relations are bound at this moment).
-LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
-#: The server's business time: later the same day, when the relations bound at LOADED_AT are in force.
-BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
 #: ``begntime`` / ``fee_ocur_time`` as the clients send them: the business time.
 BEGNTIME = BUSINESS_NOW.strftime("%Y-%m-%d %H:%M:%S")
 
-_STARTUP_TIMEOUT_S = 20.0
 #: One message sequence for every client of the test run, so that no two messages share a ``msgid``.
 _MESSAGE_SEQUENCE = itertools.count()
 
@@ -81,53 +70,16 @@ def _client(ctx: Context, http: httpx.Client, fixmedins_code: str, sign_no: str 
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if backend == "sqlite":
-        target = tmp_path_factory.mktemp("fsi-http") / "gongji.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    url = str(request.getfixturevalue("postgres_url"))
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def fsi_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FsiServer]:
     """The demo loaded on a fresh database of the backend, served by uvicorn on a free local port."""
     backend = str(request.param)
-    engine = make_engine(_database_url(backend, request, tmp_path_factory))
-    clock = FixedClock(LOADED_AT)
-    ctx = build_context(engine=engine, clock=clock)
-    load_demo(ctx)
-    clock.set(BUSINESS_NOW)
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{backend}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the test server on port {port} did not start")
-        time.sleep(0.02)
-
-    base_url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=base_url, timeout=30.0)
-    hospital, pharmacy = _client(ctx, http, HOSPITAL), _client(ctx, http, PHARMACY)
-    hospital.sign_in()
-    pharmacy.sign_in()
-    try:
+    with (
+        demo_database(backend, request, tmp_path_factory) as (engine, ctx, _),
+        serving(create_app(ctx), backend) as base_url,
+        httpx.Client(base_url=base_url, timeout=30.0) as http,
+    ):
+        hospital, pharmacy = _client(ctx, http, HOSPITAL), _client(ctx, http, PHARMACY)
+        hospital.sign_in()
+        pharmacy.sign_in()
         yield FsiServer(backend, base_url, engine, ctx, hospital, pharmacy, http)
-    finally:
-        http.close()
-        server.should_exit = True
-        thread.join(timeout=_STARTUP_TIMEOUT_S)
-        engine.dispose()

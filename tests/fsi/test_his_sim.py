@@ -7,7 +7,8 @@ from gongji.domain.codes import FundPayType
 from gongji.service.audit import audit
 from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
 from gongji.service.institution_access import institution_credentials
-from tests.fsi.conftest import BUSINESS_NOW, FsiServer
+from tests.fsi.conftest import FsiServer
+from tests.serving import BUSINESS_NOW
 
 
 def _places(server: FsiServer) -> list[Institution]:

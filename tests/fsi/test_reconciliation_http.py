@@ -28,8 +28,9 @@ import pytest
 from gongji.api.fsi.client import FsiAnswer
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.demo import DEFU, JIANGUO, XIAOMING, XIUYING
-from tests.fsi.conftest import BUSINESS_NOW, FsiServer, HisClient
+from tests.fsi.conftest import FsiServer, HisClient
 from tests.helpers import snapshot
+from tests.serving import BUSINESS_NOW
 
 CONSULTATION = ("001102000010000", "10.00")  # 普通门诊诊查费, 甲类
 ATORVASTATIN = ("XC10AAA129A001010100004", "35.80")  # 阿托伐他汀钙片, 乙类

@@ -4,14 +4,12 @@ and the settlements his records touch."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import NotFound
 from gongji.service import household
-from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import DEFU, GUILAN, JIANGUO, PHARMACY, XIAOMING, XIUYING, ZHANGLI, load_demo
 from gongji.service.relations import RequestBinding, request_binding
@@ -24,10 +22,8 @@ from gongji.service.settlement import (
     open_visit,
     upload_fees,
 )
+from tests.serving import BUSINESS_NOW, LOADED_AT
 
-#: The demo is loaded at this moment; the tests stand two hours later, when its relations are in force.
-LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
-BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
 LORATADINE = "XR06AXL001A001010100009"  # in the demo catalogue
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -28,20 +27,17 @@ from gongji.api.app import create_app
 from gongji.api.portal import portal_state
 from gongji.api.portal.otp import RecordingCodeSender
 from gongji.api.portal.state import Portal
-from gongji.bootstrap import Settings, build_context
+from gongji.bootstrap import Settings
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.identity import check_character, mask_id_number
 from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
-from gongji.service.clock import SHANGHAI, FixedClock
+from gongji.service.clock import FixedClock
 from gongji.service.context import Context
-from gongji.service.demo import load_demo
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person
-from gongji.store.engine import make_engine
-from tests.conftest import BACKENDS, _truncate_all
+from tests.conftest import BACKENDS
+from tests.serving import demo_database
 
-LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
-BUSINESS_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHANGHAI)
 SECRET = "portal-tests-secret"
 BASE = "http://gongji.test"
 
@@ -163,36 +159,19 @@ class Visitor:
         return done
 
 
-def _database_url(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if backend == "sqlite":
-        target = tmp_path_factory.mktemp("portal") / "gongji.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), target)
-        return f"sqlite:///{target}"
-    url = str(request.getfixturevalue("postgres_url"))
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The demo family on a fresh database of the backend, and the application on it."""
     backend = str(request.param)
-    engine = make_engine(_database_url(backend, request, tmp_path_factory))
-    clock = FixedClock(LOADED_AT)
-    ctx = build_context(engine=engine, clock=clock)
-    load_demo(ctx)
-    clock.set(BUSINESS_NOW)
-    sender = RecordingCodeSender()
-    app = create_app(ctx, settings=Settings(secret_key=SECRET), code_sender=sender)
-    portal = portal_state(app)
-    portal.codes.resend_after_s = 0  # tests sign the same person in again at once
-    with start_blocking_portal() as blocking:
-        found = Site(app, ctx, clock, engine, backend, portal, sender, blocking)
-        try:
-            yield found
-        finally:
-            for client in found.clients:
-                blocking.call(client.aclose)
-            engine.dispose()
+    with demo_database(backend, request, tmp_path_factory) as (engine, ctx, clock):
+        sender = RecordingCodeSender()
+        app = create_app(ctx, settings=Settings(secret_key=SECRET), code_sender=sender)
+        portal = portal_state(app)
+        portal.codes.resend_after_s = 0  # tests sign the same person in again at once
+        with start_blocking_portal() as blocking:
+            found = Site(app, ctx, clock, engine, backend, portal, sender, blocking)
+            try:
+                yield found
+            finally:
+                for client in found.clients:
+                    blocking.call(client.aclose)

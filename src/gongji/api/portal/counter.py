@@ -314,10 +314,7 @@ def end(
         raise Forbidden()
 
     def run(person: PersonView) -> tuple[str, Any]:
-        family = relations.family(portal.ctx, person.psn_no)
-        theirs = {r.id for r in family.i_pay_for} | {p.relation.id for p in family.pay_for_me}
-        if relation_id not in theirs:  # the page's person must be a party: the audit names him
-            raise NotFound(ErrorCode.RELATION_NOT_FOUND, relation_id=relation_id)
+        household.relation_of(portal.ctx, person.psn_no, relation_id)  # a side of it, as the audit will name him
         relations.end_relation(
             portal.ctx,
             relations.EndRelation(
