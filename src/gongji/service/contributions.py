@@ -27,8 +27,9 @@ from gongji.domain.settlement import PayerRow, Purse, SetlInfo, SettlementRecord
 from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
 from gongji.service.accounts import quota_used
+from gongji.service.checks import Party
 from gongji.service.context import Context
-from gongji.service.eligibility import Party, PaymentKind, ShareableBalance, payment_findings
+from gongji.service.eligibility import PaymentKind, ShareableBalance, payment_findings
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (

@@ -40,9 +40,9 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.rules import parameters as params
 from gongji.rules.book import Resolved
 from gongji.rules.schema import Parameter
+from gongji.service.checks import rule_trace_views
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.eligibility import rule_trace_views
 from gongji.service.people import resolve_person
 from gongji.service.ports import StatementLine, UnitOfWork
 from gongji.service.relations import ADULT_AGE, relation

@@ -31,18 +31,11 @@ from gongji.domain.relations import (
 from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution, QuotaModel
 from gongji.service.accounts import quota_used
+from gongji.service.binding_checks import binding_findings, changes_this_year
+from gongji.service.checks import Finding, Party, rule_trace_views
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.eligibility import (
-    Finding,
-    Party,
-    PaymentKind,
-    ShareableBalance,
-    binding_findings,
-    changes_this_year,
-    payment_findings,
-    rule_trace_views,
-)
+from gongji.service.eligibility import PaymentKind, ShareableBalance, payment_findings
 from gongji.service.ending import renumber_payers, settle_stale
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
@@ -309,7 +302,7 @@ def _next_position(relations: Sequence[Relation], beneficiary_id: int) -> int:
 
 
 def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationView:
-    """共济人申请绑定: every check of :func:`gongji.service.eligibility.binding_findings`; refused with the first
+    """共济人申请绑定: every check of :func:`gongji.service.binding_checks.binding_findings`; refused with the first
     that fails. Online the request waits for the relative (and expires); at the counter it is effective at once."""
     operator = _counter_operator(cmd.channel, cmd.operator)
     if cmd.quota_fen is not None and cmd.quota_fen < 0:

@@ -16,7 +16,7 @@ from gongji.domain.enrollment import Enrollment
 from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation
-from gongji.service.eligibility import Party
+from gongji.service.checks import Party
 from gongji.service.ports import AccountRow, UnitOfWork
 
 __all__ = ["PERSONAL_PARTS", "Family", "load_family"]

@@ -32,11 +32,8 @@ from gongji.domain.settlement import (
 )
 from gongji.domain.visits import Visit, VisitStatus
 from gongji.service.accounts import roll_over_account
+from gongji.service.checks import RuleReader, rule_trace_views
 from gongji.service.context import Context
-from gongji.service.eligibility import (
-    RuleReader,
-    rule_trace_views,
-)
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.split import SettlementPlan, plan_settlement

@@ -38,14 +38,10 @@ from gongji.rules.schema import (
     ShareablePart,
     match_row,
 )
+from gongji.service.checks import RuleReader
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.eligibility import (
-    PaymentKind,
-    RuleReader,
-    ShareableBalance,
-    payment_findings,
-)
+from gongji.service.eligibility import PaymentKind, ShareableBalance, payment_findings
 from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.views import PurseStepView

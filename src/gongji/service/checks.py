@@ -1,0 +1,246 @@
+"""The checks that binding and paying share: who the parties are, what rules they read, and the failed checks.
+
+A check is pure: it reads people, enrollments, relations and the rule book as of a date, and returns
+:class:`Finding` objects — one per failed check, each with its refusal code, its parameters and the rule values it
+read. :mod:`gongji.service.binding_checks` asks "may X bind Y?"; :mod:`gongji.service.eligibility` asks "may X's
+account pay for Y now?". Both use the checks here.
+
+All limits and switches come from the rules of the regions involved: the authoriser's region for what his account
+may do, the beneficiary's region for what the beneficiary may accept (how many authorisers), and both regions for
+geography.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
+from gongji.domain.enrollment import Enrollment
+from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.people import Person
+from gongji.domain.regions import parse_region, province_of
+from gongji.domain.relations import (
+    Relation,
+)
+from gongji.rules import parameters as params
+from gongji.rules.book import RuleBook, RuleTrace
+from gongji.rules.present import format_value
+from gongji.rules.schema import UNLIMITED, Geography, Parameter
+from gongji.service.views import RuleTraceView
+
+__all__ = [
+    "Finding",
+    "Party",
+    "RuleReader",
+    "beneficiary_insured",
+    "eligible_authoriser",
+    "geography_open",
+    "limit_reached",
+    "names_of",
+    "open_now",
+    "relation_allowed",
+    "rule_trace_views",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failed check: its code, the parameters of its message, and the rule values it rests on."""
+
+    code: ErrorCode
+    params: dict[str, Any]
+    traces: tuple[RuleTrace, ...] = ()
+
+    def refusal(self) -> Refused:
+        """The refusal a request gets for this finding."""
+        return Refused(self.code, **self.params)
+
+
+class RuleReader:
+    """Reads rule values for one date and remembers every value it read (for explanations)."""
+
+    def __init__(self, book: RuleBook, on: date) -> None:
+        self.book = book
+        self.on = on
+        self.traces: list[RuleTrace] = []
+
+    def get(self, param: Parameter[T], region: str) -> T:
+        """The value in effect (``RULE_MISSING`` refusal when no file sets it)."""
+        found = self.book.resolve(param, region, self.on)
+        self.traces.append(found.trace)
+        return found.value
+
+    def last(self, count: int = 1) -> tuple[RuleTrace, ...]:
+        """The traces of the last ``count`` values read."""
+        return tuple(self.traces[-count:])
+
+
+def rule_trace_views(traces: Iterable[RuleTrace]) -> list[RuleTraceView]:
+    """The rule values read, once each (by parameter and answering region), as shown to people."""
+    seen: dict[tuple[str, str], RuleTraceView] = {}
+    for t in traces:
+        seen[(t.parameter, t.region)] = RuleTraceView(
+            parameter=t.parameter,
+            parameter_zh=t.parameter_zh,
+            region=t.region,
+            region_zh=t.region_zh,
+            since=t.since,
+            reference_title=t.reference_title,
+            reference_address=t.reference_address,
+            confidence=t.confidence,
+        )
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Party:
+    """A person with their enrollments and every relation they are in (either side)."""
+
+    person: Person
+    enrollments: Sequence[Enrollment]
+    relations: Sequence[Relation] = field(default=())
+
+    @property
+    def basic(self) -> Enrollment | None:
+        """The active basic enrollment (310/390 …), if any."""
+        return next((e for e in self.enrollments if e.is_active and e.insutype in BASIC_INSUTYPES), None)
+
+    @property
+    def region(self) -> str | None:
+        """The pooling region of the active basic enrollment."""
+        basic = self.basic
+        return basic.pooling_region if basic else None
+
+    def active_in(self, insutypes: Sequence[Insutype]) -> Enrollment | None:
+        """The active enrollment in one of ``insutypes``."""
+        return next((e for e in self.enrollments if e.is_active and e.insutype in insutypes), None)
+
+
+def limit_reached(limit: int | str, count: int) -> bool:
+    return limit != UNLIMITED and isinstance(limit, int) and count >= limit
+
+
+def names_of(values: Sequence[Any]) -> tuple[str, str]:
+    return "、".join(v.zh for v in values), ", ".join(v.en for v in values)
+
+
+def eligible_authoriser(reader: RuleReader, party: Party) -> tuple[str | None, list[Finding]]:
+    """The authoriser's pooling region, or the finding that says why he cannot authorise."""
+    region = party.region
+    if region is None:
+        return None, [
+            Finding(
+                ErrorCode.AUTHORISER_NOT_ELIGIBLE,
+                {
+                    "name": party.person.name,
+                    "insutypes_zh": Insutype.EMPLOYEE_BASIC.zh,
+                    "insutypes_en": Insutype.EMPLOYEE_BASIC.en,
+                    "found_zh": "未参保",
+                    "found_en": "not insured",
+                },
+            )
+        ]
+    allowed = reader.get(params.AUTHORISER_INSUTYPES, region)
+    enrollment = party.active_in(allowed)
+    if enrollment is None or not enrollment.is_normal:
+        zh, en = names_of(allowed)
+        found = enrollment or party.basic
+        assert found is not None
+        return region, [
+            Finding(
+                ErrorCode.AUTHORISER_NOT_ELIGIBLE,
+                {
+                    "name": party.person.name,
+                    "insutypes_zh": zh,
+                    "insutypes_en": en,
+                    "found_zh": f"{found.insutype.zh}·{found.status.zh}",
+                    "found_en": f"{found.insutype.en}, {found.status.en}",
+                },
+                reader.last(),
+            )
+        ]
+    return enrollment.pooling_region, []
+
+
+def beneficiary_insured(reader: RuleReader, authoriser_region: str, party: Party) -> list[Finding]:
+    allowed = reader.get(params.BENEFICIARY_INSUTYPES, authoriser_region)
+    enrollment = party.active_in(allowed)
+    if enrollment is None:
+        zh, en = names_of(allowed)
+        return [
+            Finding(
+                ErrorCode.BENEFICIARY_NOT_INSURED,
+                {"name": party.person.name, "insutypes_zh": zh, "insutypes_en": en},
+                reader.last(),
+            )
+        ]
+    if not enrollment.is_normal:
+        return [
+            Finding(
+                ErrorCode.BENEFICIARY_STATUS_NOT_NORMAL,
+                {"name": party.person.name, "status_zh": enrollment.status.zh, "status_en": enrollment.status.en},
+            )
+        ]
+    return []
+
+
+def relation_allowed(reader: RuleReader, region: str, relation_type: RelationType) -> list[Finding]:
+    allowed = reader.get(params.ALLOWED_RELATIONS, region)
+    if relation_type in allowed:
+        return []
+    zh, en = names_of(allowed)
+    return [
+        Finding(
+            ErrorCode.RELATION_TYPE_NOT_ALLOWED,
+            {
+                "region": region,
+                "on": reader.on.isoformat(),
+                "relation_zh": relation_type.zh,
+                "relation_en": relation_type.en,
+                "allowed_zh": zh,
+                "allowed_en": en,
+            },
+            reader.last(),
+        )
+    ]
+
+
+def _opened(geography: Geography, a: str, b: str) -> bool:
+    if geography is Geography.NATIONAL:
+        return True
+    if geography is Geography.SAME_PROVINCE:
+        return province_of(a) == province_of(b)
+    return a == b
+
+
+def geography_open(reader: RuleReader, a_region: str, b_region: str) -> list[Finding]:
+    for rule_region in (a_region, b_region):
+        geography = reader.get(params.GEOGRAPHY, rule_region)
+        if not _opened(geography, a_region, b_region):
+            a, b = parse_region(a_region), parse_region(b_region)
+            return [
+                Finding(
+                    ErrorCode.GEOGRAPHY_NOT_OPEN,
+                    {
+                        "a_region_zh": f"{a.code} {a.zh}",
+                        "b_region_zh": f"{b.code} {b.zh}",
+                        "a_region_en": f"{a.code} {a.en}",
+                        "b_region_en": f"{b.code} {b.en}",
+                        "rule_region": rule_region,
+                        "geography_zh": format_value(params.GEOGRAPHY, geography),
+                        "geography_en": geography.en,
+                    },
+                    reader.last(),
+                )
+            ]
+    return []
+
+
+def open_now(relations: Sequence[Relation], moment: datetime) -> list[Relation]:
+    """Relations that still count: requested (not expired) or active (not past an end date)."""
+    return [r for r in relations if r.is_live_at(moment)]
