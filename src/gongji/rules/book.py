@@ -83,8 +83,10 @@ class RuleBook:
         return chain
 
     def find(self, param: Parameter[T], region: str, on: date) -> Resolved[T] | None:
-        """The value in effect on ``on`` for ``region``, falling back to the province and national files."""
-        for code in self.chain(region):
+        """The value in effect on ``on`` for ``region``, falling back to the province and national files (a
+        ``local`` parameter only from the region's own file)."""
+        chain = self.chain(region)
+        for code in chain[:1] if param.local else chain:
             rules = self.regions.get(code)
             if rules is None or param.name not in rules.parameters:
                 continue

@@ -192,13 +192,13 @@ WALLET_AUTO_RETURN_AT: Parameter[time] = parameter(
 # --- the pooling fund (for the bill split) -----------------------------------------------------------------------
 
 POOLING_DEDUCTIBLE_FEN: Parameter[list[DeductibleRow]] = parameter(
-    "pooling_deductible_fen", list[DeductibleRow], "统筹基金起付标准", "pooling fund deductible"
+    "pooling_deductible_fen", list[DeductibleRow], "统筹基金起付标准", "pooling fund deductible", local=True
 )
 POOLING_RATIO_BP: Parameter[list[RatioRow]] = parameter(
-    "pooling_ratio_bp", list[RatioRow], "统筹基金支付比例", "pooling fund payment ratio"
+    "pooling_ratio_bp", list[RatioRow], "统筹基金支付比例", "pooling fund payment ratio", local=True
 )
 POOLING_ANNUAL_CAP_FEN: Parameter[list[CapRow]] = parameter(
-    "pooling_annual_cap_fen", list[CapRow], "统筹基金年度最高支付限额", "pooling fund annual cap"
+    "pooling_annual_cap_fen", list[CapRow], "统筹基金年度最高支付限额", "pooling fund annual cap", local=True
 )
 CATEGORY_B_SELF_PAY_DEFAULT_BP: Parameter[int] = parameter(
     "category_b_self_pay_default_bp", BasisPoints, "乙类先行自付比例（默认）", "category-B self-pay share (default)"

@@ -175,9 +175,11 @@ class RowSelector(_Strict):
 
 
 class DeductibleRow(RowSelector):
-    """起付标准: the policy-range amount a person bears each year before the fund pays."""
+    """起付标准: the policy-range amount a person bears before the fund pays — once a year (outpatient pooling,
+    most chronic-disease outpatient) or at every visit (an inpatient stay's deductible is per admission)."""
 
     amount_fen: Fen
+    per: Literal["year", "visit"] = "year"
 
 
 class RatioBand(_Strict):
@@ -229,6 +231,9 @@ class Parameter(Generic[T]):
     value_type: Any
     zh: str
     en: str
+    #: Set only by the pooling region's own file: never inherited from the province or the national file (the
+    #: pooling fund's deductibles, ratios and caps differ city by city; a province's value would be a guess).
+    local: bool = False
 
     def adapter(self) -> TypeAdapter[Any]:
         """The validator of this parameter's values."""
@@ -252,9 +257,9 @@ UNLIMITED = "unlimited"
 Limit = Count | Literal["unlimited"]
 
 
-def parameter(name: str, value_type: Any, zh: str, en: str) -> Parameter[Any]:
-    """Declare a parameter in the catalogue."""
+def parameter(name: str, value_type: Any, zh: str, en: str, *, local: bool = False) -> Parameter[Any]:
+    """Declare a parameter in the catalogue (``local``: never inherited from the province or nation)."""
     assert name not in PARAMETERS, name
-    declared: Parameter[Any] = Parameter(name, value_type, zh, en)
+    declared: Parameter[Any] = Parameter(name, value_type, zh, en, local)
     PARAMETERS[name] = declared
     return declared
