@@ -47,7 +47,7 @@ from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person
-from gongji.service.relations import ConfirmBinding, RequestBinding, confirm_binding, request_binding
+from gongji.service.relations.lifecycle import ConfirmBinding, RequestBinding, confirm_binding, request_binding
 from gongji.store import tables as t
 from gongji.store.engine import make_engine
 from gongji.store.migrate import upgrade

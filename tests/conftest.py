@@ -23,6 +23,9 @@ from gongji.store import tables
 from gongji.store.engine import make_engine
 from gongji.store.migrate import upgrade
 
+# The shared helpers assert (``refused``): rewrite their asserts as a test module's, so a failure shows its diff.
+pytest.register_assert_rewrite("tests.helpers")
+
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -1,14 +1,22 @@
-"""Helpers shared by integration tests: people to work with, and a snapshot of everything a refusal must not change."""
+"""Helpers shared by tests: people to work with, fresh idempotency keys, a snapshot of everything a refusal must not
+change, and the national platform's sample messages."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
 from gongji.domain.codes import Insutype, PsnType
+from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.service import household
 from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
@@ -25,6 +33,9 @@ ZHANGLI = "110105198007040021"  # 张丽, female, born 1980
 #: Every table whose rows are business state (idempotency keys are bookkeeping of requests, not state).
 BUSINESS_TABLES = [t for t in tables.metadata.sorted_tables if t.name != "idempotency_keys"]
 
+#: The national platform's sample messages (see tests/fsi/samples), which gongji's answers are checked against.
+FSI_SAMPLES = Path(__file__).resolve().parent / "fsi" / "samples"
+
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every business table, in id order: compare before and after a refused request."""
@@ -33,6 +44,34 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
             for table in BUSINESS_TABLES
         }
+
+
+def refused(engine: Engine, code: ErrorCode, call: Callable[[], object]) -> GongjiError:
+    """The call fails with exactly ``code`` and changes no business row; the refusal, for its parameters."""
+    before = snapshot(engine)
+    with pytest.raises(GongjiError) as caught:
+        call()
+    assert caught.value.code is code, caught.value.message_en
+    assert snapshot(engine) == before
+    return caught.value
+
+
+def random_key() -> str:
+    """A fresh idempotency key, random so that no two writes of a test (or of two tests) ever replay each other."""
+    return uuid.uuid4().hex
+
+
+def load_sample(name: str) -> dict[str, Any]:
+    """One of the national platform's sample messages, its decimals read as ``Decimal`` (amounts keep their digits)."""
+    loaded: dict[str, Any] = json.loads((FSI_SAMPLES / name).read_text(encoding="utf-8"), parse_float=Decimal)
+    return loaded
+
+
+def person_id(ctx: Context, certno: str) -> int:
+    """The id of the person with this ID number (the portal's links name people by id)."""
+    identity = household.sign_in_identity(ctx, certno)
+    assert identity is not None
+    return identity.person_id
 
 
 def employee(

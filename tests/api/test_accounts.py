@@ -10,8 +10,10 @@ def test_balances_now_and_at_the_end_of_a_day(api: Api) -> None:
     now = api.get(f"/people/{JIANGUO}/balances")
     assert now.status_code == 200, now.text
     body = now.json()
-    assert body["personal_account_fen"] == 364_840
-    assert body["personal_account_yuan"] == "3648.40"
+    # 3,800.00 less 54.38 for 李秀英 (her 106.60 bill less the fund's 47.22 and the 5.00 over the price cap) and
+    # 50.00 (his quota) for 张小明.
+    assert body["personal_account_fen"] == 369_562
+    assert body["personal_account_yuan"] == "3695.62"
     assert {a["kind"] for a in body["accounts"]} >= {"personal_prior", "personal_current"}
     before = api.get(f"/people/{JIANGUO}/balances", params={"on": "2026-11-21"})
     assert before.json()["personal_account_fen"] == 0
@@ -24,12 +26,12 @@ def test_statement_lists_every_movement_with_whom_it_paid_for(api: Api) -> None:
     assert [(line["amount_fen"], line["paid_for"]) for line in lines] == [
         (300_000, None),
         (80_000, None),
-        (-10_160, "李秀英"),
+        (-5_438, "李秀英"),
         (-5_000, "张小明"),
     ]
-    assert lines[2]["amount_yuan"] == "-101.60"
-    assert response.json()["closing_yuan"] == "3648.40"
-    assert api.get(f"/people/{JIANGUO}/statement").json()["closing_fen"] == 364_840
+    assert lines[2]["amount_yuan"] == "-54.38"
+    assert response.json()["closing_yuan"] == "3695.62"
+    assert api.get(f"/people/{JIANGUO}/statement").json()["closing_fen"] == 369_562
     assert_problem(
         api.get(f"/people/{JIANGUO}/statement", params={"start": "2026-11-22", "end": "2026-01-01"}),
         400,

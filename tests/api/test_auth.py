@@ -109,7 +109,7 @@ def test_the_same_key_and_request_replay_the_first_answer(api: Api) -> None:
     again = api.post(f"/people/{JIANGUO}/credits", json=body, key="credit-1")
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert snapshot(api.engine) == after_first
-    assert api.get(f"/people/{JIANGUO}/balances").json()["personal_account_fen"] == 364_840 + 5_000
+    assert api.get(f"/people/{JIANGUO}/balances").json()["personal_account_fen"] == 369_562 + 5_000
 
 
 def test_the_same_key_with_another_request_is_a_409_conflict(api: Api) -> None:

@@ -47,8 +47,8 @@ def test_an_analyst_reads_settlements_and_mutual_aid_by_region_and_month(api: Ap
     assert [(r["month"], r["region"], r["kind"]) for r in rows] == [("2026-11", "130100", "medical")]
     [row] = rows
     assert (row["settlements"], row["reversed"], row["mutual_aid_settlements"]) == (3, 1, 2)
-    assert row["acct_mulaid_pay_fen"] == 10_160 + 5_000 + 3_020  # 张建国 for his wife and son, 张德福 for his grandson
-    assert row["acct_mulaid_pay_yuan"] == "181.80"
+    assert row["acct_mulaid_pay_fen"] == 5_438 + 5_000 + 3_020  # 张建国 for his wife and son, 张德福 for his grandson
+    assert row["acct_mulaid_pay_yuan"] == "134.58"
     assert row["medfee_sumamt_fen"] == row["acct_pay_fen"] + row["hifp_pay_fen"] + row["psn_cash_pay_fen"]
     text = json.dumps(rows, ensure_ascii=False)
     assert "张" not in text

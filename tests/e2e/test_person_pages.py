@@ -8,16 +8,11 @@ import re
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from gongji.service import household, relations
+from gongji.service import household
 from gongji.service.demo import GUILAN, JIANGUO, XIAOMING, ZHANGLI
+from gongji.service.relations import queries
 from tests.e2e.conftest import DESKTOP, PortalServer, assert_english, chinese_left, new_page, sign_in
-from tests.helpers import snapshot
-
-
-def person_id(server: PortalServer, certno: str) -> int:
-    identity = household.sign_in_identity(server.ctx, certno)
-    assert identity is not None
-    return identity.person_id
+from tests.helpers import person_id, snapshot
 
 
 def test_a_mother_bound_only_by_a_proxy_link_learns_why_her_sons_account_does_not_pay(
@@ -27,7 +22,7 @@ def test_a_mother_bound_only_by_a_proxy_link_learns_why_her_sons_account_does_no
     sign_in(mother, server, GUILAN)
     expect(mother.locator("#proxy-links")).to_contain_text("不共享个人账户资金")
     mother.get_by_role("link", name="为什么用不了？", exact=True).first.click()
-    mother.locator("#relative").select_option(str(person_id(server, JIANGUO)))
+    mother.locator("#relative").select_option(str(person_id(server.ctx, JIANGUO)))
     mother.locator("#direction-they_pay").check()
     mother.locator("#kind").select_option("pharmacy")
     mother.get_by_role("button", name="查一查").click()
@@ -42,14 +37,14 @@ def test_a_mother_bound_only_by_a_proxy_link_learns_why_her_sons_account_does_no
 
 
 def english_pages(server: PortalServer) -> list[str]:
-    family = relations.family(server.ctx, JIANGUO)
+    family = queries.family(server.ctx, JIANGUO)
     spouse, son = family.i_pay_for[0].id, family.i_pay_for[1].id
     setl_id = household.records(server.ctx, JIANGUO, 2026).settlements[0].setl_id
     return [
         "/portal/family",
         "/portal/bind",
-        f"/portal/why?relative={person_id(server, GUILAN)}&direction=i_pay&kind=pharmacy",
-        f"/portal/why?relative={person_id(server, XIAOMING)}&direction=i_pay&kind=inpatient",
+        f"/portal/why?relative={person_id(server.ctx, GUILAN)}&direction=i_pay&kind=pharmacy",
+        f"/portal/why?relative={person_id(server.ctx, XIAOMING)}&direction=i_pay&kind=inpatient",
         "/portal/records",
         f"/portal/settlements/{setl_id}",
         f"/portal/relations/{spouse}",
@@ -93,7 +88,7 @@ def test_the_english_switch_changes_every_string_on_every_page(
 def test_another_familys_page_and_a_form_without_its_token_are_refused(
     server: PortalServer, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
-    spouse = relations.family(server.ctx, JIANGUO).i_pay_for[0].id
+    spouse = queries.family(server.ctx, JIANGUO).i_pay_for[0].id
     setl_id = household.records(server.ctx, JIANGUO, 2026).settlements[0].setl_id
     sister = new_page(browser, contexts)
     sign_in(sister, server, ZHANGLI)
@@ -101,7 +96,7 @@ def test_another_familys_page_and_a_form_without_its_token_are_refused(
         f"/portal/relations/{spouse}",
         f"/portal/relations/{spouse}/end",
         f"/portal/settlements/{setl_id}",
-        f"/portal/why?relative={person_id(server, JIANGUO)}",
+        f"/portal/why?relative={person_id(server.ctx, JIANGUO)}",
     ):
         answer = sister.goto(server.url(path))
         assert answer is not None

@@ -17,27 +17,23 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from gongji.domain.codes import RelationType
-from gongji.service import household, relations
+from gongji.service import household
 from gongji.service.demo import DEFU, GUILAN, JIANGUO, ZHANGLI, demo_counter_token
+from gongji.service.relations import lifecycle, queries
 from tests.e2e.conftest import DESKTOP, PHONE, PortalServer, new_page, serve, sign_in
+from tests.helpers import person_id
 
 
 @pytest.fixture(scope="module")
 def sqlite_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalServer]:
     """The demo on SQLite, with one request waiting for 赵桂兰 (from her husband 张德福) to show the confirm page."""
     for found in serve("sqlite", request, tmp_path_factory):
-        relations.request_binding(
+        lifecycle.request_binding(
             found.ctx,
-            relations.RequestBinding(DEFU, GUILAN, RelationType.SPOUSE, commitment=True),
+            lifecycle.RequestBinding(DEFU, GUILAN, RelationType.SPOUSE, commitment=True),
             key="screenshots:defu-guilan",
         )
         yield found
-
-
-def _id(server: PortalServer, certno: str) -> int:
-    identity = household.sign_in_identity(server.ctx, certno)
-    assert identity is not None
-    return identity.person_id
 
 
 def _shoot(page: Page, target: Path, name: str) -> None:
@@ -60,7 +56,7 @@ def test_screenshots_of_the_main_pages(
         "settlement": f"/portal/settlements/{setl_id}",
     }
     mother_pages = {
-        "why": f"/portal/why?relative={_id(server, JIANGUO)}&direction=they_pay&kind=pharmacy",
+        "why": f"/portal/why?relative={person_id(server.ctx, JIANGUO)}&direction=they_pay&kind=pharmacy",
         "confirm": f"/portal/relations/{pending}/confirm",
     }
     taken = []
@@ -93,7 +89,7 @@ def test_screenshots_of_the_counter_pages(
     target.mkdir(parents=True, exist_ok=True)
     token = demo_counter_token(server.ctx, key="screenshots:counter").token
     assert token is not None
-    jianguo = relations.family(server.ctx, JIANGUO).psn_no
+    jianguo = queries.family(server.ctx, JIANGUO).psn_no
     taken = []
 
     def shoot(page: Page, name: str) -> None:

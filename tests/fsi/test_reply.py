@@ -8,8 +8,6 @@ import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,8 +23,8 @@ from gongji.api.fsi.reply import (
     yuan,
 )
 from gongji.service.clock import SHANGHAI
+from tests.helpers import load_sample
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
 RECEIVED = datetime(2021, 7, 13, 23, 8, 9, 297_000, tzinfo=SHANGHAI)
 RESPONDED = datetime(2021, 7, 13, 23, 8, 10, 282_000, tzinfo=SHANGHAI)
 REFMSGID = "500000202107141108170000514555"
@@ -55,11 +53,6 @@ SETLINFO_AMOUNTS = (
     "balc",
     "acct_mulaid_pay",
 )
-
-
-def sample(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((SAMPLES / name).read_text(encoding="utf-8"), parse_float=Decimal)
-    return loaded
 
 
 # --- yuan and dumps ------------------------------------------------------------------------------------
@@ -148,7 +141,7 @@ def test_a_lone_surrogate_a_client_sent_escaped_is_written_back_escaped_as_valid
 
 def test_real_settlement_amounts_read_to_fen_are_written_back_identically() -> None:
     for name in ("2207_response_hebei_acct_pay.json", "2208_response_hebei_reversal.json"):
-        setlinfo = sample(name)["output"]["setlinfo"]
+        setlinfo = load_sample(name)["output"]["setlinfo"]
         for field in SETLINFO_AMOUNTS:
             fen = amount_fen(setlinfo, field, required=False, allow_negative=True)
             original = setlinfo[field]
@@ -159,7 +152,7 @@ def test_real_settlement_amounts_read_to_fen_are_written_back_identically() -> N
 
 
 def test_real_settlement_amounts_satisfy_the_national_identities_in_fen() -> None:
-    setlinfo = sample("2304_response_chongqing_inpatient_settle.json")["output"]["setlinfo"]
+    setlinfo = load_sample("2304_response_chongqing_inpatient_settle.json")["output"]["setlinfo"]
     fen = {field: amount_fen(setlinfo, field, required=False) or 0 for field in SETLINFO_AMOUNTS}
 
     parts = fen["fulamt_ownpay_amt"] + fen["overlmt_selfpay"] + fen["preselfpay_amt"] + fen["inscp_scp_amt"]
@@ -240,7 +233,7 @@ def test_a_success_reply_has_the_platforms_fields_and_formats() -> None:
     built = reply(Infcode.SUCCESS, inf_refmsgid=REFMSGID, received_at=RECEIVED, responded_at=RESPONDED, output=output)
     written = dumps(built)
     read = json.loads(written, parse_float=Decimal)
-    real = sample("2207_response_hebei_acct_pay.json")
+    real = load_sample("2207_response_hebei_acct_pay.json")
 
     assert set(real) <= set(read)  # every field the real platform writes, and warn_msg
     assert list(read)[:4] == ["infcode", "inf_refmsgid", "refmsg_time", "respond_time"]

@@ -10,9 +10,7 @@ fills, the field must be in :data:`MAY_BE_NULL`, which says why.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +28,7 @@ from tests.fsi.test_http import (
     own_balance,
     register_input,
 )
-
-SAMPLES = Path(__file__).resolve().parent / "samples"
+from tests.helpers import load_sample
 
 #: Fields gongji answers as null where real answers have a value, and why. Paths are as :func:`shape_problems`
 #: writes them: nodes joined by dots, ``[]`` for the rows of an array.
@@ -100,11 +97,6 @@ def shape_problems(sample: object, ours: object, path: str = "") -> list[str]:
             for our_row in ours:
                 problems.extend(shape_problems(sample_row, our_row, f"{path}[]"))
     return sorted(set(problems))
-
-
-def load_sample(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((SAMPLES / name).read_text(encoding="utf-8"), parse_float=Decimal)
-    return loaded
 
 
 @pytest.fixture(scope="module")

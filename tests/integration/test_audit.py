@@ -33,10 +33,11 @@ def test_the_demo_is_clean_and_loading_it_twice_changes_nothing(ctx: Context, en
     second = load_demo(ctx)
     assert snapshot(engine) == before
     assert [b.personal_account_fen for b in second.balances] == [b.personal_account_fen for b in first.balances]
-    # 张建国 paid 101.60 for 李秀英 and 50.00 (his quota) for 张小明; 张德福 paid the other 30.20 of 张小明's 80.20
-    # (his own visit was settled and then reversed, which leaves his balance as it was).
+    # 张建国 paid 54.38 for 李秀英 (106.60 less the fund's 47.22 and 5.00 over the price cap) and 50.00 (his quota) for
+    # 张小明; 张德福 paid the other 30.20 of 张小明's 80.20 (his own visit was settled and then reversed, which leaves
+    # his balance as it was).
     assert [b.personal_account_fen for b in first.balances] == [
-        380_000 - 10_160 - 5_000,
+        380_000 - 5_438 - 5_000,
         0,
         0,
         500_000 - 3_020,

@@ -144,7 +144,7 @@ def test_an_unknown_institution_is_not_found(ctx: Context) -> None:
 def test_the_demo_institutions_load_once(ctx: Context, engine: Engine) -> None:
     views = load_demo_institutions(ctx)
     assert [(v.fixmedins_code, v.kind, v.level, v.region) for v in views] == [
-        ("H13010200001", "hospital", "3", "130100"),
+        ("H13010200001", "hospital", "3-municipal", "130100"),
         ("H13010200002", "hospital", "2", "130100"),
         ("H13010200003", "hospital", "1", "130100"),
         ("P13010200001", "pharmacy", None, "130100"),

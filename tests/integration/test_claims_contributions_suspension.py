@@ -53,17 +53,18 @@ def test_a_claim_is_settled_by_the_usual_split_and_paid_out(family: Context) -> 
         key="c1",
     )
     amounts = claim.settlement.amounts
-    # 2 × 21.50 = 43.00, category A: all policy range. Retired, 11, level 3 in Shijiazhuang: 70 %, no deductible set:
-    # fund 30.10; the person's 12.90 comes from his own account; all 43.00 is paid back to him.
-    assert (amounts["medfee_sumamt"], amounts["hifp_pay"], amounts["acct_pay"], amounts["psn_cash_pay"]) == (
+    # 2 × 21.50 = 43.00, category A: all policy range. Retired, 11 in Shijiazhuang: a deductible of 100.00 a year,
+    # none paid yet, takes all 43.00, so the fund pays nothing; his own account pays the 43.00, which is paid back to
+    # him (he paid the hospital in cash).
+    assert (amounts["medfee_sumamt"], amounts["act_pay_dedc"], amounts["hifp_pay"], amounts["acct_pay"]) == (
         4_300,
-        3_010,
-        1_290,
+        4_300,
         0,
+        4_300,
     )
     assert claim.payout_fen == 4_300
     assert claim.receipts == [("H13010200001", "PJ1", 4_300)]
-    assert balances(family, DEFU).personal_account_fen == before - 1_290
+    assert balances(family, DEFU).personal_account_fen == before - 4_300
     assert show_claim(family, claim.mdtrt_id).claim_id == claim.claim_id
     assert audit(family).clean
 

@@ -28,7 +28,9 @@ def test_demo_then_audit_and_statement(gongji) -> None:  # type: ignore[no-untyp
     gongji("db", "upgrade")
     first = gongji("demo")
     assert "张建国" in first
-    assert "3,648.40" in first  # 张建国 after paying for his wife and his son
+    # 张建国 after paying 54.38 for his wife (her 106.60 less the fund's 47.22 and 5.00 over the price cap, cash) and
+    # 50.00 for his son: 3,800.00 − 104.38.
+    assert "3,695.62" in first
     assert "Every invariant holds" in first
     assert gongji("demo") == first  # idempotent
     report = json.loads(gongji("audit", "--json"))
@@ -38,7 +40,7 @@ def test_demo_then_audit_and_statement(gongji) -> None:  # type: ignore[no-untyp
     assert [(line["amount_fen"], line["paid_for"]) for line in statement["lines"]] == [
         (300_000, None),
         (80_000, None),
-        (-10_160, "李秀英"),  # mutual aid for his wife's outpatient visit
+        (-5_438, "李秀英"),  # mutual aid for his wife's outpatient visit
         (-5_000, "张小明"),  # his whole 50.00 quota for his son's pharmacy purchase
     ]
     person = json.loads(gongji("person", "show", XIUYING, "--json"))

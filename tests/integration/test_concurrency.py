@@ -24,7 +24,7 @@ from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
-from gongji.service.relations import RequestBinding, request_binding
+from gongji.service.relations.lifecycle import RequestBinding, request_binding
 from tests.helpers import DEFU, JIANGUO, employee
 
 T = TypeVar("T")

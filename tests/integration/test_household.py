@@ -12,7 +12,7 @@ from gongji.service import household
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import DEFU, GUILAN, JIANGUO, PHARMACY, XIAOMING, XIUYING, ZHANGLI, load_demo
-from gongji.service.relations import RequestBinding, request_binding
+from gongji.service.relations.lifecycle import RequestBinding, request_binding
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,

@@ -16,7 +16,6 @@ from each settlement, since what is tested here is how they add up, not how they
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from sqlalchemy import Engine
 
 from gongji.api.fsi.outputs import clr_type
 from gongji.domain.codes import MedType, PsnType
-from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.domain.errors import ErrorCode
 from gongji.domain.reconciliation import ClrType, clr_type_of
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
@@ -62,7 +61,8 @@ from gongji.service.settlement import (
     reverse_settlement,
     upload_fees,
 )
-from tests.helpers import DEFU, XIUYING, employee, resident, snapshot
+from tests.helpers import DEFU, XIUYING, employee, refused, resident
+from tests.helpers import random_key as _key
 
 LEVEL3 = "H13010200001"
 LEVEL2 = "H13010200002"
@@ -76,10 +76,6 @@ NURSING = "001104000010000"  # A
 DAY1, DAY2, DAY3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 #: The national message that made A (institution code 12 + yyyyMMddHHmmss + 4 digits).
 A_MSGID = "H130102000012026112009000001"
-
-
-def _key() -> str:
-    return uuid.uuid4().hex
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -183,16 +179,6 @@ def sums_of(totals: TotalsView) -> dict[str, int]:
 def statement(begin: date, end: date, code: str = LEVEL3, **filters: Any) -> ReconcileTotals:
     """The statement of an institution for a period."""
     return ReconcileTotals(code, begin, end, **filters)
-
-
-def refused(engine: Engine, code: ErrorCode, call: Any) -> GongjiError:
-    """The call fails with exactly ``code`` and changes nothing."""
-    before = snapshot(engine)
-    with pytest.raises(GongjiError) as caught:
-        call()
-    assert caught.value.code is code, caught.value.message_en
-    assert snapshot(engine) == before
-    return caught.value
 
 
 # --- totals ------------------------------------------------------------------------------------------------------

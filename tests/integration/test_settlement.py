@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import yaml
 from sqlalchemy import Engine, select, text
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
-from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.domain.errors import ErrorCode
+from gongji.domain.explanation import render
 from gongji.domain.visits import Diagnosis
 from gongji.rules.book import RuleBook
 from gongji.service.accounts import CreditAccount, balances, credit_account
@@ -34,23 +34,15 @@ from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person
-from gongji.service.relations import (
-    ConfirmBinding,
-    RequestBinding,
-    SetOrder,
-    SetQuota,
-    confirm_binding,
-    family,
-    relation,
-    request_binding,
-    set_order,
-    set_quota,
-)
+from gongji.service.relations.lifecycle import ConfirmBinding, RequestBinding, confirm_binding, request_binding
+from gongji.service.relations.payers import SetOrder, SetQuota, set_order, set_quota
+from gongji.service.relations.queries import family, relation
 from gongji.service.settlement import (
     CancelDischarge,
     CancelFees,
     CancelVisit,
     Discharge,
+    ExplanationView,
     FeeInput,
     OpenVisit,
     ReverseSettlement,
@@ -71,9 +63,13 @@ from gongji.service.settlement import (
     visit_view,
 )
 from gongji.store import tables
-from tests.helpers import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI, employee, resident, snapshot
+from tests.helpers import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI, employee, refused, resident, snapshot
+from tests.helpers import random_key as _key
 
 # Demo institutions (gongji.service.catalogue.DEMO_INSTITUTIONS).
+#: The fund tables these examples are worked from (see the file header there).
+WORKED_RULES = Path(__file__).parent / "worked_rules"
+
 SJZ_LEVEL3 = "H13010200001"
 SJZ_LEVEL2 = "H13010200002"
 SJZ_LEVEL1 = "H13010200003"
@@ -120,13 +116,11 @@ PROOF = "户口簿 1301-0001"
 FACE = "face-ok"
 
 
-def _key() -> str:
-    return uuid.uuid4().hex
-
-
 @pytest.fixture
 def demo(ctx: Context) -> Context:
-    """The context with the demo institutions and the sample catalogue loaded."""
+    """The context with the demo institutions and the sample catalogue loaded, under the worked examples' fund
+    rules (``worked_rules/``, over the package's rules)."""
+    ctx = dataclasses.replace(ctx, rules=RuleBook.load([WORKED_RULES]))
     load_demo_institutions(ctx)
     load_demo_catalogue(ctx)
     return ctx
@@ -155,6 +149,11 @@ def expect(view: SettlementView, **amounts: int) -> None:
     assert {name: view.amounts[name] for name in AMOUNT_FIELDS} == amounts
 
 
+def steps(explanation: ExplanationView, lang: Literal["zh", "en"] = "en") -> list[str]:
+    """The fund's steps of an explanation, in words."""
+    return [render(step.code, step.params, lang) for step in explanation.fund_steps]
+
+
 def fee(sn: str, code: str, quantity: str, price_fen: int, **kw: Any) -> FeeInput:
     return FeeInput(sn, code, quantity, price_fen, **kw)
 
@@ -176,16 +175,6 @@ def settle(ctx: Context, mdtrt_id: str, *, acct_used_flag: bool = True) -> Settl
     assert preview.amounts == committed.amounts
     assert audit(ctx).clean, audit(ctx).findings
     return committed
-
-
-def refused(engine: Engine, code: ErrorCode, call: Callable[[], object]) -> GongjiError:
-    """The call fails with exactly ``code`` and changes no business row."""
-    before = snapshot(engine)
-    with pytest.raises(GongjiError) as caught:
-        call()
-    assert caught.value.code is code, caught.value.message_en
-    assert snapshot(engine) == before
-    return caught.value
 
 
 def insure_resident(
@@ -290,10 +279,10 @@ def test_shijiazhuang_retired_general_outpatient(demo: Context) -> None:
     assert view.payers[0].balance_after_fen == 346_451
     assert personal(ctx, DEFU) == (300_000, 46_451)
     why = explain(ctx, view.setl_id)
-    assert "The rules set no deductible for this bill: none is applied" in why.fund_steps_en
-    assert "规则未设定起付标准：按无起付线计算" in why.fund_steps_zh
-    assert "Policy range 94.44 − deductible 0.00 = 94.44, at 70%: 66.11" in why.fund_steps_en
-    assert "Annual cap 6,000.00, paid this year 0.00: the fund pays 66.11" in why.fund_steps_en
+    assert "The rules set no deductible for this bill: none applies" in steps(why)
+    assert "规则未设定起付标准：按无起付线计算" in steps(why, "zh")
+    assert "Policy range 94.44 − deductible 0.00 = 94.44, at 70%: 66.11" in steps(why)
+    assert "Annual cap 6,000.00, paid this year 0.00: the fund pays 66.11" in steps(why)
     assert {(r.parameter, r.region) for r in why.rules} >= {
         ("pooling_ratio_bp", "130100"),
         ("pooling_annual_cap_fen", "130100"),
@@ -350,8 +339,8 @@ def test_shijiazhuang_chronic_outpatient_deductible_once_a_year(demo: Context, c
     )
     assert [(p.prior_years_fen, p.current_year_fen) for p in view.payers] == [(6_516, 20_000)]
     why = view.explanation
-    assert "Deductible 200.00, paid this year 0.00, applied now 200.00" in why.fund_steps_en
-    assert "The rules set no annual cap for this bill: none is applied" in why.fund_steps_en
+    assert "Deductible 200.00 (once a year), paid this year 0.00, applied now 200.00" in steps(why)
+    assert "The rules set no annual cap for this bill: none applies" in steps(why)
 
     clock.advance(timedelta(days=3))
     second = visit(
@@ -384,7 +373,7 @@ def test_shijiazhuang_chronic_outpatient_deductible_once_a_year(demo: Context, c
         hosp_part_amt=0,
         balc=41_444,
     )
-    assert "Deductible 200.00, paid this year 200.00, applied now 0.00" in again.explanation.fund_steps_en
+    assert "Deductible 200.00 (once a year), paid this year 200.00, applied now 0.00" in steps(again.explanation)
     assert personal(ctx, JIANGUO) == (41_444, 0)
 
 
@@ -430,7 +419,7 @@ def test_xian_in_service_outpatient_reaches_the_annual_cap(demo: Context, clock:
         hosp_part_amt=0,
         balc=93_000,
     )
-    assert "Annual cap 2,000.00, paid this year 0.00: the fund pays 1,980.00" in view.explanation.fund_steps_en
+    assert "Annual cap 2,000.00, paid this year 0.00: the fund pays 1,980.00" in steps(view.explanation)
 
     clock.advance(timedelta(days=7))
     second = visit(ctx, ZHANGLI, "H61010300001", MedType.GENERAL_OUTPATIENT, fee("1", AZITHROMYCIN, "20", 3_800))
@@ -456,10 +445,10 @@ def test_xian_in_service_outpatient_reaches_the_annual_cap(demo: Context, clock:
         hosp_part_amt=0,
         balc=19_000,
     )
-    steps = capped.explanation.fund_steps_en
-    assert "Deductible 200.00, paid this year 200.00, applied now 0.00" in steps
-    assert "Policy range 760.00 − deductible 0.00 = 760.00, at 50%: 380.00" in steps
-    assert "Annual cap 2,000.00, paid this year 1,980.00: the fund pays 20.00" in steps
+    capped_steps = steps(capped.explanation)
+    assert "Deductible 200.00 (once a year), paid this year 200.00, applied now 0.00" in capped_steps
+    assert "Policy range 760.00 − deductible 0.00 = 760.00, at 50%: 380.00" in capped_steps
+    assert "Annual cap 2,000.00, paid this year 1,980.00: the fund pays 20.00" in capped_steps
 
     clock.advance(timedelta(days=7))
     third = visit(ctx, ZHANGLI, "H61010300001", MedType.GENERAL_OUTPATIENT, fee("1", AZITHROMYCIN, "1", 3_800))
@@ -483,14 +472,15 @@ def test_xian_in_service_outpatient_reaches_the_annual_cap(demo: Context, clock:
         hosp_part_amt=0,
         balc=15_200,
     )
-    assert "Annual cap 2,000.00, paid this year 2,000.00: the fund pays 0.00" in exhausted.explanation.fund_steps_en
+    assert "Annual cap 2,000.00, paid this year 2,000.00: the fund pays 0.00" in steps(exhausted.explanation)
     assert [f.fund_pay_type for f in exhausted.funds] == ["310200"]
 
 
 # --- (d) Changchun: inpatient at a provincial level-3 hospital, with a test ratio overlay -------------------------
 
 
-def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_path: Path) -> None:
+def with_changchun_ratio(demo: Context, tmp_path: Path) -> Context:
+    """The demo context with an operator's overlay directory that gives Changchun's stays a ratio of 85 %."""
     overlay = tmp_path / "rules-overlay"
     overlay.mkdir()
     document = {
@@ -508,7 +498,11 @@ def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_
         },
     }
     (overlay / "220100.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    ctx = dataclasses.replace(demo, rules=RuleBook.load([overlay]))
+    return dataclasses.replace(demo, rules=RuleBook.load([WORKED_RULES, overlay]))
+
+
+def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_path: Path) -> None:
+    ctx = with_changchun_ratio(demo, tmp_path)
     employee(ctx, GUILAN, "赵桂兰", region="220100", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=200_000)
     mdtrt_id = visit(
         ctx,
@@ -529,7 +523,7 @@ def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_
     view = settle(ctx, mdtrt_id)
     # Total 35000 + 25000 + 75000 + 9000 = 144000; 超限价 5000; 先行自付 7500;
     # policy 30000 + 25000 + 67500 + 9000 = 131500 (5000 + 7500 + 131500 = 144000).
-    # 220100: deductible for 21 at 3-provincial 1,200.00 (shipped data); 85 % (the overlay); no cap.
+    # 220100: deductible for 21 at 3-provincial 1,200.00 per admission (the worked rules); 85 % (the overlay); no cap.
     # Above the deductible 131500 − 120000 = 11500; × 0.85 = 9775; pool_prop_selfpay 11500 − 9775 = 1725.
     # The person 144000 − 9775 = 134225; the account may pay (131500 − 9775) + 7500 = 129225; cash 5000.
     # Own account: 当年 0, so 历年 129225; balance 200000 − 129225 = 70775.
@@ -552,42 +546,30 @@ def test_changchun_inpatient_deductible_with_a_ratio_overlay(demo: Context, tmp_
         balc=70_775,
     )
     why = view.explanation
-    assert "Deductible 1,200.00, paid this year 0.00, applied now 1,200.00" in why.fund_steps_en
+    assert "Deductible 1,200.00 (per admission), paid this year 0.00, applied now 1,200.00" in steps(why)
     ratio = next(r for r in why.rules if r.parameter == "pooling_ratio_bp")
     assert (ratio.region, ratio.reference_title, ratio.confidence) == ("220100", "test overlay", "unverified")
     deductible = next(r for r in why.rules if r.parameter == "pooling_deductible_fen")
     assert deductible.region == "220100"
-    assert deductible.reference_title.startswith("Seed page 000")
+    assert deductible.reference_title.startswith("Worked-example rules")
 
 
-def test_changchun_inpatient_without_the_overlay_the_fund_pays_nothing(demo: Context) -> None:
+def test_changchun_inpatient_without_a_ratio_is_refused_naming_what_is_missing(demo: Context, engine: Engine) -> None:
     ctx = demo
     employee(ctx, GUILAN, "赵桂兰", region="220100", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=200_000)
     mdtrt_id = visit(ctx, GUILAN, CHANGCHUN_PROVINCIAL, MedType.GENERAL_INPATIENT, fee("1", NURSING, "10", 2_500))
     discharge(ctx, Discharge(mdtrt_id), key=_key())
-    view = settle(ctx, mdtrt_id)
-    # The shipped data has no ratio for 21: the fund pays nothing and no deductible is applied (nothing is
-    # recorded against the year). The person's 25000 is all account-payable: 200000 − 25000 = 175000.
-    expect(
-        view,
-        medfee_sumamt=25_000,
-        fulamt_ownpay_amt=0,
-        overlmt_selfpay=0,
-        preselfpay_amt=0,
-        inscp_scp_amt=25_000,
-        act_pay_dedc=0,
-        hifp_pay=0,
-        pool_prop_selfpay=25_000,
-        fund_pay_sumamt=0,
-        psn_part_amt=25_000,
-        acct_pay=25_000,
-        acct_mulaid_pay=0,
-        psn_cash_pay=0,
-        hosp_part_amt=0,
-        balc=175_000,
-    )
-    assert any("the fund pays nothing" in step for step in view.explanation.fund_steps_en)
-    assert not any(re.search(r"[\u4e00-\u9fff]", step) for step in view.explanation.fund_steps_en)
+    # The worked rules give 220100's stays a deductible but no ratio: the fund's part is unknown, so the bill is
+    # refused (never a fund payment of 0 by default), by preview and commit alike, and nothing is written.
+    for call in (
+        lambda: preview_settlement(ctx, Settle(mdtrt_id)),
+        lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()),
+    ):
+        error = refused(engine, ErrorCode.FUND_RULES_MISSING, call)
+        assert (error.params["region"], error.params["med_type"]) == ("220100", "21")
+        assert error.params["category_zh"] == "退休职工"
+        assert "3-provincial" in error.message_en
+        assert not re.search(r"[\u4e00-\u9fff]", error.message_en)
 
 
 # --- mutual aid --------------------------------------------------------------------------------------------------
@@ -653,12 +635,12 @@ def test_a_child_paid_for_by_two_parents_in_order(demo: Context) -> None:
         (2, "张建国", "child", 6_140, 6_140, 0, 23_860),
     ]
     assert [(f.fund_pay_type, f.fund_payamt_fen) for f in view.funds] == [("310200", 9_140)]
-    steps = explain(ctx, str(view.setl_id)).purses
-    assert [(s.order, s.payer, s.paid_fen, s.available_fen, s.skipped_code) for s in steps] == [
+    purses = explain(ctx, str(view.setl_id)).purses
+    assert [(s.order, s.payer, s.paid_fen, s.available_fen, s.skipped_code) for s in purses] == [
         (1, "李秀英", 3_000, 3_000, None),
         (2, "张建国", 6_140, 30_000, None),
     ]
-    assert "已用尽" in steps[0].reason_zh
+    assert "已用尽" in render(purses[0].reason.code, purses[0].reason.params, "zh")
     assert personal(ctx, XIUYING) == (0, 4_000)
     assert personal(ctx, JIANGUO) == (3_860, 20_000)
     quotas = {
@@ -789,7 +771,7 @@ def test_acct_used_flag_off_pays_everything_in_cash(demo: Context, engine: Engin
     assert view.acct_used_flag is False
     assert view.payers == []
     assert view.explanation.purses == []
-    assert "The account is not used this time (acct_used_flag = 0)" in view.explanation.fund_steps_en
+    assert "The account is not used this time (acct_used_flag = 0)" in steps(view.explanation)
     assert personal(ctx, JIANGUO) == (10_000, 3_000)
     assert personal(ctx, XIUYING) == (50_000, 0)
     after = account_rows(engine)
@@ -1390,8 +1372,10 @@ def test_a_settlement_of_another_total_than_the_hospitals_is_refused(
 # --- stays: admission diagnoses, discharge, settlement after it -------------------------------------------------
 
 
-def test_a_stay_is_settled_after_its_discharge(demo: Context, engine: Engine, clock: FixedClock) -> None:
-    ctx = demo
+def test_a_stay_is_settled_after_its_discharge(
+    demo: Context, engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    ctx = with_changchun_ratio(demo, tmp_path)
     employee(ctx, GUILAN, "赵桂兰", region="220100", psn_type=PsnType.EMPLOYEE_RETIRED, prior_fen=200_000)
     admitted = clock.now()
     heart = Diagnosis(1, "1", "I21.9", "急性心肌梗死", main=True)

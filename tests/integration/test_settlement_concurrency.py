@@ -10,15 +10,9 @@ from gongji.service.accounts import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
-from gongji.service.relations import (
-    ConfirmBinding,
-    RequestBinding,
-    SetQuota,
-    confirm_binding,
-    family,
-    request_binding,
-    set_quota,
-)
+from gongji.service.relations.lifecycle import ConfirmBinding, RequestBinding, confirm_binding, request_binding
+from gongji.service.relations.payers import SetQuota, set_quota
+from gongji.service.relations.queries import family
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,

@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 
 from gongji.domain.identity import mask_id_number
-from gongji.service import api_tokens, relations
+from gongji.service import api_tokens
 from gongji.service.demo import DEMO_FAMILY
+from gongji.service.relations import queries
 from gongji.store import tables as t
 from tests.portal.conftest import Site, Visitor, new_person
 
@@ -54,7 +55,7 @@ def test_an_operator_binds_a_sibling_at_once_and_it_is_audited(site: Site) -> No
     assert found.status_code == 200
     assert mask_id_number(me) in found.text
     assert me not in found.text
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     assert visitor.get(f"/portal/counter/people/{psn}").status_code == 200
     before = audit_rows(site)
     refused = visitor.post(
@@ -66,7 +67,7 @@ def test_an_operator_binds_a_sibling_at_once_and_it_is_audited(site: Site) -> No
         {"relation_type": "sibling", "relative": sister, "proof_reference": "户口簿 2026-001"},
     )
     assert answer.status_code == 303, answer.text
-    states = [r.state for r in relations.family(site.ctx, me).i_pay_for]
+    states = [r.state for r in queries.family(site.ctx, me).i_pay_for]
     assert states == ["effective"]
     assert audit_rows(site) == before + 1
     audit = visitor.get("/portal/counter/audit").text
@@ -78,7 +79,7 @@ def test_an_operator_binds_a_sibling_at_once_and_it_is_audited(site: Site) -> No
 def test_an_operator_suspends_and_resumes(site: Site) -> None:
     me = new_person(site.ctx, "卫东", date(1975, 2, 1))
     visitor = operator(site, "130100")
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     visitor.get(f"/portal/counter/people/{psn}")
     assert visitor.post(f"/portal/counter/people/{psn}/suspend", {"reason": "核查中"}).status_code == 303
     page = visitor.get(f"/portal/counter/people/{psn}?notice=suspend").text
@@ -90,7 +91,7 @@ def test_an_operator_suspends_and_resumes(site: Site) -> None:
 def test_an_operator_sees_only_his_regions(site: Site) -> None:
     me = new_person(site.ctx, "韩雪", date(1985, 2, 1), female=True)
     visitor = operator(site, "110000")
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     assert visitor.get(f"/portal/counter/people/{psn}").status_code == 403
     assert (
         mask_id_number(me) not in (visitor.get("/portal/counter"), visitor.post("/portal/counter", {"q": me}))[1].text
@@ -111,38 +112,38 @@ def test_an_operator_ends_a_relation_and_adds_and_ends_a_proxy_link(site: Site) 
     me = new_person(site.ctx, "蒋文", date(1979, 3, 1), prior_fen=50_000)
     brother = new_person(site.ctx, "蒋武", date(1982, 7, 1))
     visitor = operator(site, "130100")
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     visitor.get(f"/portal/counter/people/{psn}")
     bound = visitor.post(
         f"/portal/counter/people/{psn}/bind",
         {"relation_type": "sibling", "relative": brother, "proof_reference": "户口簿 2026-002"},
     )
     assert bound.status_code == 303, bound.text
-    relation = relations.family(site.ctx, me).i_pay_for[0]
+    relation = queries.family(site.ctx, me).i_pay_for[0]
     visitor.get(f"/portal/counter/people/{psn}")
     before = audit_rows(site)
     # Ended from a page of someone who is not a party to it: refused (the audit would name the wrong person).
-    stranger = relations.family(site.ctx, new_person(site.ctx, "路人", date(1970, 1, 1))).psn_no
+    stranger = queries.family(site.ctx, new_person(site.ctx, "路人", date(1970, 1, 1))).psn_no
     visitor.get(f"/portal/counter/people/{stranger}")
     wrong = visitor.post(f"/portal/counter/relations/{relation.id}/end", {"psn_no": stranger})
     assert wrong.status_code == 422
     assert "RELATION_NOT_FOUND" in visitor.get("/portal/counter/audit").text
-    assert relations.relation(site.ctx, relation.id).state == "effective"
+    assert queries.relation(site.ctx, relation.id).state == "effective"
     visitor.get(f"/portal/counter/people/{psn}")
     ended = visitor.post(f"/portal/counter/relations/{relation.id}/end", {"psn_no": psn, "note": "本人申请"})
     assert ended.status_code == 303, ended.text
     # family() lists open relations only: the ended one leaves "whom I pay for", and is ended for good.
-    assert relations.family(site.ctx, me).i_pay_for == []
-    assert relations.relation(site.ctx, relation.id).state == "ended"
+    assert queries.family(site.ctx, me).i_pay_for == []
+    assert queries.relation(site.ctx, relation.id).state == "ended"
     visitor.get(f"/portal/counter/people/{psn}")
     added = visitor.post(f"/portal/counter/people/{psn}/proxy", {"relative": brother})
     assert added.status_code == 303, added.text
-    assert [p.relative for p in relations.family(site.ctx, me).proxy_links] == ["蒋武"]
+    assert [p.relative for p in queries.family(site.ctx, me).proxy_links] == ["蒋武"]
     visitor.get(f"/portal/counter/people/{psn}")
     removed = visitor.post(f"/portal/counter/people/{psn}/proxy/end", {"relative": brother})
     assert removed.status_code == 303, removed.text
     # family() keeps ended proxy links in the list, marked with when they ended.
-    links = relations.family(site.ctx, me).proxy_links
+    links = queries.family(site.ctx, me).proxy_links
     assert [(p.relative, p.ended_at is not None) for p in links] == [("蒋武", True)]
     # ... but the counter's page lists only the links in force: none are left
     assert "蒋武" not in visitor.get(f"/portal/counter/people/{psn}").text
@@ -152,7 +153,7 @@ def test_an_operator_ends_a_relation_and_adds_and_ends_a_proxy_link(site: Site) 
 def test_an_operator_enters_a_manual_claim_and_opens_its_settlement(site: Site) -> None:
     me = new_person(site.ctx, "陶然", date(1970, 9, 1), prior_fen=100_000)
     visitor = operator(site, "130100")
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     visitor.get(f"/portal/counter/people/{psn}")
     form = [
         ("institution", "H13010200001"),
@@ -201,7 +202,7 @@ def test_an_operator_signs_out_to_the_counter_sign_in(site: Site) -> None:
 def test_the_audit_page_lists_the_operators_regions_and_his_own_sign_ins(site: Site) -> None:
     me = new_person(site.ctx, "欧阳", date(1971, 8, 1))
     shijiazhuang = operator(site, "130100")
-    psn = relations.family(site.ctx, me).psn_no
+    psn = queries.family(site.ctx, me).psn_no
     shijiazhuang.get(f"/portal/counter/people/{psn}")
     assert shijiazhuang.post(f"/portal/counter/people/{psn}/suspend", {"reason": "核查"}).status_code == 303
     beijing = operator(site, "110000")
@@ -247,8 +248,8 @@ def test_the_counter_shows_a_familys_whole_picture(site: Site) -> None:
     """The demo family as the counter sees it: 张建国's quota for his son used up by the pharmacy purchase, the son's
     payers in order, and every settlement of the year linked to its explanation."""
     visitor = operator(site, "130100")
-    father = relations.family(site.ctx, DEMO_FAMILY[0].certno)
-    son = relations.family(site.ctx, DEMO_FAMILY[2].certno)
+    father = queries.family(site.ctx, DEMO_FAMILY[0].certno)
+    son = queries.family(site.ctx, DEMO_FAMILY[2].certno)
     page = visitor.get(f"/portal/counter/people/{father.psn_no}")
     assert page.status_code == 200
     rows = table_rows(page.text)

@@ -15,8 +15,9 @@ from gongji.api.portal.middleware import SECURITY_HEADERS
 from gongji.domain.errors import InvalidInput
 from gongji.domain.identity import ResidentId, mask_id_number
 from gongji.domain.money import format_yuan
-from gongji.service import household, relations
+from gongji.service import household
 from gongji.service.demo import DEMO_FAMILY, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI
+from gongji.service.relations import queries
 from tests.helpers import snapshot
 from tests.portal.conftest import Site
 
@@ -173,10 +174,10 @@ def test_a_csrf_token_of_another_session_does_not_pass(site: Site) -> None:
 
 
 def test_another_familys_pages_are_refused(site: Site) -> None:
-    jianguo = relations.family(site.ctx, JIANGUO)
+    jianguo = queries.family(site.ctx, JIANGUO)
     spouse = jianguo.i_pay_for[0].id
     grandson = next(
-        p.relation.id for p in relations.family(site.ctx, XIAOMING).pay_for_me if p.relation.authoriser == "张德福"
+        p.relation.id for p in queries.family(site.ctx, XIAOMING).pay_for_me if p.relation.authoriser == "张德福"
     )
     setl_id = a_settlement_of(site, JIANGUO)
     sister = site.signed_in(ZHANGLI)  # 张丽 in Beijing: bound to nobody
@@ -238,7 +239,7 @@ def test_the_sign_in_page_switches_language_too(site: Site) -> None:
 
 
 def person_pages(site: Site) -> list[str]:
-    family = relations.family(site.ctx, JIANGUO)
+    family = queries.family(site.ctx, JIANGUO)
     spouse, son = family.i_pay_for[0].id, family.i_pay_for[1].id
     return [
         "/portal/family",
@@ -270,7 +271,7 @@ def test_every_person_page_renders_with_masked_id_numbers(site: Site, lang: str)
 
 
 def test_my_family_shows_balances_relations_quotas_and_the_proxy_link_apart(site: Site) -> None:
-    family = relations.family(site.ctx, JIANGUO)
+    family = queries.family(site.ctx, JIANGUO)
     page = site.signed_in(JIANGUO).get("/portal/family").text
     assert format_yuan(family.prior_years_fen) in page
     assert format_yuan(family.current_year_fen) in page

@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -48,22 +49,24 @@ from sqlalchemy import func, select
 from gongji.bootstrap import build_context
 from gongji.domain.codes import MedType, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import AccountKind
+from gongji.rules.coverage import fund_ratio
+from gongji.rules.schema import HospitalLevel, InsuredCategory
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account, rollover
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import SHANGHAI, FixedClock
-from gongji.service.relations import (
+from gongji.service.relations.lifecycle import (
     ConfirmBinding,
     EndRelation,
     RequestBinding,
-    SetQuota,
     confirm_binding,
     end_relation,
-    relation,
     request_binding,
-    set_quota,
 )
+from gongji.service.relations.payers import SetQuota, set_quota
+from gongji.service.relations.queries import relation
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,
@@ -85,7 +88,6 @@ from tests.helpers import DEFU, JIANGUO, XIAOMING, XIUYING, EngineFactory, emplo
 START = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
 HOSPITAL = "H13010200001"  # level 3, Shijiazhuang
 PHARMACY = "P13010200001"
-ADULT_AGE = 18
 NAMES = {JIANGUO: "张建国", DEFU: "张德福", XIUYING: "李秀英", XIAOMING: "张小明"}
 
 #: (authoriser, beneficiary, who the beneficiary is to the authoriser)
@@ -101,6 +103,12 @@ PAIRS = (
 _PARENT_PAIRS = {(a, b) for a, b, t in PAIRS if t is RelationType.CHILD}
 
 #: What a visit may be: the medical type and where.
+#: The demo institutions' levels (Shijiazhuang splits level 3 into provincial and municipal hospitals).
+LEVELS = {HOSPITAL: HospitalLevel.LEVEL_3_MUNICIPAL, PHARMACY: None}
+
+#: From this age a relative confirms a binding himself (face_verification_min_age_years, national 16).
+SELF_CONFIRMATION_AGE = 16
+
 VISIT_KINDS = (
     (MedType.GENERAL_OUTPATIENT, HOSPITAL),
     (MedType.CHRONIC_SPECIAL_OUTPATIENT, HOSPITAL),
@@ -204,6 +212,7 @@ class VisitModel:
     year: int
     line_totals_fen: list[int] = field(default_factory=list)
     settled: bool = False
+    institution: str = HOSPITAL
 
     @property
     def next_sn(self) -> str:
@@ -389,9 +398,10 @@ class SettlementMachine(RuleBasedStateMachine):
         )
 
     def _confirmer(self, authoriser: str, beneficiary: str, relation_type: RelationType) -> str | None:
-        """Who confirms: an adult himself; a minor's guardian — the parent binding his own child, or a parent the
-        family's open relations state (a father's open relation to his child)."""
-        if _age(beneficiary, self.clock.today()) >= ADULT_AGE:
+        """Who confirms: anyone of 16 or over himself, with his own face verification (Shijiazhuang's rule, the
+        national one); below that a guardian — the parent binding his own child, or a parent the family's open
+        relations state (a father's open relation to his child)."""
+        if _age(beneficiary, self.clock.today()) >= SELF_CONFIRMATION_AGE:
             return beneficiary
         if relation_type is RelationType.CHILD:
             return authoriser
@@ -485,7 +495,7 @@ class SettlementMachine(RuleBasedStateMachine):
         view = open_visit(self.ctx, OpenVisit(patient.certno, institution, med_type), key=self._key("visit"))
         assert view.status == "open"
         assert view.region == "130100"
-        model = VisitModel(view.mdtrt_id, patient, med_type, view.begin_at.year)
+        model = VisitModel(view.mdtrt_id, patient, med_type, view.begin_at.year, institution=institution)
         self.visits.append(model)
         self._upload(model, lines)
         if settle_now is not None:
@@ -507,11 +517,42 @@ class SettlementMachine(RuleBasedStateMachine):
         chosen = data.draw(st.sampled_from([v for v in self.visits if not v.settled]), label="visit")
         self._settle(chosen, acct_used_flag)
 
+    def _fund_covers(self, chosen: VisitModel) -> bool:
+        """Whether Shijiazhuang's fund rules cover the visit (category, medical type, level); if not, it is refused."""
+        day = self.clock.now().date()
+
+        def find(param: Any) -> Any:
+            found = self.ctx.rules.find(param, "130100", day)
+            return found.value if found else None
+
+        person = chosen.patient
+        category = (
+            InsuredCategory.RESIDENT
+            if not person.employee
+            else InsuredCategory.RETIRED
+            if person.certno == DEFU
+            else InsuredCategory.IN_SERVICE
+        )
+        age = ResidentId.parse(person.certno).age_on(day)
+        return fund_ratio(find, chosen.med_type, LEVELS[chosen.institution], category, age) is not None
+
     def _settle(self, chosen: VisitModel, acct_used_flag: bool) -> None:
-        """Settle with a fresh key; check the split against the model, then apply it."""
+        """Settle with a fresh key; check the split against the model, then apply it. A visit the region's fund
+        rules do not cover is refused (preview and commit alike) and changes nothing."""
         before = self._account_balances()
         key = self._key("settle")
         command = Settle(chosen.mdtrt_id, acct_used_flag)
+        if not self._fund_covers(chosen):
+            for call in (
+                lambda: preview_settlement(self.ctx, command),
+                lambda: commit_settlement(self.ctx, command, key=key),
+            ):
+                with pytest.raises(Refused) as refused:
+                    call()
+                assert refused.value.code is ErrorCode.FUND_RULES_MISSING
+            assert self._account_balances() == before
+            event(f"refused {chosen.med_type.value}: FUND_RULES_MISSING")
+            return
         preview = preview_settlement(self.ctx, command)
         assert self._account_balances() == before, "a preview writes nothing"
         view = commit_settlement(self.ctx, command, key=key)

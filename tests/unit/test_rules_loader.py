@@ -190,8 +190,11 @@ def test_pooling_rows_match_the_first_row_that_applies() -> None:
     assert match_row(caps, outpatient, level3, InsuredCategory.IN_SERVICE, 44).amount_fen == 350_000  # type: ignore[union-attr]
     assert match_row(caps, outpatient, level3, InsuredCategory.IN_SERVICE, 45).amount_fen == 450_000  # type: ignore[union-attr]
     assert match_row(caps, outpatient, level3, InsuredCategory.RETIRED, 70).amount_fen == 600_000  # type: ignore[union-attr]
-    assert match_row(caps, outpatient, level3, InsuredCategory.RESIDENT, 30) is None
-    assert match_row(caps, MedType.GENERAL_INPATIENT, level3, InsuredCategory.RETIRED, 70) is None
+    # Residents: 400.00 at a level-1 clinic, 200.00 where the first matching row is the one for levels 2 and 3.
+    level1 = HospitalLevel.LEVEL_1
+    assert match_row(caps, outpatient, level1, InsuredCategory.RESIDENT, 30).amount_fen == 40_000  # type: ignore[union-attr]
+    assert match_row(caps, outpatient, level3, InsuredCategory.RESIDENT, 30).amount_fen == 20_000  # type: ignore[union-attr]
+    assert match_row(caps, MedType.CHRONIC_SPECIAL_OUTPATIENT, level3, InsuredCategory.RETIRED, 70) is None
     ratios = book.resolve(params.POOLING_RATIO_BP, "130100", date(2026, 11, 22)).value
     chronic = MedType.CHRONIC_SPECIAL_OUTPATIENT
     # A row for level 3 also covers a level-3 hospital that a region splits further.

@@ -21,7 +21,6 @@ from gongji.domain.settlement import (
     Purse,
     SetlInfo,
     fund_share,
-    pay_in_order,
     take,
 )
 
@@ -230,32 +229,6 @@ def paid(payments: list[Payment]) -> list[tuple[int, int, int]]:
     return [(p.purse.payer_id, p.from_prior_fen, p.from_current_fen) for p in payments]
 
 
-def test_the_own_account_spends_current_year_money_first() -> None:
-    # Own account: 历年 50.00, 当年 30.00. Pay 40.00: 当年 first, all 3000, then 1000 from 历年.
-    own = purse(prior=5_000, current=3_000)
-    payments, left = pay_in_order(4_000, [own])
-    assert paid(payments) == [(1, 1_000, 3_000)]
-    assert left == 0
-    assert payments[0].amount_fen == 4_000
-    assert payments[0].balance_after_fen == 4_000  # 8000 − 4000
-
-
-def test_the_own_account_within_its_current_year_money() -> None:
-    # 当年 30.00 covers a 20.00 bill alone; 历年 untouched.
-    payments, left = pay_in_order(2_000, [purse(prior=5_000, current=3_000)])
-    assert paid(payments) == [(1, 0, 2_000)]
-    assert left == 0
-
-
-def test_a_relative_spends_prior_years_money_first() -> None:
-    # A relative: 历年 30.00, 当年 50.00. Pay 40.00: 历年 first (3000), then 1000 from 当年.
-    relative = purse(2, 11, prior=3_000, current=5_000)
-    payments, left = pay_in_order(4_000, [relative])
-    assert paid(payments) == [(2, 3_000, 1_000)]
-    assert left == 0
-    assert payments[0].balance_after_fen == 4_000  # 8000 − 4000
-
-
 def test_take_splits_by_who_owns_the_purse() -> None:
     # The same balances, 20.00 taken: own → 当年 2000; relative → 历年 2000.
     assert paid([take(purse(prior=3_000, current=5_000), 2_000)]) == [(1, 0, 2_000)]
@@ -264,38 +237,26 @@ def test_take_splits_by_who_owns_the_purse() -> None:
 
 def test_a_prior_years_only_relative_never_pays_current_year_money() -> None:
     # Shanghai-like: only 历年 is shareable. 历年 30.00, 当年 50.00, bill 40.00:
-    # available = min(3000 shareable, 8000 total) = 3000, all from 历年; 1000 left for cash.
+    # available = min(3000 shareable, 8000 total) = 3000.
     relative = purse(2, 11, prior=3_000, current=5_000, prior_only=True)
     assert relative.available_fen() == 3_000
-    payments, left = pay_in_order(4_000, [relative])
-    assert paid(payments) == [(2, 3_000, 0)]
-    assert left == 1_000
 
 
 def test_a_prior_years_only_relative_without_prior_money_pays_nothing() -> None:
     relative = purse(2, 11, prior=0, current=50_000, prior_only=True)
     assert relative.available_fen() == 0
-    payments, left = pay_in_order(4_000, [relative])
-    assert payments == []
-    assert left == 4_000
 
 
 def test_a_kept_minimum_limits_what_a_relative_may_pay() -> None:
     # Hengshui-like: keep 1,000.00. Balance 当年 1,500.00: available = min(150000, 150000 − 100000) = 50000.
-    # Bill 800.00: the relative pays 500.00 (历年 0 first, so all 当年), 300.00 left.
     relative = purse(2, 11, prior=0, current=150_000, keep_fen=100_000)
     assert relative.available_fen() == 50_000
-    payments, left = pay_in_order(80_000, [relative])
-    assert paid(payments) == [(2, 0, 50_000)]
-    assert left == 30_000
-    assert payments[0].balance_after_fen == 100_000  # exactly the kept minimum
 
 
 def test_a_balance_below_the_kept_minimum_pays_nothing() -> None:
     # 900.00 against a 1,000.00 minimum: min(90000, 90000 − 100000) = −10000 → 0.
     relative = purse(2, 11, prior=90_000, keep_fen=100_000)
     assert relative.available_fen() == 0
-    assert pay_in_order(1_000, [relative]) == ([], 1_000)
 
 
 def test_a_kept_minimum_on_a_prior_only_relative() -> None:
@@ -304,81 +265,18 @@ def test_a_kept_minimum_on_a_prior_only_relative() -> None:
     assert relative.available_fen() == 20_000
 
 
-def test_the_quota_left_limits_a_relative() -> None:
-    # Quota left 20.00 of a 100.00 balance; bill 50.00: the relative pays 20.00 (历年), 30.00 left.
-    relative = purse(2, 11, prior=10_000, quota_left_fen=2_000)
-    payments, left = pay_in_order(5_000, [relative])
-    assert paid(payments) == [(2, 2_000, 0)]
-    assert left == 3_000
-
-
-def test_a_quota_used_up_pays_nothing() -> None:
-    relative = purse(2, 11, prior=10_000, quota_left_fen=0)
-    assert pay_in_order(5_000, [relative]) == ([], 5_000)
-
-
 def test_the_per_visit_cap_limits_a_relative() -> None:
     # Per-visit cap 30.00 left, balance 100.00, quota 80.00 left: min(10000, 10000, 8000, 3000) = 3000.
     relative = purse(2, 11, prior=4_000, current=6_000, quota_left_fen=8_000, visit_cap_left_fen=3_000)
     assert relative.available_fen() == 3_000
-    payments, left = pay_in_order(5_000, [relative])
-    assert paid(payments) == [(2, 3_000, 0)]
-    assert left == 2_000
 
 
 def test_a_skipped_purse_pays_nothing_whatever_its_balance() -> None:
     skipped = purse(2, 11, prior=100_000, skip=("RELATION_NOT_CONFIRMED", {"relation_id": 11, "patient": "某"}))
     assert skipped.available_fen() == 0
-    assert pay_in_order(5_000, [skipped]) == ([], 5_000)
 
 
-# --- who pays: the order -----------------------------------------------------------------------------------------
-
-
-def test_own_account_then_relatives_in_order_then_cash() -> None:
-    # Bill 100.00 for the person. Own account 当年 10.00 → pays 1000 (当年).
-    # Then relative A (quota left 20.00) → 2000 from 历年 (he has 历年 50.00).
-    # Relative B was skipped (unconfirmed) → nothing.
-    # Relative C: 历年 10.00, 当年 100.00 → the remaining 10000 − 1000 − 2000 = 7000: 历年 1000, 当年 6000.
-    own = purse(1, None, current=1_000)
-    a = purse(2, 21, prior=5_000, quota_left_fen=2_000)
-    b = purse(3, 22, prior=50_000, skip=("RELATION_NOT_CONFIRMED", {"relation_id": 22, "patient": "某"}))
-    c = purse(4, 23, prior=1_000, current=10_000)
-    payments, left = pay_in_order(10_000, [own, a, b, c])
-    assert paid(payments) == [(1, 0, 1_000), (2, 2_000, 0), (4, 1_000, 6_000)]
-    assert left == 0
-    assert [p.purse.own for p in payments] == [True, False, False]
-
-
-def test_cash_pays_what_no_purse_could() -> None:
-    # Bill 100.00: own 当年 15.00 (all), relative 历年 25.00 (all); 100 − 15 − 25 = 60.00 in cash.
-    payments, left = pay_in_order(10_000, [purse(1, None, current=1_500), purse(2, 21, prior=2_500)])
-    assert paid(payments) == [(1, 0, 1_500), (2, 2_500, 0)]
-    assert left == 6_000
-
-
-def test_purses_after_the_bill_is_paid_are_not_touched() -> None:
-    # Own account 当年 500.00 pays a 100.00 bill alone; the relative gets no payment at all.
-    payments, left = pay_in_order(10_000, [purse(1, None, current=50_000), purse(2, 21, prior=50_000)])
-    assert paid(payments) == [(1, 0, 10_000)]
-    assert left == 0
-
-
-def test_a_purse_with_nothing_available_gets_no_payment() -> None:
-    # An empty own account, then a relative: only the relative's payment is listed.
-    payments, left = pay_in_order(1_000, [purse(1, None), purse(2, 21, prior=5_000)])
-    assert paid(payments) == [(2, 1_000, 0)]
-    assert left == 0
-
-
-def test_nothing_to_pay() -> None:
-    assert pay_in_order(0, [purse(1, None, current=5_000)]) == ([], 0)
-    assert pay_in_order(1_000, []) == ([], 1_000)
-
-
-def test_a_negative_amount_to_pay_is_a_programming_error() -> None:
-    with pytest.raises(AssertionError):
-        pay_in_order(-1, [purse(1, None, current=5_000)])
+# (Who pays in which order, with the production path itself, is in tests/unit/test_core.py.)
 
 
 # --- the national record -----------------------------------------------------------------------------------------

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 import typer
 
 from gongji.bootstrap import Settings, build_context
 from gongji.domain.errors import ErrorCode, ErrorKind, GongjiError, InvalidInput
+from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.store.engine import make_engine
 from gongji.store.migrate import current_revision, head_revision
@@ -72,6 +73,22 @@ def read_date(text: str | None, field: str) -> date | None:
             reason_zh=f"“{text}”不是日期（YYYY-MM-DD）",
             reason_en=f"'{text}' is not a date (YYYY-MM-DD)",
         ) from None
+
+
+def read_moment(text: str | None, field: str) -> datetime | None:
+    """A YYYY-MM-DD[THH:MM] option in Shanghai time (a day alone is its first minute), or ``None``."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field=field,
+            reason_zh=f"“{text}”不是时间（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
+            reason_en=f"'{text}' is not a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def guard(action: Callable[[], T], as_json: bool) -> T:

@@ -10,10 +10,10 @@ import typer
 from gongji.domain.codes import RelationType
 from gongji.domain.money import parse_yuan
 from gongji.domain.relations import Channel
-from gongji.service import relations
+from gongji.service.relations import can_pay, lifecycle, payers, proxies, queries
 from gongji.service.views import FamilyView, RelationView, WhyView
 
-from .common import guard, new_key, read_date, run
+from .common import guard, new_key, read_date, read_moment, run
 from .output import console, print_json, table, yuan
 
 __all__ = ["proxy_app", "relation_app", "show_family", "show_why"]
@@ -174,8 +174,8 @@ def relation_request(
 ) -> None:
     """申请绑定 The authoriser asks to bind a relative (at the counter with --operator: effective at once)."""
 
-    def build() -> relations.RequestBinding:
-        return relations.RequestBinding(
+    def build() -> lifecycle.RequestBinding:
+        return lifecycle.RequestBinding(
             authoriser,
             beneficiary,
             RelationType.parse(relation_type),
@@ -188,7 +188,7 @@ def relation_request(
         )
 
     cmd = guard(build, as_json)
-    view = run(lambda ctx: relations.request_binding(ctx, cmd, key=new_key(key)), as_json)
+    view = run(lambda ctx: lifecycle.request_binding(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_relation(view)
 
 
@@ -201,8 +201,8 @@ def relation_confirm(
     as_json: JsonOpt = False,
 ) -> None:
     """确认绑定 The relative (or guardian) confirms, with face verification at or above the region's age."""
-    cmd = relations.ConfirmBinding(relation_id, confirmer, face_token)
-    view = run(lambda ctx: relations.confirm_binding(ctx, cmd, key=new_key(key)), as_json)
+    cmd = lifecycle.ConfirmBinding(relation_id, confirmer, face_token)
+    view = run(lambda ctx: lifecycle.confirm_binding(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_relation(view)
 
 
@@ -215,7 +215,7 @@ def relation_decline(
 ) -> None:
     """拒绝绑定 The relative (or guardian) declines a request."""
     view = run(
-        lambda ctx: relations.decline_binding(ctx, relations.DeclineBinding(relation_id, by), key=new_key(key)), as_json
+        lambda ctx: lifecycle.decline_binding(ctx, lifecycle.DeclineBinding(relation_id, by), key=new_key(key)), as_json
     )
     print_json(view) if as_json else show_relation(view)
 
@@ -230,8 +230,8 @@ def relation_end(
     as_json: JsonOpt = False,
 ) -> None:
     """解除共济 End a relation (both sides where the region requires it; at once at the counter)."""
-    cmd = relations.EndRelation(relation_id, by, Channel.COUNTER if operator else Channel.ONLINE, operator, note)
-    view = run(lambda ctx: relations.end_relation(ctx, cmd, key=new_key(key)), as_json)
+    cmd = lifecycle.EndRelation(relation_id, by, Channel.COUNTER if operator else Channel.ONLINE, operator, note)
+    view = run(lambda ctx: lifecycle.end_relation(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_relation(view)
 
 
@@ -241,7 +241,7 @@ def relation_list(
 ) -> None:
     """我的家庭 Whom a person pays for, who pays for them in which order, quotas, proxy links."""
     day: date | None = guard(lambda: read_date(on, "on"), as_json)
-    view = run(lambda ctx: relations.family(ctx, person, on=day), as_json)
+    view = run(lambda ctx: queries.family(ctx, person, on=day), as_json)
     print_json(view) if as_json else show_family(view)
 
 
@@ -250,7 +250,7 @@ def relation_show(
     relation_id: Annotated[int, typer.Argument(help="共济关系编号 Relation number")], as_json: JsonOpt = False
 ) -> None:
     """查看共济关系 One relation with its whole history."""
-    view = run(lambda ctx: relations.relation(ctx, relation_id), as_json)
+    view = run(lambda ctx: queries.relation(ctx, relation_id), as_json)
     print_json(view) if as_json else show_relation(view)
 
 
@@ -263,8 +263,8 @@ def relation_order(
     as_json: JsonOpt = False,
 ) -> None:
     """调整扣款顺序 Order the authorisers who pay after the relative's own account."""
-    cmd = relations.SetOrder(beneficiary, tuple(authorisers), by)
-    views = run(lambda ctx: relations.set_order(ctx, cmd, key=new_key(key)), as_json)
+    cmd = payers.SetOrder(beneficiary, tuple(authorisers), by)
+    views = run(lambda ctx: payers.set_order(ctx, cmd, key=new_key(key)), as_json)
     if as_json:
         print_json(views)
         return
@@ -289,8 +289,8 @@ def relation_quota(
 ) -> None:
     """设定共济额度 Set a yearly quota for a relation, or the one shared quota where the region's model is shared."""
     quota = None if amount.strip().lower() in {"all", "whole", "全部"} else guard(lambda: parse_yuan(amount), as_json)
-    cmd = relations.SetQuota(authoriser, quota, relation_id)
-    view = run(lambda ctx: relations.set_quota(ctx, cmd, key=new_key(key)), as_json)
+    cmd = payers.SetQuota(authoriser, quota, relation_id)
+    view = run(lambda ctx: payers.set_quota(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_family(view)
 
 
@@ -302,12 +302,17 @@ def relation_why(
     kind: Annotated[
         str, typer.Option(help="费用 outpatient, inpatient, pharmacy, a med_type code, resident_basic, long_term_care")
     ] = "outpatient",
+    admitted_at: Annotated[
+        str | None,
+        typer.Option("--admitted-at", help="入院时间 For a stay: admitted at YYYY-MM-DD[THH:MM] (bindings made later)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """为什么用不了 Can PAYER's account pay for PATIENT today? Exit 0 if it can, 1 with every failed check if not."""
     day: date | None = guard(lambda: read_date(on, "on"), as_json)
-    guard(lambda: relations.payment_kind(kind), as_json)
-    view = run(lambda ctx: relations.why(ctx, payer, patient, on=day, kind=kind), as_json)
+    admitted = guard(lambda: read_moment(admitted_at, "admitted_at"), as_json)
+    guard(lambda: can_pay.payment_kind(kind), as_json)
+    view = run(lambda ctx: can_pay.why(ctx, payer, patient, on=day, kind=kind, admitted_at=admitted), as_json)
     print_json(view) if as_json else show_why(view)
     if not view.can_pay:
         raise typer.Exit(1)
@@ -318,8 +323,8 @@ def proxy_add(
     owner: Ref, relative: Ref, operator: OperatorOpt = None, key: KeyOpt = None, as_json: JsonOpt = False
 ) -> None:
     """添加亲情账户 OWNER may show RELATIVE's e-voucher and see records (no money is shared)."""
-    cmd = relations.AddProxyLink(owner, relative, Channel.COUNTER if operator else Channel.ONLINE, operator)
-    view = run(lambda ctx: relations.add_proxy_link(ctx, cmd, key=new_key(key)), as_json)
+    cmd = proxies.AddProxyLink(owner, relative, Channel.COUNTER if operator else Channel.ONLINE, operator)
+    view = run(lambda ctx: proxies.add_proxy_link(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_family(view)
 
 
@@ -327,6 +332,6 @@ def proxy_add(
 def proxy_end(owner: Ref, relative: Ref, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """解除亲情账户 End a proxy link."""
     view = run(
-        lambda ctx: relations.end_proxy_link(ctx, relations.EndProxyLink(owner, relative), key=new_key(key)), as_json
+        lambda ctx: proxies.end_proxy_link(ctx, proxies.EndProxyLink(owner, relative), key=new_key(key)), as_json
     )
     print_json(view) if as_json else show_family(view)

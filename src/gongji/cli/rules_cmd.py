@@ -1,4 +1,5 @@
-"""``gongji rules``: check the rules data, show a region's effective values, compare two regions."""
+"""``gongji rules``: check the rules data, show a region's effective values, compare two regions, and show which
+bills each region's pooling-fund rules cover."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import typer
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import parse_region
 from gongji.rules.book import Resolved, RuleBook, default_rule_book
+from gongji.rules.coverage import COVERAGE_MED_TYPES, fund_coverage
 from gongji.rules.loader import RuleDataError
 from gongji.rules.present import format_value, plain_value
-from gongji.rules.schema import PARAMETERS
+from gongji.rules.schema import PARAMETERS, InsuredCategory
 from gongji.service.clock import SystemClock
 
 from .output import console, err_console, print_error, print_json, table
@@ -194,5 +196,64 @@ def rules_diff(
             f"{a} {name_a} ↔ {b} {name_b} 规则差异 Differences on {day}: {len(rows)}",
             ["参数 Parameter", f"{a} {name_a}", f"{b} {name_b}"],
             [[f"{param.zh}\n{param.name}", cell(x, param), cell(y, param)] for param, x, y in rows],
+        )
+    )
+
+
+_MARK = {"covered": "✓", "partial": "◐", "missing": "✗"}
+
+
+@rules_app.command("coverage")
+def rules_coverage(
+    region: Annotated[list[str] | None, typer.Argument(help="地区（默认全部）Regions (default: every one)")] = None,
+    on: OnOpt = None,
+    extra: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """统筹基金规则覆盖 Which (category, medical type) each region's fund rules cover; the rest is refused."""
+    day = _day(on)
+    book = _book(extra)
+    regions = [_region(code, as_json) for code in region] if region else None
+    cells = fund_coverage(book, day, regions)
+    if as_json:
+        print_json(
+            {
+                "on": day.isoformat(),
+                "cells": [
+                    {
+                        "region": c.region,
+                        "category": c.category.value,
+                        "med_type": c.med_type.value,
+                        "status": c.status,
+                        "source": {
+                            "title": c.trace.reference_title,
+                            "address": c.trace.reference_address,
+                            "confidence": c.trace.confidence,
+                        }
+                        if c.trace
+                        else None,
+                    }
+                    for c in cells
+                ],
+            }
+        )
+        return
+    columns = [(cat, med) for cat in InsuredCategory for med in COVERAGE_MED_TYPES]
+    by_region: dict[str, dict[tuple[Any, Any], Any]] = {}
+    for c in cells:
+        by_region.setdefault(c.region, {})[(c.category, c.med_type)] = c
+    headers = ["地区 Region", *(f"{cat.value}\n{med.value}" for cat, med in columns), "来源 Source"]
+    rows = []
+    for code, row in by_region.items():
+        traces = {c.trace.reference_address: c.trace for c in row.values() if c.trace}
+        sources = "\n".join(f"[{t.confidence}] {t.reference_address}" for t in traces.values()) or "—"
+        rows.append([f"{code} {parse_region(code).zh}", *(_MARK[row[col].status] for col in columns), sources])
+    counts = Counter(c.status for c in cells)
+    console.print(
+        table(
+            f"统筹基金规则覆盖 Fund rules coverage on {day}: ✓ {counts['covered']} ◐ {counts['partial']} "
+            f"✗ {counts['missing']} (✗/◐: settlements refused with FUND_RULES_MISSING)",
+            headers,
+            rows,
         )
     )

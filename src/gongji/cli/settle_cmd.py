@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from gongji.domain.codes import MedType
+from gongji.domain.explanation import render
 from gongji.domain.money import parse_yuan
 from gongji.rules.schema import Contribution
 from gongji.service import settlement
@@ -131,8 +132,8 @@ def show_settlement(view: settlement.SettlementView, *, rules: bool = True) -> N
 
 def show_explanation(explanation: settlement.ExplanationView, *, rules: bool = True) -> None:
     """Each fund step, each account tried, and (``rules``) every rule value read with its source."""
-    for zh, en in zip(explanation.fund_steps_zh, explanation.fund_steps_en, strict=True):
-        console.print(f"· {zh}\n  {en}")
+    for step in explanation.fund_steps:
+        console.print(f"· {render(step.code, step.params, 'zh')}\n  {render(step.code, step.params, 'en')}")
     console.print(
         table(
             "扣款过程 Accounts tried, in order",
@@ -144,8 +145,8 @@ def show_explanation(explanation: settlement.ExplanationView, *, rules: bool = T
                     yuan(s.balance_before_fen),
                     yuan(s.available_fen),
                     yuan(s.paid_fen),
-                    s.reason_zh,
-                    s.reason_en,
+                    render(s.reason.code, s.reason.params, "zh"),
+                    render(s.reason.code, s.reason.params, "en"),
                 ]
                 for s in explanation.purses
             ],

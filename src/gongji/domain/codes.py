@@ -176,7 +176,11 @@ class FundPayType(NationalCode):
 
 
 class RelationType(NationalCode):
-    """共济关系: who the beneficiary is to the authoriser (近亲属, the eight kinds of the 2024 guideline)."""
+    """共济关系: who the beneficiary is to the authoriser: the eight kinds of 近亲属 of the 2024 guideline, and the
+    spouse's parent (配偶父母), which is not 近亲属 and is bound only where a region's ``allowed_relations`` names it.
+
+    No national code list for 共济 relations was found (the national interface carries none; an older provincial
+    one had 1 父母, 2 子女, 3 配偶, 4 其他, 5 本人), so the values are gongji's own words."""
 
     SPOUSE = "spouse"
     PARENT = "parent"
@@ -186,6 +190,7 @@ class RelationType(NationalCode):
     MATERNAL_GRANDPARENT = "maternal_grandparent"
     PATERNAL_GRANDCHILD = "paternal_grandchild"
     MATERNAL_GRANDCHILD = "maternal_grandchild"
+    PARENT_IN_LAW = "parent_in_law"
 
 
 class Sex(NationalCode):
@@ -296,6 +301,7 @@ _LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("RelationType", "maternal_grandparent"): ("外祖父母", "maternal grandparent"),
     ("RelationType", "paternal_grandchild"): ("孙子女", "grandchild (son's child)"),
     ("RelationType", "maternal_grandchild"): ("外孙子女", "grandchild (daughter's child)"),
+    ("RelationType", "parent_in_law"): ("配偶父母", "parent-in-law (spouse's parent)"),
     ("Sex", "1"): ("男", "male"),
     ("Sex", "2"): ("女", "female"),
     ("EnrollmentStatus", "1"): ("正常参保", "normal"),

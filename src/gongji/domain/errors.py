@@ -151,6 +151,13 @@ class ErrorCode(Enum):
         "记账凭证 {journal_id}（{kind_zh}）不能冲销：{reason_zh}",
         "Journal {journal_id} ({kind_en}) cannot be reversed: {reason_en}",
     )
+    FUND_RULES_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "gongji 尚无统筹区 {region} 在 {on} 适用于{category_zh}{med_type_zh}（{med_type}，{level_zh}）的"
+        "统筹基金支付规则，不能计算本次结算；请补充该地区规则数据后再结算",
+        "gongji has no pooling-fund rule of region {region} on {on} for {category_en}, {med_type} {med_type_en} "
+        "({level_en}): the bill cannot be split until the region's rules are added",
+    )
     RULE_MISSING = _Text(
         ErrorKind.REFUSED,
         "统筹区 {region} 在 {on} 没有规则“{parameter_zh}”（{parameter}），本地及上级规则均未设定",
@@ -295,6 +302,23 @@ class ErrorCode(Enum):
     PROXY_LINK_EXISTS = _Text(
         ErrorKind.REFUSED, "{owner} 已有 {relative} 的亲情账户", "{owner} already has a proxy link to {relative}"
     )
+    MIRROR_BINDING_IMPOSSIBLE = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 要求双向绑定，而 {beneficiary} 不能反向为 {authoriser} 共济，此绑定永远不能支付：{reason_zh}",
+        "Region {region} requires both sides to bind each other, and {beneficiary} can never bind {authoriser} in "
+        "return, so this binding could never pay: {reason_en}",
+    )
+    SELF_CONFIRMATION_REQUIRED = _Text(
+        ErrorKind.REFUSED,
+        "{name} 已满 {age} 周岁，须本人办理（确认时本人人脸识别），监护人不能代为确认或拒绝",
+        "{name} is {age} or older and answers the request himself (confirming with his own face verification); "
+        "a guardian cannot confirm or decline for him",
+    )
+    NOT_PATIENT_OR_GUARDIAN = _Text(
+        ErrorKind.REFUSED,
+        "{name} 不能调整 {patient} 的扣款顺序：只有 {patient} 本人或其监护人（未成年时）可以调整",
+        "{name} cannot reorder {patient}'s payers: only {patient} himself, or his guardian while he is a minor, may",
+    )
     # --- why a relative's account cannot pay (the dry run lists every one that applies) ------------------------
     NO_RELATION = _Text(
         ErrorKind.REFUSED,
@@ -327,6 +351,18 @@ class ErrorCode(Enum):
         ErrorKind.REFUSED,
         "统筹区 {region} 要求双向绑定：{patient} 尚未绑定 {payer}",
         "Region {region} requires mirrored binding: {patient} has not bound {payer} in return",
+    )
+    SHARED_QUOTA_EXHAUSTED = _Text(
+        ErrorKind.REFUSED,
+        "{payer} 为全部被共济亲属设定的本年度共济总额度 {quota} 已用完（已用 {used}）",
+        "The {quota} quota {payer} set for all his relatives together this year is used up ({used} used)",
+    )
+    ANNUAL_SHARE_EXHAUSTED = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 规定 {payer} 每年可共济的金额为其{base_zh} {base} 的 {share}，即 {quota}，"
+        "本年已用完（已用 {used}）",
+        "Region {region} lets {payer} share {share} of his {base_en} {base} a year, {quota}; this year's is used up "
+        "({used} used)",
     )
     AUTHORISER_BALANCE_ZERO = _Text(
         ErrorKind.REFUSED,
@@ -470,6 +506,13 @@ class ErrorCode(Enum):
         ErrorKind.REFUSED,
         "票据 {issuer} {receipt_no} 已在报销单 {claim_id} 中使用，不能重复报销",
         "Receipt {receipt_no} of {issuer} was already used in claim {claim_id}; it cannot be claimed twice",
+    )
+    CLAIM_NOTHING_PAYABLE = _Text(
+        ErrorKind.REFUSED,
+        "报销单无可退付金额：医疗费 {total} 中统筹基金与个人账户（含共济）均无可支付部分（可用 gongji settle explain "
+        "查看原因）；票据未使用",
+        "Nothing in this claim is reimbursable: of the {total} bill neither the fund nor any personal account can pay "
+        "anything; the receipts stay unused",
     )
     # --- access to the national interface (FSI) -------------------------------------------------------------
     FSI_CREDENTIALS_NOT_FOUND = _Text(

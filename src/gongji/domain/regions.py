@@ -53,6 +53,7 @@ _REGIONS: dict[str, tuple[str, str]] = {
     "321100": ("镇江市", "Zhenjiang"),
     "330000": ("浙江省", "Zhejiang"),
     "330100": ("杭州市", "Hangzhou"),
+    "330500": ("湖州市", "Huzhou"),
     "330800": ("衢州市", "Quzhou"),
     "340000": ("安徽省", "Anhui"),
     "350000": ("福建省", "Fujian"),

@@ -21,7 +21,7 @@ shares **no money** — the most common confusion behind "共济 doesn't work".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -37,6 +37,7 @@ __all__ = [
     "RelationEvent",
     "RelationState",
     "RelationStatus",
+    "inverse_of",
     "kinship_problem",
 ]
 
@@ -236,23 +237,50 @@ class ProxyLink:
 
 _PARENT_OF = {RelationType.PARENT}  # beneficiary is the authoriser's parent
 _CHILD_OF = {RelationType.CHILD}  # beneficiary is the authoriser's child
-_OLDER_GENERATION = {RelationType.PARENT, RelationType.PATERNAL_GRANDPARENT, RelationType.MATERNAL_GRANDPARENT}
+_OLDER_GENERATION = {
+    RelationType.PARENT,
+    RelationType.PATERNAL_GRANDPARENT,
+    RelationType.MATERNAL_GRANDPARENT,
+    RelationType.PARENT_IN_LAW,
+}
 _YOUNGER_GENERATION = {RelationType.CHILD, RelationType.PATERNAL_GRANDCHILD, RelationType.MATERNAL_GRANDCHILD}
+
+_INVERSE = {
+    RelationType.SPOUSE: RelationType.SPOUSE,
+    RelationType.PARENT: RelationType.CHILD,
+    RelationType.CHILD: RelationType.PARENT,
+    RelationType.SIBLING: RelationType.SIBLING,
+    # My father's parent is my paternal grandparent; I am his son's child, his paternal grandchild.
+    RelationType.PATERNAL_GRANDPARENT: RelationType.PATERNAL_GRANDCHILD,
+    RelationType.PATERNAL_GRANDCHILD: RelationType.PATERNAL_GRANDPARENT,
+    RelationType.MATERNAL_GRANDPARENT: RelationType.MATERNAL_GRANDCHILD,
+    RelationType.MATERNAL_GRANDCHILD: RelationType.MATERNAL_GRANDPARENT,
+}
+
+
+def inverse_of(relation_type: RelationType) -> RelationType | None:
+    """Who the authoriser is to the beneficiary, when the beneficiary binds him back (a parent's child, a
+    grandparent's grandchild …). ``None`` for a parent-in-law: his child's spouse (女婿、儿媳) is no relation type."""
+    return _INVERSE.get(relation_type)
 
 
 @dataclass(frozen=True)
 class Kinship:
-    """What the open relations already say about a family: who is whose parent and spouse."""
+    """What the open relations already say about a family: who is whose parent and spouse, and whose
+    parents-in-law (配偶父母) were named where the spouse himself is not on record."""
 
     parents: dict[int, set[int]]
     spouses: dict[int, set[int]]
+    parents_in_law: dict[int, set[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, relations: Iterable[Relation], moment: datetime) -> Kinship:
         """Read the facts stated by the relations still live at ``moment`` (in either direction); an expired
-        request or a relation past its end date states nothing any more."""
+        request or a relation past its end date states nothing any more. A parent-in-law is a parent of one's
+        spouse: where the spouse is on record, he counts among that spouse's parents."""
         parents: dict[int, set[int]] = {}
         spouses: dict[int, set[int]] = {}
+        in_laws: dict[int, set[int]] = {}
         for r in relations:
             if not r.is_live_at(moment):
                 continue
@@ -263,7 +291,19 @@ class Kinship:
             elif r.relation_type is RelationType.SPOUSE:
                 spouses.setdefault(r.authoriser_id, set()).add(r.beneficiary_id)
                 spouses.setdefault(r.beneficiary_id, set()).add(r.authoriser_id)
-        return cls(parents, spouses)
+            elif r.relation_type is RelationType.PARENT_IN_LAW:
+                in_laws.setdefault(r.authoriser_id, set()).add(r.beneficiary_id)
+        for person, named in in_laws.items():
+            for spouse in spouses.get(person, set()):
+                parents.setdefault(spouse, set()).update(named)
+        return cls(parents, spouses, in_laws)
+
+    def spouses_parents(self, person_id: int) -> set[int]:
+        """The parents of the person's spouse on record, and the parents-in-law he named."""
+        found = set(self.parents_in_law.get(person_id, set()))
+        for spouse in self.spouses.get(person_id, set()):
+            found |= self.parents.get(spouse, set())
+        return found
 
     def guardians_of(self, relation: Relation) -> set[int]:
         """Who may confirm or decline ``relation`` for its minor beneficiary (监护人): his parents as the family's live
@@ -276,14 +316,31 @@ class Kinship:
         return found
 
 
+def _parent_problem(
+    child_zh: str, child_en: str, parent: Person, known: set[int], people: dict[int, Person]
+) -> tuple[str, str] | None:
+    """A third parent, or a second of the same sex, for the child named ``child_zh`` / ``child_en``."""
+    if len(known) >= 2:
+        return (f"{child_zh} 已登记两位父母", f"{child_en} already has two parents on record")
+    same_sex = [people[p] for p in known if p in people and people[p].sex is parent.sex]
+    if same_sex:
+        role_zh, role_en = ("父亲", "father") if parent.sex is Sex.MALE else ("母亲", "mother")
+        return (
+            f"{child_zh} 已登记{role_zh} {same_sex[0].name}",
+            f"{child_en} already has a {role_en} on record ({same_sex[0].name})",
+        )
+    return None
+
+
 def kinship_problem(
     authoriser: Person, beneficiary: Person, relation_type: RelationType, kinship: Kinship, people: dict[int, Person]
 ) -> tuple[str, str] | None:
     """Why the stated relation cannot be true, as (Chinese, English), or ``None`` when it is consistent.
 
-    Checks what an ID number and the family's other relations make impossible: a parent or grandparent younger than
-    the child, a child or grandchild older than the parent, a third parent or two of the same sex, a second spouse,
-    a spouse of the same sex.
+    Checks what an ID number and the family's other relations make impossible: a parent, grandparent or
+    parent-in-law younger than the child, a child or grandchild older than the parent, a third parent or two of the
+    same sex (a parent-in-law counts among the spouse's parents), one's own parent or spouse named as a
+    parent-in-law, a second spouse, a spouse of the same sex.
     """
     if relation_type in _OLDER_GENERATION and beneficiary.birth_date >= authoriser.birth_date:
         return (
@@ -300,15 +357,19 @@ def kinship_problem(
     if relation_type in _PARENT_OF | _CHILD_OF:
         parent, child = (beneficiary, authoriser) if relation_type in _PARENT_OF else (authoriser, beneficiary)
         known = kinship.parents.get(child.id, set()) - {parent.id}
-        if len(known) >= 2:
-            return (f"{child.name} 已登记两位父母", f"{child.name} already has two parents on record")
-        same_sex = [people[p] for p in known if p in people and people[p].sex is parent.sex]
-        if same_sex:
-            role_zh, role_en = ("父亲", "father") if parent.sex is Sex.MALE else ("母亲", "mother")
+        problem = _parent_problem(child.name, child.name, parent, known, people)
+        if problem:
+            return problem
+    if relation_type is RelationType.PARENT_IN_LAW:
+        if beneficiary.id in kinship.parents.get(authoriser.id, set()) | kinship.spouses.get(authoriser.id, set()):
             return (
-                f"{child.name} 已登记{role_zh} {same_sex[0].name}",
-                f"{child.name} already has a {role_en} on record ({same_sex[0].name})",
+                f"{beneficiary.name} 已登记为{authoriser.name}的父母或配偶，不能是其配偶父母",
+                f"{beneficiary.name} is on record as {authoriser.name}'s parent or spouse, not a parent-in-law",
             )
+        known = kinship.spouses_parents(authoriser.id) - {beneficiary.id}
+        problem = _parent_problem(f"{authoriser.name}的配偶", f"{authoriser.name}'s spouse", beneficiary, known, people)
+        if problem:
+            return problem
     if relation_type is RelationType.SPOUSE:
         if authoriser.sex is beneficiary.sex:
             return ("配偶须为异性", "a spouse must be of the other sex under the Civil Code")

@@ -33,7 +33,6 @@ __all__ = [
     "SetlInfo",
     "SettlementRecord",
     "fund_share",
-    "pay_in_order",
     "take",
 ]
 
@@ -129,19 +128,31 @@ class Purse:
         """The patient's own account (no relation)."""
         return self.relation_id is None
 
+    def limits(self) -> dict[str, int]:
+        """Each limit on what this account may pay now, by name: its shareable part (``balance``), the balance it
+        must keep (``keep``), the quota left (``quota``) and the per-visit cap (``visit_cap``)."""
+        total = self.prior_years_fen + self.current_year_fen
+        limits = {
+            "balance": self.prior_years_fen + (0 if self.prior_only else self.current_year_fen),
+            "keep": total - self.keep_fen,
+        }
+        if self.quota_left_fen is not None:
+            limits["quota"] = self.quota_left_fen
+        if self.visit_cap_left_fen is not None:
+            limits["visit_cap"] = self.visit_cap_left_fen
+        return limits
+
+    def binding_limit(self) -> str:
+        """The name of the limit that decides :meth:`available_fen` (the first of the smallest)."""
+        limits = self.limits()
+        return min(limits, key=lambda name: limits[name])
+
     def available_fen(self) -> int:
         """The most this account may pay now: its shareable part, less the balance it must keep, within its quota
-        and the per-visit cap."""
+        and the per-visit cap (each relative's cap on one visit)."""
         if self.skip is not None:
             return 0
-        shareable = self.prior_years_fen + (0 if self.prior_only else self.current_year_fen)
-        total = self.prior_years_fen + self.current_year_fen
-        limits = [shareable, total - self.keep_fen]
-        if self.quota_left_fen is not None:
-            limits.append(self.quota_left_fen)
-        if self.visit_cap_left_fen is not None:
-            limits.append(self.visit_cap_left_fen)
-        return max(min(limits), 0)
+        return max(min(self.limits().values()), 0)
 
 
 @dataclass(frozen=True)
@@ -170,22 +181,6 @@ def take(purse: Purse, amount_fen: int) -> Payment:
         return Payment(purse, amount_fen - current, current)
     prior = min(amount_fen, purse.prior_years_fen)
     return Payment(purse, prior, amount_fen - prior)
-
-
-def pay_in_order(payable_fen: int, purses: Sequence[Purse]) -> tuple[list[Payment], int]:
-    """Pay ``payable_fen`` from the purses in order, each as much as it may; return the payments and what is left
-    (to be paid in cash). A purse that pays nothing gets no payment."""
-    assert payable_fen >= 0
-    left = payable_fen
-    payments = []
-    for purse in purses:
-        if left == 0:
-            break
-        amount = min(left, purse.available_fen())
-        if amount > 0:
-            payments.append(take(purse, amount))
-            left -= amount
-    return payments, left
 
 
 @dataclass(frozen=True)

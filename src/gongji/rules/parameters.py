@@ -54,6 +54,7 @@ __all__ = [
     "MUTUAL_AID_ENABLED",
     "OWN_ACCOUNT_PAYS_FIRST",
     "PER_VISIT_CAP_FEN",
+    "PHARMACY_PURCHASES_POOLED",
     "POOLING_ANNUAL_CAP_FEN",
     "POOLING_DEDUCTIBLE_FEN",
     "POOLING_RATIO_BP",
@@ -199,6 +200,12 @@ POOLING_RATIO_BP: Parameter[list[RatioRow]] = parameter(
 )
 POOLING_ANNUAL_CAP_FEN: Parameter[list[CapRow]] = parameter(
     "pooling_annual_cap_fen", list[CapRow], "统筹基金年度最高支付限额", "pooling fund annual cap", local=True
+)
+PHARMACY_PURCHASES_POOLED: Parameter[bool] = parameter(
+    "pharmacy_purchases_pooled",
+    bool,
+    "定点药店购药（41）由统筹基金支付",
+    "the pooling fund pays for pharmacy purchases (med type 41)",
 )
 CATEGORY_B_SELF_PAY_DEFAULT_BP: Parameter[int] = parameter(
     "category_b_self_pay_default_bp", BasisPoints, "乙类先行自付比例（默认）", "category-B self-pay share (default)"

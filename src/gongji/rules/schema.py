@@ -135,6 +135,18 @@ class InsuredCategory(StrEnum):
     RETIRED = "retired"
     RESIDENT = "resident"
 
+    @property
+    def zh(self) -> str:
+        """The category's Chinese name."""
+        return {"in_service": "在职职工", "retired": "退休职工", "resident": "城乡居民"}[self.value]
+
+    @property
+    def en(self) -> str:
+        """The category in English words."""
+        return {"in_service": "employees in service", "retired": "retired employees", "resident": "residents"}[
+            self.value
+        ]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

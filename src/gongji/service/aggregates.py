@@ -50,7 +50,8 @@ class SettlementMonthView:
 
 @dataclass
 class RelationTotalsView:
-    """How many mutual-aid relations of a region (the authoriser's) are in each stored status."""
+    """How many mutual-aid relations of a region (the authoriser's) are in each status today: each relation counted
+    once, a request that expired unconfirmed as expired (not requested), a relation past its end date as ended."""
 
     region: str
     region_zh: str
@@ -110,11 +111,11 @@ def settlement_months(
 
 
 def relation_totals(ctx: Context, *, regions: frozenset[str] | None = None) -> list[RelationTotalsView]:
-    """Relations by region and stored status (every status listed, zero included)."""
+    """Relations by region and status as of now (every status listed, zero included)."""
 
     def handler(uow: UnitOfWork) -> list[RelationTotalsView]:
         found: dict[str, RelationTotalsView] = {}
-        for totals in uow.reports.relation_totals(regions):
+        for totals in uow.reports.relation_totals(regions, ctx.clock.now()):
             view = found.setdefault(
                 totals.region,
                 RelationTotalsView(totals.region, region_name(totals.region), {s.value: 0 for s in RelationStatus}),

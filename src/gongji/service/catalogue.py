@@ -747,7 +747,7 @@ def list_catalogue(
 
 #: The demo's institutions: four in Shijiazhuang, and one top-level hospital each in Changchun and Xi'an.
 DEMO_INSTITUTIONS: tuple[AddInstitution, ...] = (
-    AddInstitution("H13010200001", "石家庄市示例第一医院", "hospital", "130100", "3"),
+    AddInstitution("H13010200001", "石家庄市示例第一医院", "hospital", "130100", "3-municipal"),
     AddInstitution("H13010200002", "石家庄市示例第二医院", "hospital", "130100", "2"),
     AddInstitution("H13010200003", "石家庄市长安区示例社区卫生服务中心", "hospital", "130100", "1"),
     AddInstitution("P13010200001", "示例大药房（石家庄长安店）", "pharmacy", "130100"),

@@ -75,6 +75,14 @@ class RuleReader:
         self.traces.append(found.trace)
         return found.value
 
+    def find(self, param: Parameter[T], region: str) -> T | None:
+        """The value in effect, or ``None`` where no file sets it (recorded only when found)."""
+        found = self.book.find(param, region, self.on)
+        if found is None:
+            return None
+        self.traces.append(found.trace)
+        return found.value
+
     def last(self, count: int = 1) -> tuple[RuleTrace, ...]:
         """The traces of the last ``count`` values read."""
         return tuple(self.traces[-count:])

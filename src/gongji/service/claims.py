@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import JournalKind, post_transfers
+from gongji.domain.money import format_yuan
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import VisitStatus
 from gongji.service.clock import SHANGHAI
@@ -31,6 +32,7 @@ from gongji.service.settlement import (
     settlement_view,
     upload_fees_in,
 )
+from gongji.service.settlement.views import StepView
 
 __all__ = ["ClaimView", "Receipt", "SubmitClaim", "show_claim", "submit_claim"]
 
@@ -121,7 +123,9 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
             for line in receipt.lines
         )
         upload_fees_in(ctx, uow, visit, UploadFees(visit.mdtrt_id, lines))
-        plan = plan_settlement(ctx, uow, visit, True, lock=True)
+        plan = plan_settlement(ctx, uow, visit, True, lock=True, networked=False)
+        if plan.amounts.hifp_pay_fen + plan.amounts.acct_pay_fen == 0:
+            raise Refused(ErrorCode.CLAIM_NOTHING_PAYABLE, total=format_yuan(plan.amounts.medfee_sumamt_fen))
         specs, ids = settlement_transfers(ctx, uow, plan, payout=True)
         locked = uow.ledger.lock(ids)
         posted, balances = post_transfers(locked, specs)
@@ -138,14 +142,7 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
             new_balances=balances,
         )
         explanation = explanation_of(plan)
-        explanation = replace(
-            explanation,
-            fund_steps_zh=[*explanation.fund_steps_zh, "手工报销：参保人已全额垫付，基金与账户支付部分退付参保人"],
-            fund_steps_en=[
-                *explanation.fund_steps_en,
-                "Manual reimbursement: the person paid in full; the fund's and accounts' shares are paid out to them",
-            ],
-        )
+        explanation = replace(explanation, fund_steps=[*explanation.fund_steps, StepView("CLAIM_PAYOUT", {})])
         record = uow.settlements.add(
             SettlementRecord(
                 id=0,

@@ -22,14 +22,11 @@ from gongji.domain.ledger import (
     quota_used_code,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
-from gongji.domain.relations import RelationStatus
-from gongji.domain.settlement import PayerRow, Purse, SetlInfo, SettlementRecord, take
-from gongji.rules import parameters as params
-from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
-from gongji.service.accounts import quota_used
+from gongji.domain.settlement import PayerRow, SetlInfo, SettlementRecord, take
+from gongji.rules.schema import Contribution
 from gongji.service.checks import Party
 from gongji.service.context import Context
-from gongji.service.eligibility import PaymentKind, ShareableBalance, payment_findings
+from gongji.service.eligibility import PaymentKind
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (
@@ -40,7 +37,8 @@ from gongji.service.settlement import (
     settlement_view,
     trace_views,
 )
-from gongji.service.settlement.split import quota_left, year_start_balance
+from gongji.service.settlement.ask import ask_payer
+from gongji.service.settlement.views import StepView
 
 __all__ = ["PayContribution", "pay_contribution"]
 
@@ -86,7 +84,6 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         beneficiary = resolve_person(uow, cmd.beneficiary)
         uow.people.lock([payer.id, beneficiary.id])
         now = ctx.clock.now()
-        a = Party(payer, uow.enrollments.for_person(payer.id), uow.relations.of_person(payer.id))
         b = Party(beneficiary, uow.enrollments.for_person(beneficiary.id), uow.relations.of_person(beneficiary.id))
         enrollment = b.active_in(_INSUTYPES[cmd.kind])
         if enrollment is None:
@@ -97,58 +94,16 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
                 insutype_zh=insutype.zh,
                 insutype_en=insutype.en,
             )
-        rows = [r for r in uow.ledger.accounts_of_person(payer.id) if not r.state.kind.is_memo]
-        region = a.region
-        relation = next(
-            (
-                r
-                for r in a.relations
-                if r.authoriser_id == payer.id
-                and r.beneficiary_id == beneficiary.id
-                and r.status is RelationStatus.ACTIVE
-            ),
-            None,
-        )
-        parts = {r.state.kind: r for r in rows if r.region == region}
-        locked = uow.ledger.lock(r.state.id for r in parts.values())
-        prior = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_PRIOR)
-        current = sum(s.balance_fen for s in locked.values() if s.kind is AccountKind.PERSONAL_CURRENT)
-        annual = (
-            region is not None
-            and ctx.rules.resolve(params.QUOTA_MODEL, region, now.date()).value is QuotaModel.ANNUAL_SHARE
-        )
-        opening = year_start_balance(uow, payer.id, region, now.year) if annual and region else 0
-        used = 0
-        if relation is not None:
-            used = quota_used(uow, relation.id, now.year)
-        shared = uow.relations.shared_quota(payer.id)
-        findings, reader = payment_findings(
-            ctx.rules,
-            a,
-            b,
-            now,
-            PaymentKind(contribution=cmd.kind),
-            ShareableBalance(prior, current, used, opening),
-            shared_quota=shared,
-            proxy_links=uow.relations.proxies_of(payer.id),
-        )
+        answer = ask_payer(ctx, uow, payer, beneficiary, now, PaymentKind(contribution=cmd.kind), lock=True)
+        findings, purse, reader = answer.verdict.findings, answer.verdict.purse, answer.reader
         if findings:
             raise findings[0].refusal()
-        assert relation is not None
-        assert region is not None
-        on = now.date()
-        left = quota_left(ctx, relation, region, on, used, opening, shared[1])
-        purse = Purse(
-            payer.id,
-            relation.id,
-            payer.name,
-            region,
-            prior,
-            current,
-            reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY,
-            ctx.rules.resolve(params.AUTHORISER_MIN_BALANCE_FEN, region, on).value,
-            left,
-        )
+        assert purse is not None
+        assert purse.relation_id is not None
+        region = purse.region
+        relation = next(r for r in answer.family.relations if r.id == purse.relation_id)
+        parts = {r.state.kind: r for r in answer.family.personal_accounts(payer.id, region)}
+        prior, current = purse.prior_years_fen, purse.current_year_fen
         available = purse.available_fen()
         if available < cmd.amount_fen:
             raise Refused(
@@ -200,11 +155,11 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             locked=all_locked,
             new_balances=balances,
         )
-        zh_kind, en_kind = PaymentKind(contribution=cmd.kind).label
         explanation = ExplanationView(
             rules=trace_views(reader),
-            fund_steps_zh=[f"{cmd.year} 年度{zh_kind} {format_yuan(cmd.amount_fen)}，由共济人账户一次缴清"],
-            fund_steps_en=[f"{en_kind} for {cmd.year}, {format_yuan(cmd.amount_fen)}, paid in full by the authoriser"],
+            fund_steps=[
+                StepView("CONTRIBUTION", {"kind": cmd.kind.value, "year": cmd.year, "amount_fen": cmd.amount_fen})
+            ],
             purses=[
                 PurseStepView(
                     order=1,
@@ -218,8 +173,14 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
                     from_current_fen=payment.from_current_fen,
                     balance_after_fen=payment.balance_after_fen,
                     skipped_code=None,
-                    reason_zh=f"代缴 {format_yuan(cmd.amount_fen)}",
-                    reason_en=f"Paid {format_yuan(cmd.amount_fen)}",
+                    reason=StepView(
+                        "PAID",
+                        {
+                            "paid_fen": cmd.amount_fen,
+                            "prior_fen": payment.from_prior_fen,
+                            "current_fen": payment.from_current_fen,
+                        },
+                    ),
                 )
             ],
             cash_fen=0,

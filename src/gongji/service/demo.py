@@ -17,18 +17,11 @@ from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
-from gongji.service.relations import (
-    AddProxyLink,
-    ConfirmBinding,
-    RequestBinding,
-    SetQuota,
-    add_proxy_link,
-    confirm_binding,
-    family,
-    request_binding,
-    set_quota,
-    why,
-)
+from gongji.service.relations.can_pay import why
+from gongji.service.relations.lifecycle import ConfirmBinding, RequestBinding, confirm_binding, request_binding
+from gongji.service.relations.payers import SetQuota, set_quota
+from gongji.service.relations.proxies import AddProxyLink, add_proxy_link
+from gongji.service.relations.queries import family
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,
@@ -248,16 +241,16 @@ def _bind_the_family(ctx: Context) -> GongjiError:
     raise AssertionError("the demo expects Shijiazhuang's rules to refuse the sister in Beijing")
 
 
-HOSPITAL = "H13010200001"  # 石家庄市示例第一医院, 三级
+HOSPITAL = "H13010200001"  # 石家庄市示例第一医院, 市属三级 (Shijiazhuang pays by provincial or municipal level 3)
 PHARMACY = "P13010200001"  # 示例大药房
 
 
 def _the_familys_bills(ctx: Context) -> list[tuple[str, SettlementView]]:
     """The family's bills, settled through the engine (sample catalogue items, demo institutions):
 
-    * 李秀英's outpatient visit at the 三级 hospital: her own insurance decides the fund's share (Shijiazhuang's rules
-      data has no resident outpatient pooling values, so the explanation says the fund pays nothing); the rest is
-      paid from 张建国's account, her first payer;
+    * 李秀英's outpatient visit at the 三级 hospital: her own insurance decides the fund's share (Shijiazhuang's
+      residents' outpatient pooling: no deductible, 50 % at levels 2 and 3, 200.00 a year — ``gongji rules show
+      130100``); the rest is paid from 张建国's account, her first payer;
     * 张德福's outpatient visit: the fund pays 70 % (retired), his own account the rest; then reversed;
     * 张小明's pharmacy purchase, bought by 李秀英 (代买药): 张建国 pays until the 50.00 quota he set is used up,
       then 张德福, second in 张小明's order.

@@ -18,8 +18,8 @@ from gongji.domain.relations import (
     RelationState,
     RelationStatus,
 )
+from gongji.domain.settlement import Purse
 from gongji.rules import parameters as params
-from gongji.rules.book import RuleBook
 from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
 from gongji.service.checks import (
     Finding,
@@ -31,7 +31,7 @@ from gongji.service.checks import (
     relation_allowed,
 )
 
-__all__ = ["PaymentKind", "ShareableBalance", "payment_findings"]
+__all__ = ["PayerMoney", "PaymentKind", "Question", "Verdict", "assess_payer"]
 
 
 class PaymentKind:
@@ -56,13 +56,44 @@ class PaymentKind:
 
 
 @dataclass(frozen=True)
-class ShareableBalance:
-    """What the payer's account holds, by part, and what his quota for this patient has used this year."""
+class PayerMoney:
+    """What the ledger says of the payer's account: its parts now, what his quotas have paid this year, and the
+    parts as the year (or, for an account opened later, the account) began — the base of a yearly share."""
 
     prior_years_fen: int
     current_year_fen: int
-    quota_used_fen: int
-    balance_at_year_start_fen: int
+    #: What this relation's quota has paid this year, and what all the payer's relations have paid together.
+    relation_used_fen: int = 0
+    authoriser_used_fen: int = 0
+    start_prior_fen: int = 0
+    start_current_fen: int = 0
+    #: The one quota the payer set for all his relatives (regions with a shared quota), if he set one.
+    shared_quota_fen: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """What is asked of a payer: a kind of cost for the patient at a moment (relations are judged then); for a stay,
+    when the patient was admitted; whether the patient's networked settlement is suspended."""
+
+    moment: datetime
+    kind: PaymentKind
+    admitted_at: datetime | None = None
+    suspension: Finding | None = None
+    proxy_links: Sequence[ProxyLink] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Every failed check (empty: the account may pay), and the account with every limit on what it may pay."""
+
+    findings: list[Finding]
+    purse: Purse | None
+
+    @property
+    def can_pay(self) -> bool:
+        """No check failed."""
+        return not self.findings
 
 
 def _scope(reader: RuleReader, region: str, kind: PaymentKind) -> list[Finding]:
@@ -106,129 +137,217 @@ def _not_live(last: Relation, moment: datetime) -> Finding:
     )
 
 
-def payment_findings(
-    book: RuleBook,
-    payer: Party,
-    patient: Party,
-    moment: datetime,
-    kind: PaymentKind,
-    balance: ShareableBalance,
-    *,
-    shared_quota: tuple[bool, int | None] = (False, None),
-    proxy_links: Sequence[ProxyLink] = (),
-) -> tuple[list[Finding], RuleReader]:
-    """Every reason the payer's account cannot pay this kind of cost for the patient at ``moment``."""
-    reader = RuleReader(book, moment.date())
-    a, b = payer.person, patient.person
-    findings: list[Finding] = []
-    if a.id != b.id:
-        pair = [r for r in payer.relations if r.authoriser_id == a.id and r.beneficiary_id == b.id]
-        live = [r for r in pair if r.is_live_at(moment)]
-        if not live:
-            if pair:
-                findings.append(_not_live(pair[-1], moment))
-            else:
-                linked = any(p.is_active and {p.owner_id, p.relative_id} == {a.id, b.id} for p in proxy_links)
-                code = ErrorCode.PROXY_LINK_IS_NOT_MUTUAL_AID if linked else ErrorCode.NO_RELATION
-                findings.append(Finding(code, {"payer": a.name, "patient": b.name}))
-            return findings, reader
-        relation = live[-1]
-        state = relation.state_at(moment)
-        if state is RelationState.REQUESTED:
-            findings.append(Finding(ErrorCode.RELATION_NOT_CONFIRMED, {"relation_id": relation.id, "patient": b.name}))
-        elif state is RelationState.WAITING:
-            assert relation.effective_from is not None
-            findings.append(
-                Finding(
-                    ErrorCode.RELATION_NOT_YET_EFFECTIVE,
-                    {"relation_id": relation.id, "effective_from": relation.effective_from.date().isoformat()},
-                )
-            )
-        region, eligibility = eligible_authoriser(reader, payer)
-        findings += eligibility
-        if region is None:
-            return findings, reader
-        findings += beneficiary_insured(reader, region, patient)
+def assess_payer(reader: RuleReader, payer: Party, patient: Party, money: PayerMoney, question: Question) -> Verdict:
+    """May the payer's account pay this kind of cost for the patient, and how much at most? Every failed check, not
+    the first only; the one place that decides what a relative may pay (settlements, contributions and "why" all
+    ask it). The patient's own account (payer is patient) is checked for being an employee's account."""
+    findings = [question.suspension] if question.suspension else []
+    if payer.person.id == patient.person.id:
+        return _own_account(reader, payer, money, question, findings)
+    relation, relation_findings = _relation_of(payer, patient, question)
+    findings += relation_findings
+    region, eligibility = eligible_authoriser(reader, payer)
+    findings += eligibility
+    if region is None:
+        return Verdict(findings, None)
+    findings += beneficiary_insured(reader, region, patient)
+    if relation is not None:
         findings += relation_allowed(reader, region, relation.relation_type)
-        if patient.region is not None:
-            findings += geography_open(reader, region, patient.region)
-        if reader.get(params.MIRROR_BINDING_REQUIRED, region):
-            mirrored = any(
-                r.authoriser_id == b.id and r.beneficiary_id == a.id and r.state_at(moment) is RelationState.EFFECTIVE
-                for r in patient.relations
-            )
-            if not mirrored:
-                findings.append(
-                    Finding(
-                        ErrorCode.MIRROR_BINDING_MISSING,
-                        {"region": region, "payer": a.name, "patient": b.name},
-                        reader.last(),
-                    )
-                )
-    else:
-        region = payer.region
-        relation = None
-        if region is None or payer.active_in([Insutype.EMPLOYEE_BASIC]) is None:
-            findings.append(
-                Finding(
-                    ErrorCode.NOT_AN_EMPLOYEE if region else ErrorCode.AUTHORISER_NOT_ELIGIBLE,
-                    {"ref": a.name}
-                    if region
-                    else {
-                        "name": a.name,
-                        "insutypes_zh": "",
-                        "insutypes_en": "",
-                        "found_zh": "未参保",
-                        "found_en": "not insured",
-                    },
-                )
-            )
-            return findings, reader
+    if patient.region is not None:
+        findings += geography_open(reader, region, patient.region)
+    if relation is not None:
+        findings += _mirror(reader, region, payer, patient, question.moment)
+        findings += _admission(reader, region, relation, question.admitted_at)
+    findings += _scope(reader, region, question.kind)
+    prior_only = reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY
+    findings += _balance(reader, region, payer.person.name, money, prior_only)
+    limits, quota_findings = _quota(reader, region, payer.person.name, patient.person.name, relation, money, prior_only)
+    findings += quota_findings
+    if relation is None:
+        return Verdict(findings, None)
+    cap = reader.get(params.PER_VISIT_CAP_FEN, region).get(question.kind.med_type) if question.kind.med_type else None
+    skip = (findings[0].code.name, dict(findings[0].params)) if findings else None
+    purse = Purse(
+        payer.person.id,
+        relation.id,
+        payer.person.name,
+        region,
+        money.prior_years_fen,
+        money.current_year_fen,
+        prior_only,
+        reader.get(params.AUTHORISER_MIN_BALANCE_FEN, region),
+        min(limits) if limits else None,
+        cap,
+        skip,
+    )
+    return Verdict(findings, purse)
 
-    findings += _scope(reader, region, kind)
-    shareable_part = reader.get(params.SHAREABLE_PART, region) if relation else ShareablePart.WHOLE
-    shareable = balance.prior_years_fen + (balance.current_year_fen if shareable_part is ShareablePart.WHOLE else 0)
+
+def _own_account(
+    reader: RuleReader, payer: Party, money: PayerMoney, question: Question, findings: list[Finding]
+) -> Verdict:
+    """The patient's own account: an employee's, within the region's scope; it is never limited by a quota."""
+    name = payer.person.name
+    region = payer.region
+    if region is None or payer.active_in([Insutype.EMPLOYEE_BASIC]) is None:
+        code = ErrorCode.NOT_AN_EMPLOYEE if region else ErrorCode.AUTHORISER_NOT_ELIGIBLE
+        found = {"name": name, "insutypes_zh": "", "insutypes_en": "", "found_zh": "未参保", "found_en": "not insured"}
+        return Verdict([*findings, Finding(code, {"ref": name} if region else found)], None)
+    findings = [*findings, *_scope(reader, region, question.kind)]
+    if money.prior_years_fen + money.current_year_fen <= 0:
+        findings.append(
+            Finding(
+                ErrorCode.AUTHORISER_BALANCE_ZERO, {"payer": name, "part_zh": "历年及当年账户", "part_en": "both parts"}
+            )
+        )
+    skip = (findings[0].code.name, dict(findings[0].params)) if findings else None
+    purse = Purse(payer.person.id, None, name, region, money.prior_years_fen, money.current_year_fen, skip=skip)
+    return Verdict(findings, purse)
+
+
+def _relation_of(payer: Party, patient: Party, question: Question) -> tuple[Relation | None, list[Finding]]:
+    """The pair's live relation and why it does not pay yet; with none, why there is none."""
+    a, b, moment = payer.person, patient.person, question.moment
+    pair = [r for r in payer.relations if r.authoriser_id == a.id and r.beneficiary_id == b.id]
+    live = [r for r in pair if r.is_live_at(moment)]
+    if not live:
+        if pair:
+            return None, [_not_live(pair[-1], moment)]
+        linked = any(p.is_active and {p.owner_id, p.relative_id} == {a.id, b.id} for p in question.proxy_links)
+        code = ErrorCode.PROXY_LINK_IS_NOT_MUTUAL_AID if linked else ErrorCode.NO_RELATION
+        return None, [Finding(code, {"payer": a.name, "patient": b.name})]
+    relation = live[-1]
+    state = relation.state_at(moment)
+    if state is RelationState.REQUESTED:
+        return relation, [Finding(ErrorCode.RELATION_NOT_CONFIRMED, {"relation_id": relation.id, "patient": b.name})]
+    if state is RelationState.WAITING:
+        assert relation.effective_from is not None
+        since = relation.effective_from.date().isoformat()
+        return relation, [
+            Finding(ErrorCode.RELATION_NOT_YET_EFFECTIVE, {"relation_id": relation.id, "effective_from": since})
+        ]
+    return relation, []
+
+
+def _mirror(reader: RuleReader, region: str, payer: Party, patient: Party, moment: datetime) -> list[Finding]:
+    """Where the region requires two-way binding, the patient must have bound the payer back."""
+    if not reader.get(params.MIRROR_BINDING_REQUIRED, region):
+        return []
+    a, b = payer.person, patient.person
+    if any(
+        r.authoriser_id == b.id and r.beneficiary_id == a.id and r.state_at(moment) is RelationState.EFFECTIVE
+        for r in patient.relations
+    ):
+        return []
+    return [
+        Finding(ErrorCode.MIRROR_BINDING_MISSING, {"region": region, "payer": a.name, "patient": b.name}, reader.last())
+    ]
+
+
+def _admission(reader: RuleReader, region: str, relation: Relation, admitted_at: datetime | None) -> list[Finding]:
+    """A binding that took effect after the patient's admission pays that stay only where the region says so."""
+    took_effect = relation.effective_from or relation.confirmed_at
+    if admitted_at is None or took_effect is None or took_effect <= admitted_at:
+        return []
+    if reader.get(params.BINDING_AFTER_ADMISSION_PAYS_STAY, region):
+        return []
+    return [
+        Finding(
+            ErrorCode.BINDING_AFTER_ADMISSION,
+            {
+                "relation_id": relation.id,
+                "confirmed_at": f"{took_effect:%Y-%m-%d %H:%M}",
+                "admitted_at": f"{admitted_at:%Y-%m-%d %H:%M}",
+                "region": region,
+            },
+            reader.last(),
+        )
+    ]
+
+
+_BOTH = ("历年及当年账户", "both parts")
+_PRIOR_ONLY = ("仅历年账户可共济", "only the prior-years part may be shared")
+
+
+def _balance(reader: RuleReader, region: str, name: str, money: PayerMoney, prior_only: bool) -> list[Finding]:
+    """A shareable part above zero, and above the balance the region makes the authoriser keep."""
+    findings = []
+    shareable = money.prior_years_fen + (0 if prior_only else money.current_year_fen)
     if shareable <= 0:
-        part_zh = "仅历年账户可共济" if shareable_part is ShareablePart.PRIOR_YEARS_ONLY else "历年及当年账户"
-        part_en = (
-            "only the prior-years part may be shared"
-            if shareable_part is ShareablePart.PRIOR_YEARS_ONLY
-            else "both parts"
+        part = (
+            ("仅历年账户可共济", "only the prior-years part may be shared")
+            if prior_only
+            else ("历年及当年账户", "both parts")
         )
         findings.append(
             Finding(
                 ErrorCode.AUTHORISER_BALANCE_ZERO,
-                {"payer": a.name, "part_zh": part_zh, "part_en": part_en},
-                reader.last() if relation else (),
+                {"payer": name, "part_zh": part[0], "part_en": part[1]},
+                reader.last(),
             )
         )
-    if relation is None:
-        return findings, reader
     minimum = reader.get(params.AUTHORISER_MIN_BALANCE_FEN, region)
-    total = balance.prior_years_fen + balance.current_year_fen
+    total = money.prior_years_fen + money.current_year_fen
     if minimum > 0 and total <= minimum:
         findings.append(
             Finding(
                 ErrorCode.BALANCE_BELOW_MINIMUM,
-                {"payer": a.name, "balance": format_yuan(total), "minimum": format_yuan(minimum), "region": region},
+                {"payer": name, "balance": format_yuan(total), "minimum": format_yuan(minimum), "region": region},
                 reader.last(),
             )
         )
+    return findings
+
+
+def _quota(
+    reader: RuleReader,
+    region: str,
+    payer: str,
+    patient: str,
+    relation: Relation | None,
+    money: PayerMoney,
+    prior_only: bool,
+) -> tuple[list[int], list[Finding]]:
+    """What is left of every quota on this payment, and the quotas used up. The quota the authoriser set for this
+    relative limits this relation; a shared quota and a yearly share of the balance limit all his relatives
+    together (what all his relations used this year counts against them)."""
+    limits: list[int] = []
+    findings: list[Finding] = []
+    if relation is not None and relation.quota_fen is not None:
+        limits.append(max(relation.quota_fen - money.relation_used_fen, 0))
+        if money.relation_used_fen >= relation.quota_fen:
+            shown = {"payer": payer, "patient": patient, "quota": format_yuan(relation.quota_fen)}
+            findings.append(Finding(ErrorCode.QUOTA_EXHAUSTED, shown))
     model = reader.get(params.QUOTA_MODEL, region)
-    quota: int | None
-    if model is QuotaModel.PER_RELATION:
-        quota = relation.quota_fen
-    elif model is QuotaModel.SHARED:
-        quota = shared_quota[1]
-    else:
+    used = money.authoriser_used_fen
+    if model is QuotaModel.SHARED and money.shared_quota_fen is not None:
+        limits.append(max(money.shared_quota_fen - used, 0))
+        if used >= money.shared_quota_fen:
+            shown = {"payer": payer, "quota": format_yuan(money.shared_quota_fen), "used": format_yuan(used)}
+            findings.append(Finding(ErrorCode.SHARED_QUOTA_EXHAUSTED, shown, reader.last()))
+    elif model is QuotaModel.ANNUAL_SHARE:
         share = reader.get(params.QUOTA_ANNUAL_SHARE_BP, region)
-        quota = apply_rate_bp(balance.balance_at_year_start_fen, share)
-    if quota is not None and balance.quota_used_fen >= quota:
-        findings.append(
-            Finding(
-                ErrorCode.QUOTA_EXHAUSTED,
-                {"payer": a.name, "patient": b.name, "quota": format_yuan(quota)},
-                reader.last(),
+        base = money.start_prior_fen + (0 if prior_only else money.start_current_fen)
+        quota = apply_rate_bp(base, share)
+        limits.append(max(quota - used, 0))
+        if used >= quota:
+            base_zh, base_en = (
+                ("年初历年账户余额", "prior-years balance as the year began")
+                if prior_only
+                else (
+                    "年初（或开户时）账户余额",
+                    "balance as the year (or his account) began",
+                )
             )
-        )
-    return findings, reader
+            shown = {
+                "region": region,
+                "payer": payer,
+                "share": f"{share / 100:g}%",
+                "base": format_yuan(base),
+                "base_zh": base_zh,
+                "base_en": base_en,
+                "quota": format_yuan(quota),
+                "used": format_yuan(used),
+            }
+            findings.append(Finding(ErrorCode.ANNUAL_SHARE_EXHAUSTED, shown, reader.last(2)))
+    return limits, findings

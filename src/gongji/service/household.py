@@ -20,7 +20,7 @@ The module adds no rule of its own; it gathers what the other use cases already 
 
 Guardians (监护人) are those :meth:`gongji.domain.relations.Kinship.guardians_of` names — the minor's parents as the
 family's live relations state them, and the authoriser and his spouse when he binds his own child — the same rule
-:func:`gongji.service.relations.confirm_binding` enforces.
+:func:`gongji.service.relations.lifecycle.confirm_binding` enforces (a relative of 16 or over answers himself).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
 from gongji.service.ports import StatementLine, UnitOfWork
-from gongji.service.relations import ADULT_AGE, relation
+from gongji.service.relations.common import ADULT_AGE
+from gongji.service.relations.queries import relation
 from gongji.service.settlement import SettlementView, show_settlement
 from gongji.service.views import RelationView, RuleTraceView
 
@@ -303,7 +304,7 @@ def _pending(ctx: Context, uow: UnitOfWork, me: Person, candidates: Sequence[Rel
             if age < threshold.value:  # too young to confirm: a guardian does (GUARDIAN_REQUIRED otherwise)
                 continue
             role = "self"
-        elif age < ADULT_AGE and me.age_on(now.date()) >= ADULT_AGE:
+        elif age < threshold.value and me.age_on(now.date()) >= ADULT_AGE:  # from that age he answers himself
             family = uow.relations.of_people([r.authoriser_id, r.beneficiary_id])
             kinship = Kinship.of(family, now)
             if me.id not in kinship.guardians_of(r):

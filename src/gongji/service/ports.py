@@ -452,7 +452,7 @@ class SettlementTotals:
 
 @dataclass(frozen=True)
 class RelationTotals:
-    """How many mutual-aid relations of one region are in one stored status."""
+    """How many mutual-aid relations of one region are in one status (as of the moment asked)."""
 
     region: str
     status: str
@@ -465,7 +465,7 @@ class ReportRepository(Protocol):
     def settlement_totals(
         self, start: datetime, end: datetime, regions: Collection[str] | None
     ) -> builtins.list[SettlementTotals]: ...
-    def relation_totals(self, regions: Collection[str] | None) -> builtins.list[RelationTotals]: ...
+    def relation_totals(self, regions: Collection[str] | None, now: datetime) -> builtins.list[RelationTotals]: ...
     def insured_people(
         self, regions: Collection[str], *, limit: int, offset: int, name: str | None = None
     ) -> builtins.list[Person]: ...

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.people import Person
 from gongji.domain.suspension import Suspension
+from gongji.service.checks import Finding
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
@@ -19,6 +20,7 @@ __all__ = [
     "lift_suspension",
     "refuse_if_suspended",
     "suspend_person",
+    "suspension_finding",
     "suspensions",
 ]
 
@@ -72,16 +74,20 @@ def _text(value: str, field: str) -> str:
     return cleaned
 
 
-def refuse_if_suspended(uow: UnitOfWork, person: Person, day: date, moment: datetime) -> None:
-    """Raise ``SETTLEMENT_SUSPENDED`` when a suspension applies to a settlement of ``day``."""
+def suspension_finding(uow: UnitOfWork, person: Person, day: date, moment: datetime) -> Finding | None:
+    """The suspension that refuses a networked settlement of ``day`` when asked at ``moment``, as a finding."""
     for suspension in uow.people.suspensions(person.id):
         if suspension.applies_on(day, moment):
-            raise Refused(
-                ErrorCode.SETTLEMENT_SUSPENDED,
-                name=person.name,
-                since=suspension.since.isoformat(),
-                reason=suspension.reason,
-            )
+            shown = {"name": person.name, "since": suspension.since.isoformat(), "reason": suspension.reason}
+            return Finding(ErrorCode.SETTLEMENT_SUSPENDED, shown)
+    return None
+
+
+def refuse_if_suspended(uow: UnitOfWork, person: Person, day: date, moment: datetime) -> None:
+    """Raise ``SETTLEMENT_SUSPENDED`` when a suspension applies to a settlement of ``day``."""
+    finding = suspension_finding(uow, person, day, moment)
+    if finding is not None:
+        raise finding.refusal()
 
 
 def suspend_person(ctx: Context, cmd: SuspendPerson, *, key: str) -> list[SuspensionView]:

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, case, exists, func, select
 
 from gongji.domain.codes import BASIC_INSUTYPES, EnrollmentStatus
 from gongji.domain.people import Person
+from gongji.domain.relations import RelationStatus
 from gongji.service.ports import RelationTotals, SettlementTotals
 from gongji.store import tables as t
 from gongji.store.repositories import SqlPeople
@@ -72,18 +73,31 @@ class SqlReports:
             for row in self._conn.execute(query).mappings()
         ]
 
-    def relation_totals(self, regions: Collection[str] | None) -> list[RelationTotals]:
-        """Mutual-aid relations by region (the authoriser's) and stored status."""
+    def relation_totals(self, regions: Collection[str] | None, now: datetime) -> list[RelationTotals]:
+        """Mutual-aid relations by region (the authoriser's) and status as of ``now``: each relation once, a request
+        past its expiry as expired and an active relation past its end date as ended, even where no write has
+        stored that yet."""
         r = t.relations
+        status = case(
+            (
+                (r.c.status == RelationStatus.REQUESTED.value) & (r.c.expires_at <= now),
+                RelationStatus.EXPIRED.value,
+            ),
+            (
+                (r.c.status == RelationStatus.ACTIVE.value) & (r.c.valid_until < now.date()),
+                RelationStatus.ENDED.value,
+            ),
+            else_=r.c.status,
+        ).label("current_status")
         query = (
-            select(r.c.region, r.c.status, func.count().label("rows"))
-            .group_by(r.c.region, r.c.status)
-            .order_by(r.c.region, r.c.status)
+            select(r.c.region, status, func.count().label("rows"))
+            .group_by(r.c.region, status)
+            .order_by(r.c.region, status)
         )
         if regions is not None:
             query = query.where(r.c.region.in_(sorted(regions)))
         rows = self._conn.execute(query).mappings()
-        return [RelationTotals(row["region"], row["status"], int(row["rows"])) for row in rows]
+        return [RelationTotals(row["region"], row["current_status"], int(row["rows"])) for row in rows]
 
     def insured_people(
         self, regions: Collection[str], *, limit: int, offset: int, name: str | None = None

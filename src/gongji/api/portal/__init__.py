@@ -13,7 +13,8 @@ Modules::
     csrf        the session-bound CSRF token and the same-origin check
     otp         one-time sign-in codes (6 digits, 5 minutes, hashed, in memory) and the CodeSender protocol
     throttle    repeated sign-in failures slowed down, per ID number and per client
-    i18n        the message catalogue (every visible string, zh and en) and the Translator templates use
+    i18n        a page's language and the Translator templates use (_("key", **params))
+    messages    reads and checks messages.yaml, the catalogue of every visible string in zh and en
     middleware  per request: language, session, cookies, security headers
     render      templates, filters, render/redirect/CSV helpers
     deps        route dependencies: PortalDep, CurrentPerson, CheckedForm (CSRF-checked), write keys
@@ -25,7 +26,7 @@ Modules::
 
 To add pages for another kind of user (counter staff): a ``SubjectKind`` in ``session``, a sign-in flow beside
 ``signin``, a dependency like ``CurrentPerson`` in ``deps``, a router module like ``person`` included in
-:func:`create_portal`, templates extending ``base.html`` (its ``nav`` block), and their strings in ``i18n``.
+:func:`create_portal`, templates extending ``base.html`` (its ``nav`` block), and their strings in ``messages.yaml``.
 """
 
 from __future__ import annotations

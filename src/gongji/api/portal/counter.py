@@ -42,7 +42,8 @@ from gongji.domain.errors import ErrorCode, GongjiError, InvalidInput, NotFound
 from gongji.domain.identity import mask_id_number
 from gongji.domain.money import parse_yuan
 from gongji.domain.relations import Channel
-from gongji.service import api_tokens, claims, household, operator_audit, people, relations, scopes, suspension
+from gongji.service import api_tokens, claims, household, operator_audit, people, scopes, suspension
+from gongji.service.relations import lifecycle, proxies, queries
 from gongji.service.settlement.journal import show_settlement
 from gongji.service.settlement.views import FeeInput
 from gongji.service.views import PersonView
@@ -202,7 +203,7 @@ def _person_page(
     outcome: Any = None,
 ) -> Response:
     person, region = _person(portal, operator, psn_no)
-    family = relations.family(portal.ctx, person.psn_no)
+    family = queries.family(portal.ctx, person.psn_no)
     rules = household.region_rules(portal.ctx, region)
     t = translator(request)
     return render(
@@ -283,9 +284,9 @@ def bind(request: Request, portal: PortalDep, operator: CurrentOperator, psn_no:
         except ValueError as exc:
             raise _invalid("relation_type", "请选择关系", "choose the relation") from exc
         relative = _relative(form)
-        view = relations.request_binding(
+        view = lifecycle.request_binding(
             portal.ctx,
-            relations.RequestBinding(
+            lifecycle.RequestBinding(
                 authoriser=person.psn_no,
                 beneficiary=relative,
                 relation_type=relation_type,
@@ -315,9 +316,9 @@ def end(
 
     def run(person: PersonView) -> tuple[str, Any]:
         household.relation_of(portal.ctx, person.psn_no, relation_id)  # a side of it, as the audit will name him
-        relations.end_relation(
+        lifecycle.end_relation(
             portal.ctx,
-            relations.EndRelation(
+            lifecycle.EndRelation(
                 relation_id=relation_id, channel=Channel.COUNTER, operator=operator.label, note=form.get("note") or None
             ),
             key=_key(operator, form, "end"),
@@ -335,9 +336,9 @@ def proxy_add(
 
     def run(person: PersonView) -> tuple[str, Any]:
         relative = _relative(form)
-        relations.add_proxy_link(
+        proxies.add_proxy_link(
             portal.ctx,
-            relations.AddProxyLink(person.psn_no, relative, channel=Channel.COUNTER, operator=operator.label),
+            proxies.AddProxyLink(person.psn_no, relative, channel=Channel.COUNTER, operator=operator.label),
             key=_key(operator, form, "proxy_add"),
         )
         return f"proxy → {mask_id_number(relative)}", None
@@ -353,8 +354,8 @@ def proxy_end(
 
     def run(person: PersonView) -> tuple[str, Any]:
         relative = _relative(form)
-        relations.end_proxy_link(
-            portal.ctx, relations.EndProxyLink(person.psn_no, relative), key=_key(operator, form, "proxy_end")
+        proxies.end_proxy_link(
+            portal.ctx, proxies.EndProxyLink(person.psn_no, relative), key=_key(operator, form, "proxy_end")
         )
         return f"proxy → {mask_id_number(relative)}", None
 

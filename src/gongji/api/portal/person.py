@@ -54,16 +54,17 @@ from gongji.domain.errors import ErrorCode, GongjiError, InvalidInput, NotFound
 from gongji.domain.identity import ResidentId
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.domain.relations import Channel
-from gongji.service import household, relations
+from gongji.service import household
 from gongji.service.accounts import statement
 from gongji.service.household import CircleView, RegionRulesView
+from gongji.service.relations import can_pay, lifecycle, payers, queries
 from gongji.service.views import CheckView, RelationView, WhyView
 
 __all__ = ["KINDS", "router"]
 
 router = APIRouter()
 
-#: The kinds of payment "why" asks about, as ``relations.why`` reads them.
+#: The kinds of payment "why" asks about, as ``can_pay.why`` reads them.
 KINDS = ("outpatient", "inpatient", "pharmacy", "resident_basic")
 #: Seed 004's reasons first: not insured, 亲情账户 not 共济, nothing to share, no binding, outside the account's scope,
 #: the binding gone (ended, moved), then the rest in the order the checks ran.
@@ -122,7 +123,7 @@ def start(request: Request) -> Response:
 def family_page(request: Request, portal: PortalDep, person: CurrentPerson, notice: str = "") -> Response:
     """我的家庭."""
     t = translator(request)
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     circle = household.circle(portal.ctx, person.ref)
     rules = _rules(portal, family.region)
     return render(
@@ -169,7 +170,7 @@ def _bind_page(
     error: str | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     circle = household.circle(portal.ctx, person.ref)
     return render(
         request,
@@ -216,7 +217,7 @@ def bind(request: Request, portal: PortalDep, person: CurrentPerson, form: Check
     relative = household.find_relative(portal.ctx, certno, values["name"])
     if relative is None:
         return again(t("bind.no_person"))
-    command = relations.RequestBinding(
+    command = lifecycle.RequestBinding(
         authoriser=person.ref,
         beneficiary=relative,
         relation_type=relation_type,
@@ -226,7 +227,7 @@ def bind(request: Request, portal: PortalDep, person: CurrentPerson, form: Check
         quota_fen=quota_fen,
     )
     try:
-        relations.request_binding(portal.ctx, command, key=write_key(person, form, "bind"))
+        lifecycle.request_binding(portal.ctx, command, key=write_key(person, form, "bind"))
     except GongjiError as exc:
         return again(t.error(exc))
     return redirect(request, "/family", notice="bind.sent")
@@ -273,9 +274,9 @@ def confirm(
     """Confirm (as the relative, or a minor's guardian) with the face-verification token when one is needed."""
     pending = _scoped(household.pending_for, portal.ctx, person.ref, relation_id)
     token = form.get("face_token") or None
-    command = relations.ConfirmBinding(pending.relation.id, person.ref, token)
+    command = lifecycle.ConfirmBinding(pending.relation.id, person.ref, token)
     try:
-        relations.confirm_binding(portal.ctx, command, key=write_key(person, form, "confirm"))
+        lifecycle.confirm_binding(portal.ctx, command, key=write_key(person, form, "confirm"))
     except GongjiError as exc:
         return _confirm_page(request, portal, person, relation_id, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="confirm.done")
@@ -287,9 +288,9 @@ def decline(
 ) -> Response:
     """Say no to a request."""
     pending = _scoped(household.pending_for, portal.ctx, person.ref, relation_id)
-    command = relations.DeclineBinding(pending.relation.id, person.ref)
+    command = lifecycle.DeclineBinding(pending.relation.id, person.ref)
     try:
-        relations.decline_binding(portal.ctx, command, key=write_key(person, form, "decline"))
+        lifecycle.decline_binding(portal.ctx, command, key=write_key(person, form, "decline"))
     except GongjiError as exc:
         return _confirm_page(request, portal, person, relation_id, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="confirm.declined")
@@ -307,7 +308,7 @@ def _order_page(
     error: str | None = None,
     notice: str | None = None,
 ) -> Response:
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     ordered = [p for p in family.pay_for_me if p.position is not None]
     ids = [p.relation.id for p in ordered]
 
@@ -342,7 +343,7 @@ def order_page(request: Request, portal: PortalDep, person: CurrentPerson, notic
 @router.post("/order")
 def set_order(request: Request, portal: PortalDep, person: CurrentPerson, form: CheckedForm) -> Response:
     """Save a new order (the form sends every paying relation, in the new order)."""
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     circle = household.circle(portal.ctx, person.ref)
     by_relation = {p.relation.id: p.relation for p in family.pay_for_me if p.position is not None}
     try:
@@ -357,9 +358,9 @@ def set_order(request: Request, portal: PortalDep, person: CurrentPerson, form: 
         if member is None:
             raise Forbidden()
         refs.append(member.psn_no)
-    command = relations.SetOrder(person.ref, tuple(refs), person.ref)
+    command = payers.SetOrder(person.ref, tuple(refs), person.ref)
     try:
-        relations.set_order(portal.ctx, command, key=write_key(person, form, "order"))
+        payers.set_order(portal.ctx, command, key=write_key(person, form, "order"))
     except GongjiError as exc:
         return _order_page(request, portal, person, status=422, error=translator(request).error(exc))
     return redirect(request, "/order", notice="order.saved")
@@ -377,7 +378,7 @@ def _quota_page(
     status: int = 200,
     error: str | None = None,
 ) -> Response:
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     rules = _rules(portal, family.region)
     return render(
         request,
@@ -410,9 +411,9 @@ def _save_quota(
             quota_fen = parse_yuan(form.get("amount"))
         except InvalidInput:
             return _quota_page(request, portal, person, relation, status=422, error=t("bind.quota_invalid"))
-    command = relations.SetQuota(person.ref, quota_fen, relation.id if relation else None)
+    command = payers.SetQuota(person.ref, quota_fen, relation.id if relation else None)
     try:
-        relations.set_quota(portal.ctx, command, key=write_key(person, form, "quota"))
+        payers.set_quota(portal.ctx, command, key=write_key(person, form, "quota"))
     except GongjiError as exc:
         return _quota_page(request, portal, person, relation, status=422, error=t.error(exc))
     return redirect(request, "/family", notice="quota.saved")
@@ -456,7 +457,7 @@ def _end_page(
     status: int = 200,
     error: str | None = None,
 ) -> Response:
-    family = relations.family(portal.ctx, person.ref)
+    family = queries.family(portal.ctx, person.ref)
     rules = _rules(portal, relation.region)
     i_pay = relation.authoriser_id == person.person_id
     limit = family.changes_allowed
@@ -489,9 +490,9 @@ def end(
 ) -> Response:
     """End it (or ask to, where both sides must agree)."""
     relation = _scoped(household.relation_of, portal.ctx, person.ref, relation_id)
-    command = relations.EndRelation(relation.id, by=person.ref, channel=Channel.ONLINE)
+    command = lifecycle.EndRelation(relation.id, by=person.ref, channel=Channel.ONLINE)
     try:
-        after = relations.end_relation(portal.ctx, command, key=write_key(person, form, "end"))
+        after = lifecycle.end_relation(portal.ctx, command, key=write_key(person, form, "end"))
     except GongjiError as exc:
         return _end_page(request, portal, person, relation, status=422, error=translator(request).error(exc))
     return redirect(request, "/family", notice="end.done" if after.state == "ended" else "end.requested")
@@ -556,7 +557,7 @@ def why_page(
         if member is None or member.is_me:
             raise Forbidden()
         payer, patient = (member, circle.me) if direction == "they_pay" else (circle.me, member)
-        answer = relations.why(portal.ctx, payer.psn_no, patient.psn_no, kind=kind)
+        answer = can_pay.why(portal.ctx, payer.psn_no, patient.psn_no, kind=kind)
         reasons = _reasons(t, answer)
         if kind == "inpatient" and payer.region:
             rules = household.region_rules(portal.ctx, payer.region)

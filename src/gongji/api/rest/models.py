@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from gongji.domain.codes import EndReason, Insutype, MedType, PsnType, RelationType, Sex
+from gongji.domain.explanation import render
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.service.accounts import CreditKind, Part
 from gongji.service.clock import SHANGHAI
@@ -83,6 +84,7 @@ __all__ = [
     "SettlementOut",
     "StatementLineOut",
     "StatementOut",
+    "StepOut",
     "TerminateIn",
     "TransferOut",
     "VisitOut",
@@ -757,6 +759,25 @@ class VisitOut(_Out):
     lines: list[FeeLineOut]
 
 
+class StepOut(_Out):
+    """A step of an explanation: its code and parameters (amounts in fen), and the step in Chinese and English."""
+
+    code: str
+    params: dict[str, Any]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def zh(self) -> str:
+        """The step in Chinese."""
+        return render(self.code, self.params, "zh")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def en(self) -> str:
+        """The step in English."""
+        return render(self.code, self.params, "en")
+
+
 class PurseStepOut(_Out):
     """One account tried in paying order: what it paid, or why it was skipped."""
 
@@ -771,16 +792,15 @@ class PurseStepOut(_Out):
     from_current_fen: int
     balance_after_fen: int
     skipped_code: str | None
-    reason_zh: str
-    reason_en: str
+    reason: StepOut
+    limited_by: str | None = None
 
 
 class ExplanationOut(_Out):
     """Why a bill was split as it was: the rule values read, the fund's steps, every account tried."""
 
     rules: list[RuleTraceOut]
-    fund_steps_zh: list[str]
-    fund_steps_en: list[str]
+    fund_steps: list[StepOut]
     purses: list[PurseStepOut]
     cash_fen: int
 

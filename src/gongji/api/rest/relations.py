@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -24,8 +25,10 @@ from gongji.api.rest.params import DayQuery, PersonPath, RelationIdPath
 from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
 from gongji.domain.relations import Channel
-from gongji.service import relations, scopes
+from gongji.service import scopes
+from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
+from gongji.service.relations import can_pay, lifecycle, payers, proxies, queries
 
 __all__ = ["router"]
 
@@ -51,15 +54,15 @@ def request_binding(body: RelationRequestIn, ctx: ContextDep, principal: Operato
     """Every binding check runs; the first that fails refuses. Online the request waits for the relative; at the
     counter (``operator`` given, documents recorded in ``proof_reference``) it takes effect at once."""
     _require_people(ctx, principal, [body.authoriser, body.beneficiary], "办理共济绑定", "bind these people")
-    cmd = relations.RequestBinding(**body.model_dump(), channel=_channel(body.operator))
-    return RelationOut.model_validate(relations.request_binding(ctx, cmd, key=key))
+    cmd = lifecycle.RequestBinding(**body.model_dump(), channel=_channel(body.operator))
+    return RelationOut.model_validate(lifecycle.request_binding(ctx, cmd, key=key))
 
 
 @router.get("/relations/{relation_id}", summary="查看共济关系 A relation with its history")
 def show_relation(relation_id: RelationIdPath, ctx: ContextDep, principal: Operator) -> RelationOut:
     """One relation with every step of its life."""
     _require_relation(ctx, principal, relation_id, "查看共济关系", "see this relation")
-    return RelationOut.model_validate(relations.relation(ctx, relation_id))
+    return RelationOut.model_validate(queries.relation(ctx, relation_id))
 
 
 @router.post("/relations/{relation_id}/confirm", summary="确认绑定 The relative (or guardian) confirms")
@@ -68,8 +71,8 @@ def confirm(
 ) -> RelationOut:
     """Face verification at or above the region's age; a guardian confirms for a minor."""
     _require_relation(ctx, principal, relation_id, "确认共济绑定", "confirm this relation")
-    cmd = relations.ConfirmBinding(relation_id, body.confirmer, body.face_token)
-    return RelationOut.model_validate(relations.confirm_binding(ctx, cmd, key=key))
+    cmd = lifecycle.ConfirmBinding(relation_id, body.confirmer, body.face_token)
+    return RelationOut.model_validate(lifecycle.confirm_binding(ctx, cmd, key=key))
 
 
 @router.post("/relations/{relation_id}/decline", summary="拒绝绑定 The relative (or guardian) declines")
@@ -78,8 +81,8 @@ def decline(
 ) -> RelationOut:
     """A pending request is declined."""
     _require_relation(ctx, principal, relation_id, "拒绝共济绑定", "decline this relation")
-    cmd = relations.DeclineBinding(relation_id, body.by)
-    return RelationOut.model_validate(relations.decline_binding(ctx, cmd, key=key))
+    cmd = lifecycle.DeclineBinding(relation_id, body.by)
+    return RelationOut.model_validate(lifecycle.decline_binding(ctx, cmd, key=key))
 
 
 @router.post("/relations/{relation_id}/end", summary="解除共济 End a relation")
@@ -88,8 +91,8 @@ def end(
 ) -> RelationOut:
     """Both sides where the region requires it; at once at the counter (``operator`` given)."""
     _require_relation(ctx, principal, relation_id, "解除共济关系", "end this relation")
-    cmd = relations.EndRelation(relation_id, body.by, _channel(body.operator), body.operator, body.note)
-    return RelationOut.model_validate(relations.end_relation(ctx, cmd, key=key))
+    cmd = lifecycle.EndRelation(relation_id, body.by, _channel(body.operator), body.operator, body.note)
+    return RelationOut.model_validate(lifecycle.end_relation(ctx, cmd, key=key))
 
 
 @router.put("/people/{ref}/payer-order", summary="调整扣款顺序 Order a beneficiary's authorisers")
@@ -98,8 +101,8 @@ def set_order(
 ) -> list[RelationOut]:
     """Every active authoriser exactly once, in paying order; the beneficiary's own account stays first."""
     require_person(ctx, principal, ref, "调整扣款顺序", "order the payers")
-    cmd = relations.SetOrder(ref, tuple(body.authorisers), body.by)
-    return [RelationOut.model_validate(view) for view in relations.set_order(ctx, cmd, key=key)]
+    cmd = payers.SetOrder(ref, tuple(body.authorisers), body.by)
+    return [RelationOut.model_validate(view) for view in payers.set_order(ctx, cmd, key=key)]
 
 
 @router.put("/people/{ref}/quota", summary="设定共济额度 Set a yearly quota")
@@ -107,15 +110,15 @@ def set_quota(ref: PersonPath, body: QuotaIn, ctx: ContextDep, principal: Operat
     """The authoriser ``ref`` sets the quota of one relation, or the one shared quota where the region's model is
     shared (``relation_id`` omitted); ``quota_fen`` null means the whole shareable balance."""
     require_person(ctx, principal, ref, "设定共济额度", "set a quota")
-    cmd = relations.SetQuota(ref, body.quota_fen, body.relation_id)
-    return FamilyOut.model_validate(relations.set_quota(ctx, cmd, key=key))
+    cmd = payers.SetQuota(ref, body.quota_fen, body.relation_id)
+    return FamilyOut.model_validate(payers.set_quota(ctx, cmd, key=key))
 
 
 @router.get("/people/{ref}/family", summary="我的家庭 Whom a person pays for, who pays for them, proxy links")
 def family(ref: PersonPath, ctx: ContextDep, principal: Operator, on: DayQuery = None) -> FamilyOut:
     """Everything about a person's mutual aid on one page, on a day (default today)."""
     require_person(ctx, principal, ref, "查看家庭共济", "see this family")
-    return FamilyOut.model_validate(relations.family(ctx, ref, on=on))
+    return FamilyOut.model_validate(queries.family(ctx, ref, on=on))
 
 
 @router.get("/people/{payer}/why/{patient}", summary="为什么用不了 Can the payer's account pay for the patient?")
@@ -132,10 +135,18 @@ def why(
             description="费用 outpatient, inpatient, pharmacy, a med_type code, resident_basic, long_term_care",
         ),
     ] = "outpatient",
+    admitted_at: Annotated[
+        datetime | None,
+        Query(
+            description="入院时间 For a stay: when the patient was admitted (a binding made later pays it only where "
+            "the region says so)"
+        ),
+    ] = None,
 ) -> WhyOut:
     """A dry run listing every check that fails (not only the first), each with the rule values it read."""
     _require_people(ctx, principal, [payer, patient], "查询共济支付", "ask about these people")
-    return WhyOut.model_validate(relations.why(ctx, payer, patient, on=on, kind=kind))
+    admitted = admitted_at.replace(tzinfo=SHANGHAI) if admitted_at and admitted_at.tzinfo is None else admitted_at
+    return WhyOut.model_validate(can_pay.why(ctx, payer, patient, on=on, kind=kind, admitted_at=admitted))
 
 
 @router.post("/people/{ref}/proxy-links", status_code=status.HTTP_201_CREATED, summary="添加亲情账户 Add a proxy link")
@@ -144,8 +155,8 @@ def add_proxy_link(
 ) -> FamilyOut:
     """``ref`` may show the relative's e-voucher and see records; no money is shared."""
     require_person(ctx, principal, ref, "添加亲情账户", "add a proxy link")
-    cmd = relations.AddProxyLink(ref, body.relative, _channel(body.operator), body.operator)
-    return FamilyOut.model_validate(relations.add_proxy_link(ctx, cmd, key=key))
+    cmd = proxies.AddProxyLink(ref, body.relative, _channel(body.operator), body.operator)
+    return FamilyOut.model_validate(proxies.add_proxy_link(ctx, cmd, key=key))
 
 
 @router.delete("/people/{ref}/proxy-links/{relative}", summary="解除亲情账户 End a proxy link")
@@ -154,5 +165,5 @@ def end_proxy_link(
 ) -> FamilyOut:
     """End the proxy link from ``ref`` to ``relative``."""
     require_person(ctx, principal, ref, "解除亲情账户", "end a proxy link")
-    cmd = relations.EndProxyLink(ref, relative)
-    return FamilyOut.model_validate(relations.end_proxy_link(ctx, cmd, key=key))
+    cmd = proxies.EndProxyLink(ref, relative)
+    return FamilyOut.model_validate(proxies.end_proxy_link(ctx, cmd, key=key))

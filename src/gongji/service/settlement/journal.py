@@ -36,7 +36,7 @@ from gongji.service.checks import RuleReader, rule_trace_views
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
-from gongji.service.settlement.split import SettlementPlan, plan_settlement
+from gongji.service.settlement.split import SettlementPlan, plan_settlement, relations_moment
 from gongji.service.settlement.views import (
     EXPLANATION,
     BalanceAfterView,
@@ -48,7 +48,6 @@ from gongji.service.settlement.views import (
     SettlementView,
 )
 from gongji.service.settlement.visits import _require_open, _visit, require_discharged, require_institution
-from gongji.service.suspension import refuse_if_suspended
 from gongji.service.views import RuleTraceView
 
 __all__ = [
@@ -102,8 +101,7 @@ def explanation_of(plan: SettlementPlan) -> ExplanationView:
     """The explanation of a computed settlement."""
     return ExplanationView(
         rules=trace_views(plan.reader),
-        fund_steps_zh=plan.fund_steps_zh,
-        fund_steps_en=plan.fund_steps_en,
+        fund_steps=plan.fund_steps,
         purses=plan.steps,
         cash_fen=plan.amounts.psn_cash_pay_fen,
     )
@@ -356,10 +354,10 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         require_discharged(visit)
         patient = uow.people.get(visit.person_id)
         assert patient is not None
-        refuse_if_suspended(uow, patient, visit.begin_at.date(), ctx.clock.now())
-        family = load_family(uow, patient, visit.begin_at, lock=True)
+        moment = relations_moment(visit, ctx.clock.now())
+        family = load_family(uow, patient, moment, lock=True)
         if _roll_over_payers(ctx, uow, family):
-            family = load_family(uow, patient, visit.begin_at, lock=True)
+            family = load_family(uow, patient, moment, lock=True)
         plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family)
         _check_total(plan, cmd)
         specs, ids = settlement_transfers(ctx, uow, plan)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -30,6 +31,7 @@ __all__ = [
     "ReverseSettlement",
     "Settle",
     "SettlementView",
+    "StepView",
     "UploadFees",
     "VisitView",
 ]
@@ -194,6 +196,15 @@ class VisitView:
 
 
 @dataclass(frozen=True)
+class StepView:
+    """A step of an explanation: a code (a :class:`~gongji.domain.explanation.StepCode`, or for a skipped account the
+    refusal's :class:`~gongji.domain.errors.ErrorCode`) and its parameters; rendered in words where it is shown."""
+
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class PurseStepView:
     """One account tried in order: what it paid, or why it was skipped."""
 
@@ -208,8 +219,9 @@ class PurseStepView:
     from_current_fen: int
     balance_after_fen: int
     skipped_code: str | None
-    reason_zh: str
-    reason_en: str
+    reason: StepView
+    #: The limit that stopped it short of the bill (``balance``, ``keep``, ``quota``, ``visit_cap``), if any.
+    limited_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,8 +229,7 @@ class ExplanationView:
     """Why the bill was split as it was: every rule value read, every step of the fund, every account tried."""
 
     rules: list[RuleTraceView]
-    fund_steps_zh: list[str]
-    fund_steps_en: list[str]
+    fund_steps: list[StepView]
     purses: list[PurseStepView]
     cash_fen: int
 
