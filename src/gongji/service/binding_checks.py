@@ -6,6 +6,7 @@ A binding request is refused with the first finding; the portal's and the counte
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from gongji.domain.codes import RelationType
@@ -147,6 +148,25 @@ def _mirror_impossible(
     ]
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A binding request as the checks read it."""
+
+    authoriser: Party
+    beneficiary: Party
+    relation_type: RelationType
+    moment: datetime
+    family: dict[int, Person]
+    proof_reference: str | None
+    commitment: bool
+    valid_until: date | None
+    kin: Sequence[Relation]
+
+    def open_relations(self, party: Party) -> list[Relation]:
+        """The party's relations that still count now."""
+        return open_now(party.relations, self.moment)
+
+
 def binding_findings(
     book: RuleBook,
     authoriser: Party,
@@ -163,140 +183,144 @@ def binding_findings(
     """Every reason the authoriser may not bind this relative now (empty when the binding may be requested).
     ``kin`` are further relations of the family (the spouses' own) that the kinship check must agree with."""
     reader = RuleReader(book, moment.date())
-    a, b = authoriser.person, beneficiary.person
-    if a.id == b.id:
+    request = _Request(
+        authoriser, beneficiary, relation_type, moment, family, proof_reference, commitment, valid_until, kin
+    )
+    if authoriser.person.id == beneficiary.person.id:
         return [Finding(ErrorCode.SELF_RELATION, {})], reader
-    if authoriser.region is not None:
-        enabled = book.find(params.MUTUAL_AID_ENABLED, authoriser.region, reader.on)
-        if enabled is None or not enabled.value:
-            traces = (enabled.trace,) if enabled else ()
-            reader.traces.extend(traces)
-            return [
-                Finding(
-                    ErrorCode.MUTUAL_AID_NOT_AVAILABLE,
-                    {"region": authoriser.region, "on": reader.on.isoformat()},
-                    traces,
-                )
-            ], reader
+    unavailable = _mutual_aid_unavailable(reader, authoriser)
+    if unavailable:
+        return unavailable, reader
     region, findings = eligible_authoriser(reader, authoriser)
     if region is None or findings:
         return findings, reader
-    findings += beneficiary_insured(reader, region, beneficiary)
-    findings += relation_allowed(reader, region, relation_type)
-    problem = kinship_problem(
-        a, b, relation_type, Kinship.of([*authoriser.relations, *beneficiary.relations, *kin], moment), family
-    )
+    for check in (_who, _how_many, _exclusive, _mirror, _changes, _proof):
+        findings += check(reader, region, request)
+    return findings, reader
+
+
+def _mutual_aid_unavailable(reader: RuleReader, authoriser: Party) -> list[Finding]:
+    """Mutual aid is not (yet) available in the authoriser's region."""
+    if authoriser.region is None:
+        return []
+    enabled = reader.book.find(params.MUTUAL_AID_ENABLED, authoriser.region, reader.on)
+    if enabled is not None and enabled.value:
+        return []
+    traces = (enabled.trace,) if enabled else ()
+    reader.traces.extend(traces)
+    shown = {"region": authoriser.region, "on": reader.on.isoformat()}
+    return [Finding(ErrorCode.MUTUAL_AID_NOT_AVAILABLE, shown, traces)]
+
+
+def _who(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """The relative is insured, the relation allowed and consistent with the family, the regions open to each other."""
+    a, b = request.authoriser.person, request.beneficiary.person
+    findings = beneficiary_insured(reader, region, request.beneficiary)
+    findings += relation_allowed(reader, region, request.relation_type)
+    relations = [*request.authoriser.relations, *request.beneficiary.relations, *request.kin]
+    problem = kinship_problem(a, b, request.relation_type, Kinship.of(relations, request.moment), request.family)
     if problem:
         findings.append(Finding(ErrorCode.RELATION_INCONSISTENT, {"reason_zh": problem[0], "reason_en": problem[1]}))
-    b_region = beneficiary.region
-    if b_region is not None:
-        findings += geography_open(reader, region, b_region)
+    if request.beneficiary.region is not None:
+        findings += geography_open(reader, region, request.beneficiary.region)
+    return findings
 
-    open_pair = [
-        r for r in open_now(authoriser.relations, moment) if r.beneficiary_id == b.id and r.authoriser_id == a.id
-    ]
-    if open_pair:
-        findings.append(
-            Finding(
-                ErrorCode.DUPLICATE_RELATION,
-                {"authoriser": a.name, "beneficiary": b.name, "relation_id": open_pair[0].id},
-            )
-        )
-    mine = [r for r in open_now(authoriser.relations, moment) if r.authoriser_id == a.id]
+
+def _how_many(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """Not a second open relation of the pair; within the limits on relatives at once, over a lifetime, and on the
+    authorisers one relative may have (the relative's region's)."""
+    a, b = request.authoriser.person, request.beneficiary.person
+    findings = []
+    mine = [r for r in request.open_relations(request.authoriser) if r.authoriser_id == a.id]
+    pair = [r for r in mine if r.beneficiary_id == b.id]
+    if pair:
+        shown = {"authoriser": a.name, "beneficiary": b.name, "relation_id": pair[0].id}
+        findings.append(Finding(ErrorCode.DUPLICATE_RELATION, shown))
     at_once = reader.get(params.MAX_BENEFICIARIES_AT_ONCE_COUNT, region)
     if limit_reached(at_once, len(mine)):
-        findings.append(
-            Finding(
-                ErrorCode.BENEFICIARY_LIMIT_REACHED,
-                {"name": a.name, "limit": at_once, "count": len(mine)},
-                reader.last(),
-            )
-        )
+        shown = {"name": a.name, "limit": at_once, "count": len(mine)}
+        findings.append(Finding(ErrorCode.BENEFICIARY_LIMIT_REACHED, shown, reader.last()))
     lifetime = reader.get(params.MAX_BENEFICIARIES_LIFETIME_COUNT, region)
-    ever = {r.beneficiary_id for r in authoriser.relations if r.authoriser_id == a.id and r.confirmed_at is not None}
+    relations = request.authoriser.relations
+    ever = {r.beneficiary_id for r in relations if r.authoriser_id == a.id and r.confirmed_at is not None}
     if b.id not in ever and limit_reached(lifetime, len(ever)):
         findings.append(Finding(ErrorCode.LIFETIME_LIMIT_REACHED, {"name": a.name, "limit": lifetime}, reader.last()))
-
+    b_region = request.beneficiary.region
     if b_region is not None:
         per_beneficiary = reader.get(params.AUTHORISERS_PER_BENEFICIARY_COUNT, b_region)
         others = [
-            r for r in open_now(beneficiary.relations, moment) if r.beneficiary_id == b.id and r.authoriser_id != a.id
+            r
+            for r in request.open_relations(request.beneficiary)
+            if r.beneficiary_id == b.id and r.authoriser_id != a.id
         ]
         if limit_reached(per_beneficiary, len(others)):
-            other = family.get(others[0].authoriser_id)
-            findings.append(
-                Finding(
-                    ErrorCode.BENEFICIARY_ALREADY_BOUND,
-                    {
-                        "name": b.name,
-                        "other": other.name if other else str(others[0].authoriser_id),
-                        "region": b_region,
-                        "limit": per_beneficiary,
-                    },
-                    reader.last(),
-                )
-            )
-    if not reader.get(params.AUTHORISER_MAY_BE_BENEFICIARY, region):
-        if any(r.beneficiary_id == a.id for r in open_now(authoriser.relations, moment)):
-            findings.append(
-                Finding(
-                    ErrorCode.AUTHORISER_ALSO_BENEFICIARY,
-                    {
-                        "region": region,
-                        "name": a.name,
-                        "role_zh": "是他人的被共济人",
-                        "role_en": "is someone's beneficiary",
-                    },
-                    reader.last(),
-                )
-            )
-        if any(r.authoriser_id == b.id for r in open_now(beneficiary.relations, moment)):
-            findings.append(
-                Finding(
-                    ErrorCode.AUTHORISER_ALSO_BENEFICIARY,
-                    {"region": region, "name": b.name, "role_zh": "是共济人", "role_en": "is an authoriser"},
-                    reader.last(),
-                )
-            )
-    findings += _mirror_impossible(reader, region, authoriser, beneficiary, relation_type, moment)
-    changes = reader.get(params.CHANGES_PER_YEAR_COUNT, region)
-    used = changes_this_year(authoriser.relations, a.id, moment)
-    rebinding = any(
-        _ended_by_authoriser(r) and r.authoriser_id == a.id and r.beneficiary_id == b.id for r in authoriser.relations
+            other = request.family.get(others[0].authoriser_id)
+            shown = {
+                "name": b.name,
+                "other": other.name if other else str(others[0].authoriser_id),
+                "region": b_region,
+                "limit": per_beneficiary,
+            }
+            findings.append(Finding(ErrorCode.BENEFICIARY_ALREADY_BOUND, shown, reader.last()))
+    return findings
+
+
+def _exclusive(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """Where an authoriser may not also be a beneficiary: neither side already plays the other role."""
+    if reader.get(params.AUTHORISER_MAY_BE_BENEFICIARY, region):
+        return []
+    a, b = request.authoriser.person, request.beneficiary.person
+    findings = []
+    if any(r.beneficiary_id == a.id for r in request.open_relations(request.authoriser)):
+        shown = {"region": region, "name": a.name, "role_zh": "是他人的被共济人", "role_en": "is someone's beneficiary"}
+        findings.append(Finding(ErrorCode.AUTHORISER_ALSO_BENEFICIARY, shown, reader.last()))
+    if any(r.authoriser_id == b.id for r in request.open_relations(request.beneficiary)):
+        shown = {"region": region, "name": b.name, "role_zh": "是共济人", "role_en": "is an authoriser"}
+        findings.append(Finding(ErrorCode.AUTHORISER_ALSO_BENEFICIARY, shown, reader.last()))
+    return findings
+
+
+def _mirror(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """Where bindings must be two-way, one the relative can never make back is refused now."""
+    return _mirror_impossible(
+        reader, region, request.authoriser, request.beneficiary, request.relation_type, request.moment
     )
-    if rebinding and limit_reached(changes, used):
-        findings.append(
-            Finding(
-                ErrorCode.CHANGES_LIMIT_REACHED,
-                {"name": a.name, "count": used, "region": region, "limit": changes},
-                reader.last(),
-            )
-        )
+
+
+def _changes(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """Re-binding someone the authoriser ended counts against the region's changes a year."""
+    a, b = request.authoriser.person, request.beneficiary.person
+    changes = reader.get(params.CHANGES_PER_YEAR_COUNT, region)
+    used = changes_this_year(request.authoriser.relations, a.id, request.moment)
+    rebinding = any(
+        _ended_by_authoriser(r) and r.authoriser_id == a.id and r.beneficiary_id == b.id
+        for r in request.authoriser.relations
+    )
+    if not (rebinding and limit_reached(changes, used)):
+        return []
+    shown = {"name": a.name, "count": used, "region": region, "limit": changes}
+    return [Finding(ErrorCode.CHANGES_LIMIT_REACHED, shown, reader.last())]
+
+
+_COMMITMENT = ("共济人签署的承诺书", "the authoriser's signed commitment (承诺书)")
+_DOCUMENTS = (
+    "亲属关系证明（户口簿、结婚证或出生医学证明编号）",
+    "proof of the relation (household register, marriage or birth certificate number)",
+)
+
+
+def _proof(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
+    """The proof the region asks for (a commitment, or documents), and an end date where bindings carry one."""
+    findings = []
     proof = reader.get(params.BINDING_PROOF, region)
-    if proof.value == "commitment" and not (commitment or proof_reference):
-        findings.append(
-            Finding(
-                ErrorCode.PROOF_MISSING,
-                {
-                    "region": region,
-                    "proof_zh": "共济人签署的承诺书",
-                    "proof_en": "the authoriser's signed commitment (承诺书)",
-                },
-                reader.last(),
-            )
-        )
-    if proof.value == "documents" and not proof_reference:
-        findings.append(
-            Finding(
-                ErrorCode.PROOF_MISSING,
-                {
-                    "region": region,
-                    "proof_zh": "亲属关系证明（户口簿、结婚证或出生医学证明编号）",
-                    "proof_en": "proof of the relation (household register, marriage or birth certificate number)",
-                },
-                reader.last(),
-            )
-        )
-    if reader.get(params.BINDING_END_DATE_REQUIRED, region) and valid_until is None:
+    missing = None
+    if proof.value == "commitment" and not (request.commitment or request.proof_reference):
+        missing = _COMMITMENT
+    if proof.value == "documents" and not request.proof_reference:
+        missing = _DOCUMENTS
+    if missing is not None:
+        shown = {"region": region, "proof_zh": missing[0], "proof_en": missing[1]}
+        findings.append(Finding(ErrorCode.PROOF_MISSING, shown, reader.last()))
+    if reader.get(params.BINDING_END_DATE_REQUIRED, region) and request.valid_until is None:
         findings.append(Finding(ErrorCode.END_DATE_REQUIRED, {"region": region}, reader.last()))
-    return findings, reader
+    return findings

@@ -190,9 +190,9 @@ def plan_settlement(
     suspension refuses only networked settlements."""
     now = ctx.clock.now()
     moment = relations_moment(visit, now)
-    patient = uow.people.get(visit.person_id)
-    assert patient is not None
     if family is None:
+        patient = uow.people.get(visit.person_id)
+        assert patient is not None
         family = load_family(uow, patient, moment, lock=lock)
     institution = uow.institutions.get(visit.institution_id)
     assert institution is not None
