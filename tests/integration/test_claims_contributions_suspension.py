@@ -155,3 +155,34 @@ def test_a_suspended_person_cannot_settle_until_it_is_lifted(family: Context, en
     assert snapshot(engine) == before
     lift_suspension(family, LiftSuspension(XIAOMING, "窗口01"), key="l1")
     assert commit_settlement(family, Settle(visit.mdtrt_id), key="st2").status == "settled"
+
+
+def test_a_claim_for_a_resident_without_an_account_pays_back_the_funds_part(family: Context) -> None:
+    # The reproduction of issue 13 (it crashed with "journal of 0 transfers"): 赵桂兰, a resident with no account of
+    # her own and only a proxy link (no money) from her son, claims 1 × 15.50 of amoxicillin (category A: all policy
+    # range) at the municipal level-3 hospital. Shijiazhuang's residents' outpatient pooling: no deductible, 50 % at
+    # levels 2 and 3: the fund pays 7.75, which is paid back to her; no account pays; she bore the rest in cash.
+    receipt = Receipt("H13010200001", "FP9", (FeeInput("1", "XJ01CAA040A001010100001", "1", 1_550),))
+    command = SubmitClaim(
+        GUILAN, "H13010200001", MedType.GENERAL_OUTPATIENT, date(2026, 11, 30), (receipt,), "窗口01", "系统故障"
+    )
+    claim = submit_claim(family, command, key="c-guilan")
+    amounts = claim.settlement.amounts
+    assert (amounts["hifp_pay"], amounts["acct_pay"], amounts["psn_cash_pay"]) == (775, 0, 775)
+    assert claim.payout_fen == 775
+    assert audit(family).clean
+
+
+def test_a_claim_with_nothing_reimbursable_is_refused_and_changes_nothing(family: Context, engine: Engine) -> None:
+    # An item outside the catalogue is fully self-paid: the fund pays nothing, and 赵桂兰 has no account and no
+    # relative who pays for her, so nothing would be paid back. A clear refusal, the receipt stays unused.
+    receipt = Receipt("H13010200001", "FP10", (FeeInput("1", "NOT-IN-CATALOGUE", "1", 1_550),))
+    command = SubmitClaim(
+        GUILAN, "H13010200001", MedType.GENERAL_OUTPATIENT, date(2026, 11, 30), (receipt,), "窗口01", "系统故障"
+    )
+    before = snapshot(engine)
+    with pytest.raises(Refused) as refused:
+        submit_claim(family, command, key="c-nothing")
+    assert refused.value.code is ErrorCode.CLAIM_NOTHING_PAYABLE
+    assert "15.50" in refused.value.message_en
+    assert snapshot(engine) == before

@@ -1473,3 +1473,54 @@ def test_a_reversal_answers_the_balances_as_it_left_them(demo: Context, patient:
     assert prior + current != reversed_.amounts["balc"] + reversed_.amounts["acct_pay"]
     # Shown later, the settlement is the record: no balances of a reversal's moment.
     assert show_settlement(ctx, first.setl_id or "").balances_after_reversal is None
+
+
+# --- a yearly share of the balance: the authoriser's, for all his relatives ---------------------------------------
+
+
+def test_a_yearly_share_is_of_the_balance_the_account_began_with_and_shared_by_all_relatives(
+    demo: Context, tmp_path: Path
+) -> None:
+    overlay = tmp_path / "share"
+    overlay.mkdir()
+    reference = {"title": "test overlay: a yearly share of 60 %", "address": "tests/integration/test_settlement.py"}
+    document = {
+        "region": "130100",
+        "name": "石家庄市",
+        "parameters": {
+            "quota_model": [
+                {"since": date(2021, 1, 1), "value": "annual_share", "reference": reference, "confidence": "unverified"}
+            ],
+            "quota_annual_share_bp": [
+                {"since": date(2021, 1, 1), "value": 6000, "reference": reference, "confidence": "unverified"}
+            ],
+        },
+    }
+    (overlay / "130100.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    ctx = dataclasses.replace(demo, rules=RuleBook.load([WORKED_RULES, overlay]))
+    # 张建国's account is opened in November with 1,000.00 (nothing on 1 January): the share is 60 % of what his
+    # account began with, 600.00 a year, for his wife and his son together.
+    employee(ctx, JIANGUO, "张建国", prior_fen=100_000)
+    resident(ctx, XIUYING, "李秀英")
+    resident(ctx, XIAOMING, "张小明", psn_type=PsnType.PUPIL)
+    bind(ctx, JIANGUO, XIAOMING, RelationType.CHILD, confirmer=JIANGUO)
+    bind(ctx, JIANGUO, XIUYING, RelationType.SPOUSE)
+    # Residents' outpatient bills, 32 × 12.50 = 400.00 each, all policy range; the worked rules have the fund pay
+    # nothing for residents' 11, so the whole 400.00 is the person's and account-payable.
+    son = settle(ctx, visit(ctx, XIAOMING, SJZ_LEVEL1, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "32", 1_250)))
+    assert son.amounts["acct_mulaid_pay"] == 40_000  # 400.00 of the 600.00
+    wife = settle(ctx, visit(ctx, XIUYING, SJZ_LEVEL1, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "32", 1_250)))
+    assert wife.amounts["acct_mulaid_pay"] == 20_000  # what is left of the 600.00, not another 600.00
+    assert wife.amounts["psn_cash_pay"] == 20_000
+    [step] = wife.explanation.purses
+    assert step.limited_by == "quota"
+    again = settle(ctx, visit(ctx, XIUYING, SJZ_LEVEL1, MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "8", 1_250)))
+    assert again.amounts["acct_mulaid_pay"] == 0
+    [skipped] = again.explanation.purses
+    assert skipped.skipped_code == "ANNUAL_SHARE_EXHAUSTED"
+    text = render(skipped.reason.code, skipped.reason.params, "zh")
+    # The region set it, of the balance his account began with: 60 % of 1,000.00 = 600.00, all used.
+    assert "统筹区 130100 规定" in text
+    assert "1,000.00" in text
+    assert "600.00" in text
+    assert personal(ctx, JIANGUO) == (40_000, 0)

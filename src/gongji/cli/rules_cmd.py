@@ -242,12 +242,12 @@ def rules_coverage(
     by_region: dict[str, dict[tuple[Any, Any], Any]] = {}
     for c in cells:
         by_region.setdefault(c.region, {})[(c.category, c.med_type)] = c
-    headers = ["地区 Region", *(f"{cat.value}\n{med.value}" for cat, med in columns), "来源 Source"]
-    rows = []
-    for code, row in by_region.items():
-        traces = {c.trace.reference_address: c.trace for c in row.values() if c.trace}
-        sources = "\n".join(f"[{t.confidence}] {t.reference_address}" for t in traces.values()) or "—"
-        rows.append([f"{code} {parse_region(code).zh}", *(_MARK[row[col].status] for col in columns), sources])
+    short = {"in_service": "在职", "retired": "退休", "resident": "居民"}
+    headers = ["地区 Region", *(f"{short[cat.value]}\n{med.value}" for cat, med in columns)]
+    rows = [
+        [f"{code} {parse_region(code).zh}", *(_MARK[row[col].status] for col in columns)]
+        for code, row in by_region.items()
+    ]
     counts = Counter(c.status for c in cells)
     console.print(
         table(
@@ -257,3 +257,8 @@ def rules_coverage(
             rows,
         )
     )
+    console.print("来源 Sources (confidence, address):")
+    for code, row in by_region.items():
+        traces = {c.trace.reference_address: c.trace for c in row.values() if c.trace}
+        for trace in traces.values():
+            console.print(f"  {code} [{trace.confidence}] {trace.reference_address}", markup=False)
