@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from gongji.domain.errors import ErrorCode
+from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.money import format_yuan
+from gongji.domain.regions import parse_region
 
 __all__ = ["StepCode", "render"]
 
@@ -41,7 +42,7 @@ class StepCode(Enum):
         "Policy range {inscp} − deductible {applied} = {above}, at {ratio}: {before_cap}",
     )
     PHARMACY_NOT_POOLED = _Template(
-        "定点药店购药（41）统筹基金不支付（{region} 规则），个人负担全部费用",
+        "定点药店购药（41）统筹基金不支付（{region} 的规则），个人负担全部费用",
         "The pooling fund does not pay for pharmacy purchases (41) under the rules of {region}; the person bears "
         "the whole bill",
     )
@@ -54,9 +55,9 @@ class StepCode(Enum):
         "本次不使用个人账户（acct_used_flag = 0）", "The account is not used this time (acct_used_flag = 0)"
     )
     ACCOUNT_SCOPE = _Template(
-        "个人负担 {person_part}，其中个人账户可支付 {payable}（统筹区 {region} 的个人账户支付范围），其余现金支付",
-        "Person's part {person_part}, of which personal accounts may pay {payable} (region {region}'s account "
-        "scope); the rest is cash",
+        "个人负担 {person_part}，其中个人账户可支付 {payable}（{region} 的个人账户支付范围），其余现金支付",
+        "Person's part {person_part}, of which personal accounts may pay {payable} (the account scope of "
+        "{region}); the rest is cash",
     )
     NO_OWN_ACCOUNT = _Template(
         "{name} 本人没有职工医保个人账户，由共济人账户按顺序支付",
@@ -111,11 +112,22 @@ def _shown(params: Mapping[str, Any], lang: Literal["zh", "en"]) -> dict[str, An
     if "limit" in params:
         zh, en = _LIMITS.get(str(params["limit"]), (str(params["limit"]), str(params["limit"])))
         shown["limit_zh"], shown["limit_en"] = zh, en
+    if "region" in params:
+        shown["region"] = _region(str(params["region"]), lang)
     if "kind" in params:
         shown["kind_zh"], shown["kind_en"] = _CONTRIBUTIONS.get(str(params["kind"]), (params["kind"], params["kind"]))
     if "per" in params:
         shown["per_zh"], shown["per_en"] = _PER.get(str(params["per"]), ("", ""))
     return shown
+
+
+def _region(code: str, lang: Literal["zh", "en"]) -> str:
+    """A region code with its name ("130100 石家庄市", "100000 national rules")."""
+    try:
+        region = parse_region(code)
+    except GongjiError:
+        return code
+    return f"{code} {region.zh if lang == 'zh' else region.en}"
 
 
 def render(code: str, params: Mapping[str, Any], lang: Literal["zh", "en"]) -> str:
