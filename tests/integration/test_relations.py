@@ -1185,3 +1185,19 @@ def test_a_second_authoriser_is_allowed_nationally_and_refused_in_shanghai(
     assert results == {SJZ: "requested", SHANGHAI_REGION: "BENEFICIARY_ALREADY_BOUND"}
     assert len(family(ctx, children[SJZ]).pay_for_me) == 2  # the father's, and the mother's pending request
     assert len(family(ctx, children[SHANGHAI_REGION]).pay_for_me) == 1
+
+
+def test_the_family_page_says_how_the_region_limits_what_relatives_use(ctx: Context, folk: Folk) -> None:
+    # Beijing: a yearly share (60 %) of the authoriser's balance for all his relatives together, not "the whole
+    # balance"; Shijiazhuang: each relation's own quota, or all of it.
+    from gongji.cli.relations_cmd import quota_text
+
+    f = _beijing_family(folk)
+    counter(ctx, f["me"], f["wife"], SPOUSE)
+    beijing = family(ctx, f["me"])
+    assert (beijing.quota_model, beijing.quota_share_bp) == ("annual_share", 6000)
+    assert quota_text(beijing, None) == "年初余额的 60%（全部亲属合计）"
+    employee(ctx, prior_fen=10_000)
+    shijiazhuang = family(ctx, JIANGUO)
+    assert (shijiazhuang.quota_model, shijiazhuang.quota_share_bp) == ("per_relation", None)
+    assert quota_text(shijiazhuang, None) == "全部余额"

@@ -16,7 +16,7 @@ from gongji.service.views import FamilyView, RelationView, WhyView
 from .common import guard, new_key, read_date, read_moment, run
 from .output import console, print_json, table, yuan
 
-__all__ = ["proxy_app", "relation_app", "show_family", "show_why"]
+__all__ = ["proxy_app", "quota_text", "relation_app", "show_family", "show_why"]
 
 relation_app = typer.Typer(help="共济关系 Mutual-aid relations.", no_args_is_help=True)
 proxy_app = typer.Typer(help="亲情账户 Proxy links (no money is shared).", no_args_is_help=True)
@@ -25,6 +25,16 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输�
 KeyOpt = Annotated[str | None, typer.Option("--key", help="幂等键 Idempotency key.")]
 Ref = Annotated[str, typer.Argument(help="身份证号或人员编号 ID number or person number")]
 OperatorOpt = Annotated[str | None, typer.Option(help="窗口经办人 Counter operator (makes it a counter action)")]
+
+
+def quota_text(family: FamilyView, quota_fen: int | None) -> str:
+    """A relation's quota as the region's model has it (what the family page of the portal says too)."""
+    own = "" if quota_fen is None else f"，本人设定 {yuan(quota_fen)}"
+    if family.quota_model == "annual_share" and family.quota_share_bp is not None:
+        return f"年初余额的 {family.quota_share_bp / 100:g}%（全部亲属合计）{own}"
+    if family.quota_model == "shared":
+        return f"共享额度（全部亲属合计）{own}"
+    return "全部余额" if quota_fen is None else yuan(quota_fen)
 
 
 def show_relation(view: RelationView) -> None:
@@ -90,7 +100,7 @@ def show_family(view: FamilyView) -> None:
                         r.beneficiary,
                         r.relation_zh,
                         r.state_zh,
-                        "全部余额" if r.quota_fen is None else yuan(r.quota_fen),
+                        quota_text(view, r.quota_fen),
                         yuan(r.quota_used_fen),
                         "—" if r.quota_left_fen is None else yuan(r.quota_left_fen),
                     ]

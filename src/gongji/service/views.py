@@ -263,6 +263,11 @@ class FamilyView:
     proxy_note_en: str
     changes_used: int
     changes_allowed: int | str
+    #: How the region limits what the person's relatives may use of his account: ``per_relation`` (the quota he set
+    #: for each, or all of it), ``shared`` (one quota he sets for all) or ``annual_share`` (a share of his balance as
+    #: the year began, ``quota_share_bp``, for all together).
+    quota_model: str = "per_relation"
+    quota_share_bp: int | None = None
 
 
 @dataclass(frozen=True)

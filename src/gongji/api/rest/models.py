@@ -587,6 +587,8 @@ class FamilyOut(_Out):
     proxy_note_en: str
     changes_used: int
     changes_allowed: int | str
+    quota_model: str
+    quota_share_bp: int | None
 
 
 class RuleTraceOut(_Out):

@@ -10,6 +10,7 @@ from gongji.domain.people import Person
 from gongji.domain.regions import region_name
 from gongji.domain.relations import RelationStatus
 from gongji.rules import parameters as params
+from gongji.rules.schema import QuotaModel
 from gongji.service.binding_checks import changes_this_year
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
@@ -48,6 +49,12 @@ def family_view(ctx: Context, uow: UnitOfWork, person: Person, moment: datetime)
     changes_allowed = (
         ctx.rules.resolve(params.CHANGES_PER_YEAR_COUNT, region, moment.date()).value if region else "unlimited"
     )
+    model = ctx.rules.resolve(params.QUOTA_MODEL, region, moment.date()).value if region else QuotaModel.PER_RELATION
+    share = (
+        ctx.rules.resolve(params.QUOTA_ANNUAL_SHARE_BP, region, moment.date()).value
+        if model is QuotaModel.ANNUAL_SHARE and region
+        else None
+    )
     return FamilyView(
         person_id=person.id,
         name=person.name,
@@ -81,6 +88,8 @@ def family_view(ctx: Context, uow: UnitOfWork, person: Person, moment: datetime)
         proxy_note_en="A proxy link (亲情账户) shows a relative's e-voucher and records; it shares no money.",
         changes_used=changes_this_year(me.relations, person.id, moment),
         changes_allowed=changes_allowed,
+        quota_model=model.value,
+        quota_share_bp=share,
     )
 
 
