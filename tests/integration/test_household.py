@@ -63,7 +63,8 @@ def test_a_persons_circle_his_requests_rules_and_records(demo: Context) -> None:
 
     # rules a person sees before acting, each with its source
     rules = household.region_rules(ctx, "110000")
-    assert (rules.changes_per_year, rules.quota_model, rules.quota_share_bp) == (3, "annual_share", 6000)
+    # Beijing: 3 changes a year; the whole balance is shared within the quota the authoriser sets (no yearly share).
+    assert (rules.changes_per_year, rules.quota_model, rules.quota_share_bp) == (3, "per_relation", None)
     assert rules.traces["changes_per_year_count"].reference_title
 
     # records: the payer sees whom he paid for; the patient sees her bill; nobody else sees it

@@ -322,7 +322,11 @@ def _beijing_family(folk: Folk) -> dict[str, str]:
     }
 
 
-def test_beijing_fifth_relative_is_over_the_limit(ctx: Context, engine: Engine, clock: FixedClock, folk: Folk) -> None:
+def test_a_fifth_relative_is_over_a_limit_of_four(
+    ctx: Context, engine: Engine, clock: FixedClock, folk: Folk, tmp_path: Path
+) -> None:
+    # Beijing with a limit of 4 relatives at once (an override: the shipped value is 7, the research's).
+    ctx = with_rules(ctx, tmp_path, BEIJING, max_beneficiaries_at_once_count=4)
     f = _beijing_family(folk)
     clock.set(datetime(2025, 6, 1, 10, tzinfo=SHANGHAI))  # spread over two years: 3 changes a year is Beijing's rule
     counter(ctx, f["me"], f["wife"], SPOUSE)
@@ -1187,9 +1191,13 @@ def test_a_second_authoriser_is_allowed_nationally_and_refused_in_shanghai(
     assert len(family(ctx, children[SHANGHAI_REGION]).pay_for_me) == 1
 
 
-def test_the_family_page_says_how_the_region_limits_what_relatives_use(ctx: Context, folk: Folk) -> None:
-    # Beijing: a yearly share (60 %) of the authoriser's balance for all his relatives together, not "the whole
-    # balance"; Shijiazhuang: each relation's own quota, or all of it.
+def test_the_family_page_says_how_the_region_limits_what_relatives_use(
+    ctx: Context, folk: Folk, tmp_path: Path
+) -> None:
+    # A region whose quota is a yearly share (60 %) of the authoriser's balance for all his relatives together says
+    # so, not "the whole balance" (Beijing with such a rule, by override); Shijiazhuang: each relation's own quota,
+    # or all of it.
+    ctx = with_rules(ctx, tmp_path, BEIJING, quota_model="annual_share", quota_annual_share_bp=6000)
     from gongji.cli.relations_cmd import quota_text
 
     f = _beijing_family(folk)

@@ -189,8 +189,10 @@ def test_ending_shows_the_regions_yearly_limit_first_then_ends(site: Site) -> No
     assert "依据：" in page
     english = visitor.get(f"/portal/relations/{relation.id}/end?lang=en").text
     assert "Beijing allows 3 a year" in english
-    # Beijing's quota is a yearly share of the balance: it cannot be set by hand
-    assert "60%" in visitor.get(f"/portal/relations/{relation.id}/quota?lang=zh").text
+    # Beijing's quota is the authoriser's to set for each relative (the whole balance, or an amount), with its source
+    quota_page = visitor.get(f"/portal/relations/{relation.id}/quota?lang=zh").text
+    assert 'name="amount"' in quota_page
+    assert "m.jiusongjiankang.com/health/news/6250396" in quota_page
     answer = visitor.post(f"/portal/relations/{relation.id}/end", {})
     assert answer.status_code == 303
     state = queries.relation(site.ctx, relation.id).state
