@@ -151,3 +151,28 @@ def test_relation_commands_at_the_counter_and_online(gongji) -> None:  # type: i
     order = json.loads(gongji("relation", "order", XIAOMING, DEFU, JIANGUO, "--by", XIUYING, "--json"))
     assert [r["authoriser"] for r in order] == ["张德福", "张建国"]
     assert "ORDER_INVALID" in gongji("relation", "order", XIAOMING, DEFU, "--by", XIUYING, code=2)
+
+
+def test_why_for_a_stay_takes_the_admission_time(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    # 张建国 → his son, a stay admitted on 1 November (before the demo's binding): Shijiazhuang lets a binding made
+    # during a stay pay it, so the only failing check is the 50.00 quota the demo's pharmacy purchase used up.
+    answer = json.loads(
+        gongji(
+            "relation",
+            "why",
+            JIANGUO,
+            XIAOMING,
+            "--kind",
+            "inpatient",
+            "--admitted-at",
+            "2026-11-01T09:00",
+            "--json",
+            code=1,
+        )
+    )
+    assert [check["code"] for check in answer["failed"]] == ["QUOTA_EXHAUSTED"]
+    bad = gongji("relation", "why", JIANGUO, XIAOMING, "--admitted-at", "yesterday", code=2)
+    assert "FIELD_INVALID" in bad
+    assert "admitted_at" in bad

@@ -60,34 +60,32 @@ def new_key(key: str | None) -> str:
     return key or f"cli-{uuid.uuid4()}"
 
 
-def read_date(text: str | None, field: str) -> date | None:
-    """A YYYY-MM-DD option, or ``None``; anything else is FIELD_INVALID."""
-    if text is None:
-        return None
+def _read_iso(text: str, field: str, parse: Callable[[str], T], shape_zh: str, shape_en: str) -> T:
+    """``parse(text)``, or FIELD_INVALID naming the field and the shape it wants."""
     try:
-        return date.fromisoformat(text)
+        return parse(text)
     except ValueError:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field=field,
-            reason_zh=f"“{text}”不是日期（YYYY-MM-DD）",
-            reason_en=f"'{text}' is not a date (YYYY-MM-DD)",
+            reason_zh=f"“{text}”不是{shape_zh}",
+            reason_en=f"'{text}' is not {shape_en}",
         ) from None
+
+
+def read_date(text: str | None, field: str) -> date | None:
+    """A YYYY-MM-DD option, or ``None``; anything else is FIELD_INVALID."""
+    if text is None:
+        return None
+    return _read_iso(text, field, date.fromisoformat, "日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)")
 
 
 def read_moment(text: str | None, field: str) -> datetime | None:
     """A YYYY-MM-DD[THH:MM] option in Shanghai time (a day alone is its first minute), or ``None``."""
     if text is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field=field,
-            reason_zh=f"“{text}”不是时间（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）",
-            reason_en=f"'{text}' is not a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-        ) from None
+    shape = ("时间（YYYY-MM-DD 或 YYYY-MM-DDTHH:MM）", "a time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+    moment = _read_iso(text, field, datetime.fromisoformat, *shape)
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
