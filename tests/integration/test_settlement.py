@@ -802,10 +802,10 @@ def test_shanghai_shares_only_prior_years_money(demo: Context, clock: FixedClock
     view = settle(
         ctx, visit(ctx, XIUYING, "H31010100001", MedType.GENERAL_OUTPATIENT, fee("1", AMOXICILLIN, "4", 5_000))
     )
-    # 4 × 50.00 = 20000 of 甲类. 310000 has no pooling ratio for this bill: the fund pays nothing.
-    # 张建国 in Shanghai: only 历年 is shareable (prior_years_only), and the quota is 70 % of his balance as the year
-    # began (annual share): 10000 × 0.7 = 7000. Available = min(历年 10000, total 110000, quota 7000) = 7000:
-    # he pays 7000 from 历年 and none of his 当年 100000; 20000 − 7000 = 13000 in cash.
+    # 4 × 50.00 = 20000 of 甲类. The worked rules give 310000 a ratio of 0 for this bill: the fund pays nothing.
+    # 张建国 in Shanghai: only 历年 is shareable (prior_years_only), and the worked rules make the quota 70 % of his
+    # balance as the year began (annual share): 10000 × 0.7 = 7000. Available = min(历年 10000, total 110000,
+    # quota 7000) = 7000: he pays 7000 from 历年 and none of his 当年 100000; 20000 − 7000 = 13000 in cash.
     expect(
         view,
         medfee_sumamt=20_000,
