@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gongji.service.api_tokens import revoke_token
+from gongji.service.api_tokens import Role, revoke_token
 from tests.api.conftest import Api, assert_problem
 from tests.helpers import GUILAN, JIANGUO, XIUYING, ZHANGLI, snapshot
 
@@ -77,6 +77,9 @@ def test_each_role_is_refused_what_it_may_not_do(api: Api, role: str, method: st
     before = snapshot(api.engine)
     problem = assert_problem(api.request(method, path, as_=role, json=body), 403, "ROLE_NOT_ALLOWED")
     assert problem["params"]["role"] in {"analyst", "institution"}
+    role = Role(problem["params"]["role"])
+    assert (problem["params"]["role_zh"], problem["params"]["role_en"]) == (role.zh, role.en)
+    assert f"{role.zh}（{role.value}）令牌" in problem["detail"]
     assert method in problem["detail_en"]
     assert snapshot(api.engine) == before
 

@@ -35,10 +35,31 @@ def test_request_confirm_quota_and_end_a_binding(api: Api) -> None:
     [paid_for] = [r for r in quota.json()["i_pay_for"] if r["id"] == relation["id"]]
     assert (paid_for["beneficiary"], paid_for["quota_fen"], paid_for["quota_yuan"]) == ("赵桂兰", 20_000, "200.00")
     shown = api.get(f"/relations/{relation['id']}")
-    assert [e["kind"] for e in shown.json()["events"]] == ["requested", "confirmed", "quota_set"]
+    events = shown.json()["events"]
+    assert [e["kind"] for e in events] == ["requested", "confirmed", "quota_set"]
+    # The signed commitment is the request's note as signed; gongji's own notes come in both languages, coded.
+    signed = events[0]
+    assert signed["note"].startswith("本人张德福")
+    assert signed["note_code"] is None
+    assert signed["note_zh"] == signed["note_en"] == signed["note"]
+    assert events[1]["note_code"] == "NOTE_CONFIRMED"
+    assert events[1]["note_en"].startswith("confirmed by the relative himself; face verified")
+    quota_note = {k: events[2][k] for k in ("note", "note_zh", "note_en", "note_code")}
+    assert quota_note == {
+        "note": "共济额度 200.00 元/年",
+        "note_zh": "共济额度 200.00 元/年",
+        "note_en": "quota set: 200.00 yuan a year",
+        "note_code": "NOTE_QUOTA",
+    }
     ended = api.post(f"/relations/{relation['id']}/end", json={"operator": "窗口01", "note": "本人申请"})
     assert ended.status_code == 200, ended.text
     assert ended.json()["end_reason"] == "at_counter"
+    operator_note = ended.json()["events"][-1]
+    assert (operator_note["note"], operator_note["note_en"], operator_note["note_code"]) == (
+        "本人申请",
+        "本人申请",
+        None,
+    )
 
 
 def test_a_counter_binding_takes_effect_at_once(api: Api) -> None:
@@ -108,6 +129,7 @@ def test_proxy_links_are_added_and_ended(api: Api) -> None:
         ("张德福", "赵桂兰", None)
     ]
     assert added.json()["proxy_note_en"].startswith("A proxy link")
+    assert added.json()["proxy_note_zh"].startswith("亲情账户只能代为展码")
     assert_problem(api.post(f"/people/{DEFU}/proxy-links", json={"relative": GUILAN}), 422, "PROXY_LINK_EXISTS")
     ended = api.delete(f"/people/{DEFU}/proxy-links/{GUILAN}")
     assert ended.status_code == 200, ended.text

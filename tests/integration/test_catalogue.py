@@ -173,7 +173,7 @@ def test_a_good_file_is_imported_whole(ctx: Context, tmp_path: Path) -> None:
     assert report.clean
     assert report.problems == []
     assert report.batches == 1
-    assert report.note_en == "All 7 rows imported (in 1 batch of at most 1000, one transaction each)."
+    assert report.note.en == "All 7 rows imported (in 1 batch of at most 1000, one transaction each)."
 
     ct = show_catalogue_item(ctx, "002103040010000")
     assert (ct.category, ct.category_zh, ct.kind, ct.kind_zh) == ("B", "乙类", "test", "检查检验")
@@ -258,7 +258,7 @@ def test_bad_rows_are_rejected_with_line_column_and_reason_while_good_rows_land(
         (16, "price_cap_yuan"),
         (17, "self_pay_pct"),
     ]
-    reasons = {(p.line, p.column): (p.value, p.reason_zh, p.reason_en) for p in report.problems}
+    reasons = {(p.line, p.column): (p.value, p.reason.zh, p.reason.en) for p in report.problems}
     assert reasons[(4, "category")][0] == "D"
     assert "不能为负数" in reasons[(5, "price_cap_yuan")][1]
     assert reasons[(5, "price_cap_yuan")][2] == "must not be negative"
@@ -272,10 +272,10 @@ def test_bad_rows_are_rejected_with_line_column_and_reason_while_good_rows_land(
     assert reasons[(12, "code")][2] == "the code repeats line 3"
     assert reasons[(15, "*")][2] == "the row has 4 fields, the header 9"
     assert reasons[(17, "self_pay_pct")][2] == "must be between 0 and 100"
-    assert "imported anyway" in report.note_en
-    assert "12 rows rejected" in report.note_en
-    assert "the other 2 valid rows imported anyway" in report.note_en
-    assert "尽管有被拒绝的行" in report.note_zh
+    assert "imported anyway" in report.note.en
+    assert "12 rows rejected" in report.note.en
+    assert "the other 2 valid rows imported anyway" in report.note.en
+    assert "尽管有被拒绝的行" in report.note.zh
 
     assert [item.code for item in list_catalogue(ctx).items] == ["XA0001", "XB0008"]
     assert show_catalogue_item(ctx, "XA0001").name == "好药片"  # the first of the repeated code stands
@@ -443,6 +443,7 @@ def test_catalogue_commands(invoke, tmp_path: Path) -> None:  # type: ignore[no-
         "line": 4,
         "column": "category",
         "value": "D",
+        "reason": "ROW_CATEGORY_UNKNOWN",
         "reason_zh": "类别须为 A/B/C 或 甲/乙/丙",
         "reason_en": "the category must be A/B/C or 甲/乙/丙",
     }

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
+from gongji.domain.phrases import Phrase
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.people import (
@@ -54,10 +55,13 @@ def test_a_stated_sex_or_birth_date_must_match_the_id_number(ctx: Context, engin
     with pytest.raises(Refused) as wrong_sex:
         register_person(ctx, RegisterPerson(XIUYING, "李秀英", sex=Sex.MALE), key="r1")
     assert wrong_sex.value.code is ErrorCode.PERSON_DETAILS_MISMATCH
-    assert wrong_sex.value.params["field_en"] == "sex"
+    assert wrong_sex.value.params["field"] is Phrase.FIELD_SEX
+    assert wrong_sex.value.params["from_id"] is Sex.FEMALE
+    assert "The sex given does not match" in wrong_sex.value.message_en
     with pytest.raises(Refused) as wrong_birth:
         register_person(ctx, RegisterPerson(XIUYING, "李秀英", birth_date=date(1977, 8, 23)), key="r2")
-    assert wrong_birth.value.params["field_en"] == "birth date"
+    assert wrong_birth.value.params["field"] is Phrase.FIELD_BIRTH_DATE
+    assert "The birth date given does not match" in wrong_birth.value.message_en
     assert snapshot(engine) == before
     view = register_person(
         ctx, RegisterPerson(XIUYING, "李秀英", sex=Sex.FEMALE, birth_date=date(1977, 8, 22)), key="r3"

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine
 
 from gongji.api.fsi.outputs import clr_type
+from gongji.api.fsi.reconciliation import describe_detail, describe_line, describe_totals
 from gongji.domain.codes import MedType, PsnType
 from gongji.domain.errors import ErrorCode
 from gongji.domain.reconciliation import ClrType, clr_type_of
@@ -387,8 +388,8 @@ def test_totals_reported_as_gongji_has_them_are_balanced(ctx: Context, ledger: L
     assert compared.balanced
     assert compared.discrepancies == []
     assert compared.totals == ours
-    assert compared.description_zh.startswith("平：结算 2 笔，医疗费总额 ")
-    assert compared.description_zh.endswith("与机构一致")
+    assert describe_totals(compared, "zh").startswith("平：结算 2 笔，医疗费总额 ")
+    assert describe_totals(compared, "zh").endswith("与机构一致")
 
 
 def test_totals_that_differ_name_each_figure_with_both_values(ctx: Context, ledger: Ledger) -> None:
@@ -402,10 +403,10 @@ def test_totals_that_differ_name_each_figure_with_both_values(ctx: Context, ledg
         ("medfee_sumamt", 3_501, 3_500),
     ]
     assert (
-        compared.description_zh
+        describe_totals(compared, "zh")
         == "不平：结算笔数不符：机构 3 笔，医保 2 笔；医疗费总额不符：机构 35.01 元，医保 35.00 元"
     )
-    assert compared.description_en == (
+    assert describe_totals(compared, "en") == (
         "Not balanced: settlement counts differ: institution 3, gongji 2; "
         "total medical fees differ: institution 35.01 yuan, gongji 35.00 yuan"
     )
@@ -458,24 +459,24 @@ def test_lines_matched_differing_missing_unknown_and_repeated(ctx: Context, ledg
         (c.setl_id, False, LineResult.DUPLICATE),
     ]
     matched, _, _, differs, missing, other, late_reversal, never, twice = compared.lines
-    assert (matched.line, matched.description_zh, matched.description_en) == (a, "一致", "Matches")
+    assert (matched.line, describe_line(matched, "zh"), describe_line(matched, "en")) == (a, "一致", "Matches")
     # 李秀英 has no account (and no relative bound here): nothing was paid from one. D has no msgid at gongji (not a
     # national message), so only the amount differs.
     assert d.acct_pay_fen == 0
-    assert differs.description_zh == "个人账户支付不符：机构 1.00 元，医保 0.00 元"
+    assert describe_line(differs, "zh") == "个人账户支付不符：机构 1.00 元，医保 0.00 元"
     assert [(x.field, x.institution, x.gongji) for x in differs.discrepancies] == [("acct_pay", 100, 0)]
-    assert (missing.line, missing.claimed, missing.description_zh) == (e, None, "机构未上传此笔结算")
-    assert (other.line, other.note_zh, other.description_zh) == (None, None, "医保对账期间内无此笔结算")
-    assert late_reversal.description_zh == "医保对账期间内无此笔结算撤销：发生于 2026-11-22 09:00，不在对账期间内"
-    assert late_reversal.description_en == (
+    assert (missing.line, missing.claimed, describe_line(missing, "zh")) == (e, None, "机构未上传此笔结算")
+    assert (other.line, other.note, describe_line(other, "zh")) == (None, None, "医保对账期间内无此笔结算")
+    assert describe_line(late_reversal, "zh") == "医保对账期间内无此笔结算撤销：发生于 2026-11-22 09:00，不在对账期间内"
+    assert describe_line(late_reversal, "en") == (
         "gongji has no such reversal in the period: it was booked at 2026-11-22 09:00, outside the period"
     )
-    assert never.description_zh == "医保对账期间内无此笔结算"
-    assert twice.description_zh == "机构重复上传此笔结算"
-    assert compared.description_zh == (
+    assert describe_line(never, "zh") == "医保对账期间内无此笔结算"
+    assert describe_line(twice, "zh") == "机构重复上传此笔结算"
+    assert describe_detail(compared, "zh") == (
         "不平：明细 6 笔不符（金额不符 1 笔，机构未上传 1 笔，医保无此记录 3 笔，机构重复上传 1 笔）"
     )
-    assert compared.description_en == (
+    assert describe_detail(compared, "en") == (
         "Not balanced: 6 lines do not match (1 differing, 1 not listed by the institution, 3 unknown to gongji, "
         "1 listed twice)"
     )
@@ -486,7 +487,7 @@ def test_a_msgid_that_differs_is_a_difference(ctx: Context, ledger: Ledger) -> N
     assert a.msgid == A_MSGID
     (compared,) = compare_lines([a], [claimed_line(a, msgid="H130102000012026112009009999")])
     assert compared.result is LineResult.DIFFERS
-    assert compared.description_zh == f"报文ID不符：机构 H130102000012026112009009999，医保 {A_MSGID}"
+    assert describe_line(compared, "zh") == f"报文ID不符：机构 H130102000012026112009009999，医保 {A_MSGID}"
 
 
 def test_lines_outside_the_filters_and_reversals_that_did_not_happen_are_explained(
@@ -504,10 +505,10 @@ def test_lines_outside_the_filters_and_reversals_that_did_not_happen_are_explain
         [claimed_line(e), claimed_line(e, reversal=True, medfee_sumamt_fen=-e.medfee_sumamt_fen)],
     )
     filtered, not_reversed = compared.lines[-2:]
-    assert filtered.description_zh == (
+    assert describe_line(filtered, "zh") == (
         "医保对账期间内无此笔结算：险种 310、清算类别 21、清算机构 130100，不在本次对账范围内"
     )
-    assert not_reversed.description_zh == "医保对账期间内无此笔结算撤销：该结算未撤销"
+    assert describe_line(not_reversed, "zh") == "医保对账期间内无此笔结算撤销：该结算未撤销"
 
 
 def test_no_lines_from_the_institution_leaves_every_line_unlisted(ctx: Context, ledger: Ledger) -> None:
@@ -516,8 +517,8 @@ def test_no_lines_from_the_institution_leaves_every_line_unlisted(ctx: Context, 
     claimed_totals = ClaimedTotals(ours.setl_cnt, ours.medfee_sumamt_fen, ours.fund_pay_sumamt_fen, ours.acct_pay_fen)
     compared = reconcile_settlements(ctx, period, claimed_totals, [])
     assert [line.result for line in compared.lines] == [LineResult.NOT_LISTED] * 3
-    assert compared.lines[0].description_zh == "机构未上传此笔结算撤销"
-    assert compared.description_zh == "不平：明细 3 笔不符（机构未上传 3 笔）"
+    assert describe_line(compared.lines[0], "zh") == "机构未上传此笔结算撤销"
+    assert describe_detail(compared, "zh") == "不平：明细 3 笔不符（机构未上传 3 笔）"
 
 
 def test_all_lines_matching_is_balanced(ctx: Context, ledger: Ledger) -> None:
@@ -527,7 +528,7 @@ def test_all_lines_matching_is_balanced(ctx: Context, ledger: Ledger) -> None:
     claimed_totals = ClaimedTotals(ours.setl_cnt, ours.medfee_sumamt_fen, ours.fund_pay_sumamt_fen, ours.acct_pay_fen)
     compared = reconcile_settlements(ctx, period, claimed_totals, [claimed_line(line) for line in lines])
     assert compared.balanced
-    assert compared.description_zh == "平：总额一致，明细 6 笔均一致"
+    assert describe_detail(compared, "zh") == "平：总额一致，明细 6 笔均一致"
 
 
 # --- the clearing type and the message id, without a database -----------------------------------------------------

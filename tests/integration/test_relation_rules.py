@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode
+from gongji.domain.phrases import Phrase
 from gongji.service.aggregates import relation_totals
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
@@ -60,8 +61,9 @@ def test_a_binding_that_could_never_pay_is_refused_where_both_sides_must_bind(
     resident(ctx, XIUYING, "李秀英")  # a resident (390) can never authorise, so never bind him back
     error = refused(engine, ErrorCode.MIRROR_BINDING_IMPOSSIBLE, lambda: ask(mirrored, JIANGUO, XIUYING, SPOUSE))
     assert (error.params["region"], error.params["beneficiary"]) == (SJZ, "李秀英")
-    assert "城乡居民" in error.params["reason_zh"]
-    assert "cannot authorise" in error.params["reason_en"]
+    assert error.params["reason"].code == ErrorCode.AUTHORISER_NOT_ELIGIBLE.name
+    assert "城乡居民" in error.message_zh
+    assert "cannot authorise" in error.message_en
     # Where the region does not require it, the same binding is fine.
     assert ask(ctx, JIANGUO, XIUYING, SPOUSE).state == "requested"
 
@@ -84,7 +86,8 @@ def test_a_parent_in_law_can_never_be_bound_back(ctx: Context, engine: Engine, t
     me = folk.employee(date(1975, 1, 1))
     mother_in_law = folk.employee(date(1950, 1, 1), male=False)
     error = refused(engine, ErrorCode.MIRROR_BINDING_IMPOSSIBLE, lambda: ask(rules, me, mother_in_law, IN_LAW))
-    assert "no region has such a relation type" in error.params["reason_en"]
+    assert error.params["reason"].code == ErrorCode.RELATION_TYPE_NOT_ALLOWED.name
+    assert "no region has such a relation type" in error.message_en
 
 
 # --- face verification from 16 ----------------------------------------------------------------------------------------
@@ -107,7 +110,7 @@ def test_a_seventeen_year_old_confirms_himself_not_his_guardian(ctx: Context, en
     refused(engine, ErrorCode.FACE_VERIFICATION_REQUIRED, lambda: confirm(ctx, requested.id, son, None))
     confirmed = confirm(ctx, requested.id, son, FACE)
     assert confirmed.confirmed_by == confirmed.beneficiary
-    assert "本人确认；人脸识别" in (confirmed.events[-1].note or "")
+    assert "本人确认；人脸识别" in confirmed.events[-1].note.zh
 
 
 def test_a_fifteen_year_old_is_still_confirmed_by_his_guardian(ctx: Context, folk: Folk) -> None:
@@ -205,7 +208,8 @@ def test_a_parent_in_law_is_refused_where_the_region_does_not_name_it(ctx: Conte
     me = folk.employee(date(1975, 1, 1))
     mother_in_law = folk.resident(date(1950, 1, 1), male=False)
     error = refused(engine, ErrorCode.RELATION_TYPE_NOT_ALLOWED, lambda: ask(ctx, me, mother_in_law, IN_LAW))
-    assert error.params["relation_zh"] == "配偶父母"
+    assert error.params["relation"] is IN_LAW
+    assert "不允许与配偶父母共济" in error.message_zh
 
 
 def test_huzhou_binds_a_parent_in_law(ctx: Context, folk: Folk) -> None:
@@ -231,7 +235,8 @@ def test_a_parent_in_law_must_fit_the_family(ctx: Context, engine: Engine, folk:
     bind(ctx, wife, her_mother, PARENT)
     other_woman = folk.resident(date(1953, 1, 1), male=False, region=HUZHOU)
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, me, other_woman, IN_LAW))
-    assert "spouse already has a mother on record" in error.params["reason_en"]
+    assert error.params["reason"].args["role"] is Phrase.KIN_MOTHER
+    assert "spouse already has a mother on record" in error.message_en
     assert ask(ctx, me, her_mother, IN_LAW).state == "requested"
     her_father = folk.resident(date(1949, 1, 1), region=HUZHOU)
     assert ask(ctx, me, her_father, IN_LAW).state == "requested"

@@ -16,10 +16,13 @@ from sqlalchemy import Engine, or_, select
 from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.identity import check_character
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
-from gongji.domain.relations import Channel
+from gongji.domain.relations import Channel, RelationState
 from gongji.domain.relations import EndReason as RelationEndReason
+from gongji.domain.wording import Said
 from gongji.rules.book import RuleBook
+from gongji.rules.schema import QuotaModel
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import (
@@ -217,7 +220,8 @@ def test_a_resident_cannot_authorise(ctx: Context, engine: Engine) -> None:
     resident(ctx, XIUYING, "李秀英")
     employee(ctx)
     error = refused(engine, ErrorCode.AUTHORISER_NOT_ELIGIBLE, lambda: ask(ctx, XIUYING, JIANGUO, SPOUSE))
-    assert Insutype.RESIDENT_BASIC.zh in error.params["found_zh"]
+    assert error.params["found"].args["insutype"] is Insutype.RESIDENT_BASIC
+    assert f"当前：{Insutype.RESIDENT_BASIC.zh}" in error.message_zh
 
 
 def test_a_paused_employee_cannot_authorise(ctx: Context, engine: Engine) -> None:
@@ -225,7 +229,8 @@ def test_a_paused_employee_cannot_authorise(ctx: Context, engine: Engine) -> Non
     resident(ctx, XIUYING, "李秀英")
     pause_enrollment(ctx, PauseEnrollment(JIANGUO, Insutype.EMPLOYEE_BASIC, TODAY), key=_key())
     error = refused(engine, ErrorCode.AUTHORISER_NOT_ELIGIBLE, lambda: ask(ctx, JIANGUO, XIUYING, SPOUSE))
-    assert EnrollmentStatus.PAUSED.zh in error.params["found_zh"]
+    assert error.params["found"].args["status"] is EnrollmentStatus.PAUSED
+    assert EnrollmentStatus.PAUSED.zh in error.message_zh
 
 
 def test_beneficiary_registered_but_not_insured(ctx: Context, engine: Engine) -> None:
@@ -247,7 +252,8 @@ def test_sibling_not_allowed_in_beijing(ctx: Context, engine: Engine, folk: Folk
     error = refused(engine, ErrorCode.RELATION_TYPE_NOT_ALLOWED, lambda: ask(ctx, authoriser, sister, SIBLING))
     assert error.params["region"] == BEIJING
     assert error.params["on"] == "2026-11-22"
-    assert error.params["allowed_en"] == "spouse, parent, child"
+    assert error.params["allowed"] == [SPOUSE, PARENT, CHILD]
+    assert "(allowed: spouse, parent, child)" in error.message_en
 
 
 def test_a_parent_younger_than_the_child_is_inconsistent(ctx: Context, engine: Engine) -> None:
@@ -264,10 +270,12 @@ def test_a_second_spouse_is_inconsistent(ctx: Context, engine: Engine, folk: Fol
     ask(ctx, JIANGUO, XIUYING, SPOUSE)  # pending: what it states already counts
     other_woman = folk.resident(date(1979, 1, 1), male=False)
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, JIANGUO, other_woman, SPOUSE))
-    assert "张建国" in error.params["reason_zh"]
+    assert error.params["reason"] == Said(Phrase.KIN_HAS_A_SPOUSE, {"name": "张建国"})
+    assert "张建国 已登记配偶" in error.message_zh
     other_man = folk.employee(date(1976, 1, 1))
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, other_man, XIUYING, SPOUSE))
-    assert "李秀英" in error.params["reason_zh"]
+    assert error.params["reason"] == Said(Phrase.KIN_HAS_A_SPOUSE, {"name": "李秀英"})
+    assert "李秀英" in error.message_zh
 
 
 def test_a_third_parent_is_inconsistent(ctx: Context, engine: Engine, folk: Folk) -> None:
@@ -278,7 +286,8 @@ def test_a_third_parent_is_inconsistent(ctx: Context, engine: Engine, folk: Folk
     ask(ctx, XIUYING, XIAOMING, CHILD)
     third = folk.employee(date(1970, 1, 1), male=False)
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, third, XIAOMING, CHILD))
-    assert "two parents" in error.params["reason_en"]
+    assert error.params["reason"].phrase is Phrase.KIN_TWO_PARENTS
+    assert "two parents" in error.message_en
 
 
 def test_a_second_father_is_inconsistent(ctx: Context, engine: Engine, folk: Folk) -> None:
@@ -287,7 +296,8 @@ def test_a_second_father_is_inconsistent(ctx: Context, engine: Engine, folk: Fol
     ask(ctx, JIANGUO, XIAOMING, CHILD)
     other_father = folk.employee(date(1972, 1, 1))
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, other_father, XIAOMING, CHILD))
-    assert "father" in error.params["reason_en"]
+    assert error.params["reason"].args["role"] is Phrase.KIN_FATHER
+    assert "already has a father on record" in error.message_en
     # The same check from the child's side: he names a second father as his parent.
     employee(ctx, ZHANGLI, "张丽")  # an adult woman stands in for the child as authoriser
     ask(ctx, JIANGUO, ZHANGLI, CHILD)
@@ -298,7 +308,8 @@ def test_a_same_sex_spouse_is_inconsistent(ctx: Context, engine: Engine, folk: F
     employee(ctx)
     man = folk.resident(date(1976, 1, 1))
     error = refused(engine, ErrorCode.RELATION_INCONSISTENT, lambda: ask(ctx, JIANGUO, man, SPOUSE))
-    assert "other sex" in error.params["reason_en"]
+    assert error.params["reason"].phrase is Phrase.KIN_SPOUSE_OF_SAME_SEX
+    assert "other sex" in error.message_en
 
 
 def test_geography_not_open_between_shijiazhuang_and_beijing(ctx: Context, engine: Engine) -> None:
@@ -369,11 +380,12 @@ def test_taian_authoriser_may_not_be_beneficiary_both_ways(ctx: Context, engine:
     # b is a's beneficiary, so b cannot authorise …
     error = refused(engine, ErrorCode.AUTHORISER_ALSO_BENEFICIARY, lambda: ask(ctx, b, c, SIBLING))
     assert error.params["name"] == "泰乙"
-    assert error.params["role_en"] == "is someone's beneficiary"
+    assert error.params["role"] is Phrase.ALREADY_A_BENEFICIARY
+    assert error.message_en.endswith("泰乙 already is someone's beneficiary")
     # … and a is an authoriser, so a cannot be bound by anyone.
     error = refused(engine, ErrorCode.AUTHORISER_ALSO_BENEFICIARY, lambda: ask(ctx, d, a, SIBLING))
     assert error.params["name"] == "泰甲"
-    assert error.params["role_en"] == "is an authoriser"
+    assert error.params["role"] is Phrase.ALREADY_AN_AUTHORISER
 
 
 def test_beijing_three_changes_a_year(ctx: Context, engine: Engine, clock: FixedClock, folk: Folk) -> None:
@@ -416,7 +428,8 @@ def test_proof_missing_in_a_documents_region(ctx: Context, engine: Engine, folk:
         ErrorCode.PROOF_MISSING,
         lambda: request_binding(ctx, RequestBinding(f["me"], f["wife"], SPOUSE, commitment=True), key=_key()),
     )
-    assert "proof of the relation" in error.params["proof_en"]
+    assert error.params["proof"] is Phrase.PROOF_DOCUMENTS
+    assert "proof of the relation" in error.message_en
 
 
 def test_proof_missing_in_a_commitment_region(ctx: Context, engine: Engine) -> None:
@@ -427,7 +440,8 @@ def test_proof_missing_in_a_commitment_region(ctx: Context, engine: Engine) -> N
         ErrorCode.PROOF_MISSING,
         lambda: request_binding(ctx, RequestBinding(JIANGUO, XIUYING, SPOUSE), key=_key()),
     )
-    assert "commitment" in error.params["proof_en"]
+    assert error.params["proof"] is Phrase.PROOF_SIGNED_COMMITMENT
+    assert "commitment" in error.message_en
     signed = request_binding(ctx, RequestBinding(JIANGUO, XIUYING, SPOUSE, commitment=True), key=_key())
     assert signed.proof_kind == "commitment"
 
@@ -461,7 +475,9 @@ def test_confirming_twice_is_refused(ctx: Context, engine: Engine) -> None:
     resident(ctx, XIUYING, "李秀英")
     relation = bind(ctx, JIANGUO, XIUYING, SPOUSE)
     error = refused(engine, ErrorCode.RELATION_NOT_PENDING, lambda: confirm(ctx, relation.id, XIUYING))
-    assert error.params["state_en"] == "effective"
+    assert error.params["state"] is RelationState.EFFECTIVE
+    assert error.params["action"] is Phrase.ACT_CONFIRM_BINDING
+    assert "生效中" in error.message_zh
 
 
 def test_a_stranger_is_not_a_party(ctx: Context, engine: Engine, folk: Folk) -> None:
@@ -524,11 +540,13 @@ def test_order_must_name_every_current_authoriser_once(ctx: Context, engine: Eng
     bind(ctx, GUILAN, JIANGUO, CHILD)
     outsider = folk.employee(date(1980, 1, 1))
     for authorisers in ((DEFU,), (DEFU, GUILAN, outsider), (DEFU, DEFU), (DEFU, outsider), ()):
-        refused(
+        error = refused(
             engine,
             ErrorCode.ORDER_INVALID,
             lambda a=authorisers: set_order(ctx, SetOrder(JIANGUO, a), key=_key()),
         )
+        assert error.message_zh.endswith("的全部有效共济人：张德福、赵桂兰")
+        assert error.message_en.endswith("current authorisers: 张德福, 赵桂兰")
 
 
 def test_taian_quota_is_not_per_relation(ctx: Context, engine: Engine, folk: Folk) -> None:
@@ -540,7 +558,8 @@ def test_taian_quota_is_not_per_relation(ctx: Context, engine: Engine, folk: Fol
         ErrorCode.QUOTA_NOT_PER_RELATION,
         lambda: set_quota(ctx, SetQuota(a, 50_000, relation_id=relation.id), key=_key()),
     )
-    assert error.params["model_en"] == "shared"
+    assert error.params["model"] is QuotaModel.SHARED
+    assert "'shared' quotas" in error.message_en
     c = folk.resident(date(1979, 1, 1), region=TAIAN)
     refused(engine, ErrorCode.QUOTA_NOT_PER_RELATION, lambda: ask(ctx, a, c, SIBLING, quota_fen=50_000))
     # The one shared quota is what Tai'an sets.
@@ -781,7 +800,8 @@ def test_online_request_confirmed_by_the_adult_beneficiary(ctx: Context, engine:
         ("requested", "张建国", "online"),
         ("confirmed", "李秀英", "online"),
     ]
-    assert "人脸识别" in (confirmed.events[1].note or "")
+    assert confirmed.events[1].note.args["who"] is Phrase.CONFIRMED_BY_SELF
+    assert "人脸识别" in confirmed.events[1].note.zh
 
 
 def test_a_minor_is_confirmed_by_a_guardian(ctx: Context, engine: Engine) -> None:
@@ -792,8 +812,9 @@ def test_a_minor_is_confirmed_by_a_guardian(ctx: Context, engine: Engine) -> Non
     requested = ask(ctx, JIANGUO, XIAOMING, CHILD)
     confirmed = confirm(ctx, requested.id, XIUYING)
     assert (confirmed.state, confirmed.order_position) == ("effective", 1)
-    assert "监护人确认" in (confirmed.events[-1].note or "")
-    assert "人脸识别" in (confirmed.events[-1].note or "")  # the adult guardian verifies her face
+    assert "监护人确认" in confirmed.events[-1].note.zh
+    assert "人脸识别" in confirmed.events[-1].note.zh  # the adult guardian verifies her face
+    assert confirmed.events[-1].note.en.startswith("confirmed by a guardian; face verified")
     stored = _stored(engine, XIAOMING)[requested.id]
     guardian_id = _person_id(engine, XIUYING)
     assert stored["confirmed_by_id"] == guardian_id

@@ -27,6 +27,7 @@ from gongji.domain.errors import ErrorCode
 from gongji.domain.explanation import render
 from gongji.domain.visits import Diagnosis
 from gongji.rules.book import RuleBook
+from gongji.rules.schema import InsuredCategory
 from gongji.service.accounts import CreditAccount, balances, credit_account
 from gongji.service.audit import audit
 from gongji.service.catalogue import AddInstitution, add_institution, load_demo_catalogue, load_demo_institutions
@@ -566,8 +567,9 @@ def test_changchun_inpatient_without_a_ratio_is_refused_naming_what_is_missing(d
         lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()),
     ):
         error = refused(engine, ErrorCode.FUND_RULES_MISSING, call)
-        assert (error.params["region"], error.params["med_type"]) == ("220100", "21")
-        assert error.params["category_zh"] == "退休职工"
+        assert (error.params["region"], error.params["med_type"]) == ("220100", MedType.GENERAL_INPATIENT)
+        assert error.params["category"] is InsuredCategory.RETIRED
+        assert "退休职工" in error.message_zh
         assert "3-provincial" in error.message_en
         assert not re.search(r"[\u4e00-\u9fff]", error.message_en)
 

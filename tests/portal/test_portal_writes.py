@@ -70,7 +70,13 @@ def test_a_person_binds_a_parent_who_confirms_with_face_verification(site: Site)
     assert snapshot(site.engine)["relations"] == before["relations"]
     confirm(site, mother, relation.id)
     assert only_relation(site, son, mother).state == "effective"
-    assert "人脸识别" in (queries.relation(site.ctx, relation.id).events[-1].note or "")
+    assert "人脸识别" in queries.relation(site.ctx, relation.id).events[-1].note.zh
+    # The history page shows gongji's notes in the reader's language.
+    history = mother_visitor.get(f"/portal/relations/{relation.id}").text
+    assert "本人确认；人脸识别" in history
+    english = mother_visitor.get(f"/portal/relations/{relation.id}?lang=en").text
+    assert "confirmed by the relative himself; face verified" in english
+    assert "本人确认" not in english
     after = site.signed_in(mother).get("/portal/family").text
     assert "待我确认" not in after
     assert "周强" in after[after.index('id="pay-for-me"') :]

@@ -145,8 +145,8 @@ def test_an_unknown_code_is_refused_naming_the_list(code_list: type[NationalCode
     zh, en = code_list.list_name()
     assert error.code is ErrorCode.CODE_UNKNOWN
     assert error.params["value"] == shown
-    assert error.params["code_list_zh"] == zh
-    assert error.params["code_list_en"] == en
+    assert error.to_dict()["params"]["code_list_zh"] == zh
+    assert error.to_dict()["params"]["code_list_en"] == en
     assert en in error.message_en
     assert zh in error.message_zh
 
@@ -265,8 +265,8 @@ def test_an_unknown_region_code_is_refused(code: str | int) -> None:
     error = caught.value
     assert error.code is ErrorCode.CODE_UNKNOWN
     assert error.params["value"] == str(code).strip()
-    assert error.params["code_list_en"] == "region (admdvs)"
-    assert error.params["code_list_zh"] == "医保区划"
+    assert error.to_dict()["params"]["code_list_en"] == "region (admdvs)"
+    assert error.to_dict()["params"]["code_list_zh"] == "医保区划"
 
 
 def test_region_name_falls_back_to_the_code() -> None:

@@ -136,7 +136,8 @@ def test_a_bill_the_regions_fund_rules_do_not_cover_is_refused_with_what_is_miss
     assert refused.value.code is ErrorCode.FUND_RULES_MISSING
     assert refused.value.params["region"] == "130200"
     assert refused.value.params["med_type"] == "14"
-    assert refused.value.params["category_zh"] == "在职职工"
+    assert refused.value.params["category"] == "in_service"
+    assert "在职职工" in refused.value.message_zh
 
 
 def test_a_researched_zero_ratio_pays_nothing_from_the_fund_without_refusing(tmp_path: Path) -> None:

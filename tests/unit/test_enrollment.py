@@ -18,6 +18,8 @@ from gongji.domain.enrollment import (
     terminate,
 )
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Said
 
 BEGAN = date(2020, 1, 1)
 REF = "张伟（P0001）"
@@ -52,8 +54,9 @@ def field_refusal(insutype: Insutype, psn_type: PsnType, employer: str | None) -
 def status_refusal(error: pytest.ExceptionInfo[Refused], status: EnrollmentStatus) -> None:
     assert error.value.code is ErrorCode.ENROLLMENT_STATUS_WRONG
     assert error.value.params["ref"] == REF
-    assert error.value.params["status_en"] == status.en
-    assert error.value.params["status_zh"] == status.zh
+    assert error.value.params["status"] is status
+    assert f"{REF} 的参保状态为“{status.zh}”" in error.value.message_zh
+    assert f"enrollment is {status.en};" in error.value.message_en
 
 
 # --- a new enrollment -----------------------------------------------------------------------------------
@@ -68,8 +71,9 @@ def test_employee_insurance_takes_employee_person_types(psn_type: PsnType) -> No
 def test_employee_insurance_refuses_resident_person_types(psn_type: PsnType) -> None:
     error = field_refusal(Insutype.EMPLOYEE_BASIC, psn_type, None)
     assert error.params["field"] == "psn_type"
-    assert psn_type.en in error.params["reason_en"]
-    assert psn_type.zh in error.params["reason_zh"]
+    assert error.params["reason"] == Said(Phrase.EMPLOYEE_INSURANCE_REFUSES_PSN_TYPE, {"psn_type": psn_type})
+    assert psn_type.en in error.message_en
+    assert psn_type.zh in error.message_zh
 
 
 @pytest.mark.parametrize("insutype", RESIDENT_INSUTYPES, ids=lambda i: i.value)
@@ -83,12 +87,13 @@ def test_resident_insurance_takes_resident_person_types(insutype: Insutype, psn_
 def test_resident_insurance_refuses_employee_person_types(insutype: Insutype, psn_type: PsnType) -> None:
     error = field_refusal(insutype, psn_type, None)
     assert error.params["field"] == "psn_type"
-    assert psn_type.en in error.params["reason_en"]
+    assert error.params["reason"] == Said(Phrase.RESIDENT_INSURANCE_REFUSES_PSN_TYPE, {"psn_type": psn_type})
+    assert psn_type.en in error.message_en
 
 
 def test_resident_insurance_refuses_an_employee_in_service() -> None:
     error = field_refusal(Insutype.RESIDENT_BASIC, PsnType.EMPLOYEE_IN_SERVICE, None)
-    assert error.params["reason_en"] == "resident insurance cannot take person type 'employee, in service'"
+    assert error.message_en.endswith("resident insurance cannot take person type 'employee, in service'")
 
 
 def test_employee_insurance_keeps_the_employer_trimmed() -> None:
@@ -106,7 +111,8 @@ def test_a_blank_employer_is_no_employer(blank: str | None) -> None:
 def test_only_employee_insurance_records_an_employer(insutype: Insutype) -> None:
     error = field_refusal(insutype, PsnType.ADULT_RESIDENT, "某某公司")
     assert error.params["field"] == "employer"
-    assert error.params["reason_en"] == "only employee insurance records an employer"
+    assert error.params["reason"] is Phrase.EMPLOYER_ONLY_FOR_EMPLOYEES
+    assert error.message_en.endswith("only employee insurance records an employer")
 
 
 def test_supplementary_insurance_records_no_employer_either() -> None:
@@ -154,7 +160,8 @@ def test_only_a_normal_enrollment_can_be_paused(status: EnrollmentStatus) -> Non
     with pytest.raises(Refused) as caught:
         pause(enrollment(status), date(2024, 3, 1), EndReason.OTHER, REF)
     status_refusal(caught, status)
-    assert caught.value.params["action_en"] == "pause it"
+    assert caught.value.params["action"] is Phrase.ACT_PAUSE_ENROLLMENT
+    assert caught.value.message_en.endswith("cannot pause it")
 
 
 def test_a_pause_may_take_effect_on_the_day_of_the_last_change() -> None:
@@ -189,7 +196,8 @@ def test_only_a_paused_enrollment_can_be_resumed(status: EnrollmentStatus) -> No
     with pytest.raises(Refused) as caught:
         resume(enrollment(status), date(2024, 3, 1), REF)
     status_refusal(caught, status)
-    assert caught.value.params["action_en"] == "resume it"
+    assert caught.value.params["action"] is Phrase.ACT_RESUME_ENROLLMENT
+    assert caught.value.message_en.endswith("cannot resume it")
 
 
 def test_a_resumption_dated_before_the_pause_is_refused() -> None:
@@ -226,8 +234,9 @@ def test_an_enrollment_cannot_be_terminated_twice() -> None:
     with pytest.raises(Refused) as caught:
         terminate(terminated, date(2025, 9, 1), EndReason.DEATH, REF)
     status_refusal(caught, EnrollmentStatus.TERMINATED)
-    assert caught.value.params["action_en"] == "terminate it"
-    assert caught.value.params["action_zh"] == "终止参保"
+    assert caught.value.params["action"] is Phrase.ACT_TERMINATE_ENROLLMENT
+    assert caught.value.message_en.endswith("cannot terminate it")
+    assert caught.value.message_zh.endswith("不能终止参保")
 
 
 def test_a_terminated_enrollment_can_be_neither_paused_nor_resumed() -> None:

@@ -144,38 +144,38 @@ def test_a_wrong_check_character_is_refused_naming_the_expected_one(
     expected = number[17]
     wrong = "0" if expected != "0" else "1"
     error = id_refusal(number[:17] + wrong)
-    assert error.params["reason_en"] == f"wrong check character (expected {expected})"
+    assert error.params["reason"].en == f"wrong check character (expected {expected})"
     assert f"expected {expected}" in error.message_en
     assert f"应为 {expected}" in error.message_zh
 
 
 def test_an_x_in_place_of_a_digit_check_character_is_refused() -> None:
     error = id_refusal(ZHANG[:17] + "X")
-    assert error.params["reason_en"] == "wrong check character (expected 9)"
+    assert error.params["reason"].en == "wrong check character (expected 9)"
 
 
 @pytest.mark.parametrize("birth", ["19750230", "19750231", "19751301", "19750001", "19750100", "19000229"])
 def test_an_impossible_birth_date_is_refused(birth: str) -> None:
     number = with_check("130102" + birth + "001")
     error = id_refusal(number)
-    assert error.params["reason_en"] == f"the birth date {birth} does not exist"
+    assert error.params["reason"].en == f"the birth date {birth} does not exist"
 
 
 def test_a_birth_date_after_today_is_refused() -> None:
     number = with_check("130102" + "20261123" + "001")
     error = id_refusal(number, today=TODAY)
-    assert error.params["reason_en"] == "the birth date 2026-11-23 is not plausible"
+    assert error.params["reason"].en == "the birth date 2026-11-23 is not plausible"
 
 
 def test_a_birth_date_before_1880_is_refused() -> None:
     error = id_refusal(with_check("13010218791231001"))
-    assert error.params["reason_en"] == "the birth date 1879-12-31 is not plausible"
+    assert error.params["reason"].en == "the birth date 1879-12-31 is not plausible"
 
 
 @pytest.mark.parametrize("number", ["130102750315001", "110105800704002"])
 def test_a_fifteen_digit_number_is_refused_with_its_own_reason(number: str) -> None:
     error = id_refusal(number)
-    assert error.params["reason_en"] == "15-digit numbers are not accepted; use the 18-digit number"
+    assert error.params["reason"].en == "15-digit numbers are not accepted; use the 18-digit number"
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_a_fifteen_digit_number_is_refused_with_its_own_reason(number: str) -> N
 )
 def test_a_number_of_the_wrong_length_is_refused(number: str, length: int) -> None:
     error = id_refusal(number)
-    assert error.params["reason_en"] == f"must be 18 characters, got {length}"
+    assert error.params["reason"].en == f"must be 18 characters, got {length}"
 
 
 @pytest.mark.parametrize(
@@ -192,13 +192,13 @@ def test_a_number_of_the_wrong_length_is_refused(number: str, length: int) -> No
 )
 def test_letters_or_signs_among_the_digits_are_refused(number: str) -> None:
     error = id_refusal(number)
-    assert error.params["reason_en"] == "the first 17 must be digits and the last a digit or X"
+    assert error.params["reason"].en == "the first 17 must be digits and the last a digit or X"
 
 
 @pytest.mark.parametrize("first17", ["00010219750315001", "00000019750315001"])
 def test_an_area_code_of_zeros_is_refused(first17: str) -> None:
     error = id_refusal(with_check(first17))
-    assert error.params["reason_en"] == "the area code is not valid"
+    assert error.params["reason"].en == "the area code is not valid"
 
 
 def test_a_superscript_digit_is_refused_as_an_invalid_number() -> None:
@@ -250,9 +250,11 @@ def test_a_stated_sex_that_differs_from_the_number_is_refused() -> None:
         validate_new_person(ZHANG, "张伟", today=TODAY, stated_sex=Sex.FEMALE)
     error = caught.value
     assert error.code is ErrorCode.PERSON_DETAILS_MISMATCH
-    assert error.params["field_en"] == "sex"
-    assert error.params["from_id"] == "男"
-    assert error.params["given"] == "女"
+    assert error.params["field"].en == "sex"
+    assert error.params["from_id"] is Sex.MALE
+    assert error.params["given"] is Sex.FEMALE
+    assert "证件为 男，填写为 女" in error.message_zh
+    assert "the number says male, the request says female" in error.message_en
 
 
 def test_a_stated_birth_date_that_differs_from_the_number_is_refused() -> None:
@@ -260,7 +262,7 @@ def test_a_stated_birth_date_that_differs_from_the_number_is_refused() -> None:
         validate_new_person(ZHANG, "张伟", today=TODAY, stated_birth_date=date(1975, 5, 13))
     error = caught.value
     assert error.code is ErrorCode.PERSON_DETAILS_MISMATCH
-    assert error.params["field_en"] == "birth date"
+    assert error.params["field"].en == "birth date"
     assert error.params["from_id"] == "1975-03-15"
     assert error.params["given"] == "1975-05-13"
 

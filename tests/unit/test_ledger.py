@@ -183,7 +183,7 @@ def test_a_persons_account_that_would_go_negative_is_refused(debit: int, kind_en
         post_transfers(states, [TransferSpec(debit, CASH, balance + 1)])
     error = caught.value
     assert error.code is ErrorCode.INSUFFICIENT_BALANCE
-    assert error.params["account_en"] == kind_en
+    assert error.params["account"].en == kind_en
     assert error.params["balance"] == f"{balance // 100}.{balance % 100:02d}"
 
 
@@ -193,7 +193,7 @@ def test_the_refusal_names_the_balance_and_the_need_in_yuan() -> None:
         post_transfers(states, [TransferSpec(PRIOR, CASH, 1_234_567)])
     assert caught.value.params["balance"] == "100.00"
     assert caught.value.params["needed"] == "12,345.67"
-    assert caught.value.params["account_zh"] == "个人账户（历年）"
+    assert caught.value.params["account"].zh == "个人账户（历年）"
 
 
 def test_the_balance_check_is_made_at_each_step_not_on_the_journal_as_a_whole() -> None:
@@ -308,7 +308,7 @@ def test_a_reversal_is_refused_when_the_money_has_been_spent_since() -> None:
     spent = with_balances(states, {**after, CURRENT: 1_000})
     with pytest.raises(Refused) as caught:
         post_transfers(spent, mirror(posted))
-    assert caught.value.params["account_en"] == "personal account (current year)"
+    assert caught.value.params["account"].en == "personal account (current year)"
 
 
 SYSTEM_IDS = [POOL, CLEARING, OPENING, CASH]

@@ -179,7 +179,8 @@ def test_a_missing_rule_is_a_refusal_naming_it() -> None:
     with pytest.raises(Refused) as refused:
         book.resolve(params.CATEGORY_B_SELF_PAY_DEFAULT_BP, "131100", date(2026, 1, 1))
     assert refused.value.code is ErrorCode.RULE_MISSING
-    assert refused.value.params["parameter"] == "category_b_self_pay_default_bp"
+    assert refused.value.to_dict()["params"]["parameter"] == "category_b_self_pay_default_bp"
+    assert "乙类先行自付比例" in refused.value.message_zh
 
 
 def test_pooling_rows_match_the_first_row_that_applies() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gongji.domain.wording import localise, shown
 from gongji.service import catalogue, institution_access
 from gongji.service.catalogue import CatalogueItemView, ImportReport, InstitutionView
 from gongji.service.context import Context
@@ -18,7 +19,7 @@ from gongji.service.institution_access import CredentialsView
 from .common import new_key, run
 from .output import console, print_json, table, yuan
 
-__all__ = ["catalogue_app", "institution_app", "show_import_report"]
+__all__ = ["catalogue_app", "import_report_json", "institution_app", "show_import_report"]
 
 institution_app = typer.Typer(help="定点医药机构 Designated institutions.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="医保目录 The medical catalogue.", no_args_is_help=True)
@@ -171,14 +172,28 @@ def show_import_report(report: ImportReport) -> None:
             table(
                 "[red]被拒绝的行 Rejected rows[/]",
                 ["行 Line", "列 Column", "值 Value", "原因", "Reason"],
-                [[p.line, p.column, p.value, p.reason_zh, p.reason_en] for p in report.problems],
+                [
+                    [p.line, p.column, p.value, localise(p.reason, "zh"), localise(p.reason, "en")]
+                    for p in report.problems
+                ],
                 numeric=[0],
             )
         )
     if report.problems_not_listed:
         console.print(f"另有 {report.problems_not_listed} 个问题未列出 {report.problems_not_listed} more not listed.")
-    console.print(report.note_zh)
-    console.print(report.note_en)
+    console.print(localise(report.note, "zh"))
+    console.print(localise(report.note, "en"))
+
+
+def import_report_json(report: ImportReport) -> dict[str, Any]:
+    """An import report for machines: its counts, each problem's reason and the note as a code with the Chinese
+    and English text beside it (``reason``, ``reason_zh``, ``reason_en``), and whether it was clean."""
+    data: dict[str, Any] = {field.name: getattr(report, field.name) for field in dataclasses.fields(report)}
+    data["problems"] = [
+        {"line": p.line, "column": p.column, "value": p.value, **shown({"reason": p.reason})} for p in report.problems
+    ]
+    del data["note"]
+    return data | shown({"note": report.note}) | {"clean": report.clean}
 
 
 @catalogue_app.command("import")
@@ -189,7 +204,7 @@ def catalogue_import(
     """导入医保目录 Import a catalogue CSV; exit 1 if any row was rejected (the valid rows are imported)."""
     if as_json:
         report = run(lambda ctx: catalogue.import_catalogue(ctx, file), as_json)
-        print_json({**dataclasses.asdict(report), "clean": report.clean})
+        print_json(import_report_json(report))
     else:
         with Progress(
             TextColumn("导入 Importing"),

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
+from gongji.domain.wording import code_of, is_term, texts
 
 __all__ = ["console", "err_console", "print_error", "print_json", "table", "yuan"]
 
@@ -31,13 +32,24 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def _plain(value: Any) -> Any:
+    """Dataclasses as dicts; a term of the service (a phrase, a note) as its code and its Chinese and English words
+    (a code value kept as a string, as everywhere in the output, is left as it is)."""
+    if is_term(value) and not isinstance(value, str | list | tuple):
+        zh, en = texts(value)
+        return {"code": code_of(value), "zh": zh, "en": en}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def print_json(value: Any) -> None:
     """Print ``value`` (dataclasses, lists, dicts) as JSON on standard output."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    elif isinstance(value, list):
-        value = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v for v in value]
-    sys.stdout.write(json.dumps(value, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(_plain(value), default=_default, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_error(error: GongjiError, *, as_json: bool) -> None:

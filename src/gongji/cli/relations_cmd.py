@@ -10,13 +10,14 @@ import typer
 from gongji.domain.codes import RelationType
 from gongji.domain.money import parse_yuan
 from gongji.domain.relations import Channel
+from gongji.domain.wording import is_term, texts
 from gongji.service.relations import can_pay, lifecycle, payers, proxies, queries
 from gongji.service.views import FamilyView, RelationView, WhyView
 
 from .common import guard, new_key, read_date, read_moment, run
 from .output import console, print_json, table, yuan
 
-__all__ = ["proxy_app", "quota_text", "relation_app", "show_family", "show_why"]
+__all__ = ["note_text", "proxy_app", "quota_text", "relation_app", "show_family", "show_why"]
 
 relation_app = typer.Typer(help="共济关系 Mutual-aid relations.", no_args_is_help=True)
 proxy_app = typer.Typer(help="亲情账户 Proxy links (no money is shared).", no_args_is_help=True)
@@ -35,6 +36,14 @@ def quota_text(family: FamilyView, quota_fen: int | None) -> str:
     if family.quota_model == "shared":
         return f"共享额度（全部亲属合计）{own}"
     return "全部余额" if quota_fen is None else yuan(quota_fen)
+
+
+def note_text(note: object) -> str | None:
+    """An event's note: a term in Chinese with English below it; an operator's own words as written."""
+    if note is None or not is_term(note):
+        return None if note is None else str(note)
+    zh, en = texts(note)
+    return zh if zh == en else f"{zh}\n{en}"
 
 
 def show_relation(view: RelationView) -> None:
@@ -76,7 +85,10 @@ def show_relation(view: RelationView) -> None:
         table(
             "经过 History",
             ["时间 When", "事件 Event", "人 Who", "经办 Operator", "渠道 Channel", "说明 Note"],
-            [[f"{e.at:%Y-%m-%d %H:%M}", e.kind, e.actor, e.operator, e.channel, e.note] for e in view.events],
+            [
+                [f"{e.at:%Y-%m-%d %H:%M}", e.kind, e.actor, e.operator, e.channel, note_text(e.note)]
+                for e in view.events
+            ],
         )
     )
 
@@ -135,7 +147,7 @@ def show_family(view: FamilyView) -> None:
                 ],
             )
         )
-        console.print(f"{view.proxy_note_zh} {view.proxy_note_en}")
+        console.print(" ".join(texts(view.proxy_note)))
 
 
 def show_why(view: WhyView) -> None:

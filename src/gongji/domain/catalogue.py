@@ -20,6 +20,7 @@ from gongji.domain.money import round_half_up
 
 __all__ = [
     "MILLI",
+    "PERCENT_SIGNS",
     "CatalogueItem",
     "Classified",
     "Institution",
@@ -28,6 +29,7 @@ __all__ = [
     "ItemKind",
     "classify",
     "line_total_fen",
+    "parse_flag",
 ]
 
 #: Quantities are kept in thousandths (0.5 box = 500).
@@ -40,6 +42,21 @@ class InstitutionKind(StrEnum):
     HOSPITAL = "hospital"
     PHARMACY = "pharmacy"
 
+    @property
+    def zh(self) -> str:
+        """医疗机构 / 零售药店."""
+        return _INSTITUTION_KIND_NAMES[self][0]
+
+    @property
+    def en(self) -> str:
+        """hospital / pharmacy."""
+        return _INSTITUTION_KIND_NAMES[self][1]
+
+    @classmethod
+    def parse(cls, text: str) -> InstitutionKind | None:
+        """The kind a registration names (its code, its Chinese name, or 医院 / 药店); ``None`` for anything else."""
+        return _INSTITUTION_KIND_WORDS.get(text.strip().lower())
+
 
 class ItemCategory(StrEnum):
     """甲 (A, fully in the policy range), 乙 (B, with a self-pay share first), 丙 (C, outside: paid in full)."""
@@ -50,8 +67,18 @@ class ItemCategory(StrEnum):
 
     @property
     def zh(self) -> str:
-        """甲 / 乙 / 丙."""
+        """甲类 / 乙类 / 丙类."""
         return {"A": "甲类", "B": "乙类", "C": "丙类"}[self.value]
+
+    @property
+    def en(self) -> str:
+        """category A / B / C."""
+        return f"category {self.value}"
+
+    @classmethod
+    def parse(cls, text: str) -> ItemCategory | None:
+        """The category a catalogue file gives: A/B/C, 甲/乙/丙 or 甲类/乙类/丙类; ``None`` for anything else."""
+        return _CATEGORY_WORDS.get(text.strip().upper())
 
 
 class ItemKind(StrEnum):
@@ -61,6 +88,53 @@ class ItemKind(StrEnum):
     TEST = "test"
     SERVICE = "service"
     CONSUMABLE = "consumable"
+
+    @property
+    def zh(self) -> str:
+        """药品 / 检查检验 / 医疗服务 / 医用耗材."""
+        return _ITEM_KIND_NAMES[self][0]
+
+    @property
+    def en(self) -> str:
+        """The kind in English words."""
+        return _ITEM_KIND_NAMES[self][1]
+
+    @classmethod
+    def parse(cls, text: str) -> ItemKind | None:
+        """The kind a catalogue file gives, by its code or its Chinese name; ``None`` for anything else."""
+        return _ITEM_KIND_WORDS.get(text.strip().lower())
+
+
+_INSTITUTION_KIND_NAMES = {
+    InstitutionKind.HOSPITAL: ("医疗机构", "hospital"),
+    InstitutionKind.PHARMACY: ("零售药店", "pharmacy"),
+}
+#: Words a registration may use for a kind: the code, the Chinese name, and the everyday short names.
+_INSTITUTION_KIND_WORDS = (
+    {kind.value: kind for kind in InstitutionKind}
+    | {kind.zh: kind for kind in InstitutionKind}
+    | {"医院": InstitutionKind.HOSPITAL, "药店": InstitutionKind.PHARMACY}
+)
+#: A/B/C, 甲类/乙类/丙类, and the first character alone (甲/乙/丙).
+_CATEGORY_WORDS = {
+    word: category for category in ItemCategory for word in (category.value, category.zh, category.zh[0])
+}
+_ITEM_KIND_NAMES = {
+    ItemKind.DRUG: ("药品", "drug"),
+    ItemKind.TEST: ("检查检验", "test or examination"),
+    ItemKind.SERVICE: ("医疗服务", "medical service"),
+    ItemKind.CONSUMABLE: ("医用耗材", "medical consumable"),
+}
+_ITEM_KIND_WORDS = {kind.value: kind for kind in ItemKind} | {kind.zh: kind for kind in ItemKind}
+#: Yes and no as a catalogue file writes them.
+_FLAG_WORDS = {"true": True, "1": True, "是": True, "false": False, "0": False, "否": False}
+#: The percent signs a self-pay share may end with (ASCII, and the full-width one a Chinese keyboard types).
+PERCENT_SIGNS = ("%", "％")
+
+
+def parse_flag(text: str) -> bool | None:
+    """Yes or no as a catalogue file writes it: true/false, 1/0 or 是/否; ``None`` for anything else."""
+    return _FLAG_WORDS.get(text.strip().lower())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Said
 
 __all__ = [
     "Enrollment",
@@ -88,32 +90,24 @@ def check_new_enrollment(insutype: Insutype, psn_type: PsnType, employer: str | 
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="psn_type",
-            reason_zh=f"职工医保不能登记人员类别“{psn_type.zh}”",
-            reason_en=f"employee insurance cannot take person type '{psn_type.en}'",
+            reason=Said(Phrase.EMPLOYEE_INSURANCE_REFUSES_PSN_TYPE, {"psn_type": psn_type}),
         )
     if insutype in resident_insutypes and psn_type.is_employee:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="psn_type",
-            reason_zh=f"居民医保不能登记人员类别“{psn_type.zh}”",
-            reason_en=f"resident insurance cannot take person type '{psn_type.en}'",
+            reason=Said(Phrase.RESIDENT_INSURANCE_REFUSES_PSN_TYPE, {"psn_type": psn_type}),
         )
     if employer is None or not employer.strip():
         return None
     cleaned = employer.strip()
     if insutype is not Insutype.EMPLOYEE_BASIC:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="employer",
-            reason_zh="只有职工医保登记参保单位",
-            reason_en="only employee insurance records an employer",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="employer", reason=Phrase.EMPLOYER_ONLY_FOR_EMPLOYEES)
     if len(cleaned) > MAX_EMPLOYER_CHARS:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="employer",
-            reason_zh="单位名称最多 100 个字符",
-            reason_en="an employer name is at most 100 characters",
+            reason=Said(Phrase.EMPLOYER_AT_MOST_CHARS, {"max": MAX_EMPLOYER_CHARS}),
         )
     return cleaned
 
@@ -123,21 +117,14 @@ def _check_date(enrollment: Enrollment, on: date) -> None:
         raise Refused(ErrorCode.ENROLLMENT_DATE_INVALID, on=on.isoformat(), last=enrollment.status_since.isoformat())
 
 
-def _wrong_status(enrollment: Enrollment, ref: str, action_zh: str, action_en: str) -> Refused:
-    return Refused(
-        ErrorCode.ENROLLMENT_STATUS_WRONG,
-        ref=ref,
-        status_zh=enrollment.status.zh,
-        status_en=enrollment.status.en,
-        action_zh=action_zh,
-        action_en=action_en,
-    )
+def _wrong_status(enrollment: Enrollment, ref: str, action: Phrase) -> Refused:
+    return Refused(ErrorCode.ENROLLMENT_STATUS_WRONG, ref=ref, status=enrollment.status, action=action)
 
 
 def pause(enrollment: Enrollment, on: date, reason: EndReason, ref: str) -> tuple[Enrollment, EnrollmentEvent]:
     """暂停参保: only a normal enrollment can be paused."""
     if not enrollment.is_normal:
-        raise _wrong_status(enrollment, ref, "暂停参保", "pause it")
+        raise _wrong_status(enrollment, ref, Phrase.ACT_PAUSE_ENROLLMENT)
     _check_date(enrollment, on)
     changed = replace(enrollment, status=EnrollmentStatus.PAUSED, status_since=on, reason=reason)
     return changed, EnrollmentEvent(EventKind.PAUSED, on, reason)
@@ -146,7 +133,7 @@ def pause(enrollment: Enrollment, on: date, reason: EndReason, ref: str) -> tupl
 def resume(enrollment: Enrollment, on: date, ref: str) -> tuple[Enrollment, EnrollmentEvent]:
     """恢复参保: only a paused enrollment can be resumed."""
     if enrollment.status is not EnrollmentStatus.PAUSED:
-        raise _wrong_status(enrollment, ref, "恢复参保", "resume it")
+        raise _wrong_status(enrollment, ref, Phrase.ACT_RESUME_ENROLLMENT)
     _check_date(enrollment, on)
     changed = replace(enrollment, status=EnrollmentStatus.NORMAL, status_since=on, reason=None)
     return changed, EnrollmentEvent(EventKind.RESUMED, on)
@@ -157,7 +144,7 @@ def terminate(
 ) -> tuple[Enrollment, EnrollmentEvent]:
     """终止参保: a normal or paused enrollment ends for good, with its reason."""
     if not enrollment.is_active:
-        raise _wrong_status(enrollment, ref, "终止参保", "terminate it")
+        raise _wrong_status(enrollment, ref, Phrase.ACT_TERMINATE_ENROLLMENT)
     _check_date(enrollment, on)
     changed = replace(enrollment, status=EnrollmentStatus.TERMINATED, status_since=on, reason=reason)
     return changed, EnrollmentEvent(EventKind.TERMINATED, on, reason, note)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from gongji.domain.wording import Lang, Text, code_of, decode, encode, fold_pairs, is_term, localise, shown
+
 __all__ = [
     "Conflict",
     "ErrorCode",
@@ -30,6 +32,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "Refused",
+    "render_error",
 ]
 
 
@@ -54,19 +57,19 @@ class ErrorCode(Enum):
 
     # --- input ---------------------------------------------------------------------------------------
     AMOUNT_INVALID = _Text(
-        ErrorKind.INVALID_INPUT, "金额“{value}”无效：{reason_zh}", "Amount '{value}' is invalid: {reason_en}"
+        ErrorKind.INVALID_INPUT, "金额“{value}”无效：{reason}", "Amount '{value}' is invalid: {reason}"
     )
     ID_NUMBER_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
-        "身份证号码“{value}”无效：{reason_zh}",
-        "ID number '{value}' is invalid: {reason_en}",
+        "身份证号码“{value}”无效：{reason}",
+        "ID number '{value}' is invalid: {reason}",
     )
     CODE_UNKNOWN = _Text(
         ErrorKind.INVALID_INPUT,
-        "{code_list_zh}代码“{value}”不存在",
-        "Unknown {code_list_en} code '{value}'",
+        "{code_list}代码“{value}”不存在",
+        "Unknown {code_list} code '{value}'",
     )
-    FIELD_INVALID = _Text(ErrorKind.INVALID_INPUT, "{field}无效：{reason_zh}", "{field} is invalid: {reason_en}")
+    FIELD_INVALID = _Text(ErrorKind.INVALID_INPUT, "{field}无效：{reason}", "{field} is invalid: {reason}")
     IDEMPOTENCY_KEY_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
         "幂等键无效：须为 1 到 128 个可见字符",
@@ -74,8 +77,8 @@ class ErrorCode(Enum):
     )
     STATEMENT_PERIOD_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
-        "对账期间 {begin} 至 {end} 无效：{reason_zh}",
-        "Statement period {begin} to {end} is invalid: {reason_en}",
+        "对账期间 {begin} 至 {end} 无效：{reason}",
+        "Statement period {begin} to {end} is invalid: {reason}",
     )
     # --- not found -----------------------------------------------------------------------------------
     PERSON_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此人：{ref}", "No such person: {ref}")
@@ -86,8 +89,8 @@ class ErrorCode(Enum):
     )
     ACCOUNT_NOT_FOUND = _Text(
         ErrorKind.NOT_FOUND,
-        "{ref} 在统筹区 {region} 没有{account_zh}",
-        "{ref} has no {account_en} in pooling region {region}",
+        "{ref} 在统筹区 {region} 没有{account}",
+        "{ref} has no {account} in pooling region {region}",
     )
     JOURNAL_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此记账凭证：{journal_id}", "No such journal: {journal_id}")
     # --- refusals ------------------------------------------------------------------------------------
@@ -98,8 +101,8 @@ class ErrorCode(Enum):
     )
     PERSON_DETAILS_MISMATCH = _Text(
         ErrorKind.REFUSED,
-        "填写的{field_zh}与身份证号码不符：证件为 {from_id}，填写为 {given}",
-        "The {field_en} given does not match the ID number: the number says {from_id}, the request says {given}",
+        "填写的{field}与身份证号码不符：证件为 {from_id}，填写为 {given}",
+        "The {field} given does not match the ID number: the number says {from_id}, the request says {given}",
     )
     PERSON_DECEASED = _Text(
         ErrorKind.REFUSED,
@@ -108,13 +111,13 @@ class ErrorCode(Enum):
     )
     ALREADY_ENROLLED = _Text(
         ErrorKind.REFUSED,
-        "{ref} 已参加{insutype_zh}（统筹区 {region}），不能重复参保",
-        "{ref} is already enrolled in {insutype_en} (pooling region {region}); duplicate enrollment is refused",
+        "{ref} 已参加{insutype}（统筹区 {region}），不能重复参保",
+        "{ref} is already enrolled in {insutype} (pooling region {region}); duplicate enrollment is refused",
     )
     ENROLLMENT_STATUS_WRONG = _Text(
         ErrorKind.REFUSED,
-        "{ref} 的参保状态为“{status_zh}”，不能{action_zh}",
-        "{ref}'s enrollment is {status_en}; cannot {action_en}",
+        "{ref} 的参保状态为“{status}”，不能{action}",
+        "{ref}'s enrollment is {status}; cannot {action}",
     )
     ENROLLMENT_DATE_INVALID = _Text(
         ErrorKind.REFUSED,
@@ -138,8 +141,8 @@ class ErrorCode(Enum):
     )
     INSUFFICIENT_BALANCE = _Text(
         ErrorKind.REFUSED,
-        "{account_zh}余额不足：余额 {balance}，需 {needed}",
-        "Insufficient balance in {account_en}: balance {balance}, needs {needed}",
+        "{account}余额不足：余额 {balance}，需 {needed}",
+        "Insufficient balance in {account}: balance {balance}, needs {needed}",
     )
     JOURNAL_ALREADY_REVERSED = _Text(
         ErrorKind.REFUSED,
@@ -148,20 +151,20 @@ class ErrorCode(Enum):
     )
     JOURNAL_NOT_REVERSIBLE = _Text(
         ErrorKind.REFUSED,
-        "记账凭证 {journal_id}（{kind_zh}）不能冲销：{reason_zh}",
-        "Journal {journal_id} ({kind_en}) cannot be reversed: {reason_en}",
+        "记账凭证 {journal_id}（{kind}）不能冲销：{reason}",
+        "Journal {journal_id} ({kind}) cannot be reversed: {reason}",
     )
     FUND_RULES_MISSING = _Text(
         ErrorKind.REFUSED,
-        "gongji 尚无统筹区 {region} 在 {on} 适用于{category_zh}{med_type_zh}（{med_type}，{level_zh}）的"
+        "gongji 尚无统筹区 {region} 在 {on} 适用于{category}{med_type}（{med_type_code}，{level}）的"
         "统筹基金支付规则，不能计算本次结算；请补充该地区规则数据后再结算",
-        "gongji has no pooling-fund rule of region {region} on {on} for {category_en}, {med_type} {med_type_en} "
-        "({level_en}): the bill cannot be split until the region's rules are added",
+        "gongji has no pooling-fund rule of region {region} on {on} for {category}, {med_type_code} {med_type} "
+        "({level}): the bill cannot be split until the region's rules are added",
     )
     RULE_MISSING = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 在 {on} 没有规则“{parameter_zh}”（{parameter}），本地及上级规则均未设定",
-        "No rule '{parameter}' for region {region} on {on}: "
+        "统筹区 {region} 在 {on} 没有规则“{parameter}”（{parameter_code}），本地及上级规则均未设定",
+        "No rule '{parameter}' ({parameter_code}) for region {region} on {on}: "
         "neither the region, its province nor the national rules set it",
     )
     ROLLOVER_YEAR_INVALID = _Text(
@@ -186,26 +189,26 @@ class ErrorCode(Enum):
     SELF_RELATION = _Text(ErrorKind.REFUSED, "不能与本人建立共济关系", "A person cannot be bound to themselves")
     AUTHORISER_NOT_ELIGIBLE = _Text(
         ErrorKind.REFUSED,
-        "{name} 不能作为共济人：须参加{insutypes_zh}且参保状态正常（当前：{found_zh}）",
-        "{name} cannot authorise: an authoriser must hold {insutypes_en} in normal status (found: {found_en})",
+        "{name} 不能作为共济人：须参加{insutypes}且参保状态正常（当前：{found}）",
+        "{name} cannot authorise: an authoriser must hold {insutypes} in normal status (found: {found})",
     )
     BENEFICIARY_NOT_INSURED = _Text(
         ErrorKind.REFUSED,
-        "{name} 未参加{insutypes_zh}，不能被共济",
-        "{name} is not insured in {insutypes_en} and cannot be a beneficiary",
+        "{name} 未参加{insutypes}，不能被共济",
+        "{name} is not insured in {insutypes} and cannot be a beneficiary",
     )
     BENEFICIARY_STATUS_NOT_NORMAL = _Text(
         ErrorKind.REFUSED,
-        "{name} 的参保状态为“{status_zh}”，不能被共济",
-        "{name}'s enrollment is {status_en}; a beneficiary must be in normal status",
+        "{name} 的参保状态为“{status}”，不能被共济",
+        "{name}'s enrollment is {status}; a beneficiary must be in normal status",
     )
     RELATION_TYPE_NOT_ALLOWED = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 在 {on} 不允许与{relation_zh}共济（允许：{allowed_zh}）",
-        "Region {region} does not allow mutual aid with a {relation_en} on {on} (allowed: {allowed_en})",
+        "统筹区 {region} 在 {on} 不允许与{relation}共济（允许：{allowed}）",
+        "Region {region} does not allow mutual aid with a {relation} on {on} (allowed: {allowed})",
     )
     RELATION_INCONSISTENT = _Text(
-        ErrorKind.REFUSED, "亲属关系不成立：{reason_zh}", "The relation cannot be true: {reason_en}"
+        ErrorKind.REFUSED, "亲属关系不成立：{reason}", "The relation cannot be true: {reason}"
     )
     BENEFICIARY_LIMIT_REACHED = _Text(
         ErrorKind.REFUSED,
@@ -224,13 +227,13 @@ class ErrorCode(Enum):
     )
     AUTHORISER_ALSO_BENEFICIARY = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 规定共济人不能同时是被共济人：{name} 已{role_zh}",
-        "Region {region} does not let an authoriser also be a beneficiary: {name} already {role_en}",
+        "统筹区 {region} 规定共济人不能同时是被共济人：{name} 已{role}",
+        "Region {region} does not let an authoriser also be a beneficiary: {name} already {role}",
     )
     GEOGRAPHY_NOT_OPEN = _Text(
         ErrorKind.REFUSED,
-        "{a_region_zh}与{b_region_zh}之间未开通共济（{rule_region} 规定：{geography_zh}）；跨省可使用医保钱包",
-        "Mutual aid is not open between {a_region_en} and {b_region_en} ({rule_region}: {geography_en}); "
+        "{a_region}与{b_region}之间未开通共济（{rule_region} 规定：{geography}）；跨省可使用医保钱包",
+        "Mutual aid is not open between {a_region} and {b_region} ({rule_region}: {geography}); "
         "across provinces use the wallet (医保钱包)",
     )
     CHANGES_LIMIT_REACHED = _Text(
@@ -245,8 +248,8 @@ class ErrorCode(Enum):
     )
     PROOF_MISSING = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 绑定须提供{proof_zh}",
-        "Region {region} needs {proof_en} for a binding",
+        "统筹区 {region} 绑定须提供{proof}",
+        "Region {region} needs {proof} for a binding",
     )
     END_DATE_REQUIRED = _Text(
         ErrorKind.REFUSED,
@@ -255,8 +258,8 @@ class ErrorCode(Enum):
     )
     RELATION_NOT_PENDING = _Text(
         ErrorKind.REFUSED,
-        "共济关系 {relation_id} 当前为“{state_zh}”，不能{action_zh}",
-        "Relation {relation_id} is {state_en}; cannot {action_en}",
+        "共济关系 {relation_id} 当前为“{state}”，不能{action}",
+        "Relation {relation_id} is {state}; cannot {action}",
     )
     REQUEST_EXPIRED = _Text(
         ErrorKind.REFUSED,
@@ -265,8 +268,8 @@ class ErrorCode(Enum):
     )
     NOT_A_PARTY = _Text(
         ErrorKind.REFUSED,
-        "{name} 不是共济关系 {relation_id} 的{role_zh}",
-        "{name} is not the {role_en} of relation {relation_id}",
+        "{name} 不是共济关系 {relation_id} 的{role}",
+        "{name} is not the {role} of relation {relation_id}",
     )
     GUARDIAN_REQUIRED = _Text(
         ErrorKind.REFUSED,
@@ -296,17 +299,17 @@ class ErrorCode(Enum):
     )
     QUOTA_NOT_PER_RELATION = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 的共济额度为“{model_zh}”，不能按单个亲属设定",
-        "Region {region} uses '{model_en}' quotas; a quota cannot be set per relative",
+        "统筹区 {region} 的共济额度为“{model}”，不能按单个亲属设定",
+        "Region {region} uses '{model}' quotas; a quota cannot be set per relative",
     )
     PROXY_LINK_EXISTS = _Text(
         ErrorKind.REFUSED, "{owner} 已有 {relative} 的亲情账户", "{owner} already has a proxy link to {relative}"
     )
     MIRROR_BINDING_IMPOSSIBLE = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 要求双向绑定，而 {beneficiary} 不能反向为 {authoriser} 共济，此绑定永远不能支付：{reason_zh}",
+        "统筹区 {region} 要求双向绑定，而 {beneficiary} 不能反向为 {authoriser} 共济，此绑定永远不能支付：{reason}",
         "Region {region} requires both sides to bind each other, and {beneficiary} can never bind {authoriser} in "
-        "return, so this binding could never pay: {reason_en}",
+        "return, so this binding could never pay: {reason}",
     )
     SELF_CONFIRMATION_REQUIRED = _Text(
         ErrorKind.REFUSED,
@@ -344,8 +347,8 @@ class ErrorCode(Enum):
     )
     RELATION_ENDED = _Text(
         ErrorKind.REFUSED,
-        "共济关系 {relation_id} 已于 {ended_at} 解除：{reason_zh}",
-        "Relation {relation_id} ended on {ended_at}: {reason_en}",
+        "共济关系 {relation_id} 已于 {ended_at} 解除：{reason}",
+        "Relation {relation_id} ended on {ended_at}: {reason}",
     )
     MIRROR_BINDING_MISSING = _Text(
         ErrorKind.REFUSED,
@@ -359,15 +362,14 @@ class ErrorCode(Enum):
     )
     ANNUAL_SHARE_EXHAUSTED = _Text(
         ErrorKind.REFUSED,
-        "统筹区 {region} 规定 {payer} 每年可共济的金额为其{base_zh} {base} 的 {share}，即 {quota}，"
-        "本年已用完（已用 {used}）",
-        "Region {region} lets {payer} share {share} of his {base_en} {base} a year, {quota}; this year's is used up "
+        "统筹区 {region} 规定 {payer} 每年可共济的金额为其{base} 的 {share}，即 {quota}，本年已用完（已用 {used}）",
+        "Region {region} lets {payer} share {share} of his {base} each year, {quota}; this year's is used up "
         "({used} used)",
     )
     AUTHORISER_BALANCE_ZERO = _Text(
         ErrorKind.REFUSED,
-        "{payer} 可共济的个人账户余额为零（{part_zh}）",
-        "{payer}'s shareable personal-account balance is zero ({part_en})",
+        "{payer} 可共济的个人账户余额为零（{part}）",
+        "{payer}'s shareable personal-account balance is zero ({part})",
     )
     BALANCE_BELOW_MINIMUM = _Text(
         ErrorKind.REFUSED,
@@ -381,8 +383,8 @@ class ErrorCode(Enum):
     )
     OUTSIDE_ACCOUNT_SCOPE = _Text(
         ErrorKind.REFUSED,
-        "{what_zh}不在统筹区 {region} 个人账户支付范围内",
-        "{what_en} is outside what the personal account may pay in region {region}",
+        "{what}不在统筹区 {region} 个人账户支付范围内",
+        "{what} is outside what the personal account may pay in region {region}",
     )
     # --- institutions and catalogue ---------------------------------------------------------------------------
     INSTITUTION_EXISTS = _Text(
@@ -400,21 +402,21 @@ class ErrorCode(Enum):
     )
     CATALOGUE_FILE_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
-        "目录文件 {source} 不能导入：{reason_zh}",
-        "Catalogue file {source} cannot be imported: {reason_en}",
+        "目录文件 {source} 不能导入：{reason}",
+        "Catalogue file {source} cannot be imported: {reason}",
     )
     CATALOGUE_HEADER_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
-        "目录文件 {source} 第 {line} 行表头有误，整个文件未导入：{reason_zh}",
-        "The header on line {line} of catalogue file {source} is wrong; nothing was imported: {reason_en}",
+        "目录文件 {source} 第 {line} 行表头有误，整个文件未导入：{reason}",
+        "The header on line {line} of catalogue file {source} is wrong; nothing was imported: {reason}",
     )
     # --- visits and settlements -----------------------------------------------------------------------------
     VISIT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此就诊：{mdtrt_id}", "No such visit: {mdtrt_id}")
     SETTLEMENT_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此结算：{setl_id}", "No such settlement: {setl_id}")
     NOT_A_STAY = _Text(
         ErrorKind.REFUSED,
-        "就诊 {mdtrt_id} 的医疗类别为“{med_type_zh}”，不是住院，不能{action_zh}",
-        "Visit {mdtrt_id} is {med_type_en}, not a hospital stay; cannot {action_en}",
+        "就诊 {mdtrt_id} 的医疗类别为“{med_type}”，不是住院，不能{action}",
+        "Visit {mdtrt_id} is {med_type}, not a hospital stay; cannot {action}",
     )
     STAY_NOT_DISCHARGED = _Text(
         ErrorKind.REFUSED,
@@ -438,23 +440,23 @@ class ErrorCode(Enum):
     )
     VISIT_OF_OTHER_INSTITUTION = _Text(
         ErrorKind.REFUSED,
-        "{mdtrt_id} 不属于定点医药机构 {fixmedins_code}，不能{action_zh}",
-        "{mdtrt_id} does not belong to institution {fixmedins_code}; cannot {action_en}",
+        "{mdtrt_id} 不属于定点医药机构 {fixmedins_code}，不能{action}",
+        "{mdtrt_id} does not belong to institution {fixmedins_code}; cannot {action}",
     )
     VISIT_NOT_OPEN = _Text(
         ErrorKind.REFUSED,
-        "就诊 {mdtrt_id} 状态为“{status_zh}”，不能{action_zh}",
-        "Visit {mdtrt_id} is {status_en}; cannot {action_en}",
+        "就诊 {mdtrt_id} 状态为“{status}”，不能{action}",
+        "Visit {mdtrt_id} is {status}; cannot {action}",
     )
     PATIENT_NOT_INSURED = _Text(
         ErrorKind.REFUSED,
-        "{name} 没有正常参保的{insutype_zh}，不能按医保结算",
-        "{name} holds no {insutype_en} in normal status; the visit cannot be settled by insurance",
+        "{name} 没有正常参保的{insutype}，不能按医保结算",
+        "{name} holds no {insutype} in normal status; the visit cannot be settled by insurance",
     )
     INSTITUTION_KIND_MISMATCH = _Text(
         ErrorKind.REFUSED,
-        "{institution} 是{kind_zh}，不能办理{med_type_zh}",
-        "{institution} is a {kind_en} and cannot take {med_type_en}",
+        "{institution} 是{kind}，不能办理{med_type}",
+        "{institution} is a {kind} and cannot take {med_type}",
     )
     FEE_LINE_DUPLICATE = _Text(
         ErrorKind.REFUSED,
@@ -463,8 +465,8 @@ class ErrorCode(Enum):
     )
     FEE_RETURN_INVALID = _Text(
         ErrorKind.REFUSED,
-        "退费明细 {feedetl_sn} 无效：{reason_zh}",
-        "Return line {feedetl_sn} is invalid: {reason_en}",
+        "退费明细 {feedetl_sn} 无效：{reason}",
+        "Return line {feedetl_sn} is invalid: {reason}",
     )
     EMPTY_BILL = _Text(ErrorKind.REFUSED, "就诊 {mdtrt_id} 没有可结算的费用", "Visit {mdtrt_id} has no fees to settle")
     SETTLEMENT_ALREADY_REVERSED = _Text(
@@ -499,8 +501,8 @@ class ErrorCode(Enum):
     )
     CONTRIBUTION_BENEFICIARY_NOT_ENROLLED = _Text(
         ErrorKind.REFUSED,
-        "{name} 未参加{insutype_zh}，不能为其缴纳该险种个人缴费",
-        "{name} is not enrolled in {insutype_en}; its contribution cannot be paid for them",
+        "{name} 未参加{insutype}，不能为其缴纳该险种个人缴费",
+        "{name} is not enrolled in {insutype}; its contribution cannot be paid for them",
     )
     CLAIM_RECEIPT_USED = _Text(
         ErrorKind.REFUSED,
@@ -542,18 +544,18 @@ class ErrorCode(Enum):
     API_TOKEN_NOT_FOUND = _Text(ErrorKind.NOT_FOUND, "查无此 API 令牌：{token_id}", "No such API token: {token_id}")
     ROLE_NOT_ALLOWED = _Text(
         ErrorKind.REFUSED,
-        "{role_zh}（{role}）令牌不能{action_zh}",
-        "A token of role {role} cannot {action_en}",
+        "{role}（{role_code}）令牌不能{action}",
+        "A token of role {role} ({role_code}) cannot {action}",
     )
     REGION_NOT_GRANTED = _Text(
         ErrorKind.REFUSED,
-        "令牌未获统筹区 {region} 的授权（已授权：{granted}），不能{action_zh}",
-        "The token is not granted pooling region {region} (granted: {granted}); cannot {action_en}",
+        "令牌未获统筹区 {region} 的授权（已授权：{granted}），不能{action}",
+        "The token is not granted pooling region {region} (granted: {granted}); cannot {action}",
     )
     INSTITUTION_NOT_GRANTED = _Text(
         ErrorKind.REFUSED,
-        "令牌属于定点医药机构 {own}，不能为 {other} {action_zh}",
-        "The token belongs to institution {own}; it cannot {action_en} for {other}",
+        "令牌属于定点医药机构 {own}，不能为 {other} {action}",
+        "The token belongs to institution {own}; it cannot {action} for {other}",
     )
     IDEMPOTENCY_KEY_MISSING = _Text(
         ErrorKind.INVALID_INPUT,
@@ -587,39 +589,61 @@ class GongjiError(Exception):
         if self.expected_kind is not None and code.kind is not self.expected_kind:
             raise TypeError(f"{code.name} is a {code.kind.value} code, not {self.expected_kind.value}")
         self.code = code
-        self.params: Mapping[str, Any] = dict(params)
+        self.params: Mapping[str, Any] = fold_pairs(params)
         super().__init__(self.message_en)
+
+    def message(self, lang: Lang) -> str:
+        """The message in ``lang``, every term among the parameters in that language."""
+        return render_error(self.code, self.params, lang)
 
     @property
     def message_zh(self) -> str:
         """The message in Chinese, for people."""
-        return self.code.value.zh.format(**self.params)
+        return self.message("zh")
 
     @property
     def message_en(self) -> str:
         """The message in English."""
-        return self.code.value.en.format(**self.params)
+        return self.message("en")
+
+    def as_term(self) -> Text:
+        """The message as one term, coded with the error's code: a refusal quoted as the reason of another."""
+        return Text(self.message_zh, self.message_en, self.code.name)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description: code, kind, both messages and the parameters."""
+        """A JSON-ready description for clients: code, kind, both messages and the parameters — a term as its
+        code, with ``name_zh`` and ``name_en`` beside it."""
         return {
             "code": self.code.name,
             "kind": self.code.kind.value,
             "message_zh": self.message_zh,
             "message_en": self.message_en,
-            "params": {k: _plain(v) for k, v in self.params.items()},
+            "params": {k: _plain(v) for k, v in shown(self.params).items()},
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready form to store and replay with :meth:`from_dict`: terms keep their class and code."""
+        return {"code": self.code.name, "params": {k: _plain(encode(v)) for k, v in self.params.items()}}
 
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> GongjiError:
-        """Rebuild an error stored with :meth:`to_dict` (used to replay a stored refusal)."""
+        """Rebuild an error stored with :meth:`to_record` (or shown with :meth:`to_dict`)."""
         code = ErrorCode[data["code"]]
         cls = _CLASS_BY_KIND[code.kind]
-        return cls(code, **dict(data["params"]))
+        return cls(code, **fold_pairs({k: decode(v) for k, v in dict(data["params"]).items()}))
+
+
+def render_error(code: ErrorCode, params: Mapping[str, Any], lang: Lang) -> str:
+    """The message of ``code`` in ``lang`` with ``params``: a term renders in that language as ``{name}``, and as
+    its code as ``{name_code}``."""
+    template = code.value.zh if lang == "zh" else code.value.en
+    fields = {name: localise(value, lang) for name, value in params.items()}
+    fields |= {f"{name}_code": code_of(value) for name, value in params.items() if is_term(value)}
+    return template.format(**fields)
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, str | int | bool) or value is None:
+    if isinstance(value, str | int | bool | dict | list) or value is None:
         return value
     return str(value)
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.domain.errors import ErrorCode, GongjiError, render_error
 from gongji.domain.money import format_yuan
 from gongji.domain.regions import parse_region
+from gongji.domain.wording import decode
 
 __all__ = ["StepCode", "render"]
 
@@ -135,7 +136,6 @@ def render(code: str, params: Mapping[str, Any], lang: Literal["zh", "en"]) -> s
     if code in StepCode.__members__:
         template: _Template = StepCode[code].value
         return (template.zh if lang == "zh" else template.en).format(**_shown(params, lang))
-    error = ErrorCode[code].value
-    reason = (error.zh if lang == "zh" else error.en).format(**params)
+    reason = render_error(ErrorCode[code], {name: decode(value) for name, value in params.items()}, lang)
     skipped: _Template = StepCode.SKIPPED.value
     return (skipped.zh if lang == "zh" else skipped.en).format(reason=reason)

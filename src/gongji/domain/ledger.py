@@ -286,8 +286,7 @@ def post_transfers(
         if debit.must_not_go_negative and new_debit < 0:
             raise Refused(
                 ErrorCode.INSUFFICIENT_BALANCE,
-                account_zh=debit.kind.zh,
-                account_en=debit.kind.en,
+                account=debit.kind,
                 balance=format_yuan(balances[debit.id]),
                 needed=format_yuan(transfer.amount_fen),
             )

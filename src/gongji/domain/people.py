@@ -8,17 +8,21 @@ is kept with the date it takes effect (seed 001: changes must be reported within
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
 from gongji.domain.identity import ResidentId
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Text
 
 __all__ = [
     "ContactChange",
     "NewPerson",
     "Person",
+    "names_term",
     "validate_address",
     "validate_name",
     "validate_new_person",
@@ -36,6 +40,13 @@ MAX_ADDRESS_CHARS = 200
 
 def _field_error(field_name: str, zh: str, en: str) -> InvalidInput:
     return InvalidInput(ErrorCode.FIELD_INVALID, field=field_name, reason_zh=zh, reason_en=en)
+
+
+def names_term(names: Sequence[str]) -> Text:
+    """People's names as one term, listed as each language lists them (``张建国、李秀英`` / ``张建国, 李秀英``); its
+    code is the Chinese list."""
+    listed = "、".join(names)
+    return Text(listed, ", ".join(names), listed)
 
 
 def validate_name(name: str) -> str:
@@ -148,17 +159,12 @@ def validate_new_person(
     resident_id = ResidentId.parse(certno, today=today)
     if stated_sex is not None and stated_sex is not resident_id.sex:
         raise Refused(
-            ErrorCode.PERSON_DETAILS_MISMATCH,
-            field_zh="性别",
-            field_en="sex",
-            from_id=resident_id.sex.zh,
-            given=stated_sex.zh,
+            ErrorCode.PERSON_DETAILS_MISMATCH, field=Phrase.FIELD_SEX, from_id=resident_id.sex, given=stated_sex
         )
     if stated_birth_date is not None and stated_birth_date != resident_id.birth_date:
         raise Refused(
             ErrorCode.PERSON_DETAILS_MISMATCH,
-            field_zh="出生日期",
-            field_en="birth date",
+            field=Phrase.FIELD_BIRTH_DATE,
             from_id=resident_id.birth_date.isoformat(),
             given=stated_birth_date.isoformat(),
         )

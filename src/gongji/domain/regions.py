@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.wording import Text
 
-__all__ = ["NATIONAL", "Region", "all_regions", "parse_region", "province_of", "region_name"]
+__all__ = ["NATIONAL", "Region", "all_regions", "parse_region", "province_of", "region_name", "region_term"]
 
 NATIONAL = "100000"
 
@@ -96,6 +97,13 @@ def parse_region(code: str | int) -> Region:
         raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list_zh="医保区划", code_list_en="region (admdvs)", value=text)
     zh, en = _REGIONS[text]
     return Region(text, zh, en)
+
+
+def region_term(code: str) -> Text:
+    """A known region as a term for messages, named with its code in either language (``130100 石家庄市`` /
+    ``130100 Shijiazhuang``); the code is the term's code."""
+    region = parse_region(code)
+    return Text(f"{region.code} {region.zh}", f"{region.code} {region.en}", region.code)
 
 
 def region_name(code: str) -> str:

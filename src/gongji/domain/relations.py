@@ -27,6 +27,8 @@ from enum import StrEnum
 
 from gongji.domain.codes import RelationType, Sex
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Said, Term
 
 __all__ = [
     "Channel",
@@ -68,6 +70,21 @@ class RelationState(StrEnum):
         """Chinese name."""
         return _STATE_ZH[self]
 
+    @property
+    def en(self) -> str:
+        """English name, in words."""
+        return _STATE_EN[self]
+
+
+_STATE_EN = {
+    RelationState.REQUESTED: "awaiting confirmation",
+    RelationState.WAITING: "confirmed, in its waiting period",
+    RelationState.EFFECTIVE: "effective",
+    RelationState.ENDING: "ending, awaiting the other side",
+    RelationState.ENDED: "ended",
+    RelationState.EXPIRED: "an expired request",
+    RelationState.DECLINED: "declined",
+}
 
 _STATE_ZH = {
     RelationState.REQUESTED: "待确认",
@@ -135,14 +152,16 @@ _END_ZH = {
 
 @dataclass(frozen=True)
 class RelationEvent:
-    """One step in a relation's life: what, when, who (person or counter operator), through which channel, why."""
+    """One step in a relation's life: what, when, who (person or counter operator), through which channel, why. The
+    note is a term the engine records (a :class:`Phrase`, ``Said`` or :class:`EndReason`), or text written as it is
+    (an operator's words, a signed commitment)."""
 
     kind: str
     at: datetime
     actor_person_id: int | None
     operator: str | None
     channel: Channel
-    note: str | None = None
+    note: str | Term | None = None
 
 
 @dataclass(frozen=True)
@@ -316,65 +335,65 @@ class Kinship:
         return found
 
 
-def _parent_problem(
-    child_zh: str, child_en: str, parent: Person, known: set[int], people: dict[int, Person]
-) -> tuple[str, str] | None:
-    """A third parent, or a second of the same sex, for the child named ``child_zh`` / ``child_en``."""
+def _parent_problem(child: str | Said, parent: Person, known: set[int], people: dict[int, Person]) -> Said | None:
+    """A third parent, or a second of the same sex, for ``child`` (a name, or "X's spouse")."""
     if len(known) >= 2:
-        return (f"{child_zh} 已登记两位父母", f"{child_en} already has two parents on record")
+        return Said(Phrase.KIN_TWO_PARENTS, {"child": child})
     same_sex = [people[p] for p in known if p in people and people[p].sex is parent.sex]
     if same_sex:
-        role_zh, role_en = ("父亲", "father") if parent.sex is Sex.MALE else ("母亲", "mother")
-        return (
-            f"{child_zh} 已登记{role_zh} {same_sex[0].name}",
-            f"{child_en} already has a {role_en} on record ({same_sex[0].name})",
-        )
+        role = Phrase.KIN_FATHER if parent.sex is Sex.MALE else Phrase.KIN_MOTHER
+        return Said(Phrase.KIN_PARENT_OF_SAME_SEX, {"child": child, "role": role, "parent": same_sex[0].name})
     return None
+
+
+def _generation_problem(authoriser: Person, beneficiary: Person, relation_type: RelationType) -> Said | None:
+    """An elder who is not older than the authoriser, or a descendant who is not younger."""
+    older = relation_type in _OLDER_GENERATION and beneficiary.birth_date >= authoriser.birth_date
+    younger = relation_type in _YOUNGER_GENERATION and beneficiary.birth_date <= authoriser.birth_date
+    if not (older or younger):
+        return None
+    shown = {
+        "name": beneficiary.name,
+        "born": beneficiary.birth_date.isoformat(),
+        "other": authoriser.name,
+        "other_born": authoriser.birth_date.isoformat(),
+        "relation": relation_type,
+    }
+    return Said(Phrase.KIN_NOT_OLDER if older else Phrase.KIN_NOT_YOUNGER, shown)
 
 
 def kinship_problem(
     authoriser: Person, beneficiary: Person, relation_type: RelationType, kinship: Kinship, people: dict[int, Person]
-) -> tuple[str, str] | None:
-    """Why the stated relation cannot be true, as (Chinese, English), or ``None`` when it is consistent.
+) -> Said | None:
+    """Why the stated relation cannot be true (a ``KIN_…`` phrase), or ``None`` when it is consistent.
 
     Checks what an ID number and the family's other relations make impossible: a parent, grandparent or
     parent-in-law younger than the child, a child or grandchild older than the parent, a third parent or two of the
     same sex (a parent-in-law counts among the spouse's parents), one's own parent or spouse named as a
     parent-in-law, a second spouse, a spouse of the same sex.
     """
-    if relation_type in _OLDER_GENERATION and beneficiary.birth_date >= authoriser.birth_date:
-        return (
-            f"{beneficiary.name}（{beneficiary.birth_date}）不比{authoriser.name}（{authoriser.birth_date}）年长，不能是其{relation_type.zh}",
-            f"{beneficiary.name} (born {beneficiary.birth_date}) is not older than {authoriser.name} "
-            f"(born {authoriser.birth_date}) and cannot be their {relation_type.en}",
-        )
-    if relation_type in _YOUNGER_GENERATION and beneficiary.birth_date <= authoriser.birth_date:
-        return (
-            f"{beneficiary.name}（{beneficiary.birth_date}）不比{authoriser.name}（{authoriser.birth_date}）年轻，不能是其{relation_type.zh}",
-            f"{beneficiary.name} (born {beneficiary.birth_date}) is not younger than {authoriser.name} "
-            f"(born {authoriser.birth_date}) and cannot be their {relation_type.en}",
-        )
+    problem = _generation_problem(authoriser, beneficiary, relation_type)
+    if problem:
+        return problem
     if relation_type in _PARENT_OF | _CHILD_OF:
         parent, child = (beneficiary, authoriser) if relation_type in _PARENT_OF else (authoriser, beneficiary)
         known = kinship.parents.get(child.id, set()) - {parent.id}
-        problem = _parent_problem(child.name, child.name, parent, known, people)
+        problem = _parent_problem(child.name, parent, known, people)
         if problem:
             return problem
     if relation_type is RelationType.PARENT_IN_LAW:
         if beneficiary.id in kinship.parents.get(authoriser.id, set()) | kinship.spouses.get(authoriser.id, set()):
-            return (
-                f"{beneficiary.name} 已登记为{authoriser.name}的父母或配偶，不能是其配偶父母",
-                f"{beneficiary.name} is on record as {authoriser.name}'s parent or spouse, not a parent-in-law",
-            )
+            shown = {"name": beneficiary.name, "other": authoriser.name}
+            return Said(Phrase.KIN_PARENT_OR_SPOUSE_NOT_IN_LAW, shown)
         known = kinship.spouses_parents(authoriser.id) - {beneficiary.id}
-        problem = _parent_problem(f"{authoriser.name}的配偶", f"{authoriser.name}'s spouse", beneficiary, known, people)
+        spouse = Said(Phrase.KIN_SPOUSE_OF, {"name": authoriser.name})
+        problem = _parent_problem(spouse, beneficiary, known, people)
         if problem:
             return problem
     if relation_type is RelationType.SPOUSE:
         if authoriser.sex is beneficiary.sex:
-            return ("配偶须为异性", "a spouse must be of the other sex under the Civil Code")
+            return Said(Phrase.KIN_SPOUSE_OF_SAME_SEX)
         for person, other in ((authoriser, beneficiary), (beneficiary, authoriser)):
-            existing = kinship.spouses.get(person.id, set()) - {other.id}
-            if existing:
-                return (f"{person.name} 已登记配偶", f"{person.name} already has a spouse on record")
+            if kinship.spouses.get(person.id, set()) - {other.id}:
+                return Said(Phrase.KIN_HAS_A_SPOUSE, {"name": person.name})
     return None

@@ -31,6 +31,16 @@ class VisitStatus(StrEnum):
     SETTLED = "settled"
     CANCELLED = "cancelled"
 
+    @property
+    def zh(self) -> str:
+        """The status in Chinese."""
+        return {"open": "就诊中", "settled": "已结算", "cancelled": "已撤销"}[self.value]
+
+    @property
+    def en(self) -> str:
+        """The status in English (its code)."""
+        return self.value
+
 
 @dataclass(frozen=True)
 class Diagnosis:

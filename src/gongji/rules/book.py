@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.regions import NATIONAL, parse_region, province_of, region_name
+from gongji.domain.wording import Text
 from gongji.rules.loader import DATA_DIR, DatedValue, RegionRules, load_region_files
 from gongji.rules.schema import PARAMETERS, Parameter
 
@@ -116,8 +117,7 @@ class RuleBook:
         if found is None:
             raise Refused(
                 ErrorCode.RULE_MISSING,
-                parameter=param.name,
-                parameter_zh=param.zh,
+                parameter=Text(param.zh, param.en, param.name),
                 region=region,
                 on=on.isoformat(),
             )

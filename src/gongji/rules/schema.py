@@ -66,6 +66,13 @@ class Geography(StrEnum):
     NATIONAL = "national"
 
     @property
+    def zh(self) -> str:
+        """The scope in Chinese words."""
+        return {"same_pooling_region": "同一统筹区", "same_province": "省内", "national": "全国（医保钱包）"}[
+            self.value
+        ]
+
+    @property
     def en(self) -> str:
         """The scope in English words."""
         return {
@@ -88,6 +95,20 @@ class QuotaModel(StrEnum):
     PER_RELATION = "per_relation"
     SHARED = "shared"
     ANNUAL_SHARE = "annual_share"
+
+    @property
+    def zh(self) -> str:
+        """The model in Chinese words."""
+        return {"per_relation": "按每位亲属设额度", "shared": "所有亲属共用一个额度", "annual_share": "按余额年度比例"}[
+            self.value
+        ]
+
+    @property
+    def en(self) -> str:
+        """The model in English words."""
+        return {"per_relation": "per relative", "shared": "shared", "annual_share": "yearly share of the balance"}[
+            self.value
+        ]
 
 
 class BindingProof(StrEnum):
@@ -126,6 +147,35 @@ class HospitalLevel(StrEnum):
     def base(self) -> HospitalLevel:
         """The plain level (``3-provincial`` → ``3``)."""
         return HospitalLevel(self.value[0])
+
+    @property
+    def zh(self) -> str:
+        """一级 … 三级（市属）."""
+        return _LEVEL_NAMES[self][0]
+
+    @property
+    def en(self) -> str:
+        """level 1 … level 3 (municipal)."""
+        return _LEVEL_NAMES[self][1]
+
+    @classmethod
+    def parse(cls, text: str) -> HospitalLevel | None:
+        """The level a registration gives: its code (``1`` … ``3-municipal``) or the Chinese name of a plain level
+        (一级, 二级, 三级); ``None`` for anything else."""
+        wanted = text.strip().lower()
+        for level in cls:
+            if wanted == level.value or (level.base is level and wanted == level.zh):
+                return level
+        return None
+
+
+_LEVEL_NAMES = {
+    HospitalLevel.LEVEL_1: ("一级", "level 1"),
+    HospitalLevel.LEVEL_2: ("二级", "level 2"),
+    HospitalLevel.LEVEL_3: ("三级", "level 3"),
+    HospitalLevel.LEVEL_3_PROVINCIAL: ("三级（省属）", "level 3 (provincial)"),
+    HospitalLevel.LEVEL_3_MUNICIPAL: ("三级（市属）", "level 3 (municipal)"),
+}
 
 
 class InsuredCategory(StrEnum):

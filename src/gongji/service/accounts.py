@@ -25,6 +25,8 @@ from gongji.domain.ledger import (
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Said
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.enrollment import active_enrollment
@@ -183,8 +185,7 @@ def _clean_reference(reference: str) -> str:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="reference",
-            reason_zh="须填写 1 到 200 个字符的凭证号或说明",
-            reason_en="a reference of 1 to 200 characters is required",
+            reason=Said(Phrase.ACCOUNT_REFERENCE_REQUIRED, {"max": MAX_REFERENCE_CHARS}),
         )
     return cleaned
 
@@ -199,10 +200,8 @@ def _employee_region(uow: UnitOfWork, person: Person) -> str:
         raise Refused(
             ErrorCode.ENROLLMENT_STATUS_WRONG,
             ref=person.name,
-            status_zh=enrollment.status.zh,
-            status_en=enrollment.status.en,
-            action_zh="划入个人账户",
-            action_en="credit the personal account",
+            status=enrollment.status,
+            action=Phrase.ACT_CREDIT_PERSONAL_ACCOUNT,
         )
     return enrollment.pooling_region
 
@@ -229,7 +228,7 @@ def roll_over_account(uow: UnitOfWork, current: AccountRow, year: int, now: date
         uow.ledger.write_journal(
             kind=JournalKind.ROLLOVER,
             booked_at=now,
-            reference=f"{year} 年度结转",
+            reference=f"{year} {JournalKind.ROLLOVER.zh}",
             note=None,
             person_id=owner,
             reverses_journal_id=None,
@@ -253,8 +252,7 @@ def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView
         raise InvalidInput(
             ErrorCode.AMOUNT_INVALID,
             value=format_yuan(cmd.amount_fen),
-            reason_zh="必须大于零且不超过 1 亿元",
-            reason_en="must be above zero and at most 100 million yuan",
+            reason=Phrase.AMOUNT_WITHIN_LIMIT,
         )
     reference = _clean_reference(cmd.reference)
     if cmd.kind is CreditKind.CONTRIBUTION and cmd.part is not Part.CURRENT_YEAR:
@@ -313,18 +311,13 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
         if original is None:
             raise NotFound(ErrorCode.JOURNAL_NOT_FOUND, journal_id=cmd.journal_id)
         if not original.kind.reversible:
-            why_zh, why_en = (
-                ("它本身是冲销凭证", "it is itself a reversal")
-                if original.kind is JournalKind.REVERSAL
-                else ("此类凭证由系统生成，不能手工冲销", "journals of this kind are written by the system")
-            )
             raise Refused(
                 ErrorCode.JOURNAL_NOT_REVERSIBLE,
                 journal_id=original.id,
-                kind_zh=original.kind.zh,
-                kind_en=original.kind.en,
-                reason_zh=why_zh,
-                reason_en=why_en,
+                kind=original.kind,
+                reason=Phrase.JOURNAL_IS_A_REVERSAL
+                if original.kind is JournalKind.REVERSAL
+                else Phrase.JOURNAL_WRITTEN_BY_SYSTEM,
             )
         specs = mirror(original.transfers)
         locked: dict[int, AccountState] = uow.ledger.lock(
@@ -377,10 +370,8 @@ def open_wallet(ctx: Context, cmd: OpenWallet, *, key: str) -> BalancesView:
             raise Refused(
                 ErrorCode.ENROLLMENT_STATUS_WRONG,
                 ref=person.name,
-                status_zh=basic[0].status.zh,
-                status_en=basic[0].status.en,
-                action_zh="开通医保钱包",
-                action_en="open the wallet",
+                status=basic[0].status,
+                action=Phrase.ACT_OPEN_WALLET,
             )
         uow.ledger.open_account(AccountKind.WALLET, basic[0].pooling_region, person.id, ctx.clock.now())
         return _balances(uow, person, ctx.clock.now(), historical=False)
@@ -479,8 +470,7 @@ def statement(ctx: Context, person_ref: str, *, start: date, end: date) -> State
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="period",
-            reason_zh="结束日期早于开始日期",
-            reason_en="the end date is before the start date",
+            reason=Phrase.PERIOD_ENDS_BEFORE_START,
         )
     start_at = datetime.combine(start, time.min, tzinfo=SHANGHAI)
     end_at = datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI)

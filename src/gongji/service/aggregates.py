@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
 from gongji.domain.relations import RelationStatus
+from gongji.domain.wording import Said
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
@@ -78,8 +80,7 @@ def settlement_months(
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="period",
-            reason_zh=f"期间须为 1 到 {MAX_MONTHS} 个月，且结束不早于开始",
-            reason_en=f"the period is 1 to {MAX_MONTHS} months and ends no earlier than it starts",
+            reason=Said(Phrase.AGGREGATE_PERIOD_MONTHS, {"max": MAX_MONTHS}),
         )
 
     def handler(uow: UnitOfWork) -> list[SettlementMonthView]:

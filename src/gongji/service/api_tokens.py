@@ -20,7 +20,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import NATIONAL, parse_region
+from gongji.domain.wording import Said, Term
 from gongji.service.context import Context
 from gongji.service.ports import StoredApiToken, UnitOfWork
 
@@ -61,8 +63,20 @@ class Role(StrEnum):
 
     @property
     def zh(self) -> str:
-        """The role's Chinese name."""
-        return {"operator": "经办机构", "institution": "定点医药机构", "analyst": "分析人员"}[self.value]
+        """The role's Chinese name (经办机构, 定点医药机构, 分析人员)."""
+        return _ROLE_NAMES[self].zh
+
+    @property
+    def en(self) -> str:
+        """The role's English name."""
+        return _ROLE_NAMES[self].en
+
+
+_ROLE_NAMES = {
+    Role.OPERATOR: Phrase.ROLE_OPERATOR,
+    Role.INSTITUTION: Phrase.ROLE_INSTITUTION,
+    Role.ANALYST: Phrase.ROLE_ANALYST,
+}
 
 
 @dataclass(frozen=True)
@@ -124,45 +138,35 @@ def _view(stored: StoredApiToken) -> TokenView:
     )
 
 
-def _invalid(field: str, zh: str, en: str) -> InvalidInput:
-    return InvalidInput(ErrorCode.FIELD_INVALID, field=field, reason_zh=zh, reason_en=en)
+def _invalid(field: str, reason: Term) -> InvalidInput:
+    return InvalidInput(ErrorCode.FIELD_INVALID, field=field, reason=reason)
 
 
 def _validated(cmd: IssueToken) -> IssueToken:
     """The command with its regions and code normalised; raises ``FIELD_INVALID`` / ``CODE_UNKNOWN``."""
     label = (cmd.label or "").strip() or None
     if label is not None and (len(label) > MAX_LABEL_CHARS or not label.isprintable()):
-        raise _invalid(
-            "label", f"最多 {MAX_LABEL_CHARS} 个可打印字符", f"at most {MAX_LABEL_CHARS} printable characters"
-        )
+        raise _invalid("label", Said(Phrase.AT_MOST_PRINTABLE_CHARS, {"max": MAX_LABEL_CHARS}))
     code = (cmd.fixmedins_code or "").strip().upper() or None
     regions: list[str] = []
     for text in cmd.regions:
         region = parse_region(text).code
         if region == NATIONAL:
-            raise _invalid("region", "全国不是统筹区", "the national level is not a pooling region")
+            raise _invalid("region", Phrase.NATIONAL_IS_NOT_A_POOLING_REGION)
         if region not in regions:
             regions.append(region)
     if cmd.role is Role.OPERATOR:
         if not 1 <= len(regions) <= MAX_REGIONS:
-            raise _invalid(
-                "region",
-                f"经办机构令牌须授权 1 到 {MAX_REGIONS} 个统筹区",
-                f"an operator token is granted 1 to {MAX_REGIONS} pooling regions",
-            )
+            raise _invalid("region", Said(Phrase.OPERATOR_TOKEN_REGIONS, {"max": MAX_REGIONS}))
         if code is not None:
-            raise _invalid("institution", "经办机构令牌不属于定点医药机构", "an operator token names no institution")
+            raise _invalid("institution", Phrase.OPERATOR_TOKEN_NAMES_NO_INSTITUTION)
     elif cmd.role is Role.INSTITUTION:
         if code is None or len(code) > _MAX_CODE_CHARS:
-            raise _invalid(
-                "institution", "定点医药机构令牌须写明机构编码", "an institution token names its institution"
-            )
+            raise _invalid("institution", Phrase.INSTITUTION_TOKEN_NAMES_INSTITUTION)
         if regions:
-            raise _invalid("region", "定点医药机构令牌不授权统筹区", "an institution token is granted no region")
+            raise _invalid("region", Phrase.INSTITUTION_TOKEN_NO_REGION)
     elif regions or code is not None:
-        raise _invalid(
-            "role", "分析人员令牌不授权统筹区或机构", "an analyst token is granted no region and no institution"
-        )
+        raise _invalid("role", Phrase.ANALYST_TOKEN_NO_SCOPE)
     return IssueToken(cmd.role, tuple(sorted(regions)), code, label)
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import (
     EndReason,
     Kinship,
@@ -19,6 +20,7 @@ from gongji.domain.relations import (
     inverse_of,
     kinship_problem,
 )
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook
 from gongji.service.checks import (
@@ -107,45 +109,22 @@ def _mirror_impossible(
     b_region, not_eligible = eligible_authoriser(reader, beneficiary)
     reasons += not_eligible
     if inverse is None:
-        reasons.append(
-            Finding(
-                ErrorCode.RELATION_TYPE_NOT_ALLOWED,
-                {
-                    "region": region,
-                    "on": reader.on.isoformat(),
-                    "relation_zh": f"{relation_type.zh}的反向关系",
-                    "relation_en": f"the reverse of {relation_type.en}",
-                    "allowed_zh": "任何地区均无此关系类型",
-                    "allowed_en": "no region has such a relation type",
-                },
-            )
-        )
+        shown = {
+            "region": region,
+            "on": reader.on.isoformat(),
+            "relation": Said(Phrase.REVERSE_OF_RELATION, {"relation": relation_type}),
+            "allowed": Phrase.NO_REGION_HAS_THIS_RELATION,
+        }
+        reasons.append(Finding(ErrorCode.RELATION_TYPE_NOT_ALLOWED, shown))
     elif b_region is not None and not not_eligible:
         reasons += relation_allowed(reader, b_region, inverse)
     if not reader.get(params.AUTHORISER_MAY_BE_BENEFICIARY, region):
-        reasons.append(
-            Finding(
-                ErrorCode.AUTHORISER_ALSO_BENEFICIARY,
-                {"region": region, "name": a.name, "role_zh": "将是共济人", "role_en": "would be an authoriser"},
-                reader.last(),
-            )
-        )
+        shown = {"region": region, "name": a.name, "role": Phrase.WOULD_BE_AN_AUTHORISER}
+        reasons.append(Finding(ErrorCode.AUTHORISER_ALSO_BENEFICIARY, shown, reader.last()))
     if not reasons:
         return []
-    why = reasons[0].refusal()
-    return [
-        Finding(
-            ErrorCode.MIRROR_BINDING_IMPOSSIBLE,
-            {
-                "region": region,
-                "authoriser": a.name,
-                "beneficiary": b.name,
-                "reason_zh": why.message_zh,
-                "reason_en": why.message_en,
-            },
-            traces + reasons[0].traces,
-        )
-    ]
+    shown = {"region": region, "authoriser": a.name, "beneficiary": b.name, "reason": reasons[0].refusal().as_term()}
+    return [Finding(ErrorCode.MIRROR_BINDING_IMPOSSIBLE, shown, traces + reasons[0].traces)]
 
 
 @dataclass(frozen=True)
@@ -220,7 +199,7 @@ def _who(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
     relations = [*request.authoriser.relations, *request.beneficiary.relations, *request.kin]
     problem = kinship_problem(a, b, request.relation_type, Kinship.of(relations, request.moment), request.family)
     if problem:
-        findings.append(Finding(ErrorCode.RELATION_INCONSISTENT, {"reason_zh": problem[0], "reason_en": problem[1]}))
+        findings.append(Finding(ErrorCode.RELATION_INCONSISTENT, {"reason": problem}))
     if request.beneficiary.region is not None:
         findings += geography_open(reader, region, request.beneficiary.region)
     return findings
@@ -272,10 +251,10 @@ def _exclusive(reader: RuleReader, region: str, request: _Request) -> list[Findi
     a, b = request.authoriser.person, request.beneficiary.person
     findings = []
     if any(r.beneficiary_id == a.id for r in request.open_relations(request.authoriser)):
-        shown = {"region": region, "name": a.name, "role_zh": "是他人的被共济人", "role_en": "is someone's beneficiary"}
+        shown = {"region": region, "name": a.name, "role": Phrase.ALREADY_A_BENEFICIARY}
         findings.append(Finding(ErrorCode.AUTHORISER_ALSO_BENEFICIARY, shown, reader.last()))
     if any(r.authoriser_id == b.id for r in request.open_relations(request.beneficiary)):
-        shown = {"region": region, "name": b.name, "role_zh": "是共济人", "role_en": "is an authoriser"}
+        shown = {"region": region, "name": b.name, "role": Phrase.ALREADY_AN_AUTHORISER}
         findings.append(Finding(ErrorCode.AUTHORISER_ALSO_BENEFICIARY, shown, reader.last()))
     return findings
 
@@ -302,25 +281,17 @@ def _changes(reader: RuleReader, region: str, request: _Request) -> list[Finding
     return [Finding(ErrorCode.CHANGES_LIMIT_REACHED, shown, reader.last())]
 
 
-_COMMITMENT = ("共济人签署的承诺书", "the authoriser's signed commitment (承诺书)")
-_DOCUMENTS = (
-    "亲属关系证明（户口簿、结婚证或出生医学证明编号）",
-    "proof of the relation (household register, marriage or birth certificate number)",
-)
-
-
 def _proof(reader: RuleReader, region: str, request: _Request) -> list[Finding]:
     """The proof the region asks for (a commitment, or documents), and an end date where bindings carry one."""
     findings = []
     proof = reader.get(params.BINDING_PROOF, region)
     missing = None
     if proof.value == "commitment" and not (request.commitment or request.proof_reference):
-        missing = _COMMITMENT
+        missing = Phrase.PROOF_SIGNED_COMMITMENT
     if proof.value == "documents" and not request.proof_reference:
-        missing = _DOCUMENTS
+        missing = Phrase.PROOF_DOCUMENTS
     if missing is not None:
-        shown = {"region": region, "proof_zh": missing[0], "proof_en": missing[1]}
-        findings.append(Finding(ErrorCode.PROOF_MISSING, shown, reader.last()))
+        findings.append(Finding(ErrorCode.PROOF_MISSING, {"region": region, "proof": missing}, reader.last()))
     if reader.get(params.BINDING_END_DATE_REQUIRED, region) and request.valid_until is None:
         findings.append(Finding(ErrorCode.END_DATE_REQUIRED, {"region": region}, reader.last()))
     return findings

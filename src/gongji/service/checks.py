@@ -21,13 +21,14 @@ from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
 from gongji.domain.enrollment import Enrollment
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.people import Person
-from gongji.domain.regions import parse_region, province_of
+from gongji.domain.phrases import Phrase
+from gongji.domain.regions import province_of, region_term
 from gongji.domain.relations import (
     Relation,
 )
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook, RuleTrace
-from gongji.rules.present import format_value
 from gongji.rules.schema import UNLIMITED, Geography, Parameter
 from gongji.service.views import RuleTraceView
 
@@ -39,7 +40,6 @@ __all__ = [
     "eligible_authoriser",
     "geography_open",
     "limit_reached",
-    "names_of",
     "open_now",
     "relation_allowed",
     "rule_trace_views",
@@ -130,92 +130,50 @@ class Party:
 
 
 def limit_reached(limit: int | str, count: int) -> bool:
+    """Whether ``count`` has reached a count limit of the rules (never, where the limit is ``unlimited``)."""
     return limit != UNLIMITED and isinstance(limit, int) and count >= limit
-
-
-def names_of(values: Sequence[Any]) -> tuple[str, str]:
-    return "、".join(v.zh for v in values), ", ".join(v.en for v in values)
 
 
 def eligible_authoriser(reader: RuleReader, party: Party) -> tuple[str | None, list[Finding]]:
     """The authoriser's pooling region, or the finding that says why he cannot authorise."""
     region = party.region
     if region is None:
-        return None, [
-            Finding(
-                ErrorCode.AUTHORISER_NOT_ELIGIBLE,
-                {
-                    "name": party.person.name,
-                    "insutypes_zh": Insutype.EMPLOYEE_BASIC.zh,
-                    "insutypes_en": Insutype.EMPLOYEE_BASIC.en,
-                    "found_zh": "未参保",
-                    "found_en": "not insured",
-                },
-            )
-        ]
+        shown = {"name": party.person.name, "insutypes": [Insutype.EMPLOYEE_BASIC], "found": Phrase.NOT_INSURED}
+        return None, [Finding(ErrorCode.AUTHORISER_NOT_ELIGIBLE, shown)]
     allowed = reader.get(params.AUTHORISER_INSUTYPES, region)
     enrollment = party.active_in(allowed)
     if enrollment is None or not enrollment.is_normal:
-        zh, en = names_of(allowed)
         found = enrollment or party.basic
         assert found is not None
-        return region, [
-            Finding(
-                ErrorCode.AUTHORISER_NOT_ELIGIBLE,
-                {
-                    "name": party.person.name,
-                    "insutypes_zh": zh,
-                    "insutypes_en": en,
-                    "found_zh": f"{found.insutype.zh}·{found.status.zh}",
-                    "found_en": f"{found.insutype.en}, {found.status.en}",
-                },
-                reader.last(),
-            )
-        ]
+        shown = {
+            "name": party.person.name,
+            "insutypes": list(allowed),
+            "found": Said(Phrase.INSUTYPE_IN_STATUS, {"insutype": found.insutype, "status": found.status}),
+        }
+        return region, [Finding(ErrorCode.AUTHORISER_NOT_ELIGIBLE, shown, reader.last())]
     return enrollment.pooling_region, []
 
 
 def beneficiary_insured(reader: RuleReader, authoriser_region: str, party: Party) -> list[Finding]:
+    """The beneficiary holds, in normal status, an insurance type the authoriser's region lets him be bound with."""
     allowed = reader.get(params.BENEFICIARY_INSUTYPES, authoriser_region)
     enrollment = party.active_in(allowed)
     if enrollment is None:
-        zh, en = names_of(allowed)
-        return [
-            Finding(
-                ErrorCode.BENEFICIARY_NOT_INSURED,
-                {"name": party.person.name, "insutypes_zh": zh, "insutypes_en": en},
-                reader.last(),
-            )
-        ]
+        shown = {"name": party.person.name, "insutypes": list(allowed)}
+        return [Finding(ErrorCode.BENEFICIARY_NOT_INSURED, shown, reader.last())]
     if not enrollment.is_normal:
-        return [
-            Finding(
-                ErrorCode.BENEFICIARY_STATUS_NOT_NORMAL,
-                {"name": party.person.name, "status_zh": enrollment.status.zh, "status_en": enrollment.status.en},
-            )
-        ]
+        shown = {"name": party.person.name, "status": enrollment.status}
+        return [Finding(ErrorCode.BENEFICIARY_STATUS_NOT_NORMAL, shown)]
     return []
 
 
 def relation_allowed(reader: RuleReader, region: str, relation_type: RelationType) -> list[Finding]:
+    """The region lets an authoriser bind a relative of this type."""
     allowed = reader.get(params.ALLOWED_RELATIONS, region)
     if relation_type in allowed:
         return []
-    zh, en = names_of(allowed)
-    return [
-        Finding(
-            ErrorCode.RELATION_TYPE_NOT_ALLOWED,
-            {
-                "region": region,
-                "on": reader.on.isoformat(),
-                "relation_zh": relation_type.zh,
-                "relation_en": relation_type.en,
-                "allowed_zh": zh,
-                "allowed_en": en,
-            },
-            reader.last(),
-        )
-    ]
+    shown = {"region": region, "on": reader.on.isoformat(), "relation": relation_type, "allowed": list(allowed)}
+    return [Finding(ErrorCode.RELATION_TYPE_NOT_ALLOWED, shown, reader.last())]
 
 
 def _opened(geography: Geography, a: str, b: str) -> bool:
@@ -227,25 +185,17 @@ def _opened(geography: Geography, a: str, b: str) -> bool:
 
 
 def geography_open(reader: RuleReader, a_region: str, b_region: str) -> list[Finding]:
+    """Mutual aid reaches between the two regions, by the geography rule of each."""
     for rule_region in (a_region, b_region):
         geography = reader.get(params.GEOGRAPHY, rule_region)
         if not _opened(geography, a_region, b_region):
-            a, b = parse_region(a_region), parse_region(b_region)
-            return [
-                Finding(
-                    ErrorCode.GEOGRAPHY_NOT_OPEN,
-                    {
-                        "a_region_zh": f"{a.code} {a.zh}",
-                        "b_region_zh": f"{b.code} {b.zh}",
-                        "a_region_en": f"{a.code} {a.en}",
-                        "b_region_en": f"{b.code} {b.en}",
-                        "rule_region": rule_region,
-                        "geography_zh": format_value(params.GEOGRAPHY, geography),
-                        "geography_en": geography.en,
-                    },
-                    reader.last(),
-                )
-            ]
+            shown = {
+                "a_region": region_term(a_region),
+                "b_region": region_term(b_region),
+                "rule_region": rule_region,
+                "geography": geography,
+            }
+            return [Finding(ErrorCode.GEOGRAPHY_NOT_OPEN, shown, reader.last())]
     return []
 
 

@@ -13,8 +13,10 @@ from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import JournalKind, post_transfers
 from gongji.domain.money import format_yuan
+from gongji.domain.phrases import Phrase
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import VisitStatus
+from gongji.domain.wording import Said
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
@@ -79,12 +81,11 @@ def _check(cmd: SubmitClaim) -> None:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="receipts",
-            reason_zh=f"须有 1 到 {MAX_RECEIPTS} 张票据",
-            reason_en=f"1 to {MAX_RECEIPTS} receipts",
+            reason=Said(Phrase.CLAIM_RECEIPT_COUNT, {"max": MAX_RECEIPTS}),
         )
     for field_name, value in (("operator", cmd.operator), ("reason", cmd.reason)):
         if not value.strip() or len(value) > 200:
-            raise InvalidInput(ErrorCode.FIELD_INVALID, field=field_name, reason_zh="须填写", reason_en="required")
+            raise InvalidInput(ErrorCode.FIELD_INVALID, field=field_name, reason=Phrase.TEXT_REQUIRED)
     seen: set[tuple[str, str]] = set()
     for receipt in cmd.receipts:
         ident = (receipt.issuer.strip(), receipt.receipt_no.strip())
@@ -92,8 +93,7 @@ def _check(cmd: SubmitClaim) -> None:
             raise InvalidInput(
                 ErrorCode.FIELD_INVALID,
                 field=f"receipts[{receipt.receipt_no}]",
-                reason_zh="票据须有开具单位、不重复的号码和费用明细",
-                reason_en="a receipt needs an issuer, a number not repeated in the claim, and its fee lines",
+                reason=Phrase.CLAIM_RECEIPT_FIELDS,
             )
         seen.add(ident)
 

@@ -135,7 +135,7 @@ class Context:
             stored = uow.idempotency.get(key)
             if stored is not None:  # a concurrent attempt with the same key finished first
                 return replay(stored)
-            outcome = json.dumps(refusal.to_dict(), ensure_ascii=False)
+            outcome = json.dumps(refusal.to_record(), ensure_ascii=False)
             uow.idempotency.put(key, StoredOutcome(operation, digest, True, outcome), self.clock.now())
             uow.commit()
             raise refusal

@@ -22,6 +22,7 @@ from gongji.domain.ledger import (
     quota_used_code,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.phrases import Phrase
 from gongji.domain.settlement import PayerRow, SetlInfo, SettlementRecord, take
 from gongji.rules.schema import Contribution
 from gongji.service.checks import Party
@@ -70,14 +71,11 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         raise InvalidInput(
             ErrorCode.AMOUNT_INVALID,
             value=format_yuan(cmd.amount_fen),
-            reason_zh="必须大于零且不超过 1 亿元",
-            reason_en="must be above zero and at most 100 million yuan",
+            reason=Phrase.AMOUNT_WITHIN_LIMIT,
         )
     reference = cmd.reference.strip()[:200]
     if not reference:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID, field="reference", reason_zh="须填写缴费单号", reason_en="a reference is required"
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="reference", reason=Phrase.CONTRIBUTION_REFERENCE_REQUIRED)
 
     def handler(uow: UnitOfWork) -> SettlementView:
         payer = resolve_person(uow, cmd.payer)
@@ -91,8 +89,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             raise Refused(
                 ErrorCode.CONTRIBUTION_BENEFICIARY_NOT_ENROLLED,
                 name=beneficiary.name,
-                insutype_zh=insutype.zh,
-                insutype_en=insutype.en,
+                insutype=insutype,
             )
         answer = ask_payer(ctx, uow, payer, beneficiary, now, PaymentKind(contribution=cmd.kind), lock=True)
         findings, purse, reader = answer.verdict.findings, answer.verdict.purse, answer.reader

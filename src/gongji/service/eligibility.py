@@ -12,6 +12,7 @@ from datetime import datetime
 from gongji.domain.codes import Insutype, MedType
 from gongji.domain.errors import ErrorCode
 from gongji.domain.money import apply_rate_bp, format_yuan
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import (
     ProxyLink,
     Relation,
@@ -19,6 +20,7 @@ from gongji.domain.relations import (
     RelationStatus,
 )
 from gongji.domain.settlement import Purse
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution, QuotaModel, ShareablePart
 from gongji.service.checks import (
@@ -43,16 +45,18 @@ class PaymentKind:
         self.contribution = contribution
 
     @property
-    def label(self) -> tuple[str, str]:
-        """How to name it in a message (Chinese, English)."""
+    def term(self) -> Said | Phrase:
+        """How a message names it: a medical type with its code (``11 普通门诊``), or the contribution."""
         if self.med_type is not None:
-            return f"{self.med_type.value} {self.med_type.zh}", f"{self.med_type.value} {self.med_type.en}"
+            return Said(Phrase.CODE_AND_NAME, {"code": self.med_type.value, "name": self.med_type})
         assert self.contribution is not None
-        names = {
-            Contribution.RESIDENT_BASIC: ("城乡居民医保个人缴费", "the resident insurance contribution"),
-            Contribution.LONG_TERM_CARE: ("长期护理保险个人缴费", "the long-term care contribution"),
-        }
-        return names[self.contribution]
+        return _CONTRIBUTIONS[self.contribution]
+
+
+_CONTRIBUTIONS = {
+    Contribution.RESIDENT_BASIC: Phrase.RESIDENT_CONTRIBUTION,
+    Contribution.LONG_TERM_CARE: Phrase.LONG_TERM_CARE_CONTRIBUTION,
+}
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class Verdict:
 
 
 def _scope(reader: RuleReader, region: str, kind: PaymentKind) -> list[Finding]:
-    zh, en = kind.label
+    """The region's personal accounts may pay this kind of cost."""
     if kind.med_type is not None:
         allowed = reader.get(params.ACCOUNT_PAYABLE_MED_TYPES, region)
         ok = kind.med_type in allowed
@@ -105,7 +109,7 @@ def _scope(reader: RuleReader, region: str, kind: PaymentKind) -> list[Finding]:
         ok = kind.contribution in reader.get(params.ACCOUNT_PAYABLE_CONTRIBUTIONS, region)
     if ok:
         return []
-    return [Finding(ErrorCode.OUTSIDE_ACCOUNT_SCOPE, {"what_zh": zh, "what_en": en, "region": region}, reader.last())]
+    return [Finding(ErrorCode.OUTSIDE_ACCOUNT_SCOPE, {"what": kind.term, "region": region}, reader.last())]
 
 
 def _not_live(last: Relation, moment: datetime) -> Finding:
@@ -116,25 +120,14 @@ def _not_live(last: Relation, moment: datetime) -> Finding:
         expired = last.expires_at or moment
         return Finding(ErrorCode.REQUEST_EXPIRED, {"relation_id": last.id, "expired_at": expired.date().isoformat()})
     if last.end_reason is None and last.valid_until is not None and last.status is not RelationStatus.DECLINED:
-        return Finding(
-            ErrorCode.RELATION_ENDED,
-            {
-                "relation_id": last.id,
-                "ended_at": last.valid_until.isoformat(),
-                "reason_zh": "已过约定的终止日期",
-                "reason_en": "its end date has passed",
-            },
-        )
-    reason = last.end_reason
-    return Finding(
-        ErrorCode.RELATION_ENDED,
-        {
-            "relation_id": last.id,
-            "ended_at": (last.ended_at or moment).date().isoformat(),
-            "reason_zh": reason.zh if reason else "对方已拒绝申请",
-            "reason_en": reason.en if reason else "the relative declined the request",
-        },
-    )
+        shown = {"relation_id": last.id, "ended_at": last.valid_until.isoformat(), "reason": Phrase.END_DATE_PASSED}
+        return Finding(ErrorCode.RELATION_ENDED, shown)
+    shown = {
+        "relation_id": last.id,
+        "ended_at": (last.ended_at or moment).date().isoformat(),
+        "reason": last.end_reason or Phrase.RELATIVE_DECLINED,
+    }
+    return Finding(ErrorCode.RELATION_ENDED, shown)
 
 
 def assess_payer(reader: RuleReader, payer: Party, patient: Party, money: PayerMoney, question: Question) -> Verdict:
@@ -191,15 +184,11 @@ def _own_account(
     region = payer.region
     if region is None or payer.active_in([Insutype.EMPLOYEE_BASIC]) is None:
         code = ErrorCode.NOT_AN_EMPLOYEE if region else ErrorCode.AUTHORISER_NOT_ELIGIBLE
-        found = {"name": name, "insutypes_zh": "", "insutypes_en": "", "found_zh": "未参保", "found_en": "not insured"}
+        found = {"name": name, "insutypes": [Insutype.EMPLOYEE_BASIC], "found": Phrase.NOT_INSURED}
         return Verdict([*findings, Finding(code, {"ref": name} if region else found)], None)
     findings = [*findings, *_scope(reader, region, question.kind)]
     if money.prior_years_fen + money.current_year_fen <= 0:
-        findings.append(
-            Finding(
-                ErrorCode.AUTHORISER_BALANCE_ZERO, {"payer": name, "part_zh": "历年及当年账户", "part_en": "both parts"}
-            )
-        )
+        findings.append(Finding(ErrorCode.AUTHORISER_BALANCE_ZERO, {"payer": name, "part": Phrase.BOTH_PARTS}))
     skip = (findings[0].code.name, dict(findings[0].params)) if findings else None
     purse = Purse(payer.person.id, None, name, region, money.prior_years_fen, money.current_year_fen, skip=skip)
     return Verdict(findings, purse)
@@ -265,27 +254,13 @@ def _admission(reader: RuleReader, region: str, relation: Relation, admitted_at:
     ]
 
 
-_BOTH = ("历年及当年账户", "both parts")
-_PRIOR_ONLY = ("仅历年账户可共济", "only the prior-years part may be shared")
-
-
 def _balance(reader: RuleReader, region: str, name: str, money: PayerMoney, prior_only: bool) -> list[Finding]:
     """A shareable part above zero, and above the balance the region makes the authoriser keep."""
     findings = []
     shareable = money.prior_years_fen + (0 if prior_only else money.current_year_fen)
     if shareable <= 0:
-        part = (
-            ("仅历年账户可共济", "only the prior-years part may be shared")
-            if prior_only
-            else ("历年及当年账户", "both parts")
-        )
-        findings.append(
-            Finding(
-                ErrorCode.AUTHORISER_BALANCE_ZERO,
-                {"payer": name, "part_zh": part[0], "part_en": part[1]},
-                reader.last(),
-            )
-        )
+        part = Phrase.PRIOR_YEARS_PART_ONLY if prior_only else Phrase.BOTH_PARTS
+        findings.append(Finding(ErrorCode.AUTHORISER_BALANCE_ZERO, {"payer": name, "part": part}, reader.last()))
     minimum = reader.get(params.AUTHORISER_MIN_BALANCE_FEN, region)
     total = money.prior_years_fen + money.current_year_fen
     if minimum > 0 and total <= minimum:
@@ -331,23 +306,14 @@ def _quota(
         quota = apply_rate_bp(base, share)
         limits.append(max(quota - used, 0))
         if used >= quota:
-            base_zh, base_en = (
-                ("年初历年账户余额", "prior-years balance as the year began")
-                if prior_only
-                else (
-                    "年初（或开户时）账户余额",
-                    "balance as the year (or his account) began",
-                )
-            )
-            shown = {
+            basis = Phrase.PRIOR_YEARS_AT_YEAR_START if prior_only else Phrase.BALANCE_AT_YEAR_START
+            exhausted = {
                 "region": region,
                 "payer": payer,
                 "share": f"{share / 100:g}%",
-                "base": format_yuan(base),
-                "base_zh": base_zh,
-                "base_en": base_en,
+                "base": Said(basis, {"amount": format_yuan(base)}),
                 "quota": format_yuan(quota),
                 "used": format_yuan(used),
             }
-            findings.append(Finding(ErrorCode.ANNUAL_SHARE_EXHAUSTED, shown, reader.last(2)))
+            findings.append(Finding(ErrorCode.ANNUAL_SHARE_EXHAUSTED, exhausted, reader.last(2)))
     return limits, findings

@@ -7,23 +7,26 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
+from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, EndReason, RelationEvent, RelationStatus
+from gongji.domain.wording import Said, Term
 from gongji.service.ports import UnitOfWork
 
 __all__ = ["end_relations_of", "renumber_payers", "settle_stale"]
 
 
-def end_relations_of(uow: UnitOfWork, person_id: int, reason: EndReason, at: datetime, note: str) -> int:
-    """End every open relation (requested or active) the person is in; return how many ended."""
+def end_relations_of(uow: UnitOfWork, person: Person, reason: EndReason, at: datetime, cause: Term) -> int:
+    """End every open relation (requested or active) the person is in; return how many ended. Each ending's note
+    names the reason, the person and the ``cause`` (the enrollment's end reason, or the move between regions)."""
+    note = Said(Phrase.NOTE_ENDED_WITH, {"reason": reason, "name": person.name, "cause": cause})
     ended = 0
-    for relation in uow.relations.of_person(person_id):
+    for relation in uow.relations.of_person(person.id):
         if not relation.is_open:
             continue
         closed = replace(relation, status=RelationStatus.ENDED, ended_at=at, end_reason=reason, order_position=None)
         uow.relations.save(closed)
-        uow.relations.add_event(
-            relation.id, RelationEvent("ended", at, None, None, Channel.COUNTER, f"{reason.zh}：{note}")
-        )
+        uow.relations.add_event(relation.id, RelationEvent("ended", at, None, None, Channel.COUNTER, note))
         ended += 1
         renumber_payers(uow, relation.beneficiary_id)
     return ended
@@ -62,7 +65,7 @@ def settle_stale(uow: UnitOfWork, person_ids: Iterable[int], at: datetime) -> No
                 order_position=None,
             )
             uow.relations.save(settled)
-            kind, note = ("expired", "申请未在有效期内确认") if reason is None else ("ended", reason.zh)
+            kind, note = ("expired", Phrase.NOTE_NOT_CONFIRMED_IN_TIME) if reason is None else ("ended", reason)
             uow.relations.add_event(relation.id, RelationEvent(kind, at, None, None, relation.channel, note))
             if reason is not None:
                 renumber_payers(uow, relation.beneficiary_id)

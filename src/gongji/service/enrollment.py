@@ -17,8 +17,10 @@ from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import AccountKind, JournalKind, TransferSpec, post_transfers
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import NATIONAL, Region, parse_region
 from gongji.domain.relations import EndReason as RelationEndReason
+from gongji.domain.wording import Said
 from gongji.service.context import Context
 from gongji.service.ending import end_relations_of
 from gongji.service.people import person_view, resolve_person
@@ -107,12 +109,7 @@ def _pooling_region(code: str, field: str) -> Region:
     """A region one can be insured in: a known code, and not the national level (a move there is refused too)."""
     region = parse_region(code)
     if region.code == NATIONAL:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field=field,
-            reason_zh="全国不是统筹区",
-            reason_en="the national level is not a pooling region",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field=field, reason=Phrase.NATIONAL_IS_NOT_A_POOLING_REGION)
     return region
 
 
@@ -128,11 +125,7 @@ def _refuse_duplicate(uow: UnitOfWork, person: Person, insutype: Insutype) -> No
         clash = current.insutype is insutype or (insutype in BASIC_INSUTYPES and current.insutype in BASIC_INSUTYPES)
         if clash:
             raise Refused(
-                ErrorCode.ALREADY_ENROLLED,
-                ref=person.name,
-                insutype_zh=current.insutype.zh,
-                insutype_en=current.insutype.en,
-                region=current.pooling_region,
+                ErrorCode.ALREADY_ENROLLED, ref=person.name, insutype=current.insutype, region=current.pooling_region
             )
 
 
@@ -193,19 +186,9 @@ def terminate_enrollment(ctx: Context, cmd: TerminateEnrollment, *, key: str) ->
     on the person, so nothing new can be done for them."""
     whole_person = cmd.reason in {EndReason.DEATH, EndReason.EMIGRATION}
     if cmd.reason is EndReason.TRANSFERRED:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="reason",
-            reason_zh="转移到其他统筹区请用“转移接续”",
-            reason_en="use the move to another pooling region for transfers",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="reason", reason=Phrase.USE_MOVE_FOR_TRANSFER)
     if not whole_person and cmd.insutype is None:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="insutype",
-            reason_zh="请指明要终止的险种",
-            reason_en="say which insurance type ends",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="insutype", reason=Phrase.SAY_WHICH_INSUTYPE_ENDS)
 
     def handler(uow: UnitOfWork) -> PersonView:
         person = resolve_person(uow, cmd.person)
@@ -223,13 +206,7 @@ def terminate_enrollment(ctx: Context, cmd: TerminateEnrollment, *, key: str) ->
             uow.enrollments.save(changed)
             uow.enrollments.add_event(changed.id, event, ctx.clock.now())
             if target.insutype in BASIC_INSUTYPES:
-                end_relations_of(
-                    uow,
-                    person.id,
-                    RelationEndReason.ENROLLMENT_TERMINATED,
-                    ctx.clock.now(),
-                    f"{person.name} {cmd.reason.zh}",
-                )
+                end_relations_of(uow, person, RelationEndReason.ENROLLMENT_TERMINATED, ctx.clock.now(), cmd.reason)
         if cmd.reason is EndReason.DEATH:
             uow.people.mark_deceased(person.id, cmd.on)
         refreshed = uow.people.get(person.id)
@@ -261,12 +238,7 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
             raise Refused(ErrorCode.SAME_POOLING_REGION, ref=person.name, region=current.pooling_region)
         if not current.is_normal:
             raise Refused(
-                ErrorCode.ENROLLMENT_STATUS_WRONG,
-                ref=person.name,
-                status_zh=current.status.zh,
-                status_en=current.status.en,
-                action_zh="转移接续",
-                action_en="move it to another pooling region",
+                ErrorCode.ENROLLMENT_STATUS_WRONG, ref=person.name, status=current.status, action=Phrase.ACT_MOVE_REGION
             )
         note = f"{current.pooling_region} -> {target_region.code}"
         ended, event = rules.terminate(current, cmd.on, EndReason.TRANSFERRED, person.name, note)
@@ -280,7 +252,10 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
         if cmd.insutype is Insutype.EMPLOYEE_BASIC:
             _carry_personal_account(ctx, uow, person, current.pooling_region, target_region.code, note)
         if cmd.insutype in BASIC_INSUTYPES:
-            end_relations_of(uow, person.id, RelationEndReason.MOVED_REGION, ctx.clock.now(), f"{person.name} {note}")
+            moved = Said(
+                Phrase.MOVED_BETWEEN_REGIONS, {"from_region": current.pooling_region, "to_region": target_region.code}
+            )
+            end_relations_of(uow, person, RelationEndReason.MOVED_REGION, ctx.clock.now(), moved)
         return person_view(uow, person, ctx.clock.today())
 
     return ctx.write(key=key, operation="enrollment.move", request=asdict(cmd), result_type=PersonView, handler=handler)

@@ -38,6 +38,8 @@ from typing import NamedTuple
 
 from gongji.domain.catalogue import Institution
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Said, Term
 from gongji.service.context import Context
 from gongji.service.ports import StoredCredentials, UnitOfWork
 
@@ -245,16 +247,14 @@ def token_of_paasid(ctx: Context, paasid: str) -> PaasidToken | None:
 # --- sign-in ---------------------------------------------------------------------------------------------------
 
 
-def _field_invalid(name: str, zh: str, en: str) -> InvalidInput:
-    return InvalidInput(ErrorCode.FIELD_INVALID, field=name, reason_zh=zh, reason_en=en)
+def _field_invalid(name: str, reason: Term) -> InvalidInput:
+    return InvalidInput(ErrorCode.FIELD_INVALID, field=name, reason=reason)
 
 
 def _machine_field(name: str, value: str | None) -> str | None:
     text = (value or "").strip()
     if len(text) > _MAX_MACHINE_FIELD or not text.isprintable():
-        raise _field_invalid(
-            name, f"最多 {_MAX_MACHINE_FIELD} 个可打印字符", f"at most {_MAX_MACHINE_FIELD} printable characters"
-        )
+        raise _field_invalid(name, Said(Phrase.AT_MOST_PRINTABLE_CHARS, {"max": _MAX_MACHINE_FIELD}))
     return text or None
 
 
@@ -262,11 +262,7 @@ def _validate_sign_in(cmd: SignIn) -> SignIn:
     """The command trimmed and checked; raises ``FIELD_INVALID``."""
     opter_no = cmd.opter_no.strip()
     if not 1 <= len(opter_no) <= _MAX_OPTER_NO or not opter_no.isprintable():
-        raise _field_invalid(
-            "opter_no",
-            f"操作员编号须为 1 到 {_MAX_OPTER_NO} 个字符",
-            f"the operator number must be 1 to {_MAX_OPTER_NO} characters",
-        )
+        raise _field_invalid("opter_no", Said(Phrase.OPERATOR_NUMBER_LENGTH, {"max": _MAX_OPTER_NO}))
     return SignIn(
         _normal_code(cmd.fixmedins_code), opter_no, _machine_field("mac", cmd.mac), _machine_field("ip", cmd.ip)
     )

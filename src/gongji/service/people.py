@@ -9,6 +9,7 @@ from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.identity import mask_id_number
 from gongji.domain.people import ContactChange, Person, validate_address, validate_new_person, validate_phone
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
@@ -142,12 +143,7 @@ def update_contact(ctx: Context, cmd: UpdateContact, *, key: str) -> PersonView:
     phone = validate_phone(cmd.phone) if cmd.phone else None
     address = validate_address(cmd.address) if cmd.address else None
     if phone is None and address is None:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="phone/address",
-            reason_zh="至少填写电话或地址之一",
-            reason_en="give a phone number, an address, or both",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="phone/address", reason=Phrase.PHONE_OR_ADDRESS)
     today = ctx.clock.today()
     effective_on = cmd.effective_on or today
 

@@ -24,6 +24,10 @@ Comparison: the totals agree when the count and the three sums the institution r
 个人账户支付总额) all equal gongji's. Lines are matched by 结算ID and by whether the line is the reversal
 (``refd_setl_flag``); a matched line agrees when its three amounts agree, and its message id too when both sides
 know it (gongji knows the ``msgid`` of a settlement made through the national interface, not of a reversal).
+
+The comparison is data: which figures differ with both values (:class:`Discrepancy`, its name a term), how each
+line compares (:class:`LineResult`), and why gongji has no line the institution lists (a term). The result texts
+(``stmt_rslt_dscr``) are worded where they are answered, by :mod:`gongji.api.fsi.reconciliation`.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound
-from gongji.domain.money import format_yuan
+from gongji.domain.phrases import Phrase
 from gongji.domain.reconciliation import (
     NOT_CLEARED_WITH_INSTITUTION,
     ClrType,
@@ -42,6 +46,7 @@ from gongji.domain.reconciliation import (
     StatementScope,
     clr_type_of,
 )
+from gongji.domain.wording import Said, Term
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
@@ -169,47 +174,16 @@ class ClaimedLine:
 
 @dataclass(frozen=True)
 class Discrepancy:
-    """One figure the institution and gongji give differently: its national field, its names, both values.
+    """One figure the institution and gongji give differently: its national field, its name (a term), both values.
 
-    ``unit`` is ``"fen"`` (money, shown in yuan), ``"count"`` or ``"text"``.
+    ``unit`` is ``"fen"`` (money, shown in yuan), ``"count"`` or ``"text"``; a value is ``None`` where a side has none.
     """
 
     field: str
-    name_zh: str
-    name_en: str
+    name: Phrase
     unit: str
     institution: int | str | None
     gongji: int | str | None
-
-    @property
-    def message_zh(self) -> str:
-        """``医疗费总额不符：机构 123.40 元，医保 120.00 元``."""
-        shown_by_them, shown_by_us = _show_zh(self.institution, self.unit), _show_zh(self.gongji, self.unit)
-        return f"{self.name_zh}不符：机构 {shown_by_them}，医保 {shown_by_us}"
-
-    @property
-    def message_en(self) -> str:
-        """``total medical fees differ: institution 123.40 yuan, gongji 120.00 yuan``."""
-        shown_by_them, shown_by_us = _show_en(self.institution, self.unit), _show_en(self.gongji, self.unit)
-        return f"{self.name_en} differ: institution {shown_by_them}, gongji {shown_by_us}"
-
-
-def _show_zh(value: int | str | None, unit: str) -> str:
-    if value is None:
-        return "无"
-    if unit == "fen" and isinstance(value, int):
-        return f"{format_yuan(value, grouping=False)} 元"
-    if unit == "count":
-        return f"{value} 笔"
-    return str(value)
-
-
-def _show_en(value: int | str | None, unit: str) -> str:
-    if value is None:
-        return "none"
-    if unit == "fen" and isinstance(value, int):
-        return f"{format_yuan(value, grouping=False)} yuan"
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -223,30 +197,6 @@ class TotalsComparison:
     def balanced(self) -> bool:
         """平 (``stmt_rslt`` 0) when no figure differs; else 不平 (1)."""
         return not self.discrepancies
-
-    @property
-    def description_zh(self) -> str:
-        """``stmt_rslt_dscr``: the figures agreed on, or each figure that differs with both values."""
-        if self.balanced:
-            t = self.totals
-            return (
-                f"平：结算 {t.setl_cnt} 笔，医疗费总额 {_show_zh(t.medfee_sumamt_fen, 'fen')}，"
-                f"基金支付总额 {_show_zh(t.fund_pay_sumamt_fen, 'fen')}，"
-                f"个人账户支付总额 {_show_zh(t.acct_pay_fen, 'fen')}，与机构一致"
-            )
-        return "不平：" + "；".join(d.message_zh for d in self.discrepancies)
-
-    @property
-    def description_en(self) -> str:
-        """The same in English."""
-        if self.balanced:
-            t = self.totals
-            return (
-                f"Balanced: {t.setl_cnt} settlements, total medical fees {_show_en(t.medfee_sumamt_fen, 'fen')}, "
-                f"fund payments {_show_en(t.fund_pay_sumamt_fen, 'fen')}, "
-                f"personal account payments {_show_en(t.acct_pay_fen, 'fen')}, as the institution reports"
-            )
-        return "Not balanced: " + "; ".join(d.message_en for d in self.discrepancies)
 
 
 class LineResult(StrEnum):
@@ -272,9 +222,8 @@ class LineComparison:
     line: SettlementLineView | None
     claimed: ClaimedLine | None
     discrepancies: list[Discrepancy]
-    #: Why gongji has no such line, when it can tell (a settlement of another day, or outside the filters).
-    note_zh: str | None = None
-    note_en: str | None = None
+    #: Why gongji has no such line, when it can tell (a settlement of another day, or outside the filters): a term.
+    note: Term | None = None
 
     @property
     def balanced(self) -> bool:
@@ -297,34 +246,6 @@ class LineComparison:
         assert self.claimed is not None
         return self.claimed.reversal
 
-    @property
-    def description_zh(self) -> str:
-        """``stmt_rslt_dscr`` of the line."""
-        what = "结算撤销" if self.reversal else "结算"
-        if self.result is LineResult.MATCHED:
-            return "一致"
-        if self.result is LineResult.DIFFERS:
-            return "；".join(d.message_zh for d in self.discrepancies)
-        if self.result is LineResult.NOT_LISTED:
-            return f"机构未上传此笔{what}"
-        if self.result is LineResult.DUPLICATE:
-            return f"机构重复上传此笔{what}"
-        return f"医保对账期间内无此笔{what}" + (f"：{self.note_zh}" if self.note_zh else "")
-
-    @property
-    def description_en(self) -> str:
-        """The same in English."""
-        what = "reversal" if self.reversal else "settlement"
-        if self.result is LineResult.MATCHED:
-            return "Matches"
-        if self.result is LineResult.DIFFERS:
-            return "; ".join(d.message_en for d in self.discrepancies)
-        if self.result is LineResult.NOT_LISTED:
-            return f"The institution did not list this {what}"
-        if self.result is LineResult.DUPLICATE:
-            return f"The institution listed this {what} more than once"
-        return f"gongji has no such {what} in the period" + (f": {self.note_en}" if self.note_en else "")
-
 
 @dataclass(frozen=True)
 class DetailComparison:
@@ -339,47 +260,12 @@ class DetailComparison:
         """平 when the totals agree and every line matches."""
         return self.totals.balanced and all(line.balanced for line in self.lines)
 
-    def _counts(self) -> dict[LineResult, int]:
+    def counts(self) -> dict[LineResult, int]:
+        """How many lines compare each way (every result, zero where none)."""
         counts = dict.fromkeys(LineResult, 0)
         for line in self.lines:
             counts[line.result] += 1
         return counts
-
-    @property
-    def description_zh(self) -> str:
-        """``stmt_rslt_dscr``: the totals' differences, and how many lines differ and how."""
-        counts = self._counts()
-        if self.balanced:
-            return f"平：总额一致，明细 {counts[LineResult.MATCHED]} 笔均一致"
-        parts = [d.message_zh for d in self.totals.discrepancies]
-        kinds = (
-            (LineResult.DIFFERS, "金额不符"),
-            (LineResult.NOT_LISTED, "机构未上传"),
-            (LineResult.UNKNOWN, "医保无此记录"),
-            (LineResult.DUPLICATE, "机构重复上传"),
-        )
-        wrong = [f"{name} {counts[result]} 笔" for result, name in kinds if counts[result]]
-        if wrong:
-            parts.append(f"明细 {sum(counts[r] for r, _ in kinds)} 笔不符（{'，'.join(wrong)}）")
-        return "不平：" + "；".join(parts)
-
-    @property
-    def description_en(self) -> str:
-        """The same in English."""
-        counts = self._counts()
-        if self.balanced:
-            return f"Balanced: the totals agree and all {counts[LineResult.MATCHED]} lines match"
-        parts = [d.message_en for d in self.totals.discrepancies]
-        kinds = (
-            (LineResult.DIFFERS, "differing"),
-            (LineResult.NOT_LISTED, "not listed by the institution"),
-            (LineResult.UNKNOWN, "unknown to gongji"),
-            (LineResult.DUPLICATE, "listed twice"),
-        )
-        wrong = [f"{counts[result]} {name}" for result, name in kinds if counts[result]]
-        if wrong:
-            parts.append(f"{sum(counts[r] for r, _ in kinds)} lines do not match ({', '.join(wrong)})")
-        return "Not balanced: " + "; ".join(parts)
 
 
 # --- pure comparison -------------------------------------------------------------------------------------------
@@ -394,8 +280,8 @@ def msgid_of(request_key: str | None) -> str | None:
     return parts[2] if len(parts) == 3 and parts[2] else None
 
 
-def _money(field: str, zh: str, en: str, theirs: int, ours: int) -> list[Discrepancy]:
-    return [] if theirs == ours else [Discrepancy(field, zh, en, "fen", theirs, ours)]
+def _money(field: str, name: Phrase, theirs: int, ours: int) -> list[Discrepancy]:
+    return [] if theirs == ours else [Discrepancy(field, name, "fen", theirs, ours)]
 
 
 def compare_totals(totals: TotalsView, claimed: ClaimedTotals) -> TotalsComparison:
@@ -403,32 +289,24 @@ def compare_totals(totals: TotalsView, claimed: ClaimedTotals) -> TotalsComparis
     found: list[Discrepancy] = []
     if claimed.setl_cnt != totals.setl_cnt:
         found.append(
-            Discrepancy(
-                "fixmedins_setl_cnt", "结算笔数", "settlement counts", "count", claimed.setl_cnt, totals.setl_cnt
-            )
+            Discrepancy("fixmedins_setl_cnt", Phrase.FIGURE_SETL_CNT, "count", claimed.setl_cnt, totals.setl_cnt)
         )
+    found += _money("medfee_sumamt", Phrase.FIGURE_MEDFEE_SUMAMT, claimed.medfee_sumamt_fen, totals.medfee_sumamt_fen)
     found += _money(
-        "medfee_sumamt", "医疗费总额", "total medical fees", claimed.medfee_sumamt_fen, totals.medfee_sumamt_fen
+        "fund_pay_sumamt", Phrase.FIGURE_FUND_PAY_SUMAMT, claimed.fund_pay_sumamt_fen, totals.fund_pay_sumamt_fen
     )
-    found += _money(
-        "fund_pay_sumamt", "基金支付总额", "fund payments", claimed.fund_pay_sumamt_fen, totals.fund_pay_sumamt_fen
-    )
-    found += _money(
-        "acct_pay", "个人账户支付总额", "personal account payments", claimed.acct_pay_fen, totals.acct_pay_fen
-    )
+    found += _money("acct_pay", Phrase.FIGURE_ACCT_PAY_SUMAMT, claimed.acct_pay_fen, totals.acct_pay_fen)
     return TotalsComparison(totals, found)
 
 
 def _line_discrepancies(line: SettlementLineView, claimed: ClaimedLine) -> list[Discrepancy]:
-    found = _money(
-        "medfee_sumamt", "医疗费总额", "total medical fees", claimed.medfee_sumamt_fen, line.medfee_sumamt_fen
-    )
+    found = _money("medfee_sumamt", Phrase.FIGURE_MEDFEE_SUMAMT, claimed.medfee_sumamt_fen, line.medfee_sumamt_fen)
     found += _money(
-        "fund_pay_sumamt", "基金支付总额", "fund payments", claimed.fund_pay_sumamt_fen, line.fund_pay_sumamt_fen
+        "fund_pay_sumamt", Phrase.FIGURE_FUND_PAY_SUMAMT, claimed.fund_pay_sumamt_fen, line.fund_pay_sumamt_fen
     )
-    found += _money("acct_pay", "个人账户支付", "personal account payments", claimed.acct_pay_fen, line.acct_pay_fen)
+    found += _money("acct_pay", Phrase.FIGURE_ACCT_PAY, claimed.acct_pay_fen, line.acct_pay_fen)
     if claimed.msgid and line.msgid and claimed.msgid != line.msgid:
-        found.append(Discrepancy("msgid", "报文ID", "message ids", "text", claimed.msgid, line.msgid))
+        found.append(Discrepancy("msgid", Phrase.FIGURE_MSGID, "text", claimed.msgid, line.msgid))
     return found
 
 
@@ -463,13 +341,9 @@ def compare_lines(lines: Sequence[SettlementLineView], claimed: Sequence[Claimed
 # --- use cases -------------------------------------------------------------------------------------------------
 
 
-def _period_refused(cmd: ReconcileTotals, reason_zh: str, reason_en: str) -> InvalidInput:
+def _period_refused(cmd: ReconcileTotals, reason: Term) -> InvalidInput:
     return InvalidInput(
-        ErrorCode.STATEMENT_PERIOD_INVALID,
-        begin=cmd.begin.isoformat(),
-        end=cmd.end.isoformat(),
-        reason_zh=reason_zh,
-        reason_en=reason_en,
+        ErrorCode.STATEMENT_PERIOD_INVALID, begin=cmd.begin.isoformat(), end=cmd.end.isoformat(), reason=reason
     )
 
 
@@ -482,9 +356,7 @@ def _checked_clr_type(value: str | None) -> ClrType | None:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="clr_type",
-            reason_zh=f"清算类别“{value.strip()}”不受支持，须为 11（门诊）、21（住院）或 41（药店购药）",
-            reason_en=f"clearing type '{value.strip()}' is not supported; give 11 (outpatient), 21 (inpatient) "
-            "or 41 (pharmacy purchase)",
+            reason=Said(Phrase.CLR_TYPE_UNSUPPORTED, {"value": value.strip()}),
         ) from None
 
 
@@ -496,14 +368,10 @@ def _scope(uow: UnitOfWork, cmd: ReconcileTotals) -> StatementScope:
     """The statement's scope, the command checked: a real period of at most a year, a known clearing type, and an
     institution gongji knows."""
     if cmd.begin > cmd.end:
-        raise _period_refused(cmd, "开始日期晚于结束日期", "the first day is after the last")
+        raise _period_refused(cmd, Phrase.STATEMENT_BEGINS_AFTER_END)
     days = (cmd.end - cmd.begin).days + 1
     if days > MAX_PERIOD_DAYS:
-        raise _period_refused(
-            cmd,
-            f"共 {days} 天，超过 {MAX_PERIOD_DAYS} 天的上限，请分段对账",
-            f"it spans {days} days, more than the limit of {MAX_PERIOD_DAYS}; reconcile it in parts",
-        )
+        raise _period_refused(cmd, Said(Phrase.STATEMENT_PERIOD_TOO_LONG, {"days": days, "max": MAX_PERIOD_DAYS}))
     clr_type = _checked_clr_type(cmd.clr_type)
     code = cmd.fixmedins_code.strip().upper()
     institution = uow.institutions.find_by_code(code)
@@ -568,11 +436,7 @@ def _line(summary: SettlementSummary, reversal: bool) -> SettlementLineView:
 
 
 def _too_many(cmd: ReconcileTotals) -> InvalidInput:
-    return _period_refused(
-        cmd,
-        f"期间内结算超过 {MAX_STATEMENT_LINES} 笔，请缩短对账期间",
-        f"it holds more than {MAX_STATEMENT_LINES} settlement lines; use shorter periods",
-    )
+    return _period_refused(cmd, Said(Phrase.STATEMENT_TOO_MANY_SETTLEMENTS, {"max": MAX_STATEMENT_LINES}))
 
 
 def _lines(uow: UnitOfWork, cmd: ReconcileTotals, scope: StatementScope) -> list[SettlementLineView]:
@@ -608,23 +472,20 @@ def reconcile_totals(ctx: Context, cmd: ReconcileTotals, claimed: ClaimedTotals)
     return compare_totals(institution_totals(ctx, cmd), claimed)
 
 
-def _unknown_note(uow: UnitOfWork, scope: StatementScope, row: ClaimedLine) -> tuple[str, str] | None:
+def _unknown_note(uow: UnitOfWork, scope: StatementScope, row: ClaimedLine) -> Term | None:
     """Why gongji has no line for a settlement the institution lists, when the settlement is the institution's own
     (another institution's settlements are never described)."""
     record = uow.settlements.find(row.setl_id)
     if record is None or record.institution_id != scope.institution_id or record.kind in NOT_CLEARED_WITH_INSTITUTION:
         return None
     if row.reversal and record.reversed_at is None:
-        return "该结算未撤销", "the settlement is not reversed"
+        return Phrase.LINE_NOT_REVERSED
     moment = record.reversed_at if row.reversal and record.reversed_at else record.settled_at
     if not _within(moment, scope):
-        shown = f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
-        return f"发生于 {shown}，不在对账期间内", f"it was booked at {shown}, outside the period"
-    clr_type = clr_type_of(record.med_type).value
-    return (
-        f"险种 {record.insutype}、清算类别 {clr_type}、清算机构 {record.region}，不在本次对账范围内",
-        f"insurance type {record.insutype}, clearing type {clr_type}, clearing region {record.region}: "
-        "outside this statement's filters",
+        return Said(Phrase.LINE_BOOKED_OUTSIDE_PERIOD, {"at": f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"})
+    return Said(
+        Phrase.LINE_OUTSIDE_FILTERS,
+        {"insutype": record.insutype, "clr_type": clr_type_of(record.med_type).value, "region": record.region},
     )
 
 
@@ -640,8 +501,7 @@ def reconcile_settlements(
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="detail",
-            reason_zh=f"明细超过 {MAX_STATEMENT_LINES} 行，请缩短对账期间",
-            reason_en=f"more than {MAX_STATEMENT_LINES} lines; use shorter periods",
+            reason=Said(Phrase.STATEMENT_TOO_MANY_LINES, {"max": MAX_STATEMENT_LINES}),
         )
 
     def handler(uow: UnitOfWork) -> DetailComparison:
@@ -657,7 +517,7 @@ def reconcile_settlements(
             explained += 1
             note = _unknown_note(uow, scope, line.claimed)
             if note is not None:
-                compared[index] = replace(line, note_zh=note[0], note_en=note[1])
+                compared[index] = replace(line, note=note)
         return DetailComparison(totals, compared)
 
     return ctx.read(handler)

@@ -7,7 +7,9 @@ from datetime import date, datetime
 
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.suspension import Suspension
+from gongji.domain.wording import Said
 from gongji.service.checks import Finding
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
@@ -59,6 +61,10 @@ class SuspensionView:
     lifted_by: str | None
 
 
+#: The longest reason or operator a suspension records.
+_MAX_TEXT_CHARS = 200
+
+
 def _view(person: Person, s: Suspension) -> SuspensionView:
     return SuspensionView(
         s.id, person.name, s.reason, s.since, s.until, s.operator, s.created_at, s.lifted_at, s.lifted_by
@@ -67,10 +73,9 @@ def _view(person: Person, s: Suspension) -> SuspensionView:
 
 def _text(value: str, field: str) -> str:
     cleaned = value.strip()
-    if not cleaned or len(cleaned) > 200:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID, field=field, reason_zh="须为 1 到 200 个字符", reason_en="1 to 200 characters"
-        )
+    if not cleaned or len(cleaned) > _MAX_TEXT_CHARS:
+        reason = Said(Phrase.ONE_TO_MAX_CHARS, {"max": _MAX_TEXT_CHARS})
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field=field, reason=reason)
     return cleaned
 
 
@@ -94,9 +99,7 @@ def suspend_person(ctx: Context, cmd: SuspendPerson, *, key: str) -> list[Suspen
     """暂停联网结算: refused while another suspension is in force."""
     reason, operator = _text(cmd.reason, "reason"), _text(cmd.operator, "operator")
     if cmd.until is not None and cmd.since is not None and cmd.until < cmd.since:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID, field="until", reason_zh="结束日期早于开始日期", reason_en="ends before it starts"
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="until", reason=Phrase.PERIOD_ENDS_BEFORE_START)
 
     def handler(uow: UnitOfWork) -> list[SuspensionView]:
         person = resolve_person(uow, cmd.person)

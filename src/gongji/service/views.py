@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import decode, encode
 
 __all__ = [
     "AccountBalanceView",
@@ -24,7 +30,13 @@ __all__ = [
     "StatementView",
     "TransferView",
     "WhyView",
+    "Worded",
 ]
+
+#: A term (:mod:`gongji.domain.wording`: a phrase, a code value) that the edges render in the reader's language, or
+#: text written as it is (an operator's words). A write's stored outcome keeps a term encoded, and its replay reads
+#: back the same term.
+Worded = Annotated[Any, PlainSerializer(encode), BeforeValidator(decode)]
 
 
 @dataclass(frozen=True)
@@ -178,14 +190,14 @@ class RolloverResult:
 
 @dataclass(frozen=True)
 class RelationEventView:
-    """One step in a relation's life."""
+    """One step in a relation's life. ``note`` is a term (why, in gongji's words) or an operator's own text."""
 
     kind: str
     at: datetime
     actor: str | None
     operator: str | None
     channel: str
-    note: str | None
+    note: Worded
 
 
 @dataclass(frozen=True)
@@ -259,8 +271,6 @@ class FamilyView:
     i_pay_for: list[RelationView]
     pay_for_me: list[PayerView]
     proxy_links: list[ProxyLinkView]
-    proxy_note_zh: str
-    proxy_note_en: str
     changes_used: int
     changes_allowed: int | str
     #: How the region limits what the person's relatives may use of his account: ``per_relation`` (the quota he set
@@ -268,6 +278,8 @@ class FamilyView:
     #: the year began, ``quota_share_bp``, for all together).
     quota_model: str = "per_relation"
     quota_share_bp: int | None = None
+    #: What a proxy link is not (it shares no money), as a term (an answer stored before it had one reads this).
+    proxy_note: Worded = Phrase.PROXY_LINK_SHARES_NO_MONEY
 
 
 @dataclass(frozen=True)

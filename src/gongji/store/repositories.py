@@ -8,9 +8,11 @@ transfers and one updates every touched account's balance and version with a ver
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
@@ -35,6 +37,7 @@ from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.relations import Channel, ProxyLink, Relation, RelationEvent, RelationStatus
 from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.domain.suspension import Suspension
+from gongji.domain.wording import Term, Text, decode, encode
 from gongji.service.ports import (
     AccountRow,
     JournalHeader,
@@ -44,6 +47,28 @@ from gongji.service.ports import (
     TransientStoreError,
 )
 from gongji.store import tables as t
+
+#: How a note column tells a stored term (the JSON of :func:`gongji.domain.wording.encode`) from text.
+_TERM_PREFIX = '{"term"'
+
+
+def _note_column(note: str | Term | None) -> str | None:
+    """A note as its column stores it: a term as JSON; text as written (text that would read as a term's JSON is
+    stored as a :class:`Text` of itself, so that it comes back as it was written)."""
+    if isinstance(note, str) and not isinstance(note, Enum):
+        if not note.startswith(_TERM_PREFIX):
+            return note
+        note = Text(note, note)
+    return None if note is None else json.dumps(encode(note), ensure_ascii=False)
+
+
+def _note_of_column(stored: str | None) -> str | Term | None:
+    """A note as :func:`_note_column` stored it, and text stored before notes were terms as it is."""
+    if stored is None or not stored.startswith(_TERM_PREFIX):
+        return stored
+    term: Term = decode(json.loads(stored))
+    return term
+
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
 _PERSON_BY_ID = select(t.people).where(t.people.c.id == bindparam("person_id"))
@@ -871,7 +896,7 @@ class SqlRelations:
                 actor_person_id=event.actor_person_id,
                 operator=event.operator,
                 channel=event.channel.value,
-                note=event.note,
+                note=_note_column(event.note),
             )
         )
 
@@ -888,7 +913,7 @@ class SqlRelations:
                 actor_person_id=row["actor_person_id"],
                 operator=row["operator"],
                 channel=Channel(row["channel"]),
-                note=row["note"],
+                note=_note_of_column(row["note"]),
             )
             for row in rows
         ]

@@ -29,6 +29,7 @@ from typing import Any, Literal, overload
 
 from gongji.domain.errors import InvalidInput
 from gongji.domain.money import parse_yuan
+from gongji.domain.wording import localise
 from gongji.service.clock import SHANGHAI
 
 __all__ = [
@@ -343,8 +344,8 @@ def amount_fen(
     except InvalidInput as error:
         raise refusal(
             field,
-            f"金额“{shown(value)}”无效：{error.params['reason_zh']}",
-            f"amount '{shown(value)}' is invalid: {error.params['reason_en']}",
+            f"金额“{shown(value)}”无效：{localise(error.params['reason'], 'zh')}",
+            f"amount '{shown(value)}' is invalid: {localise(error.params['reason'], 'en')}",
         ) from None
     if negative and fen and not allow_negative:  # "-0.00" is zero, not a negative amount
         raise refusal(field, f"金额“{shown(value)}”不能为负数", f"amount '{shown(value)}' must not be negative")

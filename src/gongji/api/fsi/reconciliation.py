@@ -13,7 +13,9 @@ of gongji's statement — ``stmt_rslt`` "0" when the institution lists it with t
 or the institution does not list it — then one row per line only the institution lists (or lists twice), "1".
 
 What counts in the period (a reversal as a negative record on the day it was made, net counts, clearing types) is
-:mod:`gongji.service.reconciliation`'s to say. Both transactions only read: nothing is written, so they need no
+:mod:`gongji.service.reconciliation`'s to say; it answers the comparison as data, and this module words it
+(:func:`describe_totals`, :func:`describe_line`, :func:`describe_detail`, in either language, from the phrases of
+:mod:`gongji.domain.phrases`). Both transactions only read: nothing is written, so they need no
 idempotency; a replayed message reads again.
 
 Registration: this module builds on :class:`~gongji.api.fsi.transactions.Call` and
@@ -32,17 +34,24 @@ from typing import Any
 from gongji.api.fsi import fields as f
 from gongji.api.fsi.reply import yuan
 from gongji.api.fsi.transactions import TRANSACTIONS, Call, Transaction
+from gongji.domain.money import format_yuan
+from gongji.domain.phrases import Phrase
+from gongji.domain.wording import Lang, Said, Term, localise
 from gongji.service.reconciliation import (
     MAX_STATEMENT_LINES,
     ClaimedLine,
     ClaimedTotals,
+    DetailComparison,
+    Discrepancy,
     LineComparison,
+    LineResult,
     ReconcileTotals,
+    TotalsComparison,
     reconcile_settlements,
     reconcile_totals,
 )
 
-__all__ = ["RECONCILIATION"]
+__all__ = ["RECONCILIATION", "describe_detail", "describe_line", "describe_totals"]
 
 _COUNT = re.compile(r"^-?[0-9]{1,9}$")
 
@@ -112,6 +121,85 @@ def _stmt_rslt(balanced: bool) -> str:
     return "0" if balanced else "1"
 
 
+# --- the result texts (stmt_rslt_dscr) ---------------------------------------------------------------------------
+
+#: How each language separates the items of a list of differences, and the kinds of differing lines.
+_SEMICOLON = {"zh": "；", "en": "; "}
+_COMMA = {"zh": "，", "en": ", "}
+#: The phrase that counts the lines of each result that is not a match, in the order a description lists them.
+_WRONG_LINES = (
+    (LineResult.DIFFERS, Phrase.STMT_LINES_DIFFERING),
+    (LineResult.NOT_LISTED, Phrase.STMT_LINES_NOT_LISTED),
+    (LineResult.UNKNOWN, Phrase.STMT_LINES_UNKNOWN),
+    (LineResult.DUPLICATE, Phrase.STMT_LINES_DUPLICATE),
+)
+
+
+def _say(phrase: Phrase, lang: Lang, **args: Any) -> str:
+    """``phrase`` in ``lang``, its fields filled in (terms among them in ``lang`` too)."""
+    return str(localise(Said(phrase, args), lang))
+
+
+def _value(value: int | str | None, unit: str) -> Term | str:
+    """One side's value of a figure: yuan, a count of settlements, a text, or none."""
+    if value is None:
+        return Phrase.STMT_NONE
+    if unit == "fen" and isinstance(value, int):
+        return Said(Phrase.STMT_YUAN, {"yuan": format_yuan(value, grouping=False)})
+    if unit == "count":
+        return Said(Phrase.STMT_COUNT, {"count": value})
+    return str(value)
+
+
+def _difference(found: Discrepancy, lang: Lang) -> str:
+    """``医疗费总额不符：机构 123.40 元，医保 120.00 元``."""
+    theirs, ours = _value(found.institution, found.unit), _value(found.gongji, found.unit)
+    return _say(Phrase.STMT_FIGURE_DIFFERS, lang, figure=found.name, theirs=theirs, ours=ours)
+
+
+def _not_balanced(parts: list[str], lang: Lang) -> str:
+    return _say(Phrase.STMT_NOT_BALANCED, lang, details=_SEMICOLON[lang].join(parts))
+
+
+def describe_totals(compared: TotalsComparison, lang: Lang) -> str:
+    """对总账's ``stmt_rslt_dscr``: the figures agreed on, or each figure that differs with both values."""
+    if compared.balanced:
+        t = compared.totals
+        figures = {"medfee": t.medfee_sumamt_fen, "fund": t.fund_pay_sumamt_fen, "acct": t.acct_pay_fen}
+        yuan_texts = {name: format_yuan(fen, grouping=False) for name, fen in figures.items()}
+        return _say(Phrase.STMT_TOTALS_BALANCED, lang, count=t.setl_cnt, **yuan_texts)
+    return _not_balanced([_difference(found, lang) for found in compared.discrepancies], lang)
+
+
+def describe_line(compared: LineComparison, lang: Lang) -> str:
+    """The ``stmt_rslt_dscr`` of one line of 对明细账: a match, the figures that differ, or which side lacks it."""
+    what = Phrase.STMT_REVERSAL if compared.reversal else Phrase.STMT_SETTLEMENT
+    if compared.result is LineResult.MATCHED:
+        return _say(Phrase.STMT_LINE_MATCHES, lang)
+    if compared.result is LineResult.DIFFERS:
+        return _SEMICOLON[lang].join(_difference(found, lang) for found in compared.discrepancies)
+    if compared.result is LineResult.NOT_LISTED:
+        return _say(Phrase.STMT_LINE_NOT_LISTED, lang, what=what)
+    if compared.result is LineResult.DUPLICATE:
+        return _say(Phrase.STMT_LINE_DUPLICATE, lang, what=what)
+    if compared.note is None:
+        return _say(Phrase.STMT_LINE_UNKNOWN, lang, what=what)
+    return _say(Phrase.STMT_LINE_UNKNOWN_BECAUSE, lang, what=what, why=compared.note)
+
+
+def describe_detail(compared: DetailComparison, lang: Lang) -> str:
+    """对明细账's ``stmt_rslt_dscr``: all agreed, or the totals' differences and how many lines differ and how."""
+    counts = compared.counts()
+    if compared.balanced:
+        return _say(Phrase.STMT_DETAIL_BALANCED, lang, count=counts[LineResult.MATCHED])
+    parts = [_difference(found, lang) for found in compared.totals.discrepancies]
+    kinds = [_say(phrase, lang, count=counts[result]) for result, phrase in _WRONG_LINES if counts[result]]
+    if kinds:
+        wrong = sum(counts[result] for result, _ in _WRONG_LINES)
+        parts.append(_say(Phrase.STMT_LINES_WRONG, lang, count=wrong, kinds=_COMMA[lang].join(kinds)))
+    return _not_balanced(parts, lang)
+
+
 def _detail_row(compared: LineComparison) -> dict[str, Any]:
     """A ``detail`` row: gongji's line with its result, or the institution's line gongji does not have."""
     ours, theirs = compared.line, compared.claimed
@@ -136,7 +224,7 @@ def _detail_row(compared: LineComparison) -> dict[str, Any]:
         "medfee_sumamt": yuan(amounts[0]),
         "fund_pay_sumamt": yuan(amounts[1]),
         "acct_pay": yuan(amounts[2]),
-        "stmt_rslt_dscr": compared.description_zh,
+        "stmt_rslt_dscr": describe_line(compared, "zh"),
     }
 
 
@@ -149,7 +237,7 @@ def _reconcile_totals(call: Call) -> dict[str, Any]:
         "stmtinfo": {
             "setl_optins": statement.setl_optins,
             "stmt_rslt": _stmt_rslt(compared.balanced),
-            "stmt_rslt_dscr": compared.description_zh,
+            "stmt_rslt_dscr": describe_totals(compared, "zh"),
         }
     }
 
@@ -163,7 +251,7 @@ def _reconcile_detail(call: Call) -> dict[str, Any]:
         "stmtinfo": {
             "setl_optins": statement.setl_optins,
             "stmt_rslt": _stmt_rslt(compared.balanced),
-            "stmt_rslt_dscr": compared.description_zh,
+            "stmt_rslt_dscr": describe_detail(compared, "zh"),
         },
         "detail": [_detail_row(line) for line in compared.lines],
     }

@@ -8,7 +8,7 @@ A page's language is ``?lang=zh`` / ``?lang=en`` when the link carries it (and i
 the cookie, else Chinese. Templates never hold words: they call ``_("key", **params)``; names of code values (relation
 types, states, account parts, medical types, regions, rule parameters) come from :class:`Translator`'s helpers, which
 read the national code lists' own names. Refusals from the service carry both languages and are shown with
-:meth:`Translator.pick`.
+:meth:`Translator.pick`; terms the service gives (a relation event's note) with :meth:`Translator.term`.
 
 English text may quote a few Chinese terms on purpose — the words a person meets in the national app and at the
 counter — listed in :data:`GLOSSARY`; nothing else in an English string is Chinese (a test checks the catalogue, and
@@ -31,6 +31,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.explanation import render
 from gongji.domain.ledger import AccountKind, JournalKind
 from gongji.domain.regions import parse_region
+from gongji.domain.wording import is_term, localise
 from gongji.rules.schema import PARAMETERS
 
 __all__ = [
@@ -136,6 +137,14 @@ class Translator:
     def pick(self, zh: str, en: str) -> str:
         """One of two texts the service gave in both languages."""
         return zh if self.lang is Lang.ZH else en
+
+    def is_term(self, value: Any) -> bool:
+        """Whether the service gave ``value`` as a term (a phrase, a code value), not as text written as it is."""
+        return is_term(value)
+
+    def term(self, value: Any) -> str:
+        """A term the service gave (a relation event's note, a phrase) in this language."""
+        return str(localise(value, "zh" if self.lang is Lang.ZH else "en"))
 
     def step(self, code: str, params: dict[str, Any]) -> str:
         """A settlement explanation's step (a code with parameters) in this language."""

@@ -146,8 +146,7 @@ def allow(*roles: Role) -> Callable[[Request, Principal], Principal]:
             path = getattr(route, "path", request.url.path)
             raise Refused(
                 ErrorCode.ROLE_NOT_ALLOWED,
-                role=principal.role.value,
-                role_zh=principal.role.zh,
+                role=principal.role,
                 action_zh=f"调用 {request.method} {path}",
                 action_en=f"call {request.method} {path}",
             )

@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     StringConstraints,
     computed_field,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -27,6 +28,7 @@ from pydantic import (
 from gongji.domain.codes import EndReason, Insutype, MedType, PsnType, RelationType, Sex
 from gongji.domain.explanation import render
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.wording import Lang, code_of, is_term, localise, shown
 from gongji.service.accounts import CreditKind, Part
 from gongji.service.clock import SHANGHAI
 
@@ -96,6 +98,11 @@ __all__ = [
 MAX_ID = 2**53
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
+
+
+def _worded(value: Any, lang: Lang) -> str | None:
+    """A term of the service in ``lang``; text written as it is (an operator's words) as it is."""
+    return None if value is None else str(localise(value, lang))
 
 
 def yuan(amount_fen: int) -> str:
@@ -501,14 +508,40 @@ class ProxyLinkIn(_In):
 
 
 class RelationEventOut(_Out):
-    """One step in a relation's life."""
+    """One step in a relation's life. Its note in Chinese (``note``, as before, and ``note_zh``) and in English, and
+    ``note_code`` where gongji wrote it (a stable phrase or reason code); an operator's own words are the same in
+    each and have no code."""
 
     kind: str
     at: datetime
     actor: str | None
     operator: str | None
     channel: str
-    note: str | None
+    said: Any = Field(default=None, exclude=True, validation_alias="note")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def note(self) -> str | None:
+        """The note in Chinese (an operator's words as written)."""
+        return _worded(self.said, "zh")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def note_zh(self) -> str | None:
+        """The note in Chinese."""
+        return _worded(self.said, "zh")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def note_en(self) -> str | None:
+        """The note in English (an operator's words as written)."""
+        return _worded(self.said, "en")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def note_code(self) -> str | None:
+        """The stable code of a note gongji wrote (``NOTE_CONFIRMED``, ``by_authoriser``); ``null`` for free text."""
+        return str(code_of(self.said)) if is_term(self.said) and code_of(self.said) is not None else None
 
 
 class RelationOut(_Out):
@@ -583,12 +616,23 @@ class FamilyOut(_Out):
     i_pay_for: list[RelationOut]
     pay_for_me: list[PayerOut]
     proxy_links: list[ProxyLinkOut]
-    proxy_note_zh: str
-    proxy_note_en: str
+    proxy_note: Any = Field(exclude=True)
     changes_used: int
     changes_allowed: int | str
     quota_model: str
     quota_share_bp: int | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def proxy_note_zh(self) -> str:
+        """What a proxy link is not (it shares no money), in Chinese."""
+        return str(_worded(self.proxy_note, "zh"))
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def proxy_note_en(self) -> str:
+        """What a proxy link is not, in English."""
+        return str(_worded(self.proxy_note, "en"))
 
 
 class RuleTraceOut(_Out):
@@ -766,6 +810,11 @@ class StepOut(_Out):
 
     code: str
     params: dict[str, Any]
+
+    @field_serializer("params")
+    def _shown_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A term (a skipped account's reason) as its code with its Chinese and English words beside it."""
+        return shown(params)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from gongji.domain.codes import MedType
+from gongji.domain.wording import texts
 from gongji.rules.schema import Contribution
 from gongji.service.checks import Finding, rule_trace_views
 from gongji.service.clock import SHANGHAI
@@ -63,7 +64,7 @@ def why(
         patient = resolve_person(uow, patient_ref)
         answer = ask_payer(ctx, uow, payer, patient, moment, payment, admitted_at=admitted_at)
         findings = list(answer.verdict.findings)
-        zh, en = payment.label
+        zh, en = texts(payment.term)
         return WhyView(
             payer=payer.name,
             patient=patient.name,

@@ -8,7 +8,9 @@ from datetime import date, datetime
 
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, Relation, RelationEvent, RelationState, RelationStatus
+from gongji.domain.wording import Said, Term
 from gongji.rules import parameters as params
 from gongji.rules.schema import QuotaModel
 from gongji.service.accounts import quota_used
@@ -20,6 +22,7 @@ from gongji.service.views import RelationEventView, RelationView
 __all__ = [
     "ADULT_AGE",
     "MAX_NOTE_CHARS",
+    "MAX_OPERATOR_CHARS",
     "counter_operator",
     "event",
     "family_people",
@@ -35,6 +38,7 @@ __all__ = [
 #: Full civil capacity (完全民事行为能力): a guardian must be this old, and acts for a relative below it.
 ADULT_AGE = 18
 MAX_NOTE_CHARS = 200
+MAX_OPERATOR_CHARS = 64
 
 
 def party(uow: UnitOfWork, person: Person) -> Party:
@@ -127,41 +131,34 @@ def relation_view(uow: UnitOfWork, relation: Relation, moment: datetime, names: 
 
 
 def event(
-    kind: str, at: datetime, actor: Person | None, channel: Channel, operator: str | None, note: str | None
+    kind: str, at: datetime, actor: Person | None, channel: Channel, operator: str | None, note: str | Term | None
 ) -> RelationEvent:
-    """One step of a relation's life, with who did it (a person, or a counter operator) and through which channel."""
+    """One step of a relation's life, with who did it (a person, or a counter operator), through which channel, and
+    its note: a term, or an operator's own words."""
     return RelationEvent(kind, at, actor.id if actor else None, operator, channel, note)
 
 
 def counter_operator(channel: Channel, operator: str | None) -> str | None:
     """The operator of a counter action (required there, 1 to 64 characters); ``None`` online."""
     if channel is Channel.COUNTER:
-        if not operator or not operator.strip() or len(operator) > 64:
+        if not operator or not operator.strip() or len(operator) > MAX_OPERATOR_CHARS:
             raise InvalidInput(
                 ErrorCode.FIELD_INVALID,
                 field="operator",
-                reason_zh="窗口办理须填写经办人（1 到 64 个字符）",
-                reason_en="a counter action names its operator (1 to 64 characters)",
+                reason=Said(Phrase.COUNTER_NAMES_OPERATOR, {"max": MAX_OPERATOR_CHARS}),
             )
         return operator.strip()
     return None
 
 
-def refuse_state(relation: Relation, state: RelationState, action_zh: str, action_en: str) -> Refused:
+def refuse_state(relation: Relation, state: RelationState, action: Phrase) -> Refused:
     """The refusal of an action the relation's state does not allow (an expired request says when it expired)."""
     if state is RelationState.EXPIRED:
         assert relation.expires_at is not None
         return Refused(
             ErrorCode.REQUEST_EXPIRED, relation_id=relation.id, expired_at=relation.expires_at.date().isoformat()
         )
-    return Refused(
-        ErrorCode.RELATION_NOT_PENDING,
-        relation_id=relation.id,
-        state_zh=state.zh,
-        state_en=state.value,
-        action_zh=action_zh,
-        action_en=action_en,
-    )
+    return Refused(ErrorCode.RELATION_NOT_PENDING, relation_id=relation.id, state=state, action=action)
 
 
 def next_position(relations: Sequence[Relation], beneficiary_id: int) -> int:
@@ -178,9 +175,4 @@ def require_per_relation_quota(ctx: Context, region: str, on: date) -> None:
     """Refuse a quota set for one relative where the region's quota is shared or a yearly share."""
     model = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value
     if model is not QuotaModel.PER_RELATION:
-        raise Refused(
-            ErrorCode.QUOTA_NOT_PER_RELATION,
-            region=region,
-            model_zh={"shared": "所有亲属共用一个额度", "annual_share": "按余额年度比例"}[model.value],
-            model_en=model.value,
-        )
+        raise Refused(ErrorCode.QUOTA_NOT_PER_RELATION, region=region, model=model)

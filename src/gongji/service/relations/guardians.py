@@ -8,6 +8,7 @@ from datetime import datetime
 
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Kinship, Relation
 from gongji.rules import parameters as params
 from gongji.service.context import Context
@@ -24,9 +25,7 @@ def check_acts_for(
     below it only an adult guardian answers for him (:meth:`Kinship.guardians_of`)."""
     age = beneficiary.age_on(now.date())
     if age >= max(own_from_age, ADULT_AGE):
-        raise Refused(
-            ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role_zh="被共济人", role_en="beneficiary"
-        )
+        raise Refused(ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role=Phrase.PARTY_BENEFICIARY)
     if age >= own_from_age:
         raise Refused(ErrorCode.SELF_CONFIRMATION_REQUIRED, name=beneficiary.name, age=own_from_age)
     if by.age_on(now.date()) < ADULT_AGE:

@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
 from gongji.domain.codes import RelationType
+from gongji.domain.commitment import commitment_text
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
-from gongji.domain.identity import mask_id_number
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, EndReason, Kinship, Relation, RelationState, RelationStatus
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.service.binding_checks import binding_findings, changes_this_year
 from gongji.service.checks import limit_reached
@@ -96,14 +98,6 @@ class EndRelation:
     note: str | None = None
 
 
-def _commitment_text(authoriser: Person, beneficiary: Person, relation_type: RelationType, at: datetime) -> str:
-    return (
-        f"本人{authoriser.name}（证件号码{mask_id_number(authoriser.certno)}）承诺：{beneficiary.name}"
-        f"（证件号码{mask_id_number(beneficiary.certno)}）是本人的{relation_type.zh}，所填信息真实有效，"
-        f"如有虚假愿承担相应法律责任。签署时间：{at:%Y-%m-%d %H:%M:%S}"
-    )
-
-
 def _spouses_relations(
     uow: UnitOfWork, relations: Iterable[Relation], names: dict[int, Person], *people: int
 ) -> list[Relation]:
@@ -126,26 +120,30 @@ def _spouses_relations(
     return found
 
 
+def _confirmed_note(himself: bool, face_reference: str | None, waiting_days: int) -> Said:
+    """Who confirmed (the relative himself, or a guardian), the face verification or why none was needed, and the
+    waiting period before the relation pays."""
+    shown = {
+        "who": Phrase.CONFIRMED_BY_SELF if himself else Phrase.CONFIRMED_BY_GUARDIAN,
+        "face": Said(Phrase.FACE_VERIFIED, {"reference": face_reference}) if face_reference else Phrase.BELOW_FACE_AGE,
+    }
+    if waiting_days:
+        return Said(Phrase.NOTE_CONFIRMED_WAITING, shown | {"days": waiting_days})
+    return Said(Phrase.NOTE_CONFIRMED, shown)
+
+
 def _validated_proof(cmd: RequestBinding) -> str | None:
     if cmd.quota_fen is not None and cmd.quota_fen < 0:
-        raise InvalidInput(
-            ErrorCode.AMOUNT_INVALID, value=str(cmd.quota_fen), reason_zh="不能为负数", reason_en="must not be negative"
-        )
+        raise InvalidInput(ErrorCode.AMOUNT_INVALID, value=str(cmd.quota_fen), reason=Phrase.MUST_NOT_BE_NEGATIVE)
     proof_reference = (cmd.proof_reference or "").strip() or None
     if proof_reference and len(proof_reference) > MAX_NOTE_CHARS:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="proof_reference",
-            reason_zh="最多 200 个字符",
-            reason_en="at most 200 characters",
+            reason=Said(Phrase.AT_MOST_CHARS, {"max": MAX_NOTE_CHARS}),
         )
     if cmd.channel is Channel.COUNTER and not proof_reference:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="proof_reference",
-            reason_zh="窗口办理须登记所核验的证明材料编号",
-            reason_en="a counter binding records the documents checked",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="proof_reference", reason=Phrase.COUNTER_RECORDS_PROOF)
     return proof_reference
 
 
@@ -182,10 +180,10 @@ def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationV
         assert b.region is not None
         if cmd.quota_fen is not None:
             require_per_relation_quota(ctx, region, now.date())
-        commitment_text = None
         proof_kind = "documents" if proof_reference else "commitment"
+        signed = None
         if proof_kind == "commitment":
-            commitment_text = _commitment_text(authoriser, beneficiary, cmd.relation_type, now)
+            signed = commitment_text(authoriser, beneficiary, cmd.relation_type, now)
         counter = cmd.channel is Channel.COUNTER
         valid_days = reader.get(params.BINDING_REQUEST_VALID_DAYS, region)
         relation = Relation(
@@ -201,7 +199,7 @@ def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationV
             expires_at=None if counter else now + timedelta(days=valid_days),
             proof_kind=proof_kind,
             proof_reference=proof_reference,
-            commitment_text=commitment_text,
+            commitment_text=signed,
             operator=operator,
             confirmed_at=now if counter else None,
             confirmed_by_id=None,
@@ -211,12 +209,11 @@ def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationV
             quota_fen=cmd.quota_fen,
         )
         stored = uow.relations.add(relation)
-        note = commitment_text or f"证明材料 {proof_reference}"
+        note = signed or Said(Phrase.NOTE_DOCUMENTS, {"reference": proof_reference})
         uow.relations.add_event(stored.id, event("requested", now, authoriser, cmd.channel, operator, note))
         if counter:
-            uow.relations.add_event(
-                stored.id, event("confirmed", now, None, cmd.channel, operator, "窗口核验证明材料，即时生效")
-            )
+            checked = event("confirmed", now, None, cmd.channel, operator, Phrase.NOTE_CHECKED_AT_COUNTER)
+            uow.relations.add_event(stored.id, checked)
         return relation_view(uow, stored, now, names)
 
     request = asdict(cmd) | {
@@ -237,7 +234,7 @@ def confirm_binding(ctx: Context, cmd: ConfirmBinding, *, key: str) -> RelationV
         now = ctx.clock.now()
         state = relation.state_at(now)
         if state is not RelationState.REQUESTED:
-            raise refuse_state(relation, state, "确认", "confirm it")
+            raise refuse_state(relation, state, Phrase.ACT_CONFIRM_BINDING)
         authoriser = get_person(uow, relation.authoriser_id)
         beneficiary = get_person(uow, relation.beneficiary_id)
         a, b = party(uow, authoriser), party(uow, beneficiary)
@@ -275,10 +272,7 @@ def confirm_binding(ctx: Context, cmd: ConfirmBinding, *, key: str) -> RelationV
             order_position=next_position(b.relations, beneficiary.id),
         )
         uow.relations.save(confirmed)
-        role = "本人" if confirmer.id == beneficiary.id else "监护人"
-        note = f"{role}确认" + (f"；人脸识别 {face_reference}" if face_reference else "；未满人脸识别年龄")
-        if waiting:
-            note += f"；等待期 {waiting} 天"
+        note = _confirmed_note(confirmer.id == beneficiary.id, face_reference, waiting)
         uow.relations.add_event(relation.id, event("confirmed", now, confirmer, Channel.ONLINE, None, note))
         return relation_view(uow, confirmed, now, names)
 
@@ -295,7 +289,7 @@ def decline_binding(ctx: Context, cmd: DeclineBinding, *, key: str) -> RelationV
         now = ctx.clock.now()
         state = relation.state_at(now)
         if state is not RelationState.REQUESTED:
-            raise refuse_state(relation, state, "拒绝", "decline it")
+            raise refuse_state(relation, state, Phrase.ACT_DECLINE_BINDING)
         beneficiary = get_person(uow, relation.beneficiary_id)
         if by.id != beneficiary.id:
             family = uow.relations.of_people([relation.authoriser_id, relation.beneficiary_id])
@@ -326,12 +320,7 @@ def end_relation(ctx: Context, cmd: EndRelation, *, key: str) -> RelationView:
     when the other side asks too. An operator at the counter ends it at once."""
     operator = counter_operator(cmd.channel, cmd.operator)
     if cmd.channel is Channel.ONLINE and not cmd.by:
-        raise InvalidInput(
-            ErrorCode.FIELD_INVALID,
-            field="by",
-            reason_zh="须说明由哪一方解除",
-            reason_en="say which side asks to end it",
-        )
+        raise InvalidInput(ErrorCode.FIELD_INVALID, field="by", reason=Phrase.SAY_WHICH_SIDE_ENDS)
     note = (cmd.note or "").strip()[:MAX_NOTE_CHARS] or None
 
     def handler(uow: UnitOfWork) -> RelationView:
@@ -341,11 +330,9 @@ def end_relation(ctx: Context, cmd: EndRelation, *, key: str) -> RelationView:
         now = ctx.clock.now()
         state = relation.state_at(now)
         if not relation.is_open or state in (RelationState.EXPIRED, RelationState.ENDED):
-            raise refuse_state(relation, state, "解除", "end it")
+            raise refuse_state(relation, state, Phrase.ACT_END_RELATION)
         if by is not None and not relation.involves(by.id):
-            raise Refused(
-                ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role_zh="当事人", role_en="party"
-            )
+            raise Refused(ErrorCode.NOT_A_PARTY, name=by.name, relation_id=relation.id, role=Phrase.PARTY_EITHER)
         if operator is None and by is not None:
             _check_change_allowed(ctx, uow, relation, by, now)
         both = ctx.rules.resolve(params.UNBINDING_NEEDS_BOTH_SIDES, relation.region, now.date()).value
@@ -359,20 +346,19 @@ def end_relation(ctx: Context, cmd: EndRelation, *, key: str) -> RelationView:
         elif by is not None and relation.end_requested_by_id != by.id:
             reason = EndReason.BY_BOTH
         else:
-            raise refuse_state(relation, state, "再次申请解除", "ask again to end it")
+            raise refuse_state(relation, state, Phrase.ACT_ASK_END_AGAIN)
         if reason is None:
             assert by is not None
             changed = replace(relation, end_requested_by_id=by.id)
             uow.relations.save(changed)
-            uow.relations.add_event(
-                relation.id, event("end_requested", now, by, cmd.channel, operator, note or "待对方确认解除")
-            )
+            pending = note or Phrase.NOTE_END_AWAITS_OTHER_SIDE
+            uow.relations.add_event(relation.id, event("end_requested", now, by, cmd.channel, operator, pending))
         else:
             changed = replace(
                 relation, status=RelationStatus.ENDED, ended_at=now, end_reason=reason, order_position=None
             )
             uow.relations.save(changed)
-            uow.relations.add_event(relation.id, event("ended", now, by, cmd.channel, operator, note or reason.zh))
+            uow.relations.add_event(relation.id, event("ended", now, by, cmd.channel, operator, note or reason))
             renumber_payers(uow, relation.beneficiary_id)
         named = by or get_person(uow, relation.authoriser_id)
         return relation_view(uow, changed, now, family_people(uow, party(uow, named)))

@@ -8,8 +8,10 @@ from datetime import datetime
 
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
 from gongji.domain.money import format_yuan
-from gongji.domain.people import Person
+from gongji.domain.people import Person, names_term
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, Kinship, Relation, RelationStatus
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.schema import QuotaModel
 from gongji.service.context import Context
@@ -89,13 +91,14 @@ def set_order(ctx: Context, cmd: SetOrder, *, key: str) -> list[RelationView]:
         by_authoriser = {r.authoriser_id: r for r in active}
         if sorted(wanted) != sorted(by_authoriser) or len(set(wanted)) != len(wanted):
             names = family_people(uow, party(uow, beneficiary))
-            expected = "、".join(names[i].name for i in by_authoriser if i in names) or "（无 none）"
+            payers = [names[i].name for i in by_authoriser if i in names]
+            expected = names_term(payers) if payers else Phrase.NOBODY
             raise InvalidInput(ErrorCode.ORDER_INVALID, name=beneficiary.name, expected=expected)
         for position, authoriser_id in enumerate(wanted, start=1):
             relation = by_authoriser[authoriser_id]
             if relation.order_position != position:
                 uow.relations.save(replace(relation, order_position=position))
-                note = f"扣款顺序第 {position + 1} 位（本人账户第 1 位）"
+                note = Said(Phrase.NOTE_PAYER_POSITION, {"position": position + 1})
                 uow.relations.add_event(relation.id, event("reordered", now, by, Channel.ONLINE, None, note))
         names = family_people(uow, party(uow, beneficiary)) | {by.id: by}
         refreshed = [get_relation(uow, by_authoriser[i].id) for i in wanted]
@@ -114,9 +117,7 @@ def set_order(ctx: Context, cmd: SetOrder, *, key: str) -> list[RelationView]:
 def set_quota(ctx: Context, cmd: SetQuota, *, key: str) -> FamilyView:
     """设定共济额度: per relation where the region's model is per relation; one shared quota where it is shared."""
     if cmd.quota_fen is not None and cmd.quota_fen < 0:
-        raise InvalidInput(
-            ErrorCode.AMOUNT_INVALID, value=str(cmd.quota_fen), reason_zh="不能为负数", reason_en="must not be negative"
-        )
+        raise InvalidInput(ErrorCode.AMOUNT_INVALID, value=str(cmd.quota_fen), reason=Phrase.MUST_NOT_BE_NEGATIVE)
 
     def handler(uow: UnitOfWork) -> FamilyView:
         authoriser = resolve_person(uow, cmd.authoriser)
@@ -128,31 +129,25 @@ def set_quota(ctx: Context, cmd: SetQuota, *, key: str) -> FamilyView:
         model = ctx.rules.resolve(params.QUOTA_MODEL, region, now.date()).value
         if cmd.relation_id is None:
             if model is not QuotaModel.SHARED:
-                raise InvalidInput(
-                    ErrorCode.FIELD_INVALID,
-                    field="relation_id",
-                    reason_zh="本统筹区按每位亲属设定额度，请指明共济关系",
-                    reason_en="quotas are set per relation in this region: name the relation",
-                )
+                raise InvalidInput(ErrorCode.FIELD_INVALID, field="relation_id", reason=Phrase.NAME_THE_RELATION)
             uow.relations.set_shared_quota(authoriser.id, cmd.quota_fen, now)
         else:
             relation = get_relation(uow, cmd.relation_id)
             if relation.authoriser_id != authoriser.id:
                 raise Refused(
-                    ErrorCode.NOT_A_PARTY,
-                    name=authoriser.name,
-                    relation_id=relation.id,
-                    role_zh="共济人",
-                    role_en="authoriser",
+                    ErrorCode.NOT_A_PARTY, name=authoriser.name, relation_id=relation.id, role=Phrase.PARTY_AUTHORISER
                 )
             if not relation.is_open:
-                raise refuse_state(relation, relation.state_at(now), "设定额度", "set its quota")
+                raise refuse_state(relation, relation.state_at(now), Phrase.ACT_SET_QUOTA)
             require_per_relation_quota(ctx, region, now.date())
             uow.relations.save(replace(relation, quota_fen=cmd.quota_fen))
-            shown = "全部余额" if cmd.quota_fen is None else f"{format_yuan(cmd.quota_fen)} 元/年"
-            uow.relations.add_event(
-                relation.id, event("quota_set", now, authoriser, Channel.ONLINE, None, f"共济额度 {shown}")
+            quota = (
+                Phrase.WHOLE_BALANCE
+                if cmd.quota_fen is None
+                else Said(Phrase.YUAN_A_YEAR, {"amount": format_yuan(cmd.quota_fen)})
             )
+            note = Said(Phrase.NOTE_QUOTA, {"quota": quota})
+            uow.relations.add_event(relation.id, event("quota_set", now, authoriser, Channel.ONLINE, None, note))
         return family_view(ctx, uow, authoriser, now)
 
     request = asdict(cmd) | {"authoriser": cmd.authoriser.strip().upper()}

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
 from gongji.domain.relations import RelationStatus
 from gongji.rules import parameters as params
@@ -84,8 +85,7 @@ def family_view(ctx: Context, uow: UnitOfWork, person: Person, moment: datetime)
             )
             for p in proxies
         ],
-        proxy_note_zh="亲情账户只能代为展码、查看就医记录，不共享个人账户资金。",
-        proxy_note_en="A proxy link (亲情账户) shows a relative's e-voucher and records; it shares no money.",
+        proxy_note=Phrase.PROXY_LINK_SHARES_NO_MONEY,
         changes_used=changes_this_year(me.relations, person.id, moment),
         changes_allowed=changes_allowed,
         quota_model=model.value,

@@ -14,6 +14,7 @@ from datetime import datetime
 from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.rules import parameters as params
 from gongji.rules.coverage import fund_ratio
 from gongji.rules.schema import HospitalLevel, InsuredCategory, QuotaModel
@@ -60,13 +61,9 @@ def _fund_finding(reader: RuleReader, patient: Party, med_type: MedType, age: in
     shown = {
         "region": region,
         "on": reader.on.isoformat(),
-        "category_zh": category.zh,
-        "category_en": category.en,
-        "med_type": med_type.value,
-        "med_type_zh": med_type.zh,
-        "med_type_en": med_type.en,
-        "level_zh": "任何级别医疗机构",
-        "level_en": "any level",
+        "category": category,
+        "med_type": med_type,
+        "level": Phrase.LEVEL_ANY,
     }
     return Finding(ErrorCode.FUND_RULES_MISSING, shown)
 

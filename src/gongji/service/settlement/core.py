@@ -23,8 +23,10 @@ from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import AccountKind, accumulator_code, quota_used_code
 from gongji.domain.money import round_half_up
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Relation
 from gongji.domain.settlement import Band, BillParts, FundShare, FundTerms, Payment, Purse, SetlInfo, fund_share, take
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.coverage import NOT_POOLED, fund_ratio
 from gongji.rules.schema import BillPart, HospitalLevel, InsuredCategory, match_row
@@ -116,13 +118,9 @@ def fund_part(reader: RuleReader, bill: BillFacts, family: Family) -> FundPart:
             ErrorCode.FUND_RULES_MISSING,
             region=bill.region,
             on=reader.on.isoformat(),
-            category_zh=bill.category.zh,
-            category_en=bill.category.en,
-            med_type=bill.med_type.value,
-            med_type_zh=bill.med_type.zh,
-            med_type_en=bill.med_type.en,
-            level_zh=f"{bill.level.value} 级医疗机构" if bill.level else "未定级机构",
-            level_en=f"level {bill.level.value}" if bill.level else "unrated institution",
+            category=bill.category,
+            med_type=bill.med_type,
+            level=Said(Phrase.LEVEL_RATED, {"level": bill.level.value}) if bill.level else Phrase.LEVEL_UNRATED,
         )
     deductibles = reader.find(params.POOLING_DEDUCTIBLE_FEN, bill.region)
     caps = reader.find(params.POOLING_ANNUAL_CAP_FEN, bill.region)

@@ -24,6 +24,7 @@ from gongji.domain.ledger import (
 )
 from gongji.domain.money import format_yuan
 from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Relation, RelationStatus
 from gongji.domain.settlement import (
     PayerRow,
@@ -126,7 +127,7 @@ def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | N
                 payer=person.name,
                 payer_psn_no=person.psn_no,
                 relation=relation.relation_type.value if relation else None,
-                relation_zh=relation.relation_type.zh if relation else "本人",
+                relation_zh=(relation.relation_type if relation else Phrase.PATIENT_SELF).zh,
                 region=payer.region,
                 amount_fen=payer.prior_years_fen + payer.current_year_fen,
                 prior_years_fen=payer.prior_years_fen,
@@ -241,8 +242,8 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
 
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "预结算", "preview it")
-        _require_open(visit, "结算", "settle it")
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_PREVIEW)
+        _require_open(visit, Phrase.ACT_SETTLE)
         require_discharged(visit)
         plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False)
         _check_total(plan, cmd)
@@ -349,8 +350,8 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
 
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "结算", "settle it")
-        _require_open(visit, "结算", "settle it")
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
+        _require_open(visit, Phrase.ACT_SETTLE)
         require_discharged(visit)
         patient = uow.people.get(visit.person_id)
         assert patient is not None
@@ -435,11 +436,11 @@ def _personal_balances(uow: UnitOfWork, record: SettlementRecord) -> list[Balanc
 def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> SettlementView:
     """结算撤销: the mirror journal restores every balance, quota use and yearly accumulator exactly; the visit is
     open again. A settlement is reversed once; a reversal is never reversed."""
-    reason = cmd.reason.strip()[:200] or "撤销"
+    reason = cmd.reason.strip()[:200] or Phrase.REVERSAL_DEFAULT_REASON.zh
 
     def handler(uow: UnitOfWork) -> SettlementView:
         record = _record(uow, cmd.setl_id)
-        require_institution(uow, record.institution_id, cmd.institution, record.setl_id, "撤销结算", "reverse it")
+        require_institution(uow, record.institution_id, cmd.institution, record.setl_id, Phrase.ACT_REVERSE_SETTLEMENT)
         journal = uow.ledger.get_journal(record.journal_id)
         assert journal is not None
         specs = mirror(journal.transfers)

@@ -6,6 +6,7 @@ No words here: :func:`gongji.domain.explanation.render` turns a step into Chines
 from __future__ import annotations
 
 from gongji.domain.settlement import FundShare, FundTerms, Payment, Purse
+from gongji.domain.wording import encode
 from gongji.service.settlement.views import PurseStepView, StepView
 
 __all__ = ["FundSteps", "fund_steps", "purse_step"]
@@ -66,7 +67,7 @@ def purse_step(order: int, purse: Purse, payment: Payment | None, available: int
     skipped = None
     if purse.skip is not None:
         skipped, skip_params = purse.skip
-        reason = StepView(skipped, dict(skip_params))
+        reason = StepView(skipped, {name: encode(value) for name, value in skip_params.items()})
     elif paid:
         amounts = {"paid_fen": paid, "prior_fen": prior, "current_fen": current}
         if paid < room:

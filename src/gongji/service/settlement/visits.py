@@ -9,7 +9,9 @@ from gongji.domain.catalogue import MILLI, Institution, InstitutionKind, classif
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, MedType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
+from gongji.domain.phrases import Phrase
 from gongji.domain.visits import INPATIENT_MED_TYPES, Diagnosis, FeeLine, Visit, VisitStatus
+from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
@@ -52,7 +54,7 @@ def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
 
 
 def require_institution(
-    uow: UnitOfWork, institution_id: int | None, acting: str | None, mdtrt_id: str, action_zh: str, action_en: str
+    uow: UnitOfWork, institution_id: int | None, acting: str | None, mdtrt_id: str, action: Phrase
 ) -> None:
     """An institution acting through the national interface touches only its own visits and settlements."""
     if acting is None:
@@ -63,8 +65,7 @@ def require_institution(
             ErrorCode.VISIT_OF_OTHER_INSTITUTION,
             mdtrt_id=mdtrt_id,
             fixmedins_code=acting.strip(),
-            action_zh=action_zh,
-            action_en=action_en,
+            action=action,
         )
 
 
@@ -75,17 +76,9 @@ def _institution(uow: UnitOfWork, code: str) -> Institution:
     return institution
 
 
-def _require_open(visit: Visit, action_zh: str, action_en: str) -> None:
+def _require_open(visit: Visit, action: Phrase) -> None:
     if visit.status is not VisitStatus.OPEN:
-        names = {"settled": "已结算", "cancelled": "已撤销", "open": "就诊中"}
-        raise Refused(
-            ErrorCode.VISIT_NOT_OPEN,
-            mdtrt_id=visit.mdtrt_id,
-            status_zh=names[visit.status.value],
-            status_en=visit.status.value,
-            action_zh=action_zh,
-            action_en=action_en,
-        )
+        raise Refused(ErrorCode.VISIT_NOT_OPEN, mdtrt_id=visit.mdtrt_id, status=visit.status, action=action)
 
 
 def _quantity_milli(text: str, sn: str) -> int:
@@ -97,8 +90,7 @@ def _quantity_milli(text: str, sn: str) -> int:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field=f"feedetail[{sn}].cnt",
-            reason_zh="数量须为非零、最多三位小数的数",
-            reason_en="a quantity is a non-zero number with at most three decimals",
+            reason=Phrase.QUANTITY_FORMAT,
         )
     return int(value * MILLI)
 
@@ -170,26 +162,21 @@ def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspen
     enrollment = next((e for e in enrollments if e.insutype in wanted), None)
     if enrollment is None or not enrollment.is_normal:
         insutype = cmd.insutype or Insutype.EMPLOYEE_BASIC
-        raise Refused(ErrorCode.PATIENT_NOT_INSURED, name=person.name, insutype_zh=insutype.zh, insutype_en=insutype.en)
+        raise Refused(ErrorCode.PATIENT_NOT_INSURED, name=person.name, insutype=insutype)
     pharmacy = institution.kind is InstitutionKind.PHARMACY
     if pharmacy != (cmd.med_type is MedType.PHARMACY_PURCHASE):
-        kind_zh, kind_en = ("零售药店", "pharmacy") if pharmacy else ("医疗机构", "hospital")
         raise Refused(
             ErrorCode.INSTITUTION_KIND_MISMATCH,
             institution=institution.name,
-            kind_zh=kind_zh,
-            kind_en=kind_en,
-            med_type_zh=cmd.med_type.zh,
-            med_type_en=cmd.med_type.en,
+            kind=institution.kind,
+            med_type=cmd.med_type,
         )
     if cmd.diagnoses and cmd.med_type not in INPATIENT_MED_TYPES:
         raise Refused(
             ErrorCode.NOT_A_STAY,
             mdtrt_id="—",
-            med_type_zh=cmd.med_type.zh,
-            med_type_en=cmd.med_type.en,
-            action_zh="记录入院诊断",
-            action_en="record admission diagnoses",
+            med_type=cmd.med_type,
+            action=Phrase.ACT_RECORD_ADMISSION_DIAGNOSES,
         )
     opened = uow.visits.add(
         Visit(
@@ -222,8 +209,7 @@ def _checked_diagnoses(diagnoses: tuple[Diagnosis, ...]) -> list[Diagnosis]:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="diseinfo",
-            reason_zh=f"诊断至多 {MAX_DIAGNOSES} 条，序号不得重复",
-            reason_en=f"at most {MAX_DIAGNOSES} diagnoses, each with its own order number",
+            reason=Said(Phrase.DIAGNOSES_AT_MOST, {"max": MAX_DIAGNOSES}),
         )
     checked = []
     for d in diagnoses:
@@ -232,28 +218,25 @@ def _checked_diagnoses(diagnoses: tuple[Diagnosis, ...]) -> list[Diagnosis]:
             raise InvalidInput(
                 ErrorCode.FIELD_INVALID,
                 field=f"diseinfo[{d.seq}]",
-                reason_zh="诊断须有代码（≤30）和名称（≤200）",
-                reason_en="a diagnosis needs a code (≤ 30) and a name (≤ 200)",
+                reason=Phrase.DIAGNOSIS_FIELDS,
             )
         checked.append(Diagnosis(d.seq, d.diag_type.strip()[:10] or "1", code, name, d.main))
     return checked
 
 
-def _stay(uow: UnitOfWork, mdtrt_id: str, acting: str | None, action_zh: str, action_en: str) -> Visit:
+def _stay(uow: UnitOfWork, mdtrt_id: str, acting: str | None, action: Phrase) -> Visit:
     """A stay, locked, of the acting institution, not settled or cancelled."""
     visit = _visit(uow, mdtrt_id)
     visit = uow.visits.lock(visit.id) or visit
-    require_institution(uow, visit.institution_id, acting, visit.mdtrt_id, action_zh, action_en)
+    require_institution(uow, visit.institution_id, acting, visit.mdtrt_id, action)
     if not visit.inpatient:
         raise Refused(
             ErrorCode.NOT_A_STAY,
             mdtrt_id=visit.mdtrt_id,
-            med_type_zh=visit.med_type.zh,
-            med_type_en=visit.med_type.en,
-            action_zh=action_zh,
-            action_en=action_en,
+            med_type=visit.med_type,
+            action=action,
         )
-    _require_open(visit, action_zh, action_en)
+    _require_open(visit, action)
     return visit
 
 
@@ -261,7 +244,7 @@ def discharge(ctx: Context, cmd: Discharge, *, key: str) -> VisitView:
     """出院办理: the stay ends (at ``discharged_at``, or now) with its discharge diagnoses; it can then be settled."""
 
     def handler(uow: UnitOfWork) -> VisitView:
-        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, "办理出院", "discharge it")
+        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, Phrase.ACT_DISCHARGE)
         if visit.discharged_at is not None:
             raise Refused(
                 ErrorCode.STAY_ALREADY_DISCHARGED,
@@ -296,7 +279,7 @@ def cancel_discharge(ctx: Context, cmd: CancelDischarge, *, key: str) -> VisitVi
     """出院撤销: a discharged stay that is not settled is open again."""
 
     def handler(uow: UnitOfWork) -> VisitView:
-        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, "撤销出院", "cancel its discharge")
+        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, Phrase.ACT_CANCEL_DISCHARGE)
         if visit.discharged_at is None:
             raise Refused(
                 ErrorCode.STAY_NOT_DISCHARGED,
@@ -336,8 +319,7 @@ def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
         raise InvalidInput(
             ErrorCode.FIELD_INVALID,
             field="feedetail",
-            reason_zh=f"一次上传 1 到 {MAX_LINES_PER_UPLOAD} 条明细",
-            reason_en=f"upload 1 to {MAX_LINES_PER_UPLOAD} lines at a time",
+            reason=Said(Phrase.LINES_PER_UPLOAD, {"max": MAX_LINES_PER_UPLOAD}),
         )
     parsed = [(line, _quantity_milli(line.quantity, line.feedetl_sn)) for line in cmd.lines]
     for line, _ in parsed:
@@ -345,8 +327,7 @@ def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
             raise InvalidInput(
                 ErrorCode.FIELD_INVALID,
                 field=f"feedetail[{line.feedetl_sn}]",
-                reason_zh="须有流水号、项目编码和不为负的单价",
-                reason_en="a line needs a serial number, an item code and a unit price that is not negative",
+                reason=Phrase.LINE_FIELDS,
             )
     return parsed
 
@@ -354,7 +335,7 @@ def _parsed_lines(cmd: UploadFees) -> list[tuple[FeeInput, int]]:
 def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees) -> None:
     """Classify and store fee lines inside a unit of work (the checks of :func:`upload_fees`)."""
     parsed = _parsed_lines(cmd)
-    _require_open(visit, "上传费用", "upload fees")
+    _require_open(visit, Phrase.ACT_UPLOAD_FEES)
     existing = {line.feedetl_sn: line for line in uow.visits.lines(visit.id)}
     items = uow.catalogue.find_many({line.item_code.strip() for line, _ in parsed})
     default_share = ctx.rules.find(params.CATEGORY_B_SELF_PAY_DEFAULT_BP, visit.region, visit.begin_at.date())
@@ -395,8 +376,7 @@ def upload_fees_in(ctx: Context, uow: UnitOfWork, visit: Visit, cmd: UploadFees)
             raise InvalidInput(
                 ErrorCode.AMOUNT_INVALID,
                 value=format_yuan(total),
-                reason_zh="一次就诊的费用（及每条明细）不得超过 1 亿元",
-                reason_en="a visit's bill (and each of its lines) is at most 100 million yuan",
+                reason=Phrase.BILL_TOO_LARGE,
             )
     uow.visits.add_lines(new_lines, now)
 
@@ -409,7 +389,7 @@ def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "上传费用", "upload fees")
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_UPLOAD_FEES)
         upload_fees_in(ctx, uow, visit, cmd)
         return _visit_view(uow, visit)
 
@@ -424,25 +404,23 @@ def upload_fees(ctx: Context, cmd: UploadFees, *, key: str) -> VisitView:
 def _check_return(uow: UnitOfWork, existing: dict[str, FeeLine], line: FeeInput, quantity: int) -> int:
     sn = line.feedetl_sn
 
-    def invalid(zh: str, en: str) -> Refused:
-        return Refused(ErrorCode.FEE_RETURN_INVALID, feedetl_sn=sn, reason_zh=zh, reason_en=en)
+    def invalid(reason: Phrase) -> Refused:
+        return Refused(ErrorCode.FEE_RETURN_INVALID, feedetl_sn=sn, reason=reason)
 
     if quantity >= 0 or not line.returns_feedetl_sn:
-        raise invalid(
-            "退费须为负数量并注明原明细流水号", "a return has a negative quantity and names the line it returns"
-        )
+        raise invalid(Phrase.RETURN_SHAPE)
     original = existing.get(line.returns_feedetl_sn.strip())
     if original is None or original.cancelled or original.quantity_milli < 0:
-        raise invalid("原明细不存在或已撤销", "the line it returns does not exist or was cancelled")
+        raise invalid(Phrase.RETURN_LINE_MISSING)
     if original.unit_price_fen != line.unit_price_fen or original.item_code != line.item_code.strip():
-        raise invalid("退费须与原明细的项目和单价相同", "a return has the item and unit price of the line it returns")
+        raise invalid(Phrase.RETURN_OTHER_ITEM)
     returned = sum(
         -other.quantity_milli
         for other in existing.values()
         if other.returns_line_id == original.id and not other.cancelled
     )
     if -quantity > original.quantity_milli - returned:
-        raise invalid("退费数量超过原明细剩余数量", "more is returned than is left of the line")
+        raise invalid(Phrase.RETURN_TOO_MUCH)
     return original.id
 
 
@@ -452,8 +430,8 @@ def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "撤销费用", "cancel fees")
-        _require_open(visit, "撤销费用", "cancel fees")
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_CANCEL_FEES)
+        _require_open(visit, Phrase.ACT_CANCEL_FEES)
         lines = [line for line in uow.visits.lines(visit.id) if not line.cancelled]
         if cmd.feedetl_sns is not None:
             wanted = {sn.strip() for sn in cmd.feedetl_sns}
@@ -462,8 +440,7 @@ def cancel_fees(ctx: Context, cmd: CancelFees, *, key: str) -> VisitView:
                 raise Refused(
                     ErrorCode.FEE_RETURN_INVALID,
                     feedetl_sn=",".join(sorted(missing)),
-                    reason_zh="明细不存在或已撤销",
-                    reason_en="no such line, or already cancelled",
+                    reason=Phrase.LINE_NOT_FOUND,
                 )
             lines = [line for line in lines if line.feedetl_sn in wanted]
         uow.visits.cancel_lines([line.id for line in lines])
@@ -484,8 +461,8 @@ def cancel_visit(ctx: Context, cmd: CancelVisit, *, key: str) -> VisitView:
     def handler(uow: UnitOfWork) -> VisitView:
         visit = _visit(uow, cmd.mdtrt_id)
         visit = uow.visits.lock(visit.id) or visit
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, "撤销就诊", "cancel it")
-        _require_open(visit, "撤销就诊", "cancel it")
+        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_CANCEL_VISIT)
+        _require_open(visit, Phrase.ACT_CANCEL_VISIT)
         uow.visits.cancel_lines([line.id for line in uow.visits.lines(visit.id) if not line.cancelled])
         cancelled = replace(visit, status=VisitStatus.CANCELLED, end_at=ctx.clock.now())
         uow.visits.save(cancelled)
