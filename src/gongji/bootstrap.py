@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
     #: The portal's secret (signs session cookies, keys the one-time-code hashes); unset: one per process, with a
     #: warning (sessions then end at a restart and are not shared between worker processes).
     secret_key: str | None = None
+    #: The largest request body accepted, in bytes, by interface: the national interface (its messages carry at
+    #: most 1,000 fee lines), the REST API, and the portal's forms. Larger bodies are refused unread (413).
+    max_body_fsi: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_body_api: int = Field(default=1024 * 1024, ge=1024)
+    max_body_portal: int = Field(default=64 * 1024, ge=1024)
 
 
 def build_context(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,13 +13,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from gongji.api.fsi.router import FSI_PATH, FsiService
+from gongji.api.limits import Answer, BodyLimit, BodyLimitMiddleware, Limit
 from gongji.api.observability import Metrics, log_request
 from gongji.api.portal import mount as mount_portal
 from gongji.api.portal.otp import CodeSender
 from gongji.api.rest import API_PREFIX as REST_PREFIX
 from gongji.api.rest import mount as mount_rest
-from gongji.api.rest.problems import CODE_HEADER
+from gongji.api.rest.problems import CODE_HEADER, PROBLEM_JSON, problem_response
 from gongji.bootstrap import Settings, build_context
+from gongji.domain.errors import ErrorCode, InvalidInput
 from gongji.service.context import Context
 
 __all__ = ["create_app"]
@@ -45,6 +48,33 @@ async def call_service_infno(request: Request, infno: str) -> Response:
     return await _call(request, infno)
 
 
+def _body_limits(settings: Settings, fsi: FsiService) -> BodyLimit:
+    """Each interface's largest body (from the settings) and its answer to a larger one."""
+
+    def national(limit: int, scope: dict[str, Any]) -> Answer:
+        tail = scope["path"].removeprefix(FSI_PATH).strip("/")
+        return Answer(413, "application/json; charset=utf-8", fsi.too_large(limit, tail or None))
+
+    def rest(limit: int, scope: dict[str, Any]) -> Answer:
+        problem = problem_response(InvalidInput(ErrorCode.REQUEST_BODY_TOO_LARGE, limit=limit), scope["path"])
+        return Answer(problem.status_code, PROBLEM_JSON, bytes(problem.body))
+
+    def page(limit: int, scope: dict[str, Any]) -> Answer:
+        text = (
+            f"<!doctype html><title>413</title><p>请求过大（上限 {limit} 字节）</p>"
+            f"<p>Request too large (at most {limit} bytes)</p>"
+        )
+        return Answer(413, "text/html; charset=utf-8", text.encode("utf-8"))
+
+    return BodyLimit(
+        [
+            Limit(FSI_PATH, settings.max_body_fsi, national),
+            Limit(REST_PREFIX, settings.max_body_api, rest),
+        ],
+        default=Limit("/", settings.max_body_portal, page),
+    )
+
+
 def create_app(
     ctx: Context | None = None, *, settings: Settings | None = None, code_sender: CodeSender | None = None
 ) -> FastAPI:
@@ -64,6 +94,7 @@ def create_app(
     app.include_router(fsi_router)
     mount_rest(app)
     mount_portal(app, secret_key=settings.secret_key, code_sender=code_sender)
+    app.add_middleware(BodyLimitMiddleware, limits=_body_limits(settings, app.state.fsi))
 
     @app.middleware("http")
     async def observe_rest(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -562,6 +562,11 @@ class ErrorCode(Enum):
         "写操作须带 Idempotency-Key 请求头（1 到 128 个可见字符）",
         "A write needs an Idempotency-Key header (1 to 128 visible characters)",
     )
+    REQUEST_BODY_TOO_LARGE = _Text(
+        ErrorKind.INVALID_INPUT,
+        "请求体过大：上限 {limit} 字节，请求未被读取",
+        "The request body is too large: at most {limit} bytes; it was not read",
+    )
     REQUEST_INVALID = _Text(
         ErrorKind.INVALID_INPUT,
         "请求不符合接口定义（{count} 处）：{fields}",

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from gongji.api.fsi.auth import GatewayRefused, MemoryNonceStore, NonceStore, verify_gateway
 from gongji.api.fsi.envelope import Envelope, parse_envelope
@@ -105,17 +106,30 @@ class FsiService:
         except Exception:
             _LOG.exception("fault answering %s", envelope.infno if envelope else "a message")
             infcode, err_msg, code = Infcode.FAULT, "系统内部错误，交易结果未知：请发起冲正（2601）后重试", "FAULT"
+        outcome = _Outcome(status, infcode, output, err_msg, code, envelope, institution, path_infno)
+        return self._answer(outcome, started, received_at)
+
+    def too_large(self, limit: int, path_infno: str | None) -> bytes:
+        """The envelope answering a body over ``limit`` bytes (−2; nothing of the body was read)."""
+        started, received_at = time.perf_counter(), datetime.now(SHANGHAI)
+        err_msg = f"请求体过大：上限 {limit} 字节"
+        outcome = _Outcome(413, Infcode.BUSINESS_ERROR, None, err_msg, "REQUEST_BODY_TOO_LARGE", None, None, path_infno)
+        return self._answer(outcome, started, received_at)[1]
+
+    def _answer(self, outcome: _Outcome, started: float, received_at: datetime) -> tuple[int, bytes]:
+        """The envelope of ``outcome``, counted in the metrics and written to the access log."""
         responded_at = datetime.now(SHANGHAI)
         answer = reply(
-            infcode,
+            outcome.infcode,
             inf_refmsgid=self.refmsgids.next(responded_at),
             received_at=received_at,
             responded_at=responded_at,
-            output=output,
-            err_msg=err_msg,
+            output=outcome.output,
+            err_msg=outcome.err_msg,
         )
         elapsed = time.perf_counter() - started
-        infno = envelope.infno if envelope else (path_infno or "----")
+        envelope, infcode, code = outcome.envelope, outcome.infcode, outcome.code
+        infno = envelope.infno if envelope else (outcome.path_infno or "----")
         self.metrics.observe("fsi", infno, str(int(infcode)), elapsed, code)
         if infcode is Infcode.SUCCESS and infno in ("2207", "2304"):
             self.metrics.settlements.labels("commit").inc()
@@ -126,10 +140,24 @@ class FsiService:
                 interface="fsi",
                 infno=infno,
                 msgid=envelope.msgid if envelope else None,
-                institution=institution,
+                institution=outcome.institution,
                 infcode=int(infcode),
                 code=code,
                 ms=round(elapsed * 1000, 2),
                 input=mask_payload(envelope.input) if envelope else None,
             )
-        return status, dumps(answer)
+        return outcome.status, dumps(answer)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What answering one message came to, before it is written as the envelope."""
+
+    status: int
+    infcode: Infcode
+    output: Any
+    err_msg: str | None
+    code: str | None
+    envelope: Envelope | None
+    institution: str | None
+    path_infno: str | None

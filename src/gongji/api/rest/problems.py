@@ -57,6 +57,7 @@ from starlette.status import (
     HTTP_404_NOT_FOUND,
     HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
+    HTTP_413_CONTENT_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_CONTENT,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
@@ -87,6 +88,7 @@ _STATUS_OF_KIND = {
 }
 _STATUS_OF_CODE = {
     ErrorCode.REQUEST_INVALID: HTTP_422_UNPROCESSABLE_CONTENT,
+    ErrorCode.REQUEST_BODY_TOO_LARGE: HTTP_413_CONTENT_TOO_LARGE,
     ErrorCode.API_TOKEN_MISSING: HTTP_401_UNAUTHORIZED,
     ErrorCode.API_TOKEN_INVALID: HTTP_401_UNAUTHORIZED,
     ErrorCode.ROLE_NOT_ALLOWED: HTTP_403_FORBIDDEN,
@@ -101,6 +103,7 @@ _TITLES = {
     HTTP_404_NOT_FOUND: "未找到 Not found",
     HTTP_405_METHOD_NOT_ALLOWED: "方法不允许 Method not allowed",
     HTTP_409_CONFLICT: "请求冲突 Conflict",
+    HTTP_413_CONTENT_TOO_LARGE: "请求体过大 Content too large",
     HTTP_500_INTERNAL_SERVER_ERROR: "系统内部错误 Internal error",
 }
 #: The Chinese words of the plain HTTP errors the framework raises (an unknown path, a body that cannot be read).
