@@ -95,6 +95,7 @@ def issue_tokens(ctx: Context) -> dict[str, str]:
     wanted = {
         "operator": IssueToken(Role.OPERATOR, ("130100",), label="石家庄经办"),
         "beijing": IssueToken(Role.OPERATOR, ("110000",), label="北京经办"),
+        "both": IssueToken(Role.OPERATOR, ("110000", "130100"), label="京冀经办"),
         "hospital": IssueToken(Role.INSTITUTION, fixmedins_code=HOSPITAL),
         "pharmacy": IssueToken(Role.INSTITUTION, fixmedins_code=PHARMACY),
         "analyst": IssueToken(Role.ANALYST, label="政策分析"),

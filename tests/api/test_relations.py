@@ -92,7 +92,7 @@ def test_the_relative_declines(api: Api) -> None:
 
 def test_a_sister_in_beijing_is_refused_with_the_rule_it_rests_on(api: Api) -> None:
     body = {"authoriser": JIANGUO, "beneficiary": ZHANGLI, "relation_type": "sibling", "commitment": True}
-    problem = assert_problem(api.post("/relations", json=body), 422, "GEOGRAPHY_NOT_OPEN")
+    problem = assert_problem(api.post("/relations", json=body, as_="both"), 422, "GEOGRAPHY_NOT_OPEN")
     assert "医保钱包" in problem["detail"]
 
 
@@ -143,6 +143,12 @@ def test_relations_belong_to_both_parties_regions(api: Api) -> None:
         api.post(f"/relations/{relation_id}/end", json={"by": JIANGUO}, as_="beijing"), 403, "REGION_NOT_GRANTED"
     )
     assert_problem(api.get("/relations/424242"), 404, "RELATION_NOT_FOUND")
-    # 张丽 is Beijing's, 张建国 Shijiazhuang's: either operator may ask about the two of them.
-    assert api.get(f"/people/{JIANGUO}/why/{ZHANGLI}", as_="beijing").status_code == 200
-    assert api.get(f"/people/{JIANGUO}/why/{ZHANGLI}").status_code == 200
+    # 张丽 is Beijing's, 张建国 Shijiazhuang's: only an operator of both regions may ask about the two of them,
+    # or bind them (an operator of one side would learn the other's name from the answer).
+    for one_side in ("beijing", "operator"):
+        refused = assert_problem(api.get(f"/people/{JIANGUO}/why/{ZHANGLI}", as_=one_side), 403, "REGION_NOT_GRANTED")
+        assert "张丽" not in str(refused)
+        assert "张建国" not in str(refused)
+        body = {"authoriser": JIANGUO, "beneficiary": ZHANGLI, "relation_type": "sibling", "commitment": True}
+        assert_problem(api.post("/relations", json=body, as_=one_side), 403, "REGION_NOT_GRANTED")
+    assert api.get(f"/people/{JIANGUO}/why/{ZHANGLI}", as_="both").status_code == 200

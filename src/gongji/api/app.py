@@ -42,7 +42,7 @@ async def call_service(request: Request) -> Response:
     return await _call(request, None)
 
 
-@fsi_router.post(FSI_PATH + "/{infno}", summary="国家医保定点医药机构接口（交易编号在路径中）")
+@fsi_router.post(FSI_PATH + "/{infno:path}", summary="国家医保定点医药机构接口（交易编号在路径中）")
 async def call_service_infno(request: Request, infno: str) -> Response:
     """The same, as gateways that append the transaction code to the path call it."""
     return await _call(request, infno)

@@ -9,6 +9,7 @@ person reads the amount a ``*_yuan`` text beside it (``"1234.56"``).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -98,6 +100,7 @@ __all__ = [
 MAX_ID = 2**53
 _EARLIEST = date(1900, 1, 1)
 _LATEST = date(2199, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _worded(value: Any, lang: Lang) -> str | None:
@@ -108,6 +111,21 @@ def _worded(value: Any, lang: Lang) -> str | None:
 def yuan(amount_fen: int) -> str:
     """Fen as plain yuan text with two decimals and no grouping: ``123456`` → ``"1234.56"``."""
     return format_yuan(amount_fen, grouping=False)
+
+
+def _iso_day_text(value: Any) -> Any:
+    """A day is written ``YYYY-MM-DD``: a number (``?on=0``, read by pydantic as seconds since 1970) or any other
+    shape is refused."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value.strip())):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+def _iso_moment_text(value: Any) -> Any:
+    """A moment is written as ISO 8601 text, never as a number of seconds."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DAY.match(value.strip())):
+        return value
+    raise ValueError("a time is written YYYY-MM-DDTHH:MM[:SS][+08:00]")
 
 
 def _plausible_day(value: date) -> date:
@@ -122,9 +140,9 @@ def _aware(value: datetime) -> datetime:
 
 
 #: A day from 1900 to 2199.
-Day = Annotated[date, AfterValidator(_plausible_day)]
+Day = Annotated[date, BeforeValidator(_iso_day_text), AfterValidator(_plausible_day)]
 #: A moment; without a time zone it is read as Asia/Shanghai time.
-Moment = Annotated[datetime, AfterValidator(_aware)]
+Moment = Annotated[datetime, BeforeValidator(_iso_moment_text), AfterValidator(_aware)]
 #: A text of one line: no control characters.
 _LINE = r"^[^\x00-\x1f\x7f]*$"
 #: A person named by resident ID number (18 characters) or person number (人员编号).

@@ -51,6 +51,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.status import (
+    HTTP_204_NO_CONTENT,
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
@@ -62,6 +63,7 @@ from starlette.status import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from gongji.api.rest.methods import allowed_methods
 from gongji.domain.errors import ErrorCode, ErrorKind, GongjiError, InvalidInput
 
 __all__ = [
@@ -273,6 +275,11 @@ def install_problem_handlers(app: FastAPI, prefix: str) -> None:
         assert isinstance(exc, StarletteHTTPException)
         if not ours(request):
             return await http_exception_handler(request, exc)
+        if exc.status_code == HTTP_405_METHOD_NOT_ALLOWED:  # the path is served, by other methods
+            allow = ", ".join(allowed_methods(request.app, request.url.path))
+            if request.method == "OPTIONS":
+                return Response(status_code=HTTP_204_NO_CONTENT, headers={"Allow": allow})
+            exc = StarletteHTTPException(exc.status_code, exc.detail, headers={"Allow": allow})
         return _http_problem(exc, request.url.path)
 
     async def on_fault(request: Request, exc: Exception) -> Response:

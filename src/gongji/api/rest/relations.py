@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -14,6 +13,7 @@ from gongji.api.rest.models import (
     DeclineIn,
     EndRelationIn,
     FamilyOut,
+    Moment,
     OrderIn,
     ProxyLinkIn,
     QuotaIn,
@@ -26,7 +26,6 @@ from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
 from gongji.domain.relations import Channel
 from gongji.service import scopes
-from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.relations import can_pay, lifecycle, payers, proxies, queries
 
@@ -40,9 +39,10 @@ def _channel(operator: str | None) -> Channel:
 
 
 def _require_people(ctx: Context, principal: Principal, refs: list[str], action_zh: str, action_en: str) -> None:
-    """Every person exists, and an operator holds the region of at least one of them."""
-    regions = [scopes.person_region(ctx, ref) for ref in refs]
-    principal.require_any_region([r for r in regions if r is not None], action_zh, action_en)
+    """Every person exists, and an operator holds the region of each of them: a route that names two people
+    answers nothing about either (not even a name) to an operator of only one side."""
+    for ref in refs:
+        principal.require_region(scopes.person_region(ctx, ref), action_zh, action_en)
 
 
 def _require_relation(ctx: Context, principal: Principal, relation_id: int, action_zh: str, action_en: str) -> None:
@@ -136,7 +136,7 @@ def why(
         ),
     ] = "outpatient",
     admitted_at: Annotated[
-        datetime | None,
+        Moment | None,
         Query(
             description="入院时间 For a stay: when the patient was admitted (a binding made later pays it only where "
             "the region says so)"
@@ -145,8 +145,7 @@ def why(
 ) -> WhyOut:
     """A dry run listing every check that fails (not only the first), each with the rule values it read."""
     _require_people(ctx, principal, [payer, patient], "查询共济支付", "ask about these people")
-    admitted = admitted_at.replace(tzinfo=SHANGHAI) if admitted_at and admitted_at.tzinfo is None else admitted_at
-    return WhyOut.model_validate(can_pay.why(ctx, payer, patient, on=on, kind=kind, admitted_at=admitted))
+    return WhyOut.model_validate(can_pay.why(ctx, payer, patient, on=on, kind=kind, admitted_at=admitted_at))
 
 
 @router.post("/people/{ref}/proxy-links", status_code=status.HTTP_201_CREATED, summary="添加亲情账户 Add a proxy link")
