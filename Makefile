@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench screenshots clean
+.PHONY: run test lint format bench screenshots audit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ bench: $(STAMP)
 ## screenshots: the portal's main pages in both languages, phone and desktop, into docs/screenshots (Debian's Chromium)
 screenshots: $(STAMP)
 	GONGJI_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider tests/e2e/test_screenshots.py
+
+## audit: known vulnerabilities in the installed dependencies (pip-audit; needs the advisory service online, so it
+## is a target of its own and never part of `make test`; --strict fails when a dependency could not be checked)
+audit: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[audit]'
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
