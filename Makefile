@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: create the embedded SQLite database, load the demo family, show what happened, and serve on 127.0.0.1:8000
+## run: create the embedded SQLite database, load the demo family and summarise it (every table: gongji demo --verbose),
+##      then serve on 127.0.0.1:8000 and say where to go (portal, counter sign-in with a fresh token, national interface,
+##      docs)
 run: $(STAMP)
 	$(BIN)/gongji db upgrade
 	$(BIN)/gongji demo

@@ -30,8 +30,13 @@ DEFU = "130102194801100016"  # 张德福, male, born 1948
 GUILAN = "130102195002180026"  # 赵桂兰, female, born 1950
 ZHANGLI = "110105198007040021"  # 张丽, female, born 1980
 
-#: Every table whose rows are business state (idempotency keys are bookkeeping of requests, not state).
-BUSINESS_TABLES = [t for t in tables.metadata.sorted_tables if t.name != "idempotency_keys"]
+#: Tables of bookkeeping, not business state: idempotency keys of requests, and the short-lived access state (gateway
+#: nonces, sign-outs, sign-in challenges and failures) that every authenticated request may add to.
+BOOKKEEPING_TABLES = frozenset(
+    {"idempotency_keys", "gateway_nonces", "portal_signed_out", "portal_challenges", "portal_failures"}
+)
+#: Every table whose rows are business state.
+BUSINESS_TABLES = [t for t in tables.metadata.sorted_tables if t.name not in BOOKKEEPING_TABLES]
 
 #: The national platform's sample messages (see tests/fsi/samples), which gongji's answers are checked against.
 FSI_SAMPLES = Path(__file__).resolve().parent / "fsi" / "samples"

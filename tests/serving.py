@@ -7,14 +7,19 @@ then stands two hours later, when those relations are in force.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -27,7 +32,7 @@ from gongji.service.demo import load_demo
 from gongji.store.engine import make_engine
 from tests.conftest import _truncate_all
 
-__all__ = ["BUSINESS_NOW", "LOADED_AT", "demo_database", "serving"]
+__all__ = ["BUSINESS_NOW", "LOADED_AT", "demo_database", "serving", "uvicorn_process"]
 
 #: When the demo family is loaded (its relations are bound at this moment).
 LOADED_AT = datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
@@ -89,3 +94,44 @@ def serving(app: FastAPI, name: str) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=_STARTUP_TIMEOUT_S)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def uvicorn_process(
+    env: dict[str, str], *, workers: int = 1, output: Path | None = None, startup_s: float = 60.0
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """gongji served by uvicorn in its own process (``workers`` of them) with ``env`` added to the environment,
+    its output going to ``output`` (or inherited); yields the process and its base URL once ``/healthz`` answers,
+    and stops it afterwards."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "gongji.api.app:create_app", "--factory", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning"]
+    with ExitStack() as stack:
+        sink = stack.enter_context(output.open("wb")) if output is not None else None
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_healthy(url, process, startup_s)
+            yield process, url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], startup_s: float) -> None:
+    deadline = time.monotonic() + startup_s
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None, "the server stopped"
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)

@@ -6,13 +6,10 @@ and streamed, and its peak memory is read from ``/proc``.
 from __future__ import annotations
 
 import json
-import os
 import select
 import shutil
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +18,7 @@ import httpx
 import pytest
 
 from gongji.api.fsi.router import FSI_PATH
+from tests.serving import uvicorn_process
 
 MiB = 1024 * 1024
 HUGE = 300 * MiB
@@ -47,35 +45,13 @@ class Server:
         raise AssertionError(f"{field} not in /proc status")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = tmp_path_factory.mktemp("limits") / "gongji.db"
     shutil.copy(sqlite_template, database)
-    port = _free_port()
-    env = {**os.environ, "GONGJI_DATABASE_URL": f"sqlite:///{database}", "GONGJI_SECRET_KEY": "limits-test"}
-    command = [sys.executable, "-m", "uvicorn", "gongji.api.app:create_app", "--factory", "--port", str(port)]
-    process = subprocess.Popen([*command, "--log-level", "warning"], env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server stopped"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-        yield Server(process, port)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    env = {"GONGJI_DATABASE_URL": f"sqlite:///{database}", "GONGJI_SECRET_KEY": "limits-test"}
+    with uvicorn_process(env) as (process, url):
+        yield Server(process, int(url.rsplit(":", 1)[1]))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gongji.api.fsi.envelope import MAX_BODY_BYTES, Envelope, FsiInputError, parse_envelope
+from gongji.api.fsi.envelope import MAX_BODY_BYTES, MAX_DEPTH, Envelope, FsiInputError, parse_envelope
 from gongji.api.fsi.fields import amount_fen, code, flag, quantity, rows, timestamp
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -479,3 +479,47 @@ def test_rows_of_a_node_are_read_by_the_fields_reader_too() -> None:
     node = {"setldetail": {"fund_pay_type": "310200", "fund_payamt": "4.52"}}
 
     assert rows(node, "setldetail") == [{"fund_pay_type": "310200", "fund_payamt": "4.52"}]
+
+
+# --- text no store or log can hold, nesting no message has ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("node", "field", "reason"),
+    [
+        ({"signIn": {"mac": "\ud800"}}, "input.signIn.mac", "U+D800"),
+        ({"feedetail": [{"pric": "1"}, {"memo": "a\udfffb"}]}, "input.feedetail[1].memo", "U+DFFF"),
+        ({"data": {"\udc00": 1}}, "input.data.\\udc00", "字段名"),
+        ({"data": {"dept_name": "内科\x00"}}, "input.data.dept_name", "U+0000"),
+    ],
+)
+def test_a_lone_surrogate_or_nul_anywhere_is_refused_naming_the_field(
+    node: dict[str, Any], field: str, reason: str
+) -> None:
+    body = json.dumps({"infno": "9001", "msgid": MSGID, "input": node}).encode("ascii")  # the escapes, as sent
+    with pytest.raises(FsiInputError) as refused:
+        parse_envelope(body)
+    assert refused.value.field == field
+    assert reason in refused.value.message_zh
+    refused.value.message_zh.encode("utf-8")  # the refusal itself can be written
+
+
+def test_a_surrogate_pair_is_one_character_and_reads() -> None:
+    body = json.dumps({"infno": "9001", "msgid": MSGID, "input": {"data": {"memo": "\U0001f600"}}}).encode()
+    assert parse_envelope(body).input == {"data": {"memo": "\U0001f600"}}
+
+
+def test_text_given_as_str_is_checked_too() -> None:
+    with pytest.raises(FsiInputError) as refused:
+        parse_envelope('{"infno": "9001", "msgid": "x", "opter": "\ud800"}')
+    assert refused.value.field == "opter"
+
+
+def test_a_message_nested_deeper_than_any_real_one_is_refused() -> None:
+    deep: Any = "x"
+    for _ in range(MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(FsiInputError, match="nested deeper than"):
+        parse_envelope(json.dumps({"infno": "9001", "msgid": MSGID, "input": {"data": deep}}))
+    shallow = {"feedetail": [{"cnt": 1, "ext": {"a": [{"b": 1}]}}]}
+    assert parse_envelope(json.dumps({"infno": "2204", "msgid": MSGID, "input": shallow})).input == shallow

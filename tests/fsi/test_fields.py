@@ -334,3 +334,15 @@ def test_rows_are_copies_so_a_reader_cannot_change_the_message() -> None:
     rows({"diseinfo": [row]}, "diseinfo")[0]["diag_code"] = "changed"
 
     assert row["diag_code"] == "I10.x00"
+
+
+@pytest.mark.parametrize("number", ["1E+999999999999", "-1E+999999999999", "1E+400", "123456789012345678901"])
+@pytest.mark.parametrize("reader", [code, amount_fen, quantity])
+def test_numbers_beyond_any_field_are_refused_never_overflowing(reader: Any, number: str) -> None:
+    """Valid JSON numbers whose exponent is beyond the decimal context's: refused, not ``decimal.Overflow``."""
+    value = Decimal(number)
+    if reader is code and abs(value.adjusted()) < 30:
+        assert reader({"x": value}, "x") == str(int(value))
+        return
+    with pytest.raises(FsiInputError):
+        reader({"x": value}, "x", **({} if reader is code else {"allow_negative": True}))

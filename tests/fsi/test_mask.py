@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gongji.api.fsi.mask import mask_card, mask_certno, mask_name, mask_payload, mask_phone, mask_secret
+from gongji.api.fsi.mask import mask_card, mask_certno, mask_name, mask_payload, mask_phone, mask_secret, mask_text
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -104,3 +104,71 @@ def test_extra_fields_can_be_masked_and_known_ones_overridden() -> None:
     masked = mask_payload(message, extra={"name": mask_name, "DR_NAME": mask_name, "certno": mask_secret})
 
     assert masked == {"name": "张*国", "dr_name": "刘*生", "certno": "******"}
+
+
+# --- by value: ID and mobile numbers wherever they stand, names whatever their JSON type ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("130102197503150019", "130102********0019"),
+        ("身份证130102197708220025，电话13803110025", "身份证130102********0025，电话138****0025"),
+        ("id 13010219750315001X.", "id 130102********001X."),
+        ("130102 19750315 0019", "130102********0019"),
+        ("+8613803110019", "+86138****0019"),
+        ("138-0311-0019", "138****0019"),
+    ],
+)
+def test_id_and_mobile_numbers_are_masked_anywhere_in_a_text(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "130100000000000042",  # mdtrt_id / setl_id: a region and a sequence, no birth date
+        "13010200000000000004",  # psn_no: 20 digits
+        "H13010200001202611221200000001",  # a msgid: the digits run on
+        "H13010200001",  # an institution code: not a phone number
+        "20261122120000",
+        "1301021975031500191",  # 19 digits: no ID number
+    ],
+)
+def test_gongjis_own_identifiers_and_longer_runs_of_digits_stay_readable(kept: str) -> None:
+    assert mask_text(kept) == kept
+    assert mask_payload({"mdtrt_id": kept}) == {"mdtrt_id": kept}
+
+
+def test_id_numbers_under_any_key_or_in_free_text_are_masked() -> None:
+    message = {
+        "sfzh": "130102197503150019",
+        "id_no": 130102194801100016,
+        "memo": "患者 130102201206050037 家属电话 13803110016",
+        "patient": {"note": ["证件 130102197708220025"]},
+        "130102197503150019": "as a key",
+    }
+
+    masked = json.dumps(mask_payload(message), ensure_ascii=False)
+
+    for number in ("130102197503150019", "130102194801100016", "130102201206050037", "130102197708220025"):
+        assert number not in masked
+        assert number[:6] + "*" * 8 + number[-4:] in masked
+    assert "13803110016" not in masked
+
+
+def test_names_are_masked_whatever_their_json_type() -> None:
+    message = {
+        "psn_name": ["张建国", "李秀英"],
+        "data": {"name": {"family": "张", "given": "小明"}, "patn_name": [["张德福"]], "buyer_name": 12345},
+        "PatientName": "王秀兰",
+    }
+
+    masked = mask_payload(message)
+
+    assert masked["psn_name"] == ["张*国", "李*英"]
+    assert masked["data"]["name"] == {"family": "*", "given": "小*"}
+    assert masked["data"]["patn_name"] == [["张*福"]]
+    assert masked["data"]["buyer_name"] == "1***5"
+    assert masked["PatientName"] == "王*兰"
+    assert message["psn_name"] == ["张建国", "李秀英"]  # the original is untouched

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import subprocess
+import sys
+import typing
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -91,12 +96,20 @@ def test_a_credit_with_a_key_replays_and_reverses(gongji) -> None:  # type: igno
     assert balance["current_year_fen"] == 80_000
 
 
-def test_commands_refuse_an_unmigrated_database(gongji) -> None:  # type: ignore[no-untyped-def]
-    # The fixtures hand over a migrated database; an empty one is made by pointing elsewhere.
+def test_commands_refuse_an_unmigrated_database_with_the_usual_bilingual_error(gongji) -> None:  # type: ignore[no-untyped-def]
+    # The fixtures hand over a migrated database; an empty one is made by pointing elsewhere. Nothing the person typed
+    # was malformed, so it is not a usage error (exit 2) but a refusal (exit 1), said as every error is said.
     runner = CliRunner()
-    result = runner.invoke(app, ["person", "list"], env={"GONGJI_DATABASE_URL": "sqlite:///:memory:"})
-    assert result.exit_code != 0
+    empty = {"GONGJI_DATABASE_URL": "sqlite:///:memory:", "COLUMNS": "200"}
+    result = runner.invoke(app, ["person", "list"], env=empty)
+    assert result.exit_code == 1, result.output
+    assert "错误 DATABASE_NOT_UPGRADED：数据库未初始化或版本过旧" in result.output
+    assert "Error: the database is empty or out of date" in result.output
     assert "gongji db upgrade" in result.output
+    assert "Usage:" not in result.output
+    as_json = runner.invoke(app, ["person", "list", "--json"], env=empty)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"]["code"] == "DATABASE_NOT_UPGRADED"
 
 
 def test_the_demo_binds_the_family_and_shows_the_refused_sister(gongji) -> None:  # type: ignore[no-untyped-def]
@@ -176,3 +189,157 @@ def test_why_for_a_stay_takes_the_admission_time(gongji) -> None:  # type: ignor
     bad = gongji("relation", "why", JIANGUO, XIAOMING, "--admitted-at", "yesterday", code=2)
     assert "FIELD_INVALID" in bad
     assert "admitted_at" in bad
+
+
+def test_a_negative_amount_is_an_amount_refused_for_what_it_is(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    credit = gongji("account", "credit", JIANGUO, "-5", "--reference", "x", code=2)
+    assert "AMOUNT_INVALID" in credit
+    assert "No such option" not in credit
+    assert "AMOUNT_INVALID" in gongji("relation", "quota", JIANGUO, "-3.00", "--relation", "1", code=2)
+    assert "AMOUNT_INVALID" in gongji("settle", "contribution", JIANGUO, XIUYING, "-1", code=2)
+
+
+def test_a_malformed_id_number_is_invalid_never_not_found(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    for args in (("person", "show", "123"), ("relation", "why", JIANGUO, "123456"), ("account", "balance", "12345")):
+        shown = gongji(*args, code=2)
+        assert "ID_NUMBER_INVALID" in shown, args
+        assert "PERSON_NOT_FOUND" not in shown, args
+    refused = json.loads(gongji("person", "show", "130102197503150018", "--json", code=2))  # a wrong check character
+    assert refused["error"]["code"] == "ID_NUMBER_INVALID"
+    # A well-formed number nobody holds is not found (masked), and a person number still finds its person.
+    assert "PERSON_NOT_FOUND" in gongji("person", "show", "130102199001011237", code=1)
+    psn_no = json.loads(gongji("person", "show", JIANGUO, "--json"))["psn_no"]
+    assert json.loads(gongji("person", "show", psn_no, "--json"))["name"] == "张建国"
+
+
+def test_help_shows_flags_without_a_type(gongji) -> None:  # type: ignore[no-untyped-def]
+    for args in ((), ("person", "show"), ("account", "credit"), ("settle", "preview")):
+        shown = gongji(*args, "--help")
+        assert "<bool>" not in shown, args
+        assert "--help" in shown
+    assert "--json" in gongji("person", "show", "--help")
+
+
+def test_help_loads_no_use_case_store_or_rules() -> None:
+    # Run in a process of its own: this one has imported everything already.
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from gongji.cli import app\n"
+        'for args in (["--help"], ["account", "credit", "--help"], ["settle", "--help"]):\n'
+        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+        "heavy = ('sqlalchemy', 'alembic', 'yaml', 'fastapi', 'gongji.service', 'gongji.store', 'gongji.rules')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def test_the_choices_of_the_commands_are_the_services_codes() -> None:
+    # The commands spell their choices out (so that --help imports no use case); they must be the services' codes.
+    from gongji.cli.accounts_cmd import account_credit
+    from gongji.cli.serve_cmd import his_sim
+    from gongji.cli.settle_cmd import settle_contribution
+    from gongji.cli.token_cmd import token_add
+    from gongji.rules.schema import Contribution
+    from gongji.service.accounts import CreditKind, Part
+    from gongji.service.api_tokens import Role
+    from gongji.service.demo import HOSPITAL, PHARMACY
+
+    def choices(command: Any, name: str) -> set[str]:
+        annotated = typing.get_type_hints(command, include_extras=True)[name]
+        return set(typing.get_args(typing.get_args(annotated)[0]))
+
+    assert choices(account_credit, "part") == {p.value for p in Part}
+    assert choices(account_credit, "kind") == {k.value for k in CreditKind}
+    assert choices(token_add, "role") == {r.value for r in Role}
+    assert choices(settle_contribution, "kind") == {c.value for c in Contribution}
+    defaults = inspect.signature(his_sim).parameters
+    assert (defaults["hospital"].default, defaults["pharmacy"].default) == (HOSPITAL, PHARMACY)
+
+
+def test_the_demo_says_it_briefly_and_every_table_with_verbose(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    summary = gongji("demo")
+    assert len(summary.splitlines()) < 60
+    for shown in (
+        "GEOGRAPHY_NOT_OPEN",
+        "PROXY_LINK_IS_NOT_MUTUAL_AID",
+        "106.60",
+        "47.22",
+        "54.38",
+        "gongji demo --verbose",
+    ):
+        assert shown in summary, shown
+    assert "Every invariant holds" in summary
+    everything = gongji("demo", "--verbose")
+    assert len(everything.splitlines()) > 150
+    assert "Who paid from personal accounts" in everything
+    # The reversal shows what it gave back and the balance it left (张德福: 5,000.00 again), not the settlement's table.
+    reversal = everything[everything.index("The same settlement reversed") : everything.index("Pharmacy purchase")]
+    assert "Returned to personal accounts" in reversal
+    assert "74.50" in reversal
+    assert "5,000.00" in reversal
+    assert "medfee_sumamt" not in reversal
+
+
+def test_a_reversal_prints_its_own_figures(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    demo = json.loads(gongji("demo", "--json"))
+    setl_id = demo["settlements"][0]["settlement"]["setl_id"]  # 李秀英's visit: 张建国's account paid 54.38
+    shown = gongji("settle", "reverse", setl_id)
+    assert "Returned to personal accounts" in shown
+    assert "54.38" in shown
+    assert "3,750.00" in shown  # 张建国's 3,695.62 after the demo, with the 54.38 back
+    assert "Who paid from personal accounts" not in shown
+
+
+def test_why_and_my_family_read_as_sentences(gongji) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    # No check of a proxy link rests on a rule value: no empty 依据 column.
+    why = gongji("relation", "why", JIANGUO, GUILAN, code=1)
+    assert "依据" not in why
+    assert "cannot pay: 1 check fails" in why
+    family = gongji("relation", "list", XIAOMING)
+    assert "changes this year: 0 (no limit)" in family
+    assert "/不限" not in family
+    assert "Proxy links" in gongji("proxy", "--help")
+
+
+def test_the_serve_banner_says_where_to_go_and_masks_id_numbers(
+    gongji,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import logging
+
+    import uvicorn
+
+    from gongji.service.demo import DEMO_FAMILY
+
+    gongji("db", "upgrade")
+    gongji("demo")
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    monkeypatch.setattr(logging, "basicConfig", lambda **_: None)  # the test's own logging stays as it is
+    otp, access = logging.getLogger("gongji.portal.otp"), logging.getLogger("gongji.access")
+    levels = otp.level, access.level
+    try:
+        banner = gongji("serve", "--demo", "--port", "8123")
+        # The demo's code sender prints each code once; its log line is not printed beside it.
+        assert not otp.isEnabledFor(logging.INFO)
+    finally:
+        otp.setLevel(levels[0])
+        access.setLevel(levels[1])
+    assert served == ["gongji.api.app:create_app"]
+    for member in DEMO_FAMILY:
+        assert member.certno not in banner, member.name
+    assert "张建国 **************0019" in banner
+    assert "http://127.0.0.1:8123/portal/counter/sign-in" in banner
+    assert "gjt_" in banner  # the demo counter operator's fresh token
+    assert "http://127.0.0.1:8123/docs" in banner
+    assert "paasid" in banner

@@ -301,7 +301,7 @@ def test_why_lists_the_proxy_link_reason_with_what_to_do(site: Site) -> None:
     assert "只绑定了亲情账户，没有绑定家庭共济" in page
     assert "亲情账户只能代为展码、查看记录，不能用钱" in page
     english = visitor.get(f"/portal/why?relative={person_id(site, JIANGUO)}&direction=they_pay&kind=pharmacy&lang=en")
-    assert "Only a family account (亲情账户) is linked, not mutual aid" in english.text
+    assert "Only a proxy link (亲情账户) is set up, not mutual aid" in english.text
 
 
 def test_why_shows_each_reason_with_its_rule_and_source(site: Site) -> None:

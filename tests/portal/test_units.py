@@ -1,5 +1,6 @@
-"""The portal's parts without a database: signed sessions, CSRF, one-time codes, the sign-in throttle, the message
-catalogue and the templates (every visible word comes from the catalogue, in both languages)."""
+"""The portal's parts without a database: signed sessions, CSRF, the message catalogue and the templates (every visible
+word comes from the catalogue, in both languages). Sign-outs, one-time codes and the sign-in throttle keep their state
+in the database: ``test_access_state``."""
 
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ import pytest
 from gongji.api.portal import csrf
 from gongji.api.portal.chart import bar_chart
 from gongji.api.portal.i18n import CATALOGUE, CJK, GLOSSARY, Lang, Translator, parse_lang
-from gongji.api.portal.otp import CodeRecipient, OneTimeCodes, RecordingCodeSender
 from gongji.api.portal.person import KINDS
 from gongji.api.portal.render import TEMPLATES_DIR
-from gongji.api.portal.session import RevokedSessions, Session, SessionCodec, SubjectKind, derive_key, secret_from
-from gongji.api.portal.throttle import FailureThrottle
+from gongji.api.portal.session import Session, SessionCodec, SubjectKind, derive_key, secret_from
 from gongji.domain.errors import ErrorCode
 
 
@@ -67,16 +66,6 @@ def test_signing_in_gives_a_new_session_id_and_csrf_secret() -> None:
     assert not anonymous.signed_in
 
 
-def test_a_signed_out_session_is_refused_until_it_would_have_expired() -> None:
-    clock = Clock()
-    revoked = RevokedSessions(100, clock)
-    revoked.revoke("s1")
-    assert revoked.is_revoked("s1")
-    assert not revoked.is_revoked("s2")
-    clock.now += 101
-    assert not revoked.is_revoked("s1")
-
-
 def test_the_secret_comes_from_the_setting_or_is_made_per_process(caplog: pytest.LogCaptureFixture) -> None:
     assert secret_from("abc") == secret_from(" abc ")
     assert secret_from(None) != secret_from(None)
@@ -103,111 +92,6 @@ def test_a_post_from_another_site_is_not_same_origin() -> None:
     assert not csrf.same_origin("https://evil.example", "http", "gongji.test")
     assert not csrf.same_origin("http://gongji.test", "https", "gongji.test")
     assert not csrf.same_origin("null", "http", "gongji.test")
-
-
-# --- one-time codes --------------------------------------------------------------------------------------------------
-
-ZHANG = CodeRecipient("张建国", "**************0019", "13803110019")
-
-
-def codes(clock: Clock, sender: RecordingCodeSender) -> OneTimeCodes:
-    return OneTimeCodes(b"o" * 32, sender, ttl_s=300, max_attempts=3, resend_after_s=60, clock=clock)
-
-
-def test_a_code_is_six_digits_sent_once_and_signs_in_once() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    issued = store.issue("130102197503150019", 1, ZHANG)
-    assert issued.challenge
-    code = sender.last_code(ZHANG.masked_certno)
-    assert re.fullmatch(r"\d{6}", code)
-    assert store.check(issued.challenge, code).person_id == 1
-    assert store.check(issued.challenge, code).problem == "expired"  # spent
-
-
-def test_codes_are_stored_hashed() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    store.issue("130102197503150019", 1, ZHANG)
-    code = sender.last_code(ZHANG.masked_certno)
-    stored = repr(store.__dict__)
-    assert code not in stored
-    assert "130102197503150019" not in stored
-
-
-def test_a_code_expires_after_five_minutes() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    issued = store.issue("130102197503150019", 1, ZHANG)
-    assert issued.challenge
-    clock.now += 301
-    assert store.check(issued.challenge, sender.last_code(ZHANG.masked_certno)).problem == "expired"
-
-
-def test_wrong_codes_spend_the_challenge() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    issued = store.issue("130102197503150019", 1, ZHANG)
-    assert issued.challenge
-    right = sender.last_code(ZHANG.masked_certno)
-    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-    assert [store.check(issued.challenge, wrong).problem for _ in range(3)] == ["wrong", "wrong", "wrong"]
-    assert store.check(issued.challenge, right).person_id is None
-
-
-def test_a_number_nobody_holds_gets_a_challenge_but_no_code() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    issued = store.issue("130102199001011237", None, None)
-    assert issued.challenge
-    assert not sender.sent
-    assert store.check(issued.challenge, "000000").person_id is None
-
-
-def test_asking_again_at_once_is_refused_with_a_wait() -> None:
-    clock, sender = Clock(), RecordingCodeSender()
-    store = codes(clock, sender)
-    assert store.issue("130102197503150019", 1, ZHANG).challenge
-    again = store.issue("130102197503150019", 1, ZHANG)
-    assert again.challenge is None
-    assert 0 < again.wait_s <= 60
-    clock.now += 61
-    assert store.issue("130102197503150019", 1, ZHANG).challenge
-
-
-# --- throttle --------------------------------------------------------------------------------------------------------
-
-
-def test_failures_past_the_free_ones_double_the_wait_up_to_a_lockout() -> None:
-    clock = Clock()
-    throttle = FailureThrottle(free_failures=3, base_delay_s=2, max_delay_s=60, window_s=900, clock=clock)
-    waits = []
-    for _ in range(9):
-        throttle.failed(["certno:x", "client:a"])
-        waits.append(throttle.retry_after_s(["certno:x"]))
-    assert waits == [0, 0, 0, 2, 4, 8, 16, 32, 60]
-    assert throttle.retry_after_s(["client:a"]) == 60
-    assert throttle.retry_after_s(["certno:other", "client:b"]) == 0
-    clock.now += 60
-    assert throttle.retry_after_s(["certno:x"]) == 0
-
-
-def test_success_clears_the_number_but_not_the_client() -> None:
-    clock = Clock()
-    throttle = FailureThrottle(free_failures=0, base_delay_s=5, clock=clock)
-    throttle.failed(["certno:x", "client:a"])
-    throttle.succeeded("certno:x")
-    assert throttle.retry_after_s(["certno:x"]) == 0
-    assert throttle.retry_after_s(["client:a"]) == 5
-
-
-def test_failures_are_forgotten_after_the_window() -> None:
-    clock = Clock()
-    throttle = FailureThrottle(free_failures=0, base_delay_s=5, window_s=100, clock=clock)
-    throttle.failed(["k"])
-    clock.now += 101
-    throttle.failed(["k"])
-    assert throttle.retry_after_s(["k"]) == 5  # counted from one again
 
 
 # --- the catalogue and the templates --------------------------------------------------------------------------------

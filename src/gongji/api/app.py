@@ -3,18 +3,18 @@ check and the metrics, on one gongji context."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from gongji.api.docs import mount_docs
 from gongji.api.fsi.router import FSI_PATH, FsiService
 from gongji.api.limits import Answer, BodyLimit, BodyLimitMiddleware, Limit
-from gongji.api.observability import Metrics, log_request
+from gongji.api.observability import Metrics, configure_access_log, http_observer
+from gongji.api.portal import PORTAL_PREFIX
 from gongji.api.portal import mount as mount_portal
 from gongji.api.portal.otp import CodeSender
 from gongji.api.rest import API_PREFIX as REST_PREFIX
@@ -80,12 +80,15 @@ def create_app(
 ) -> FastAPI:
     """Build the application on ``ctx`` (or on a context built from ``settings`` / the environment); the portal's
     sign-in codes go through ``code_sender`` (default: printed on the console, for the demo)."""
+    configure_access_log()  # here, not in `gongji serve`: each uvicorn worker process builds its own app
     settings = settings or Settings()
     ctx = ctx or build_context(settings)
     app = FastAPI(
         title="gongji 共济",
         summary="职工医保个人账户家庭共济 — family mutual aid on medical-insurance personal accounts",
         version="0.1.0",
+        docs_url=None,  # /docs is served from vendored files (mount_docs), never from a CDN
+        redoc_url=None,  # ReDoc would load from a CDN too; /docs describes the same API
     )
     metrics = Metrics()
     app.state.ctx = ctx
@@ -94,27 +97,17 @@ def create_app(
     app.include_router(fsi_router)
     mount_rest(app)
     mount_portal(app, secret_key=settings.secret_key, code_sender=code_sender)
+    mount_docs(app)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        """The server's address leads to the portal, where people and counter staff sign in."""
+        return RedirectResponse(PORTAL_PREFIX, status_code=307)
+
     app.add_middleware(BodyLimitMiddleware, limits=_body_limits(settings, app.state.fsi))
 
-    @app.middleware("http")
-    async def observe_rest(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Every /api/v1 request counted, timed and logged (one line: method, route, status, refusal code)."""
-        if not request.url.path.startswith(REST_PREFIX):
-            return await call_next(request)
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        template = getattr(route, "path", None)
-        if template is not None and not template.startswith(REST_PREFIX):
-            template = REST_PREFIX + template  # the router's own path, without the prefix it is mounted at
-        operation = f"{request.method} {template or 'unmatched'}"
-        code = response.headers.get(CODE_HEADER)
-        metrics.observe("rest", operation, str(response.status_code), elapsed, code)
-        log_request(
-            interface="rest", operation=operation, status=response.status_code, code=code, ms=round(elapsed * 1000, 2)
-        )
-        return response
+    # Every /api/v1 and portal request counted, timed and logged (one line: method, route, status, refusal code).
+    app.middleware("http")(http_observer(metrics, {REST_PREFIX: "rest", PORTAL_PREFIX: "portal"}, CODE_HEADER))
 
     @app.get("/healthz", tags=["operations 运维"], summary="健康检查 Health check")
     async def healthz() -> JSONResponse:

@@ -2,23 +2,56 @@
 
 Each application has its own registry, so two apps in one process (tests) never share counters. Under several
 uvicorn workers each worker counts its own requests; scrape each, or run one worker per port.
+
+The access log (logger ``gongji.access``) has one line per request of the three interfaces: the national interface
+(written by :class:`gongji.api.fsi.router.FsiService`), the REST API and the portal (written by the middleware of
+:func:`http_observer`). Every line is masked by :func:`log_request` itself, by field name and by value
+(:func:`gongji.api.fsi.mask.mask_payload`), so no caller can forget to. Health checks, metrics and the API
+documentation are not logged.
+
+Where the log goes: ``gongji serve`` records its ``--access-log/--no-access-log`` choice in the environment
+(:func:`serve_access_log`); uvicorn's worker processes inherit it, and the application factory
+(:func:`gongji.api.app.create_app`) sets each process's logging up from it (:func:`configure_access_log`), so every
+worker writes its own lines, however many there are. Without that variable (tests, an embedding program) logging is
+left as the host configured it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.requests import Request
+from starlette.responses import Response
 
-__all__ = ["ACCESS_LOG", "Metrics", "log_request"]
+from gongji.api.fsi.mask import mask_payload
+
+__all__ = [
+    "ACCESS_LOG",
+    "ACCESS_LOG_ENV",
+    "Metrics",
+    "configure_access_log",
+    "http_observer",
+    "log_request",
+    "serve_access_log",
+]
 
 #: The logger of the access log (``gongji.access``): one JSON object per line.
 ACCESS_LOG = logging.getLogger("gongji.access")
+#: The environment variable through which ``gongji serve`` tells every process it starts whether to write the log.
+ACCESS_LOG_ENV = "GONGJI_ACCESS_LOG"
 
+_ON = frozenset({"1", "true", "yes", "on"})
 _LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+CallNext = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
@@ -63,6 +96,81 @@ class Metrics:
 
 
 def log_request(**fields: Any) -> None:
-    """Write one access-log line (the caller masks personal data before passing it)."""
-    if ACCESS_LOG.isEnabledFor(logging.INFO):
-        ACCESS_LOG.info(json.dumps(fields, ensure_ascii=False, default=str, separators=(",", ":")))
+    """Write one access-log line: ``fields`` as JSON, personal data masked by field name and by value.
+
+    Text a UTF-8 stream cannot write (a lone surrogate a client sent escaped) is written as its ``\\uXXXX``
+    escape, so the line is never lost to an encoding error.
+    """
+    if not ACCESS_LOG.isEnabledFor(logging.INFO):
+        return
+    line = json.dumps(mask_payload(fields), ensure_ascii=False, default=str, separators=(",", ":"))
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+    ACCESS_LOG.info(line)
+
+
+def serve_access_log(enabled: bool) -> None:
+    """``gongji serve``'s choice: recorded in :data:`ACCESS_LOG_ENV` for the worker processes, applied here too."""
+    os.environ[ACCESS_LOG_ENV] = "1" if enabled else "0"
+    configure_access_log()
+
+
+def configure_access_log() -> None:
+    """Set this process's logging up as :data:`ACCESS_LOG_ENV` says; nothing when it is unset.
+
+    On: records of ``INFO`` and above go to standard output, one message per line, and the access log is written.
+    Off: only warnings and errors, and no access log. Idempotent: the handler is added once per process
+    (:func:`logging.basicConfig` adds none when the root logger has one), so no line is ever written twice.
+    """
+    wanted = os.environ.get(ACCESS_LOG_ENV)
+    if wanted is None:
+        return
+    level = logging.INFO if wanted.strip().lower() in _ON else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout)
+    ACCESS_LOG.setLevel(level)
+
+
+def http_observer(
+    metrics: Metrics, interfaces: Mapping[str, str], code_header: str
+) -> Callable[[Request, CallNext], Awaitable[Response]]:
+    """The HTTP middleware that counts, times and logs every request under a prefix of ``interfaces`` (path prefix
+    → interface name): one line with the method and the route's template (never the path, which may carry an ID
+    number), the status, and the refusal code from ``code_header``."""
+
+    async def observe(request: Request, call_next: CallNext) -> Response:
+        path = request.url.path
+        interface = next((name for prefix, name in interfaces.items() if _under(path, prefix)), None)
+        if interface is None:
+            return await call_next(request)
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        operation = f"{request.method} {_route_template(request, path, interfaces)}"
+        code = response.headers.get(code_header)
+        metrics.observe(interface, operation, str(response.status_code), elapsed, code)
+        log_request(
+            interface=interface,
+            operation=operation,
+            status=response.status_code,
+            code=code,
+            ms=round(elapsed * 1000, 2),
+        )
+        return response
+
+    return observe
+
+
+def _route_template(request: Request, path: str, interfaces: Mapping[str, str]) -> str:
+    """The matched route's path template with its mount prefix (``/api/v1/people/{ref}``), or ``unmatched``."""
+    template = getattr(request.scope.get("route"), "path", None)
+    if not isinstance(template, str):
+        return "unmatched"
+    prefix = next(prefix for prefix in interfaces if _under(path, prefix))
+    return template if _under(template, prefix) else prefix + template
+
+
+def _under(path: str, prefix: str) -> bool:
+    """Whether ``path`` is ``prefix`` or below it (``/portal/x``, not ``/portalx``)."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")

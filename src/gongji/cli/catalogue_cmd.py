@@ -5,19 +5,19 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gongji.domain.wording import localise, shown
-from gongji.service import catalogue, institution_access
-from gongji.service.catalogue import CatalogueItemView, ImportReport, InstitutionView
-from gongji.service.context import Context
-from gongji.service.institution_access import CredentialsView
 
 from .common import new_key, run
 from .output import console, print_json, table, yuan
+
+if TYPE_CHECKING:
+    from gongji.service.catalogue import CatalogueItemView, ImportReport, InstitutionView
+    from gongji.service.context import Context
+    from gongji.service.institution_access import CredentialsView
 
 __all__ = ["catalogue_app", "import_report_json", "institution_app", "show_import_report"]
 
@@ -57,6 +57,8 @@ def institution_add(
     as_json: JsonOpt = False,
 ) -> None:
     """登记定点医药机构 Register a designated hospital or pharmacy."""
+    from gongji.service import catalogue
+
     cmd = catalogue.AddInstitution(fixmedins_code, name, kind, region, level)
     view = run(lambda ctx: catalogue.add_institution(ctx, cmd, key=new_key(key)), as_json)
     if as_json:
@@ -79,6 +81,7 @@ def institution_credentials(
     as_json: JsonOpt = False,
 ) -> None:
     """接口凭证 The institution's paasid and token for the national interface (x-tif-paasid, signature)."""
+    from gongji.service import institution_access
 
     def action(ctx: Context) -> CredentialsView:
         if rotate:
@@ -117,6 +120,8 @@ def institution_list(
     as_json: JsonOpt = False,
 ) -> None:
     """定点医药机构列表 List designated institutions."""
+    from gongji.service import catalogue
+
     views = run(lambda ctx: catalogue.list_institutions(ctx, region=region), as_json)
     if as_json:
         print_json(views)
@@ -202,10 +207,14 @@ def catalogue_import(
     as_json: JsonOpt = False,
 ) -> None:
     """导入医保目录 Import a catalogue CSV; exit 1 if any row was rejected (the valid rows are imported)."""
+    from gongji.service import catalogue
+
     if as_json:
         report = run(lambda ctx: catalogue.import_catalogue(ctx, file), as_json)
         print_json(import_report_json(report))
     else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         with Progress(
             TextColumn("导入 Importing"),
             BarColumn(),
@@ -231,6 +240,8 @@ def catalogue_show(
     as_json: JsonOpt = False,
 ) -> None:
     """查看目录项目 Show one catalogue item."""
+    from gongji.service import catalogue
+
     view = run(lambda ctx: catalogue.show_catalogue_item(ctx, code), as_json)
     if as_json:
         print_json(view)
@@ -254,6 +265,8 @@ def catalogue_list(
     as_json: JsonOpt = False,
 ) -> None:
     """医保目录列表 List catalogue items in code order."""
+    from gongji.service import catalogue
+
     page = run(lambda ctx: catalogue.list_catalogue(ctx, limit=limit, offset=offset, name=name, code=code), as_json)
     if as_json:
         print_json(page)

@@ -17,7 +17,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.wording import code_of, is_term, texts
 
-__all__ = ["console", "err_console", "print_error", "print_json", "table", "yuan"]
+__all__ = ["console", "err_console", "print_error", "print_json", "print_problem", "table", "yuan"]
 
 # Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -57,8 +57,25 @@ def print_error(error: GongjiError, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps({"error": error.to_dict()}, ensure_ascii=False, indent=2) + "\n")
         return
-    err_console.print(f"[bold red]错误 {error.code.name}[/]：{error.message_zh}")
-    err_console.print(f"[red]Error:[/] {error.message_en}")
+    _print_messages(error.code.name, error.message_zh, error.message_en)
+
+
+def print_problem(
+    code: str, message_zh: str, message_en: str, *, as_json: bool, params: dict[str, Any] | None = None
+) -> None:
+    """Show a problem of the command's own (not a use case's refusal) the way :func:`print_error` shows errors, in
+    the same shape (a refusal: nothing the person typed was malformed)."""
+    if as_json:
+        error: dict[str, Any] = {"code": code, "kind": "refused", "message_zh": message_zh, "message_en": message_en}
+        error["params"] = params or {}
+        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_messages(code, message_zh, message_en)
+
+
+def _print_messages(code: str, message_zh: str, message_en: str) -> None:
+    err_console.print(f"[bold red]错误 {code}[/]：{escape(message_zh)}")
+    err_console.print(f"[red]Error:[/] {escape(message_en)}")
 
 
 def yuan(amount_fen: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,11 +11,12 @@ from gongji.domain.codes import RelationType
 from gongji.domain.money import parse_yuan
 from gongji.domain.relations import Channel
 from gongji.domain.wording import is_term, texts
-from gongji.service.relations import can_pay, lifecycle, payers, proxies, queries
-from gongji.service.views import FamilyView, RelationView, WhyView
 
-from .common import guard, new_key, read_date, read_moment, run
+from .common import AMOUNT_ARGUMENT, guard, new_key, read_date, read_moment, run
 from .output import console, print_json, table, yuan
+
+if TYPE_CHECKING:
+    from gongji.service.views import CheckView, FamilyView, RelationView, WhyView
 
 __all__ = ["note_text", "proxy_app", "quota_text", "relation_app", "show_family", "show_why"]
 
@@ -93,13 +94,20 @@ def show_relation(view: RelationView) -> None:
     )
 
 
+def _changes_text(family: FamilyView) -> str:
+    """This year's changes of relations against the region's limit, in Chinese then English."""
+    used = family.changes_used
+    if not isinstance(family.changes_allowed, int):
+        return f"本年变更 {used} 次（不限次数）changes this year: {used} (no limit)"
+    allowed = family.changes_allowed
+    return f"本年变更 {used}/{allowed} 次 changes this year: {used} of {allowed}"
+
+
 def show_family(view: FamilyView) -> None:
     """我的家庭 as tables (empty sections are said in one line)."""
-    allowed = "不限" if view.changes_allowed == "unlimited" else view.changes_allowed
     console.print(
         f"[bold]{view.name}[/] 我的家庭 My family · {view.region or ''} {view.region_zh or ''} · "
-        f"历年 {yuan(view.prior_years_fen)} · 当年 {yuan(view.current_year_fen)} · "
-        f"本年变更 changes this year {view.changes_used}/{allowed}"
+        f"历年 {yuan(view.prior_years_fen)} · 当年 {yuan(view.current_year_fen)} · {_changes_text(view)}"
     )
     if view.i_pay_for:
         console.print(
@@ -150,29 +158,32 @@ def show_family(view: FamilyView) -> None:
         console.print(" ".join(texts(view.proxy_note)))
 
 
+def _sources(check: CheckView) -> str:
+    """The rules a failed check rests on: each value's region and confidence, its document and public address."""
+    return "\n".join(
+        f"{r.parameter_zh} [{r.region} {r.confidence}] {r.reference_title} {r.reference_address}" for r in check.rules
+    )
+
+
 def show_why(view: WhyView) -> None:
-    """为什么用不了 as a table of every failed check."""
-    verdict = "[green]可以支付 can pay[/]" if view.can_pay else f"[red]不能支付 cannot pay（{len(view.failed)}）[/]"
+    """为什么用不了 as a table of every failed check (with the rules they rest on, when any does)."""
+    failed = len(view.failed)
+    if view.can_pay:
+        verdict = "[green]可以支付 can pay[/]"
+    else:
+        checks = "1 check fails" if failed == 1 else f"{failed} checks fail"
+        verdict = f"[red]不能支付：{failed} 项检查未通过 cannot pay: {checks}[/]"
     console.print(f"{view.payer} → {view.patient} · {view.kind_zh} · {view.on}: {verdict}")
-    if view.failed:
-        console.print(
-            table(
-                "未通过的检查 Failed checks",
-                ["代码 Code", "原因 Reason", "Reason", "依据 Rules"],
-                [
-                    [
-                        c.code,
-                        c.message_zh,
-                        c.message_en,
-                        "\n".join(
-                            f"{r.parameter_zh} [{r.region} {r.confidence}] {r.reference_title} {r.reference_address}"
-                            for r in c.rules
-                        ),
-                    ]
-                    for c in view.failed
-                ],
-            )
+    if not view.failed:
+        return
+    with_rules = any(c.rules for c in view.failed)
+    console.print(
+        table(
+            "未通过的检查 Failed checks",
+            ["代码 Code", "原因 Reason", "Reason", *(["依据 Rules"] if with_rules else [])],
+            [[c.code, c.message_zh, c.message_en, *([_sources(c) or "—"] if with_rules else [])] for c in view.failed],
         )
+    )
 
 
 @relation_app.command("request")
@@ -195,6 +206,7 @@ def relation_request(
     as_json: JsonOpt = False,
 ) -> None:
     """申请绑定 The authoriser asks to bind a relative (at the counter with --operator: effective at once)."""
+    from gongji.service.relations import lifecycle
 
     def build() -> lifecycle.RequestBinding:
         return lifecycle.RequestBinding(
@@ -223,6 +235,8 @@ def relation_confirm(
     as_json: JsonOpt = False,
 ) -> None:
     """确认绑定 The relative (or guardian) confirms, with face verification at or above the region's age."""
+    from gongji.service.relations import lifecycle
+
     cmd = lifecycle.ConfirmBinding(relation_id, confirmer, face_token)
     view = run(lambda ctx: lifecycle.confirm_binding(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_relation(view)
@@ -236,6 +250,8 @@ def relation_decline(
     as_json: JsonOpt = False,
 ) -> None:
     """拒绝绑定 The relative (or guardian) declines a request."""
+    from gongji.service.relations import lifecycle
+
     view = run(
         lambda ctx: lifecycle.decline_binding(ctx, lifecycle.DeclineBinding(relation_id, by), key=new_key(key)), as_json
     )
@@ -252,6 +268,8 @@ def relation_end(
     as_json: JsonOpt = False,
 ) -> None:
     """解除共济 End a relation (both sides where the region requires it; at once at the counter)."""
+    from gongji.service.relations import lifecycle
+
     cmd = lifecycle.EndRelation(relation_id, by, Channel.COUNTER if operator else Channel.ONLINE, operator, note)
     view = run(lambda ctx: lifecycle.end_relation(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_relation(view)
@@ -262,6 +280,8 @@ def relation_list(
     person: Ref, on: Annotated[str | None, typer.Option(help="日期 On YYYY-MM-DD")] = None, as_json: JsonOpt = False
 ) -> None:
     """我的家庭 Whom a person pays for, who pays for them in which order, quotas, proxy links."""
+    from gongji.service.relations import queries
+
     day: date | None = guard(lambda: read_date(on, "on"), as_json)
     view = run(lambda ctx: queries.family(ctx, person, on=day), as_json)
     print_json(view) if as_json else show_family(view)
@@ -272,6 +292,8 @@ def relation_show(
     relation_id: Annotated[int, typer.Argument(help="共济关系编号 Relation number")], as_json: JsonOpt = False
 ) -> None:
     """查看共济关系 One relation with its whole history."""
+    from gongji.service.relations import queries
+
     view = run(lambda ctx: queries.relation(ctx, relation_id), as_json)
     print_json(view) if as_json else show_relation(view)
 
@@ -285,6 +307,8 @@ def relation_order(
     as_json: JsonOpt = False,
 ) -> None:
     """调整扣款顺序 Order the authorisers who pay after the relative's own account."""
+    from gongji.service.relations import payers
+
     cmd = payers.SetOrder(beneficiary, tuple(authorisers), by)
     views = run(lambda ctx: payers.set_order(ctx, cmd, key=new_key(key)), as_json)
     if as_json:
@@ -299,7 +323,7 @@ def relation_order(
     )
 
 
-@relation_app.command("quota")
+@relation_app.command("quota", context_settings=AMOUNT_ARGUMENT)
 def relation_quota(
     authoriser: Ref,
     amount: Annotated[str, typer.Argument(help="每年额度（元），或 all 表示全部余额 Yearly quota in yuan, or 'all'")],
@@ -310,6 +334,8 @@ def relation_quota(
     as_json: JsonOpt = False,
 ) -> None:
     """设定共济额度 Set a yearly quota for a relation, or the one shared quota where the region's model is shared."""
+    from gongji.service.relations import payers
+
     quota = None if amount.strip().lower() in {"all", "whole", "全部"} else guard(lambda: parse_yuan(amount), as_json)
     cmd = payers.SetQuota(authoriser, quota, relation_id)
     view = run(lambda ctx: payers.set_quota(ctx, cmd, key=new_key(key)), as_json)
@@ -331,6 +357,8 @@ def relation_why(
     as_json: JsonOpt = False,
 ) -> None:
     """为什么用不了 Can PAYER's account pay for PATIENT today? Exit 0 if it can, 1 with every failed check if not."""
+    from gongji.service.relations import can_pay
+
     day: date | None = guard(lambda: read_date(on, "on"), as_json)
     admitted = guard(lambda: read_moment(admitted_at, "admitted_at"), as_json)
     guard(lambda: can_pay.payment_kind(kind), as_json)
@@ -345,6 +373,8 @@ def proxy_add(
     owner: Ref, relative: Ref, operator: OperatorOpt = None, key: KeyOpt = None, as_json: JsonOpt = False
 ) -> None:
     """添加亲情账户 OWNER may show RELATIVE's e-voucher and see records (no money is shared)."""
+    from gongji.service.relations import proxies
+
     cmd = proxies.AddProxyLink(owner, relative, Channel.COUNTER if operator else Channel.ONLINE, operator)
     view = run(lambda ctx: proxies.add_proxy_link(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_family(view)
@@ -353,6 +383,8 @@ def proxy_add(
 @proxy_app.command("end")
 def proxy_end(owner: Ref, relative: Ref, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """解除亲情账户 End a proxy link."""
+    from gongji.service.relations import proxies
+
     view = run(
         lambda ctx: proxies.end_proxy_link(ctx, proxies.EndProxyLink(owner, relative), key=new_key(key)), as_json
     )

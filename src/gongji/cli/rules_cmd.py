@@ -6,20 +6,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import parse_region
-from gongji.rules.book import Resolved, RuleBook, default_rule_book
-from gongji.rules.coverage import COVERAGE_MED_TYPES, fund_coverage
-from gongji.rules.loader import RuleDataError
-from gongji.rules.present import format_value, plain_value
-from gongji.rules.schema import PARAMETERS, InsuredCategory
-from gongji.service.clock import SystemClock
 
 from .output import console, err_console, print_error, print_json, table
+
+if TYPE_CHECKING:
+    from gongji.rules.book import Resolved, RuleBook
 
 __all__ = ["rules_app"]
 
@@ -34,17 +31,23 @@ DirOpt = Annotated[
 
 
 def _book(extra: list[str] | None) -> RuleBook:
+    from gongji.rules.book import RuleBook, default_rule_book
+    from gongji.rules.loader import RuleDataError
+
     try:
         return RuleBook.load([Path(d) for d in extra]) if extra else default_rule_book()
     except RuleDataError as error:
         count = len(error.problems)
-        err_console.print(f"[bold red]规则数据有 {count} 处错误 Rules data has {count} problem(s):[/]")
+        problems = "1 problem" if count == 1 else f"{count} problems"
+        err_console.print(f"[bold red]规则数据有 {count} 处错误 Rules data has {problems}:[/]")
         for problem in error.problems:
             err_console.print(f"  {problem}", markup=False)
         raise typer.Exit(1) from None
 
 
 def _day(text: str | None) -> date:
+    from gongji.service.clock import SystemClock
+
     return date.fromisoformat(text) if text else SystemClock().today()
 
 
@@ -72,6 +75,8 @@ def _trace(found: Resolved[Any] | None) -> dict[str, Any] | None:
 @rules_app.command("check")
 def rules_check(extra: DirOpt = None, as_json: JsonOpt = False) -> None:
     """校验规则数据 Validate every rules file; exit 1 listing every problem with file, key and line."""
+    from gongji.rules.schema import PARAMETERS
+
     book = _book(extra)
     counts = book.confidence_counts()
     regions = sorted(book.regions)
@@ -117,6 +122,8 @@ def rules_show(
     as_json: JsonOpt = False,
 ) -> None:
     """地区有效规则 The values in effect for a region on a day, with where each comes from."""
+    from gongji.rules.present import format_value, plain_value
+
     code = _region(region, as_json)
     day = _day(on)
     book = _book(extra)
@@ -163,6 +170,8 @@ def rules_diff(
     as_json: JsonOpt = False,
 ) -> None:
     """比较两地规则 The parameters whose values differ between two regions on a day."""
+    from gongji.rules.present import format_value, plain_value
+
     a, b = _region(region_a, as_json), _region(region_b, as_json)
     day = _day(on)
     book = _book(extra)
@@ -211,6 +220,9 @@ def rules_coverage(
     as_json: JsonOpt = False,
 ) -> None:
     """统筹基金规则覆盖 Which (category, medical type) each region's fund rules cover; the rest is refused."""
+    from gongji.rules.coverage import COVERAGE_MED_TYPES, fund_coverage
+    from gongji.rules.schema import InsuredCategory
+
     day = _day(on)
     book = _book(extra)
     regions = [_region(code, as_json) for code in region] if region else None

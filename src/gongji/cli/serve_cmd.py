@@ -3,68 +3,86 @@
 from __future__ import annotations
 
 import json
-import logging
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gongji.api.fsi.his_sim import Institution, SimReport, run_simulation
-from gongji.domain.codes import EnrollmentStatus
-from gongji.service.catalogue import list_institutions
-from gongji.service.context import Context
-from gongji.service.demo import DEMO_COUNTER_REGIONS, DEMO_FAMILY, HOSPITAL, PHARMACY, demo_counter_token
-from gongji.service.household import sign_in_identity
-from gongji.service.institution_access import institution_credentials
-from gongji.service.people import MAX_PAGE_SIZE, list_people
+from gongji.domain.identity import mask_id_number
 
-from .common import new_key, run, settings
+from .common import command_name, new_key, run, settings
 from .output import console, table
+
+if TYPE_CHECKING:
+    from gongji.api.fsi.his_sim import Institution, SimReport
+    from gongji.service.context import Context
 
 __all__ = ["his_sim", "serve"]
 
 
-def _credentials_table(ctx: Context, url: str, demo_operator: bool) -> None:
+def _gateway_credentials(ctx: Context) -> None:
+    """Every institution's paasid and token for the national interface's gateway headers."""
+    from gongji.service.catalogue import list_institutions
+    from gongji.service.institution_access import institution_credentials
+
     rows = []
     for institution in list_institutions(ctx):
         creds = institution_credentials(ctx, institution.fixmedins_code)
         rows.append((institution.fixmedins_code, institution.name, creds.paasid, creds.token))
     if rows:
-        console.print(
-            table(
-                "定点医药机构接入凭证 Institutions' gateway credentials", ["机构编码", "名称", "paasid", "token"], rows
-            )
-        )
+        console.print(table("  接入凭证 Gateway credentials", ["机构编码 Code", "名称 Name", "paasid", "token"], rows))
+
+
+def _portal_people(ctx: Context) -> None:
+    """Who of the demo family can sign in, with masked ID numbers (the whole ones are the demo's, not the server's
+    to print at every start: ``gongji demo`` and the README show them)."""
+    from gongji.service.demo import DEMO_FAMILY
+    from gongji.service.household import sign_in_identity
+
     demo = [m for m in DEMO_FAMILY if sign_in_identity(ctx, m.certno) is not None]
-    if demo:
-        console.print(
-            table(
-                "门户演示登录 Portal demo sign-in",
-                ["姓名 Name", "身份证号 ID number", "身份 Who"],
-                [(m.name, m.certno, m.role_zh) for m in demo],
-            )
-        )
-        console.print("登录验证码显示在本控制台 Sign-in codes are printed on this console (demo sender)")
-    console.print(f"门户 Portal: {url}/portal")
+    if not demo:
+        return
+    people = "、".join(f"{m.name} {mask_id_number(m.certno)}" for m in demo)
+    again = f"{command_name()} demo"
+    console.print(
+        f"  演示参保人 Demo people: {people}\n"
+        f"  （完整号码见 {again} 或 README；验证码显示在本控制台）"
+        f"(whole numbers: {again} or the README; the one-time code appears on this console)",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _counter(ctx: Context, url: str, demo_operator: bool) -> None:
+    """Where counter staff sign in, with the demo operator's fresh token (or how to issue one)."""
+    from gongji.service.demo import DEMO_COUNTER_REGIONS, demo_counter_token
+
+    console.print(f"柜台人员登录 Counter staff sign-in: {url}/portal/counter/sign-in", markup=False)
     if demo_operator:
         issued = demo_counter_token(ctx, key=new_key(None))
         console.print(
-            f"柜台人员 Counter staff: {url}/portal/counter\n"
             f"  演示柜台令牌（统筹区 {'、'.join(DEMO_COUNTER_REGIONS)}；每次启动换新）"
-            "Demo counter token (regions as listed; a new one at every start):\n"
+            f"Demo counter token (regions {', '.join(DEMO_COUNTER_REGIONS)}; a new one at every start):\n"
             f"  {issued.token}",
             markup=False,
             soft_wrap=True,
         )
     else:
         console.print(
-            f"柜台人员 Counter staff: {url}/portal/counter\n"
             "  令牌只显示一次，请先签发 A token is shown once; issue one with:\n"
-            "  gongji token add --role operator --region 130100 --label 石家庄柜台"
+            f"  {command_name()} token add --role operator --region 130100 --label 石家庄柜台",
+            markup=False,
         )
-    console.print(f"国家医保接口 National interface: POST {url}/fsi/api/rsfComIfsService/callService")
-    console.print(f"接口文档 OpenAPI: {url}/docs   健康检查 Health: {url}/healthz   指标 Metrics: {url}/metrics")
+
+
+def _banner(ctx: Context, url: str, demo_operator: bool) -> None:
+    """Where to go: the portal, the counter's sign-in, the national interface with its credentials, the docs."""
+    console.print(f"门户 Portal: {url}/portal", markup=False)
+    _portal_people(ctx)
+    _counter(ctx, url, demo_operator)
+    console.print(f"国家医保接口 National interface: POST {url}/fsi/api/rsfComIfsService/callService", markup=False)
+    _gateway_credentials(ctx)
+    console.print(f"接口文档 API docs: {url}/docs   健康检查 Health: {url}/healthz   指标 Metrics: {url}/metrics")
 
 
 def serve(
@@ -85,9 +103,10 @@ def serve(
     import uvicorn
 
     url = f"http://{host}:{port}"
-    run(lambda ctx: _credentials_table(ctx, url, demo), as_json=False)
-    logging.basicConfig(level=logging.INFO if access_log else logging.WARNING, format="%(message)s", stream=sys.stdout)
-    logging.getLogger("gongji.access").setLevel(logging.INFO if access_log else logging.WARNING)
+    run(lambda ctx: _banner(ctx, url, demo), as_json=False)
+    from gongji.api.observability import serve_access_log  # recorded for the workers: each sets its own log up
+
+    serve_access_log(access_log)
     settings()  # fail early on a bad configuration
     uvicorn.run(
         "gongji.api.app:create_app",
@@ -102,6 +121,9 @@ def serve(
 
 def _patients(ctx: Context, limit: int) -> list[str]:
     """People with a basic insurance in normal status, in registration order (at most ``limit``)."""
+    from gongji.domain.codes import EnrollmentStatus
+    from gongji.service.people import MAX_PAGE_SIZE, list_people
+
     found: list[str] = []
     offset = 0
     while len(found) < limit:
@@ -168,8 +190,9 @@ def his_sim(
     visits: Annotated[int, typer.Option(help="就诊次数 Visits to drive")] = 100,
     concurrency: Annotated[int, typer.Option(help="并发客户端 Concurrent clients")] = 4,
     rate: Annotated[float | None, typer.Option(help="每秒开始的就诊数（固定负载）Visits started per second")] = None,
-    hospital: Annotated[str, typer.Option(help="医院编码 Hospital code")] = HOSPITAL,
-    pharmacy: Annotated[str, typer.Option(help="药店编码 Pharmacy code")] = PHARMACY,
+    # The demo's hospital and pharmacy (gongji.service.demo.HOSPITAL and PHARMACY; a test checks they agree).
+    hospital: Annotated[str, typer.Option(help="医院编码 Hospital code")] = "H13010200001",
+    pharmacy: Annotated[str, typer.Option(help="药店编码 Pharmacy code")] = "P13010200001",
     patients: Annotated[
         Path | None, typer.Option(help="患者证件号码文件，每行一个 File of ID numbers, one per line")
     ] = None,
@@ -181,6 +204,8 @@ def his_sim(
 ) -> None:
     """模拟医院信息系统：签到、读卡、挂号、上传费用、预结算、结算，有时撤销或冲正。
     Drive complete visits through the national interface as a hospital system would."""
+    from gongji.api.fsi.his_sim import Institution, run_simulation
+    from gongji.service.institution_access import institution_credentials
 
     def gather(ctx: Context) -> tuple[list[Institution], list[str]]:
         places = []

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from gongji.domain.codes import MedType
-from gongji.domain.explanation import render
 from gongji.domain.money import parse_yuan
-from gongji.rules.schema import Contribution
-from gongji.service import settlement
-from gongji.service.claims import ClaimView, Receipt, SubmitClaim, show_claim, submit_claim
-from gongji.service.clock import SHANGHAI
-from gongji.service.contributions import PayContribution, pay_contribution
 
-from .common import guard, new_key, run
+from .common import AMOUNT_ARGUMENT, guard, new_key, read_date, read_moment, run
 from .output import console, print_json, table, yuan
+from .settle_output import show_explanation, show_reversal, show_settlement, show_visit
 
-__all__ = ["claim_app", "settle_app", "show_explanation", "show_settlement", "visit_app"]
+if TYPE_CHECKING:
+    from gongji.service.claims import ClaimView, SubmitClaim
+    from gongji.service.contributions import PayContribution
+    from gongji.service.settlement import UploadFees
+
+__all__ = ["claim_app", "settle_app", "visit_app"]
 
 visit_app = typer.Typer(help="就诊 Visits and fee lines.", no_args_is_help=True)
 settle_app = typer.Typer(help="结算 Settlements: preview, commit, reverse, show, explain.", no_args_is_help=True)
@@ -28,154 +27,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输�
 KeyOpt = Annotated[str | None, typer.Option("--key", help="幂等键 Idempotency key.")]
 MdtrtArg = Annotated[str, typer.Argument(help="就诊ID mdtrt_id")]
 SetlArg = Annotated[str, typer.Argument(help="结算ID setl_id")]
-
-AMOUNTS = [
-    ("medfee_sumamt", "医疗费总额 Total"),
-    ("fulamt_ownpay_amt", "全自费 Fully self-paid"),
-    ("overlmt_selfpay", "超限价 Above price cap"),
-    ("preselfpay_amt", "先行自付 Category-B self-pay"),
-    ("inscp_scp_amt", "政策范围内 Policy range"),
-    ("act_pay_dedc", "起付线 Deductible applied"),
-    ("hifp_pay", "统筹基金 Pooling fund"),
-    ("pool_prop_selfpay", "统筹内自付 Self-paid in policy range"),
-    ("fund_pay_sumamt", "基金支付合计 Funds total"),
-    ("psn_part_amt", "个人负担 Person's part"),
-    ("acct_pay", "个人账户支付 Account paid"),
-    ("acct_mulaid_pay", "其中共济 of which mutual aid"),
-    ("psn_cash_pay", "现金 Cash"),
-    ("hosp_part_amt", "医院负担 Hospital's part"),
-    ("balc", "本人账户余额 Own balance after"),
-]
-
-
-def _show_visit(view: settlement.VisitView) -> None:
-    buyer = f" · 代买人 bought by {view.buyer_name}" if view.buyer_name else ""
-    console.print(
-        table(
-            f"就诊 Visit {view.mdtrt_id} · {view.name} · {view.med_type} {view.med_type_zh} · "
-            f"{view.institution_name} · {view.status}{buyer}",
-            [
-                "流水号 #",
-                "项目 Item",
-                "数量 Qty",
-                "单价 Price",
-                "金额 Total",
-                "全自费",
-                "超限价",
-                "先行自付",
-                "政策范围内",
-                "类别",
-            ],
-            [
-                [
-                    line.feedetl_sn + (" ✗" if line.cancelled else ""),
-                    line.item_name,
-                    line.quantity,
-                    yuan(line.unit_price_fen),
-                    yuan(line.total_fen),
-                    yuan(line.fulamt_ownpay_fen),
-                    yuan(line.overlmt_fen),
-                    yuan(line.preselfpay_fen),
-                    yuan(line.inscp_fen),
-                    line.category or "目录外",
-                ]
-                for line in view.lines
-            ],
-            numeric=[2, 3, 4, 5, 6, 7, 8],
-        )
-    )
-
-
-def show_settlement(view: settlement.SettlementView, *, rules: bool = True) -> None:
-    """The national amounts, the payers and the explanation (``rules``: with the table of rule values read)."""
-    what = "预结算 Preview" if view.previewed else f"结算 Settlement {view.setl_id} · {view.status}"
-    console.print(
-        table(
-            f"{what} · {view.name} · 就诊 {view.mdtrt_id}",
-            ["项目 Field", "setlinfo", "金额 Amount"],
-            [[label, name, yuan(view.amounts[name])] for name, label in AMOUNTS],
-            numeric=[2],
-        )
-    )
-    if view.payers:
-        console.print(
-            table(
-                "个人账户支付明细 Who paid from personal accounts",
-                [
-                    "#",
-                    "付款人 Payer",
-                    "关系 Relation",
-                    "统筹区 Region",
-                    "金额 Amount",
-                    "历年",
-                    "当年",
-                    "余额 Balance after",
-                ],
-                [
-                    [
-                        p.seq,
-                        p.payer,
-                        p.relation_zh,
-                        p.region,
-                        yuan(p.amount_fen),
-                        yuan(p.prior_years_fen),
-                        yuan(p.current_year_fen),
-                        yuan(p.balance_after_fen),
-                    ]
-                    for p in view.payers
-                ],
-                numeric=[4, 5, 6, 7],
-            )
-        )
-    show_explanation(view.explanation, rules=rules)
-
-
-def show_explanation(explanation: settlement.ExplanationView, *, rules: bool = True) -> None:
-    """Each fund step, each account tried, and (``rules``) every rule value read with its source."""
-    for step in explanation.fund_steps:
-        console.print(f"· {render(step.code, step.params, 'zh')}\n  {render(step.code, step.params, 'en')}")
-    console.print(
-        table(
-            "扣款过程 Accounts tried, in order",
-            ["#", "账户 Account", "余额 Before", "可用 Available", "支付 Paid", "说明 Why", "Why"],
-            [
-                [
-                    s.order,
-                    s.payer + (f"（共济 {s.relation}）" if s.relation else "（本人）"),
-                    yuan(s.balance_before_fen),
-                    yuan(s.available_fen),
-                    yuan(s.paid_fen),
-                    render(s.reason.code, s.reason.params, "zh"),
-                    render(s.reason.code, s.reason.params, "en"),
-                ]
-                for s in explanation.purses
-            ],
-            numeric=[2, 3, 4],
-        )
-    )
-    console.print(f"现金支付 Cash: {yuan(explanation.cash_fen)}")
-    if not rules:
-        count = len(explanation.rules)
-        console.print(
-            f"（所依据的 {count} 项规则见 gongji settle explain — the {count} rule values read: gongji settle explain）"
-        )
-        return
-    console.print(
-        table(
-            "所依据的规则 Rules read",
-            ["参数 Parameter", "地区 Region", "起始 Since", "可信度", "依据 Reference"],
-            [
-                [
-                    f"{r.parameter_zh}\n{r.parameter}",
-                    f"{r.region} {r.region_zh}",
-                    r.since,
-                    r.confidence,
-                    f"{r.reference_title}\n{r.reference_address}",
-                ]
-                for r in explanation.rules
-            ],
-        )
-    )
 
 
 @visit_app.command("open")
@@ -190,16 +41,39 @@ def visit_open(
     as_json: JsonOpt = False,
 ) -> None:
     """挂号 / 入院 / 购药 Open a visit."""
+    from gongji.service import settlement
 
-    def build() -> settlement.OpenVisit:
-        when = datetime.fromisoformat(begin).replace(tzinfo=SHANGHAI) if begin else None
-        return settlement.OpenVisit(
-            person, institution, MedType.parse(med_type), when, None, None, buyer_name, buyer_certno
-        )
-
-    cmd = guard(build, as_json)
+    cmd = guard(
+        lambda: settlement.OpenVisit(
+            person,
+            institution,
+            MedType.parse(med_type),
+            read_moment(begin, "begin"),
+            None,
+            None,
+            buyer_name,
+            buyer_certno,
+        ),
+        as_json,
+    )
     view = run(lambda ctx: settlement.open_visit(ctx, cmd, key=new_key(key)), as_json)
-    print_json(view) if as_json else _show_visit(view)
+    print_json(view) if as_json else show_visit(view)
+
+
+def _fees(mdtrt_id: str, lines: list[str]) -> UploadFees:
+    """Fee lines written SN:ITEM_CODE:QTY:PRICE_YUAN[:RETURNS_SN]."""
+    from gongji.service import settlement
+
+    parsed = []
+    for text in lines:
+        parts = text.split(":")
+        if len(parts) not in (4, 5):
+            raise typer.BadParameter(f"{text!r}: expected SN:ITEM_CODE:QTY:PRICE_YUAN[:RETURNS_SN]")
+        returns = parts[4] if len(parts) == 5 else None
+        parsed.append(
+            settlement.FeeInput(parts[0], parts[1], parts[2], parse_yuan(parts[3]), returns_feedetl_sn=returns)
+        )
+    return settlement.UploadFees(mdtrt_id, tuple(parsed))
 
 
 @visit_app.command("fee")
@@ -212,22 +86,11 @@ def visit_fee(
     as_json: JsonOpt = False,
 ) -> None:
     """上传费用明细 Upload fee lines; each is classified (全自费 / 超限价 / 先行自付 / 政策范围内)."""
+    from gongji.service import settlement
 
-    def build() -> settlement.UploadFees:
-        parsed = []
-        for text in lines:
-            parts = text.split(":")
-            if len(parts) not in (4, 5):
-                raise typer.BadParameter(f"{text!r}: expected SN:ITEM_CODE:QTY:PRICE_YUAN[:RETURNS_SN]")
-            returns = parts[4] if len(parts) == 5 else None
-            parsed.append(
-                settlement.FeeInput(parts[0], parts[1], parts[2], parse_yuan(parts[3]), returns_feedetl_sn=returns)
-            )
-        return settlement.UploadFees(mdtrt_id, tuple(parsed))
-
-    cmd = guard(build, as_json)
+    cmd = guard(lambda: _fees(mdtrt_id, lines), as_json)
     view = run(lambda ctx: settlement.upload_fees(ctx, cmd, key=new_key(key)), as_json)
-    print_json(view) if as_json else _show_visit(view)
+    print_json(view) if as_json else show_visit(view)
 
 
 @visit_app.command("cancel-fees")
@@ -238,16 +101,20 @@ def visit_cancel_fees(
     as_json: JsonOpt = False,
 ) -> None:
     """撤销费用明细 Cancel fee lines of an unsettled visit."""
+    from gongji.service import settlement
+
     cmd = settlement.CancelFees(mdtrt_id, tuple(sns) if sns else None)
     view = run(lambda ctx: settlement.cancel_fees(ctx, cmd, key=new_key(key)), as_json)
-    print_json(view) if as_json else _show_visit(view)
+    print_json(view) if as_json else show_visit(view)
 
 
 @visit_app.command("show")
 def visit_show(mdtrt_id: MdtrtArg, as_json: JsonOpt = False) -> None:
     """查看就诊 A visit with its classified fee lines."""
+    from gongji.service import settlement
+
     view = run(lambda ctx: settlement.visit_view(ctx, mdtrt_id), as_json)
-    print_json(view) if as_json else _show_visit(view)
+    print_json(view) if as_json else show_visit(view)
 
 
 AcctOpt = Annotated[bool, typer.Option("--account/--no-account", help="使用个人账户 acct_used_flag")]
@@ -256,6 +123,8 @@ AcctOpt = Annotated[bool, typer.Option("--account/--no-account", help="使用个
 @settle_app.command("preview")
 def settle_preview(mdtrt_id: MdtrtArg, account: AcctOpt = True, as_json: JsonOpt = False) -> None:
     """预结算 Compute a settlement and write nothing."""
+    from gongji.service import settlement
+
     view = run(lambda ctx: settlement.preview_settlement(ctx, settlement.Settle(mdtrt_id, account)), as_json)
     print_json(view) if as_json else show_settlement(view)
 
@@ -263,6 +132,8 @@ def settle_preview(mdtrt_id: MdtrtArg, account: AcctOpt = True, as_json: JsonOpt
 @settle_app.command("commit")
 def settle_commit(mdtrt_id: MdtrtArg, account: AcctOpt = True, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """结算 Settle a visit: fund, own account, relatives' accounts in order, cash — one journal."""
+    from gongji.service import settlement
+
     cmd = settlement.Settle(mdtrt_id, account)
     view = run(lambda ctx: settlement.commit_settlement(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_settlement(view)
@@ -276,14 +147,18 @@ def settle_reverse(
     as_json: JsonOpt = False,
 ) -> None:
     """撤销结算 Reverse a settlement; every balance, quota and accumulator is restored."""
+    from gongji.service import settlement
+
     cmd = settlement.ReverseSettlement(setl_id, reason)
     view = run(lambda ctx: settlement.reverse_settlement(ctx, cmd, key=new_key(key)), as_json)
-    print_json(view) if as_json else show_settlement(view)
+    print_json(view) if as_json else show_reversal(view)
 
 
 @settle_app.command("show")
 def settle_show(setl_id: SetlArg, as_json: JsonOpt = False) -> None:
     """查看结算 A settlement with its payers."""
+    from gongji.service import settlement
+
     view = run(lambda ctx: settlement.show_settlement(ctx, setl_id), as_json)
     print_json(view) if as_json else show_settlement(view)
 
@@ -291,17 +166,35 @@ def settle_show(setl_id: SetlArg, as_json: JsonOpt = False) -> None:
 @settle_app.command("explain")
 def settle_explain(setl_id: SetlArg, as_json: JsonOpt = False) -> None:
     """结算说明 Every rule value read and every account tried, in Chinese and English."""
+    from gongji.service import settlement
+
     view = run(lambda ctx: settlement.explain(ctx, setl_id), as_json)
     print_json(view) if as_json else show_explanation(view)
 
 
-@settle_app.command("contribution")
+def _contribution(
+    payer: str, beneficiary: str, amount: str, kind: str, year: int | None, reference: str
+) -> PayContribution:
+    """The contribution command from the options (the year defaults to next year)."""
+    from gongji.rules.schema import Contribution
+    from gongji.service.clock import SystemClock
+    from gongji.service.contributions import PayContribution
+
+    chosen_year = year or SystemClock().today().year + 1
+    amount_fen = parse_yuan(amount, allow_zero=False)
+    return PayContribution(
+        payer, beneficiary, Contribution(kind), amount_fen, chosen_year, reference or f"{kind}-{chosen_year}"
+    )
+
+
+@settle_app.command("contribution", context_settings=AMOUNT_ARGUMENT)
 def settle_contribution(
     payer: Annotated[str, typer.Argument(help="共济人 Authoriser who pays")],
     beneficiary: Annotated[str, typer.Argument(help="被共济人 Relative whose contribution is paid")],
     amount: Annotated[str, typer.Argument(help="金额（元）Amount in yuan")],
     kind: Annotated[
-        str, typer.Option(help="resident_basic 城乡居民医保 / long_term_care 长期护理保险")
+        Literal["resident_basic", "long_term_care"],  # gongji.rules.schema.Contribution (a test checks they agree)
+        typer.Option(help="resident_basic 城乡居民医保 / long_term_care 长期护理保险"),
     ] = "resident_basic",
     year: Annotated[int | None, typer.Option(help="缴费年度 Contribution year (default next year)")] = None,
     reference: Annotated[str, typer.Option(help="缴费单号 Reference")] = "",
@@ -309,19 +202,9 @@ def settle_contribution(
     as_json: JsonOpt = False,
 ) -> None:
     """代缴 Pay a relative's individual contribution from the authoriser's account (in full, or refused)."""
+    from gongji.service.contributions import pay_contribution
 
-    def build() -> PayContribution:
-        chosen_year = year or datetime.now(SHANGHAI).year + 1
-        return PayContribution(
-            payer,
-            beneficiary,
-            Contribution(kind),
-            parse_yuan(amount, allow_zero=False),
-            chosen_year,
-            reference or f"{kind}-{chosen_year}",
-        )
-
-    cmd = guard(build, as_json)
+    cmd = guard(lambda: _contribution(payer, beneficiary, amount, kind, year, reference), as_json)
     view = run(lambda ctx: pay_contribution(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_settlement(view)
 
@@ -342,6 +225,29 @@ def _show_claim(view: ClaimView) -> None:
     show_settlement(view.settlement)
 
 
+def _claim(
+    person: str, institution: str, med_type: str, visit_date: str, operator: str, reason: str, receipts: list[str]
+) -> SubmitClaim:
+    """The claim command from receipts written ISSUER/NUMBER=SN:ITEM_CODE:QTY:PRICE_YUAN[,…]."""
+    from gongji.service.claims import Receipt, SubmitClaim
+    from gongji.service.settlement import FeeInput
+
+    parsed = []
+    for text in receipts:
+        head, _, body = text.partition("=")
+        issuer, _, number = head.partition("/")
+        lines = []
+        for part in body.split(","):
+            fields = part.split(":")
+            if len(fields) != 4 or not issuer or not number:
+                raise typer.BadParameter(f"{text!r}: expected ISSUER/NUMBER=SN:ITEM_CODE:QTY:PRICE_YUAN[,…]")
+            lines.append(FeeInput(fields[0], fields[1], fields[2], parse_yuan(fields[3])))
+        parsed.append(Receipt(issuer, number, tuple(lines)))
+    day = read_date(visit_date, "date")
+    assert day is not None
+    return SubmitClaim(person, institution, MedType.parse(med_type), day, tuple(parsed), operator, reason)
+
+
 @claim_app.command("submit")
 def claim_submit(
     person: Annotated[str, typer.Argument(help="参保人 ID number or person number")],
@@ -358,23 +264,9 @@ def claim_submit(
     as_json: JsonOpt = False,
 ) -> None:
     """录入手工报销 Enter receipts paid in full; settle them by the usual split and pay the result out to the person."""
+    from gongji.service.claims import submit_claim
 
-    def build() -> SubmitClaim:
-        receipts = []
-        for text in receipt:
-            head, _, body = text.partition("=")
-            issuer, _, number = head.partition("/")
-            lines = []
-            for part in body.split(","):
-                fields = part.split(":")
-                if len(fields) != 4 or not issuer or not number:
-                    raise typer.BadParameter(f"{text!r}: expected ISSUER/NUMBER=SN:ITEM_CODE:QTY:PRICE_YUAN[,…]")
-                lines.append(settlement.FeeInput(fields[0], fields[1], fields[2], parse_yuan(fields[3])))
-            receipts.append(Receipt(issuer, number, tuple(lines)))
-        day = date.fromisoformat(visit_date)
-        return SubmitClaim(person, institution, MedType.parse(med_type), day, tuple(receipts), operator, reason)
-
-    cmd = guard(build, as_json)
+    cmd = guard(lambda: _claim(person, institution, med_type, visit_date, operator, reason, receipt), as_json)
     view = run(lambda ctx: submit_claim(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else _show_claim(view)
 
@@ -382,5 +274,7 @@ def claim_submit(
 @claim_app.command("show")
 def claim_show(mdtrt_id: MdtrtArg, as_json: JsonOpt = False) -> None:
     """查看报销单 A claim by the visit it created."""
+    from gongji.service.claims import show_claim
+
     view = run(lambda ctx: show_claim(ctx, mdtrt_id), as_json)
     print_json(view) if as_json else _show_claim(view)

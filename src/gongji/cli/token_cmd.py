@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from gongji.service import api_tokens
-from gongji.service.api_tokens import Role, TokenView
-
 from .common import guard, new_key, run
 from .output import console, err_console, print_json, table
+
+if TYPE_CHECKING:
+    from gongji.service.api_tokens import TokenView
 
 __all__ = ["token_app"]
 
@@ -54,7 +54,10 @@ def _show(views: list[TokenView], title: str) -> None:
 
 @token_app.command("add")
 def token_add(
-    role: Annotated[Role, typer.Option("--role", help="角色 Role: operator, institution or analyst")],
+    role: Annotated[
+        Literal["operator", "institution", "analyst"],  # gongji.service.api_tokens.Role (a test checks they agree)
+        typer.Option("--role", help="角色 Role: operator, institution or analyst"),
+    ],
     region: Annotated[
         list[str] | None, typer.Option("--region", help="授权统筹区 Pooling region of an operator (repeatable)")
     ] = None,
@@ -66,7 +69,9 @@ def token_add(
     as_json: JsonOpt = False,
 ) -> None:
     """签发令牌 Issue a token; it is shown once, here, and never again (only its SHA-256 is kept)."""
-    cmd = guard(lambda: api_tokens.IssueToken(role, tuple(region or ()), institution, label), as_json)
+    from gongji.service import api_tokens
+
+    cmd = guard(lambda: api_tokens.IssueToken(api_tokens.Role(role), tuple(region or ()), institution, label), as_json)
     issued = run(lambda ctx: api_tokens.issue_token(ctx, cmd, key=new_key(key)), as_json)
     if as_json:
         print_json({"token": issued.token, "view": issued.view})
@@ -84,6 +89,8 @@ def token_add(
 @token_app.command("list")
 def token_list(as_json: JsonOpt = False) -> None:
     """令牌列表 Every token (revoked ones too), without the tokens themselves."""
+    from gongji.service import api_tokens
+
     views = run(api_tokens.list_tokens, as_json)
     if as_json:
         print_json(views)
@@ -98,6 +105,8 @@ def token_revoke(
     as_json: JsonOpt = False,
 ) -> None:
     """吊销令牌 Revoke a token: it stops authenticating at once."""
+    from gongji.service import api_tokens
+
     view = run(lambda ctx: api_tokens.revoke_token(ctx, token_id, key=new_key(key)), as_json)
     if as_json:
         print_json(view)

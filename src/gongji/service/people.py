@@ -7,7 +7,7 @@ from datetime import date
 
 from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.domain.identity import mask_id_number
+from gongji.domain.identity import ResidentId
 from gongji.domain.people import ContactChange, Person, validate_address, validate_new_person, validate_phone
 from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
@@ -19,6 +19,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "RegisterPerson",
     "UpdateContact",
+    "is_person_number",
     "list_people",
     "person_view",
     "register_person",
@@ -52,14 +53,26 @@ class UpdateContact:
     effective_on: date | None = None
 
 
+def is_person_number(ref: str) -> bool:
+    """Whether ``ref`` has the shape of a person number (人员编号) this registry issues: the six-digit area code of
+    the ID number and a 14-digit sequence, all digits and longer than an ID number."""
+    text = ref.strip()
+    return len(text) > 18 and text.isascii() and text.isdigit()
+
+
 def resolve_person(uow: UnitOfWork, ref: str) -> Person:
-    """Find a person by ID number (18 characters) or person number (人员编号); raise ``PERSON_NOT_FOUND``."""
+    """Find a person by person number (人员编号) or by ID number, which is validated first: a malformed number is
+    ``ID_NUMBER_INVALID`` (never "not found"); a well-formed one nobody holds is ``PERSON_NOT_FOUND``."""
     text = ref.strip().upper()
-    person = uow.people.find_by_certno(text) if len(text) == 18 else uow.people.find_by_psn_no(text)
+    if is_person_number(text):
+        person = uow.people.find_by_psn_no(text)
+        if person is None:
+            raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=text)
+        return person
+    number = ResidentId.parse(text)
+    person = uow.people.find_by_certno(number.number)
     if person is None:
-        person = uow.people.find_by_psn_no(text) if len(text) == 18 else None
-    if person is None:
-        raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=mask_id_number(text) if len(text) == 18 else text)
+        raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=number.masked)
     return person
 
 

@@ -1,8 +1,8 @@
 """What the service layer needs from storage: repositories and a unit of work, as protocols.
 
-The store implements these with SQLAlchemy (``gongji.store``); the service layer sees only this file, so
-that use cases read as the domain and never as SQL. A unit of work is one database transaction: it rolls
-back unless :meth:`UnitOfWork.commit` is called.
+The store implements these with SQLAlchemy (``gongji.store``); the service layer sees only this file (and
+:mod:`gongji.service.access_ports`, its part for short-lived access state), so that use cases read as the domain and
+never as SQL. A unit of work is one database transaction: it rolls back unless :meth:`UnitOfWork.commit` is called.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gongji.domain.relations import ProxyLink, Relation, RelationEvent
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
+from gongji.service.access_ports import AccessStateRepository
 
 __all__ = [
     "AccountRow",
@@ -334,6 +335,8 @@ class UnitOfWork(Protocol):
     def reports(self) -> ReportRepository: ...
     @property
     def operator_actions(self) -> OperatorActionRepository: ...
+    @property
+    def access(self) -> AccessStateRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,12 +14,13 @@ from sqlalchemy import Connection, insert, select, update
 from gongji.service.ports import StoredApiToken
 from gongji.store import tables as t
 
-__all__ = ["SqlApiTokens"]
+__all__ = ["SqlApiTokens", "stored_token"]
 
 _SEPARATOR = ","
 
 
-def _token(row: Any) -> StoredApiToken:
+def stored_token(row: Any) -> StoredApiToken:
+    """A token as the service sees it, from its row."""
     regions = row["regions"] or ""
     return StoredApiToken(
         id=int(row["id"]),
@@ -69,18 +70,18 @@ class SqlApiTokens:
     def get(self, token_id: int) -> StoredApiToken | None:
         """The token with this id, revoked or not."""
         row = self._conn.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).mappings().first()
-        return _token(row) if row else None
+        return stored_token(row) if row else None
 
     def by_hash(self, token_sha256: str) -> StoredApiToken | None:
         """The token whose SHA-256 this is, revoked or not: one query on the unique index."""
         query = select(t.api_tokens).where(t.api_tokens.c.token_sha256 == token_sha256)
         row = self._conn.execute(query).mappings().first()
-        return _token(row) if row else None
+        return stored_token(row) if row else None
 
     def list(self) -> list[StoredApiToken]:
         """Every token, in the order they were issued."""
         rows = self._conn.execute(select(t.api_tokens).order_by(t.api_tokens.c.id)).mappings().all()
-        return [_token(row) for row in rows]
+        return [stored_token(row) for row in rows]
 
     def revoke(self, token_id: int, at: datetime) -> None:
         """Mark the token revoked at ``at`` (a token already revoked keeps its first time)."""

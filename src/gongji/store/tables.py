@@ -44,6 +44,7 @@ __all__ = [
     "enrollment_events",
     "enrollments",
     "fee_lines",
+    "gateway_nonces",
     "idempotency_keys",
     "institution_credentials",
     "institutions",
@@ -52,6 +53,9 @@ __all__ = [
     "operator_actions",
     "people",
     "person_contacts",
+    "portal_challenges",
+    "portal_failures",
+    "portal_signed_out",
     "proxy_links",
     "relation_events",
     "relations",
@@ -588,4 +592,49 @@ operator_actions = Table(
     Column("subject", String(120), nullable=True),
     Column("detail", String(400), nullable=True),
     Column("refused_code", String(60), nullable=True),  # the error code of a refused action; NULL: done
+)
+
+# --- short-lived access state, shared by every worker process and kept across restarts ---------------------------
+# Rows live until ``expires_at`` (or, for failures, a window after the last one); expired rows mean nothing and are
+# deleted in small batches by whichever request happens to sweep (see ``gongji.service.access_state``).
+
+# Portal sessions signed out before their cookies expire: the cookie stays refused until it would have expired anyway.
+portal_signed_out = Table(
+    "portal_signed_out",
+    metadata,
+    Column("sid", String(64), primary_key=True),
+    Column("expires_at", AwareDateTime(), nullable=False, index=True),
+)
+
+# Gateway nonces (x-tif-nonce) of the national interface, kept until their request's timestamp leaves the window.
+# The primary key makes "insert; a conflict means a replay" one atomic step, whichever worker the replay reaches.
+gateway_nonces = Table(
+    "gateway_nonces",
+    metadata,
+    Column("paasid", String(40), primary_key=True),
+    Column("nonce", String(128), primary_key=True),
+    Column("expires_at", AwareDateTime(), nullable=False, index=True),
+)
+
+# Pending portal sign-in challenges, one per ID number (a new code replaces the pending one). The ID number and the
+# code are kept only as keyed hashes (HMAC with a key derived from the portal's secret), never in clear.
+portal_challenges = Table(
+    "portal_challenges",
+    metadata,
+    Column("certno_mac", String(64), primary_key=True),
+    Column("challenge", String(64), nullable=False, unique=True),
+    Column("person_id", Id, nullable=True),  # NULL: nobody holds the number (a challenge is made all the same)
+    Column("code_mac", String(64), nullable=True),
+    Column("issued_at", AwareDateTime(), nullable=False),
+    Column("expires_at", AwareDateTime(), nullable=False, index=True),
+    Column("attempts_left", Integer(), nullable=False),
+)
+
+# Failed portal sign-ins per subject (``certno:<hmac>``, ``client:<address>``), for the sign-in throttle.
+portal_failures = Table(
+    "portal_failures",
+    metadata,
+    Column("subject", String(120), primary_key=True),
+    Column("failures", Integer(), nullable=False),
+    Column("last_failed_at", AwareDateTime(), nullable=False, index=True),
 )

@@ -10,6 +10,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from gongji.service.ports import TransientStoreError
+from gongji.store.access_repo import SqlAccessState
 from gongji.store.api_token_repo import SqlApiTokens
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.engine import READONLY_OPTION, is_transient_error
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     api_tokens: SqlApiTokens
     reports: SqlReports
     operator_actions: SqlOperatorActions
+    access: SqlAccessState
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.api_tokens = SqlApiTokens(conn)
         self.reports = SqlReports(conn)
         self.operator_actions = SqlOperatorActions(conn)
+        self.access = SqlAccessState(conn)
         return self
 
     def __exit__(

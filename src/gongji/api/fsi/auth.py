@@ -14,6 +14,10 @@ a :class:`NonceStore` until their request's timestamp leaves the window, because
 alone refuses a replay. A nonce is remembered only once the signature has matched, so that nobody without the
 token can use up someone else's nonces.
 
+The server remembers nonces in the database (:class:`DatabaseNonceStore`): a replay is refused whichever worker
+process it reaches and after a restart too, and of two workers racing with the same nonce exactly one accepts it.
+:class:`MemoryNonceStore` (one process only) remains for tools and tests of the checks themselves.
+
 Every refusal is a :class:`GatewayRefused` with a stable :class:`GatewayReason` and a message in Chinese and
 English.
 """
@@ -30,7 +34,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from gongji.service import access_state
 from gongji.service.clock import SHANGHAI
+from gongji.service.context import Context
 
 __all__ = [
     "NONCE_HEADER",
@@ -39,6 +45,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "WINDOW_S",
+    "DatabaseNonceStore",
     "GatewayReason",
     "GatewayRefused",
     "MemoryNonceStore",
@@ -140,6 +147,26 @@ class MemoryNonceStore:
             until, key = heapq.heappop(self._expiries)
             if self._until.get(key) == until:
                 del self._until[key]
+
+
+class DatabaseNonceStore:
+    """The server's :class:`NonceStore`: nonces in the database (table ``gateway_nonces``), shared by every worker.
+
+    Recording is one insert on the primary key (paasid, nonce): a conflict with a live entry is a replay, so two
+    workers cannot both accept a nonce. Expired entries are deleted in small batches by one insert in
+    ``sweep_every`` (on average), in that insert's transaction: no timer in any process (see
+    :mod:`gongji.service.access_state`). It never refuses with :attr:`GatewayReason.BUSY`.
+    """
+
+    def __init__(self, ctx: Context, *, sweep_every: int = access_state.SWEEP_EVERY) -> None:
+        self._ctx = ctx
+        self._sweep_every = sweep_every
+
+    def remember(self, paasid: str, nonce: str, *, now: datetime, until: datetime) -> bool:
+        """See :meth:`NonceStore.remember`."""
+        return access_state.remember_nonce(
+            self._ctx, paasid, nonce, now=now, until=until, sweep_every=self._sweep_every
+        )
 
 
 def signature(timestamp: str, token: str, nonce: str) -> str:

@@ -14,8 +14,11 @@ way real clients write it:
 Only what the envelope needs to be routed is checked here: ``infno`` is four digits; ``msgid`` is present,
 at most 30 visible ASCII characters (the national form is exactly 30: institution code 12 + ``yyyyMMddHHmmss``
 + a 4-digit sequence, but clients with shorter institution codes exist, and the id's only use here is as an
-idempotency key); the other envelope fields are text or numbers of bounded length. What a field *means*
-(a known region, a valid sign-in) is the use case's to judge. Every problem raises :class:`FsiInputError`.
+idempotency key); the other envelope fields are text or numbers of bounded length. Every text of the message (keys
+too) must be writable as UTF-8 and free of NUL, and the message at most :data:`MAX_DEPTH` levels deep
+(:func:`check_text`): a lone surrogate escaped as ``"\\ud800"`` would otherwise fail wherever the text is hashed,
+stored or logged. What a field *means* (a known region, a valid sign-in) is the use case's to judge. Every problem
+raises :class:`FsiInputError`.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from gongji.api.fsi.fields import MAX_ROWS, FsiInputError, code, field_name, ref
 __all__ = [
     "ENVELOPE_FIELD_MAX_LEN",
     "MAX_BODY_BYTES",
+    "MAX_DEPTH",
     "MSGID_MAX_LEN",
     "Envelope",
     "FsiInputError",
+    "check_text",
     "parse_envelope",
 ]
 
@@ -45,6 +50,8 @@ MSGID_MAX_LEN = 30
 #: Longest value of an envelope field other than ``cainfo`` and ``dev_safe_info``.
 ENVELOPE_FIELD_MAX_LEN = 200
 _LONG_FIELD_MAX_LEN = 4096  # cainfo (a signature or an encrypted card password) and dev_safe_info
+#: Deepest nesting of a message read: envelope → input → node → row → field is 4; extensions add a level or two.
+MAX_DEPTH = 16
 
 _INFNO = re.compile(r"^[0-9]{4}$")
 _MSGID = re.compile(r"^[!-~]+$")  # visible ASCII: the msgid is an idempotency key and appears in logs
@@ -167,12 +174,14 @@ def parse_envelope(body: bytes | str, *, charset: str = "utf-8") -> Envelope:
     order mark is skipped). The body must be one JSON object of at most :data:`MAX_BODY_BYTES`; ``NaN`` and
     ``Infinity`` are not JSON and are refused.
     """
-    document = _decode(body, charset)
+    text, document = _decode(body, charset)
     if not isinstance(document, dict):
         kind_zh, kind_en = _kind(document)
         raise FsiInputError(
             "body", f"请求体须为 JSON 对象，收到{kind_zh}", f"The body must be a JSON object; got {kind_en}"
         )
+    # Decoded bytes hold neither NUL nor a lone surrogate (JSON refuses a raw control character), but escapes may.
+    check_text(document, characters=isinstance(body, str) or "\\u" in text)
 
     infno = code(document, "infno", max_len=ENVELOPE_FIELD_MAX_LEN)
     if not _INFNO.match(infno):
@@ -199,8 +208,9 @@ def parse_envelope(body: bytes | str, *, charset: str = "utf-8") -> Envelope:
     return Envelope(infno=infno, msgid=msgid, input=given, **optional)
 
 
-def _decode(body: bytes | str, charset: str) -> object:
-    size = len(body.encode("utf-8")) if isinstance(body, str) else len(body)
+def _decode(body: bytes | str, charset: str) -> tuple[str, object]:
+    """The body's text and the JSON document it holds."""
+    size = len(body.encode("utf-8", "surrogatepass")) if isinstance(body, str) else len(body)
     if size > MAX_BODY_BYTES:
         raise FsiInputError(
             "body",
@@ -219,7 +229,7 @@ def _decode(body: bytes | str, charset: str) -> object:
     if not text.strip():
         raise FsiInputError("body", "请求体为空", "The body is empty")
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        return text, json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
     except FsiInputError:
         raise
     except json.JSONDecodeError as error:
@@ -231,6 +241,61 @@ def _decode(body: bytes | str, charset: str) -> object:
     except (ValueError, RecursionError):
         # Integers of thousands of digits and absurdly deep nesting: not a message any client sends.
         raise FsiInputError("body", "请求体不是合法的 JSON", "The body is not valid JSON") from None
+
+
+def check_text(document: Mapping[str, Any], *, characters: bool = True) -> None:
+    """Refuse a message nested deeper than :data:`MAX_DEPTH`, or (unless ``characters`` is false: the caller knows
+    there is no ``\\u`` escape in the JSON text) holding text that cannot be written as UTF-8 (a lone surrogate,
+    which JSON can escape as ``\\ud800``) or NUL (which PostgreSQL cannot store), in a value or a key. The refusal
+    names the first such field (``input.signIn.mac``). Walks without recursion; paths are spelt only to refuse."""
+    pending: list[tuple[Mapping[str, Any] | list[Any], _Link, int]] = [(document, None, 0)]
+    while pending:
+        node, link, depth = pending.pop()
+        if depth >= MAX_DEPTH and node:
+            raise refusal(shown(_path(link)), f"嵌套超过 {MAX_DEPTH} 层", f"nested deeper than {MAX_DEPTH} levels")
+        items = node.items() if isinstance(node, Mapping) else enumerate(node)
+        for key, item in items:
+            if characters and isinstance(key, str) and (bad := _BAD_CHARACTER.search(key)):
+                _refuse_character(bad, (link, key), key=True)
+            if isinstance(item, dict | list):
+                pending.append((item, (link, key), depth + 1))
+            elif characters and isinstance(item, str) and (bad := _BAD_CHARACTER.search(item)):
+                _refuse_character(bad, (link, key), key=False)
+
+
+#: Where a node sits: ``None`` for the document, else (the parent's link, the key or index in the parent).
+_Link = tuple[Any, str | int] | None
+#: NUL, which PostgreSQL cannot store in text, and the surrogates, which no UTF-8 text holds alone.
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def _path(link: _Link) -> str:
+    """``input.feedetail[2].pric`` from a node's link."""
+    parts: list[str | int] = []
+    while link is not None:
+        link, step = link
+        parts.append(step)
+    path = ""
+    for step in reversed(parts):
+        path = f"{path}[{step}]" if isinstance(step, int) else field_name(_printable(step), path)
+    return path
+
+
+def _printable(text: str) -> str:
+    """``text`` as a refusal may quote it: cut short, a lone surrogate or NUL written as its escape."""
+    return shown(text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000"))
+
+
+def _refuse_character(found: re.Match[str], link: _Link, *, key: bool) -> NoReturn:
+    field, code_point = _path(link), ord(found.group())
+    zh, en = ("字段名", "the key ") if key else ("", "")
+    if code_point == 0:
+        raise refusal(field, f"{zh}含有空字符 U+0000", f"{en}contains the NUL character U+0000")
+    raise refusal(
+        field,
+        f"{zh}含有无法编码的字符（单独的代理码位 U+{code_point:04X}），文字须为有效的 Unicode",
+        f"{en}contains a character that cannot be encoded (a lone surrogate U+{code_point:04X})",
+    )
 
 
 def _refuse_constant(name: str) -> NoReturn:

@@ -219,7 +219,9 @@ def code(
 def _is_whole(value: Decimal | float) -> bool:
     """A number written as ``9001`` or ``1E+3`` that some encoders give for an integer; not ``9001.5``."""
     number = Decimal(repr(value)) if isinstance(value, float) else value
-    return number.is_finite() and number == number.to_integral_value() and abs(number) < 10**30
+    # adjusted(), not abs(): arithmetic on 1E+999999999 (valid JSON) overflows the decimal context.
+    big = not number.is_finite() or (not number.is_zero() and number.adjusted() >= 30)
+    return not big and number == number.to_integral_value()
 
 
 @overload
@@ -332,6 +334,12 @@ def amount_fen(
         raise _wrong_type(field, value, "金额（数字或文字，如 12.30）", "an amount (a number or text such as 12.30)")
     negative = _is_negative(value)
     magnitude = _magnitude(value) if negative else value
+    if _beyond_any_amount(magnitude):
+        raise refusal(
+            field,
+            f"金额“{shown(value)}”无效：超过上限 1 亿元",
+            f"amount '{shown(value)}' is invalid: above the limit of 100 million yuan",
+        )
     if _finer_than_fen(magnitude):
         # parse_yuan checks this too, but after Decimal.normalize, which rounds to 28 digits first.
         raise refusal(
@@ -350,6 +358,12 @@ def amount_fen(
     if negative and fen and not allow_negative:  # "-0.00" is zero, not a negative amount
         raise refusal(field, f"金额“{shown(value)}”不能为负数", f"amount '{shown(value)}' must not be negative")
     return -fen if negative else fen
+
+
+def _beyond_any_amount(value: str | int | float | Decimal) -> bool:
+    """More than 20 integer digits: refused before ``parse_yuan``'s arithmetic overflows on ``1E+999999999``."""
+    number = _plain_decimal(value)
+    return number is not None and number.is_finite() and not number.is_zero() and number.adjusted() >= 20
 
 
 def _finer_than_fen(value: str | int | float | Decimal) -> bool:
@@ -391,6 +405,8 @@ def _is_negative(value: str | int | float | Decimal) -> bool:
 def _magnitude(value: str | int | float | Decimal) -> str | int | float | Decimal:
     if isinstance(value, str):
         return value.strip()[1:]
+    if isinstance(value, Decimal):
+        return value.copy_negate()  # exact: unary minus rounds to the context and may overflow
     return -value
 
 
@@ -441,7 +457,7 @@ def quantity(
             f"数量“{shown(value)}”最多 {QUANTITY_MAX_DECIMALS} 位小数",
             f"quantity '{shown(value)}' has more than {QUANTITY_MAX_DECIMALS} decimals",
         )
-    if abs(number) >= Decimal(10) ** _QUANTITY_MAX_INTEGER_DIGITS:
+    if number.adjusted() >= _QUANTITY_MAX_INTEGER_DIGITS:  # |number| ≥ 10¹², without arithmetic that may overflow
         raise refusal(field, f"数量“{shown(value)}”过大", f"quantity '{shown(value)}' is too large")
     return format(number, "f")
 

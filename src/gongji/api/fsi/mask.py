@@ -1,4 +1,4 @@
-"""Masking personal data before a national-interface message is written to a log.
+"""Masking personal data before a message or a request is written to a log.
 
 What is shown of each kind of value, and why:
 
@@ -14,14 +14,25 @@ What is shown of each kind of value, and why:
 - **Secrets** (``cainfo``, which may carry an encrypted card password, passwords, tokens): six asterisks,
   whatever the length, so that not even the length is logged.
 
+Fields are masked **by name** (:data:`MASKED_FIELDS`, matched ignoring case and underscores: ``psn_name``,
+``psnName``, ``PSN_NAME``), whatever the value's JSON type: every text or number inside a name field sent as an
+array or an object is masked as a name. Every other text (and number) is masked **by value** (:func:`mask_text`):
+a resident ID number (6 digits, a birth date ``yyyyMMdd``, 3 digits and a digit or ``X``; spaces or dashes between
+the parts allowed) and a mainland mobile number (``1[3-9]`` and 9 more digits, with or without ``+86``) are masked
+wherever they are, under any field name (``sfzh``, ``id_no``) and inside free text (``memo``). The birth date is
+what tells an ID number from gongji's own 18-digit identifiers (``mdtrt_id``, ``setl_id``: a region and a
+sequence), which stay readable; a number inside a longer run of digits (a ``msgid``) is not an ID number.
+
 Staff names (``opter_name``, ``dr_name``) and institution fields are not masked: they are what an operator
 searches the log for. ``psn_no`` is not masked either: it is a pseudonymous number that ties log lines to
-records. Field names are matched ignoring case and underscores (``psn_name``, ``psnName``, ``PSN_NAME``).
+records.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
@@ -32,9 +43,24 @@ __all__ = [
     "mask_payload",
     "mask_phone",
     "mask_secret",
+    "mask_text",
 ]
 
 _STAR = "*"
+
+#: A resident ID number anywhere in a text: area, birth date, sequence and check character (spaces or dashes allowed
+#: between the parts), not inside a longer run of digits.
+_ID_NUMBER = re.compile(
+    r"(?<![0-9])(?P<area>[0-9]{6})[ -]?"
+    r"(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[ -]?"
+    r"(?P<tail>[0-9]{3}[0-9Xx])(?![0-9])"
+)
+#: A mainland mobile number anywhere in a text (``+86`` allowed), not glued to a code of letters and digits
+#: (an institution code such as ``H13010400001`` is not a phone number) nor inside a longer run of digits.
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z])(?P<prefix>\+?86[ -]?)?(?P<head>1[3-9][0-9])[ -]?[0-9]{4}[ -]?(?P<tail>[0-9]{4})(?![0-9])"
+)
+_SHORTEST_MATCH = 11
 
 
 def mask_certno(value: str) -> str:
@@ -72,6 +98,17 @@ def mask_secret(value: str) -> str:
     return _STAR * 6 if value else value
 
 
+def mask_text(value: str) -> str:
+    """``value`` with every resident ID number and mainland mobile number in it masked, wherever they stand.
+
+    ``身份证 130102197503150019，电话 13803110019`` → ``身份证 130102********0019，电话 138****0019``.
+    """
+    if len(value) < _SHORTEST_MATCH:
+        return value
+    masked = _ID_NUMBER.sub(lambda m: m["area"] + _STAR * 8 + m["tail"], value)
+    return _MOBILE.sub(lambda m: (m["prefix"] or "") + m["head"] + _STAR * 4 + m["tail"], masked)
+
+
 def _keep(value: str, head: int, tail: int) -> str:
     hidden = len(value) - head - tail
     return value[:head] + _STAR * hidden + (value[len(value) - tail :] if tail else "")
@@ -83,18 +120,17 @@ def _normal(name: str) -> str:
 
 _BY_KIND: dict[Callable[[str], str], tuple[str, ...]] = {
     mask_certno: (
-        "certno",
-        "cert_no",
-        "psn_cert_no",
-        "mdtrt_cert_no",
-        "buyer_certno",
-        "payer_certno",
-        "agnter_certno",
-        "agnter_cert_no",
-        "idcard",
+        *("certno", "cert_no", "psn_cert_no", "mdtrt_cert_no", "buyer_certno", "payer_certno", "agnter_certno"),
+        *("agnter_cert_no", "idcard", "id_card", "idcard_no", "id_no", "id_number", "sfzh", "zjhm"),
     ),
-    mask_name: ("psn_name", "buyer_name", "payer_name", "patn_name", "agnter_name"),
-    mask_phone: ("tel", "mob", "mobile", "phone", "coner_tel", "agnter_tel", "psn_tel"),
+    mask_name: (
+        *("psn_name", "name", "buyer_name", "payer_name", "patn_name", "patient_name", "agnter_name"),
+        *("coner_name", "insu_psn_name", "xm", "hzxm", "brxm"),
+    ),
+    mask_phone: (
+        *("tel", "mob", "mobile", "phone", "coner_tel", "agnter_tel", "psn_tel", "phone_no", "mobile_no"),
+        *("sjhm", "lxdh"),
+    ),
     mask_card: ("card_sn", "card_no"),
     mask_secret: ("cainfo", "pwd", "password", "passwd", "token"),
 }
@@ -106,11 +142,12 @@ MASKED_FIELDS: Mapping[str, Callable[[str], str]] = {
 
 
 def mask_payload(obj: Any, *, extra: Mapping[str, Callable[[str], str]] | None = None) -> Any:
-    """A copy of a JSON-like structure with the values of the fields in :data:`MASKED_FIELDS` masked.
+    """A copy of a JSON-like structure with personal data masked, by field name and by value.
 
-    Walks dicts and lists at any depth; the original is left untouched. A masked field's text or whole number
-    is masked as text; ``null``, ``""`` and other values are kept. ``extra`` adds or overrides field names
-    (any spelling; matched like the others).
+    Walks dicts and lists at any depth; the original is left untouched. Under a field of :data:`MASKED_FIELDS`,
+    every text or number at any depth is masked by that field's masker (a number becomes its masked text);
+    ``null``, ``""`` and booleans are kept. Every other text, key and number goes through :func:`mask_text`.
+    ``extra`` adds or overrides field names (any spelling; matched like the others).
     """
     maskers = dict(MASKED_FIELDS)
     if extra:
@@ -123,16 +160,37 @@ def _walk(obj: Any, maskers: Mapping[str, Callable[[str], str]]) -> Any:
         result: dict[Any, Any] = {}
         for key, value in obj.items():
             masker = maskers.get(_normal(key)) if isinstance(key, str) else None
-            result[key] = _walk(value, maskers) if masker is None else _masked(value, masker, maskers)
+            shown_key = mask_text(key) if isinstance(key, str) else key
+            result[shown_key] = _walk(value, maskers) if masker is None else _under(value, masker)
         return result
     if isinstance(obj, list | tuple):
         return [_walk(item, maskers) for item in obj]
-    return obj
+    if isinstance(obj, str):
+        return mask_text(obj)
+    text = _number_text(obj)
+    if text is None:
+        return obj
+    masked = mask_text(text)
+    return obj if masked == text else masked
 
 
-def _masked(value: Any, masker: Callable[[str], str], maskers: Mapping[str, Callable[[str], str]]) -> Any:
+def _under(value: Any, masker: Callable[[str], str]) -> Any:
+    """Every text and number inside a masked field, at any depth, masked by the field's masker."""
     if isinstance(value, str):
         return masker(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return masker(str(value))
-    return _walk(value, maskers)
+    if isinstance(value, Mapping):
+        return {mask_text(k) if isinstance(k, str) else k: _under(v, masker) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_under(item, masker) for item in value]
+    text = _number_text(value)
+    return value if text is None else masker(text)
+
+
+def _number_text(value: object) -> str | None:
+    """A JSON number as the text it was written as; ``None`` for anything else (booleans, ``null``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        return repr(value) if isinstance(value, float) else str(value)
+    except ValueError:  # an integer too long to write as text is no ID or phone number
+        return _STAR * 6

@@ -9,6 +9,7 @@ A request that the gateway headers do not authenticate is answered −2 with HTT
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -16,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gongji.api.fsi.auth import GatewayRefused, MemoryNonceStore, NonceStore, verify_gateway
+from gongji.api.fsi.auth import DatabaseNonceStore, GatewayRefused, NonceStore, verify_gateway
 from gongji.api.fsi.envelope import Envelope, parse_envelope
-from gongji.api.fsi.fields import FsiInputError
-from gongji.api.fsi.mask import mask_payload
+from gongji.api.fsi.fields import FsiInputError, shown
 from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
 from gongji.api.fsi.transactions import Call, SignIns, run_transaction
 from gongji.api.observability import ACCESS_LOG, Metrics, log_request
@@ -32,24 +32,27 @@ __all__ = ["FSI_PATH", "FsiService"]
 
 FSI_PATH = "/fsi/api/rsfComIfsService/callService"
 _LOG = logging.getLogger("gongji.fsi")
+_INFNO = re.compile(r"^[0-9]{4}$")
 #: How long a paasid's token is remembered (a rotation takes effect within this time).
 TOKEN_CACHE_S = 10.0
 
 
 @dataclass
 class FsiService:
-    """The national interface's state in one process: the context, nonces seen, reference ids, token cache."""
+    """The national interface's state in one process: the context, the nonce store (in the database, shared by every
+    worker), reference ids, token cache."""
 
     ctx: Context
     metrics: Metrics
     region: str = "100000"
-    nonces: NonceStore = field(default_factory=MemoryNonceStore)
+    nonces: NonceStore = field(init=False)
     sign_ins: SignIns = field(default_factory=SignIns)
     _tokens: dict[str, tuple[float, PaasidToken | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.refmsgids = RefMsgIds(self.region)
+        self.nonces = DatabaseNonceStore(self.ctx)
 
     def _token(self, paasid: str) -> PaasidToken | None:
         now = time.monotonic()
@@ -86,7 +89,7 @@ class FsiService:
             if path_infno is not None and path_infno != envelope.infno:
                 raise FsiInputError(
                     "infno",
-                    f"路径中的交易编号 {path_infno} 与报文 {envelope.infno} 不符",
+                    f"路径中的交易编号 {shown(path_infno)} 与报文 {envelope.infno} 不符",
                     "infno differs from the path",
                 )
             if envelope.fixmedins_code and envelope.fixmedins_code != institution:
@@ -129,7 +132,7 @@ class FsiService:
         )
         elapsed = time.perf_counter() - started
         envelope, infcode, code = outcome.envelope, outcome.infcode, outcome.code
-        infno = envelope.infno if envelope else (outcome.path_infno or "----")
+        infno = envelope.infno if envelope else _routed(outcome.path_infno)
         self.metrics.observe("fsi", infno, str(int(infcode)), elapsed, code)
         if infcode is Infcode.SUCCESS and infno in ("2207", "2304"):
             self.metrics.settlements.labels("commit").inc()
@@ -144,9 +147,15 @@ class FsiService:
                 infcode=int(infcode),
                 code=code,
                 ms=round(elapsed * 1000, 2),
-                input=mask_payload(envelope.input) if envelope else None,
+                input=envelope.input if envelope else None,  # masked by log_request
             )
         return outcome.status, dumps(answer)
+
+
+def _routed(path_infno: str | None) -> str:
+    """The transaction code metrics and the log name a message by when its envelope could not be read: the path's
+    when it is a code at all (it labels a metric: anything else would grow the metrics without bound)."""
+    return path_infno if path_infno is not None and _INFNO.match(path_infno) else "----"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.outputs import SettlementContext, fee_rows, person_output, settlement_output, visit_output
 from gongji.domain.codes import Insutype, MedType
 from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.identity import ResidentId
 from gongji.domain.money import round_half_up
 from gongji.domain.visits import Diagnosis
 from gongji.service import accounts, people
@@ -107,10 +108,11 @@ def _sign_in(call: Call) -> dict[str, Any]:
 
 
 def _person_ref(node: dict[str, Any]) -> str:
-    """The person a message names: ``certno`` (or ``psn_no``), else the card number when it is an ID number."""
+    """The person a message names: ``certno`` (or ``psn_no``), else the card number when it is an ID number. An ID
+    number is validated before it is looked up, so a malformed one is ``ID_NUMBER_INVALID``, never "not found"."""
     certno = f.code(node, "certno", required=False, path="data")
     if certno:
-        return certno
+        return ResidentId.parse(certno).number
     psn_no = f.code(node, "psn_no", required=False, path="data")
     if psn_no:
         return psn_no
@@ -118,7 +120,7 @@ def _person_ref(node: dict[str, Any]) -> str:
     number = f.code(node, "mdtrt_cert_no", required=False, path="data")
     if number and cert_type in (None, "01", "02"):
         # 01 医保电子凭证 carries the ID number once decoded by the terminal; 02 is the ID card itself.
-        return number.split("|")[0]
+        return ResidentId.parse(number.split("|")[0]).number
     raise _refused_field(
         "data.certno",
         "须提供证件号码（certno）、人员编号（psn_no）或身份证就诊凭证（mdtrt_cert_type=02 与 mdtrt_cert_no）",
@@ -346,32 +348,6 @@ def _reverse(call: Call) -> dict[str, Any]:
     return settlement_output(view, SettlementContext(call.envelope.msgid, "02", call.day, negate=True))
 
 
-# 2601 冲正 ---------------------------------------------------------------------------------------------------------
-
-
-def _undo(call: Call) -> dict[str, Any] | None:
-    node = _data(call)
-    omsgid = f.code(node, "omsgid", path="data")
-    oinfno = f.code(node, "oinfno", path="data")
-    stored = call.ctx.stored_outcome(f"fsi:{call.institution}:{omsgid}")
-    if stored is None or stored.is_error:
-        return None  # the original did not take effect: nothing to undo
-    outcome = json.loads(stored.outcome)
-    if oinfno in ("2207", "2304"):
-        reverse_settlement(
-            call.ctx, ReverseSettlement(outcome["setl_id"], f"冲正 {omsgid}", call.institution), key=call.key
-        )
-    elif oinfno in ("2201", "2401"):
-        cancel_visit(call.ctx, CancelVisit(outcome["mdtrt_id"], call.institution), key=call.key)
-    elif oinfno not in ("9001", "1101", "2206", "2303"):
-        raise _refused_field(
-            "data.oinfno",
-            f"交易 {oinfno} 不能冲正，请用其撤销交易",
-            f"transaction {oinfno} is undone by its own cancel",
-        )
-    return None
-
-
 TRANSACTIONS: dict[str, Transaction] = {
     t.infno: t
     for t in (
@@ -393,7 +369,6 @@ TRANSACTIONS: dict[str, Transaction] = {
         Transaction("2303", "住院预结算", _preview),
         Transaction("2304", "住院结算", _settle),
         Transaction("2305", "住院结算撤销", _reverse),
-        Transaction("2601", "冲正交易", _undo),
     )
 }
 
@@ -435,4 +410,5 @@ def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any]
         return transaction.handler(call)
 
 
-from gongji.api.fsi import reconciliation  # noqa: E402, F401  (last: it adds 3201/3202 to TRANSACTIONS; see its note)
+# Last: these modules add 2601 and 3201/3202 to TRANSACTIONS (see the note of reconciliation).
+from gongji.api.fsi import reconciliation, undo  # noqa: E402, F401

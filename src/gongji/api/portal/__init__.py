@@ -8,11 +8,12 @@ interactions smoother, and every form also works without it.
 Modules::
 
     __init__    mount(app): build the sub-application and serve it under /portal
-    state       Portal (what lives as long as the app: context, codec, codes, throttle, templates), PortalConfig
-    session     the signed session cookie (HMAC-SHA256), sign-out revocation, the secret (GONGJI_SECRET_KEY)
+    state       Portal (what lives as long as the app: context, codec, guard, codes, throttle, templates), PortalConfig
+    session     the signed session cookie (HMAC-SHA256), the guard (sign-out and live operator tokens, in the
+                database), the secret (GONGJI_SECRET_KEY)
     csrf        the session-bound CSRF token and the same-origin check
-    otp         one-time sign-in codes (6 digits, 5 minutes, hashed, in memory) and the CodeSender protocol
-    throttle    repeated sign-in failures slowed down, per ID number and per client
+    otp         one-time sign-in codes (6 digits, 5 minutes, hashed, in the database) and the CodeSender protocol
+    throttle    repeated sign-in failures slowed down, per ID number and per client (counts in the database)
     i18n        a page's language and the Translator templates use (_("key", **params))
     messages    reads and checks messages.yaml, the catalogue of every visible string in zh and en
     middleware  per request: language, session, cookies, security headers
@@ -42,7 +43,7 @@ from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
 from gongji.api.portal.render import make_templates
-from gongji.api.portal.session import RevokedSessions, SessionCodec, derive_key, secret_from
+from gongji.api.portal.session import SessionCodec, SessionGuard, derive_key, secret_from
 from gongji.api.portal.state import Portal, PortalConfig
 from gongji.api.portal.throttle import FailureThrottle
 from gongji.service.context import Context
@@ -67,8 +68,9 @@ def create_portal(
         ctx=ctx,
         config=config,
         codec=SessionCodec(derive_key(secret, "session"), max_age_s=config.session_max_age_s),
-        revoked=RevokedSessions(config.session_max_age_s),
+        sessions=SessionGuard(ctx, config.session_max_age_s),
         codes=OneTimeCodes(
+            ctx,
             derive_key(secret, "otp"),
             code_sender or ConsoleCodeSender(),
             ttl_s=config.code_ttl_s,
@@ -76,6 +78,7 @@ def create_portal(
             resend_after_s=config.resend_after_s,
         ),
         throttle=FailureThrottle(
+            ctx,
             free_failures=config.free_failures,
             base_delay_s=config.base_delay_s,
             max_delay_s=config.max_delay_s,

@@ -2,7 +2,7 @@
 
 ::
 
-    GET|POST  /counter/sign-in                       the operator's token → an operator session (role + regions)
+    GET|POST  /counter/sign-in                       the operator's token → an operator session bound to the token
     GET       /counter                               find a person by ID number or name (his regions only)
     GET       /counter/people/{psn_no}               the family's whole picture, and every counter action
     POST      /counter/people/{psn_no}/bind          bind a relative on documents checked here (effective at once)
@@ -16,25 +16,36 @@
     GET       /counter/audit                         the audit trail of his regions
 
 The operator is authenticated by :func:`gongji.service.api_tokens.authenticate` (the REST API's own tokens; no second
-store). Anything outside his regions is the 403 page. Every action, done or refused, is recorded by
-:mod:`gongji.service.operator_audit` with the person's masked ID number.
+store). His session stays bound to that token: every request reads the token as it is now (role, regions; see
+:class:`gongji.api.portal.session.SessionGuard`), and a revoked token ends the session at once. Anything outside his
+regions is the 403 page. Every action, done or refused, is recorded by :mod:`gongji.service.operator_audit` with the
+person's masked ID number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from gongji.api.portal.deps import IDEM_FIELD, CheckedForm, Form, PortalDep, RelationId, SetlId, new_idem
-from gongji.api.portal.errors import Forbidden, NotSignedIn
+from gongji.api.portal.deps import (
+    IDEM_FIELD,
+    CheckedForm,
+    CurrentOperator,
+    Form,
+    Operator,
+    PortalDep,
+    RelationId,
+    SetlId,
+    new_idem,
+)
+from gongji.api.portal.errors import Forbidden
 from gongji.api.portal.middleware import current_session, set_session
 from gongji.api.portal.render import redirect, render, translator
-from gongji.api.portal.session import Session, SubjectKind
+from gongji.api.portal.session import Session, SubjectKind, operator_name
 from gongji.api.portal.shown import SETTLEMENT_AMOUNTS, quota_shown
 from gongji.api.portal.state import Portal
 from gongji.domain.codes import MedType, RelationType
@@ -48,7 +59,7 @@ from gongji.service.settlement.journal import show_settlement
 from gongji.service.settlement.views import FeeInput
 from gongji.service.views import PersonView
 
-__all__ = ["Operator", "router", "signed_in_operator"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/counter")
 
@@ -56,30 +67,6 @@ PsnNo = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,40}$")]
 _NOTICES = frozenset(
     {"bind", "end", "proxy_add", "proxy_end", "claim", "suspend", "resume"},
 )
-
-
-@dataclass(frozen=True)
-class Operator:
-    """The signed-in counter operator: his token's id, his label (as the audit names him) and his regions."""
-
-    token_id: int
-    label: str
-    regions: tuple[str, ...]
-
-    def may(self, region: str | None) -> bool:
-        """Whether this operator acts in ``region``."""
-        return region is not None and region in self.regions
-
-
-def signed_in_operator(request: Request) -> Operator:
-    """The signed-in operator; :class:`NotSignedIn` (to the counter's sign-in page) otherwise."""
-    session = current_session(request)
-    if session is None or not session.is_operator or session.subject_id is None:
-        raise NotSignedIn()
-    return Operator(session.subject_id, session.name or "", tuple(session.regions or ()))
-
-
-CurrentOperator = Annotated[Operator, Depends(signed_in_operator)]
 
 
 def _client_key(request: Request) -> str:
@@ -150,17 +137,12 @@ def sign_in(request: Request, portal: PortalDep, form: CheckedForm) -> Response:
     if token is None or token.role != api_tokens.Role.OPERATOR.value or not token.regions:
         portal.throttle.failed(keys)
         return again("counter.bad_token", 400)
-    label = token.label or f"#{token.id}"
+    name = operator_name(token.id, token.label, token.fingerprint)
     session = Session.signed_in_as(
-        SubjectKind.OPERATOR,
-        token.id,
-        f"operator:{token.id}",
-        f"{label} ({token.fingerprint})",
-        ",".join(token.regions),
-        portal.codec.now_s(),
+        SubjectKind.OPERATOR, token.id, f"operator:{token.id}", name, ",".join(token.regions), portal.codec.now_s()
     )
-    set_session(request, replace(session, regions=tuple(token.regions)))
-    _audit(portal, Operator(token.id, session.name or label, tuple(token.regions)), None, "sign_in", None, "")
+    set_session(request, session)
+    _audit(portal, Operator(token.id, name, tuple(token.regions)), None, "sign_in", None, "")
     return redirect(request, "/counter")
 
 

@@ -2,6 +2,8 @@
 
 * :data:`PortalDep` — the portal (context, codes, throttle, templates);
 * :data:`CurrentPerson` — the signed-in insured person, or a redirect to the sign-in page;
+* :data:`CurrentOperator` — the signed-in counter operator as his token is now (the middleware asked the database on
+  this very request), or a redirect to the counter's sign-in page;
 * :data:`CheckedForm` — a POST's form fields, **after** its CSRF token was checked (a route that reads a form can
   only get it from here, so no form escapes the check);
 * :func:`write_key` — the idempotency key of a write, from the form's ``idem`` field, namespaced by the person.
@@ -28,14 +30,17 @@ from gongji.api.portal.state import Portal, portal_of
 __all__ = [
     "IDEM_FIELD",
     "CheckedForm",
+    "CurrentOperator",
     "CurrentPerson",
     "Form",
+    "Operator",
     "PortalDep",
     "RelationId",
     "SetlId",
     "SignedInPerson",
     "checked_form",
     "new_idem",
+    "signed_in_operator",
     "signed_in_person",
     "write_key",
 ]
@@ -77,6 +82,32 @@ def signed_in_person(request: Request) -> SignedInPerson:
 
 
 CurrentPerson = Annotated[SignedInPerson, Depends(signed_in_person)]
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The signed-in counter operator: his token's id, his label (as the audit names him) and his regions."""
+
+    token_id: int
+    label: str
+    regions: tuple[str, ...]
+
+    def may(self, region: str | None) -> bool:
+        """Whether this operator acts in ``region``."""
+        return region is not None and region in self.regions
+
+
+def signed_in_operator(request: Request) -> Operator:
+    """The signed-in operator, with the label and regions of his token as it is now (never the cookie's: the session
+    guard filled them in for this request, and ended the session if the token is revoked); :class:`NotSignedIn` (to
+    the counter's sign-in page) otherwise."""
+    session = current_session(request)
+    if session is None or not session.is_operator or session.subject_id is None or not session.regions:
+        raise NotSignedIn()
+    return Operator(session.subject_id, session.name or "", session.regions)
+
+
+CurrentOperator = Annotated[Operator, Depends(signed_in_operator)]
 
 
 class Form:

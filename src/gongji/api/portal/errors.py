@@ -3,7 +3,7 @@
 Class hierarchy::
 
     PortalError            raised by routes and dependencies, answered by :func:`install_error_pages`
-    ├── NotSignedIn        no (valid) session: 303 to the sign-in page, which returns here afterwards
+    ├── NotSignedIn        no (valid) session: 303 to the sign-in page (the counter's own for its pages)
     ├── Forbidden          outside the person's own family (or absent: the two look the same): 403 page
     └── BadRequest         a malformed form or parameter: 400 page
 
@@ -48,13 +48,23 @@ class BadRequest(PortalError):
 
 
 def sign_in_redirect(request: Request) -> Response:
-    """To the sign-in page, coming back to this page (a GET) afterwards; htmx requests are told to navigate."""
+    """To the sign-in page, coming back to this page (a GET) afterwards; htmx requests are told to navigate. The
+    counter's pages send to the counter's own sign-in (an operator token), which goes on to the counter."""
     base = base_of(request)
-    target = request.url.path if request.method == "GET" else base + "/family"
-    location = f"{base}/sign-in?next={quote(target, safe='/')}"
+    if _is_counter_page(request.url.path, base):
+        location = f"{base}/counter/sign-in"
+    else:
+        target = request.url.path if request.method == "GET" else base + "/family"
+        location = f"{base}/sign-in?next={quote(target, safe='/')}"
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": location})
     return RedirectResponse(location, status_code=303)
+
+
+def _is_counter_page(path: str, base: str) -> bool:
+    """Whether ``path`` is one of the counter staff's pages (``/portal/counter`` and below)."""
+    counter = base + "/counter"
+    return path == counter or path.startswith(counter + "/")
 
 
 def install_error_pages(app: FastAPI) -> None:

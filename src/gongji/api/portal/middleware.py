@@ -1,11 +1,12 @@
 """Per request: the page's language, the session from its cookie, and the headers every portal answer carries.
 
 :func:`portal_middleware` reads the language (``?lang=`` then the cookie then Chinese) and the session cookie (dropped
-when forged, expired or signed out) before the route runs; routes change the session only through
-:func:`set_session` / :func:`clear_session` / :func:`ensure_session`, and the middleware writes the cookie after the
-route. Every answer gets a strict Content-Security-Policy (scripts and styles only from the portal's own static
-files), no framing, no sniffing, no referrer to other sites, and ``Cache-Control: no-store`` (pages carry personal
-data); static files keep their cache headers.
+when forged or expired; a signed-in one is also asked of the database, and dropped with its cookie when it was signed
+out or, for a counter operator, when his token is no longer live) before the route runs; routes change the session
+only through :func:`set_session` / :func:`clear_session` / :func:`ensure_session`, and the middleware writes the
+cookie after the route. Every answer gets a strict Content-Security-Policy (scripts and styles only from the portal's
+own static files), no framing, no sniffing, no referrer to other sites, and ``Cache-Control: no-store`` (pages carry
+personal data); static files keep their cache headers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from gongji.api.portal.i18n import DEFAULT_LANG, LANG_COOKIE, LANG_PARAM, Lang, parse_lang
 from gongji.api.portal.session import COOKIE_NAME, Session
@@ -93,11 +95,14 @@ async def portal_middleware(request: Request, call_next: Callable[[Request], Awa
     is_static = request.url.path.startswith(f"{path.rstrip('/')}/static/")
     asked = parse_lang(request.query_params.get(LANG_PARAM))
     request.state.lang = asked or parse_lang(request.cookies.get(LANG_COOKIE)) or DEFAULT_LANG
-    session = portal.codec.decode(request.cookies.get(COOKIE_NAME))
-    if session is not None and portal.revoked.is_revoked(session.sid):
-        session = None
-    request.state.session = session
     request.state.session_out = None
+    session = portal.codec.decode(request.cookies.get(COOKIE_NAME))
+    if session is not None and session.signed_in and not is_static:
+        standing = await run_in_threadpool(portal.sessions.standing, session)
+        if standing is None:
+            request.state.session_out = _CLEAR  # ended: the browser forgets the cookie too
+        session = standing
+    request.state.session = session
 
     response = await call_next(request)
 

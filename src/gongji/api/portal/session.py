@@ -7,7 +7,13 @@ in (if anyone: his id, person number, name and masked ID number) and the pending
 
 Cookie attributes: ``HttpOnly`` (scripts cannot read it), ``SameSite=Lax`` (not sent on cross-site POSTs), ``Secure``
 when the request came over https, ``Path=/portal``. A session lives :attr:`SessionCodec.max_age_s` from sign-in
-(absolute, not sliding); signing out revokes its id in :class:`RevokedSessions` until it would have expired anyway.
+(absolute, not sliding).
+
+A signed cookie is not enough for a signed-in session: :class:`SessionGuard` asks the database on every request
+whether it still stands. Signing out records its id there until it would have expired anyway, so every worker
+process refuses it, after restarts too. A counter operator's session stands only while the API token he signed in
+with is live (not revoked), and his name and regions are read from that token on each request, never from the cookie:
+a revoked token ends his session at once.
 
 The secret comes from ``GONGJI_SECRET_KEY``; without it a random one is made per process (sessions then do not survive
 a restart and are not shared between worker processes) and a warning is logged — see :func:`secret_from`.
@@ -21,20 +27,24 @@ import hmac
 import json
 import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from gongji.service import access_state
+from gongji.service.context import Context
+
 __all__ = [
     "COOKIE_NAME",
-    "RevokedSessions",
     "Session",
     "SessionCodec",
+    "SessionGuard",
     "SubjectKind",
     "derive_key",
+    "operator_name",
     "secret_from",
 ]
 
@@ -87,7 +97,8 @@ class Session:
     masked: str | None = None
     #: The sign-in challenge waiting for its one-time code.
     challenge: str | None = None
-    #: An operator's granted pooling regions (a person's session has none).
+    #: An operator's granted pooling regions, from his token as it is now: filled in per request by
+    #: :meth:`SessionGuard.standing`, never written to or read from the cookie (a person's session has none).
     regions: tuple[str, ...] | None = None
 
     @classmethod
@@ -149,7 +160,7 @@ class SessionCodec:
 
     def encode(self, session: Session) -> str:
         """The cookie value of ``session``."""
-        data = {k: v for k, v in asdict(session).items() if v is not None}
+        data = {k: v for k, v in asdict(session).items() if v is not None and k != "regions"}
         payload = _b64(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
         return f"{_VERSION}.{payload}.{self._sign(payload)}"
 
@@ -175,7 +186,6 @@ class SessionCodec:
                 name=str(data["name"]) if "name" in data else None,
                 masked=str(data["masked"]) if "masked" in data else None,
                 challenge=str(data["challenge"]) if "challenge" in data else None,
-                regions=tuple(str(code) for code in data["regions"]) if "regions" in data else None,
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -185,23 +195,42 @@ class SessionCodec:
         return session
 
 
-class RevokedSessions:
-    """Session ids signed out before their cookies expire (kept in memory until they would have expired)."""
+def operator_name(token_id: int, label: str | None, fingerprint: str) -> str:
+    """How the header and the audit trail name an operator: his token's label (or its id) and its fingerprint."""
+    return f"{label or f'#{token_id}'} ({fingerprint})"
 
-    def __init__(self, max_age_s: int, clock: Callable[[], float] = time.time) -> None:
-        self._until: dict[str, float] = {}
+
+def _moment(epoch_s: float) -> datetime:
+    return datetime.fromtimestamp(epoch_s, UTC)
+
+
+class SessionGuard:
+    """Whether a signed session still stands, and signing sessions out, in the database (see the module docstring)."""
+
+    def __init__(self, ctx: Context, max_age_s: int, clock: Callable[[], float] = time.time) -> None:
+        self._ctx = ctx
         self._max_age_s = max_age_s
         self._clock = clock
-        self._lock = threading.Lock()
 
-    def revoke(self, sid: str) -> None:
-        """Refuse ``sid`` from now on."""
-        now = self._clock()
-        with self._lock:
-            self._until = {k: v for k, v in self._until.items() if v > now}
-            self._until[sid] = now + self._max_age_s
+    def sign_out(self, session: Session) -> None:
+        """Refuse ``session`` from now on, in every worker, until its cookie would have expired anyway."""
+        until = _moment(session.issued_at + self._max_age_s)
+        access_state.sign_out(self._ctx, session.sid, until=until, now=_moment(self._clock()))
 
-    def is_revoked(self, sid: str) -> bool:
-        """Whether ``sid`` was signed out."""
-        with self._lock:
-            return self._until.get(sid, 0.0) > self._clock()
+    def standing(self, session: Session) -> Session | None:
+        """``session`` as it stands now, or ``None`` when it has ended.
+
+        An anonymous session is answered as it is, without a query. A person's must not have been signed out; an
+        operator's must not have been signed out and its token must still be a live operator token, whose name and
+        regions it then carries. Either is one indexed query.
+        """
+        if not session.signed_in or session.subject_id is None:
+            return session
+        if session.subject_kind is SubjectKind.OPERATOR:
+            live = access_state.live_operator(self._ctx, session.sid, session.subject_id)
+            if live is None:
+                return None
+            return replace(
+                session, name=operator_name(live.token_id, live.label, live.fingerprint), regions=live.regions
+            )
+        return None if access_state.is_signed_out(self._ctx, session.sid) else session

@@ -6,7 +6,7 @@ Flow::
     POST /sign-in         a code is sent (if the number is registered: the page never says) → GET /sign-in/code
     GET  /sign-in/code    the code form (the session holds the pending challenge, not the ID number)
     POST /sign-in/code    right code: a new signed-in session (new id, new CSRF secret) → the page asked for
-    POST /sign-out        the session id is revoked and the cookie deleted
+    POST /sign-out        the session id is recorded as signed out (in the database) and the cookie deleted
 
 Failures count per ID number and per client (:class:`~gongji.api.portal.throttle.FailureThrottle`): past the free
 ones, each try must wait twice as long as the one before, and a try within the wait is not even checked.
@@ -178,7 +178,7 @@ def sign_out(request: Request, portal: PortalDep, form: CheckedForm) -> Response
     """End the session: its id is refused from now on and the cookie is deleted."""
     session = current_session(request)
     if session is not None:
-        portal.revoked.revoke(session.sid)
+        portal.sessions.sign_out(session)
     clear_session(request)
     # Counter staff go back to the counter's own sign-in, insured people to theirs.
     again = "/counter/sign-in" if session is not None and session.is_operator else "/sign-in"

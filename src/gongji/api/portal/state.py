@@ -1,5 +1,7 @@
-"""What the portal application holds for its whole life: the gongji context, the session codec, the one-time codes,
-the sign-in throttle and the templates — one :class:`Portal` on ``app.state.portal`` of the portal's sub-application.
+"""What the portal application holds for its whole life: the gongji context, the session codec and guard, the one-time
+codes, the sign-in throttle and the templates — one :class:`Portal` on ``app.state.portal`` of the portal's
+sub-application. None of them keeps state of its own between requests: signed-out sessions, pending codes and failure
+counts are in the database (:mod:`gongji.service.access_state`), so any worker process can answer any request.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from fastapi import Request
 from jinja2 import Environment
 
 from gongji.api.portal.otp import OneTimeCodes
-from gongji.api.portal.session import RevokedSessions, SessionCodec
+from gongji.api.portal.session import SessionCodec, SessionGuard
 from gongji.api.portal.throttle import FailureThrottle
 from gongji.service.context import Context
 from gongji.service.verification import FakeFaceVerifier
@@ -48,7 +50,7 @@ class Portal:
     ctx: Context
     config: PortalConfig
     codec: SessionCodec
-    revoked: RevokedSessions
+    sessions: SessionGuard
     codes: OneTimeCodes
     throttle: FailureThrottle
     templates: Environment

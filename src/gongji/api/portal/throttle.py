@@ -7,27 +7,30 @@ cost nothing; each one after doubles the wait before the next try is even looked
 client's: signing in to one's own account must not buy more guesses at another's).
 
 The wait is answered, not slept: a refused try tells the person how many seconds to wait and holds no connection.
-Kept in memory per process, like the codes themselves (see :mod:`gongji.api.portal.otp`).
+Counts are kept in the database (table ``portal_failures``, through :mod:`gongji.service.access_state`), so guesses
+spread over several worker processes, or over a restart, are counted together; each failure is one atomic upsert per
+key. Counts older than the window are swept as new failures arrive.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from gongji.service import access_state
+from gongji.service.context import Context
 
 __all__ = ["FailureThrottle"]
 
-#: The most keys tracked (the stalest are dropped first).
-MAX_KEYS = 100_000
+#: A key longer than this (a client address from a proxy header can be anything) is counted by its SHA-256.
+MAX_KEY_CHARS = 100
 
 
-@dataclass
-class _Failures:
-    count: int
-    last_at: float
+def _subject(key: str) -> str:
+    return key if len(key) <= MAX_KEY_CHARS else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 class FailureThrottle:
@@ -35,20 +38,25 @@ class FailureThrottle:
 
     def __init__(
         self,
+        ctx: Context,
         *,
         free_failures: int = 3,
         base_delay_s: float = 2.0,
         max_delay_s: float = 900.0,
         window_s: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        sweep_every: int = access_state.SWEEP_EVERY,
     ) -> None:
+        self._ctx = ctx
         self.free_failures = free_failures
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
         self.window_s = window_s
         self._clock = clock
-        self._failures: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
+        self._sweep_every = sweep_every
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def delay_after(self, count: int) -> float:
         """The wait after ``count`` failures in a row."""
@@ -58,33 +66,26 @@ class FailureThrottle:
 
     def retry_after_s(self, keys: Iterable[str]) -> int:
         """Whole seconds before any of ``keys`` may try again (0: now)."""
-        now = self._clock()
+        now = self._now()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                found = self._failures.get(key)
-                if found is None or now - found.last_at > self.window_s:
-                    continue
-                wait = max(wait, found.last_at + self.delay_after(found.count) - now)
+        for found in access_state.failures(self._ctx, {_subject(key) for key in keys}):
+            since_s = (now - found.last_failed_at).total_seconds()
+            if since_s > self.window_s:
+                continue
+            wait = max(wait, self.delay_after(found.failures) - since_s)
         return math.ceil(wait) if wait > 0 else 0
 
     def failed(self, keys: Iterable[str]) -> None:
         """Count one failure against each key."""
-        now = self._clock()
-        with self._lock:
-            if len(self._failures) >= MAX_KEYS:
-                self._failures = {k: f for k, f in self._failures.items() if now - f.last_at <= self.window_s}
-                while len(self._failures) >= MAX_KEYS:
-                    self._failures.pop(next(iter(self._failures)))
-            for key in keys:
-                found = self._failures.get(key)
-                if found is None or now - found.last_at > self.window_s:
-                    self._failures[key] = _Failures(1, now)
-                else:
-                    found.count += 1
-                    found.last_at = now
+        now = self._now()
+        access_state.count_failures(
+            self._ctx,
+            [_subject(key) for key in keys],
+            now=now,
+            forget_before=now - timedelta(seconds=self.window_s),
+            sweep_every=self._sweep_every,
+        )
 
     def succeeded(self, key: str) -> None:
         """Forget the failures of ``key``."""
-        with self._lock:
-            self._failures.pop(key, None)
+        access_state.clear_failures(self._ctx, _subject(key))
