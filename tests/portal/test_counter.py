@@ -265,3 +265,23 @@ def test_the_counter_shows_a_familys_whole_picture(site: Site) -> None:
     # the son: paid for by his father first, then his grandfather
     rows = table_rows(visitor.get(f"/portal/counter/people/{son.psn_no}").text)
     assert [row[:2] for row in rows if len(row) == 5] == [["1", "张建国"], ["2", "张德福"]]
+
+
+def test_a_binding_to_a_relative_outside_the_operators_regions_is_refused_without_naming_her(site: Site) -> None:
+    """张丽 is insured in Beijing: an operator of Shijiazhuang only may not bind her to 张建国 (the binding's own
+    refusal would name her); an operator of both regions reaches the binding's rules."""
+    jianguo, zhangli = DEMO_FAMILY[0], DEMO_FAMILY[5]
+    psn = queries.family(site.ctx, jianguo.certno).psn_no
+    form = {"relation_type": "sibling", "relative": zhangli.certno, "proof_reference": "户口簿 2026-002"}
+    local = operator(site, "130100")
+    local.get(f"/portal/counter/people/{psn}")
+    refused = local.post(f"/portal/counter/people/{psn}/bind", form)
+    assert refused.status_code == 422
+    assert "未获统筹区 110000 的授权" in refused.text  # refused for the region, before any rule about her is read
+    assert zhangli.name not in refused.text
+    both = operator(site, "110000", "130100")
+    both.get(f"/portal/counter/people/{psn}")
+    reached = both.post(f"/portal/counter/people/{psn}/bind", form)
+    assert reached.status_code == 422
+    assert "医保钱包" in reached.text  # the geography rule: 张丽 is in another province
+    assert [r.beneficiary for r in queries.family(site.ctx, jianguo.certno).i_pay_for if r.state == "requested"] == []

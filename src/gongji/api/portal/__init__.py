@@ -38,7 +38,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import counter, person, signin
+from gongji.api.portal import counter, counter_actions, person, signin
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -94,6 +94,7 @@ def create_portal(
     app.include_router(signin.router)
     app.include_router(person.router)
     app.include_router(counter.router)
+    app.include_router(counter_actions.router)
     return app
 
 
