@@ -152,3 +152,7 @@ def test_relations_belong_to_both_parties_regions(api: Api) -> None:
         body = {"authoriser": JIANGUO, "beneficiary": ZHANGLI, "relation_type": "sibling", "commitment": True}
         assert_problem(api.post("/relations", json=body, as_=one_side), 403, "REGION_NOT_GRANTED")
     assert api.get(f"/people/{JIANGUO}/why/{ZHANGLI}", as_="both").status_code == 200
+    # a proxy link names two people too: the answer (his family) would show her name
+    linked = api.post(f"/people/{JIANGUO}/proxy-links", json={"relative": ZHANGLI})
+    assert_problem(linked, 403, "REGION_NOT_GRANTED")
+    assert api.post(f"/people/{JIANGUO}/proxy-links", json={"relative": ZHANGLI}, as_="both").status_code == 201

@@ -79,9 +79,9 @@ def _relative(form: Form) -> str:
 
 
 def _require_relatives_region(portal: Portal, operator: Operator, relative: str) -> None:
-    """A binding names two people: the operator must hold the relative's region too, or the answer (a refusal
-    naming the relative) would tell him about someone outside his regions. A relative nobody knows is left to the
-    binding's own refusal."""
+    """A binding (or a 亲情账户) names two people: the operator must hold the relative's region too, or the answer
+    (a refusal naming the relative) would tell him about someone outside his regions. A relative nobody knows is
+    left to the action's own refusal."""
     try:
         region = scopes.person_region(portal.ctx, relative)
     except NotFound:
@@ -162,6 +162,7 @@ def proxy_add(
 
     def run(person: PersonView) -> tuple[str, Any]:
         relative = _relative(form)
+        _require_relatives_region(portal, operator, relative)
         proxies.add_proxy_link(
             portal.ctx,
             proxies.AddProxyLink(person.psn_no, relative, channel=Channel.COUNTER, operator=operator.label),

@@ -153,7 +153,7 @@ def add_proxy_link(
     ref: PersonPath, body: ProxyLinkIn, ctx: ContextDep, principal: Operator, key: IdempotencyKey
 ) -> FamilyOut:
     """``ref`` may show the relative's e-voucher and see records; no money is shared."""
-    require_person(ctx, principal, ref, "添加亲情账户", "add a proxy link")
+    _require_people(ctx, principal, [ref, body.relative], "添加亲情账户", "add a proxy link")
     cmd = proxies.AddProxyLink(ref, body.relative, _channel(body.operator), body.operator)
     return FamilyOut.model_validate(proxies.add_proxy_link(ctx, cmd, key=key))
 
@@ -163,6 +163,6 @@ def end_proxy_link(
     ref: PersonPath, relative: PersonPath, ctx: ContextDep, principal: Operator, key: IdempotencyKey
 ) -> FamilyOut:
     """End the proxy link from ``ref`` to ``relative``."""
-    require_person(ctx, principal, ref, "解除亲情账户", "end a proxy link")
+    _require_people(ctx, principal, [ref, relative], "解除亲情账户", "end a proxy link")
     cmd = proxies.EndProxyLink(ref, relative)
     return FamilyOut.model_validate(proxies.end_proxy_link(ctx, cmd, key=key))
