@@ -8,9 +8,9 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-import anyio
 import httpx
 import pytest
+from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
@@ -100,13 +100,15 @@ def test_two_workers_racing_with_one_nonce_accept_it_once(ctx: Context) -> None:
 
 
 def post(app: FastAPI, body: bytes, headers: dict[str, str]) -> httpx.Response:
-    """One request to ``app`` in process."""
+    """One request to ``app`` in process, on an event loop of its own thread (the browser tests may have one
+    running in this thread)."""
 
     async def send() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gongji.test") as client:
             return await client.post(FSI_PATH, content=body, headers=headers)
 
-    return anyio.run(send)
+    with start_blocking_portal() as portal:
+        return portal.call(send)
 
 
 def message(client: FsiClient, infno: str, input_: dict[str, Any]) -> bytes:
