@@ -30,6 +30,7 @@ from gongji.api.portal.state import Portal
 from gongji.bootstrap import Settings
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.identity import check_character, mask_id_number
+from gongji.service import api_tokens
 from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
@@ -175,3 +176,22 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             finally:
                 for client in found.clients:
                     blocking.call(client.aclose)
+
+
+_TOKENS = itertools.count()
+
+
+def counter_operator(site: Site, *regions: str, label: str = "窗口一") -> tuple[Visitor, int]:
+    """A browser signed in at the counter with a new operator token of ``regions``, and the token's id."""
+    issued = api_tokens.issue_token(
+        site.ctx,
+        api_tokens.IssueToken(api_tokens.Role.OPERATOR, regions=regions, label=label),
+        key=f"counter-operator:{id(site)}:{next(_TOKENS)}",
+    )
+    assert issued.token
+    visitor = site.visitor()
+    visitor.get("/portal/counter/sign-in")
+    answer = visitor.post("/portal/counter/sign-in", {"token": issued.token})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/portal/counter"
+    return visitor, issued.view.id

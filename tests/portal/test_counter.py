@@ -10,27 +10,15 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 
 from gongji.domain.identity import mask_id_number
-from gongji.service import api_tokens
 from gongji.service.demo import DEMO_FAMILY
 from gongji.service.relations import queries
 from gongji.store import tables as t
-from tests.portal.conftest import Site, Visitor, new_person
+from tests.portal.conftest import Site, Visitor, counter_operator, new_person
 
 
 def operator(site: Site, *regions: str) -> Visitor:
     """A browser signed in as an operator of ``regions``."""
-    issued = api_tokens.issue_token(
-        site.ctx,
-        api_tokens.IssueToken(api_tokens.Role.OPERATOR, regions=regions, label="窗口一"),
-        key=f"counter-test:{'-'.join(regions)}:{new_person.__name__}:{id(site)}:{len(site.clients)}",
-    )
-    assert issued.token
-    visitor = site.visitor()
-    visitor.get("/portal/counter/sign-in")
-    answer = visitor.post("/portal/counter/sign-in", {"token": issued.token})
-    assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == "/portal/counter"
-    return visitor
+    return counter_operator(site, *regions)[0]
 
 
 def audit_rows(site: Site) -> int:

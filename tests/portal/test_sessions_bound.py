@@ -18,7 +18,7 @@ from gongji.domain.identity import mask_id_number
 from gongji.service import api_tokens, suspension
 from gongji.service.relations import queries
 from gongji.store import tables as t
-from tests.portal.conftest import SECRET, Site, Visitor, new_person
+from tests.portal.conftest import SECRET, Site, Visitor, counter_operator, new_person
 
 _KEYS = itertools.count()
 COOKIE = "gongji_portal"
@@ -26,16 +26,7 @@ COOKIE = "gongji_portal"
 
 def operator(site: Site, *regions: str) -> tuple[Visitor, int]:
     """A browser signed in at the counter with a new operator token of ``regions``, and the token's id."""
-    issued = api_tokens.issue_token(
-        site.ctx,
-        api_tokens.IssueToken(api_tokens.Role.OPERATOR, regions=regions, label="窗口二"),
-        key=f"sessions-bound:{id(site)}:{next(_KEYS)}",
-    )
-    assert issued.token
-    visitor = site.visitor()
-    visitor.get("/portal/counter/sign-in")
-    assert visitor.post("/portal/counter/sign-in", {"token": issued.token}).status_code == 303
-    return visitor, issued.view.id
+    return counter_operator(site, *regions, label="窗口二")
 
 
 @pytest.fixture
