@@ -4,7 +4,6 @@ refused by an application started again on the same database."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -20,7 +19,6 @@ from gongji.service.relations import queries
 from gongji.store import tables as t
 from tests.portal.conftest import SECRET, Site, Visitor, counter_operator, new_person
 
-_KEYS = itertools.count()
 COOKIE = "gongji_portal"
 
 
