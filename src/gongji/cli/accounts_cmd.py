@@ -88,9 +88,13 @@ def account_credit(
 @account_app.command("open-wallet")
 def account_open_wallet(ref: Ref, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
     """开通医保钱包 Open a person's wallet (idempotent)."""
-    from gongji.service import accounts
+    from gongji.service import accounts, wallet
 
-    view = run(lambda ctx: accounts.open_wallet(ctx, accounts.OpenWallet(ref), key=new_key(key)), as_json)
+    def opened(ctx: Context) -> BalancesView:
+        wallet.open_wallet(ctx, wallet.OpenWallet(ref), key=new_key(key))
+        return accounts.balances(ctx, ref)
+
+    view = run(opened, as_json)
     print_json(view) if as_json else _show_balances(view)
 
 

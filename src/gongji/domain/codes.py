@@ -191,6 +191,14 @@ class RelationType(NationalCode):
     PATERNAL_GRANDCHILD = "paternal_grandchild"
     MATERNAL_GRANDCHILD = "maternal_grandchild"
     PARENT_IN_LAW = "parent_in_law"
+    #: Any other relative (a nephew, a niece, a cousin): never bound, never sent a wallet transfer; named so that a
+    #: request stating it is refused for what it is rather than as an unknown word.
+    OTHER_RELATIVE = "other_relative"
+
+    @property
+    def bindable(self) -> bool:
+        """A kind some region may bind (everything but :attr:`OTHER_RELATIVE`)."""
+        return self is not RelationType.OTHER_RELATIVE
 
 
 class Sex(NationalCode):
@@ -302,6 +310,7 @@ _LABELS: dict[tuple[str, str], tuple[str, str]] = {
     ("RelationType", "paternal_grandchild"): ("孙子女", "grandchild (son's child)"),
     ("RelationType", "maternal_grandchild"): ("外孙子女", "grandchild (daughter's child)"),
     ("RelationType", "parent_in_law"): ("配偶父母", "parent-in-law (spouse's parent)"),
+    ("RelationType", "other_relative"): ("其他亲属（如侄子女、外甥子女）", "other relative (a nephew, a niece)"),
     ("Sex", "1"): ("男", "male"),
     ("Sex", "2"): ("女", "female"),
     ("EnrollmentStatus", "1"): ("正常参保", "normal"),

@@ -572,6 +572,86 @@ class ErrorCode(Enum):
         "请求不符合接口定义（{count} 处）：{fields}",
         "The request does not match the API ({count} problem(s)): {fields}",
     )
+    # --- the wallet (医保钱包) ----------------------------------------------------------------------------------
+    WALLET_NOT_ENABLED = _Text(
+        ErrorKind.REFUSED,
+        "统筹区 {region} 在 {on} 尚未开通医保钱包",
+        "Pooling region {region} has not switched the wallet (医保钱包) on by {on}",
+    )
+    WALLET_NOT_OPEN = _Text(
+        ErrorKind.REFUSED,
+        "{name} 尚未开通医保钱包，请先在国家医保服务平台或柜台开通",
+        "{name} has not opened a wallet (医保钱包); open one in the national app or at the counter first",
+    )
+    WALLET_NOT_EMPTY = _Text(
+        ErrorKind.REFUSED,
+        "{name} 的医保钱包还有待接收的转账 {pending} 笔，不能注销；请先接收或拒收",
+        "{name}'s wallet has {pending} transfer(s) waiting to be accepted and cannot close; accept or decline first",
+    )
+    WALLET_SELF_TRANSFER = _Text(
+        ErrorKind.REFUSED, "不能向本人的医保钱包转账", "A wallet transfer cannot go to one's own wallet"
+    )
+    WALLET_RELATION_NOT_CLOSE = _Text(
+        ErrorKind.REFUSED,
+        "{relation}不属于近亲属（{on} 国家规定：{allowed}），不能向其医保钱包转账",
+        "A {relation} is not a close relative ({on}, national list: {allowed}); no wallet transfer to them",
+    )
+    WALLET_QUIET_HOURS = _Text(
+        ErrorKind.REFUSED,
+        "每日 {start} 至次日 {end} 不能进行医保钱包转账（当前 {at}）",
+        "No wallet transfers from {start} to {end} (it is {at})",
+    )
+    WALLET_AMOUNT_OVER_LIMIT = _Text(
+        ErrorKind.REFUSED,
+        "每笔医保钱包转账不超过 {limit}，本次 {amount}",
+        "A wallet transfer may move at most {limit}; this one is {amount}",
+    )
+    WALLET_DAILY_COUNT_REACHED = _Text(
+        ErrorKind.REFUSED,
+        "每个医保钱包每日最多转账 {limit} 笔，今日已转 {count} 笔",
+        "A wallet may send at most {limit} transfers a day; {count} were sent today",
+    )
+    WALLET_TRANSFER_PENDING = _Text(
+        ErrorKind.REFUSED,
+        "向 {name} 的转账 {transfer_id}（{amount}）尚未接收，{due} 前不能再次转账",
+        "Transfer {transfer_id} to {name} ({amount}) is still waiting to be accepted; no new one before {due}",
+    )
+    WALLET_SHAREABLE_TOO_LOW = _Text(
+        ErrorKind.REFUSED,
+        "{name} 可用于共济的{part}余额 {balance}，不足转账金额 {amount}",
+        "{name}'s shareable balance ({part}) is {balance}, less than the {amount} to transfer",
+    )
+    WALLET_TRANSFER_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND, "查无此医保钱包转账：{transfer_id}", "No such wallet transfer: {transfer_id}"
+    )
+    WALLET_TRANSFER_STATE_WRONG = _Text(
+        ErrorKind.REFUSED,
+        "医保钱包转账 {transfer_id} 状态为“{status}”，不能{action}",
+        "Wallet transfer {transfer_id} is {status}; cannot {action}",
+    )
+    WALLET_TRANSFER_EXPIRED = _Text(
+        ErrorKind.REFUSED,
+        "医保钱包转账 {transfer_id} 已过接收时限（{due}），将退回转出人",
+        "Wallet transfer {transfer_id} was not accepted by {due} and returns to the sender",
+    )
+    WALLET_NOT_YOURS = _Text(
+        ErrorKind.REFUSED,
+        "医保钱包转账 {transfer_id} 只能由{role}{action}",
+        "Only the {role} of wallet transfer {transfer_id} may {action}",
+    )
+    WALLET_TAKE_BACK_NOT_ALLOWED = _Text(
+        ErrorKind.REFUSED,
+        "{region} 在 {on} 不允许转出人收回已接收的医保钱包余额",
+        "{region} does not let the sender take back an accepted wallet balance (on {on})",
+    )
+    WALLET_VERIFICATION_REQUIRED = _Text(
+        ErrorKind.REFUSED,
+        "医保钱包转账须通过 {name} 的人脸识别或医保码密码验证",
+        "A wallet transfer needs {name}'s face verification or 医保码 password",
+    )
+    WALLET_VERIFICATION_FAILED = _Text(
+        ErrorKind.REFUSED, "{name} 的身份验证未通过：{reason}", "Verification of {name} failed: {reason}"
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_TRANSFERS_PER_JOURNAL",
     "MONEY",
     "QUOTA",
+    "WALLET_QUOTA",
     "AccountKind",
     "AccountOpening",
     "AccountState",
@@ -36,6 +37,7 @@ __all__ = [
     "TransferSpec",
     "account_code",
     "accumulator_code",
+    "asset_of",
     "institution_code",
     "ledger_code",
     "mirror",
@@ -53,6 +55,13 @@ MONEY = "CNY"
 QUOTA = "QUOTA"
 DEDUCTIBLE = "DEDC"
 FUND = "FUND"
+#: The asset of wallets (医保钱包): virtual quota a relative may spend; the money stays reserved in the sender's region.
+WALLET_QUOTA = "WLT"
+
+
+def asset_of(kind: AccountKind) -> str:
+    """The asset an account of ``kind`` holds when opened by kind (a wallet holds quota, the others money)."""
+    return WALLET_QUOTA if kind is AccountKind.WALLET else MONEY
 
 
 def account_code(kind: AccountKind, region: str, owner_person_id: int | None) -> str:
@@ -88,6 +97,8 @@ class AccountKind(StrEnum):
     PERSONAL_PRIOR = "personal_prior"
     PERSONAL_CURRENT = "personal_current"
     WALLET = "wallet"
+    #: Money of a sender's personal account reserved for his wallet transfers (pending or accepted, not yet spent).
+    WALLET_RESERVED = "wallet_reserved"
     FUND_POOL = "fund_pool"
     CONTRIBUTION_CLEARING = "contribution_clearing"
     OPENING_BALANCE = "opening_balance"
@@ -128,6 +139,7 @@ _PERSON_OWNED = frozenset(
         AccountKind.PERSONAL_PRIOR,
         AccountKind.PERSONAL_CURRENT,
         AccountKind.WALLET,
+        AccountKind.WALLET_RESERVED,
         AccountKind.DEDUCTIBLE_PAID,
         AccountKind.FUND_PAID,
         AccountKind.QUOTA_USED,
@@ -140,6 +152,7 @@ _ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
     AccountKind.PERSONAL_PRIOR: ("个人账户（历年）", "personal account (prior years)"),
     AccountKind.PERSONAL_CURRENT: ("个人账户（当年）", "personal account (current year)"),
     AccountKind.WALLET: ("医保钱包", "medical insurance wallet"),
+    AccountKind.WALLET_RESERVED: ("医保钱包转出预留", "reserved for wallet transfers"),
     AccountKind.FUND_POOL: ("统筹基金", "pooling fund"),
     AccountKind.CONTRIBUTION_CLEARING: ("个人账户划入过渡户", "contribution clearing"),
     AccountKind.OPENING_BALANCE: ("期初余额迁移户", "opening balance migration"),
@@ -164,6 +177,9 @@ class JournalKind(StrEnum):
     REGION_TRANSFER = "region_transfer"
     REVERSAL = "reversal"
     SETTLEMENT = "settlement"
+    WALLET_TRANSFER = "wallet_transfer"
+    WALLET_ACCEPT = "wallet_accept"
+    WALLET_RETURN = "wallet_return"
 
     @property
     def zh(self) -> str:
@@ -191,6 +207,9 @@ _JOURNAL_NAMES: dict[JournalKind, tuple[str, str]] = {
     JournalKind.REGION_TRANSFER: ("转移接续", "transfer between pooling regions"),
     JournalKind.REVERSAL: ("冲销", "reversal"),
     JournalKind.SETTLEMENT: ("医疗费用结算", "settlement"),
+    JournalKind.WALLET_TRANSFER: ("医保钱包转账", "wallet transfer"),
+    JournalKind.WALLET_ACCEPT: ("医保钱包接收", "wallet transfer accepted"),
+    JournalKind.WALLET_RETURN: ("医保钱包退回", "wallet transfer returned"),
 }
 
 
@@ -226,7 +245,8 @@ class AccountOpening:
     def of(cls, kind: AccountKind, region: str, owner_person_id: int | None, year: int) -> AccountOpening:
         """The account of a kind, region and owner (a 当年 part is opened for ``year``)."""
         period_year = year if kind is AccountKind.PERSONAL_CURRENT else None
-        return cls(account_code(kind, region, owner_person_id), kind, region, MONEY, owner_person_id, period_year)
+        code = account_code(kind, region, owner_person_id)
+        return cls(code, kind, region, asset_of(kind), owner_person_id, period_year)
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,18 @@ class Phrase(Enum):
     )
     ACT_CREDIT_PERSONAL_ACCOUNT = _Words("划入个人账户", "credit the personal account")
     ACT_OPEN_WALLET = _Words("开通医保钱包", "open the wallet")
+    # The wallet (医保钱包).
+    ACT_ACCEPT_TRANSFER = _Words("接收", "accept it")
+    ACT_DECLINE_TRANSFER = _Words("拒收", "decline it")
+    ACT_TAKE_BACK_TRANSFER = _Words("收回", "take it back")
+    WALLET_RECEIVER = _Words("接收人", "receiver")
+    WALLET_SENDER = _Words("转出人", "sender")
+    PART_PRIOR_YEARS = _Words("历年账户", "prior-years part")
+    PART_WHOLE_ACCOUNT = _Words("个人账户", "personal account")
+    TAKEN_BACK = _Words("转出人收回", "taken back by the sender")
+    WALLET_CLOSED = _Words("接收人注销钱包", "the receiver closed the wallet")
+    PAID_THROUGH_WALLET = _Words("经医保钱包", "through the wallet")
+    PAID_BY_BINDING = _Words("家庭共济", "family mutual aid")
     JOURNAL_IS_A_REVERSAL = _Words("它本身是冲销凭证", "it is itself a reversal")
     JOURNAL_WRITTEN_BY_SYSTEM = _Words(
         "此类凭证由系统生成，不能手工冲销", "journals of this kind are written by the system"

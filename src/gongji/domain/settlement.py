@@ -122,11 +122,13 @@ class Purse:
     quota_left_fen: int | None = None
     visit_cap_left_fen: int | None = None
     skip: tuple[str, dict[str, Any]] | None = None
+    #: The patient's wallet: an accepted transfer whose money, reserved in the sender's account, may pay.
+    wallet_transfer_id: int | None = None
 
     @property
     def own(self) -> bool:
-        """The patient's own account (no relation)."""
-        return self.relation_id is None
+        """The patient's own account (no relation, no wallet)."""
+        return self.relation_id is None and self.wallet_transfer_id is None
 
     def limits(self) -> dict[str, int]:
         """Each limit on what this account may pay now, by name: its shareable part (``balance``), the balance it
@@ -223,6 +225,8 @@ class PayerRow:
     prior_years_fen: int
     current_year_fen: int
     balance_after_fen: int
+    #: A payment from the patient's wallet: the transfer whose reserved money paid (the payer is its sender).
+    wallet_transfer_id: int | None = None
 
 
 @dataclass(frozen=True)

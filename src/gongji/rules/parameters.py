@@ -26,6 +26,7 @@ from gongji.rules.schema import (
     QuotaModel,
     RatioRow,
     ShareablePart,
+    WalletPosition,
     Years,
     parameter,
 )
@@ -65,7 +66,10 @@ __all__ = [
     "WAITING_PERIOD_DAYS",
     "WALLET_AUTO_RETURN_AT",
     "WALLET_ENABLED",
+    "WALLET_PATIENT_CHOOSES",
+    "WALLET_PAYER_POSITION",
     "WALLET_QUIET_HOURS",
+    "WALLET_TAKE_BACK_ALLOWED",
     "WALLET_TRANSFERS_PER_DAY_COUNT",
     "WALLET_TRANSFER_MAX_FEN",
 ]
@@ -188,6 +192,15 @@ WALLET_QUIET_HOURS: Parameter[QuietHours] = parameter(
 )
 WALLET_AUTO_RETURN_AT: Parameter[time] = parameter(
     "wallet_auto_return_at", time, "未接收转账退回时间", "when unaccepted transfers return"
+)
+WALLET_TAKE_BACK_ALLOWED: Parameter[bool] = parameter(
+    "wallet_take_back_allowed", bool, "转出人可收回已接收的钱包余额", "the sender may take back an accepted balance"
+)
+WALLET_PAYER_POSITION: Parameter[WalletPosition] = parameter(
+    "wallet_payer_position", WalletPosition, "医保钱包在支付顺序中的位置", "where the wallet pays in the payer order"
+)
+WALLET_PATIENT_CHOOSES: Parameter[bool] = parameter(
+    "wallet_patient_chooses", bool, "每次结算由患者选择是否使用医保钱包", "the patient chooses per settlement"
 )
 
 # --- the pooling fund (for the bill split) -----------------------------------------------------------------------

@@ -89,6 +89,13 @@ class ShareablePart(StrEnum):
     PRIOR_YEARS_ONLY = "prior_years_only"
 
 
+class WalletPosition(StrEnum):
+    """Where the patient's wallet (医保钱包) stands among the accounts that pay a bill."""
+
+    BEFORE_RELATIVES = "before_relatives"
+    AFTER_RELATIVES = "after_relatives"
+
+
 class QuotaModel(StrEnum):
     """How much a relative may use: a quota per relation, one shared quota, or a share of the balance per year."""
 

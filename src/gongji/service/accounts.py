@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from gongji.domain.codes import BASIC_INSUTYPES, Insutype
+from gongji.domain.codes import Insutype
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import (
     AccountKind,
@@ -46,13 +46,11 @@ __all__ = [
     "ROLLOVER_BATCH",
     "CreditAccount",
     "CreditKind",
-    "OpenWallet",
     "Part",
     "ReverseJournal",
     "balances",
     "credit_account",
     "journal_view",
-    "open_wallet",
     "quota_used",
     "reverse_journal",
     "roll_over_account",
@@ -346,43 +344,6 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
 
     request = {"journal_id": cmd.journal_id, "reason": reason}
     return ctx.write(key=key, operation="account.reverse", request=request, result_type=JournalView, handler=handler)
-
-
-@dataclass(frozen=True)
-class OpenWallet:
-    """开通医保钱包: open a person's wallet in the pooling region of their basic insurance."""
-
-    person: str
-
-
-def open_wallet(ctx: Context, cmd: OpenWallet, *, key: str) -> BalancesView:
-    """Open the wallet (医保钱包) of an insured person; opening it again changes nothing.
-
-    Any basic insurance in normal status will do (residents receive mutual aid through their wallet too).
-    """
-
-    def handler(uow: UnitOfWork) -> BalancesView:
-        person = resolve_person(uow, cmd.person)
-        basic = [e for e in uow.enrollments.for_person(person.id) if e.is_active and e.insutype in BASIC_INSUTYPES]
-        if not basic:
-            raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype="310/390")
-        if not basic[0].is_normal:
-            raise Refused(
-                ErrorCode.ENROLLMENT_STATUS_WRONG,
-                ref=person.name,
-                status=basic[0].status,
-                action=Phrase.ACT_OPEN_WALLET,
-            )
-        uow.ledger.open_account(AccountKind.WALLET, basic[0].pooling_region, person.id, ctx.clock.now())
-        return _balances(uow, person, ctx.clock.now(), historical=False)
-
-    return ctx.write(
-        key=key,
-        operation="account.open_wallet",
-        request={"person": cmd.person.strip().upper()},
-        result_type=BalancesView,
-        handler=handler,
-    )
 
 
 def rollover(ctx: Context, year: int) -> RolloverResult:

@@ -25,6 +25,7 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
 from gongji.service.access_ports import AccessStateRepository
+from gongji.service.wallet_ports import WalletRepository
 
 __all__ = [
     "AccountRow",
@@ -337,6 +338,8 @@ class UnitOfWork(Protocol):
     def operator_actions(self) -> OperatorActionRepository: ...
     @property
     def access(self) -> AccessStateRepository: ...
+    @property
+    def wallets(self) -> WalletRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -24,9 +24,10 @@ class FaceResult:
 
 
 class FaceVerifier(Protocol):
-    """Checks a face-verification token for a person."""
+    """Checks who is acting: a face-verification token, or the person's 医保码 password (the wallet accepts either)."""
 
     def verify(self, person: Person, token: str) -> FaceResult: ...
+    def verify_password(self, person: Person, password: str) -> FaceResult: ...
 
 
 class FakeFaceVerifier:
@@ -39,3 +40,11 @@ class FakeFaceVerifier:
         if token.startswith("fail"):
             return FaceResult(False, f"fake:{person.psn_no}:{token}", "the face did not match (fake provider)")
         return FaceResult(True, f"fake:{person.psn_no}:{token}")
+
+    def verify_password(self, person: Person, password: str) -> FaceResult:
+        """Pass unless the password is empty or starts with ``fail``; the reference never holds the password."""
+        if not password.strip():
+            return FaceResult(False, "", "no password")
+        if password.startswith("fail"):
+            return FaceResult(False, f"fake-pwd:{person.psn_no}", "the password is wrong (fake provider)")
+        return FaceResult(True, f"fake-pwd:{person.psn_no}")

@@ -23,7 +23,6 @@ from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType, 
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import (
-    MONEY,
     AccountKind,
     AccountOpening,
     AccountState,
@@ -31,6 +30,7 @@ from gongji.domain.ledger import (
     JournalKind,
     PostedTransfer,
     account_code,
+    asset_of,
     ledger_code,
 )
 from gongji.domain.people import ContactChange, NewPerson, Person
@@ -435,7 +435,13 @@ class SqlLedger:
     ) -> AccountState:
         period_year = opened_at.year if kind is AccountKind.PERSONAL_CURRENT else None
         return self._open(
-            account_code(kind, region, owner_person_id), kind, region, MONEY, owner_person_id, opened_at, period_year
+            account_code(kind, region, owner_person_id),
+            kind,
+            region,
+            asset_of(kind),
+            owner_person_id,
+            opened_at,
+            period_year,
         )
 
     def open_named_account(

@@ -297,6 +297,7 @@ class SqlSettlements:
                         "prior_years_fen": payer.prior_years_fen,
                         "current_year_fen": payer.current_year_fen,
                         "balance_after_fen": payer.balance_after_fen,
+                        "wallet_transfer_id": payer.wallet_transfer_id,
                     }
                     for payer in record.payers
                 ],
@@ -318,6 +319,7 @@ class SqlSettlements:
                 prior_years_fen=row["prior_years_fen"],
                 current_year_fen=row["current_year_fen"],
                 balance_after_fen=row["balance_after_fen"],
+                wallet_transfer_id=row["wallet_transfer_id"],
             )
             for row in rows
         )

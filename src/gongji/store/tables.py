@@ -480,6 +480,8 @@ settlement_payers = Table(
     Column("prior_years_fen", BigInteger(), nullable=False),
     Column("current_year_fen", BigInteger(), nullable=False),
     Column("balance_after_fen", BigInteger(), nullable=False),
+    # A payment from the patient's wallet (医保钱包): the transfer whose reserved money paid (the payer is its sender).
+    Column("wallet_transfer_id", Id, nullable=True),
     UniqueConstraint("settlement_id", "seq"),
 )
 
@@ -638,3 +640,7 @@ portal_failures = Table(
     Column("failures", Integer(), nullable=False),
     Column("last_failed_at", AwareDateTime(), nullable=False, index=True),
 )
+
+
+# The wallet's tables share this metadata (imported last: that module imports this one).
+from gongji.store import wallet_tables as _wallet_tables  # noqa: E402,F401

@@ -19,6 +19,7 @@ from gongji.store.operator_audit_repo import SqlOperatorActions
 from gongji.store.report_repo import SqlReports
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
+from gongji.store.wallet_repo import SqlWallets
 
 __all__ = ["MAX_ATTEMPTS", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     reports: SqlReports
     operator_actions: SqlOperatorActions
     access: SqlAccessState
+    wallets: SqlWallets
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.reports = SqlReports(conn)
         self.operator_actions = SqlOperatorActions(conn)
         self.access = SqlAccessState(conn)
+        self.wallets = SqlWallets(conn)
         return self
 
     def __exit__(

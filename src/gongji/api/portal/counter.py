@@ -204,7 +204,7 @@ def render_person(
         quotas={r.id: quota_shown(t, r, rules) for r in family.i_pay_for},
         records=household.records(portal.ctx, person.psn_no, portal.ctx.clock.today().year),
         suspensions=suspension.suspensions(portal.ctx, person.psn_no),
-        relation_types=[r.value for r in RelationType],
+        relation_types=[r.value for r in RelationType if r.bindable],
         med_types=[MedType.GENERAL_OUTPATIENT.value, MedType.GENERAL_INPATIENT.value],
         error=error,
         notice=f"counter.done.{notice}" if notice in _NOTICES else None,

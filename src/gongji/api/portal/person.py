@@ -180,7 +180,7 @@ def _bind_page(
         me=circle.me,
         family=family,
         rules=_rules(portal, family.region),
-        relation_types=[r.value for r in RelationType],
+        relation_types=[r.value for r in RelationType if r.bindable],
         idem=new_idem(),
         error=error,
         values=values or {},

@@ -12,7 +12,7 @@ from gongji.api.rest.models import BalancesOut, CreditIn, Day, JournalOut, Rever
 from gongji.api.rest.params import DayQuery, JournalIdPath, PersonPath
 from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
-from gongji.service import accounts, scopes
+from gongji.service import accounts, scopes, wallet
 
 __all__ = ["router"]
 
@@ -55,7 +55,8 @@ def credit(ref: PersonPath, body: CreditIn, ctx: ContextDep, principal: Operator
 def open_wallet(ref: PersonPath, ctx: ContextDep, principal: Operator, key: IdempotencyKey) -> BalancesOut:
     """Open the person's wallet in the region of their basic insurance; opening it again changes nothing."""
     require_person(ctx, principal, ref, "开通医保钱包", "open the wallet")
-    return BalancesOut.model_validate(accounts.open_wallet(ctx, accounts.OpenWallet(ref), key=key))
+    wallet.open_wallet(ctx, wallet.OpenWallet(ref), key=key)
+    return BalancesOut.model_validate(accounts.balances(ctx, ref))
 
 
 @router.get("/journals/{journal_id}", summary="查看记账凭证 A journal and its transfers")

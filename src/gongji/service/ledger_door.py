@@ -1,0 +1,69 @@
+"""Posting a journal from account keys: find or open the accounts, lock them in id order, post, write.
+
+The wallet's use cases move money through here; a move names its two accounts by natural key
+(:class:`~gongji.domain.ledger.AccountOpening`) and the amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from gongji.domain.ledger import AccountKind, AccountOpening, JournalKind, PostedTransfer, TransferSpec, post_transfers
+from gongji.service.ports import UnitOfWork
+
+__all__ = ["Move", "Posted", "memo_source", "post_moves", "system_account"]
+
+#: A transfer by account keys: ``amount_fen`` from the first account to the second.
+Move = tuple[AccountOpening, AccountOpening, int]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A journal as written: its id and transfers."""
+
+    journal_id: int
+    transfers: list[PostedTransfer]
+
+
+def system_account(kind: AccountKind, region: str, year: int) -> AccountOpening:
+    """A system account of a region (the fund, a clearing account)."""
+    return AccountOpening.of(kind, region, None, year)
+
+
+def memo_source(region: str, asset: str) -> AccountOpening:
+    """The account a memo ledger's balances come from (its other side)."""
+    return AccountOpening(f"SYS:{region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, region, asset)
+
+
+def post_moves(
+    uow: UnitOfWork,
+    moves: Sequence[Move],
+    *,
+    kind: JournalKind,
+    at: datetime,
+    reference: str | None,
+    person_id: int | None,
+    note: str | None = None,
+) -> Posted:
+    """Write ``moves`` as one journal: every account found or opened, all locked in ascending id order, balances
+    checked (a person's account never below zero: ``INSUFFICIENT_BALANCE``) and written with the transfers."""
+    moves = [move for move in moves if move[2] > 0]
+    assert moves, "a journal needs at least one transfer"
+    accounts = uow.ledger.open_accounts([opening for move in moves for opening in move[:2]], at)
+    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
+    locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
+    posted, balances = post_transfers(locked, specs)
+    journal_id = uow.ledger.write_journal(
+        kind=kind,
+        booked_at=at,
+        reference=reference,
+        note=note,
+        person_id=person_id,
+        reverses_journal_id=None,
+        transfers=posted,
+        locked=locked,
+        new_balances=balances,
+    )
+    return Posted(journal_id, posted)
