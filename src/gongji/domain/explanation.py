@@ -72,6 +72,14 @@ class StepCode(Enum):
         "Paid {paid} (prior years {prior}, current year {current}); limited by {limit_en}: its available "
         "{available} is used up",
     )
+    WALLET_PAID = _Template(
+        "经医保钱包支付 {paid}：{payer} 的转账 {transfer} 中预留在其个人账户（{region}）的额度，余 {left}",
+        "Paid {paid} through the wallet (医保钱包): from {payer}'s transfer {transfer}, reserved in their personal "
+        "account ({region}); {left} left",
+    )
+    WALLET_NOT_CHOSEN = _Template(
+        "本次未选择使用医保钱包支付", "The patient chose not to pay with the wallet (医保钱包) this time"
+    )
     NOTHING_LEFT = _Template("无需支付：前序账户已付清可由个人账户支付的部分", "Nothing left for accounts to pay")
     NOTHING_AVAILABLE = _Template("可用额为零（受{limit_zh}限制）", "Nothing available (limited by {limit_en})")
     SKIPPED = _Template("跳过：{reason}", "Skipped: {reason}")

@@ -6,6 +6,7 @@
 * every ledger (pooling region and asset) sums to zero, and the inter-region transfer accounts net to zero;
 * person-owned accounts are never negative, at rest or after any transfer;
 * every transfer is positive and within one ledger; every journal has at least one transfer;
+* the wallet's reservations and balances equal what its transfers have not spent;
 * every reversal mirrors the journal it reverses exactly, a journal is reversed at most once, and no reversal
   is itself reversed.
 
@@ -15,12 +16,14 @@ It reads through the same unit of work as everything else and writes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gongji.domain.ledger import AccountKind, JournalKind, PostedTransfer
 from gongji.domain.money import format_yuan
+from gongji.domain.wallet import TransferStatus
 from gongji.service.context import Context
-from gongji.service.ports import UnitOfWork
+from gongji.service.ports import AccountRow, UnitOfWork
 
 __all__ = ["AuditFinding", "AuditReport", "audit"]
 
@@ -160,4 +163,32 @@ def _audit(uow: UnitOfWork) -> AuditReport:
         if expected != actual:
             found("a reversal mirrors its journal exactly", subject, expected, actual)
 
+    _audit_wallets(uow, accounts.values(), found)
     return AuditReport(accounts=len(accounts), journals=len(journals), transfers=transfers, findings=findings)
+
+
+def _audit_wallets(
+    uow: UnitOfWork, accounts: Iterable[AccountRow], found: Callable[[str, str, object, object], None]
+) -> None:
+    """The wallet's bookkeeping agrees with its transfers: each sender's reservation holds exactly what his pending
+    and accepted transfers have not spent (so it never exceeds the balance it reserves: it *is* that balance, and a
+    person's account is never negative), and each wallet holds exactly what its accepted transfers have left."""
+    reserved: dict[tuple[int, str], int] = defaultdict(int)
+    held: dict[tuple[int, str], int] = defaultdict(int)
+    for transfer in uow.wallets.reserving():
+        reserved[(transfer.sender_id, transfer.sender_region)] += transfer.remaining_fen
+        if transfer.status is TransferStatus.ACCEPTED:
+            held[(transfer.receiver_id, transfer.receiver_region)] += transfer.remaining_fen
+    booked: dict[AccountKind, dict[tuple[int, str], int]] = {AccountKind.WALLET_RESERVED: {}, AccountKind.WALLET: {}}
+    for row in accounts:
+        if row.state.kind in booked and row.state.owner_person_id is not None:
+            booked[row.state.kind][(row.state.owner_person_id, row.region)] = row.state.balance_fen
+    checks = (
+        ("wallet reservations equal the unspent transfers", AccountKind.WALLET_RESERVED, reserved),
+        ("wallet balances equal the accepted, unspent transfers", AccountKind.WALLET, held),
+    )
+    for rule, kind, expected in checks:
+        for key in sorted(set(expected) | set(booked[kind])):
+            if booked[kind].get(key, 0) != expected.get(key, 0):
+                subject = f"{kind.value} of person {key[0]} in {key[1]}"
+                found(rule, subject, format_yuan(expected.get(key, 0)), format_yuan(booked[kind].get(key, 0)))

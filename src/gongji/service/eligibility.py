@@ -33,7 +33,7 @@ from gongji.service.checks import (
     relation_allowed,
 )
 
-__all__ = ["PayerMoney", "PaymentKind", "Question", "Verdict", "assess_payer"]
+__all__ = ["PayerMoney", "PaymentKind", "Question", "Verdict", "WalletGrant", "assess_payer", "assess_wallet"]
 
 
 class PaymentKind:
@@ -317,3 +317,35 @@ def _quota(
             }
             findings.append(Finding(ErrorCode.ANNUAL_SHARE_EXHAUSTED, exhausted, reader.last(2)))
     return limits, findings
+
+
+@dataclass(frozen=True)
+class WalletGrant:
+    """Money in the patient's wallet: an accepted transfer's unspent amount, reserved in its sender's account."""
+
+    transfer_id: int
+    sender_id: int
+    sender_name: str
+    sender_region: str
+    remaining_fen: int
+
+
+def assess_wallet(reader: RuleReader, grant: WalletGrant, question: Question, *, chosen: bool) -> Verdict:
+    """May the patient's wallet pay this cost from this grant? Only if she pays with the wallet this time (where the
+    rules let her choose) and the sender's region lets personal accounts pay this kind of cost."""
+    findings = [question.suspension] if question.suspension else []
+    findings += _scope(reader, grant.sender_region, question.kind)
+    skip = (findings[0].code.name, dict(findings[0].params)) if findings else None
+    if skip is None and not chosen:
+        skip = ("WALLET_NOT_CHOSEN", {})
+    purse = Purse(
+        grant.sender_id,
+        None,
+        grant.sender_name,
+        grant.sender_region,
+        grant.remaining_fen,
+        0,
+        skip=skip,
+        wallet_transfer_id=grant.transfer_id,
+    )
+    return Verdict(findings, purse)

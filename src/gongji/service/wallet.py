@@ -14,14 +14,13 @@ from datetime import datetime, time, timedelta
 
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.domain.ledger import WALLET_QUOTA, AccountKind, AccountOpening, JournalKind
+from gongji.domain.ledger import WALLET_QUOTA, AccountKind, JournalKind
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.notices import NoticeKind
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.wallet import (
     TransferStatus,
-    WalletEvent,
     WalletEventKind,
     WalletLimits,
     WalletStatus,
@@ -38,6 +37,14 @@ from gongji.service.ledger_door import Move, memo_source, post_moves
 from gongji.service.notices import notify
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
+from gongji.service.wallet_moves import (
+    give_back,
+    part_account,
+    record_event,
+    reference_of,
+    reserved_account,
+    wallet_account,
+)
 from gongji.service.wallet_query import transfer_view, wallet_view
 from gongji.service.wallet_views import ReturnDueResult, WalletTransferView, WalletView
 
@@ -149,7 +156,7 @@ def close_wallet(ctx: Context, cmd: CloseWallet, *, key: str) -> WalletView:
         if pending:
             raise Refused(ErrorCode.WALLET_NOT_EMPTY, name=person.name, pending=len(pending))
         for transfer in uow.wallets.spendable(person.id):
-            _give_back(uow, transfer, TransferStatus.CLOSED, WalletEventKind.CLOSED, now)
+            give_back(uow, transfer, TransferStatus.CLOSED, WalletEventKind.CLOSED, now)
         uow.wallets.close(person.id, now)
         return wallet_view(uow, person)
 
@@ -286,15 +293,15 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
                 receiver_name=receiver.name,
             )
             raise AssertionError("unreachable: a pending transfer refuses")
-        reserved = _reserved(sender.id, sender_region, now.year)
+        reserved = reserved_account(sender.id, sender_region, now.year)
         moves: list[Move] = [
-            (_part(AccountKind.PERSONAL_PRIOR, sender.id, sender_region, now.year), reserved, from_prior),
-            (_part(AccountKind.PERSONAL_CURRENT, sender.id, sender_region, now.year), reserved, from_current),
+            (part_account(AccountKind.PERSONAL_PRIOR, sender.id, sender_region, now.year), reserved, from_prior),
+            (part_account(AccountKind.PERSONAL_CURRENT, sender.id, sender_region, now.year), reserved, from_current),
         ]
         posted = post_moves(
-            uow, moves, kind=JournalKind.WALLET_TRANSFER, at=now, reference=_reference(transfer), person_id=sender.id
+            uow, moves, kind=JournalKind.WALLET_TRANSFER, at=now, reference=reference_of(transfer), person_id=sender.id
         )
-        _event(uow, transfer, WalletEventKind.SENT, transfer.amount_fen, now, posted.journal_id)
+        record_event(uow, transfer, WalletEventKind.SENT, transfer.amount_fen, now, posted.journal_id)
         notify(
             uow,
             receiver.id,
@@ -315,28 +322,6 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
     )
 
 
-def _part(kind: AccountKind, person_id: int, region: str, year: int) -> AccountOpening:
-    return AccountOpening.of(kind, region, person_id, year)
-
-
-def _reserved(person_id: int, region: str, year: int) -> AccountOpening:
-    return AccountOpening.of(AccountKind.WALLET_RESERVED, region, person_id, year)
-
-
-def _wallet(transfer: WalletTransfer, year: int) -> AccountOpening:
-    return AccountOpening.of(AccountKind.WALLET, transfer.receiver_region, transfer.receiver_id, year)
-
-
-def _reference(transfer: WalletTransfer) -> str:
-    return f"WT{transfer.id}"
-
-
-def _event(
-    uow: UnitOfWork, transfer: WalletTransfer, kind: WalletEventKind, amount: int, at: datetime, journal: int | None
-) -> None:
-    uow.wallets.add_event(WalletEvent(0, transfer.id, kind, amount, at, journal, _reference(transfer)))
-
-
 def _locked_transfer(uow: UnitOfWork, transfer_id: int) -> WalletTransfer:
     transfer = uow.wallets.transfer(transfer_id, lock=True)
     if transfer is None:
@@ -349,42 +334,6 @@ def _require(transfer: WalletTransfer, status: TransferStatus, action: Phrase) -
         raise Refused(
             ErrorCode.WALLET_TRANSFER_STATE_WRONG, transfer_id=transfer.id, status=transfer.status, action=action
         )
-
-
-def _release_moves(transfer: WalletTransfer, amount: int, now: datetime) -> list[Move]:
-    """Reserved money back into the parts it came from: 当年 money to 当年 while that year lasts, else to 历年."""
-    reserved = _reserved(transfer.sender_id, transfer.sender_region, now.year)
-    to_current = min(amount, transfer.from_current_fen) if transfer.current_year == now.year else 0
-    region, sender = transfer.sender_region, transfer.sender_id
-    return [
-        (reserved, _part(AccountKind.PERSONAL_CURRENT, sender, region, now.year), to_current),
-        (reserved, _part(AccountKind.PERSONAL_PRIOR, sender, region, now.year), amount - to_current),
-    ]
-
-
-def _give_back(
-    uow: UnitOfWork, transfer: WalletTransfer, status: TransferStatus, kind: WalletEventKind, now: datetime
-) -> int:
-    """Put what a transfer still reserves back into the sender's account (and out of the receiver's wallet when she
-    had accepted it); the transfer ends with ``status``. Returns the amount given back."""
-    amount = transfer.remaining_fen
-    moves = _release_moves(transfer, amount, now)
-    if transfer.status is TransferStatus.ACCEPTED:
-        moves.append((_wallet(transfer, now.year), memo_source(transfer.receiver_region, WALLET_QUOTA), amount))
-    journal_id = None
-    if amount:
-        posted = post_moves(
-            uow,
-            moves,
-            kind=JournalKind.WALLET_RETURN,
-            at=now,
-            reference=_reference(transfer),
-            person_id=transfer.sender_id,
-        )
-        journal_id = posted.journal_id
-    uow.wallets.update_transfer(transfer.id, status=status, remaining_fen=0, decided_at=now)
-    _event(uow, transfer, kind, amount, now, journal_id)
-    return amount
 
 
 def _names(uow: UnitOfWork, transfer: WalletTransfer) -> tuple[str, str]:
@@ -418,16 +367,16 @@ def accept_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTra
         source = memo_source(transfer.receiver_region, WALLET_QUOTA)
         posted = post_moves(
             uow,
-            [(source, _wallet(transfer, now.year), transfer.amount_fen)],
+            [(source, wallet_account(transfer, now.year), transfer.amount_fen)],
             kind=JournalKind.WALLET_ACCEPT,
             at=now,
-            reference=_reference(transfer),
+            reference=reference_of(transfer),
             person_id=receiver.id,
         )
         uow.wallets.update_transfer(
             transfer.id, status=TransferStatus.ACCEPTED, remaining_fen=transfer.amount_fen, decided_at=now
         )
-        _event(uow, transfer, WalletEventKind.ACCEPTED, transfer.amount_fen, now, posted.journal_id)
+        record_event(uow, transfer, WalletEventKind.ACCEPTED, transfer.amount_fen, now, posted.journal_id)
         params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
         notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_ACCEPTED, params_, now)
         return transfer_view(uow, _locked_transfer(uow, transfer.id))
@@ -446,7 +395,7 @@ def decline_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTr
         transfer = _locked_transfer(uow, cmd.transfer_id)
         receiver = _as_party(uow, transfer, cmd.person, Phrase.WALLET_RECEIVER, Phrase.ACT_DECLINE_TRANSFER)
         _require(transfer, TransferStatus.PENDING, Phrase.ACT_DECLINE_TRANSFER)
-        _give_back(uow, transfer, TransferStatus.DECLINED, WalletEventKind.DECLINED, now)
+        give_back(uow, transfer, TransferStatus.DECLINED, WalletEventKind.DECLINED, now)
         params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
         notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_DECLINED, params_, now)
         return transfer_view(uow, _locked_transfer(uow, transfer.id))
@@ -470,7 +419,7 @@ def take_back(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTransferV
                 ErrorCode.WALLET_TAKE_BACK_NOT_ALLOWED, region=transfer.sender_region, on=now.date().isoformat()
             )
         _require(transfer, TransferStatus.ACCEPTED, Phrase.ACT_TAKE_BACK_TRANSFER)
-        amount = _give_back(uow, transfer, TransferStatus.TAKEN_BACK, WalletEventKind.TAKEN_BACK, now)
+        amount = give_back(uow, transfer, TransferStatus.TAKEN_BACK, WalletEventKind.TAKEN_BACK, now)
         sender, _ = _names(uow, transfer)
         params_ = {"transfer_id": transfer.id, "amount_fen": amount, "sender": sender, "reason": Phrase.TAKEN_BACK}
         notify(uow, transfer.receiver_id, NoticeKind.WALLET_BALANCE_RETURNED, params_, now)
@@ -490,7 +439,7 @@ def _return_one(ctx: Context, transfer_id: int) -> int:
         transfer = uow.wallets.transfer(transfer_id, lock=True)
         if transfer is None or transfer.status is not TransferStatus.PENDING or transfer.return_due_at > now:
             return 0
-        amount = _give_back(uow, transfer, TransferStatus.RETURNED, WalletEventKind.RETURNED, now)
+        amount = give_back(uow, transfer, TransferStatus.RETURNED, WalletEventKind.RETURNED, now)
         sender, receiver = _names(uow, transfer)
         shown = {"amount_fen": amount, "due": f"{transfer.return_due_at:%Y-%m-%d %H:%M}"}
         notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_RETURNED, {**shown, "receiver": receiver}, now)

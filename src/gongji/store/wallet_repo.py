@@ -164,9 +164,10 @@ class SqlWallets:
         )
         return _transfer(row) if row else None
 
-    def spendable(self, receiver_id: int) -> list[WalletTransfer]:
-        """Accepted transfers to the receiver with money left, oldest acceptance first (the order they are spent)."""
-        rows = self._conn.execute(
+    def spendable(self, receiver_id: int, *, lock: bool = False) -> list[WalletTransfer]:
+        """Accepted transfers to the receiver with money left, oldest acceptance first (the order they are spent);
+        ``lock``: FOR UPDATE on PostgreSQL (a settlement about to spend them)."""
+        query = (
             select(_T)
             .where(
                 _T.c.receiver_person_id == receiver_id,
@@ -174,7 +175,10 @@ class SqlWallets:
                 _T.c.remaining_fen > 0,
             )
             .order_by(_T.c.decided_at, _T.c.id)
-        ).mappings()
+        )
+        if lock and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        rows = self._conn.execute(query).mappings()
         return [_transfer(row) for row in rows]
 
     def due(self, at: datetime, *, limit: int) -> list[int]:

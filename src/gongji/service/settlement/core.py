@@ -29,9 +29,17 @@ from gongji.domain.settlement import Band, BillParts, FundShare, FundTerms, Paym
 from gongji.domain.wording import Said
 from gongji.rules import parameters as params
 from gongji.rules.coverage import NOT_POOLED, fund_ratio
-from gongji.rules.schema import BillPart, HospitalLevel, InsuredCategory, match_row
+from gongji.rules.schema import BillPart, HospitalLevel, InsuredCategory, WalletPosition, match_row
 from gongji.service.checks import Finding, RuleReader
-from gongji.service.eligibility import PayerMoney, PaymentKind, Question, Verdict, assess_payer
+from gongji.service.eligibility import (
+    PayerMoney,
+    PaymentKind,
+    Question,
+    Verdict,
+    WalletGrant,
+    assess_payer,
+    assess_wallet,
+)
 from gongji.service.settlement.family import Family
 from gongji.service.settlement.steps import FundSteps, fund_steps, purse_step
 from gongji.service.settlement.views import PurseStepView, StepView
@@ -72,6 +80,10 @@ class SettlementInputs:
     year_start: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     #: The patient's suspension of networked settlement, when one applies (every account is then refused).
     suspension: Finding | None = None
+    #: The patient's wallet (医保钱包): accepted transfers with money left, in the order they are spent.
+    wallet: Sequence[WalletGrant] = ()
+    #: Whether the patient pays with the wallet this time (asked only where the rules let her choose).
+    use_wallet: bool = True
 
 
 @dataclass(frozen=True)
@@ -250,9 +262,28 @@ def _verdicts(reader: RuleReader, inputs: SettlementInputs) -> tuple[list[Purse]
         verdicts[payer.person.id] = verdict
         if verdict.purse is not None:
             relatives.append(verdict.purse)
+    wallet = _wallet_purses(reader, inputs, question)
+    if wallet and reader.get(params.WALLET_PAYER_POSITION, bill.region) is WalletPosition.BEFORE_RELATIVES:
+        relatives = wallet + relatives
+    else:
+        relatives = relatives + wallet
     own_first = reader.get(params.OWN_ACCOUNT_PAYS_FIRST, bill.region)
     ordered = ([own] if own and own_first else []) + relatives + ([own] if own and not own_first else [])
     return ordered, verdicts
+
+
+def _wallet_purses(reader: RuleReader, inputs: SettlementInputs, question: Question) -> list[Purse]:
+    """The patient's wallet, grant by grant (oldest acceptance first); used unless she chose not to, where the
+    rules let her choose."""
+    if not inputs.wallet:
+        return []
+    chosen = inputs.use_wallet or not reader.get(params.WALLET_PATIENT_CHOOSES, inputs.bill.region)
+    purses = []
+    for grant in inputs.wallet:
+        purse = assess_wallet(reader, grant, question, chosen=chosen).purse
+        assert purse is not None
+        purses.append(purse)
+    return purses
 
 
 def compute_plan(book_reader: RuleReader, inputs: SettlementInputs) -> Plan:

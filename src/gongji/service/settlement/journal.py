@@ -50,6 +50,7 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.settlement.visits import _require_open, _visit, require_discharged, require_institution
 from gongji.service.views import RuleTraceView
+from gongji.service.wallet_moves import reserved_account, restore_spending, spending_moves, tell_payers
 
 __all__ = [
     "commit_settlement",
@@ -121,18 +122,21 @@ def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | N
             if payer.relation_id
             else None
         )
+        wallet = payer.wallet_transfer_id is not None
+        said = relation.relation_type if relation else Phrase.PAID_THROUGH_WALLET if wallet else Phrase.PATIENT_SELF
         lines.append(
             PayerLineView(
                 seq=payer.seq,
                 payer=person.name,
                 payer_psn_no=person.psn_no,
-                relation=relation.relation_type.value if relation else None,
-                relation_zh=(relation.relation_type if relation else Phrase.PATIENT_SELF).zh,
+                relation=relation.relation_type.value if relation else "wallet" if wallet else None,
+                relation_zh=said.zh,
                 region=payer.region,
                 amount_fen=payer.prior_years_fen + payer.current_year_fen,
                 prior_years_fen=payer.prior_years_fen,
                 current_year_fen=payer.current_year_fen,
                 balance_after_fen=payer.balance_after_fen,
+                wallet_transfer_id=payer.wallet_transfer_id,
             )
         )
     return lines
@@ -149,6 +153,7 @@ def payer_rows(plan: SettlementPlan) -> list[PayerRow]:
             prior_years_fen=p.from_prior_fen,
             current_year_fen=p.from_current_fen,
             balance_after_fen=p.balance_after_fen,
+            wallet_transfer_id=p.purse.wallet_transfer_id,
         )
         for index, p in enumerate(plan.payments, start=1)
     ]
@@ -245,7 +250,7 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
         require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_PREVIEW)
         _require_open(visit, Phrase.ACT_SETTLE)
         require_discharged(visit)
-        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False)
+        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False, use_wallet=cmd.use_wallet)
         _check_total(plan, cmd)
         view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
@@ -281,8 +286,23 @@ def settlement_transfers(
         )
     if amounts.hifp_pay_fen:
         moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
+
+    def to_institution(account: AccountOpening, from_region: str, amount: int) -> None:
+        """Money from an account of ``from_region`` to the institution: through both regions' transfer clearing
+        accounts when the regions differ (the way a region move crosses them)."""
+        if from_region == region:
+            moves.append((account, inst, amount))
+        else:
+            out = system(AccountKind.REGION_TRANSFER, from_region)
+            into = system(AccountKind.REGION_TRANSFER, region)
+            moves.extend([(account, out, amount), (into, inst, amount)])
+
     for payment in plan.payments:
         purse = payment.purse
+        if purse.wallet_transfer_id is not None:
+            to_institution(reserved_account(purse.payer_id, purse.region, now.year), purse.region, payment.amount_fen)
+            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), now.year))
+            continue
         parts = {
             AccountKind.PERSONAL_PRIOR: payment.from_prior_fen,
             AccountKind.PERSONAL_CURRENT: payment.from_current_fen,
@@ -290,13 +310,7 @@ def settlement_transfers(
         for kind, amount in parts.items():
             if amount == 0:
                 continue
-            account = AccountOpening.of(kind, purse.region, purse.payer_id, now.year)
-            if purse.region == region:
-                moves.append((account, inst, amount))
-            else:
-                out = system(AccountKind.REGION_TRANSFER, purse.region)
-                into = system(AccountKind.REGION_TRANSFER, region)
-                moves += [(account, out, amount), (into, inst, amount)]
+            to_institution(AccountOpening.of(kind, purse.region, purse.payer_id, now.year), purse.region, amount)
         if purse.relation_id is not None:
             used = AccountOpening(
                 quota_used_code(purse.relation_id, plan.year),
@@ -325,6 +339,12 @@ def settlement_transfers(
     specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
     ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
     return specs, ids
+
+
+def _wallet_region(plan: SettlementPlan) -> str:
+    """Where the patient's wallet was opened (a settlement pays from her wallet only if she has one)."""
+    rows = plan.family.accounts.get(plan.visit.person_id, ())
+    return next(row.region for row in rows if row.state.kind is AccountKind.WALLET)
 
 
 def _roll_over_payers(ctx: Context, uow: UnitOfWork, family: Family) -> bool:
@@ -359,7 +379,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         family = load_family(uow, patient, moment, lock=True)
         if _roll_over_payers(ctx, uow, family):
             family = load_family(uow, patient, moment, lock=True)
-        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family)
+        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family, use_wallet=cmd.use_wallet)
         _check_total(plan, cmd)
         specs, ids = settlement_transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)
@@ -400,6 +420,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
             )
         )
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
+        tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
         return _view(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
     request = {
@@ -407,6 +428,8 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         "acct_used_flag": cmd.acct_used_flag,
         "institution": cmd.institution,
         "medfee_sumamt_fen": cmd.medfee_sumamt_fen,
+        # Only when it differs from the default, so that keys stored before the wallet existed replay as they were.
+        **({} if cmd.use_wallet else {"use_wallet": False}),
     }
     return ctx.write(key=key, operation="settle.commit", request=request, result_type=SettlementView, handler=handler)
 
@@ -466,6 +489,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
             new_balances=balances,
         )
         uow.settlements.mark_reversed(record.id, reversal_id, now)
+        restore_spending(uow, record.payers, journal_id=reversal_id, reference=record.setl_id, at=now)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
         if visit is not None:
             uow.visits.save(replace(visit, status=VisitStatus.OPEN))

@@ -18,6 +18,7 @@ from gongji.rules.schema import HospitalLevel, InsuredCategory, QuotaModel
 from gongji.service.checks import RuleReader
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
+from gongji.service.eligibility import WalletGrant
 from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.settlement.core import BillFacts, Plan, SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
@@ -30,6 +31,7 @@ __all__ = [
     "category_of",
     "plan_settlement",
     "relations_moment",
+    "wallet_grants",
     "year_start_parts",
 ]
 
@@ -174,6 +176,17 @@ def _year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> di
     return starts
 
 
+def wallet_grants(uow: UnitOfWork, patient_id: int, *, lock: bool) -> list[WalletGrant]:
+    """What the patient's wallet holds: accepted transfers with money left, oldest acceptance first, senders named."""
+    transfers = uow.wallets.spendable(patient_id, lock=lock)
+    if not transfers:
+        return []
+    senders = uow.people.get_many({t.sender_id for t in transfers})
+    return [
+        WalletGrant(t.id, t.sender_id, senders[t.sender_id].name, t.sender_region, t.remaining_fen) for t in transfers
+    ]
+
+
 def plan_settlement(
     ctx: Context,
     uow: UnitOfWork,
@@ -183,6 +196,7 @@ def plan_settlement(
     lock: bool,
     family: Family | None = None,
     networked: bool = True,
+    use_wallet: bool = True,
 ) -> SettlementPlan:
     """Read everything a settlement of ``visit`` needs, once, and compute it with the pure core. ``lock`` locks the
     family's accounts; ``family``, when the caller has read it already (under the same lock), is not read again.
@@ -204,6 +218,8 @@ def plan_settlement(
         this_year=now.year,
         year_start=_year_starts(ctx, uow, family, visit.begin_at.year),
         suspension=suspension_finding(uow, family.patient, visit.begin_at.date(), now) if networked else None,
+        wallet=wallet_grants(uow, family.patient.id, lock=lock) if acct_used else (),
+        use_wallet=use_wallet,
     )
     plan = compute_plan(RuleReader(ctx.rules, visit.begin_at.date()), inputs)
     return SettlementPlan(visit, institution, family, plan)

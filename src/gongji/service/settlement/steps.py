@@ -68,6 +68,11 @@ def purse_step(order: int, purse: Purse, payment: Payment | None, available: int
     if purse.skip is not None:
         skipped, skip_params = purse.skip
         reason = StepView(skipped, {name: encode(value) for name, value in skip_params.items()})
+    elif paid and purse.wallet_transfer_id is not None:
+        shown = {"paid_fen": paid, "payer": purse.name, "transfer": purse.wallet_transfer_id, "region": purse.region}
+        if paid < room:
+            limit = purse.binding_limit()
+        reason = StepView("WALLET_PAID", {**shown, "left_fen": before - paid})
     elif paid:
         amounts = {"paid_fen": paid, "prior_fen": prior, "current_fen": current}
         if paid < room:
@@ -95,4 +100,5 @@ def purse_step(order: int, purse: Purse, payment: Payment | None, available: int
         skipped_code=skipped,
         reason=reason,
         limited_by=limit,
+        wallet_transfer=purse.wallet_transfer_id,
     )

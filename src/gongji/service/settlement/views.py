@@ -136,6 +136,8 @@ class Settle:
     institution: str | None = None
     #: The total the hospital system computed (``medfee_sumamt``): a settlement of another total is refused.
     medfee_sumamt_fen: int | None = None
+    #: Pay from the patient's wallet (医保钱包) where she has one (asked only where the rules let her choose).
+    use_wallet: bool = True
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ class PurseStepView:
     reason: StepView
     #: The limit that stopped it short of the bill (``balance``, ``keep``, ``quota``, ``visit_cap``), if any.
     limited_by: str | None = None
+    #: The patient's wallet (医保钱包): the transfer whose money this step spent (the payer is its sender).
+    wallet_transfer: int | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,8 @@ class PayerLineView:
     prior_years_fen: int
     current_year_fen: int
     balance_after_fen: int
+    #: Paid through the patient's wallet (医保钱包) from this transfer of the payer's.
+    wallet_transfer_id: int | None = None
 
 
 @dataclass(frozen=True)
