@@ -84,14 +84,15 @@ def test_a_persons_circle_his_requests_rules_and_records(demo: Context) -> None:
 
 
 def test_records_list_a_bill_paid_only_in_cash(demo: Context) -> None:
-    """赵桂兰 has no personal account and nobody pays for her (her son's 亲情账户 shares no money): her pharmacy
-    purchase moves no account of the family, and her records still list it as her own bill."""
+    """赵桂兰 has no personal account and no relative bound to pay for her (her son's 亲情账户 shares no money); paying
+    this purchase without her wallet, it moves no account of the family, and her records still list it as her own
+    bill."""
     ctx = demo
     visit = open_visit(ctx, OpenVisit(GUILAN, PHARMACY, MedType.PHARMACY_PURCHASE), key="hh:guilan:visit")
     upload_fees(ctx, UploadFees(visit.mdtrt_id, (FeeInput("1", LORATADINE, "1", 2_380),)), key="hh:guilan:fees")
-    settled = commit_settlement(ctx, Settle(visit.mdtrt_id), key="hh:guilan:settle")
+    settled = commit_settlement(ctx, Settle(visit.mdtrt_id, use_wallet=False), key="hh:guilan:settle")
     assert settled.amounts["psn_cash_pay"] == settled.amounts["medfee_sumamt"] == 2_380
-    [listed] = household.records(ctx, GUILAN, 2026).settlements
+    [listed] = [s for s in household.records(ctx, GUILAN, 2026).settlements if s.setl_id == settled.setl_id]
     assert (listed.setl_id, listed.role, listed.paid_by_me_fen) == (settled.setl_id, "patient", 0)
     assert household.records(ctx, GUILAN, 2025).settlements == []
     assert settled.setl_id not in {s.setl_id for s in household.records(ctx, JIANGUO, 2026).settlements}

@@ -51,6 +51,12 @@ def _as_json(result: DemoResult) -> dict[str, object]:
         "sister_refusal": result.sister_refusal.to_dict(),
         "proxy_only": result.proxy_only,
         "settlements": [{"title": title, "settlement": view} for title, view in result.settlements],
+        "wallet": {
+            "transfer": result.wallet.transfer,
+            "nephew_refusal": result.wallet.nephew_refusal.to_dict(),
+            "quiet_hours_refusal": result.wallet.quiet_hours_refusal.to_dict(),
+            "purchase": result.wallet.purchase,
+        },
     }
 
 
@@ -73,6 +79,7 @@ def _show_summary(result: DemoResult, report: AuditReport) -> None:
     _show_error(result.sister_refusal)
     _show_refused("张建国 的亲情账户能否为母亲 赵桂兰 付费？— Can 张建国's proxy link pay for his mother 赵桂兰?")
     _show_checks(result.proxy_only)
+    _show_wallet(result)
     console.print()
     title, first = result.settlements[0]
     console.print(f"[bold]{title}[/]")
@@ -88,6 +95,22 @@ def _show_summary(result: DemoResult, report: AuditReport) -> None:
         markup=False,
     )
     show_audit(report)
+
+
+def _show_wallet(result: DemoResult) -> None:
+    """The cross-province route: 张丽's transfer to her mother, what it paid, and the two refusals."""
+    sent, bought = result.wallet.transfer, result.wallet.purchase
+    console.print(
+        f"医保钱包 Wallet: {sent.sender}（{sent.sender_region} {region_name(sent.sender_region)}）→ "
+        f"{sent.receiver}（{sent.receiver_region} {region_name(sent.receiver_region)}）{yuan(sent.amount_fen)}，"
+        f"{sent.status_zh} {sent.status}；药店购药由钱包支付 paid at the pharmacy through the wallet: "
+        f"{yuan(bought.amounts['acct_mulaid_pay'])}",
+        markup=False,
+    )
+    _show_refused("张丽 向侄子 张小明 的钱包转账 — 张丽 sends to her nephew 张小明's wallet:")
+    _show_error(result.wallet.nephew_refusal)
+    _show_refused("张丽 22:30 再向母亲转账 — 张丽 sends her mother more at 22:30:")
+    _show_error(result.wallet.quiet_hours_refusal)
 
 
 def _show_people(result: DemoResult) -> None:

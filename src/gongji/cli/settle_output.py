@@ -10,7 +10,7 @@ from .common import command_name
 from .output import console, table, yuan
 
 if TYPE_CHECKING:
-    from gongji.service.settlement import ExplanationView, SettlementView, VisitView
+    from gongji.service.settlement import ExplanationView, PurseStepView, SettlementView, VisitView
 
 __all__ = ["AMOUNTS", "show_explanation", "show_reversal", "show_settlement", "show_visit"]
 
@@ -168,7 +168,7 @@ def show_explanation(explanation: ExplanationView, *, rules: bool = True) -> Non
             [
                 [
                     s.order,
-                    s.payer + (f"（共济 {s.relation}）" if s.relation else "（本人）"),
+                    s.payer + _whose(s),
                     yuan(s.balance_before_fen),
                     yuan(s.available_fen),
                     yuan(s.paid_fen),
@@ -201,3 +201,10 @@ def show_explanation(explanation: ExplanationView, *, rules: bool = True) -> Non
             ],
         )
     )
+
+
+def _whose(step: PurseStepView) -> str:
+    """Whose account a step tried: the patient's own, a binding's (by relation id), or the wallet's transfer."""
+    if step.wallet_transfer is not None:
+        return f"（医保钱包 {step.wallet_transfer}）"
+    return f"（共济 {step.relation}）" if step.relation else "（本人）"

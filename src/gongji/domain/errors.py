@@ -594,7 +594,7 @@ class ErrorCode(Enum):
     WALLET_RELATION_NOT_CLOSE = _Text(
         ErrorKind.REFUSED,
         "{relation}不属于近亲属（{on} 国家规定：{allowed}），不能向其医保钱包转账",
-        "A {relation} is not a close relative ({on}, national list: {allowed}); no wallet transfer to them",
+        "The relation '{relation}' is not a close relative ({on}, national list: {allowed}); no wallet transfer",
     )
     WALLET_QUIET_HOURS = _Text(
         ErrorKind.REFUSED,

@@ -15,6 +15,7 @@ from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, c
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
+from gongji.service.demo_wallet import DemoWallet, run_wallet_demo
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
 from gongji.service.relations.can_pay import why
@@ -157,6 +158,7 @@ class DemoResult:
     sister_refusal: GongjiError
     proxy_only: WhyView
     settlements: list[tuple[str, SettlementView]]
+    wallet: DemoWallet
 
 
 def load_demo(ctx: Context) -> DemoResult:
@@ -202,6 +204,8 @@ def load_demo(ctx: Context) -> DemoResult:
         loaded.append((member, show_person(ctx, member.certno)))
     sister_refusal = _bind_the_family(ctx)
     settlements = _the_familys_bills(ctx)
+    wallet = run_wallet_demo(ctx, ZHANGLI, GUILAN, XIAOMING)
+    settlements.append(("赵桂兰 药店购药（医保钱包支付）Pharmacy purchase, paid through the wallet", wallet.purchase))
     return DemoResult(
         people=loaded,
         balances=[balances(ctx, m.certno) for m in DEMO_FAMILY],
@@ -209,6 +213,7 @@ def load_demo(ctx: Context) -> DemoResult:
         sister_refusal=sister_refusal,
         proxy_only=why(ctx, JIANGUO, GUILAN),
         settlements=settlements,
+        wallet=wallet,
     )
 
 

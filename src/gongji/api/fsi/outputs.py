@@ -18,7 +18,7 @@ from gongji.api.fsi.reply import yuan
 from gongji.domain.codes import EnrollmentStatus, FundPayType, Insutype
 from gongji.domain.identity import ResidentId
 from gongji.domain.reconciliation import clr_type_of
-from gongji.service.settlement import FeeLineView, SettlementView, VisitView
+from gongji.service.settlement import FeeLineView, PayerLineView, SettlementView, VisitView
 from gongji.service.views import BalancesView, PersonView
 
 __all__ = [
@@ -245,8 +245,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         details.append(
             {
                 "fund_pay_type": FundPayType.EMPLOYEE_PERSONAL_ACCOUNT.value,
-                "fund_pay_type_name": "职工基本医疗保险个人账户基金"
-                + ("（家庭共济）" if payer.relation else "（本人）"),
+                "fund_pay_type_name": "职工基本医疗保险个人账户基金" + _whose(payer),
                 "inscp_scp_amt": _money(a["inscp_scp_amt"], negate),
                 "crt_payb_lmt_amt": None,
                 "fund_payamt": _money(payer.amount_fen, negate),
@@ -265,3 +264,10 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         setlinfo.update(_presettlement_extension(view, context))
     # ``expContent`` (extension content) is a node of its own in real answers, null when there is none.
     return {"setlinfo": setlinfo, "setldetail": details, "expContent": None}
+
+
+def _whose(payer: PayerLineView) -> str:
+    """Whose account paid, as the row's name says it: the patient's own, a binding's, or through the wallet."""
+    if payer.wallet_transfer_id is not None:
+        return "（医保钱包共济）"
+    return "（家庭共济）" if payer.relation else "（本人）"
