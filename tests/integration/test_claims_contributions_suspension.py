@@ -28,6 +28,7 @@ from gongji.service.settlement import (
     upload_fees,
 )
 from gongji.service.suspension import LiftSuspension, SuspendPerson, lift_suspension, suspend_person
+from gongji.service.wallet import CloseWallet, close_wallet
 from tests.helpers import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, snapshot
 
 AMLODIPINE = "XC08CAA001A001010100003"  # 苯磺酸氨氯地平片, category A, in the sample catalogue
@@ -161,21 +162,25 @@ def test_a_claim_for_a_resident_without_an_account_pays_back_the_funds_part(fami
     # The reproduction of issue 13 (it crashed with "journal of 0 transfers"): 赵桂兰, a resident with no account of
     # her own and only a proxy link (no money) from her son, claims 1 × 15.50 of amoxicillin (category A: all policy
     # range) at the municipal level-3 hospital. Shijiazhuang's residents' outpatient pooling: no deductible, 50 % at
-    # levels 2 and 3: the fund pays 7.75, which is paid back to her; no account pays; she bore the rest in cash.
+    # levels 2 and 3: the fund pays 7.75, which is paid back to her. The rest comes from her wallet (医保钱包: the
+    # demo's 500.00 from her daughter 张丽 in Beijing), paid back to her too: 15.50 in all.
     receipt = Receipt("H13010200001", "FP9", (FeeInput("1", "XJ01CAA040A001010100001", "1", 1_550),))
     command = SubmitClaim(
         GUILAN, "H13010200001", MedType.GENERAL_OUTPATIENT, date(2026, 11, 30), (receipt,), "窗口01", "系统故障"
     )
     claim = submit_claim(family, command, key="c-guilan")
     amounts = claim.settlement.amounts
-    assert (amounts["hifp_pay"], amounts["acct_pay"], amounts["psn_cash_pay"]) == (775, 0, 775)
-    assert claim.payout_fen == 775
+    assert (amounts["hifp_pay"], amounts["acct_pay"], amounts["psn_cash_pay"]) == (775, 775, 0)
+    assert [(p.payer, p.relation) for p in claim.settlement.payers] == [("张丽", "wallet")]
+    assert claim.payout_fen == 1_550
     assert audit(family).clean
 
 
 def test_a_claim_with_nothing_reimbursable_is_refused_and_changes_nothing(family: Context, engine: Engine) -> None:
     # An item outside the catalogue is fully self-paid: the fund pays nothing, and 赵桂兰 has no account and no
-    # relative who pays for her, so nothing would be paid back. A clear refusal, the receipt stays unused.
+    # relative who pays for her — once she has closed the demo's wallet (its balance goes back to 张丽) — so nothing
+    # would be paid back. A clear refusal, the receipt stays unused.
+    close_wallet(family, CloseWallet(GUILAN), key="close-guilan")
     receipt = Receipt("H13010200001", "FP10", (FeeInput("1", "NOT-IN-CATALOGUE", "1", 1_550),))
     command = SubmitClaim(
         GUILAN, "H13010200001", MedType.GENERAL_OUTPATIENT, date(2026, 11, 30), (receipt,), "窗口01", "系统故障"

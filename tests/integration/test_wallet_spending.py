@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from gongji.domain.codes import MedType, RelationType
+from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.explanation import render
 from gongji.domain.ledger import AccountKind
+from gongji.rules.schema import Contribution
 from gongji.service.accounts import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
@@ -28,6 +30,7 @@ from gongji.service.settlement import (
     upload_fees,
 )
 from gongji.service.wallet import DecideTransfer, OpenWallet, SendToWallet, accept_transfer, open_wallet, send_to_wallet
+from gongji.service.wallet_contribution import PayContributionFromWallet, pay_contribution_from_wallet
 from gongji.service.wallet_query import show_wallet
 from tests.helpers import GUILAN, ZHANGLI, employee, person_id, random_key, resident
 
@@ -140,3 +143,21 @@ def test_a_replayed_settlement_spends_the_wallet_once(family: Context) -> None:
     assert show_wallet(ctx, GUILAN).balance_fen == 50_000 - first.amounts["acct_pay"]
     kinds = {AccountKind.WALLET_RESERVED.value}
     assert {a.kind for a in balances(ctx, ZHANGLI).accounts} >= kinds
+
+
+def test_her_resident_contribution_is_paid_from_the_wallet_in_full_or_not_at_all(family: Context) -> None:
+    ctx = family
+    _grant(ctx, 30_000)
+    too_much = PayContributionFromWallet(GUILAN, Contribution.RESIDENT_BASIC, 40_000, 2027, "2027 居民医保")
+    with pytest.raises(Refused) as refused:
+        pay_contribution_from_wallet(ctx, too_much, key="c1")
+    assert refused.value.code is ErrorCode.CONTRIBUTION_NOT_COVERED
+    assert show_wallet(ctx, GUILAN).balance_fen == 30_000
+    paid = pay_contribution_from_wallet(
+        ctx, PayContributionFromWallet(GUILAN, Contribution.RESIDENT_BASIC, 25_000, 2027, "2027 居民医保"), key="c2"
+    )
+    assert [(p.payer, p.relation, p.amount_fen) for p in paid.payers] == [("张丽", "wallet", 25_000)]
+    assert show_wallet(ctx, GUILAN).balance_fen == 5_000
+    assert show_wallet(ctx, ZHANGLI).reserved_out_fen == 5_000
+    report = audit(ctx)
+    assert report.clean, report.findings

@@ -35,6 +35,7 @@ from gongji.service.settlement import (
     upload_fees_in,
 )
 from gongji.service.settlement.views import StepView
+from gongji.service.wallet_moves import tell_payers
 
 __all__ = ["ClaimView", "Receipt", "SubmitClaim", "show_claim", "submit_claim"]
 
@@ -140,6 +141,9 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
             transfers=posted,
             locked=locked,
             new_balances=balances,
+        )
+        tell_payers(
+            uow, plan.payments, journal_id=journal_id, reference=f"claim:{visit.mdtrt_id}", patient=plan.person, at=now
         )
         explanation = explanation_of(plan)
         explanation = replace(explanation, fund_steps=[*explanation.fund_steps, StepView("CLAIM_PAYOUT", {})])

@@ -41,9 +41,9 @@ from gongji.service.settlement import (
 from gongji.service.settlement.ask import ask_payer
 from gongji.service.settlement.views import StepView
 
-__all__ = ["PayContribution", "pay_contribution"]
+__all__ = ["CONTRIBUTION_INSUTYPES", "PayContribution", "pay_contribution"]
 
-_INSUTYPES = {
+CONTRIBUTION_INSUTYPES = {
     Contribution.RESIDENT_BASIC: (
         Insutype.RESIDENT_BASIC,
         Insutype.URBAN_RESIDENT_BASIC,
@@ -83,9 +83,9 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
         uow.people.lock([payer.id, beneficiary.id])
         now = ctx.clock.now()
         b = Party(beneficiary, uow.enrollments.for_person(beneficiary.id), uow.relations.of_person(beneficiary.id))
-        enrollment = b.active_in(_INSUTYPES[cmd.kind])
+        enrollment = b.active_in(CONTRIBUTION_INSUTYPES[cmd.kind])
         if enrollment is None:
-            insutype = _INSUTYPES[cmd.kind][0]
+            insutype = CONTRIBUTION_INSUTYPES[cmd.kind][0]
             raise Refused(
                 ErrorCode.CONTRIBUTION_BENEFICIARY_NOT_ENROLLED,
                 name=beneficiary.name,

@@ -54,7 +54,7 @@ class ConsoleNotifier:
 
     def send(self, notice: StoredNotice, text_zh: str) -> None:
         """Print the text with the recipient's id."""
-        print(f"[通知 notice → person {notice.person_id}] {text_zh}", flush=True)
+        print(f"[notice → person {notice.person_id}] {text_zh}", flush=True)
 
 
 @dataclass(frozen=True)
