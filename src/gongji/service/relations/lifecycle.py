@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from gongji.domain.codes import RelationType
 from gongji.domain.commitment import commitment_text
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
+from gongji.domain.notices import NoticeKind
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, EndReason, Kinship, Relation, RelationState, RelationStatus
@@ -23,9 +24,11 @@ from gongji.service.binding_checks import binding_findings, changes_this_year
 from gongji.service.checks import limit_reached
 from gongji.service.context import Context
 from gongji.service.ending import renumber_payers, settle_stale
+from gongji.service.notices import notify
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.relations.common import (
+    ADULT_AGE,
     MAX_NOTE_CHARS,
     counter_operator,
     event,
@@ -147,9 +150,44 @@ def _validated_proof(cmd: RequestBinding) -> str | None:
     return proof_reference
 
 
+def _who_confirms(
+    ctx: Context, uow: UnitOfWork, request: Relation, beneficiary: Person, family: Iterable[Relation], now: datetime
+) -> list[int]:
+    """Who may answer ``request`` (as :func:`~gongji.service.relations.guardians.check_confirmer` judges it): the
+    beneficiary himself from the region's face-verification age, below it his adult guardians as the family's live
+    relations name them. The authoriser is never among them: he made the request, he need not be told of it."""
+    if beneficiary.age_on(now.date()) >= face_age(ctx, request, now):
+        return [beneficiary.id]
+    guardians = Kinship.of(family, now).guardians_of(request) - {request.authoriser_id}
+    adults = uow.people.get_many(guardians)
+    return sorted(i for i, person in adults.items() if person.age_on(now.date()) >= ADULT_AGE)
+
+
+def _tell_who_confirms(
+    ctx: Context,
+    uow: UnitOfWork,
+    request: Relation,
+    authoriser: Person,
+    beneficiary: Person,
+    family: Iterable[Relation],
+    now: datetime,
+) -> None:
+    """Notify everyone who may confirm an online request that it waits for them, and until when (in the clock's
+    time zone): both names and the expiry only, no ID numbers, in the request's transaction."""
+    assert request.expires_at is not None
+    shown = {
+        "authoriser": authoriser.name,
+        "beneficiary": beneficiary.name,
+        "due": f"{request.expires_at.astimezone(now.tzinfo):%Y-%m-%d %H:%M}",
+    }
+    for person_id in _who_confirms(ctx, uow, request, beneficiary, family, now):
+        notify(uow, person_id, NoticeKind.BINDING_WAITING, shown, now)
+
+
 def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationView:
     """共济人申请绑定: every check of :func:`gongji.service.binding_checks.binding_findings`; refused with the first
-    that fails. Online the request waits for the relative (and expires); at the counter it is effective at once."""
+    that fails. Online the request waits for the relative (and expires), and whoever may confirm it — the relative,
+    or for a young relative his guardians — is notified; at the counter it is effective at once."""
     operator = counter_operator(cmd.channel, cmd.operator)
     proof_reference = _validated_proof(cmd)
 
@@ -214,6 +252,8 @@ def request_binding(ctx: Context, cmd: RequestBinding, *, key: str) -> RelationV
         if counter:
             checked = event("confirmed", now, None, cmd.channel, operator, Phrase.NOTE_CHECKED_AT_COUNTER)
             uow.relations.add_event(stored.id, checked)
+        else:
+            _tell_who_confirms(ctx, uow, stored, authoriser, beneficiary, [*a.relations, *b.relations, stored], now)
         return relation_view(uow, stored, now, names)
 
     request = asdict(cmd) | {
