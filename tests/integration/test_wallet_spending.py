@@ -16,6 +16,7 @@ from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.notices import inbox
+from gongji.service.relations.can_pay import why
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,
@@ -161,3 +162,20 @@ def test_her_resident_contribution_is_paid_from_the_wallet_in_full_or_not_at_all
     assert show_wallet(ctx, ZHANGLI).reserved_out_fen == 5_000
     report = audit(ctx)
     assert report.clean, report.findings
+
+
+def test_why_a_beijing_daughter_cannot_pay_points_to_the_wallet_and_what_it_lacks(ctx: Context) -> None:
+    employee(ctx, ZHANGLI, "张丽", region="110000", prior_fen=200_000)
+    resident(ctx, GUILAN, "赵桂兰")
+    first = why(ctx, ZHANGLI, GUILAN, kind="41")
+    assert "GEOGRAPHY_NOT_OPEN" in {c.code for c in first.failed}
+    assert [c.code for c in first.wallet_route] == ["WALLET_NOT_OPEN", "WALLET_NOT_OPEN"]
+    assert first.wallet_fen == 0
+    for who in (ZHANGLI, GUILAN):
+        open_wallet(ctx, OpenWallet(who), key=f"open:{who}")
+    opened = why(ctx, ZHANGLI, GUILAN, kind="41")
+    assert [c.code for c in opened.wallet_route] == ["WALLET_NOTHING_ACCEPTED"]
+    assert "接收" in opened.wallet_route[0].message_zh
+    _grant(ctx, 20_000)
+    ready = why(ctx, ZHANGLI, GUILAN, kind="41")
+    assert (ready.wallet_route, ready.wallet_fen) == ([], 20_000)

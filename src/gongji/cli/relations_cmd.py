@@ -184,6 +184,27 @@ def show_why(view: WhyView) -> None:
             [[c.code, c.message_zh, c.message_en, *([_sources(c) or "—"] if with_rules else [])] for c in view.failed],
         )
     )
+    _show_wallet_route(view)
+
+
+def _show_wallet_route(view: WhyView) -> None:
+    """Across provinces: the wallet's route (医保钱包) — what it lacks, or what it holds ready to pay."""
+    if view.wallet_fen is None:
+        return
+    if not view.wallet_route:
+        console.print(
+            f"[green]医保钱包可支付 {yuan(view.wallet_fen)}[/]（{view.payer} 转入、{view.patient} 已接收）"
+            f" — the wallet (医保钱包) holds {yuan(view.wallet_fen)} from {view.payer}, accepted, ready to pay",
+            markup=True,
+        )
+        return
+    console.print(
+        table(
+            "跨省可走医保钱包，尚缺 The wallet route (医保钱包) still needs",
+            ["代码 Code", "原因 Reason", "Reason"],
+            [[c.code, c.message_zh, c.message_en] for c in view.wallet_route],
+        )
+    )
 
 
 @relation_app.command("request")

@@ -583,6 +583,12 @@ class ErrorCode(Enum):
         "{name} 尚未开通医保钱包，请先在国家医保服务平台或柜台开通",
         "{name} has not opened a wallet (医保钱包); open one in the national app or at the counter first",
     )
+    WALLET_NOTHING_ACCEPTED = _Text(
+        ErrorKind.REFUSED,
+        "{patient} 的医保钱包中没有 {payer} 转入并已接收的余额：{payer} 可向其钱包转账，{patient} 接收后即可用于支付",
+        "{patient}'s wallet holds nothing accepted from {payer}: {payer} may transfer to it, and once {patient} "
+        "accepts, it pays",
+    )
     WALLET_NOT_EMPTY = _Text(
         ErrorKind.REFUSED,
         "{name} 的医保钱包还有待接收的转账 {pending} 笔，不能注销；请先接收或拒收",

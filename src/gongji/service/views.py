@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -318,3 +318,8 @@ class WhyView:
     can_pay: bool
     failed: list[CheckView]
     rules_read: list[RuleTraceView]
+    #: Where mutual aid cannot reach the patient's region (across provinces), the wallet's route (医保钱包): what it
+    #: still lacks (a region not switched on, a wallet not opened, nothing accepted) — empty when it is ready.
+    wallet_route: list[CheckView] = field(default_factory=list)
+    #: What the patient's wallet holds, accepted from this payer and unspent (``None``: the route does not apply).
+    wallet_fen: int | None = None

@@ -686,6 +686,11 @@ class WhyOut(_Out):
     can_pay: bool
     failed: list[CheckOut]
     rules_read: list[RuleTraceOut]
+    wallet_route: list[CheckOut] = Field(
+        default_factory=list,
+        description="跨省时医保钱包尚缺什么 What the wallet route still lacks, where mutual aid cannot reach",
+    )
+    wallet_fen: int | None = Field(None, description="钱包中来自该共济人的余额（分） Wallet balance from the payer")
 
 
 # --- visits and settlements -------------------------------------------------------------------------------------

@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from gongji.domain.codes import MedType
+from gongji.domain.errors import ErrorCode
+from gongji.domain.people import Person
+from gongji.domain.wallet import WalletStatus
 from gongji.domain.wording import texts
+from gongji.rules import parameters as params
 from gongji.rules.schema import Contribution
-from gongji.service.checks import Finding, rule_trace_views
+from gongji.service.checks import Finding, RuleReader, rule_trace_views
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.eligibility import PaymentKind
@@ -45,6 +49,27 @@ def _check_views(findings: list[Finding]) -> list[CheckView]:
     return views
 
 
+def _wallet_route(uow: UnitOfWork, reader: RuleReader, payer: Person, patient: Person) -> tuple[list[Finding], int]:
+    """What the wallet's route from ``payer`` to ``patient`` lacks, and what her wallet holds from him now."""
+    missing: list[Finding] = []
+    regions: dict[int, str] = {}
+    for person in (payer, patient):
+        wallet = uow.wallets.wallet(person.id)
+        if wallet is None or wallet.status is not WalletStatus.OPEN:
+            missing.append(Finding(ErrorCode.WALLET_NOT_OPEN, {"name": person.name}))
+        else:
+            regions[person.id] = wallet.region
+    for region in sorted(set(regions.values())):
+        if not reader.get(params.WALLET_ENABLED, region):
+            missing.append(
+                Finding(ErrorCode.WALLET_NOT_ENABLED, {"region": region, "on": reader.on.isoformat()}, reader.last())
+            )
+    held = sum(t.remaining_fen for t in uow.wallets.spendable(patient.id) if t.sender_id == payer.id)
+    if not missing and held == 0:
+        missing.append(Finding(ErrorCode.WALLET_NOTHING_ACCEPTED, {"payer": payer.name, "patient": patient.name}))
+    return missing, held
+
+
 def why(
     ctx: Context,
     payer_ref: str,
@@ -64,6 +89,9 @@ def why(
         patient = resolve_person(uow, patient_ref)
         answer = ask_payer(ctx, uow, payer, patient, moment, payment, admitted_at=admitted_at)
         findings = list(answer.verdict.findings)
+        route, held = None, None
+        if any(f.code is ErrorCode.GEOGRAPHY_NOT_OPEN for f in findings):
+            route, held = _wallet_route(uow, RuleReader(ctx.rules, moment.date()), payer, patient)
         zh, en = texts(payment.term)
         return WhyView(
             payer=payer.name,
@@ -74,6 +102,8 @@ def why(
             can_pay=not findings,
             failed=_check_views(findings),
             rules_read=rule_trace_views(answer.reader.traces),
+            wallet_route=_check_views(route or []),
+            wallet_fen=held,
         )
 
     return ctx.read(handler)
