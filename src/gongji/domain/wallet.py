@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import format_yuan
@@ -31,6 +30,7 @@ __all__ = [
     "auto_return_at",
     "check_new_transfer",
     "in_quiet_hours",
+    "pending_refusal",
 ]
 
 
@@ -205,15 +205,15 @@ def check_new_transfer(
     if limits.per_day is not None and len(sent_today) >= limits.per_day:
         raise Refused(ErrorCode.WALLET_DAILY_COUNT_REACHED, count=len(sent_today), limit=limits.per_day)
     if pending_to_receiver is not None:
-        raise Refused(
-            ErrorCode.WALLET_TRANSFER_PENDING,
-            name=receiver_name,
-            transfer_id=pending_to_receiver.id,
-            amount=format_yuan(pending_to_receiver.amount_fen),
-            due=f"{pending_to_receiver.return_due_at:%Y-%m-%d %H:%M}",
-        )
+        raise pending_refusal(pending_to_receiver, receiver_name)
 
 
-def refusal_params(transfer: WalletTransfer) -> dict[str, Any]:
-    """The parameters a refusal about an existing transfer names."""
-    return {"transfer_id": transfer.id, "status": transfer.status}
+def pending_refusal(pending: WalletTransfer, receiver_name: str) -> Refused:
+    """The refusal of a new transfer while ``pending`` (to the same person) waits to be accepted."""
+    return Refused(
+        ErrorCode.WALLET_TRANSFER_PENDING,
+        name=receiver_name,
+        transfer_id=pending.id,
+        amount=format_yuan(pending.amount_fen),
+        due=f"{pending.return_due_at:%Y-%m-%d %H:%M}",
+    )

@@ -22,14 +22,13 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.wallet import (
     TransferStatus,
     WalletEventKind,
-    WalletLimits,
     WalletStatus,
     WalletTransfer,
     auto_return_at,
     check_new_transfer,
+    pending_refusal,
 )
 from gongji.rules import parameters as params
-from gongji.rules.schema import ShareablePart
 from gongji.service.checks import RuleReader
 from gongji.service.context import Context
 from gongji.service.enrollment import active_enrollment
@@ -37,6 +36,7 @@ from gongji.service.ledger_door import Move, memo_source, post_moves
 from gongji.service.notices import notify
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
+from gongji.service.wallet_checks import reserve_parts, transfer_limits, verify_sender
 from gongji.service.wallet_moves import (
     give_back,
     part_account,
@@ -164,62 +164,6 @@ def close_wallet(ctx: Context, cmd: CloseWallet, *, key: str) -> WalletView:
     return ctx.write(key=key, operation="wallet.close", request=request, result_type=WalletView, handler=handler)
 
 
-def _verify(ctx: Context, sender: Person, cmd: SendToWallet) -> str:
-    """Face verification or the 医保码 password of the sender: the provider's reference for the record."""
-    if cmd.face_token:
-        result = ctx.face.verify(sender, cmd.face_token)
-    elif cmd.password:
-        result = ctx.face.verify_password(sender, cmd.password)
-    else:
-        raise Refused(ErrorCode.WALLET_VERIFICATION_REQUIRED, name=sender.name)
-    if not result.passed:
-        raise Refused(ErrorCode.WALLET_VERIFICATION_FAILED, name=sender.name, reason=result.reason)
-    return result.reference
-
-
-def _limits(reader: RuleReader, region: str) -> WalletLimits:
-    per_day = reader.get(params.WALLET_TRANSFERS_PER_DAY_COUNT, region)
-    quiet = reader.get(params.WALLET_QUIET_HOURS, region)
-    return WalletLimits(
-        per_day=None if per_day == "unlimited" else int(per_day),
-        max_fen=reader.get(params.WALLET_TRANSFER_MAX_FEN, region),
-        quiet_start=quiet.start,
-        quiet_end=quiet.end,
-    )
-
-
-def _reserve_from(
-    uow: UnitOfWork, reader: RuleReader, sender: Person, region: str, amount_fen: int, now: datetime
-) -> tuple[int, int, int]:
-    """How much of ``amount_fen`` comes from 历年 and from 当年 (and the 当年 part's year), within the part the region
-    lets be shared; ``WALLET_SHAREABLE_TOO_LOW`` when it does not reach. A 当年 part still holding an earlier year's
-    money counts as 历年."""
-    prior = current = 0
-    current_year = now.year
-    for row in uow.ledger.accounts_of_people([sender.id], lock=True):
-        if row.region != region:
-            continue
-        if row.state.kind is AccountKind.PERSONAL_PRIOR:
-            prior += row.state.balance_fen
-        elif row.state.kind is AccountKind.PERSONAL_CURRENT:
-            current += row.state.balance_fen
-            current_year = row.period_year or now.year
-    prior_only = reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY
-    old_current = current_year < now.year
-    shareable = prior + (current if old_current or not prior_only else 0)
-    if shareable < amount_fen:
-        part = Phrase.PART_PRIOR_YEARS if prior_only and not old_current else Phrase.PART_WHOLE_ACCOUNT
-        raise Refused(
-            ErrorCode.WALLET_SHAREABLE_TOO_LOW,
-            name=sender.name,
-            part=part,
-            balance=format_yuan(shareable),
-            amount=format_yuan(amount_fen),
-        )
-    from_prior = min(prior, amount_fen)
-    return from_prior, amount_fen - from_prior, current_year
-
-
 def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransferView:
     """Transfer to a close relative's wallet within the national limits; the amount is reserved in the sender's
     account until the relative accepts (or it returns at 06:00 the next day). Idempotent by ``key``."""
@@ -250,12 +194,12 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
         receiver_region = _open_wallet_of(uow, receiver)
         for region in (sender_region, receiver_region):
             _require_enabled(reader, region)
-        verification = _verify(ctx, sender, cmd)
+        verification = verify_sender(ctx, sender, cmd.face_token, cmd.password)
         day = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
         # The sender's accounts are locked first (in _reserve_from): two transfers of his race one at a time here.
-        from_prior, from_current, current_year = _reserve_from(uow, reader, sender, sender_region, cmd.amount_fen, now)
+        from_prior, from_current, current_year = reserve_parts(uow, reader, sender, sender_region, cmd.amount_fen, now)
         check_new_transfer(
-            _limits(reader, sender_region),
+            transfer_limits(reader, sender_region),
             amount_fen=cmd.amount_fen,
             at=now,
             sent_today=uow.wallets.sent_between(sender.id, day, day + timedelta(days=1)),
@@ -281,18 +225,10 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
             verification=verification,
         )
         transfer = uow.wallets.add_transfer(draft)
-        if transfer is None:  # a concurrent transfer to the same person won the pending slot
+        if transfer is None:  # a concurrent transfer to the same person took the pending slot first
             pending = uow.wallets.pending_between(sender.id, receiver.id)
             assert pending is not None
-            check_new_transfer(
-                _limits(reader, sender_region),
-                amount_fen=cmd.amount_fen,
-                at=now,
-                sent_today=[],
-                pending_to_receiver=pending,
-                receiver_name=receiver.name,
-            )
-            raise AssertionError("unreachable: a pending transfer refuses")
+            raise pending_refusal(pending, receiver.name)
         reserved = reserved_account(sender.id, sender_region, now.year)
         moves: list[Move] = [
             (part_account(AccountKind.PERSONAL_PRIOR, sender.id, sender_region, now.year), reserved, from_prior),

@@ -1,0 +1,77 @@
+"""What a wallet transfer must pass before it is made: the sender's verification, the day's limits as the rules say
+them, and the part of his account that may be reserved for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.ledger import AccountKind
+from gongji.domain.money import format_yuan
+from gongji.domain.people import Person
+from gongji.domain.phrases import Phrase
+from gongji.domain.wallet import WalletLimits
+from gongji.rules import parameters as params
+from gongji.rules.schema import ShareablePart
+from gongji.service.checks import RuleReader
+from gongji.service.context import Context
+from gongji.service.ports import UnitOfWork
+
+__all__ = ["reserve_parts", "transfer_limits", "verify_sender"]
+
+
+def verify_sender(ctx: Context, sender: Person, face_token: str | None, password: str | None) -> str:
+    """Face verification or the 医保码 password of the sender: the provider's reference for the record."""
+    if face_token:
+        result = ctx.face.verify(sender, face_token)
+    elif password:
+        result = ctx.face.verify_password(sender, password)
+    else:
+        raise Refused(ErrorCode.WALLET_VERIFICATION_REQUIRED, name=sender.name)
+    if not result.passed:
+        raise Refused(ErrorCode.WALLET_VERIFICATION_FAILED, name=sender.name, reason=result.reason)
+    return result.reference
+
+
+def transfer_limits(reader: RuleReader, region: str) -> WalletLimits:
+    """The national platform's limits on a transfer from ``region`` on the reader's day."""
+    per_day = reader.get(params.WALLET_TRANSFERS_PER_DAY_COUNT, region)
+    quiet = reader.get(params.WALLET_QUIET_HOURS, region)
+    return WalletLimits(
+        per_day=None if per_day == "unlimited" else int(per_day),
+        max_fen=reader.get(params.WALLET_TRANSFER_MAX_FEN, region),
+        quiet_start=quiet.start,
+        quiet_end=quiet.end,
+    )
+
+
+def reserve_parts(
+    uow: UnitOfWork, reader: RuleReader, sender: Person, region: str, amount_fen: int, now: datetime
+) -> tuple[int, int, int]:
+    """How much of ``amount_fen`` comes from 历年 and from 当年 (and the 当年 part's year), within the part the region
+    lets be shared; ``WALLET_SHAREABLE_TOO_LOW`` when it does not reach. A 当年 part still holding an earlier year's
+    money counts as 历年."""
+    prior = current = 0
+    current_year = now.year
+    for row in uow.ledger.accounts_of_people([sender.id], lock=True):
+        if row.region != region:
+            continue
+        if row.state.kind is AccountKind.PERSONAL_PRIOR:
+            prior += row.state.balance_fen
+        elif row.state.kind is AccountKind.PERSONAL_CURRENT:
+            current += row.state.balance_fen
+            current_year = row.period_year or now.year
+    prior_only = reader.get(params.SHAREABLE_PART, region) is ShareablePart.PRIOR_YEARS_ONLY
+    old_current = current_year < now.year
+    shareable = prior + (current if old_current or not prior_only else 0)
+    if shareable < amount_fen:
+        part = Phrase.PART_PRIOR_YEARS if prior_only and not old_current else Phrase.PART_WHOLE_ACCOUNT
+        raise Refused(
+            ErrorCode.WALLET_SHAREABLE_TOO_LOW,
+            name=sender.name,
+            part=part,
+            balance=format_yuan(shareable),
+            amount=format_yuan(amount_fen),
+        )
+    from_prior = min(prior, amount_fen)
+    return from_prior, amount_fen - from_prior, current_year
