@@ -75,9 +75,12 @@ def test_a_resident_has_no_personal_account_to_credit(api: Api) -> None:
 def test_open_the_wallet_twice_changes_nothing(api: Api) -> None:
     first = api.post(f"/people/{XIUYING}/wallet")
     assert first.status_code == 200, first.text
-    assert "wallet" in {a["kind"] for a in first.json()["accounts"]}
+    assert first.json()["status"] == "open"
+    accounts = api.get(f"/people/{XIUYING}/balances").json()["accounts"]
+    assert "wallet" in {a["kind"] for a in accounts}
     second = api.post(f"/people/{XIUYING}/wallet")
-    assert second.json()["accounts"] == first.json()["accounts"]
+    assert second.json() == first.json()
+    assert api.get(f"/people/{XIUYING}/balances").json()["accounts"] == accounts
 
 
 def test_journals_belong_to_the_regions_of_the_accounts_they_moved(api: Api) -> None:

@@ -43,12 +43,14 @@ def test_an_analyst_reads_settlements_and_mutual_aid_by_region_and_month(api: Ap
     response = api.get("/aggregates/settlements", params={"start": "2026-10", "end": "2026-11"}, as_="analyst")
     assert response.status_code == 200, response.text
     rows = response.json()
-    # The demo: three settlements in Shijiazhuang in November 2026, one of them reversed; two paid by mutual aid.
+    # The demo: four settlements in Shijiazhuang in November 2026, one of them reversed; three paid by mutual aid (the
+    # fourth, 赵桂兰's pharmacy purchase of 97.80, through the wallet from her daughter in Beijing).
     assert [(r["month"], r["region"], r["kind"]) for r in rows] == [("2026-11", "130100", "medical")]
     [row] = rows
-    assert (row["settlements"], row["reversed"], row["mutual_aid_settlements"]) == (3, 1, 2)
-    assert row["acct_mulaid_pay_fen"] == 5_438 + 5_000 + 3_020  # 张建国 for his wife and son, 张德福 for his grandson
-    assert row["acct_mulaid_pay_yuan"] == "134.58"
+    assert (row["settlements"], row["reversed"], row["mutual_aid_settlements"]) == (4, 1, 3)
+    # 张建国 for his wife and son, 张德福 for his grandson, 张丽 (through the wallet) for her mother.
+    assert row["acct_mulaid_pay_fen"] == 5_438 + 5_000 + 3_020 + 9_780
+    assert row["acct_mulaid_pay_yuan"] == "232.38"
     assert row["medfee_sumamt_fen"] == row["acct_pay_fen"] + row["hifp_pay_fen"] + row["psn_cash_pay_fen"]
     text = json.dumps(rows, ensure_ascii=False)
     assert "张" not in text

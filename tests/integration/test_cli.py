@@ -337,7 +337,7 @@ def test_the_serve_banner_says_where_to_go_and_masks_id_numbers(
     finally:
         otp.setLevel(levels[0])
         access.setLevel(levels[1])
-    assert served == ["gongji.api.app:create_app"]
+    assert served == ["gongji.cli.serve_cmd:served_app"]  # the application with the wallet's job
     for member in DEMO_FAMILY:
         assert member.certno not in banner, member.name
     assert "张建国 **************0019" in banner

@@ -91,6 +91,7 @@ def create_app(
         redoc_url=None,  # ReDoc would load from a CDN too; /docs describes the same API
     )
     metrics = Metrics()
+    metrics.watch_wallets(lambda: ctx.read(lambda uow: uow.wallets.counts_by_status()))
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.fsi = FsiService(ctx, metrics)
@@ -120,8 +121,10 @@ def create_app(
 
     @app.get("/metrics", tags=["operations 运维"], summary="Prometheus metrics")
     async def prometheus(request: Request) -> Response:
-        """Requests, latency, settlements and refusals by code, in Prometheus' text format."""
+        """Requests, latency, settlements, refusals by code and wallet transfers by status, in Prometheus' text
+        format."""
         registry = request.app.state.metrics.registry
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # In a thread: the wallet's counts are read from the database at each scrape.
+        return Response(await run_in_threadpool(generate_latest, registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

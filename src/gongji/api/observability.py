@@ -1,7 +1,9 @@
 """Metrics (Prometheus, ``/metrics``) and the access log: one JSON line per request, personal data masked.
 
 Each application has its own registry, so two apps in one process (tests) never share counters. Under several
-uvicorn workers each worker counts its own requests; scrape each, or run one worker per port.
+uvicorn workers each worker counts its own requests; scrape each, or run one worker per port. The wallet's transfers
+by status are the database's numbers, read at each scrape (:class:`WalletTransfersCollector`), the same from every
+worker.
 
 The access log (logger ``gongji.access``) has one line per request of the three interfaces: the national interface
 (written by :class:`gongji.api.fsi.router.FsiService`), the REST API and the portal (written by the middleware of
@@ -23,20 +25,24 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gongji.api.fsi.mask import mask_payload
+from gongji.domain.wallet import TransferStatus
 
 __all__ = [
     "ACCESS_LOG",
     "ACCESS_LOG_ENV",
     "Metrics",
+    "WalletTransfersCollector",
     "configure_access_log",
     "http_observer",
     "log_request",
@@ -49,6 +55,7 @@ ACCESS_LOG = logging.getLogger("gongji.access")
 ACCESS_LOG_ENV = "GONGJI_ACCESS_LOG"
 
 _ON = frozenset({"1", "true", "yes", "on"})
+_log = logging.getLogger("gongji.metrics")
 _LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 CallNext = Callable[[Request], Awaitable[Response]]
@@ -93,6 +100,41 @@ class Metrics:
         self.latency.labels(interface, operation).observe(seconds)
         if code:
             self.refusals.labels(code).inc()
+
+    def watch_wallets(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        """Report wallet transfers by status (``gongji_wallet_transfers``), read with ``counts`` at each scrape."""
+        self.registry.register(WalletTransfersCollector(counts))
+
+
+class WalletTransfersCollector(Collector):
+    """``gongji_wallet_transfers{status}``: how many wallet transfers (医保钱包转账) stand in each status — pending,
+    accepted, declined, returned, taken back, spent, closed — read from the database when scraped.
+
+    A gauge, not a counter: a transfer moves from one status to the next. The database holds the numbers, so every
+    worker answers the same and a restart loses nothing. When the database does not answer, the family is left out
+    of that scrape (a gap, never a false zero) and the failure is logged."""
+
+    NAME = "gongji_wallet_transfers"
+    HELP = "Wallet transfers (医保钱包) by status, as the database holds them."
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self._counts = counts
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The family's name (registration reads no database)."""
+        yield GaugeMetricFamily(self.NAME, self.HELP, labels=["status"])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Every status with its count (zero for a status no transfer is in)."""
+        try:
+            counts = self._counts()
+        except Exception as exc:  # a scrape must answer whatever went wrong with the database
+            _log.warning("wallet transfer counts unavailable: %s", type(exc).__name__)
+            return
+        family = GaugeMetricFamily(self.NAME, self.HELP, labels=["status"])
+        for status in TransferStatus:
+            family.add_metric([status.value], counts.get(status.value, 0))
+        yield family
 
 
 def log_request(**fields: Any) -> None:

@@ -24,6 +24,7 @@ from .rules_cmd import rules_app
 from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, visit_app
 from .token_cmd import token_app
+from .wallet_cmd import notices_app, wallet_app
 
 __all__ = ["app", "main"]
 
@@ -48,6 +49,8 @@ for name, group in (
     ("settle", settle_app),
     ("claim", claim_app),
     ("token", token_app),
+    ("wallet", wallet_app),
+    ("notices", notices_app),
 ):
     app.add_typer(group, name=name)
 app.command("serve")(serve)

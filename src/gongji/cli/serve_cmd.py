@@ -1,23 +1,166 @@
-"""``gongji serve`` (the web application under uvicorn) and ``gongji his-sim`` (a hospital system driving it)."""
+"""``gongji serve`` (the web application under uvicorn, with the wallet's background job) and ``gongji his-sim`` (a
+hospital system driving it).
+
+The job: every ``GONGJI_WALLET_JOB_INTERVAL_S`` seconds (60 unless set; 0 turns it off) each worker returns the wallet
+transfers nobody accepted in time and hands undelivered notifications to the notifier (``GONGJI_NOTIFIER``: ``log``,
+or ``console``, which ``--demo`` chooses). It holds nothing but the database: both steps are idempotent and safe to
+run from every worker and a cron ``gongji wallet return-due`` at once, so no worker is special and a restart loses
+nothing.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gongji.domain.errors import ErrorCode, InvalidInput
 from gongji.domain.identity import mask_id_number
 
-from .common import command_name, new_key, run, settings
+from .common import command_name, guard, new_key, run, settings
 from .output import console, table
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from gongji.api.fsi.his_sim import Institution, SimReport
     from gongji.service.context import Context
+    from gongji.service.notices import Notifier
 
-__all__ = ["his_sim", "serve"]
+__all__ = [
+    "NOTIFIER_ENV",
+    "SERVED_APP",
+    "START_JITTER_S",
+    "WALLET_JOB_INTERVAL_ENV",
+    "his_sim",
+    "notifier_choice",
+    "serve",
+    "served_app",
+    "wallet_job_interval_s",
+    "wallet_job_round",
+    "with_wallet_job",
+]
+
+#: Seconds between two runs of the wallet's job in each worker; 0 turns the job off.
+WALLET_JOB_INTERVAL_ENV = "GONGJI_WALLET_JOB_INTERVAL_S"
+DEFAULT_WALLET_JOB_INTERVAL_S = 60
+#: The longest interval: transfers fall due every morning, so a job run less than daily would return them late.
+MAX_WALLET_JOB_INTERVAL_S = 86_400
+#: The first run waits a random moment up to this long (or the interval, if shorter), so that workers started
+#: together do not all deliver the same notifications at once (delivery is at least once).
+START_JITTER_S = 5.0
+#: Where the job sends notifications: ``log`` (kind and recipient id in the log) or ``console`` (the demo's).
+NOTIFIER_ENV = "GONGJI_NOTIFIER"
+_NOTIFIERS = ("log", "console")
+#: The application factory uvicorn runs in each worker: the web application with the wallet's job.
+SERVED_APP = "gongji.cli.serve_cmd:served_app"
+
+_log = logging.getLogger("gongji.jobs")
+
+
+def wallet_job_interval_s(environ: Mapping[str, str] = os.environ) -> int:
+    """The job's interval from :data:`WALLET_JOB_INTERVAL_ENV`; ``FIELD_INVALID`` unless a whole number ≥ 0."""
+    text = environ.get(WALLET_JOB_INTERVAL_ENV, str(DEFAULT_WALLET_JOB_INTERVAL_S)).strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_WALLET_JOB_INTERVAL_S):
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field=WALLET_JOB_INTERVAL_ENV,
+            reason_zh=f"“{text}”不是 0 至 {MAX_WALLET_JOB_INTERVAL_S} 的整数秒（0 表示不运行）",
+            reason_en=f"'{text}' is not a whole number of seconds from 0 to {MAX_WALLET_JOB_INTERVAL_S} (0: no job)",
+        )
+    return int(text)
+
+
+def notifier_choice(environ: Mapping[str, str] = os.environ) -> str:
+    """The notifier named by :data:`NOTIFIER_ENV` (``log`` unless set); ``FIELD_INVALID`` for another name."""
+    name = environ.get(NOTIFIER_ENV, "log").strip().lower()
+    if name not in _NOTIFIERS:
+        raise InvalidInput(
+            ErrorCode.FIELD_INVALID,
+            field=NOTIFIER_ENV,
+            reason_zh=f"“{name}”不是可用的通知方式（{'、'.join(_NOTIFIERS)}）",
+            reason_en=f"'{name}' is not a notifier gongji has ({', '.join(_NOTIFIERS)})",
+        )
+    return name
+
+
+def wallet_job_round(ctx: Context, notifier: Notifier) -> None:
+    """One run of the job: return what is due, then deliver notifications (those of the returns among them). A
+    failure of one step is logged and does not stop the other; the next run tries again."""
+    from gongji.service.notices import deliver
+    from gongji.service.wallet import return_due
+
+    try:
+        returned = return_due(ctx)
+        if returned.returned:
+            _log.info("wallet job: %d transfer(s) returned, %d fen", returned.returned, returned.amount_fen)
+    except Exception:
+        _log.exception("wallet job: returning due transfers failed; trying again at the next run")
+    try:
+        sent = deliver(ctx, notifier)
+        if sent:
+            _log.info("wallet job: %d notification(s) delivered", sent)
+    except Exception:
+        _log.exception("wallet job: delivering notifications failed; trying again at the next run")
+
+
+async def _run_wallet_job(ctx: Context, notifier: Notifier, interval_s: int, start_jitter_s: float) -> None:
+    """Run a round soon after startup (what fell due while the server was down: after a random wait of at most
+    ``start_jitter_s``), then every ``interval_s`` seconds. A round runs in a worker thread: the use cases are
+    synchronous and must not hold up requests."""
+    import asyncio
+    import random
+
+    import anyio.to_thread
+
+    await asyncio.sleep(random.uniform(0, min(start_jitter_s, interval_s)))
+    while True:
+        await anyio.to_thread.run_sync(wallet_job_round, ctx, notifier)
+        await asyncio.sleep(interval_s)
+
+
+def with_wallet_job(
+    app: FastAPI, interval_s: int, notifier: Notifier, *, start_jitter_s: float = START_JITTER_S
+) -> FastAPI:
+    """``app`` with the wallet's job running through its lifespan (started after the application's own startup,
+    stopped before its shutdown, waiting for a round in progress); ``interval_s`` 0 leaves ``app`` as it is."""
+    if interval_s <= 0:
+        return app
+    import asyncio  # here: `gongji --help` loads no event loop
+
+    ctx: Context = app.state.ctx
+    inner: Callable[[Any], Any] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[Any]:
+        async with inner(served) as state:
+            job = asyncio.get_running_loop().create_task(_run_wallet_job(ctx, notifier, interval_s, start_jitter_s))
+            try:
+                yield state
+            finally:
+                job.cancel()
+                with suppress(asyncio.CancelledError):
+                    await job
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def served_app() -> FastAPI:
+    """What uvicorn runs in each worker of ``gongji serve``: the application of the environment's settings, with the
+    wallet's job as :data:`WALLET_JOB_INTERVAL_ENV` and :data:`NOTIFIER_ENV` say."""
+    from gongji.api.app import create_app
+    from gongji.service.notices import ConsoleNotifier, LogNotifier
+
+    interval_s = wallet_job_interval_s()
+    notifier: Notifier = ConsoleNotifier() if notifier_choice() == "console" else LogNotifier()
+    return with_wallet_job(create_app(), interval_s, notifier)
 
 
 def _gateway_credentials(ctx: Context) -> None:
@@ -99,17 +242,24 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """启动服务：国家医保接口、门户、/healthz、/metrics。Serve the national interface, portal, /healthz, /metrics."""
+    """启动服务：国家医保接口、门户、/healthz、/metrics、医保钱包任务。Serve the national interface, portal, /healthz,
+    /metrics, and the wallet's job (GONGJI_WALLET_JOB_INTERVAL_S, default 60; 0 turns it off)."""
     import uvicorn
 
+    if demo:  # the demo's notifications are printed here, beside its sign-in codes
+        os.environ[NOTIFIER_ENV] = "console"
+    interval_s = guard(wallet_job_interval_s, as_json=False)  # fail early on a bad configuration
+    guard(notifier_choice, as_json=False)
     url = f"http://{host}:{port}"
     run(lambda ctx: _banner(ctx, url, demo), as_json=False)
+    if interval_s:
+        console.print(f"  医保钱包任务每 {interval_s} 秒运行 The wallet job runs every {interval_s} s", markup=False)
     from gongji.api.observability import serve_access_log  # recorded for the workers: each sets its own log up
 
     serve_access_log(access_log)
     settings()  # fail early on a bad configuration
     uvicorn.run(
-        "gongji.api.app:create_app",
+        SERVED_APP,
         factory=True,
         host=host,
         port=port,

@@ -118,23 +118,29 @@ def visit_show(mdtrt_id: MdtrtArg, as_json: JsonOpt = False) -> None:
 
 
 AcctOpt = Annotated[bool, typer.Option("--account/--no-account", help="使用个人账户 acct_used_flag")]
+WalletOpt = Annotated[bool, typer.Option("--wallet/--no-wallet", help="使用医保钱包 Pay from the patient's wallet")]
 
 
 @settle_app.command("preview")
-def settle_preview(mdtrt_id: MdtrtArg, account: AcctOpt = True, as_json: JsonOpt = False) -> None:
+def settle_preview(
+    mdtrt_id: MdtrtArg, account: AcctOpt = True, wallet: WalletOpt = True, as_json: JsonOpt = False
+) -> None:
     """预结算 Compute a settlement and write nothing."""
     from gongji.service import settlement
 
-    view = run(lambda ctx: settlement.preview_settlement(ctx, settlement.Settle(mdtrt_id, account)), as_json)
+    cmd = settlement.Settle(mdtrt_id, account, use_wallet=wallet)
+    view = run(lambda ctx: settlement.preview_settlement(ctx, cmd), as_json)
     print_json(view) if as_json else show_settlement(view)
 
 
 @settle_app.command("commit")
-def settle_commit(mdtrt_id: MdtrtArg, account: AcctOpt = True, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
-    """结算 Settle a visit: fund, own account, relatives' accounts in order, cash — one journal."""
+def settle_commit(
+    mdtrt_id: MdtrtArg, account: AcctOpt = True, wallet: WalletOpt = True, key: KeyOpt = None, as_json: JsonOpt = False
+) -> None:
+    """结算 Settle a visit: fund, own account, wallet, relatives' accounts in order, cash — one journal."""
     from gongji.service import settlement
 
-    cmd = settlement.Settle(mdtrt_id, account)
+    cmd = settlement.Settle(mdtrt_id, account, use_wallet=wallet)
     view = run(lambda ctx: settlement.commit_settlement(ctx, cmd, key=new_key(key)), as_json)
     print_json(view) if as_json else show_settlement(view)
 

@@ -196,8 +196,9 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
             _require_enabled(reader, region)
         verification = verify_sender(ctx, sender, cmd.face_token, cmd.password)
         day = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
-        # The sender's accounts are locked first (in _reserve_from): two transfers of his race one at a time here.
-        from_prior, from_current, current_year = reserve_parts(uow, reader, sender, sender_region, cmd.amount_fen, now)
+        # The sender's accounts are locked first: two transfers of his race one at a time from here on. The national
+        # limits are judged before his balance, so each refusal names the limit that was hit.
+        uow.ledger.accounts_of_people([sender.id], lock=True)
         check_new_transfer(
             transfer_limits(reader, sender_region),
             amount_fen=cmd.amount_fen,
@@ -206,6 +207,7 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
             pending_to_receiver=uow.wallets.pending_between(sender.id, receiver.id),
             receiver_name=receiver.name,
         )
+        from_prior, from_current, current_year = reserve_parts(uow, reader, sender, sender_region, cmd.amount_fen, now)
         due = auto_return_at(now, reader.get(params.WALLET_AUTO_RETURN_AT, sender_region))
         draft = WalletTransfer(
             id=0,

@@ -3,13 +3,14 @@ write, and errors as RFC 9457 problem details.
 
 Modules::
 
-    models      request and response models (the API's own shape of data)
+    models      request and response models (the API's own shape of data; the wallet's are in wallet_models)
     problems    errors as application/problem+json, and which status each code answers
     auth        tokens → Principal (operator / institution / analyst), role and scope checks, idempotency keys
     params      shared path and query parameters
     people      /people: the registry and enrollments
-    accounts    /people/{ref}/balances|statement|credits|wallet, /journals
+    accounts    /people/{ref}/balances|statement|credits, /journals
     relations   /relations, /people/{ref}/family|payer-order|quota|why|proxy-links
+    wallet      /people/{ref}/wallet, …/wallet/transfers (accept, decline, take-back), …/notices
     visits      /visits: open, fees, cancel
     settlements /settlements: preview, commit, show, reverse, explanation
     rules       /rules: values in effect with their references
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from gongji.api.rest import accounts, aggregates, me, people, relations, rules, settlements, visits
+from gongji.api.rest import accounts, aggregates, me, people, relations, rules, settlements, visits, wallet
 from gongji.api.rest.problems import install_problem_handlers
 
 __all__ = ["API_PREFIX", "mount", "router"]
@@ -29,7 +30,7 @@ __all__ = ["API_PREFIX", "mount", "router"]
 API_PREFIX = "/api/v1"
 
 router = APIRouter()
-for _module in (me, people, accounts, relations, visits, settlements, rules, aggregates):
+for _module in (me, people, accounts, wallet, relations, visits, settlements, rules, aggregates):
     router.include_router(_module.router)
 
 

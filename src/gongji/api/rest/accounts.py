@@ -1,4 +1,5 @@
-"""Personal accounts: balances, statements, credits, the wallet, journals and their reversal (operators only)."""
+"""Personal accounts: balances, statements, credits, journals and their reversal (operators only); the wallet is
+:mod:`gongji.api.rest.wallet`'s."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from gongji.api.rest.models import BalancesOut, CreditIn, Day, JournalOut, Rever
 from gongji.api.rest.params import DayQuery, JournalIdPath, PersonPath
 from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
-from gongji.service import accounts, scopes, wallet
+from gongji.service import accounts, scopes
 
 __all__ = ["router"]
 
@@ -49,14 +50,6 @@ def credit(ref: PersonPath, body: CreditIn, ctx: ContextDep, principal: Operator
     require_person(ctx, principal, ref, "划入个人账户", "credit the personal account")
     cmd = accounts.CreditAccount(ref, body.amount_fen, body.reference, body.part, body.kind)
     return JournalOut.model_validate(accounts.credit_account(ctx, cmd, key=key))
-
-
-@router.post("/people/{ref}/wallet", summary="开通医保钱包 Open the wallet (idempotent)")
-def open_wallet(ref: PersonPath, ctx: ContextDep, principal: Operator, key: IdempotencyKey) -> BalancesOut:
-    """Open the person's wallet in the region of their basic insurance; opening it again changes nothing."""
-    require_person(ctx, principal, ref, "开通医保钱包", "open the wallet")
-    wallet.open_wallet(ctx, wallet.OpenWallet(ref), key=key)
-    return BalancesOut.model_validate(accounts.balances(ctx, ref))
 
 
 @router.get("/journals/{journal_id}", summary="查看记账凭证 A journal and its transfers")

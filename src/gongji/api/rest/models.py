@@ -778,6 +778,9 @@ class SettleIn(_In):
     mdtrt_id: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,30}$")]
     acct_used_flag: bool = True
     medfee_sumamt_fen: Fen | None = None
+    use_wallet: bool = Field(
+        True, description="用医保钱包支付（规则允许患者选择时）Pay from the patient's wallet, where she may choose"
+    )
 
 
 class ReverseSettlementIn(_In):

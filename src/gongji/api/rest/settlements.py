@@ -23,7 +23,9 @@ def _require_settlement(ctx: Context, principal: Principal, setl_id: str, action
 
 
 def _command(body: SettleIn, principal: Principal) -> settlement.Settle:
-    return settlement.Settle(body.mdtrt_id, body.acct_used_flag, acting_institution(principal), body.medfee_sumamt_fen)
+    return settlement.Settle(
+        body.mdtrt_id, body.acct_used_flag, acting_institution(principal), body.medfee_sumamt_fen, body.use_wallet
+    )
 
 
 @router.post("/preview", summary="预结算 Preview a settlement (writes nothing)")
