@@ -12,6 +12,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from gongji.service.demo import GUILAN, JIANGUO
+from gongji.service.wallet import CloseWallet, close_wallet
 from tests.e2e.conftest import PortalServer, assert_english, new_page, sign_in
 from tests.serving import BUSINESS_NOW
 
@@ -122,6 +123,9 @@ def test_a_parent_confirms_with_face_verification_and_her_purchase_is_paid_from_
     expect(mother.locator("#pay-for-me")).to_contain_text("张建国")
     expect(mother.locator("#pay-for-me")).to_contain_text("in force")
 
+    # The demo also gave her a wallet with 张丽's transfer in it, which would pay first; she closes it (the rest goes
+    # back to 张丽), so that this purchase shows what the new binding pays.
+    close_wallet(server.ctx, CloseWallet(GUILAN), key="e2e:binding-pays:close-wallet")
     settled = pharmacy_purchase(server, GUILAN)
     info = settled["setlinfo"]
     assert info["acct_mulaid_pay"] == info["acct_pay"] > 0
@@ -142,7 +146,8 @@ def test_a_parent_confirms_with_face_verification_and_her_purchase_is_paid_from_
     # her records: her purchase, paid by her son's account
     mother.goto(server.url("/portal/records"))
     expect(mother.locator("#settlements")).to_contain_text("赵桂兰")
-    mother.locator("#settlements tbody tr").first.get_by_role("link").click()
+    # (the demo's earlier purchase, paid through her wallet, is listed too: open this one)
+    mother.locator("#settlements tbody tr", has_text=str(info["setl_id"])).get_by_role("link").click()
     expect(mother.locator("main")).to_contain_text("张建国")
     expect(mother.locator("main")).to_contain_text(f"{paid:,.2f}")
     assert_english(mother, server)

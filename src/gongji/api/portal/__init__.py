@@ -23,7 +23,10 @@ Modules::
     chart       the server-drawn SVG bar chart
     signin      person sign-in and sign-out
     person      the insured person's pages
+    wallet      the person's 医保钱包: open, close, transfer to a close relative, accept or decline, history
+    inbox       the person's notifications, read and unread
     counter     counter staff (线下办理): operator sign-in, region-scoped actions, the audit page
+    counter_wallet  the family's wallets on the counter's person page (read only)
 
 To add pages for another kind of user (counter staff): a ``SubjectKind`` in ``session``, a sign-in flow beside
 ``signin``, a dependency like ``CurrentPerson`` in ``deps``, a router module like ``person`` included in
@@ -38,7 +41,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import counter, counter_actions, person, signin
+from gongji.api.portal import counter, counter_actions, inbox, person, signin, wallet
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -93,6 +96,8 @@ def create_portal(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(signin.router)
     app.include_router(person.router)
+    app.include_router(wallet.router)
+    app.include_router(inbox.router)
     app.include_router(counter.router)
     app.include_router(counter_actions.router)
     return app

@@ -4,7 +4,7 @@
 
     GET|POST  /counter/sign-in                       the operator's token → an operator session bound to the token
     GET       /counter                               find a person by ID number or name (his regions only)
-    GET       /counter/people/{psn_no}               the family's whole picture, and every counter action
+    GET       /counter/people/{psn_no}               the family's whole picture (wallets too), and every counter action
     POST      /counter/people/{psn_no}/bind          bind a relative on documents checked here (effective at once)
     POST      /counter/relations/{id}/end            end a relation at once
     POST      /counter/people/{psn_no}/proxy         add a 亲情账户
@@ -29,6 +29,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from gongji.api.portal.counter_wallet import family_wallets
 from gongji.api.portal.deps import (
     IDEM_FIELD,
     CheckedForm,
@@ -204,6 +205,7 @@ def render_person(
         quotas={r.id: quota_shown(t, r, rules) for r in family.i_pay_for},
         records=household.records(portal.ctx, person.psn_no, portal.ctx.clock.today().year),
         suspensions=suspension.suspensions(portal.ctx, person.psn_no),
+        wallets=family_wallets(portal, operator, family),
         relation_types=[r.value for r in RelationType if r.bindable],
         med_types=[MedType.GENERAL_OUTPATIENT.value, MedType.GENERAL_INPATIENT.value],
         error=error,

@@ -31,6 +31,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.explanation import render
 from gongji.domain.ledger import AccountKind, JournalKind
 from gongji.domain.regions import parse_region
+from gongji.domain.wallet import TransferStatus, WalletEventKind
 from gongji.domain.wording import is_term, localise
 from gongji.rules.schema import PARAMETERS
 
@@ -62,6 +63,7 @@ GLOSSARY: tuple[str, ...] = (
     "当年",
     "承诺书",
     "医保钱包",
+    "医保码",
     "职工医保",
     "近亲属",
 )
@@ -197,6 +199,14 @@ class Translator:
     def journal(self, value: str) -> str:
         """A journal kind (``settlement`` → 医疗费用结算 / settlement)."""
         return self.named(JournalKind(value))
+
+    def transfer_status(self, value: str) -> str:
+        """Where a wallet transfer stands (``pending`` → 待接收 / waiting to be accepted)."""
+        return self.named(TransferStatus(value))
+
+    def wallet_event(self, value: str) -> str:
+        """What happened to a wallet transfer (``accepted`` → 接收 / accepted)."""
+        return self.named(WalletEventKind(value))
 
     def region(self, code: str | None) -> str:
         """A region's name (its code when the code is not known)."""

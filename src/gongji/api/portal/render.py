@@ -3,9 +3,9 @@
 Every page gets, besides its own values: ``_`` (the :class:`~gongji.api.portal.i18n.Translator` of its language),
 ``lang``, ``base`` (where the portal is mounted), ``csrf_token``, ``signed_in`` (the name and masked ID number shown
 in the header, or ``None``), ``switch`` (the same page in each language), ``nav`` (the current section), ``name``
-(a person's name as markup that is never translated), ``code_on_console`` (the demo's code sender is in use) and
-``is_cjk`` (whether a data text is Chinese, to mark it
-``lang="zh-CN"``).
+(a person's name as markup that is never translated), ``code_on_console`` (the demo's code sender is in use),
+``is_cjk`` (whether a data text is Chinese, to mark it ``lang="zh-CN"``) and ``unread_count`` (called by the person's
+navigation: how many of his newest notifications are unread).
 
 Filters: ``yuan`` (fen → "1,234.50"), ``day`` (a date or moment → 2026-11-22), ``moment`` (→ 2026-11-22 14:05),
 ``percent`` (basis points → "60").
@@ -29,10 +29,12 @@ from markupsafe import Markup
 from gongji.api.portal.i18n import CJK, LANG_PARAM, LANGUAGE_NAMES, Lang, Translator
 from gongji.api.portal.middleware import base_of, current_session, ensure_session, request_lang
 from gongji.api.portal.otp import ConsoleCodeSender
-from gongji.api.portal.state import portal_of
+from gongji.api.portal.session import Session, SubjectKind
+from gongji.api.portal.state import Portal, portal_of
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.service.clock import SHANGHAI
+from gongji.service.notices import inbox
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -44,9 +46,12 @@ __all__ = [
     "render",
     "render_error",
     "translator",
+    "unread_count",
 ]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+#: The newest notifications the navigation's unread count looks at.
+UNREAD_WINDOW = 100
 
 
 def _yuan(fen: int | None) -> str:
@@ -91,6 +96,13 @@ def make_templates() -> Environment:
     return env
 
 
+def unread_count(portal: Portal, session: Session | None) -> int:
+    """How many of the signed-in person's newest notifications are unread (0 for anyone else)."""
+    if session is None or session.subject_kind is not SubjectKind.PERSON or session.subject_id is None:
+        return 0
+    return sum(not notice.read for notice in inbox(portal.ctx, session.subject_id, limit=UNREAD_WINDOW))
+
+
 def translator(request: Request) -> Translator:
     """The translator of this request's language."""
     return Translator(request_lang(request))
@@ -130,6 +142,7 @@ def render(
         "switch": _switch(request, switch_path),
         "nav": nav,
         "code_on_console": isinstance(portal.codes.sender, ConsoleCodeSender),
+        "unread_count": lambda: unread_count(portal, session),
         **values,
     }
     html = portal.templates.get_template(template).render(page)
