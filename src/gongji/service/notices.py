@@ -29,6 +29,7 @@ __all__ = [
     "inbox",
     "mark_read",
     "notify",
+    "unread",
 ]
 
 _log = logging.getLogger("gongji.notices")
@@ -101,28 +102,36 @@ def mark_read(ctx: Context, person_id: int, notice_ids: list[int]) -> int:
     return ctx.transaction(handler)
 
 
+def unread(ctx: Context, person_id: int) -> int:
+    """How many of the person's notifications are unread."""
+    return ctx.read(lambda uow: uow.wallets.unread_count(person_id))
+
+
 def deliver(ctx: Context, notifier: Notifier) -> int:
-    """Hand every undelivered notification to ``notifier``, oldest first; how many were sent. One that the
-    notifier fails stays undelivered for the next run. Two runs at once may both send a row (at-least-once, as
-    SMS gateways are); each marks it delivered."""
+    """Hand every undelivered notification to ``notifier``, oldest first; how many were sent.
+
+    Each batch is claimed in a transaction (rows another worker holds are skipped), sent, and marked delivered in the
+    same transaction: two workers never send the same row at once. A notification the notifier fails stays
+    undelivered for the next run; one sent just before a crash may be sent again (at least once, as SMS gateways
+    are)."""
     sent = 0
     while True:
-        batch = ctx.read(lambda uow: uow.wallets.undelivered(limit=DELIVERY_BATCH))
-        done: list[int] = []
-        for notice in batch:
-            try:
-                notifier.send(notice, render_notice(notice.kind, notice.params, "zh"))
-            except Exception:
-                _log.warning("notice %s could not be sent; kept for the next run", notice.id)
-                continue
-            done.append(notice.id)
 
-        def mark(uow: UnitOfWork, ids: list[int] = done) -> None:
-            uow.wallets.mark_delivered(ids, ctx.clock.now())
+        def batch(uow: UnitOfWork) -> tuple[int, int]:
+            claimed = uow.wallets.undelivered(limit=DELIVERY_BATCH, claim=True)
+            done: list[int] = []
+            for notice in claimed:
+                try:
+                    notifier.send(notice, render_notice(notice.kind, notice.params, "zh"))
+                except Exception:
+                    _log.warning("notice %s could not be sent; kept for the next run", notice.id)
+                    continue
+                done.append(notice.id)
+            uow.wallets.mark_delivered(done, ctx.clock.now())
             uow.commit()
+            return len(claimed), len(done)
 
-        if done:
-            ctx.transaction(mark)
-        sent += len(done)
-        if len(batch) < DELIVERY_BATCH or not done:
+        claimed, done = ctx.transaction(batch)
+        sent += done
+        if claimed < DELIVERY_BATCH or not done:
             return sent

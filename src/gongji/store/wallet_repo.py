@@ -273,11 +273,21 @@ class SqlWallets:
         )
         return int(result.rowcount or 0)
 
-    def undelivered(self, *, limit: int) -> list[StoredNotice]:
-        """Notifications the notifier has not taken yet, oldest first."""
+    def undelivered(self, *, limit: int, claim: bool = False) -> list[StoredNotice]:
+        """Notifications the notifier has not taken yet, oldest first. ``claim`` locks them for this transaction and
+        skips rows another worker holds (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time)."""
         n = w.notifications
-        rows = self._conn.execute(select(n).where(n.c.delivered_at.is_(None)).order_by(n.c.id).limit(limit)).mappings()
+        query = select(n).where(n.c.delivered_at.is_(None)).order_by(n.c.id).limit(limit)
+        if claim and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = self._conn.execute(query).mappings()
         return [_notice(row) for row in rows]
+
+    def unread_count(self, person_id: int) -> int:
+        """How many of the person's notifications are unread."""
+        n = w.notifications
+        query = select(func.count()).where(n.c.person_id == person_id, n.c.read_at.is_(None))
+        return int(self._conn.execute(query).scalar_one())
 
     def mark_delivered(self, notice_ids: Sequence[int], at: datetime) -> None:
         """Record that the notifier took these."""

@@ -34,7 +34,7 @@ from gongji.api.portal.state import Portal, portal_of
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.service.clock import SHANGHAI
-from gongji.service.notices import inbox
+from gongji.service.notices import unread
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -50,8 +50,6 @@ __all__ = [
 ]
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-#: The newest notifications the navigation's unread count looks at.
-UNREAD_WINDOW = 100
 
 
 def _yuan(fen: int | None) -> str:
@@ -97,10 +95,10 @@ def make_templates() -> Environment:
 
 
 def unread_count(portal: Portal, session: Session | None) -> int:
-    """How many of the signed-in person's newest notifications are unread (0 for anyone else)."""
+    """How many of the signed-in person's notifications are unread (0 for anyone else)."""
     if session is None or session.subject_kind is not SubjectKind.PERSON or session.subject_id is None:
         return 0
-    return sum(not notice.read for notice in inbox(portal.ctx, session.subject_id, limit=UNREAD_WINDOW))
+    return unread(portal.ctx, session.subject_id)
 
 
 def translator(request: Request) -> Translator:
