@@ -206,3 +206,18 @@ def test_the_description_shows_the_wallet_in_fen_and_yuan(api: Api) -> None:
     assert schemas["WalletOut"]["properties"]["balance_fen"]["type"] == "integer"
     assert schemas["WalletOut"]["properties"]["balance_yuan"]["type"] == "string"
     assert schemas["WalletTransferIn"]["properties"]["amount_fen"]["exclusiveMinimum"] == 0
+
+
+def test_her_contribution_is_paid_from_the_wallet(api: Api) -> None:
+    _open_both(api)
+    transfer = _send(api, 40_000).json()
+    api.post(f"/people/{GUILAN}/wallet/transfers/{transfer['id']}/accept")
+    before = _wallet(api, GUILAN)["balance_fen"]
+    body = {"kind": "resident_basic", "amount_fen": 38_000, "year": 2027, "reference": "2027 居民医保"}
+    paid = api.post(f"/people/{GUILAN}/wallet/contributions", json=body)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["amounts"]["acct_mulaid_pay_fen"] == 38_000
+    assert _wallet(api, GUILAN)["balance_fen"] == before - 38_000
+    too_much = api.post(f"/people/{GUILAN}/wallet/contributions", json={**body, "amount_fen": before})
+    assert_problem(too_much, 422, "CONTRIBUTION_NOT_COVERED")
+    assert audit(api.ctx).clean

@@ -196,3 +196,15 @@ def test_the_job_returns_what_is_due_and_delivers_notices_while_the_app_serves(
     assert balances(family, ZHANGLI).personal_account_fen == 1_000_000
     unchanged = create_app(family)
     assert with_wallet_job(unchanged, 0, recorder) is unchanged
+
+
+def test_a_contribution_paid_from_the_wallet(gongji: Gongji) -> None:
+    transfer_id = _open_and_send(gongji, "400")
+    gongji("wallet", "accept", str(transfer_id), "--by", GUILAN)
+    paid = gongji("wallet", "contribution", GUILAN, "380", "--year", "2027", "--reference", "2027 居民医保")
+    assert "张丽" in paid
+    assert "380.00" in paid
+    mother = json.loads(gongji("wallet", "show", GUILAN, "--json"))
+    assert mother["balance_fen"] == 2_000
+    refused = gongji("wallet", "contribution", GUILAN, "380", "--year", "2028", code=1)
+    assert "CONTRIBUTION_NOT_COVERED" in refused

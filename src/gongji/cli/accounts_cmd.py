@@ -85,19 +85,6 @@ def account_credit(
     print_json(view) if as_json else _show_journal(view)
 
 
-@account_app.command("open-wallet")
-def account_open_wallet(ref: Ref, key: KeyOpt = None, as_json: JsonOpt = False) -> None:
-    """开通医保钱包 Open a person's wallet (idempotent)."""
-    from gongji.service import accounts, wallet
-
-    def opened(ctx: Context) -> BalancesView:
-        wallet.open_wallet(ctx, wallet.OpenWallet(ref), key=new_key(key))
-        return accounts.balances(ctx, ref)
-
-    view = run(opened, as_json)
-    print_json(view) if as_json else _show_balances(view)
-
-
 @account_app.command("reverse")
 def account_reverse(
     journal_id: Annotated[int, typer.Argument(help="要冲销的凭证号 Journal to reverse")],

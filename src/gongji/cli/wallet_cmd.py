@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -265,6 +265,36 @@ def wallet_return_due(as_json: JsonOpt = False) -> None:
         f"退回逾期未接收的转账 {result.returned} 笔，共 {yuan(result.amount_fen)}\n"
         f"Returned {result.returned} transfer(s) nobody accepted in time, {yuan(result.amount_fen)} in all"
     )
+
+
+@wallet_app.command("contribution", context_settings=AMOUNT_ARGUMENT)
+def wallet_contribution(
+    person: Ref,
+    amount: Annotated[str, typer.Argument(help="金额（元）Amount in yuan")],
+    kind: Annotated[
+        Literal["resident_basic", "long_term_care"],  # gongji.rules.schema.Contribution
+        typer.Option(help="resident_basic 城乡居民医保 / long_term_care 长期护理保险"),
+    ] = "resident_basic",
+    year: Annotated[int | None, typer.Option(help="缴费年度 Contribution year (default next year)")] = None,
+    reference: Annotated[str, typer.Option(help="缴费单号 Reference")] = "",
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """钱包缴费 Pay one's own contribution from the wallet (in full, or refused)."""
+    from gongji.rules.schema import Contribution
+    from gongji.service.clock import SystemClock
+    from gongji.service.wallet_contribution import PayContributionFromWallet, pay_contribution_from_wallet
+
+    from .settle_output import show_settlement
+
+    def command() -> PayContributionFromWallet:
+        chosen = year or SystemClock().today().year + 1
+        fen = parse_yuan(amount, allow_zero=False)
+        return PayContributionFromWallet(person, Contribution(kind), fen, chosen, reference or f"{kind}-{chosen}")
+
+    cmd = guard(command, as_json)
+    view = run(lambda ctx: pay_contribution_from_wallet(ctx, cmd, key=new_key(key)), as_json)
+    print_json(view) if as_json else show_settlement(view)
 
 
 @notices_app.command("deliver")

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 
 from gongji.api.rest.auth import ContextDep, IdempotencyKey, Operator, Principal
-from gongji.api.rest.models import MAX_ID
+from gongji.api.rest.models import MAX_ID, SettlementOut
 from gongji.api.rest.params import PersonPath
 from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
@@ -21,6 +21,7 @@ from gongji.api.rest.wallet_models import (
     NoticeOut,
     NoticesReadIn,
     NoticesReadOut,
+    WalletContributionIn,
     WalletOut,
     WalletTransferIn,
     WalletTransferOut,
@@ -28,6 +29,7 @@ from gongji.api.rest.wallet_models import (
 from gongji.service import notices, scopes, wallet, wallet_query
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
+from gongji.service.wallet_contribution import PayContributionFromWallet, pay_contribution_from_wallet
 
 __all__ = ["router"]
 
@@ -104,6 +106,21 @@ def send(
         ref, body.receiver, body.amount_fen, body.relation_type, face_token=body.face_token, password=body.password
     )
     return WalletTransferOut.model_validate(wallet.send_to_wallet(ctx, cmd, key=key))
+
+
+@router.post(
+    "/people/{ref}/wallet/contributions",
+    status_code=status.HTTP_201_CREATED,
+    summary="钱包缴费 Pay the person's own contribution from her wallet",
+)
+def pay_contribution(
+    ref: PersonPath, body: WalletContributionIn, ctx: ContextDep, principal: Operator, key: IdempotencyKey
+) -> SettlementOut:
+    """The person ``ref`` pays her resident (or long-term care) contribution from the money relatives sent to her
+    wallet, in full or not at all; it leaves the senders' accounts now."""
+    require_person(ctx, principal, ref, "医保钱包缴费", "pay a contribution from the wallet")
+    cmd = PayContributionFromWallet(ref, body.kind, body.amount_fen, body.year, body.reference)
+    return SettlementOut.model_validate(pay_contribution_from_wallet(ctx, cmd, key=key))
 
 
 @router.post("/people/{ref}/wallet/transfers/{transfer_id}/accept", summary="接收转账 The receiver accepts")

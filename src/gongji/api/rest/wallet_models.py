@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_f
 from gongji.api.rest.models import MAX_ID, PersonRef, yuan
 from gongji.domain.codes import RelationType
 from gongji.domain.money import MAX_AMOUNT_FEN
+from gongji.rules.schema import Contribution
 
 __all__ = [
     "MAX_NOTICE_IDS",
     "NoticeOut",
     "NoticesReadIn",
     "NoticesReadOut",
+    "WalletContributionIn",
     "WalletEventOut",
     "WalletOut",
     "WalletTransferIn",
@@ -45,6 +47,22 @@ class _Out(BaseModel):
     """A response body, read from a service view's attributes."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+class WalletContributionIn(_In):
+    """缴费: the person's own resident (or long-term care) contribution for a year, paid in full from her wallet."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "resident_basic", "amount_fen": 40000, "year": 2027, "reference": "2027 居民医保"}]
+        },
+    )
+
+    kind: Contribution
+    amount_fen: Annotated[int, Field(gt=0, le=MAX_AMOUNT_FEN)]
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class WalletTransferIn(_In):
