@@ -3,13 +3,16 @@ return, taking back, closing — with the sender's reservation and the audit che
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode, Refused
+from gongji.rules.book import RuleBook
 from gongji.service.accounts import balances
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
@@ -211,3 +214,28 @@ def test_replaying_a_transfer_with_its_key_sends_once(ctx: Context) -> None:
     again = send_to_wallet(ctx, cmd, key="same")
     assert first.id == again.id
     assert balances(ctx, ZHANGLI).personal_account_fen == 999_900
+
+
+def test_a_region_that_has_not_switched_the_wallet_on_refuses_it(ctx: Context, engine: Engine, tmp_path: Path) -> None:
+    """A dated regional value overrides the nation's: Shijiazhuang switched off (a test overlay) refuses opening a
+    wallet there, with the region and day named."""
+    overlay = tmp_path / "130100.yaml"
+    overlay.write_text(
+        'region: "130100"\n'
+        "name: 石家庄市\n"
+        "parameters:\n"
+        "  wallet_enabled:\n"
+        "    - since: 2026-11-01\n"
+        "      value: false\n"
+        '      reference: {title: "test overlay", address: "https://example.invalid/overlay"}\n'
+        "      confidence: unverified\n",
+        encoding="utf-8",
+    )
+    off = dataclasses.replace(ctx, rules=RuleBook.load([tmp_path]))
+    resident(off, GUILAN, "赵桂兰")
+    before = snapshot(engine)
+    with pytest.raises(Refused) as refused:
+        open_wallet(off, OpenWallet(GUILAN), key="o")
+    assert refused.value.code is ErrorCode.WALLET_NOT_ENABLED
+    assert "130100" in refused.value.message_zh
+    assert snapshot(engine) == before
