@@ -4,19 +4,20 @@ return, taking back, closing — with the sender's reservation and the audit che
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from gongji.domain.codes import RelationType
+from gongji.domain.codes import Insutype, RelationType
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.rules.book import RuleBook
 from gongji.service.accounts import balances
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
+from gongji.service.enrollment import MoveRegion, move_region
 from gongji.service.wallet import (
     CloseWallet,
     DecideTransfer,
@@ -239,3 +240,23 @@ def test_a_region_that_has_not_switched_the_wallet_on_refuses_it(ctx: Context, e
     assert refused.value.code is ErrorCode.WALLET_NOT_ENABLED
     assert "130100" in refused.value.message_zh
     assert snapshot(engine) == before
+
+
+def test_a_sender_who_moves_region_takes_his_reservations_along(ctx: Context) -> None:
+    """张丽 moves from Beijing to Shijiazhuang with one transfer pending and one accepted: both reservations move with
+    her account, and a decline gives the money back in the region she is insured in now."""
+    _family(ctx)
+    accepted = _send(ctx, 30_000)
+    accept_transfer(ctx, DecideTransfer(accepted, GUILAN), key="a")
+    pending = _send(ctx, 20_000, to=XIAOMING, relation=RelationType.PATERNAL_GRANDCHILD)
+    move_region(ctx, MoveRegion(ZHANGLI, Insutype.EMPLOYEE_BASIC, "130100", date(2026, 11, 22)), key="move")
+    assert show_wallet(ctx, ZHANGLI).reserved_out_fen == 50_000
+    decline_transfer(ctx, DecideTransfer(pending, XIAOMING), key="d")
+    view = balances(ctx, ZHANGLI)
+    assert {(a.kind, a.region) for a in view.accounts if a.balance_fen} == {
+        ("personal_prior", "130100"),
+        ("wallet_reserved", "130100"),
+    }
+    assert view.personal_account_fen == 970_000
+    report = audit(ctx)
+    assert report.clean, report.findings

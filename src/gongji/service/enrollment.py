@@ -268,7 +268,11 @@ def _carry_personal_account(
     out_clearing = uow.ledger.open_account(AccountKind.REGION_TRANSFER, from_region, None, now)
     in_clearing = uow.ledger.open_account(AccountKind.REGION_TRANSFER, to_region, None, now)
     pairs = []
-    for kind in PERSONAL_PARTS:
+    # What his wallet transfers still reserve moves too, and the transfers say so: a return or a payment then comes
+    # from (and goes back to) the account in the region he is insured in now.
+    uow.wallets.move_sender_region(person.id, from_region, to_region)
+    reserved = uow.ledger.find_account(AccountKind.WALLET_RESERVED, from_region, person.id)
+    for kind in (*PERSONAL_PARTS, *((AccountKind.WALLET_RESERVED,) if reserved else ())):
         old = uow.ledger.open_account(kind, from_region, person.id, now)
         new = uow.ledger.open_account(kind, to_region, person.id, now)
         pairs.append((kind, old.id, new.id))

@@ -140,6 +140,18 @@ class SqlWallets:
             values["decided_at"] = decided_at
         self._conn.execute(update(_T).where(_T.c.id == transfer_id).values(**values))
 
+    def move_sender_region(self, sender_id: int, from_region: str, to_region: str) -> None:
+        """The sender's transfers that still reserve money in ``from_region`` now reserve it in ``to_region``."""
+        self._conn.execute(
+            update(_T)
+            .where(
+                _T.c.sender_person_id == sender_id,
+                _T.c.sender_region == from_region,
+                _T.c.status.in_(_RESERVING),
+            )
+            .values(sender_region=to_region)
+        )
+
     def sent_between(self, sender_id: int, start: datetime, end: datetime) -> list[WalletTransfer]:
         """The sender's transfers requested from ``start`` (included) to ``end`` (excluded), any status."""
         rows = self._conn.execute(
