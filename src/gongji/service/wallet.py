@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
+from gongji.domain.codes import Insutype, RelationType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import WALLET_QUOTA, AccountKind, JournalKind
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
@@ -22,7 +22,6 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.wallet import (
     TransferStatus,
     WalletEventKind,
-    WalletStatus,
     WalletTransfer,
     auto_return_at,
     check_new_transfer,
@@ -36,7 +35,14 @@ from gongji.service.ledger_door import Move, memo_source, post_moves
 from gongji.service.notices import notify
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
-from gongji.service.wallet_checks import reserve_parts, transfer_limits, verify_sender
+from gongji.service.wallet_checks import (
+    open_wallet_of,
+    require_enabled,
+    reserve_parts,
+    transfer_limits,
+    verify_sender,
+    wallet_region,
+)
 from gongji.service.wallet_moves import (
     give_back,
     part_account,
@@ -102,39 +108,14 @@ class DecideTransfer:
     person: str
 
 
-def _wallet_region(uow: UnitOfWork, person: Person) -> str:
-    """The pooling region of the person's basic insurance in normal status (where a wallet is opened)."""
-    basic = [e for e in uow.enrollments.for_person(person.id) if e.is_active and e.insutype in BASIC_INSUTYPES]
-    if not basic:
-        raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype="310/390")
-    if not basic[0].is_normal:
-        raise Refused(
-            ErrorCode.ENROLLMENT_STATUS_WRONG, ref=person.name, status=basic[0].status, action=Phrase.ACT_OPEN_WALLET
-        )
-    return basic[0].pooling_region
-
-
-def _require_enabled(reader: RuleReader, region: str) -> None:
-    if not reader.get(params.WALLET_ENABLED, region):
-        raise Refused(ErrorCode.WALLET_NOT_ENABLED, region=region, on=reader.on.isoformat())
-
-
-def _open_wallet_of(uow: UnitOfWork, person: Person) -> str:
-    """The region of the person's open wallet, or ``WALLET_NOT_OPEN``."""
-    found = uow.wallets.wallet(person.id)
-    if found is None or found.status is not WalletStatus.OPEN:
-        raise Refused(ErrorCode.WALLET_NOT_OPEN, name=person.name)
-    return found.region
-
-
 def open_wallet(ctx: Context, cmd: OpenWallet, *, key: str) -> WalletView:
     """Open a person's wallet where the region has switched it on; opening an open wallet changes nothing."""
 
     def handler(uow: UnitOfWork) -> WalletView:
         person = resolve_person(uow, cmd.person)
         now = ctx.clock.now()
-        region = _wallet_region(uow, person)
-        _require_enabled(RuleReader(ctx.rules, now.date()), region)
+        region = wallet_region(uow, person)
+        require_enabled(RuleReader(ctx.rules, now.date()), region)
         uow.ledger.open_account(AccountKind.WALLET, region, person.id, now)
         uow.wallets.open(person.id, region, now)
         return wallet_view(uow, person)
@@ -149,7 +130,7 @@ def close_wallet(ctx: Context, cmd: CloseWallet, *, key: str) -> WalletView:
 
     def handler(uow: UnitOfWork) -> WalletView:
         person = resolve_person(uow, cmd.person)
-        _open_wallet_of(uow, person)
+        open_wallet_of(uow, person)
         now = ctx.clock.now()
         mine = uow.wallets.of_person(person.id, limit=10_000)
         pending = [t for t in mine if t.status is TransferStatus.PENDING]
@@ -190,10 +171,10 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
             sender_region = active_enrollment(uow, sender, Insutype.EMPLOYEE_BASIC).pooling_region
         except NotFound:
             raise Refused(ErrorCode.NOT_AN_EMPLOYEE, ref=sender.name) from None
-        _open_wallet_of(uow, sender)
-        receiver_region = _open_wallet_of(uow, receiver)
+        open_wallet_of(uow, sender)
+        receiver_region = open_wallet_of(uow, receiver)
         for region in (sender_region, receiver_region):
-            _require_enabled(reader, region)
+            require_enabled(reader, region)
         verification = verify_sender(ctx, sender, cmd.face_token, cmd.password)
         day = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
         # The sender's accounts are locked first: two transfers of his race one at a time from here on. The national
@@ -301,7 +282,7 @@ def accept_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTra
                 transfer_id=transfer.id,
                 due=f"{transfer.return_due_at:%Y-%m-%d %H:%M}",
             )
-        _open_wallet_of(uow, receiver)
+        open_wallet_of(uow, receiver)
         source = memo_source(transfer.receiver_region, WALLET_QUOTA)
         posted = post_moves(
             uow,

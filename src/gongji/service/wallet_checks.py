@@ -1,23 +1,32 @@
-"""What a wallet transfer must pass before it is made: the sender's verification, the day's limits as the rules say
-them, and the part of his account that may be reserved for it."""
+"""What the wallet's use cases check before they act: where a wallet may be opened and whether its region has it
+switched on, that a wallet is open, the sender's verification, the day's limits as the rules say them, and the part
+of his account that may be reserved for a transfer."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.codes import BASIC_INSUTYPES
+from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import AccountKind
 from gongji.domain.money import format_yuan
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
-from gongji.domain.wallet import WalletLimits
+from gongji.domain.wallet import WalletLimits, WalletStatus
 from gongji.rules import parameters as params
 from gongji.rules.schema import ShareablePart
 from gongji.service.checks import RuleReader
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 
-__all__ = ["reserve_parts", "transfer_limits", "verify_sender"]
+__all__ = [
+    "open_wallet_of",
+    "require_enabled",
+    "reserve_parts",
+    "transfer_limits",
+    "verify_sender",
+    "wallet_region",
+]
 
 
 def verify_sender(ctx: Context, sender: Person, face_token: str | None, password: str | None) -> str:
@@ -75,3 +84,29 @@ def reserve_parts(
         )
     from_prior = min(prior, amount_fen)
     return from_prior, amount_fen - from_prior, current_year
+
+
+def wallet_region(uow: UnitOfWork, person: Person) -> str:
+    """The pooling region of the person's basic insurance in normal status (where a wallet is opened)."""
+    basic = [e for e in uow.enrollments.for_person(person.id) if e.is_active and e.insutype in BASIC_INSUTYPES]
+    if not basic:
+        raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype="310/390")
+    if not basic[0].is_normal:
+        raise Refused(
+            ErrorCode.ENROLLMENT_STATUS_WRONG, ref=person.name, status=basic[0].status, action=Phrase.ACT_OPEN_WALLET
+        )
+    return basic[0].pooling_region
+
+
+def require_enabled(reader: RuleReader, region: str) -> None:
+    """The region has switched the wallet on on the reader's day, or ``WALLET_NOT_ENABLED``."""
+    if not reader.get(params.WALLET_ENABLED, region):
+        raise Refused(ErrorCode.WALLET_NOT_ENABLED, region=region, on=reader.on.isoformat())
+
+
+def open_wallet_of(uow: UnitOfWork, person: Person) -> str:
+    """The region of the person's open wallet, or ``WALLET_NOT_OPEN``."""
+    found = uow.wallets.wallet(person.id)
+    if found is None or found.status is not WalletStatus.OPEN:
+        raise Refused(ErrorCode.WALLET_NOT_OPEN, name=person.name)
+    return found.region

@@ -22,11 +22,11 @@ from gongji.service.settlement.journal import (
     payer_rows,
     preview_settlement,
     reverse_settlement,
-    settlement_transfers,
     settlement_view,
     show_settlement,
     trace_views,
 )
+from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
 from gongji.service.settlement.views import (
     EXPLANATION,

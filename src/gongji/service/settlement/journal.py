@@ -8,19 +8,11 @@ from dataclasses import replace
 from gongji.domain.codes import FundPayType, Insutype
 from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import (
-    DEDUCTIBLE,
-    FUND,
-    QUOTA,
     AccountKind,
-    AccountOpening,
     AccountState,
     JournalKind,
-    TransferSpec,
-    accumulator_code,
-    institution_code,
     mirror,
     post_transfers,
-    quota_used_code,
 )
 from gongji.domain.money import format_yuan
 from gongji.domain.people import Person
@@ -37,6 +29,7 @@ from gongji.service.checks import RuleReader, rule_trace_views
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
+from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.split import SettlementPlan, plan_settlement, relations_moment
 from gongji.service.settlement.views import (
     EXPLANATION,
@@ -50,7 +43,7 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.settlement.visits import _require_open, _visit, require_discharged, require_institution
 from gongji.service.views import RuleTraceView
-from gongji.service.wallet_moves import reserved_account, restore_spending, spending_moves, tell_payers
+from gongji.service.wallet_moves import restore_spending, tell_payers
 
 __all__ = [
     "commit_settlement",
@@ -59,7 +52,6 @@ __all__ = [
     "payer_rows",
     "preview_settlement",
     "reverse_settlement",
-    "settlement_transfers",
     "settlement_view",
     "show_settlement",
     "trace_views",
@@ -256,95 +248,6 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
 
     return ctx.read(handler)
-
-
-def settlement_transfers(
-    ctx: Context, uow: UnitOfWork, plan: SettlementPlan, *, payout: bool = False
-) -> tuple[list[TransferSpec], list[int]]:
-    """The journal of a settlement: money into the institution's clearing account from the fund, each paying
-    account and cash; and the memo accounts (deductible and fund paid this year, quota used) in the same journal.
-
-    For a manual reimbursement (``payout``) the person has already paid the institution in full: the fund's and
-    the accounts' shares go to the claims payable account (paid out to the person), and no cash moves.
-    """
-    now = ctx.clock.now()
-    visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
-    # The transfers by account code first, then every account they name found (or opened) at once.
-    moves: list[tuple[AccountOpening, AccountOpening, int]] = []
-
-    def system(kind: AccountKind, in_region: str) -> AccountOpening:
-        return AccountOpening.of(kind, in_region, None, now.year)
-
-    def memo_source(in_region: str, asset: str) -> AccountOpening:
-        return AccountOpening(f"SYS:{in_region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, in_region, asset)
-
-    if payout:
-        inst = system(AccountKind.CLAIMS_PAYABLE, region)
-    else:
-        inst = AccountOpening(
-            institution_code(plan.institution.fixmedins_code, region), AccountKind.INSTITUTION_CLEARING, region
-        )
-    if amounts.hifp_pay_fen:
-        moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
-
-    def to_institution(account: AccountOpening, from_region: str, amount: int) -> None:
-        """Money from an account of ``from_region`` to the institution: through both regions' transfer clearing
-        accounts when the regions differ (the way a region move crosses them)."""
-        if from_region == region:
-            moves.append((account, inst, amount))
-        else:
-            out = system(AccountKind.REGION_TRANSFER, from_region)
-            into = system(AccountKind.REGION_TRANSFER, region)
-            moves.extend([(account, out, amount), (into, inst, amount)])
-
-    for payment in plan.payments:
-        purse = payment.purse
-        if purse.wallet_transfer_id is not None:
-            to_institution(reserved_account(purse.payer_id, purse.region, now.year), purse.region, payment.amount_fen)
-            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), now.year))
-            continue
-        parts = {
-            AccountKind.PERSONAL_PRIOR: payment.from_prior_fen,
-            AccountKind.PERSONAL_CURRENT: payment.from_current_fen,
-        }
-        for kind, amount in parts.items():
-            if amount == 0:
-                continue
-            to_institution(AccountOpening.of(kind, purse.region, purse.payer_id, now.year), purse.region, amount)
-        if purse.relation_id is not None:
-            used = AccountOpening(
-                quota_used_code(purse.relation_id, plan.year),
-                AccountKind.QUOTA_USED,
-                purse.region,
-                QUOTA,
-                purse.payer_id,
-            )
-            moves.append((memo_source(purse.region, QUOTA), used, payment.amount_fen))
-    if amounts.psn_cash_pay_fen and not payout:
-        moves.append((system(AccountKind.CASH_CLEARING, region), inst, amounts.psn_cash_pay_fen))
-    memo = (
-        (amounts.act_pay_dedc_fen, AccountKind.DEDUCTIBLE_PAID, DEDUCTIBLE, plan.deductible_group),
-        (amounts.hifp_pay_fen, AccountKind.FUND_PAID, FUND, plan.fund_group),
-    )
-    for amount, kind, asset, group in memo:
-        if amount and group:
-            accumulator = AccountOpening(
-                accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
-            )
-            moves.append((memo_source(region, asset), accumulator, amount))
-    # The family's own accounts were read with the plan; only the others are looked up.
-    known = {code: row.state for code, row in plan.family.by_code.items()}
-    wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
-    accounts = {**known, **uow.ledger.open_accounts(wanted, now)} if wanted else known
-    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
-    ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
-    return specs, ids
-
-
-def _wallet_region(plan: SettlementPlan) -> str:
-    """Where the patient's wallet was opened (a settlement pays from her wallet only if she has one)."""
-    rows = plan.family.accounts.get(plan.visit.person_id, ())
-    return next(row.region for row in rows if row.state.kind is AccountKind.WALLET)
 
 
 def _roll_over_payers(ctx: Context, uow: UnitOfWork, family: Family) -> bool:

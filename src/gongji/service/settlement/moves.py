@@ -1,0 +1,111 @@
+"""The journal of a settlement, by account keys: the fund, each paying account (a relative's, or the wallet's reserved
+money), cash, and the memo accounts of the year — found or opened at once."""
+
+from __future__ import annotations
+
+from gongji.domain.ledger import (
+    DEDUCTIBLE,
+    FUND,
+    QUOTA,
+    AccountKind,
+    AccountOpening,
+    TransferSpec,
+    accumulator_code,
+    institution_code,
+    quota_used_code,
+)
+from gongji.service.context import Context
+from gongji.service.ports import UnitOfWork
+from gongji.service.settlement.split import SettlementPlan
+from gongji.service.wallet_moves import reserved_account, spending_moves
+
+__all__ = ["settlement_transfers"]
+
+
+def settlement_transfers(
+    ctx: Context, uow: UnitOfWork, plan: SettlementPlan, *, payout: bool = False
+) -> tuple[list[TransferSpec], list[int]]:
+    """The journal of a settlement: money into the institution's clearing account from the fund, each paying
+    account and cash; and the memo accounts (deductible and fund paid this year, quota used) in the same journal.
+
+    For a manual reimbursement (``payout``) the person has already paid the institution in full: the fund's and
+    the accounts' shares go to the claims payable account (paid out to the person), and no cash moves.
+    """
+    now = ctx.clock.now()
+    visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
+    # The transfers by account code first, then every account they name found (or opened) at once.
+    moves: list[tuple[AccountOpening, AccountOpening, int]] = []
+
+    def system(kind: AccountKind, in_region: str) -> AccountOpening:
+        return AccountOpening.of(kind, in_region, None, now.year)
+
+    def memo_source(in_region: str, asset: str) -> AccountOpening:
+        return AccountOpening(f"SYS:{in_region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, in_region, asset)
+
+    if payout:
+        inst = system(AccountKind.CLAIMS_PAYABLE, region)
+    else:
+        inst = AccountOpening(
+            institution_code(plan.institution.fixmedins_code, region), AccountKind.INSTITUTION_CLEARING, region
+        )
+    if amounts.hifp_pay_fen:
+        moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
+
+    def to_institution(account: AccountOpening, from_region: str, amount: int) -> None:
+        """Money from an account of ``from_region`` to the institution: through both regions' transfer clearing
+        accounts when the regions differ (the way a region move crosses them)."""
+        if from_region == region:
+            moves.append((account, inst, amount))
+        else:
+            out = system(AccountKind.REGION_TRANSFER, from_region)
+            into = system(AccountKind.REGION_TRANSFER, region)
+            moves.extend([(account, out, amount), (into, inst, amount)])
+
+    for payment in plan.payments:
+        purse = payment.purse
+        if purse.wallet_transfer_id is not None:
+            to_institution(reserved_account(purse.payer_id, purse.region, now.year), purse.region, payment.amount_fen)
+            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), now.year))
+            continue
+        parts = {
+            AccountKind.PERSONAL_PRIOR: payment.from_prior_fen,
+            AccountKind.PERSONAL_CURRENT: payment.from_current_fen,
+        }
+        for kind, amount in parts.items():
+            if amount == 0:
+                continue
+            to_institution(AccountOpening.of(kind, purse.region, purse.payer_id, now.year), purse.region, amount)
+        if purse.relation_id is not None:
+            used = AccountOpening(
+                quota_used_code(purse.relation_id, plan.year),
+                AccountKind.QUOTA_USED,
+                purse.region,
+                QUOTA,
+                purse.payer_id,
+            )
+            moves.append((memo_source(purse.region, QUOTA), used, payment.amount_fen))
+    if amounts.psn_cash_pay_fen and not payout:
+        moves.append((system(AccountKind.CASH_CLEARING, region), inst, amounts.psn_cash_pay_fen))
+    memo = (
+        (amounts.act_pay_dedc_fen, AccountKind.DEDUCTIBLE_PAID, DEDUCTIBLE, plan.deductible_group),
+        (amounts.hifp_pay_fen, AccountKind.FUND_PAID, FUND, plan.fund_group),
+    )
+    for amount, kind, asset, group in memo:
+        if amount and group:
+            accumulator = AccountOpening(
+                accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
+            )
+            moves.append((memo_source(region, asset), accumulator, amount))
+    # The family's own accounts were read with the plan; only the others are looked up.
+    known = {code: row.state for code, row in plan.family.by_code.items()}
+    wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
+    accounts = {**known, **uow.ledger.open_accounts(wanted, now)} if wanted else known
+    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
+    ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
+    return specs, ids
+
+
+def _wallet_region(plan: SettlementPlan) -> str:
+    """Where the patient's wallet was opened (a settlement pays from her wallet only if she has one)."""
+    rows = plan.family.accounts.get(plan.visit.person_id, ())
+    return next(row.region for row in rows if row.state.kind is AccountKind.WALLET)
