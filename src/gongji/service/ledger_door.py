@@ -13,7 +13,7 @@ from datetime import datetime
 from gongji.domain.ledger import AccountKind, AccountOpening, JournalKind, PostedTransfer, TransferSpec, post_transfers
 from gongji.service.ports import UnitOfWork
 
-__all__ = ["Move", "Posted", "memo_source", "post_moves", "system_account"]
+__all__ = ["Move", "Posted", "across_regions", "memo_source", "post_moves", "system_account"]
 
 #: A transfer by account keys: ``amount_fen`` from the first account to the second.
 Move = tuple[AccountOpening, AccountOpening, int]
@@ -35,6 +35,18 @@ def system_account(kind: AccountKind, region: str, year: int) -> AccountOpening:
 def memo_source(region: str, asset: str) -> AccountOpening:
     """The account a memo ledger's balances come from (its other side)."""
     return AccountOpening(f"SYS:{region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, region, asset)
+
+
+def across_regions(
+    source: AccountOpening, from_region: str, target: AccountOpening, to_region: str, amount: int, year: int
+) -> list[Move]:
+    """Money from an account of ``from_region`` to one of ``to_region``: directly in one region, else through both
+    regions' transfer clearing accounts (so each region's ledger still sums to zero), the way a region move crosses."""
+    if from_region == to_region:
+        return [(source, target, amount)]
+    out = system_account(AccountKind.REGION_TRANSFER, from_region, year)
+    into = system_account(AccountKind.REGION_TRANSFER, to_region, year)
+    return [(source, out, amount), (into, target, amount)]
 
 
 def post_moves(

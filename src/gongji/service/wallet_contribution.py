@@ -20,7 +20,7 @@ from gongji.service.checks import Party, RuleReader
 from gongji.service.context import Context
 from gongji.service.contributions import CONTRIBUTION_INSUTYPES
 from gongji.service.eligibility import PaymentKind, Question, assess_wallet
-from gongji.service.ledger_door import Move, memo_source, post_moves, system_account
+from gongji.service.ledger_door import Move, across_regions, memo_source, post_moves
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import EXPLANATION, ExplanationView, SettlementView, settlement_view, trace_views
@@ -94,12 +94,7 @@ def pay_contribution_from_wallet(ctx: Context, cmd: PayContributionFromWallet, *
         for payment in payments:
             purse = payment.purse
             reserved = reserved_account(purse.payer_id, purse.region, now.year)
-            if purse.region == region:
-                moves.append((reserved, collected, payment.amount_fen))
-            else:
-                out = system_account(AccountKind.REGION_TRANSFER, purse.region, now.year)
-                into = system_account(AccountKind.REGION_TRANSFER, region, now.year)
-                moves += [(reserved, out, payment.amount_fen), (into, collected, payment.amount_fen)]
+            moves += across_regions(reserved, purse.region, collected, region, payment.amount_fen, now.year)
             moves.append((wallet, memo_source(wallet.region, WALLET_QUOTA), payment.amount_fen))
         ref = f"{cmd.kind.value}:{cmd.year}:{reference}"
         posted = post_moves(uow, moves, kind=JournalKind.SETTLEMENT, at=now, reference=ref, person_id=person.id)

@@ -15,6 +15,7 @@ from gongji.domain.ledger import (
     quota_used_code,
 )
 from gongji.service.context import Context
+from gongji.service.ledger_door import across_regions, memo_source, system_account
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.split import SettlementPlan
 from gongji.service.wallet_moves import reserved_account, spending_moves
@@ -37,10 +38,7 @@ def settlement_transfers(
     moves: list[tuple[AccountOpening, AccountOpening, int]] = []
 
     def system(kind: AccountKind, in_region: str) -> AccountOpening:
-        return AccountOpening.of(kind, in_region, None, now.year)
-
-    def memo_source(in_region: str, asset: str) -> AccountOpening:
-        return AccountOpening(f"SYS:{in_region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, in_region, asset)
+        return system_account(kind, in_region, now.year)
 
     if payout:
         inst = system(AccountKind.CLAIMS_PAYABLE, region)
@@ -52,14 +50,7 @@ def settlement_transfers(
         moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
 
     def to_institution(account: AccountOpening, from_region: str, amount: int) -> None:
-        """Money from an account of ``from_region`` to the institution: through both regions' transfer clearing
-        accounts when the regions differ (the way a region move crosses them)."""
-        if from_region == region:
-            moves.append((account, inst, amount))
-        else:
-            out = system(AccountKind.REGION_TRANSFER, from_region)
-            into = system(AccountKind.REGION_TRANSFER, region)
-            moves.extend([(account, out, amount), (into, inst, amount)])
+        moves.extend(across_regions(account, from_region, inst, region, amount, now.year))
 
     for payment in plan.payments:
         purse = payment.purse
