@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_body_fsi: int = Field(default=4 * 1024 * 1024, ge=1024)
     max_body_api: int = Field(default=1024 * 1024, ge=1024)
     max_body_portal: int = Field(default=64 * 1024, ge=1024)
+    #: The region this node serves (医保区划, 6 digits; a known one): the national interface's answers name it in
+    #: ``inf_refmsgid`` when a message does not name its own 就医地. The default is the demo's Shijiazhuang.
+    region: str = Field(default="130100", pattern=r"^[0-9]{6}$")
 
 
 def build_context(

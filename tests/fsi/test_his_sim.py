@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gongji.api.fsi.his_sim import Institution, check_identities, run_simulation
+from gongji.api.fsi.his_sim import Institution, SimOptions, check_identities, run_simulation
 from gongji.domain.codes import FundPayType
 from gongji.service.audit import audit
 from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
@@ -69,3 +69,50 @@ def test_the_identity_check_catches_a_broken_answer() -> None:
     assert check_identities(
         good, [{"fund_pay_type": FundPayType.EMPLOYEE_PERSONAL_ACCOUNT, "fund_payamt": "2.00"}]
     ) == ["setldetail 310200 rows add up to acct_pay"]
+
+
+def test_his_sim_settles_each_charge_batch_and_uploads_2203_and_queries(fsi_server: FsiServer) -> None:
+    report = run_simulation(
+        fsi_server.base_url,
+        _places(fsi_server),
+        [XIUYING, DEFU, JIANGUO],
+        visits=6,
+        concurrency=2,
+        reverse_every=0,
+        undo_every=0,
+        clock=lambda: BUSINESS_NOW,
+        options=SimOptions(batches=3, visit_info=True, queries=True),
+    )
+    assert report.refused == {}
+    assert report.identity_failures == []
+    assert report.completed == 6
+    # Three hospital visits of three batches each, three pharmacy sales of one.
+    assert report.batches == 3 * 3 + 3
+    assert len(report.latencies_s["2204"]) == len(report.latencies_s["2206"]) == len(report.latencies_s["2207"]) == 12
+    assert len(report.latencies_s["2203"]) == 3
+    assert report.queried == 6 * 3
+    assert audit(fsi_server.ctx).clean
+
+
+def test_his_sim_stays_are_settled_mid_stay_then_at_discharge(fsi_server: FsiServer) -> None:
+    hospital = [place for place in _places(fsi_server) if not place.pharmacy]
+    report = run_simulation(
+        fsi_server.base_url,
+        hospital,
+        [DEFU, JIANGUO],
+        visits=2,
+        concurrency=1,
+        reverse_every=2,
+        undo_every=0,
+        clock=lambda: BUSINESS_NOW,
+        options=SimOptions(stay_every=1),
+    )
+    assert report.refused == {}
+    assert report.identity_failures == []
+    assert (report.stays, report.mid_settled) == (2, 2)
+    assert len(report.latencies_s["2304"]) == 4
+    assert len(report.latencies_s["2402"]) == 2
+    # The second stay's final settlement is reversed (2305).
+    assert report.reversed == 1
+    assert len(report.latencies_s["2305"]) == 1
+    assert audit(fsi_server.ctx).clean

@@ -448,9 +448,14 @@ def test_2205_cancels_one_fee_line_or_all_of_them(fsi_server: FsiServer) -> None
         server, lambda: server.hospital.call("2207", bill.settle_input()), "45.80", "10.00", "BILL_TOTAL_MISMATCH"
     )
 
-    # "0000" cancels every line: nothing is left to settle.
+    # "0000" cancels every line: nothing is left to settle, of the batch or of the visit.
     ok(server.hospital.call("2205", {"data": {"mdtrt_id": bill.mdtrt_id, "feedetl_sn": "0000"}}))
-    assert_refused(server, lambda: server.hospital.call("2206", bill.settle_input(medfee_sumamt="0")), "EMPTY_BILL")
+    assert_refused(
+        server, lambda: server.hospital.call("2206", bill.settle_input(medfee_sumamt="0")), "CHARGE_BATCH_NOT_FOUND"
+    )
+    whole = bill.settle_input(medfee_sumamt="0")
+    del whole["data"]["chrg_bchno"]
+    assert_refused(server, lambda: server.hospital.call("2206", whole), "EMPTY_BILL")
 
 
 # --- idempotency and 冲正 -------------------------------------------------------------------------------------------

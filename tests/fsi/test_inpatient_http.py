@@ -87,11 +87,12 @@ def test_a_stay_is_admitted_discharged_settled_and_reversed(fsi_server: FsiServe
     ok(server.hospital.call("2301", {"feedetail": [fee_row(mdtrt_id, psn_no, "3", ATORVASTATIN)]}))
     total = str(Decimal(CONSULTATION[1]) + Decimal(ATORVASTATIN[1]))
 
-    # Before discharge a stay is not settled; mid-stay settlement is refused as not supported.
+    # Before discharge a stay is settled only mid-stay (mid_setl_flag 1: tests/integration/test_charge_batches.py);
+    # a flag other than 0 or 1 is refused.
     assert_refused(server, lambda: server.hospital.call("2303", _bill(psn_no, mdtrt_id, total)), "STAY_NOT_DISCHARGED")
     mid = _bill(psn_no, mdtrt_id, total)
-    mid["data"]["mid_setl_flag"] = "1"
-    assert_refused(server, lambda: server.hospital.call("2304", mid), "中途结算")
+    mid["data"]["mid_setl_flag"] = "2"
+    assert_refused(server, lambda: server.hospital.call("2304", mid), "中途结算标志须为 0 或 1")
 
     _discharge(server, psn_no, mdtrt_id)
     stay = visit_view(server.ctx, mdtrt_id)

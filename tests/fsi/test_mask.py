@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gongji.api.fsi.mask import mask_card, mask_certno, mask_name, mask_payload, mask_phone, mask_secret, mask_text
+from gongji.api.observability import ACCESS_LOG, log_request
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -172,3 +175,56 @@ def test_names_are_masked_whatever_their_json_type() -> None:
     assert masked["data"]["buyer_name"] == "1***5"
     assert masked["PatientName"] == "王*兰"
     assert message["psn_name"] == ["张建国", "李秀英"]  # the original is untouched
+
+
+# --- files: 9101's fsUploadIn.in is never logged, only its length ---------------------------------------------------
+
+
+def _upload(content: object, *, spelling: str = "fsUploadIn") -> dict[str, Any]:
+    return {"infno": "9101", "input": {spelling: {"in": content, "filename": "fees.zip", "fixmedins_code": "H1"}}}
+
+
+def test_a_files_content_becomes_a_placeholder_with_its_length() -> None:
+    inside = "张德福 130102197503150019 13803110016".encode()
+    text = base64.b64encode(inside * 50).decode("ascii")
+    message = _upload(text)
+
+    masked = mask_payload(message)
+
+    assert masked["input"]["fsUploadIn"] == {
+        "in": f"<file {len(text)} bytes base64>",
+        "filename": "fees.zip",
+        "fixmedins_code": "H1",
+    }
+    assert message["input"]["fsUploadIn"]["in"] == text  # the original is untouched
+
+
+def test_a_file_sent_as_bytes_or_under_another_spelling_is_replaced_too() -> None:
+    as_bytes = mask_payload(_upload([80, 75, 3, 4, -1]))
+    assert as_bytes["input"]["fsUploadIn"]["in"] == "<file 5 bytes>"
+    snake = mask_payload(_upload("UEsDBA==", spelling="fs_upload_in"))
+    assert snake["input"]["fs_upload_in"]["in"] == "<file 8 bytes base64>"
+    odd = mask_payload(_upload({"name": "张德福"}))
+    assert odd["input"]["fsUploadIn"]["in"] == "<file>"
+    # Nothing to hide: an absent file stays as it was sent, for the refusal it earns.
+    assert mask_payload(_upload(None))["input"]["fsUploadIn"]["in"] is None
+    assert mask_payload(_upload(""))["input"]["fsUploadIn"]["in"] == ""
+
+
+def test_only_the_file_field_is_replaced() -> None:
+    message = {"input": {"data": {"in": "130102197503150019"}, "fsDownloadIn": {"in": "plain", "filename": "a.txt"}}}
+
+    masked = mask_payload(message)
+
+    assert masked["input"]["data"]["in"] == "130102********0019"  # masked by value as any text is
+    assert masked["input"]["fsDownloadIn"] == {"in": "plain", "filename": "a.txt"}
+
+
+def test_the_access_log_writes_no_file(caplog: pytest.LogCaptureFixture) -> None:
+    text = base64.b64encode(b"x" * 3_000).decode("ascii")
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOG.name):
+        log_request(interface="fsi", infno="9101", input=_upload(text)["input"])
+
+    [line] = [r.getMessage() for r in caplog.records if r.name == ACCESS_LOG.name]
+    assert text not in line
+    assert json.loads(line)["input"]["fsUploadIn"]["in"] == "<file 4000 bytes base64>"

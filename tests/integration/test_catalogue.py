@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from gongji.cli.catalogue_cmd import catalogue_app, institution_app
-from gongji.domain.catalogue import CatalogueItem, ItemCategory, ItemKind, classify
+from gongji.domain.catalogue import MICRO_PER_FEN, CatalogueItem, ItemCategory, ItemKind, classify
 from gongji.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, Refused
 from gongji.service.catalogue import (
     COLUMNS,
@@ -383,7 +383,7 @@ def test_a_demo_item_classifies_into_parts_that_add_up(ctx: Context) -> None:
     assert isinstance(ct, CatalogueItem)
     assert (ct.category, ct.self_pay_bp, ct.price_cap_fen) == (ItemCategory.B, 1_000, 15_000)
     # One CT at 180.00 yuan against a cap of 150.00: 30.00 over the cap, 10 % of 150.00 first paid by the patient.
-    parts = classify(ct, 1_000, 18_000, default_self_pay_bp=500)
+    parts = classify(ct, 1_000, 18_000 * MICRO_PER_FEN, default_self_pay_bp=500)
     assert (parts.total_fen, parts.fulamt_ownpay_fen, parts.overlmt_fen, parts.preselfpay_fen, parts.inscp_fen) == (
         18_000,
         0,
@@ -395,7 +395,7 @@ def test_a_demo_item_classifies_into_parts_that_add_up(ctx: Context) -> None:
     laser = ctx.read(lambda uow: uow.catalogue.find("001501000010000"))
     assert laser is not None
     assert laser.category is ItemCategory.C
-    assert classify(laser, 1_000, 30_000, 500).fulamt_ownpay_fen == 30_000
+    assert classify(laser, 1_000, 30_000 * MICRO_PER_FEN, 500).fulamt_ownpay_fen == 30_000
 
 
 # --- the commands ----------------------------------------------------------------------------------------------

@@ -944,11 +944,7 @@ def test_preview_commit_replay_reverse_and_settle_again(demo: Context, engine: E
 
     refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: commit_settlement(ctx, Settle(mdtrt_id), key=_key()))
     refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: preview_settlement(ctx, Settle(mdtrt_id)))
-    refused(
-        engine,
-        ErrorCode.VISIT_NOT_OPEN,
-        lambda: upload_fees(ctx, UploadFees(mdtrt_id, (fee("9", AMOXICILLIN, "1", 1_250),)), key=_key()),
-    )
+    # (A later upload is another charge batch: tests/integration/test_charge_batches.py.)
     refused(engine, ErrorCode.VISIT_NOT_OPEN, lambda: cancel_fees(ctx, CancelFees(mdtrt_id), key=_key()))
 
     setl_id = str(committed.setl_id)

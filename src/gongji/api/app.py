@@ -32,8 +32,8 @@ fsi_router = APIRouter(tags=["national interface 国家医保接口"])
 async def _call(request: Request, infno: str | None) -> Response:
     body = await request.body()
     service: FsiService = request.app.state.fsi
-    status, content = await run_in_threadpool(service.handle, body, dict(request.headers), infno)
-    return Response(content=content, status_code=status, media_type="application/json; charset=utf-8")
+    status, content, media_type = await run_in_threadpool(service.handle, body, dict(request.headers), infno)
+    return Response(content=content, status_code=status, media_type=media_type)
 
 
 @fsi_router.post(FSI_PATH, summary="国家医保定点医药机构接口（交易编号在报文中）")
@@ -94,7 +94,7 @@ def create_app(
     metrics.watch_wallets(lambda: ctx.read(lambda uow: uow.wallets.counts_by_status()))
     app.state.ctx = ctx
     app.state.metrics = metrics
-    app.state.fsi = FsiService(ctx, metrics)
+    app.state.fsi = FsiService(ctx, metrics, region=settings.region)
     app.include_router(fsi_router)
     mount_rest(app)
     mount_portal(app, secret_key=settings.secret_key, code_sender=code_sender)

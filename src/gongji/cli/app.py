@@ -14,6 +14,7 @@ import typer
 
 from .accounts_cmd import account_app, audit_cmd, rollover_cmd
 from .catalogue_cmd import catalogue_app, institution_app
+from .credential_cmd import card_app, voucher_app
 from .db_cmd import db_app
 from .demo_cmd import demo_cmd
 from .enroll_cmd import enroll_app
@@ -51,6 +52,8 @@ for name, group in (
     ("token", token_app),
     ("wallet", wallet_app),
     ("notices", notices_app),
+    ("card", card_app),
+    ("voucher", voucher_app),
 ):
     app.add_typer(group, name=name)
 app.command("serve")(serve)

@@ -83,6 +83,7 @@ def person_add(
     address: Annotated[str | None, typer.Option(help="地址 Address")] = None,
     sex: Annotated[str | None, typer.Option(help="性别 Sex: 1 male / 2 female (checked against the ID number)")] = None,
     birth_date: Annotated[str | None, typer.Option(help="出生日期 Birth date YYYY-MM-DD (checked)")] = None,
+    naty: Annotated[str | None, typer.Option(help="民族 Ethnicity: national code, 01 汉族 … 56, 97, 98, 99")] = None,
     key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -98,6 +99,7 @@ def person_add(
             address=address,
             sex=Sex.parse(sex) if sex else None,
             birth_date=read_date(birth_date, "birth_date"),
+            naty=naty,
         ),
         as_json,
     )

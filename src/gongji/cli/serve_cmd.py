@@ -297,6 +297,10 @@ def _print_report(report: SimReport, as_json: bool) -> None:
             "with_mutual_aid": report.with_mutual_aid,
             "reversed": report.reversed,
             "undone": report.undone,
+            "batches": report.batches,
+            "stays": report.stays,
+            "mid_settled": report.mid_settled,
+            "queried": report.queried,
             "refused": dict(report.refused),
             "identity_failures": report.identity_failures,
             "elapsed_s": round(report.elapsed_s, 3),
@@ -316,7 +320,10 @@ def _print_report(report: SimReport, as_json: bool) -> None:
         f"就诊 {report.completed}/{report.visits} 完成，其中家庭共济 {report.with_mutual_aid}，撤销 {report.reversed}，"
         f"冲正 {report.undone}；用时 {report.elapsed_s:.1f} 秒\n"
         f"Visits completed {report.completed}/{report.visits}, with mutual aid {report.with_mutual_aid}, "
-        f"reversed {report.reversed}, undone {report.undone}; {report.elapsed_s:.1f} s"
+        f"reversed {report.reversed}, undone {report.undone}; {report.elapsed_s:.1f} s\n"
+        f"收费批次 {report.batches}，住院 {report.stays}（中途结算 {report.mid_settled}），查询 {report.queried}\n"
+        f"Charge batches {report.batches}, stays {report.stays} (mid-stay settlements {report.mid_settled}), "
+        f"queries {report.queried}"
     )
     rows = [
         (
@@ -350,11 +357,22 @@ def his_sim(
     reverse_every: Annotated[int, typer.Option(help="每 N 笔结算撤销一笔（2208），0 不撤销")] = 10,
     undo_every: Annotated[int, typer.Option(help="每 N 笔结算冲正一笔（2601），0 不冲正")] = 15,
     seed: Annotated[int, typer.Option(help="随机种子 Random seed")] = 1,
+    batches: Annotated[int, typer.Option(help="每次门诊的收费批次数 Charge batches per hospital visit")] = 2,
+    visit_info: Annotated[
+        bool, typer.Option(help="挂号后上传就诊信息（2203）Upload the visit and its diagnosis after registering")
+    ] = True,
+    stay_every: Annotated[
+        int, typer.Option(help="每 N 次医院就诊一次住院（含中途结算），0 不住院 Every N-th hospital visit a stay")
+    ] = 10,
+    queries: Annotated[
+        bool, typer.Option(help="结算后查询（5201/5203/5204）Query the visit, settlement and fees after settling")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="JSON 输出")] = False,
 ) -> None:
-    """模拟医院信息系统：签到、读卡、挂号、上传费用、预结算、结算，有时撤销或冲正。
-    Drive complete visits through the national interface as a hospital system would."""
-    from gongji.api.fsi.his_sim import Institution, run_simulation
+    """模拟医院信息系统：签到、读卡、挂号、就诊信息上传、分批上传费用并预结算、结算、查询，住院中途结算，有时撤销或冲正。
+    Drive complete visits through the national interface as a hospital system would: charge batches, 2203,
+    inpatient stays with a mid-stay settlement, the queries."""
+    from gongji.api.fsi.his_sim import Institution, SimOptions, run_simulation
     from gongji.service.institution_access import institution_credentials
 
     def gather(ctx: Context) -> tuple[list[Institution], list[str]]:
@@ -381,6 +399,7 @@ def his_sim(
         reverse_every=reverse_every,
         undo_every=undo_every,
         seed=seed,
+        options=SimOptions(batches=batches, visit_info=visit_info, stay_every=stay_every, queries=queries),
     )
     _print_report(report, as_json)
     if report.identity_failures or report.completed == 0:

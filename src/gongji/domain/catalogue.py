@@ -19,6 +19,7 @@ from fractions import Fraction
 from gongji.domain.money import round_half_up
 
 __all__ = [
+    "MICRO_PER_FEN",
     "MILLI",
     "PERCENT_SIGNS",
     "CatalogueItem",
@@ -34,6 +35,8 @@ __all__ = [
 
 #: Quantities are kept in thousandths (0.5 box = 500).
 MILLI = 1000
+#: A unit price is kept in millionths of a yuan (the specification's ``pric`` has six decimals): 10,000 to the fen.
+MICRO_PER_FEN = 10_000
 
 
 class InstitutionKind(StrEnum):
@@ -175,26 +178,38 @@ class Classified:
     inscp_fen: int
 
 
-def line_total_fen(quantity_milli: int, unit_price_fen: int) -> int:
+def line_total_fen(quantity_milli: int, unit_price_microyuan: int) -> int:
     """Quantity × unit price, rounded half up to the fen (negative for a return)."""
-    return round_half_up(Fraction(quantity_milli * unit_price_fen, MILLI))
+    return round_half_up(Fraction(quantity_milli * unit_price_microyuan, MILLI * MICRO_PER_FEN))
+
+
+def price_fen(unit_price_microyuan: int) -> int:
+    """A unit price rounded half up to the fen (for showing; totals are computed from the exact price)."""
+    return round_half_up(Fraction(unit_price_microyuan, MICRO_PER_FEN))
 
 
 def classify(
-    item: CatalogueItem | None, quantity_milli: int, unit_price_fen: int, default_self_pay_bp: int | None
+    item: CatalogueItem | None,
+    quantity_milli: int,
+    unit_price_microyuan: int,
+    default_self_pay_bp: int | None,
+    total_fen: int | None = None,
 ) -> Classified:
     """Split a fee line into 全自费 / 超限价 / 先行自付 / 政策范围内, the way the national platform does at upload.
 
     ``item`` is ``None`` for a code the catalogue does not know (paid in full by the person). A category-B item
     without its own share uses ``default_self_pay_bp`` (the region's default); without either, the share is zero.
-    A return (negative quantity) is classified like the line it returns, with every part negative.
+    A return (negative quantity) is classified like the line it returns, with every part negative. ``total_fen`` is
+    the line's amount as the hospital system rounded quantity × price (within a fen of gongji's rounding).
     """
-    total = line_total_fen(quantity_milli, unit_price_fen)
+    total = line_total_fen(quantity_milli, unit_price_microyuan) if total_fen is None else total_fen
     if item is None or item.category is ItemCategory.C:
         return Classified(total, total, 0, 0, 0)
     over = 0
-    if item.price_cap_fen is not None and unit_price_fen > item.price_cap_fen:
-        over = line_total_fen(quantity_milli, unit_price_fen - item.price_cap_fen)
+    cap = None if item.price_cap_fen is None else item.price_cap_fen * MICRO_PER_FEN
+    if cap is not None and unit_price_microyuan > cap:
+        over = line_total_fen(quantity_milli, unit_price_microyuan - cap)
+        over = over if abs(over) <= abs(total) else total
     base = total - over
     pre = 0
     if item.category is ItemCategory.B:

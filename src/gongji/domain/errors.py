@@ -420,8 +420,8 @@ class ErrorCode(Enum):
     )
     STAY_NOT_DISCHARGED = _Text(
         ErrorKind.REFUSED,
-        "住院 {mdtrt_id} 尚未办理出院（2402），不能结算；中途结算暂不支持",
-        "Stay {mdtrt_id} is not discharged yet (2402); it cannot be settled (mid-stay settlement is not supported)",
+        "住院 {mdtrt_id} 尚未办理出院（2402），不能出院结算；在院期间可中途结算（mid_setl_flag=1）",
+        "Stay {mdtrt_id} is not discharged yet (2402): no final settlement; a mid-stay one (mid_setl_flag=1) is",
     )
     STAY_ALREADY_DISCHARGED = _Text(
         ErrorKind.REFUSED,
@@ -657,6 +657,194 @@ class ErrorCode(Enum):
     )
     WALLET_VERIFICATION_FAILED = _Text(
         ErrorKind.REFUSED, "{name} 的身份验证未通过：{reason}", "Verification of {name} failed: {reason}"
+    )
+    # --- national interface: charge batches and visits (2203, 2403, mid-stay) --------------------------------------
+    CHARGE_BATCH_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "就诊 {mdtrt_id} 没有待结算的收费批次 {chrg_bchno}",
+        "Visit {mdtrt_id} has no charge batch {chrg_bchno} waiting to be settled",
+    )
+    CHARGE_BATCH_SETTLED = _Text(
+        ErrorKind.REFUSED,
+        "收费批次 {chrg_bchno} 已结算，不能再{action}；请先撤销该结算",
+        "Charge batch {chrg_bchno} is settled; cannot {action} — reverse its settlement first",
+    )
+    FEE_LINE_SETTLED = _Text(
+        ErrorKind.REFUSED,
+        "费用明细 {feedetl_sn} 已结算，不能撤销；请先撤销结算",
+        "Fee line(s) {feedetl_sn} are settled and cannot be cancelled; reverse the settlement first",
+    )
+    VISIT_HAS_SETTLEMENTS = _Text(
+        ErrorKind.REFUSED,
+        "就诊 {mdtrt_id} 还有 {count} 笔有效结算，不能{action}；请先撤销结算",
+        "Visit {mdtrt_id} has {count} settlement(s) in force; cannot {action} — reverse them first",
+    )
+    MID_STAY_NOT_POSSIBLE = _Text(
+        ErrorKind.REFUSED,
+        "就诊 {mdtrt_id} 不能中途结算：{reason}",
+        "Visit {mdtrt_id} cannot be settled mid-stay: {reason}",
+    )
+    VISIT_CHANGE_REFUSED = _Text(
+        ErrorKind.REFUSED,
+        "就诊 {mdtrt_id} 的信息不能这样变更：{reason}",
+        "Visit {mdtrt_id} cannot be changed so: {reason}",
+    )
+    SETTLE_VISIT_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "结算的{field}“{declared}”与就诊 {mdtrt_id} 登记的“{actual}”不一致",
+        "The settlement's {field} '{declared}' differs from the '{actual}' visit {mdtrt_id} was registered with",
+    )
+    CLASSIFIED_AMOUNT_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "{field} {declared} 元与平台按明细计算的 {actual} 元不符",
+        "{field} {declared} yuan differs from the {actual} yuan the platform classified from the fee lines",
+    )
+    # --- national interface: credentials (card, voucher; 1161/1162) ------------------------------------------------
+    CREDENTIAL_TYPE_UNKNOWN = _Text(
+        ErrorKind.INVALID_INPUT,
+        "就诊凭证类型“{value}”不受支持：应为 01（医保电子凭证）、02（居民身份证）或 03（社会保障卡）",
+        "Credential type '{value}' is not supported: 01 (e-voucher), 02 (ID card) or 03 (social-security card)",
+    )
+    CARD_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND, "查无此社会保障卡：卡号 {card}", "No social-security card numbered {card}"
+    )
+    CARD_REPLACED = _Text(
+        ErrorKind.REFUSED,
+        "社会保障卡 {card} 已于 {on} 补换，不能再使用，请使用新卡",
+        "Social-security card {card} was replaced on {on} and can no longer be used; use the new card",
+    )
+    CARD_SN_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "社会保障卡 {card} 的卡识别码与卡不符，请重新读卡",
+        "The identification code does not match social-security card {card}; read the card again",
+    )
+    CARD_NOT_ISSUED = _Text(
+        ErrorKind.NOT_FOUND, "{name} 尚未领取社会保障卡", "{name} has not been issued a social-security card"
+    )
+    CREDENTIAL_NEEDS_ENROLLMENT = _Text(
+        ErrorKind.REFUSED,
+        "{name} 没有有效的参保记录，不能制发社会保障卡或医保电子凭证",
+        "{name} has no current enrollment, so no social-security card or electronic voucher can be issued",
+    )
+    VOUCHER_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "医保电子凭证无效：查无此凭证，请参保人出示新的医保码",
+        "The electronic voucher is not valid: no such voucher; ask for a fresh 医保码",
+    )
+    VOUCHER_EXPIRED = _Text(
+        ErrorKind.REFUSED,
+        "医保电子凭证已于 {at} 过期，请参保人刷新医保码",
+        "The electronic voucher expired at {at}; ask the insured person to refresh the 医保码",
+    )
+    VOUCHER_REVOKED = _Text(
+        ErrorKind.REFUSED,
+        "医保电子凭证已于 {at} 作废（已刷新或注销），请参保人出示新的医保码",
+        "The electronic voucher was revoked at {at} (refreshed or withdrawn); ask for the current 医保码",
+    )
+    CREDENTIAL_OTHER_PERSON = _Text(
+        ErrorKind.REFUSED,
+        "就诊凭证（类型 {cert_type}）属于另一人，不是 {name} 的凭证",
+        "The credential (type {cert_type}) belongs to someone else, not to {name}",
+    )
+    # --- national interface: queries and sign-out (5201-5261, 2001, 9002) ------------------------------------------
+    FSI_SIGNED_OUT = _Text(
+        ErrorKind.REFUSED,
+        "签到编号 {sign_no} 已于 {signed_out_at} 签退（9002），请重新签到（9001）",
+        "Sign-in number {sign_no} was signed out (9002) at {signed_out_at}; sign in again (9001)",
+    )
+    FSI_PERSON_NOT_VISITED = _Text(
+        ErrorKind.REFUSED,
+        "定点医药机构 {fixmedins_code} 与人员 {psn_no} 没有就诊记录，不能查询其{what}",
+        "Institution {fixmedins_code} has no visit with person {psn_no} and may not read their {what}",
+    )
+    # --- national interface: filings, pre-checks, lists, clearing (25xx, 5301, 3101/3102, 4101, 3203/3204) ---------
+    # filings (2501–2506), their queries (5301/5302) and pre-checks (3101/3102)
+    FILING_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "查无此{kind}：待遇申报明细流水号 {trt_dcla_detl_sn}（人员 {ref}）",
+        "No such {kind}: filing number {trt_dcla_detl_sn} (person {ref})",
+    )
+    FILING_OVERLAPS = _Text(
+        ErrorKind.REFUSED,
+        "{name} 已有{kind}“{subject}”（流水号 {trt_dcla_detl_sn}，{begin} 至 {end}），与本次备案期间重叠",
+        "{name} already has a {kind} for '{subject}' (number {trt_dcla_detl_sn}, {begin} to {end}) "
+        "overlapping this one",
+    )
+    FILING_OF_OTHER_INSTITUTION = _Text(
+        ErrorKind.REFUSED,
+        "{kind} {trt_dcla_detl_sn} 由定点医药机构 {owner} 办理，本机构 {fixmedins_code} 不能撤销",
+        "{kind} {trt_dcla_detl_sn} was filed by institution {owner}; institution {fixmedins_code} cannot cancel it",
+    )
+    FILING_ALREADY_CANCELLED = _Text(
+        ErrorKind.REFUSED,
+        "{kind} {trt_dcla_detl_sn} 已于 {at} 撤销",
+        "{kind} {trt_dcla_detl_sn} was already cancelled on {at}",
+    )
+    PRECHECK_RULE_UNKNOWN = _Text(
+        ErrorKind.INVALID_INPUT,
+        "审核规则“{rule_id}”不存在；本系统的规则为 {known}",
+        "There is no check rule '{rule_id}'; the rules here are {known}",
+    )
+    # settlement lists (4101/4101A) and clearing applications (3203/3204)
+    SETTLEMENT_LIST_OF_REVERSED = _Text(
+        ErrorKind.REFUSED,
+        "结算 {setl_id} 已于 {reversed_at} 撤销，不能上传其结算清单",
+        "Settlement {setl_id} was reversed on {reversed_at}; its settlement list cannot be uploaded",
+    )
+    SETTLEMENT_LIST_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "结算清单的{field}“{given}”与结算 {setl_id} 的“{expected}”不符",
+        "The settlement list's {field} '{given}' differs from settlement {setl_id}'s '{expected}'",
+    )
+    CLEARING_FIGURE_DIFFERS = _Text(
+        ErrorKind.REFUSED,
+        "清算申请的{figure}（{field}）为 {theirs}，与本机构 {begin} 至 {end} 的结算合计 {ours} 不符",
+        "The clearing application's {figure} ({field}) is {theirs}; the institution's settlements from {begin} to "
+        "{end} add up to {ours}",
+    )
+    CLEARING_ALREADY_APPLIED = _Text(
+        ErrorKind.REFUSED,
+        "{begin} 至 {end} 清算类别 {clr_type} 已有清算申请 {clr_appy_evt_id}；如需重报，请先撤销（3204）",
+        "Clearing type {clr_type} from {begin} to {end} has application {clr_appy_evt_id} already; cancel it "
+        "(3204) before applying again",
+    )
+    CLEARING_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "查无此清算申请：{clr_appy_evt_id}",
+        "No such clearing application: {clr_appy_evt_id}",
+    )
+    CLEARING_ALREADY_CANCELLED = _Text(
+        ErrorKind.REFUSED,
+        "清算申请 {clr_appy_evt_id} 已于 {at} 撤销",
+        "Clearing application {clr_appy_evt_id} was already cancelled on {at}",
+    )
+    # --- national interface: files and catalogue downloads (9101/9102, 13xx) ---------------------------------------
+    FILE_TOO_LARGE = _Text(
+        ErrorKind.INVALID_INPUT,
+        "文件“{filename}”过大：{size} 字节，上限 {max} 字节",
+        "File '{filename}' is too large: {size} bytes, at most {max}",
+    )
+    FILE_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "查无此文件：文件查询号 {file_qury_no}（文件名 {filename}）",
+        "No such file: query number {file_qury_no} (file name {filename})",
+    )
+    FILE_EXPIRED = _Text(
+        ErrorKind.REFUSED,
+        "文件 {file_qury_no} 的下载截止时间 {dld_endtime} 已过，请重新生成",
+        "File {file_qury_no} could be downloaded until {dld_endtime}; make it again",
+    )
+    # --- national interface: tolerances (prices, times, encodings) -------------------------------------------------
+    # --- national interface: regions (GB/T 2260) ---------------------------------------------------------------
+    REGION_NOT_IN_FORCE = _Text(
+        ErrorKind.INVALID_INPUT,
+        "区划代码 {region} 在 {on} 已停用（{ended} 年撤销或变更），{successor}",
+        "Region code {region} was no longer in force on {on} (abolished or changed in {ended}); {successor}",
+    )
+    REGION_NOT_YET_IN_FORCE = _Text(
+        ErrorKind.INVALID_INPUT,
+        "区划代码 {region} 在 {on} 尚未启用（{since} 年起启用）",
+        "Region code {region} was not yet in force on {on} (in force from {since})",
     )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(

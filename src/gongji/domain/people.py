@@ -1,7 +1,8 @@
 """People (参保人员) and their contact details.
 
 A :class:`Person` is identified by a validated resident ID number; sex and birth date are derived from it and
-any that a request states is cross-checked. Contact details (phone, address) change over time and every change
+any that a request states is cross-checked. Ethnicity (民族, ``naty``) is a code of the national list, recorded when
+the person or the counter states it. Contact details (phone, address) change over time and every change
 is kept with the date it takes effect (seed 001: changes must be reported within 15 days).
 """
 
@@ -19,12 +20,14 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Text
 
 __all__ = [
+    "ETHNICITIES",
     "ContactChange",
     "NewPerson",
     "Person",
     "names_term",
     "validate_address",
     "validate_name",
+    "validate_naty",
     "validate_new_person",
     "validate_phone",
 ]
@@ -36,6 +39,72 @@ _NAME = re.compile(f"^(?=.*[{_LETTER}])[{_LETTER}·•.\\- ]{{1,50}}$")
 _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 MAX_ADDRESS_CHARS = 200
+
+#: The 56 ethnic groups in the order of their codes (GB/T 3304: 01 汉族 … 56 基诺族).
+_ETHNIC_GROUPS = (
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+)
+#: 民族 (``naty``): the national code list (GB/T 3304, as the medical-insurance platform uses it), code → name.
+ETHNICITIES: dict[str, str] = {f"{index:02d}": name for index, name in enumerate(_ETHNIC_GROUPS, start=1)} | {
+    "97": "其他",
+    "98": "外国血统中国籍人士",
+    "99": "未说明",
+}
 
 
 def _field_error(field_name: str, zh: str, en: str) -> InvalidInput:
@@ -69,6 +138,16 @@ def validate_phone(phone: str) -> str:
     return cleaned
 
 
+def validate_naty(naty: str | int) -> str:
+    """An ethnicity code of the national list (:data:`ETHNICITIES`), two digits (``1`` and ``"1"`` read as
+    ``"01"``); anything else is ``CODE_UNKNOWN`` naming it."""
+    text = str(naty).strip()
+    code = text.zfill(2) if text.isdigit() and len(text) == 1 else text
+    if code not in ETHNICITIES:
+        raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list_zh="民族", code_list_en="ethnicity (naty)", value=text)
+    return code
+
+
 def validate_address(address: str) -> str:
     """A postal address: not empty, at most 200 characters."""
     cleaned = address.strip()
@@ -95,6 +174,8 @@ class NewPerson:
     name: str
     phone: str | None
     address: str | None
+    #: 民族 code, when stated.
+    naty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +188,8 @@ class Person:
     resident_id: ResidentId
     registered_at: datetime
     died_on: date | None = None
+    #: 民族 (national code, ``01`` 汉族); ``None`` when not recorded.
+    naty: str | None = None
     #: The contact history, when loaded (repositories load it only on request: most use cases never need it).
     contacts: tuple[ContactChange, ...] = field(default=())
 
@@ -150,8 +233,10 @@ def validate_new_person(
     address: str | None = None,
     stated_sex: Sex | None = None,
     stated_birth_date: date | None = None,
+    naty: str | None = None,
 ) -> NewPerson:
-    """Validate a registration: the ID number, the name, contacts, and any stated sex or birth date.
+    """Validate a registration: the ID number, the name, contacts, the ethnicity code, and any stated sex or birth
+    date.
 
     Sex and birth date come from the ID number; if the request states them too they must agree, otherwise
     ``PERSON_DETAILS_MISMATCH`` says which one differs.
@@ -173,4 +258,5 @@ def validate_new_person(
         name=validate_name(name),
         phone=validate_phone(phone) if phone else None,
         address=validate_address(address) if address else None,
+        naty=validate_naty(naty) if naty is not None and str(naty).strip() else None,
     )

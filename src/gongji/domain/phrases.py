@@ -32,6 +32,28 @@ class Phrase(Enum):
     ACT_CANCEL_FEES = _Words("撤销费用", "cancel fees")
     ACT_CANCEL_VISIT = _Words("撤销就诊", "cancel it")
     ACT_RECORD_ADMISSION_DIAGNOSES = _Words("记录入院诊断", "record admission diagnoses")
+    ACT_CHANGE_VISIT = _Words("变更就诊信息", "change it")
+    CHANGE_VISIT_BY_2203 = _Words(
+        "门诊就诊信息以 2203 上传，入院信息变更（2403）只用于住院",
+        "an outpatient visit is recorded by 2203; 2403 is for stays",
+    )
+    CHANGE_STAY_BY_2403 = _Words(
+        "住院信息以入院信息变更（2403）修改，2203 只用于门诊",
+        "a stay is changed by 2403; 2203 is for outpatient visits",
+    )
+    MED_TYPE_OTHER_KIND = _Words(
+        "医疗类别 {med_type} 与就诊类型（门诊、住院或购药）不同", "medical type {med_type} is of another kind of visit"
+    )
+    LINE_AMOUNT = _Words(
+        "明细金额须等于数量×单价（允许一分钱的舍入差）",
+        "an item's amount is its quantity times its unit price (to within a fen of rounding)",
+    )
+    MID_STAY_NOT_A_STAY = _Words("不是住院", "it is not a hospital stay")
+    MID_STAY_DISCHARGED = _Words(
+        "已办理出院，请做出院结算（mid_setl_flag=0）", "the stay is discharged: settle it finally (mid_setl_flag=0)"
+    )
+    FIELD_MED_TYPE = _Words("医疗类别（med_type）", "medical type (med_type)")
+    FIELD_INSUTYPE = _Words("险种类型（insutype）", "insurance type (insutype)")
     QUANTITY_FORMAT = _Words(
         "数量须为非零、最多三位小数的数", "a quantity is a non-zero number with at most three decimals"
     )
@@ -370,6 +392,66 @@ class Phrase(Enum):
     STMT_LINES_NOT_LISTED = _Words("机构未上传 {count} 笔", "{count} not listed by the institution")
     STMT_LINES_UNKNOWN = _Words("医保无此记录 {count} 笔", "{count} unknown to gongji")
     STMT_LINES_DUPLICATE = _Words("机构重复上传 {count} 笔", "{count} listed twice")
+
+    # --- national interface: entitlement and pre-checks ---------------------------------------------------------
+    NAME_WITH_CODE = _Words("{name}（{code}）", "{name} ({code})")
+    # 2001 人员待遇享受检查: what each check found (trt_chk_rslt).
+    ENT_DIED = _Words("已于 {on} 身故", "died on {on}")
+    ENT_NOT_ENROLLED = _Words(
+        "{day} 无{insutype}（{code}）正常参保记录", "no {insutype} ({code}) enrollment in normal status on {day}"
+    )
+    ENT_ENROLLED = _Words(
+        "正常参保：{insutype}，统筹区 {region}，自 {since}",
+        "enrolled in {insutype}, pooling region {region}, since {since}",
+    )
+    ENT_NOT_SUSPENDED = _Words("未暂停联网结算", "networked settlement not suspended")
+    ENT_SUSPENDED = _Words(
+        "联网结算自 {since} 起暂停：{reason}", "networked settlement suspended since {since}: {reason}"
+    )
+    ENT_CHRONIC_FILED = _Words("门诊慢特病备案有效：{diseases}", "chronic-disease filing in force: {diseases}")
+    ENT_NO_CHRONIC_FILING = _Words("{day} 无有效的门诊慢特病备案", "no chronic-disease filing in force on {day}")
+    ENT_NO_CHRONIC_FILING_FOR = _Words(
+        "{day} 无有效的门诊慢特病“{disease}”备案", "no chronic-disease filing for '{disease}' in force on {day}"
+    )
+    ENT_NO_DESIGNATION = _Words("未办理人员定点备案，不限定点医药机构", "no designation filed: any institution")
+    ENT_DESIGNATED_HERE = _Words("本机构为参保人备案的定点医药机构", "this institution is one the person designated")
+    ENT_DESIGNATED_ELSEWHERE = _Words(
+        "参保人备案的定点医药机构为 {codes}，不含本机构 {institution}",
+        "the designated institutions filed are {codes}, not {institution}",
+    )
+    ENT_REFERRED_HERE = _Words("转院备案有效，转往本机构", "referral to this institution in force")
+    ENT_NOT_REFERRED = _Words(
+        "{day} 无转往本机构 {institution} 的有效转院备案", "no referral to institution {institution} in force on {day}"
+    )
+    # 3101 / 3102 明细审核: the rules (rule_name) and what they found (vola_cont).
+    RULE_OFF_CATALOGUE = _Words("医保目录外项目", "item outside the catalogue")
+    RULE_SELF_PAID_ITEM = _Words("全自费（丙类）项目", "category C item (self-paid)")
+    RULE_ABOVE_PRICE_CAP = _Words("超医保限价", "price above the catalogue's cap")
+    RULE_ODD_QUANTITY = _Words("数量异常", "implausible quantity")
+    RULE_AMOUNT_MISMATCH = _Words("明细金额与数量单价不符", "amount is not quantity × price")
+    RULE_NOT_INSURED = _Words("就诊日无有效参保", "not insured on the day")
+    RULE_SUSPENDED = _Words("联网结算已暂停", "networked settlement suspended")
+    PRE_OFF_CATALOGUE = _Words("{item} 不在医保目录中", "{item} is not in the catalogue")
+    PRE_SELF_PAID_ITEM = _Words("{item} 为丙类，全自费", "{item} is category C, paid in full by the person")
+    PRE_ABOVE_PRICE_CAP = _Words(
+        "{item} 单价 {price} 元高于限价 {cap} 元", "{item} costs {price} yuan, above the cap of {cap} yuan"
+    )
+    PRE_ODD_QUANTITY = _Words("{item} 数量 {quantity} 异常", "{item}: quantity {quantity} is implausible")
+    PRE_AMOUNT_MISMATCH = _Words(
+        "{item} 金额 {given} 元，数量×单价为 {expected} 元",
+        "{item}: amount {given} yuan, but quantity × price is {expected} yuan",
+    )
+    PRE_NOT_INSURED = _Words("{day} 无{insutype}正常参保", "not insured ({insutype}) on {day}")
+    PRE_NOT_INSURED_BASIC = _Words("{day} 无基本医疗保险正常参保", "no basic insurance in normal status on {day}")
+    PRE_SUSPENDED = _Words("{day} 联网结算已暂停", "networked settlement suspended on {day}")
+    # 2501–2506 备案 and the queries 5205 / 5206: what is filed or read, and why a request is refused.
+    FILING_REFERRAL = _Words("转院备案", "referral filing")
+    FILING_CHRONIC = _Words("人员慢特病备案", "chronic-disease filing")
+    FILING_DESIGNATED = _Words("人员定点备案", "designation filing")
+    FILING_TOO_MANY_FIELDS = _Words("备案字段超过 {max} 个", "more than {max} filing fields")
+    LONGER_THAN_CHARS = _Words("超过 {max} 个字符", "longer than {max} characters")
+    QUERY_CHRONIC_DRUGS = _Words("慢特病用药记录", "chronic-disease medication")
+    QUERY_ACCUMULATORS = _Words("累计信息", "accumulated figures")
 
     @property
     def zh(self) -> str:

@@ -254,3 +254,7 @@ class SettlementRecord:
     reversed_at: datetime | None = None
     #: The idempotency key of the write that made it (national interface: ``fsi:<institution>:<msgid>``).
     request_key: str | None = None
+    #: 收费批次: the charge batch it settled (``None``: every line of the visit then waiting).
+    chrg_bchno: str | None = None
+    #: 中途结算: a stay's lines so far, settled before its discharge.
+    mid_stay: bool = False

@@ -91,9 +91,19 @@ class FeeLine:
     item_code: str
     item_name: str
     quantity_milli: int
-    unit_price_fen: int
+    #: Millionths of a yuan (``pric`` has six decimals).
+    unit_price_microyuan: int
     parts: Classified
     category: str | None
     fee_at: datetime
     returns_line_id: int | None = None
     cancelled: bool = False
+    #: 收费批次 (``chrg_bchno``): the charge the line came in; ``None`` for a line sent without one.
+    chrg_bchno: str | None = None
+    #: The settlement that took the line (``None`` while it waits to be settled).
+    settlement_id: int | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Live and not yet settled: what the next settlement of its batch takes."""
+        return not self.cancelled and self.settlement_id is None

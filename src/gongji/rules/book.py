@@ -1,9 +1,10 @@
 """The rule book: "region, parameter, date" → the value in effect, with a trace of where it came from.
 
-A city falls back to its province, the province to the national file (code ``100000``). Every answer carries a
-:class:`RuleTrace` — the parameter, the region asked about, the region whose file gave the value, the date, the
-value's validity and its reference and confidence — so that a decision can always be explained by the values it
-read.
+A county falls back to its prefecture (where the prefecture part names a region), the prefecture to its province,
+the province to the national file (code ``100000``): the chain of :func:`gongji.domain.regions.chain_of`. Every
+answer carries a :class:`RuleTrace` — the parameter, the region asked about, the region whose file gave the value,
+the date, the value's validity and its reference and confidence — so that a decision can always be explained by the
+values it read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from gongji.domain.errors import ErrorCode, Refused
-from gongji.domain.regions import NATIONAL, parse_region, province_of, region_name
+from gongji.domain.regions import chain_of, pooling_chain_of, region_name
 from gongji.domain.wording import Text
 from gongji.rules.loader import DATA_DIR, DatedValue, RegionRules, load_region_files
 from gongji.rules.schema import PARAMETERS, Parameter
@@ -75,19 +76,17 @@ class RuleBook:
         return cls(load_region_files(dirs), dirs)
 
     def chain(self, region: str) -> list[str]:
-        """The regions asked in turn: the region itself, its province, the national level."""
-        parse_region(region)
-        chain = [region]
-        for parent in (province_of(region), NATIONAL):
-            if parent not in chain:
-                chain.append(parent)
-        return chain
+        """The regions asked in turn: the region itself, its prefecture (for a county), its province, the national
+        level (``130602`` → ``130600`` → ``130000`` → ``100000``). A known code of any time has a chain; an unknown
+        one is refused (``CODE_UNKNOWN``)."""
+        return chain_of(region)
 
     def find(self, param: Parameter[T], region: str, on: date) -> Resolved[T] | None:
-        """The value in effect on ``on`` for ``region``, falling back to the province and national files (a
-        ``local`` parameter only from the region's own file)."""
-        chain = self.chain(region)
-        for code in chain[:1] if param.local else chain:
+        """The value in effect on ``on`` for ``region``, falling back along :meth:`chain` to the prefecture,
+        province and national files. A ``local`` parameter (the pooling fund's) is read only from the files of the
+        pooling region: the region's own, then for a county its prefecture's (or its municipality's), never a
+        province's or the nation's (:func:`gongji.domain.regions.pooling_chain_of`)."""
+        for code in pooling_chain_of(region) if param.local else self.chain(region):
             rules = self.regions.get(code)
             if rules is None or param.name not in rules.parameters:
                 continue

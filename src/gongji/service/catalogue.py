@@ -15,6 +15,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -199,8 +200,9 @@ def _level(kind: InstitutionKind, given: str | None) -> HospitalLevel | None:
     return level
 
 
-def _validate_institution(cmd: AddInstitution) -> AddInstitution:
-    """The command with every field checked and normalised; raises ``FIELD_INVALID`` or ``CODE_UNKNOWN``."""
+def _validate_institution(cmd: AddInstitution, today: date) -> AddInstitution:
+    """The command with every field checked and normalised (the region in force ``today``); raises ``FIELD_INVALID``,
+    ``CODE_UNKNOWN`` or ``REGION_NOT_IN_FORCE``."""
     code = cmd.fixmedins_code.strip().upper()
     if not 1 <= len(code) <= _MAX_INSTITUTION_CODE_CHARS or not _VISIBLE.match(code):
         raise _field_invalid(
@@ -214,7 +216,7 @@ def _validate_institution(cmd: AddInstitution) -> AddInstitution:
     if kind is None:
         raise InvalidInput(ErrorCode.CODE_UNKNOWN, code_list=Phrase.CODE_LIST_INSTITUTION_KIND, value=cmd.kind)
     level = _level(kind, cmd.level)
-    region = parse_region(cmd.region)
+    region = parse_region(cmd.region, today)
     if region.code == NATIONAL:
         raise _field_invalid("region", Phrase.POOLING_REGION_NOT_NATIONAL)
     return AddInstitution(code, name, kind.value, region.code, level.value if level else None)
@@ -222,7 +224,7 @@ def _validate_institution(cmd: AddInstitution) -> AddInstitution:
 
 def add_institution(ctx: Context, cmd: AddInstitution, *, key: str) -> InstitutionView:
     """Register a designated institution; a code registered already is refused (``INSTITUTION_EXISTS``)."""
-    valid = _validate_institution(cmd)
+    valid = _validate_institution(cmd, ctx.clock.today())
 
     def handler(uow: UnitOfWork) -> InstitutionView:
         existing = uow.institutions.find_by_code(valid.fixmedins_code)

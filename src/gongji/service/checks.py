@@ -22,7 +22,7 @@ from gongji.domain.enrollment import Enrollment
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
-from gongji.domain.regions import province_of, region_term
+from gongji.domain.regions import pooling_region_of, province_of, region_term
 from gongji.domain.relations import (
     Relation,
 )
@@ -181,7 +181,7 @@ def _opened(geography: Geography, a: str, b: str) -> bool:
         return True
     if geography is Geography.SAME_PROVINCE:
         return province_of(a) == province_of(b)
-    return a == b
+    return pooling_region_of(a) == pooling_region_of(b)  # two districts of one city are one pooling region
 
 
 def geography_open(reader: RuleReader, a_region: str, b_region: str) -> list[Finding]:

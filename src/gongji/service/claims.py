@@ -168,6 +168,7 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
                 explanation=EXPLANATION.dump_json(explanation).decode(),
             )
         )
+        uow.visits.mark_settled([line.id for line in plan.lines], record.id)
         uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=begin))
         receipts = [
             (

@@ -15,6 +15,7 @@ from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, c
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
+from gongji.service.credentials import IssueCard, issue_card
 from gongji.service.demo_wallet import DemoWallet, run_wallet_demo
 from gongji.service.enrollment import Enroll, enroll
 from gongji.service.people import RegisterPerson, register_person, show_person
@@ -65,6 +66,8 @@ class DemoMember:
     address: str | None = None
     prior_years_fen: int = 0
     current_year_fen: int = 0
+    #: 民族 (national code): the family is Han (``01``).
+    naty: str = "01"
 
 
 DEMO_FAMILY: tuple[DemoMember, ...] = (
@@ -168,7 +171,7 @@ def load_demo(ctx: Context) -> DemoResult:
         tag = f"demo:{member.certno}"
         register_person(
             ctx,
-            RegisterPerson(member.certno, member.name, phone=member.phone, address=member.address),
+            RegisterPerson(member.certno, member.name, phone=member.phone, address=member.address, naty=member.naty),
             key=f"{tag}:register",
         )
         enroll(
@@ -183,6 +186,7 @@ def load_demo(ctx: Context) -> DemoResult:
             ),
             key=f"{tag}:enroll",
         )
+        issue_card(ctx, IssueCard(member.certno), key=f"{tag}:card")  # 社会保障卡, for 1161 and mdtrt_cert_type 03
         if member.prior_years_fen:
             credit_account(
                 ctx,

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gongji.domain.codes import Insutype, MedType
@@ -85,6 +85,8 @@ class Question:
     admitted_at: datetime | None = None
     suspension: Finding | None = None
     proxy_links: Sequence[ProxyLink] = ()
+    #: What each relative's account already paid of this visit (its earlier charge batches), by payer.
+    visit_paid: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def assess_payer(reader: RuleReader, payer: Party, patient: Party, money: PayerM
     if relation is None:
         return Verdict(findings, None)
     cap = reader.get(params.PER_VISIT_CAP_FEN, region).get(question.kind.med_type) if question.kind.med_type else None
+    if cap is not None:
+        cap = max(cap - question.visit_paid.get(payer.person.id, 0), 0)
     skip = (findings[0].code.name, dict(findings[0].params)) if findings else None
     purse = Purse(
         payer.person.id,

@@ -22,6 +22,7 @@ from gongji.domain.regions import NATIONAL, Region, parse_region
 from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.domain.wording import Said
 from gongji.service.context import Context
+from gongji.service.credentials import ensure_card
 from gongji.service.ending import end_relations_of
 from gongji.service.people import person_view, resolve_person
 from gongji.service.ports import UnitOfWork
@@ -105,9 +106,10 @@ def active_enrollment(uow: UnitOfWork, person: Person, insutype: Insutype) -> En
     raise NotFound(ErrorCode.ENROLLMENT_NOT_FOUND, ref=person.name, insutype=insutype.value)
 
 
-def _pooling_region(code: str, field: str) -> Region:
-    """A region one can be insured in: a known code, and not the national level (a move there is refused too)."""
-    region = parse_region(code)
+def _pooling_region(code: str, field: str, on: date) -> Region:
+    """A region one can be insured in from ``on``: a code in force that day, and not the national level (a move
+    there is refused too)."""
+    region = parse_region(code, on)
     if region.code == NATIONAL:
         raise InvalidInput(ErrorCode.FIELD_INVALID, field=field, reason=Phrase.NATIONAL_IS_NOT_A_POOLING_REGION)
     return region
@@ -131,7 +133,7 @@ def _refuse_duplicate(uow: UnitOfWork, person: Person, insutype: Insutype) -> No
 
 def enroll(ctx: Context, cmd: Enroll, *, key: str) -> PersonView:
     """Enroll; employee insurance (310) also opens the personal account's prior-years and current-year parts."""
-    region = _pooling_region(cmd.pooling_region, "pooling_region")
+    region = _pooling_region(cmd.pooling_region, "pooling_region", cmd.since)
     employer = rules.check_new_enrollment(cmd.insutype, cmd.psn_type, cmd.employer)
 
     def handler(uow: UnitOfWork) -> PersonView:
@@ -143,6 +145,9 @@ def enroll(ctx: Context, cmd: Enroll, *, key: str) -> PersonView:
         if cmd.insutype is Insutype.EMPLOYEE_BASIC:
             for kind in PERSONAL_PARTS:
                 uow.ledger.open_account(kind, region.code, person.id, ctx.clock.now())
+        # The insured person's social-security card (社会保障卡), issued with his first enrollment.
+        uow.people.lock([person.id])
+        ensure_card(uow, person, ctx.clock.now())
         return person_view(uow, person, ctx.clock.today())
 
     return ctx.write(
@@ -228,7 +233,7 @@ def move_region(ctx: Context, cmd: MoveRegion, *, key: str) -> PersonView:
     For employee insurance the personal account follows: both parts' balances move in one journal, the
     current-year part keeping the year it belongs to.
     """
-    target_region = _pooling_region(cmd.to_region, "to_region")
+    target_region = _pooling_region(cmd.to_region, "to_region", cmd.on)
 
     def handler(uow: UnitOfWork) -> PersonView:
         person = resolve_person(uow, cmd.person)

@@ -25,7 +25,14 @@ Sign-in
 numeric ``sign_no`` (26 digits: the time and a sequence) that later envelopes carry; :func:`check_sign_no` accepts a
 ``sign_no`` only from the institution that signed in with it. Sign-ins do not expire in this version: the national
 platform expects a sign-in per working day, but nothing in gongji depends on its age, and refusing an HIS that stayed
-signed in overnight would only stop settlements. Sign-out (9002) is not recorded yet.
+signed in overnight would only stop settlements.
+
+Sign-out
+--------
+
+:func:`sign_out` (9002) records when a sign-in number was signed out, with the sign-in itself in the database, so that
+:func:`check_sign_no` refuses the number afterwards (``FSI_SIGNED_OUT``) in every worker and after restarts. Signing
+out a number already signed out answers its first sign-out time again: the operator's intent holds either way.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ __all__ = [
     "SignIn",
     "SignInRecord",
     "SignInView",
+    "SignOut",
+    "SignOutView",
     "check_sign_no",
     "ensure_credentials",
     "institution_credentials",
@@ -60,6 +69,7 @@ __all__ = [
     "paasid_of",
     "rotate_credentials",
     "sign_in",
+    "sign_out",
     "token_fingerprint",
     "token_of_paasid",
 ]
@@ -155,6 +165,23 @@ class SignInRecord:
     fixmedins_code: str
     opter_no: str
     signed_in_at: datetime
+
+
+@dataclass(frozen=True)
+class SignOut:
+    """签退 (9002): an institution ends a sign-in by its number (the operator is recorded by the message only)."""
+
+    fixmedins_code: str
+    sign_no: str
+    opter_no: str | None = None
+
+
+@dataclass(frozen=True)
+class SignOutView:
+    """The answer to a sign-out (``signoutoutb``): when the number was signed out."""
+
+    sign_no: str
+    sign_time: datetime
 
 
 def _view(stored: StoredCredentials) -> CredentialsView:
@@ -288,9 +315,9 @@ def sign_in(ctx: Context, cmd: SignIn, *, key: str) -> SignInView:
 def check_sign_no(ctx: Context, fixmedins_code: str, sign_no: str) -> SignInRecord:
     """The sign-in that ``sign_no`` names, if the institution signed in with it.
 
-    Raise ``FSI_NOT_SIGNED_IN`` for an unknown (or blank) number, ``FSI_SIGN_NO_OF_OTHER_INSTITUTION`` for another
-    institution's (without saying whose), ``INSTITUTION_NOT_FOUND`` for an unknown institution. The accepted path
-    is one indexed query.
+    Raise ``FSI_SIGNED_OUT`` for a number signed out (9002), ``FSI_NOT_SIGNED_IN`` for an unknown (or blank) number,
+    ``FSI_SIGN_NO_OF_OTHER_INSTITUTION`` for another institution's (without saying whose), ``INSTITUTION_NOT_FOUND``
+    for an unknown institution. The accepted path is one indexed query.
     """
     code = _normal_code(fixmedins_code)
     number = sign_no.strip()
@@ -298,6 +325,8 @@ def check_sign_no(ctx: Context, fixmedins_code: str, sign_no: str) -> SignInReco
     def handler(uow: UnitOfWork) -> SignInRecord:
         found = uow.sign_ins.find(number) if 1 <= len(number) <= _MAX_SIGN_NO else None
         if found is not None and found.fixmedins_code == code:
+            if found.signed_out_at is not None:
+                raise Refused(ErrorCode.FSI_SIGNED_OUT, sign_no=number, signed_out_at=_shown_time(found.signed_out_at))
             return SignInRecord(found.sign_no, found.fixmedins_code, found.opter_no, found.signed_in_at)
         _resolve(uow, code)
         if found is None:
@@ -305,3 +334,36 @@ def check_sign_no(ctx: Context, fixmedins_code: str, sign_no: str) -> SignInReco
         raise Refused(ErrorCode.FSI_SIGN_NO_OF_OTHER_INSTITUTION, fixmedins_code=code, sign_no=number)
 
     return ctx.read(handler)
+
+
+def _shown_time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def sign_out(ctx: Context, cmd: SignOut, *, key: str) -> SignOutView:
+    """签退 (9002): record that the institution's sign-in ``sign_no`` ends now; idempotent by ``key``.
+
+    The number must be one the institution signed in with (``FSI_NOT_SIGNED_IN``,
+    ``FSI_SIGN_NO_OF_OTHER_INSTITUTION`` otherwise, as :func:`check_sign_no` says); one already signed out answers
+    its first sign-out time. Every later message carrying the number is refused with ``FSI_SIGNED_OUT``.
+    """
+    code = _normal_code(cmd.fixmedins_code)
+    number = cmd.sign_no.strip()
+    operator = (cmd.opter_no or "").strip()
+    if len(operator) > _MAX_OPTER_NO or not operator.isprintable():
+        raise _field_invalid("opter_no", Said(Phrase.OPERATOR_NUMBER_LENGTH, {"max": _MAX_OPTER_NO}))
+
+    def handler(uow: UnitOfWork) -> SignOutView:
+        found = uow.sign_ins.find(number) if 1 <= len(number) <= _MAX_SIGN_NO else None
+        if found is None or found.fixmedins_code != code:
+            _resolve(uow, code)
+            failure = ErrorCode.FSI_NOT_SIGNED_IN if found is None else ErrorCode.FSI_SIGN_NO_OF_OTHER_INSTITUTION
+            raise Refused(failure, fixmedins_code=code, sign_no=number)
+        if found.signed_out_at is not None:
+            return SignOutView(found.sign_no, found.signed_out_at)
+        now = ctx.clock.now()
+        uow.sign_ins.sign_out(found.id, now)
+        return SignOutView(found.sign_no, now)
+
+    request = {"fixmedins_code": code, "sign_no": number, "opter_no": operator or None}
+    return ctx.write(key=key, operation="fsi.sign_out", request=request, result_type=SignOutView, handler=handler)

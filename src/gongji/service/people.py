@@ -41,6 +41,8 @@ class RegisterPerson:
     address: str | None = None
     sex: Sex | None = None
     birth_date: date | None = None
+    #: 民族 (national code, ``01`` 汉族), when stated.
+    naty: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def person_view(uow: UnitOfWork, person: Person, today: date) -> PersonView:
         died_on=person.died_on,
         registered_at=person.registered_at,
         enrollments=enrollments,
+        naty=person.naty,
     )
 
 
@@ -138,6 +141,7 @@ def register_person(ctx: Context, cmd: RegisterPerson, *, key: str) -> PersonVie
         address=cmd.address,
         stated_sex=cmd.sex,
         stated_birth_date=cmd.birth_date,
+        naty=cmd.naty,
     )
 
     def handler(uow: UnitOfWork) -> PersonView:
@@ -147,7 +151,9 @@ def register_person(ctx: Context, cmd: RegisterPerson, *, key: str) -> PersonVie
         person = uow.people.add(new, ctx.clock.now())
         return person_view(uow, person, today)
 
-    request = asdict(cmd) | {"certno": new.resident_id.number}
+    request = asdict(cmd) | {"certno": new.resident_id.number, "naty": new.naty}
+    if new.naty is None:
+        del request["naty"]  # so that keys stored before ethnicity was recorded replay as they were
     return ctx.write(key=key, operation="person.register", request=request, result_type=PersonView, handler=handler)
 
 

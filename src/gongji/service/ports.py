@@ -25,6 +25,7 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
 from gongji.service.access_ports import AccessStateRepository
+from gongji.service.query_ports import QueryRepository
 from gongji.service.wallet_ports import WalletRepository
 
 __all__ = [
@@ -33,12 +34,15 @@ __all__ = [
     "CatalogueRepository",
     "CredentialsRepository",
     "EnrollmentRepository",
+    "FilingRepository",
+    "FsiFileRepository",
     "IdempotencyRepository",
     "InstitutionRepository",
     "JournalHeader",
     "LedgerRepository",
     "OperatorActionRepository",
     "PeopleRepository",
+    "PersonCredentialRepository",
     "RelationRepository",
     "RelationTotals",
     "ReportRepository",
@@ -47,10 +51,17 @@ __all__ = [
     "SignInRepository",
     "StatementLine",
     "StoredApiToken",
+    "StoredCard",
+    "StoredCatalogueRow",
+    "StoredClearing",
     "StoredCredentials",
+    "StoredFile",
+    "StoredFiling",
     "StoredOperatorAction",
     "StoredOutcome",
+    "StoredSettlementList",
     "StoredSignIn",
+    "StoredVoucher",
     "TransferRow",
     "TransientStoreError",
     "UnitOfWork",
@@ -243,6 +254,8 @@ class VisitRepository(Protocol):
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None: ...
     def lines(self, visit_id: int) -> list[FeeLine]: ...
     def cancel_lines(self, line_ids: Sequence[int]) -> None: ...
+    def mark_settled(self, line_ids: Sequence[int], settlement_id: int) -> None: ...
+    def release(self, settlement_id: int) -> None: ...
 
 
 class SettlementRepository(Protocol):
@@ -340,6 +353,14 @@ class UnitOfWork(Protocol):
     def access(self) -> AccessStateRepository: ...
     @property
     def wallets(self) -> WalletRepository: ...
+    @property
+    def queries(self) -> QueryRepository: ...
+    @property
+    def person_credentials(self) -> PersonCredentialRepository: ...
+    @property
+    def filings(self) -> FilingRepository: ...
+    @property
+    def fsi_files(self) -> FsiFileRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -384,6 +405,8 @@ class StoredSignIn:
     mac: str | None
     ip: str | None
     signed_in_at: datetime
+    #: 签退 (9002): when the number was signed out, if it was.
+    signed_out_at: datetime | None = None
 
 
 class CredentialsRepository(Protocol):
@@ -402,6 +425,7 @@ class SignInRepository(Protocol):
         self, institution_id: int, opter_no: str, mac: str | None, ip: str | None, signed_in_at: datetime
     ) -> str: ...
     def find(self, sign_no: str) -> StoredSignIn | None: ...
+    def sign_out(self, sign_in_id: int, signed_out_at: datetime) -> None: ...
 
 
 # --- gongji's own API (REST): its tokens, and the reads behind reports and scoped lists ------------------------
@@ -511,3 +535,172 @@ class OperatorActionRepository(Protocol):
     def latest(
         self, regions: Collection[str] | None, *, limit: int, operator: str | None = None
     ) -> builtins.list[StoredOperatorAction]: ...
+
+
+# --- the national interface's filings (备案, 2501–2506) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredFiling:
+    """A filing (备案) as stored: who filed what for whom, for which period, and whether it was cancelled.
+
+    ``kind`` is ``referral`` (转院备案), ``chronic`` (人员慢特病备案) or ``designated`` (人员定点备案); ``subject_code``
+    and ``subject_name`` are the disease or the institution filed; ``detail`` the filing's other national fields.
+    """
+
+    id: int
+    kind: str
+    person_id: int
+    insutype: str | None
+    fixmedins_code: str
+    subject_code: str
+    subject_name: str | None
+    begin_on: date
+    end_on: date | None
+    detail: dict[str, str]
+    filed_at: datetime
+    cancelled_at: datetime | None = None
+    cancel_memo: str | None = None
+
+
+class FilingRepository(Protocol):
+    """Filings of people (备案), added and cancelled, never deleted."""
+
+    def add(self, filing: StoredFiling) -> StoredFiling: ...
+    def get(self, filing_id: int, *, lock: bool = False) -> StoredFiling | None: ...
+    def of_person(self, person_id: int, kind: str | None = None) -> builtins.list[StoredFiling]: ...
+    def cancel(self, filing_id: int, at: datetime, memo: str | None) -> None: ...
+
+
+# --- people's credentials: social-security cards and electronic vouchers -----------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A social-security card (社会保障卡) as stored: live while ``replaced_at`` is ``None``."""
+
+    id: int
+    person_id: int
+    card_no: str
+    card_sn: str
+    region: str
+    issued_at: datetime
+    replaced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredVoucher:
+    """An electronic voucher (医保电子凭证) as stored: never its token, only the token's SHA-256."""
+
+    id: int
+    person_id: int
+    token_sha256: str
+    shown_by_person_id: int | None
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class PersonCredentialRepository(Protocol):
+    """People's cards and vouchers, found by card number or by the SHA-256 of a voucher's token."""
+
+    def add_card(self, person_id: int, card_no: str, card_sn: str, region: str, issued_at: datetime) -> StoredCard: ...
+    def live_card_of(self, person_id: int) -> StoredCard | None: ...
+    def card_by_no(self, card_no: str) -> StoredCard | None: ...
+    def card_sn_taken(self, card_sn: str) -> bool: ...
+    def mark_card_replaced(self, card_id: int, at: datetime) -> None: ...
+    def add_voucher(
+        self,
+        person_id: int,
+        token_sha256: str,
+        shown_by_person_id: int | None,
+        issued_at: datetime,
+        expires_at: datetime,
+    ) -> StoredVoucher: ...
+    def voucher_by_hash(self, token_sha256: str) -> StoredVoucher | None: ...
+    def revoke_live_vouchers(self, person_id: int, at: datetime) -> int: ...
+
+
+# --- what institutions hand in and fetch: files, settlement lists, clearing applications (9101/9102, 4101, 3203) ---
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file as stored: handed in by an institution (``origin`` "upload") or made for it (a catalogue's infno)."""
+
+    id: int
+    file_qury_no: str
+    institution_id: int
+    filename: str
+    origin: str
+    size_bytes: int
+    sha256: str
+    rows: int | None
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredCatalogueRow:
+    """A catalogue item as a download lists it: the item and when it last changed (its version)."""
+
+    item: CatalogueItem
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredSettlementList:
+    """A settlement list (结算清单) as stored: which settlement, its id, how often it was uploaded, its nodes."""
+
+    id: int
+    setl_list_id: str
+    settlement_id: int
+    institution_id: int
+    infno: str
+    content: str
+    uploads: int
+    uploaded_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredClearing:
+    """A clearing application (清算申请) as stored; amounts in fen. ``live_key`` is set while it stands."""
+
+    id: int
+    clr_appy_evt_id: str
+    institution_id: int
+    live_key: str | None
+    clr_type: str
+    clr_way: str | None
+    clr_optins: str | None
+    setlym: str
+    begndate: str
+    enddate: str
+    psntime: int
+    medfee_sumamt_fen: int
+    med_sumfee_fen: int
+    fund_appy_sum_fen: int
+    cash_payamt_fen: int
+    acct_pay_fen: int
+    status: str
+    applied_at: datetime
+    cancelled_at: datetime | None = None
+
+
+class FsiFileRepository(Protocol):
+    """Files, settlement lists and clearing applications of the national interface."""
+
+    def add_file(self, file: StoredFile, content: bytes) -> StoredFile: ...
+    def file(self, file_qury_no: str) -> StoredFile | None: ...
+    def file_content(self, file_id: int) -> bytes: ...
+    def catalogue_rows(
+        self, kinds: Sequence[str], changed_after: datetime | None
+    ) -> builtins.list[StoredCatalogueRow]: ...
+    def settlement_list(self, settlement_id: int) -> StoredSettlementList | None: ...
+    def add_settlement_list(self, row: StoredSettlementList) -> StoredSettlementList: ...
+    def replace_settlement_list(self, list_id: int, infno: str, content: str, at: datetime) -> None: ...
+    def add_clearing(self, row: StoredClearing) -> StoredClearing: ...
+    def clearing(self, clr_appy_evt_id: str, *, lock: bool = False) -> StoredClearing | None: ...
+    def live_clearing(self, live_key: str) -> StoredClearing | None: ...
+    def cancel_clearing(self, clearing_id: int, at: datetime) -> None: ...

@@ -88,6 +88,8 @@ class PersonView:
     died_on: date | None
     registered_at: datetime
     enrollments: list[EnrollmentView]
+    #: 民族 (national code), ``None`` when not recorded.
+    naty: str | None = None
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ def _sign_in(row: Any) -> StoredSignIn:
         mac=row["mac"],
         ip=row["ip"],
         signed_in_at=row["signed_in_at"],
+        signed_out_at=row["signed_out_at"],
     )
 
 
@@ -149,9 +150,18 @@ class SqlSignIns:
                 s.c.mac,
                 s.c.ip,
                 s.c.signed_in_at,
+                s.c.signed_out_at,
             )
             .join(i, i.c.id == s.c.institution_id)
             .where(s.c.sign_no == sign_no)
         )
         row = self._conn.execute(query).mappings().first()
         return _sign_in(row) if row else None
+
+    def sign_out(self, sign_in_id: int, signed_out_at: datetime) -> None:
+        """Record the sign-out (签退) of a sign-in not yet signed out; a signed-out one keeps its first time."""
+        self._conn.execute(
+            update(t.sign_ins)
+            .where(t.sign_ins.c.id == sign_in_id, t.sign_ins.c.signed_out_at.is_(None))
+            .values(signed_out_at=signed_out_at)
+        )

@@ -136,7 +136,9 @@ class SqlPeople:
         try:
             person_id = self._conn.execute(
                 insert(t.people)
-                .values(psn_no=f"pending:{certno}", certno=certno, name=new.name, registered_at=registered_at)
+                .values(
+                    psn_no=f"pending:{certno}", certno=certno, name=new.name, registered_at=registered_at, naty=new.naty
+                )
                 .returning(t.people.c.id)
             ).scalar_one()
         except IntegrityError as exc:
@@ -280,6 +282,7 @@ class SqlPeople:
             resident_id=ResidentId(row["certno"]),
             registered_at=row["registered_at"],
             died_on=row["died_on"],
+            naty=row["naty"],
             contacts=contacts,
         )
 

@@ -36,6 +36,8 @@ _SAVE_VISIT = (
     .where(t.visits.c.id == bindparam("visit_id"))
     .values(
         status=bindparam("new_status"),
+        med_type=bindparam("new_med_type"),
+        begin_at=bindparam("new_begin_at"),
         end_at=bindparam("new_end_at"),
         discharged_at=bindparam("new_discharged_at"),
         discharge_way=bindparam("new_discharge_way"),
@@ -75,7 +77,7 @@ def _line(row: Any) -> FeeLine:
         item_code=row["item_code"],
         item_name=row["item_name"],
         quantity_milli=row["quantity_milli"],
-        unit_price_fen=row["unit_price_fen"],
+        unit_price_microyuan=row["unit_price_microyuan"],
         parts=Classified(
             row["total_fen"], row["fulamt_ownpay_fen"], row["overlmt_fen"], row["preselfpay_fen"], row["inscp_fen"]
         ),
@@ -83,6 +85,8 @@ def _line(row: Any) -> FeeLine:
         fee_at=row["fee_at"],
         returns_line_id=row["returns_line_id"],
         cancelled=row["cancelled"],
+        chrg_bchno=row["chrg_bchno"],
+        settlement_id=row["settlement_id"],
     )
 
 
@@ -183,6 +187,8 @@ class SqlVisits:
             {
                 "visit_id": visit.id,
                 "new_status": visit.status.value,
+                "new_med_type": visit.med_type.value,
+                "new_begin_at": visit.begin_at,
                 "new_end_at": visit.end_at,
                 "new_discharged_at": visit.discharged_at,
                 "new_discharge_way": visit.discharge_way,
@@ -200,7 +206,7 @@ class SqlVisits:
                         "item_code": line.item_code,
                         "item_name": line.item_name,
                         "quantity_milli": line.quantity_milli,
-                        "unit_price_fen": line.unit_price_fen,
+                        "unit_price_microyuan": line.unit_price_microyuan,
                         "total_fen": line.parts.total_fen,
                         "fulamt_ownpay_fen": line.parts.fulamt_ownpay_fen,
                         "overlmt_fen": line.parts.overlmt_fen,
@@ -209,6 +215,8 @@ class SqlVisits:
                         "category": line.category,
                         "returns_line_id": line.returns_line_id,
                         "cancelled": False,
+                        "chrg_bchno": line.chrg_bchno,
+                        "settlement_id": None,
                         "fee_at": line.fee_at,
                         "created_at": created_at,
                     }
@@ -224,6 +232,18 @@ class SqlVisits:
 
     def cancel_lines(self, line_ids: Sequence[int]) -> None:
         self._conn.execute(update(t.fee_lines).where(t.fee_lines.c.id.in_(list(line_ids))).values(cancelled=True))
+
+    def mark_settled(self, line_ids: Sequence[int], settlement_id: int) -> None:
+        """The lines are taken by this settlement."""
+        self._conn.execute(
+            update(t.fee_lines).where(t.fee_lines.c.id.in_(list(line_ids))).values(settlement_id=settlement_id)
+        )
+
+    def release(self, settlement_id: int) -> None:
+        """A reversed settlement's lines wait to be settled again (or cancelled)."""
+        self._conn.execute(
+            update(t.fee_lines).where(t.fee_lines.c.settlement_id == settlement_id).values(settlement_id=None)
+        )
 
 
 # SetlInfo fields and the settlement table's amount columns have the same names.
@@ -252,6 +272,8 @@ def _record(row: Any, payers: tuple[PayerRow, ...]) -> SettlementRecord:
         reversal_journal_id=row["reversal_journal_id"],
         reversed_at=row["reversed_at"],
         request_key=row["request_key"],
+        chrg_bchno=row["chrg_bchno"],
+        mid_stay=row["mid_stay"],
     )
 
 
@@ -281,6 +303,8 @@ class SqlSettlements:
             "settled_at": record.settled_at,
             "explanation": record.explanation,
             "request_key": record.request_key,
+            "chrg_bchno": record.chrg_bchno,
+            "mid_stay": record.mid_stay,
             **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
         }
         settlement_id = self._conn.execute(_INSERT_SETTLEMENT, values).scalar_one()

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -118,6 +119,8 @@ people = Table(
     Column("name", String(50), nullable=False),
     Column("registered_at", AwareDateTime(), nullable=False),
     Column("died_on", Date(), nullable=True),
+    #: 民族 (GB/T 3304 code, ``01`` 汉族); null when not recorded.
+    Column("naty", String(2), nullable=True),
 )
 
 person_contacts = Table(
@@ -401,7 +404,8 @@ fee_lines = Table(
     Column("item_name", String(200), nullable=False),
     # Quantity in thousandths (0.5 box = 500); negative for a return, which names the line it returns.
     Column("quantity_milli", BigInteger(), nullable=False),
-    Column("unit_price_fen", BigInteger(), nullable=False),
+    # The unit price in millionths of a yuan: the specification gives ``pric`` six decimals (3.3333 yuan a pill).
+    Column("unit_price_microyuan", BigInteger(), nullable=False),
     Column("total_fen", BigInteger(), nullable=False),
     Column("fulamt_ownpay_fen", BigInteger(), nullable=False),
     Column("overlmt_fen", BigInteger(), nullable=False),
@@ -410,14 +414,26 @@ fee_lines = Table(
     Column("category", String(1), nullable=True),
     Column("returns_line_id", Id, ForeignKey("fee_lines.id"), nullable=True),
     Column("cancelled", Boolean(), nullable=False),
+    # 收费批次: the batch the line was charged in; the settlement that took it (none while it waits to be settled).
+    Column("chrg_bchno", String(30), nullable=True),
+    Column("settlement_id", Id, ForeignKey("settlements.id"), nullable=True, index=True),
     Column("fee_at", AwareDateTime(), nullable=False),
     Column("created_at", AwareDateTime(), nullable=False),
     CheckConstraint("quantity_milli <> 0", name="quantity_not_zero"),
-    CheckConstraint("unit_price_fen >= 0", name="price_not_negative"),
+    CheckConstraint("unit_price_microyuan >= 0", name="price_not_negative"),
     CheckConstraint(
         "total_fen = fulamt_ownpay_fen + overlmt_fen + preselfpay_fen + inscp_fen", name="classified_whole"
     ),
-    UniqueConstraint("visit_id", "feedetl_sn"),
+)
+# A serial names one live line of a visit: a cancelled line's serial may be uploaded again (HIS reuse their row ids
+# when a cancelled batch is charged anew).
+Index(
+    "uq_fee_lines_live_serial",
+    fee_lines.c.visit_id,
+    fee_lines.c.feedetl_sn,
+    unique=True,
+    sqlite_where=fee_lines.c.cancelled == false(),
+    postgresql_where=fee_lines.c.cancelled == false(),
 )
 
 settlements = Table(
@@ -437,6 +453,9 @@ settlements = Table(
     Column("psn_type", String(6), nullable=False),
     Column("med_type", String(10), nullable=True),
     Column("acct_used_flag", Boolean(), nullable=False),
+    # The charge batch it settled (none: every line of the visit waiting then) and whether it was a mid-stay one.
+    Column("chrg_bchno", String(30), nullable=True),
+    Column("mid_stay", Boolean(), nullable=False, server_default=false()),
     Column("medfee_sumamt_fen", BigInteger(), nullable=False),
     Column("fulamt_ownpay_amt_fen", BigInteger(), nullable=False),
     Column("overlmt_selfpay_fen", BigInteger(), nullable=False),
@@ -561,6 +580,8 @@ sign_ins = Table(
     Column("mac", String(64), nullable=True),
     Column("ip", String(64), nullable=True),
     Column("signed_in_at", AwareDateTime(), nullable=False),
+    # 签退 (9002): when the number was signed out; a signed-out number is refused (migration 0018).
+    Column("signed_out_at", AwareDateTime(), nullable=True),
 )
 
 # Tokens of gongji's own API (/api/v1). Only the SHA-256 of a token is kept: the token is shown once, when issued.
@@ -643,4 +664,7 @@ portal_failures = Table(
 
 
 # The wallet's tables share this metadata (imported last: that module imports this one).
+from gongji.store import credential_tables as _credential_tables  # noqa: E402,F401
+from gongji.store import file_tables as _file_tables  # noqa: E402,F401
+from gongji.store import filing_tables as _filing_tables  # noqa: E402,F401
 from gongji.store import wallet_tables as _wallet_tables  # noqa: E402,F401

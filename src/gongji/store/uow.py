@@ -13,9 +13,13 @@ from gongji.service.ports import TransientStoreError
 from gongji.store.access_repo import SqlAccessState
 from gongji.store.api_token_repo import SqlApiTokens
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
+from gongji.store.credential_repo import SqlPersonCredentials
 from gongji.store.engine import READONLY_OPTION, is_transient_error
+from gongji.store.file_repo import SqlFsiFiles
+from gongji.store.filing_repo import SqlFilings
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
 from gongji.store.operator_audit_repo import SqlOperatorActions
+from gongji.store.query_repo import SqlQueries
 from gongji.store.report_repo import SqlReports
 from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
@@ -46,6 +50,10 @@ class SqlUnitOfWork:
     operator_actions: SqlOperatorActions
     access: SqlAccessState
     wallets: SqlWallets
+    person_credentials: SqlPersonCredentials
+    filings: SqlFilings
+    fsi_files: SqlFsiFiles
+    queries: SqlQueries
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -75,6 +83,10 @@ class SqlUnitOfWork:
         self.operator_actions = SqlOperatorActions(conn)
         self.access = SqlAccessState(conn)
         self.wallets = SqlWallets(conn)
+        self.person_credentials = SqlPersonCredentials(conn)
+        self.queries = SqlQueries(conn)
+        self.filings = SqlFilings(conn)
+        self.fsi_files = SqlFsiFiles(conn)
         return self
 
     def __exit__(

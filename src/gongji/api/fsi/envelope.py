@@ -17,7 +17,9 @@ at most 30 visible ASCII characters (the national form is exactly 30: institutio
 idempotency key); the other envelope fields are text or numbers of bounded length. Every text of the message (keys
 too) must be writable as UTF-8 and free of NUL, and the message at most :data:`MAX_DEPTH` levels deep
 (:func:`check_text`): a lone surrogate escaped as ``"\\ud800"`` would otherwise fail wherever the text is hashed,
-stored or logged. What a field *means* (a known region, a valid sign-in) is the use case's to judge. Every problem
+stored or logged. The two regions (``mdtrtarea_admvs``, ``insuplc_admdvs``), when given, must be region codes of
+the list (:mod:`gongji.domain.regions`: GB/T 2260 of any year since 1981, or ``100000``). What the other fields
+*mean* (a valid sign-in) is the use case's to judge. Every problem
 raises :class:`FsiInputError`.
 """
 
@@ -31,6 +33,8 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from gongji.api.fsi.fields import MAX_ROWS, FsiInputError, code, field_name, refusal, rows, shown
+from gongji.domain.errors import InvalidInput
+from gongji.domain.regions import parse_region
 
 __all__ = [
     "ENVELOPE_FIELD_MAX_LEN",
@@ -53,8 +57,9 @@ _LONG_FIELD_MAX_LEN = 4096  # cainfo (a signature or an encrypted card password)
 #: Deepest nesting of a message read: envelope → input → node → row → field is 4; extensions add a level or two.
 MAX_DEPTH = 16
 
-_INFNO = re.compile(r"^[0-9]{4}$")
+_INFNO = re.compile(r"^[0-9]{4}[A-Z]?$")  # 2203A, 4101A: a later version of a transaction
 _MSGID = re.compile(r"^[!-~]+$")  # visible ASCII: the msgid is an idempotency key and appears in logs
+_ADMDVS = re.compile(r"^[0-9]{6}$")
 
 _OPTIONAL_FIELDS: tuple[tuple[str, int], ...] = (
     ("mdtrtarea_admvs", ENVELOPE_FIELD_MAX_LEN),
@@ -186,7 +191,9 @@ def parse_envelope(body: bytes | str, *, charset: str = "utf-8") -> Envelope:
     infno = code(document, "infno", max_len=ENVELOPE_FIELD_MAX_LEN)
     if not _INFNO.match(infno):
         raise refusal(
-            "infno", f"应为 4 位数字交易编号，收到“{shown(infno)}”", f"must be a 4-digit code; got '{shown(infno)}'"
+            "infno",
+            f"应为 4 位数字交易编号（新版可带一个大写字母，如 2203A），收到“{shown(infno)}”",
+            f"must be a 4-digit code (a later version adds a capital letter, as 2203A); got '{shown(infno)}'",
         )
     msgid = code(document, "msgid", max_len=ENVELOPE_FIELD_MAX_LEN)
     if len(msgid) > MSGID_MAX_LEN or not _MSGID.match(msgid):
@@ -197,6 +204,8 @@ def parse_envelope(body: bytes | str, *, charset: str = "utf-8") -> Envelope:
         )
 
     optional = {name: code(document, name, required=False, max_len=limit) for name, limit in _OPTIONAL_FIELDS}
+    for region_field in ("mdtrtarea_admvs", "insuplc_admdvs"):
+        _check_region(region_field, optional[region_field])
     raw_input = document.get("input")
     if raw_input is None or raw_input == "":
         given: dict[str, Any] = {}
@@ -206,6 +215,23 @@ def parse_envelope(body: bytes | str, *, charset: str = "utf-8") -> Envelope:
         kind_zh, kind_en = _kind(raw_input)
         raise refusal("input", f"应为 JSON 对象，收到{kind_zh}", f"must be a JSON object; got {kind_en}")
     return Envelope(infno=infno, msgid=msgid, input=given, **optional)
+
+
+def _check_region(name: str, value: str | None) -> None:
+    """Refuse an envelope region that is not a 6-digit code of the region list (blank or absent is no region).
+    Known codes of any year are accepted: the envelope has no date of its own to judge them by."""
+    if value is None:
+        return
+    if not _ADMDVS.match(value):
+        raise refusal(
+            name, f"应为 6 位医保区划代码，收到“{shown(value)}”", f"must be a 6-digit region code; got '{shown(value)}'"
+        )
+    try:
+        parse_region(value)
+    except InvalidInput:
+        raise refusal(
+            name, f"医保区划代码“{value}”不存在（GB/T 2260）", f"'{value}' is not a region code (GB/T 2260)"
+        ) from None
 
 
 def _decode(body: bytes | str, charset: str) -> tuple[str, object]:

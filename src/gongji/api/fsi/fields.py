@@ -27,14 +27,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, overload
 
+from gongji.api.fsi.time_text import NotARealTime, NotATime, parse_time_text
 from gongji.domain.errors import InvalidInput
 from gongji.domain.money import parse_yuan
 from gongji.domain.wording import localise
-from gongji.service.clock import SHANGHAI
 
 __all__ = [
     "CODE_MAX_LEN",
     "MAX_ROWS",
+    "PRICE_MAX_DECIMALS",
     "QUANTITY_MAX_DECIMALS",
     "TEXT_MAX_LEN",
     "FsiInputError",
@@ -42,6 +43,7 @@ __all__ = [
     "code",
     "field_name",
     "flag",
+    "price",
     "quantity",
     "refusal",
     "rows",
@@ -59,17 +61,14 @@ MAX_ROWS = 1000
 #: Quantities (``cnt``) are national ``数值型(16,4)``: at most four decimals and twelve integer digits.
 QUANTITY_MAX_DECIMALS = 4
 _QUANTITY_MAX_INTEGER_DIGITS = 12
+#: Unit prices (``pric``) are national ``数值型(16,6)``: at most six decimals.
+PRICE_MAX_DECIMALS = 6
+_PRICE_MAX_INTEGER_DIGITS = 8  # below 100 million yuan, the limit of any amount
 
 _SHOWN_MAX_LEN = 40
 #: Longest number written as text that is read at all (an amount or quantity never needs more).
 _NUMBER_TEXT_MAX_LEN = 40
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
-_DATETIME_DASHED = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?$",
-)
-_DATE_DASHED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_DATETIME_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$")
-_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
 class FsiInputError(Exception):
@@ -494,6 +493,72 @@ def _without_trailing_zeros(number: Decimal) -> Decimal:
     return Decimal((sign, tuple(kept), exponent))
 
 
+@overload
+def price(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: Literal[True] = ...,
+    path: str = ...,
+) -> Decimal: ...
+@overload
+def price(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool,
+    path: str = ...,
+) -> Decimal | None: ...
+def price(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    path: str = "",
+) -> Decimal | None:
+    """A unit price in yuan (``pric``) as an exact ``Decimal`` without trailing zeros (``"3.3300"`` → ``3.33``).
+
+    The specification gives ``pric`` six decimals (``数值型(16,6)``): a tablet of a pack of twelve costs
+    ``0.0833``, and real clients send it as a JSON number or as text. Refuses booleans, text that is not a plain
+    number, a negative price, more than :data:`PRICE_MAX_DECIMALS` decimals and anything from 100 million yuan
+    up. Zero is a price (an item given free). The line's amount, not the price, is what is paid.
+    """
+    field, value = _lookup(node, name, required=required, path=path)
+    if value is None:
+        return None
+    number = _plain_decimal(value)
+    if number is None and isinstance(value, str):
+        raise refusal(
+            field,
+            f"“{shown(value)}”不是单价（例如 12.5 或 0.0833）",
+            f"'{shown(value)}' is not a price (such as 12.5 or 0.0833)",
+        )
+    if number is None:
+        raise _wrong_type(field, value, "单价（数字或文字）", "a price (a number or text)")
+    if not number.is_finite():
+        raise refusal(field, "不是有限的数", "not a finite number")
+    number = _without_trailing_zeros(number)
+    if number.is_signed() and not number.is_zero():
+        raise refusal(field, f"单价“{shown(value)}”不能为负数", f"price '{shown(value)}' must not be negative")
+    if not number.is_zero() and number.adjusted() >= _PRICE_MAX_INTEGER_DIGITS:  # ≥ 10⁸ yuan, without arithmetic
+        raise refusal(
+            field,
+            f"单价“{shown(value)}”无效：超过上限 1 亿元",
+            f"price '{shown(value)}' is invalid: above the limit of 100 million yuan",
+        )
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number
+    if exponent < -PRICE_MAX_DECIMALS:
+        raise refusal(
+            field,
+            f"单价“{shown(value)}”无效：最多 {PRICE_MAX_DECIMALS} 位小数",
+            f"price '{shown(value)}' is invalid: at most {PRICE_MAX_DECIMALS} decimals",
+        )
+    if number.is_zero():
+        return Decimal(0)
+    return Decimal(int(number)) if exponent > 0 else number  # 1E+2 (a JSON number) as 100
+
+
 # --- times -------------------------------------------------------------------------------------------------
 
 
@@ -522,10 +587,11 @@ def timestamp(
 ) -> datetime | None:
     """A time (``begntime``, ``fee_ocur_time``, ``inf_time``) as an aware ``datetime`` in Asia/Shanghai.
 
-    Accepted shapes: ``yyyy-MM-dd HH:mm:ss`` (the national one; also with ``T`` and with fractions of a
-    second, which are dropped), ``yyyy-MM-dd`` (midnight), ``yyyyMMddHHmmss`` and ``yyyyMMdd`` (as text or as a
-    JSON number). A shape that is not one of these, or a day or time that does not exist (``2021-02-30``), is
-    refused.
+    Accepted shapes (see :mod:`gongji.api.fsi.time_text` for which client writes which): ``yyyy-MM-dd HH:mm:ss``
+    (the national one; also with ``T``, with up to nine fractional digits, which are dropped, and with an offset
+    such as ``+08:00`` or ``Z``, converted to Shanghai time), ``yyyy-MM-dd`` (midnight), ``yyyyMMddHHmmss`` and
+    ``yyyyMMdd`` (as text or as a JSON number). A shape that is not one of these, or a day, time or offset that
+    does not exist (``2021-02-30``), is refused.
     """
     field, value = _lookup(node, name, required=required, path=path)
     if value is None:
@@ -536,23 +602,20 @@ def timestamp(
         written = str(value)
     else:
         raise _wrong_type(field, value, "时间文字（yyyy-MM-dd HH:mm:ss）", "a time as text (yyyy-MM-dd HH:mm:ss)")
-    for pattern in (_DATETIME_DASHED, _DATE_DASHED, _DATETIME_COMPACT, _DATE_COMPACT):
-        match = pattern.match(written)
-        if match is None:
-            continue
-        numbers = [int(group) for group in match.groups()]
-        year, month, day, hour, minute, second = numbers + [0] * (6 - len(numbers))  # a date is at midnight
-        try:
-            return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
-        except ValueError:
-            raise refusal(
-                field, f"“{shown(value)}”不是存在的日期或时间", f"'{shown(value)}' is not a real date or time"
-            ) from None
-    raise refusal(
-        field,
-        f"“{shown(value)}”不是时间格式（yyyy-MM-dd HH:mm:ss、yyyy-MM-dd 或 yyyyMMddHHmmss）",
-        f"'{shown(value)}' is not a time (yyyy-MM-dd HH:mm:ss, yyyy-MM-dd or yyyyMMddHHmmss)",
-    )
+    try:
+        return parse_time_text(written)
+    except NotARealTime:
+        raise refusal(
+            field, f"“{shown(value)}”不是存在的日期或时间", f"'{shown(value)}' is not a real date or time"
+        ) from None
+    except NotATime:
+        raise refusal(
+            field,
+            f"“{shown(value)}”不是时间格式"
+            "（yyyy-MM-dd HH:mm:ss、yyyy-MM-ddTHH:mm:ss+08:00、yyyy-MM-dd 或 yyyyMMddHHmmss）",
+            f"'{shown(value)}' is not a time (yyyy-MM-dd HH:mm:ss, yyyy-MM-ddTHH:mm:ss+08:00, yyyy-MM-dd or "
+            "yyyyMMddHHmmss)",
+        ) from None
 
 
 # --- nodes -------------------------------------------------------------------------------------------------

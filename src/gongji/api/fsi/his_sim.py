@@ -1,10 +1,13 @@
 """A hospital simulator: complete visits driven through the national interface over HTTP, as a HIS would.
 
-Each visit: 1101 (read the card) → 2201 (register) → 2204 (upload fees) → 2206 (pre-settle) → 2207 (settle, with
-the total the pre-settlement gave); every ``reverse_every``-th settlement is then reversed (2208) and every
-``undo_every``-th undone by 冲正 (2601). Every settlement answer is checked against the national identities. Visits
-alternate between a hospital (med_type 11) and a pharmacy (41). With ``rate`` the visits start on a fixed schedule
-(an open-loop load, as the benchmark needs); without it, as fast as ``concurrency`` clients can go.
+Each visit (the flows are in :mod:`gongji.api.fsi.his_sim_visits`): 1101 (read the card) → 2201 (register) →
+optionally 2203 (the visit and its diagnosis) → for each charge batch 2204 (upload fees) → 2206 (pre-settle) → 2207
+(settle, with the total the pre-settlement gave) → optionally the queries 5201/5203/5204. Every ``stay_every``-th
+hospital visit is an inpatient stay instead, settled in the middle (``mid_setl_flag`` 1) and at discharge. Every
+``reverse_every``-th visit's last settlement is then reversed (2208/2305) and every ``undo_every``-th undone by 冲正
+(2601). Every settlement answer is checked against the national identities. Visits alternate between a hospital
+(med_type 11) and a pharmacy (41). With ``rate`` the visits start on a fixed schedule (an open-loop load, as the
+benchmark needs); without it, as fast as ``concurrency`` clients can go.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from typing import Any
 import httpx
 
 from gongji.api.fsi.client import FsiAnswer, FsiClient
-from gongji.domain.codes import FundPayType, MedType
-from gongji.domain.money import format_yuan, parse_yuan
+from gongji.api.fsi.his_sim_visits import Played, SimOptions, VisitPlan, play_outpatient, play_stay
+from gongji.domain.codes import FundPayType
+from gongji.domain.money import parse_yuan
 from gongji.service.clock import SHANGHAI
 
-__all__ = ["Institution", "SimReport", "check_identities", "run_simulation", "sample_items"]
+__all__ = ["Institution", "SimOptions", "SimReport", "check_identities", "run_simulation", "sample_items"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ class SimReport:
     with_mutual_aid: int = 0
     reversed: int = 0
     undone: int = 0
+    #: Charge batches settled (2207), inpatient stays completed, mid-stay settlements, queries answered.
+    batches: int = 0
+    stays: int = 0
+    mid_settled: int = 0
+    queried: int = 0
     refused: Counter[str] = field(default_factory=Counter)
     identity_failures: list[str] = field(default_factory=list)
     latencies_s: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -120,16 +129,10 @@ def check_identities(setlinfo: dict[str, Any], details: Sequence[dict[str, Any]]
     return broken
 
 
-@dataclass
-class _Visit:
-    """One simulated visit's state."""
-
-    number: int
-    certno: str
-    where: Institution
-
-
 class _Sim:
+    """The runner: one client per institution, the report, and the :class:`~gongji.api.fsi.his_sim_visits.Driver`
+    the visit flows call."""
+
     def __init__(
         self,
         url: str,
@@ -141,6 +144,7 @@ class _Sim:
         seed: int,
         concurrency: int,
         clock: Callable[[], datetime],
+        options: SimOptions,
     ) -> None:
         limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
         self.http = httpx.Client(base_url=url, timeout=30.0, limits=limits)
@@ -156,8 +160,10 @@ class _Sim:
         self.report = SimReport()
         self.lock = threading.Lock()
         self.clock = clock
+        self.options = options
 
-    def _call(self, client: FsiClient, infno: str, input_: dict[str, Any]) -> FsiAnswer:
+    def call(self, client: FsiClient, infno: str, input_: dict[str, Any]) -> FsiAnswer:
+        """Send one transaction, timing it and counting a refusal."""
         started = time.perf_counter()
         answer = client.call(infno, input_)
         elapsed = time.perf_counter() - started
@@ -167,121 +173,69 @@ class _Sim:
                 self.report.refused[f"{infno}: {(answer.err_msg or '')[:80]}"] += 1
         return answer
 
-    def _check(self, infno: str, answer: FsiAnswer) -> None:
+    def check(self, infno: str, answer: FsiAnswer) -> None:
+        """Record the national identities a settlement answer breaks."""
         broken = check_identities(answer.output["setlinfo"], answer.output["setldetail"])
         if broken:
             with self.lock:
                 self.report.identity_failures += [f"{infno} {answer.msgid}: {b}" for b in broken]
 
-    def visit(self, visit: _Visit) -> None:
-        client = self.clients[visit.where.fixmedins_code]
-        rng = random.Random(self.seed * 1_000_003 + visit.number)
-        now = f"{self.clock():%Y-%m-%d %H:%M:%S}"
-        card = {"mdtrt_cert_type": "02", "mdtrt_cert_no": visit.certno, "psn_cert_type": "01", "certno": visit.certno}
-        person = self._call(client, "1101", {"data": {**card, "begntime": now}})
-        if person.infcode != 0:
+    def count(self, name: str, by: int = 1) -> None:
+        """Bump a counter of the report."""
+        with self.lock:
+            setattr(self.report, name, getattr(self.report, name) + by)
+
+    def _is_stay(self, plan: VisitPlan) -> bool:
+        every = self.options.stay_every
+        return not plan.pharmacy and every > 0 and plan.number % every == every - 1
+
+    def visit(self, plan: VisitPlan, where: Institution) -> None:
+        """Play one visit, then reverse or undo its last settlement when its number says so."""
+        client = self.clients[where.fixmedins_code]
+        rng = random.Random(self.seed * 1_000_003 + plan.number)
+        stay = self._is_stay(plan)
+        played = (play_stay if stay else play_outpatient)(self, client, plan, rng)
+        if played is None:
             return
-        psn_no = person.output["baseinfo"]["psn_no"]
-        insured = [row for row in person.output["insuinfo"] if row["psn_insu_stas"] == "1"]
-        if not insured:
-            return
-        insutype = insured[0]["insutype"]
-        registered = self._call(
-            client,
-            "2201",
-            {
-                "data": {
-                    "psn_no": psn_no,
-                    "insutype": insutype,
-                    "begntime": now,
-                    "mdtrt_cert_type": "02",
-                    "mdtrt_cert_no": visit.certno,
-                    "ipt_otp_no": f"SIM{visit.number:08d}",
-                    "atddr_no": "D001",
-                    "dr_name": "模拟医生",
-                    "dept_code": "A03",
-                    "dept_name": "内科",
-                    "caty": "A03",
-                }
-            },
-        )
-        if registered.infcode != 0:
-            return
-        mdtrt_id = registered.output["data"]["mdtrt_id"]
-        choices = [item for item in self.items if item[1]] if visit.where.pharmacy else self.items
-        lines = []
-        for index, (code, _, cap) in enumerate(rng.sample(choices, k=rng.randint(1, 3)), start=1):
-            price = rng.randrange(500, 9_000) if cap is None else max(100, cap - rng.randrange(0, 200))
-            count = rng.randint(1, 3)
-            lines.append(
-                {
-                    "feedetl_sn": f"{visit.number}-{index}",
-                    "mdtrt_id": mdtrt_id,
-                    "psn_no": psn_no,
-                    "chrg_bchno": "1",
-                    "med_list_codg": code,
-                    "medins_list_codg": code,
-                    "det_item_fee_sumamt": format_yuan(price * count, grouping=False),
-                    "cnt": count,
-                    "pric": format_yuan(price, grouping=False),
-                    "fee_ocur_time": now,
-                }
-            )
-        if self._call(client, "2204", {"feedetail": lines}).infcode != 0:
-            return
-        settle = {
-            "psn_no": psn_no,
-            "mdtrt_cert_type": "02",
-            "mdtrt_cert_no": visit.certno,
-            "med_type": MedType.PHARMACY_PURCHASE if visit.where.pharmacy else MedType.GENERAL_OUTPATIENT,
-            "psn_setlway": "01",
-            "mdtrt_id": mdtrt_id,
-            "chrg_bchno": "1",
-            "acct_used_flag": "1",
-            "insutype": insutype,
-        }
-        preview = self._call(client, "2206", {"data": settle})
-        if preview.infcode != 0:
-            return
-        self._check("2206", preview)
-        total = preview.output["setlinfo"]["medfee_sumamt"]
-        settled = self._call(client, "2207", {"data": {**settle, "medfee_sumamt": total, "invono": ""}})
-        if settled.infcode != 0:
-            return
-        self._check("2207", settled)
         with self.lock:
             self.report.completed += 1
-            if _yuan(settled.output["setlinfo"]["acct_mulaid_pay"]) > 0:
-                self.report.with_mutual_aid += 1
-        setl_id = settled.output["setlinfo"]["setl_id"]
-        if self.reverse_every and visit.number % self.reverse_every == self.reverse_every - 1:
-            answer = self._call(client, "2208", {"data": {"setl_id": setl_id, "mdtrt_id": mdtrt_id, "psn_no": psn_no}})
-            if answer.infcode == 0:
-                self._check("2208", answer)
-                with self.lock:
-                    self.report.reversed += 1
-        elif self.undo_every and visit.number % self.undo_every == self.undo_every - 1:
-            answer = self._call(client, "2601", {"data": {"psn_no": psn_no, "omsgid": settled.msgid, "oinfno": "2207"}})
-            if answer.infcode == 0:
-                with self.lock:
-                    self.report.undone += 1
+            self.report.with_mutual_aid += played.mutual_aid
+        if self.reverse_every and plan.number % self.reverse_every == self.reverse_every - 1:
+            self._reverse(client, played, "2305" if stay else "2208")
+        elif self.undo_every and plan.number % self.undo_every == self.undo_every - 1:
+            self._undo(client, played, "2304" if stay else "2207")
+
+    def _reverse(self, client: FsiClient, played: Played, infno: str) -> None:
+        setl_id = played.last.output["setlinfo"]["setl_id"]
+        answer = self.call(
+            client, infno, {"data": {"setl_id": setl_id, "mdtrt_id": played.mdtrt_id, "psn_no": played.psn_no}}
+        )
+        if answer.infcode == 0:
+            self.check(infno, answer)
+            self.count("reversed")
+
+    def _undo(self, client: FsiClient, played: Played, oinfno: str) -> None:
+        undo = {"psn_no": played.psn_no, "omsgid": played.last.msgid, "oinfno": oinfno}
+        if self.call(client, "2601", {"data": undo}).infcode == 0:
+            self.count("undone")
 
     def run(self, visits: int, concurrency: int, rate: float | None) -> SimReport:
+        """Sign every institution in, play the visits, and return the report."""
         for client in self.clients.values():
             client.sign_in()
-        plan = [
-            _Visit(n, self.patients[n % len(self.patients)], self.institutions[n % len(self.institutions)])
-            for n in range(visits)
-        ]
+        plan = []
+        for n in range(visits):
+            where = self.institutions[n % len(self.institutions)]
+            plan.append((VisitPlan(n, self.patients[n % len(self.patients)], where.pharmacy), where))
         self.report.visits = visits
         started = time.perf_counter()
 
-        def one(visit: _Visit) -> None:
+        def one(step: tuple[VisitPlan, Institution]) -> None:
             if rate:
-                delay = started + visit.number / rate - time.perf_counter()
+                delay = started + step[0].number / rate - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-            self.visit(visit)
+            self.visit(*step)
 
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, plan))
@@ -302,9 +256,12 @@ def run_simulation(
     undo_every: int = 15,
     seed: int = 1,
     clock: Callable[[], datetime] | None = None,
+    options: SimOptions | None = None,
 ) -> SimReport:
     """Drive ``visits`` complete visits of ``patients`` at ``institutions`` through the server at ``url``;
-    ``clock`` gives the time the hospital writes into its messages (``begntime``), the real time by default."""
+    ``clock`` gives the time the hospital writes into its messages (``begntime``), the real time by default;
+    ``options`` add charge batches, 2203, inpatient stays with a mid-stay settlement and the queries (none by
+    default: one batch per visit, as the benchmark measures)."""
     if not institutions or not patients:
         raise ValueError("the simulator needs at least one institution and one patient")
     sim = _Sim(
@@ -316,5 +273,6 @@ def run_simulation(
         seed=seed,
         concurrency=concurrency,
         clock=clock or (lambda: datetime.now(SHANGHAI)),
+        options=options or SimOptions(),
     )
     return sim.run(visits, concurrency, rate)

@@ -23,6 +23,10 @@ wherever they are, under any field name (``sfzh``, ``id_no``) and inside free te
 what tells an ID number from gongji's own 18-digit identifiers (``mdtrt_id``, ``setl_id``: a region and a
 sequence), which stay readable; a number inside a longer run of digits (a ``msgid``) is not an ID number.
 
+**Files** a message carries (9101's ``fsUploadIn.in``: the file's bytes as base64 text, or an array of byte values,
+possibly megabytes and possibly personal data) are not logged at all: the value becomes a short placeholder that
+states its length (``<file 12345 bytes base64>``, ``<file 300 bytes>``); see :data:`FILE_FIELDS`.
+
 Staff names (``opter_name``, ``dr_name``) and institution fields are not masked: they are what an operator
 searches the log for. ``psn_no`` is not masked either: it is a pseudonymous number that ties log lines to
 records.
@@ -36,9 +40,11 @@ from decimal import Decimal
 from typing import Any
 
 __all__ = [
+    "FILE_FIELDS",
     "MASKED_FIELDS",
     "mask_card",
     "mask_certno",
+    "mask_file",
     "mask_name",
     "mask_payload",
     "mask_phone",
@@ -132,7 +138,8 @@ _BY_KIND: dict[Callable[[str], str], tuple[str, ...]] = {
         *("sjhm", "lxdh"),
     ),
     mask_card: ("card_sn", "card_no"),
-    mask_secret: ("cainfo", "pwd", "password", "passwd", "token"),
+    # ecToken / ecQrCode: the electronic voucher (1162, mdtrt_cert_type 01), a password until it lapses.
+    mask_secret: ("cainfo", "pwd", "password", "passwd", "token", "ec_token", "ec_qr_code"),
 }
 
 #: Field name (as normalised: lower case, no underscores) → how its value is masked.
@@ -141,30 +148,52 @@ MASKED_FIELDS: Mapping[str, Callable[[str], str]] = {
 }
 
 
+#: Fields that carry a file, as (object, field) names normalised like :data:`MASKED_FIELDS`: 9101's ``fsUploadIn.in``.
+FILE_FIELDS: frozenset[tuple[str, str]] = frozenset({(_normal("fsUploadIn"), _normal("in"))})
+
+
+def mask_file(value: Any) -> Any:
+    """A file's content as a placeholder that states its length: base64 text by its characters, an array by its
+    items; ``null`` and ``""`` kept (they carry nothing), anything else a bare placeholder."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, str):
+        return f"<file {len(value)} bytes base64>"
+    if isinstance(value, list | tuple):
+        return f"<file {len(value)} bytes>"
+    return "<file>"
+
+
 def mask_payload(obj: Any, *, extra: Mapping[str, Callable[[str], str]] | None = None) -> Any:
     """A copy of a JSON-like structure with personal data masked, by field name and by value.
 
     Walks dicts and lists at any depth; the original is left untouched. Under a field of :data:`MASKED_FIELDS`,
     every text or number at any depth is masked by that field's masker (a number becomes its masked text);
-    ``null``, ``""`` and booleans are kept. Every other text, key and number goes through :func:`mask_text`.
+    ``null``, ``""`` and booleans are kept. A file (:data:`FILE_FIELDS`) becomes a placeholder (:func:`mask_file`).
+    Every other text, key and number goes through :func:`mask_text`.
     ``extra`` adds or overrides field names (any spelling; matched like the others).
     """
     maskers = dict(MASKED_FIELDS)
     if extra:
         maskers.update({_normal(name): masker for name, masker in extra.items()})
-    return _walk(obj, maskers)
+    return _walk(obj, maskers, "")
 
 
-def _walk(obj: Any, maskers: Mapping[str, Callable[[str], str]]) -> Any:
+def _walk(obj: Any, maskers: Mapping[str, Callable[[str], str]], parent: str) -> Any:
+    """``obj`` masked; ``parent`` is the normalised name of the field it is the value of (``""`` at the top)."""
     if isinstance(obj, Mapping):
         result: dict[Any, Any] = {}
         for key, value in obj.items():
-            masker = maskers.get(_normal(key)) if isinstance(key, str) else None
+            name = _normal(key) if isinstance(key, str) else ""
+            masker = maskers.get(name) if name else None
             shown_key = mask_text(key) if isinstance(key, str) else key
-            result[shown_key] = _walk(value, maskers) if masker is None else _under(value, masker)
+            if (parent, name) in FILE_FIELDS:
+                result[shown_key] = mask_file(value)
+            else:
+                result[shown_key] = _walk(value, maskers, name) if masker is None else _under(value, masker)
         return result
     if isinstance(obj, list | tuple):
-        return [_walk(item, maskers) for item in obj]
+        return [_walk(item, maskers, parent) for item in obj]
     if isinstance(obj, str):
         return mask_text(obj)
     text = _number_text(obj)

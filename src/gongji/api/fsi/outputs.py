@@ -2,7 +2,9 @@
 
 Field names and value types follow what the national platform answers (see ``tests/fsi/samples``): codes as
 strings, amounts as numbers with two decimals, dates ``yyyy-MM-dd``, times ``yyyy-MM-dd HH:mm:ss``, ``age`` a number.
-Values gongji does not keep are ``null`` rather than invented (``naty``, ethnicity, is not recorded). Mutual aid is
+Values gongji does not keep are ``null`` rather than invented (``naty``, ethnicity, of a person enrolled without
+one; an amount of a fund gongji never pays is ``0``, as real answers write it). ``setldetail`` is never empty: a
+bill no fund and no account paid still has its basic fund's row, paying 0. Mutual aid is
 told in ``setldetail``: beside the national fund rows, one row per account that paid, with the payer's person
 number, name and relation in gongji's own fields (``mulaid_*``), which clients that do not know them ignore.
 """
@@ -87,7 +89,7 @@ def person_output(person: PersonView, balances: BalancesView, on: date) -> dict[
         "psn_cert_type": "01",
         "certno": person.certno,
         "psn_name": person.name,
-        "naty": None,
+        "naty": person.naty,
         **_identity(person.certno, on),
         "exp_content": None,
     }
@@ -105,7 +107,7 @@ def _fee_row(line: FeeLineView) -> dict[str, Any]:
         "feedetl_sn": line.feedetl_sn,
         "det_item_fee_sumamt": yuan(line.total_fen),
         "cnt": quantity,
-        "pric": yuan(line.unit_price_fen),
+        "pric": _price(line.unit_price_microyuan),
         "pric_uplmt_amt": yuan(line.price_cap_fen) if line.price_cap_fen is not None else Decimal(_NO_PRICE_CAP),
         "selfpay_prop": (Decimal(line.self_pay_bp or 0) / 10_000).quantize(Decimal("0.0001")),
         "fulamt_ownpay_amt": yuan(line.fulamt_ownpay_fen),
@@ -123,6 +125,13 @@ def _fee_row(line: FeeLineView) -> dict[str, Any]:
         "memo": None,
         "exp_content": None,
     }
+
+
+def _price(microyuan: int) -> Decimal:
+    """A unit price as exact as it was sent (``pric`` has six decimals), with at least the fen's two."""
+    exact = Decimal(microyuan).scaleb(-6).normalize()
+    exponent = exact.as_tuple().exponent
+    return exact if isinstance(exponent, int) and exponent < -2 else exact.quantize(Decimal("0.01"))
 
 
 def fee_rows(view: VisitView, feedetl_sns: list[str]) -> list[dict[str, Any]]:
@@ -160,23 +169,41 @@ def _money(value: int, negate: bool) -> Decimal:
     return yuan(-value if negate else value)
 
 
-def _presettlement_extension(view: SettlementView, context: SettlementContext) -> dict[str, Any]:
-    """Fields some provinces add to a pre-settlement answer (seen in Chongqing's 2303): clients written for them
-    read these; each is derived from the national fields, or null where gongji keeps no such thing."""
-    a = view.amounts
+def _provincial_extension(view: SettlementView, context: SettlementContext) -> dict[str, Any]:
+    """Fields some provinces add to a pre-settlement and a reversal answer (seen in Chongqing's 2303 and 2305):
+    clients written for them read these; each is derived from the national fields (amounts negated on a reversal,
+    as the national ones), or ``0`` for a fund gongji never pays, as the real answers write it."""
+    a, negate = view.amounts, context.negate
+    # The ID card is the credential of a message that names none (a reversal's input carries no card).
+    card = context.mdtrt_cert_no or (view.certno if context.mdtrt_cert_type == "02" else None)
     return {
-        "psn_pay": yuan(a["psn_part_amt"]),  # 个人支付
-        "cashPayamt": yuan(a["psn_cash_pay"]),  # 现金支付
-        "inscp_amt": yuan(a["inscp_scp_amt"]),  # 符合范围金额
-        "crt_dedc": yuan(a["act_pay_dedc"]),  # 本次起付线
-        "dedc_std": yuan(view.deductible_standard_fen or 0),  # 起付标准
+        "psn_pay": _money(a["psn_part_amt"], negate),  # 个人支付
+        "cashPayamt": _money(a["psn_cash_pay"], negate),  # 现金支付
+        "inscp_amt": _money(a["inscp_scp_amt"], negate),  # 符合范围金额
+        "crt_dedc": _money(a["act_pay_dedc"], negate),  # 本次起付线
+        # 起付标准: a term of the bill, not money moved, so never negated; 0 where not known (a stored settlement).
+        "dedc_std": yuan(view.deductible_standard_fen or 0),
         "hifdm_pay": yuan(0),  # 伤残人员医疗保障基金 (not paid by gongji)
         "othfund_pay": yuan(0),  # 其他基金
         "ownpay_hosp_part": yuan(0),  # 自费中医院负担部分
         "insu_admdvs": view.region,  # 参保地区划
-        "mdtrt_cert_no": context.mdtrt_cert_no,
-        # gongji keys an insurance by person and insutype; it has no separate 人员参保关系ID.
-        "psn_insu_rlts_id": None,
+        "mdtrt_cert_no": card,
+        # 人员参保关系ID: gongji keys an insurance by person and insutype, and Chongqing's id is exactly that
+        # (``ZG1004000000`` + ``310`` in its 2303).
+        "psn_insu_rlts_id": f"{view.psn_no}{view.insutype}",
+    }
+
+
+def _reversal_extension(view: SettlementView) -> dict[str, Any]:
+    """The rest of Chongqing's reversal: the visit's first and last day, the settlement's kind, the invoice number
+    and the extension content. gongji keeps no invoice number nor any extension (``null``); 结算类别 ``setl_type``
+    is not a code gongji records either."""
+    return {
+        "begndate": view.visit_began_at.strftime(_DAY) if view.visit_began_at else None,
+        "enddate": (view.visit_ended_at or view.settled_at).strftime(_DAY),
+        "setl_type": None,
+        "invono": None,
+        "exp_content": None,
     }
 
 
@@ -193,7 +220,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         "psn_name": view.name,
         "psn_cert_type": "01",
         "certno": view.certno,
-        "naty": None,
+        "naty": view.naty,
         **_identity(view.certno, context.on),
         "insutype": view.insutype,
         "psn_type": view.psn_type,
@@ -260,10 +287,42 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
                 ),
             }
         )
-    if view.previewed:
-        setlinfo.update(_presettlement_extension(view, context))
+    if not details:
+        details.append(_nothing_paid_row(view, negate))
+    if view.previewed or negate:
+        setlinfo.update(_provincial_extension(view, context))
+    if negate:
+        setlinfo.update(_reversal_extension(view))
     # ``expContent`` (extension content) is a node of its own in real answers, null when there is none.
     return {"setlinfo": setlinfo, "setldetail": details, "expContent": None}
+
+
+#: The basic fund of each insurance, whose row a bill no fund paid still has.
+_BASIC_FUND = {
+    Insutype.EMPLOYEE_BASIC.value: FundPayType.EMPLOYEE_POOLING_FUND,
+    "380": FundPayType.RESIDENT_BASIC_FUND,
+    "390": FundPayType.RESIDENT_BASIC_FUND,
+    "391": FundPayType.RESIDENT_BASIC_FUND,
+    "510": FundPayType.MATERNITY_FUND,
+}
+
+
+def _nothing_paid_row(view: SettlementView, negate: bool) -> dict[str, Any]:
+    """The ``setldetail`` row of a bill no fund and no account paid (all in cash, or all outside the catalogue).
+
+    Every real answer has at least one row, and clients index ``setldetail[0]``; the national list has no fund
+    type for cash (``psn_cash_pay`` is in ``setlinfo``), so the row is the insurance's basic fund, which paid 0
+    of the bill's in-scope amount: a true statement, in the national codes.
+    """
+    fund = _BASIC_FUND.get(view.insutype, FundPayType.EMPLOYEE_POOLING_FUND)
+    return {
+        "fund_pay_type": fund.value,
+        "fund_pay_type_name": fund.zh,
+        "inscp_scp_amt": _money(view.amounts["inscp_scp_amt"], negate),
+        "crt_payb_lmt_amt": None,
+        "fund_payamt": yuan(0),
+        "setl_proc_info": None,
+    }
 
 
 def _whose(payer: PayerLineView) -> str:

@@ -19,6 +19,7 @@ and written by :func:`dumps`, which writes a ``Decimal`` as the number literal i
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import threading
@@ -96,12 +97,15 @@ class RefMsgIds:
         """The receiver region the ids start with."""
         return self._region
 
-    def next(self, at: datetime) -> str:
-        """The next id, stamped with ``at``."""
+    def next(self, at: datetime, region: str | None = None) -> str:
+        """The next id, stamped with ``at``, starting with ``region`` (6 digits; this one's region when ``None``).
+
+        One sequence serves every region, so two ids of one process never share a sequence number within a second.
+        """
         with self._lock:
             sequence = self._next
             self._next = (sequence + 1) % SEQUENCE_LIMIT
-        return inf_refmsgid(self._region, at, sequence)
+        return inf_refmsgid(region or self._region, at, sequence)
 
 
 @overload
@@ -156,19 +160,41 @@ def reply(
     }
 
 
-def dumps(obj: object) -> bytes:
-    """``obj`` as compact UTF-8 JSON: ``Decimal`` as a bare number literal, Chinese unescaped, ``None`` as null.
+def dumps(obj: object, charset: str = "utf-8") -> bytes:
+    """``obj`` as compact JSON in ``charset`` (a Python codec; UTF-8 unless the client declared another):
+    ``Decimal`` as a bare number literal, Chinese unescaped, ``None`` as null.
 
     Accepts dicts (string keys) and other mappings, lists and tuples, strings (``StrEnum`` members too),
     integers (``IntEnum`` members as their value), booleans, ``None`` and finite ``Decimal`` values, written in
     plain notation (``Decimal("12.30")`` → ``12.30``, never ``1.23E+1``). Floats are refused with ``TypeError``:
     gongji has none in its answers, and a float would write ``4.52`` as whatever its binary value prints as.
-    A lone surrogate in a string (possible when a client sent one escaped) is written back as its ``\\uXXXX``
-    escape, so the output is always valid UTF-8.
+    A character ``charset`` cannot hold is written as its JSON escape (``\\uXXXX``, a pair of them beyond the
+    Basic Multilingual Plane): such characters are only ever inside strings (keys and literals are ASCII), where
+    the escape reads back as the same character. So is a lone surrogate (possible when a client sent one escaped),
+    so the output is always valid in its charset.
     """
     parts: list[str] = []
     _write(obj, parts)
-    return "".join(parts).encode("utf-8", errors="backslashreplace")
+    return "".join(parts).encode(charset, errors=_JSON_ESCAPE)
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler of :func:`dumps`: the characters that could not be encoded, as JSON escapes."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for character in error.object[error.start : error.end]:
+        point = ord(character)
+        if point > 0xFFFF:
+            point -= 0x10000
+            escaped.append(f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{point:04x}")
+    return "".join(escaped), error.end
+
+
+_JSON_ESCAPE = "gongji-json-escape"
+codecs.register_error(_JSON_ESCAPE, _json_escape)
 
 
 def _write(obj: object, parts: list[str]) -> None:

@@ -4,6 +4,11 @@ at ``POST /fsi/api/rsfComIfsService/callService[/{infno}]``; this module stays f
 Answers are always the national envelope: ``infcode`` 0 on success, −2 for a business refusal or a message that
 cannot be read (``err_msg`` says why, in Chinese), −1 for a fault of gongji's (the client should then send 2601 冲正).
 A request that the gateway headers do not authenticate is answered −2 with HTTP 401.
+
+The body is read in the charset its ``Content-Type`` declares (UTF-8 when none) and answered in the same one
+(:mod:`gongji.api.fsi.charsets`). ``inf_refmsgid`` starts with the region that answers: the message's
+``mdtrtarea_admvs`` (就医地, whose platform a real client's message reaches) when it is a known region below the
+national level, else the region this node serves (``GONGJI_REGION``).
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from datetime import datetime
 from typing import Any
 
 from gongji.api.fsi.auth import DatabaseNonceStore, GatewayRefused, NonceStore, verify_gateway
+from gongji.api.fsi.charsets import UTF8, Charset, charset_of
 from gongji.api.fsi.envelope import Envelope, parse_envelope
 from gongji.api.fsi.fields import FsiInputError, shown
+from gongji.api.fsi.raw import RawFile
 from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
 from gongji.api.fsi.transactions import Call, SignIns, run_transaction
 from gongji.api.observability import ACCESS_LOG, Metrics, log_request
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import GongjiError, InvalidInput
+from gongji.domain.regions import NATIONAL, parse_region
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.institution_access import PaasidToken, token_of_paasid
@@ -32,7 +40,7 @@ __all__ = ["FSI_PATH", "FsiService"]
 
 FSI_PATH = "/fsi/api/rsfComIfsService/callService"
 _LOG = logging.getLogger("gongji.fsi")
-_INFNO = re.compile(r"^[0-9]{4}$")
+_INFNO = re.compile(r"^[0-9]{4}[A-Z]?$")
 #: How long a paasid's token is remembered (a rotation takes effect within this time).
 TOKEN_CACHE_S = 10.0
 
@@ -40,17 +48,18 @@ TOKEN_CACHE_S = 10.0
 @dataclass
 class FsiService:
     """The national interface's state in one process: the context, the nonce store (in the database, shared by every
-    worker), reference ids, token cache."""
+    worker), reference ids, token cache; ``region`` is the region this node serves (a known region code)."""
 
     ctx: Context
     metrics: Metrics
-    region: str = "100000"
+    region: str = "130100"
     nonces: NonceStore = field(init=False)
     sign_ins: SignIns = field(default_factory=SignIns)
     _tokens: dict[str, tuple[float, PaasidToken | None]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        parse_region(self.region)  # a node serves a region gongji knows (raises CODE_UNKNOWN naming it)
         self.refmsgids = RefMsgIds(self.region)
         self.nonces = DatabaseNonceStore(self.ctx)
 
@@ -67,14 +76,18 @@ class FsiService:
             self._tokens[paasid] = (now, found)
         return found
 
-    def handle(self, body: bytes, headers: Mapping[str, str], path_infno: str | None) -> tuple[int, bytes]:
-        """Answer one message: (HTTP status, the national envelope as bytes)."""
+    def handle(self, body: bytes, headers: Mapping[str, str], path_infno: str | None) -> tuple[int, bytes, str]:
+        """Answer one message: (HTTP status, the national envelope as bytes, its ``Content-Type``). ``headers`` are
+        keyed in lower case, as the web framework gives them."""
         started = time.perf_counter()
         received_at = datetime.now(SHANGHAI)  # transport time is real time, whatever the business clock says
         status, infcode, output, err_msg, code = 200, Infcode.SUCCESS, None, None, None
         envelope: Envelope | None = None
         institution: str | None = None
+        raw: RawFile | None = None
+        charset = UTF8  # until the request's own is known: a refusal of an unknown charset is answered in UTF-8
         try:
+            charset = charset_of(headers.get("content-type"))
             found: dict[str, PaasidToken] = {}
 
             def token_of(paasid: str) -> str | None:
@@ -85,7 +98,7 @@ class FsiService:
 
             paasid = verify_gateway(headers, token_of, received_at, self.nonces)
             institution = found[paasid].fixmedins_code
-            envelope = parse_envelope(body)
+            envelope = parse_envelope(body, charset=charset.codec)
             if path_infno is not None and path_infno != envelope.infno:
                 raise FsiInputError(
                     "infno",
@@ -99,6 +112,8 @@ class FsiService:
                     "fixmedins_code differs from the institution of the credentials",
                 )
             output = run_transaction(Call(self.ctx, envelope, institution, received_at), self.sign_ins)
+            if isinstance(output, RawFile):  # 9102: the file itself is the answer (see gongji.api.fsi.raw)
+                raw, output = output, dict(output)
         except GatewayRefused as refused:
             status, infcode, err_msg, code = 401, Infcode.BUSINESS_ERROR, refused.message_zh, refused.reason_code.name
         except FsiInputError as bad:
@@ -109,22 +124,36 @@ class FsiService:
         except Exception:
             _LOG.exception("fault answering %s", envelope.infno if envelope else "a message")
             infcode, err_msg, code = Infcode.FAULT, "系统内部错误，交易结果未知：请发起冲正（2601）后重试", "FAULT"
-        outcome = _Outcome(status, infcode, output, err_msg, code, envelope, institution, path_infno)
-        return self._answer(outcome, started, received_at)
+        outcome = _Outcome(status, infcode, output, err_msg, code, envelope, institution, path_infno, charset)
+        answered = self._answer(outcome, started, received_at)
+        return (answered[0], raw.content, raw.media_type) if raw is not None else answered
 
     def too_large(self, limit: int, path_infno: str | None) -> bytes:
         """The envelope answering a body over ``limit`` bytes (−2; nothing of the body was read)."""
         started, received_at = time.perf_counter(), datetime.now(SHANGHAI)
         err_msg = f"请求体过大：上限 {limit} 字节"
-        outcome = _Outcome(413, Infcode.BUSINESS_ERROR, None, err_msg, "REQUEST_BODY_TOO_LARGE", None, None, path_infno)
+        outcome = _Outcome(
+            413, Infcode.BUSINESS_ERROR, None, err_msg, "REQUEST_BODY_TOO_LARGE", None, None, path_infno, UTF8
+        )
         return self._answer(outcome, started, received_at)[1]
 
-    def _answer(self, outcome: _Outcome, started: float, received_at: datetime) -> tuple[int, bytes]:
+    def answering_region(self, envelope: Envelope | None) -> str:
+        """The region ``inf_refmsgid`` starts with: the message's 就医地 (``mdtrtarea_admvs``) when it is a known
+        region below the national level, else the region this node serves."""
+        stated = envelope.mdtrtarea_admvs if envelope else None
+        if stated and stated != NATIONAL:
+            try:
+                return parse_region(stated).code
+            except InvalidInput:
+                pass
+        return self.region
+
+    def _answer(self, outcome: _Outcome, started: float, received_at: datetime) -> tuple[int, bytes, str]:
         """The envelope of ``outcome``, counted in the metrics and written to the access log."""
         responded_at = datetime.now(SHANGHAI)
         answer = reply(
             outcome.infcode,
-            inf_refmsgid=self.refmsgids.next(responded_at),
+            inf_refmsgid=self.refmsgids.next(responded_at, self.answering_region(outcome.envelope)),
             received_at=received_at,
             responded_at=responded_at,
             output=outcome.output,
@@ -149,7 +178,7 @@ class FsiService:
                 ms=round(elapsed * 1000, 2),
                 input=envelope.input if envelope else None,  # masked by log_request
             )
-        return outcome.status, dumps(answer)
+        return outcome.status, dumps(answer, outcome.charset.codec), outcome.charset.media_type
 
 
 def _routed(path_infno: str | None) -> str:
@@ -170,3 +199,4 @@ class _Outcome:
     envelope: Envelope | None
     institution: str | None
     path_infno: str | None
+    charset: Charset

@@ -25,6 +25,7 @@ Modules::
     person      the insured person's pages
     wallet      the person's 医保钱包: open, close, transfer to a close relative, accept or decline, history
     inbox       the person's notifications, read and unread
+    code        the person's 医保码 (his voucher as a QR code), his card, and a 亲情账户 relative's code
     counter     counter staff (线下办理): operator sign-in, region-scoped actions, the audit page
     counter_wallet  the family's wallets on the counter's person page (read only)
 
@@ -41,7 +42,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import counter, counter_actions, inbox, person, signin, wallet
+from gongji.api.portal import code, counter, counter_actions, inbox, person, signin, wallet
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -98,6 +99,7 @@ def create_portal(
     app.include_router(person.router)
     app.include_router(wallet.router)
     app.include_router(inbox.router)
+    app.include_router(code.router)
     app.include_router(counter.router)
     app.include_router(counter_actions.router)
     return app

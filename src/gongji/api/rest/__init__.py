@@ -10,6 +10,7 @@ Modules::
     people      /people: the registry and enrollments
     accounts    /people/{ref}/balances|statement|credits, /journals
     relations   /relations, /people/{ref}/family|payer-order|quota|why|proxy-links
+    credentials /people/{ref}/card (read, issue), /people/{ref}/vouchers (issue an electronic voucher)
     wallet      /people/{ref}/wallet, …/wallet/transfers (accept, decline, take-back), …/notices
     visits      /visits: open, fees, cancel
     settlements /settlements: preview, commit, show, reverse, explanation
@@ -22,7 +23,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from gongji.api.rest import accounts, aggregates, me, people, relations, rules, settlements, visits, wallet
+from gongji.api.rest import (
+    accounts,
+    aggregates,
+    credentials,
+    me,
+    people,
+    relations,
+    rules,
+    settlements,
+    visits,
+    wallet,
+)
 from gongji.api.rest.problems import install_problem_handlers
 
 __all__ = ["API_PREFIX", "mount", "router"]
@@ -30,7 +42,7 @@ __all__ = ["API_PREFIX", "mount", "router"]
 API_PREFIX = "/api/v1"
 
 router = APIRouter()
-for _module in (me, people, accounts, wallet, relations, visits, settlements, rules, aggregates):
+for _module in (me, people, accounts, credentials, wallet, relations, visits, settlements, rules, aggregates):
     router.include_router(_module.router)
 
 

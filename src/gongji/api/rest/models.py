@@ -188,6 +188,8 @@ class RegisterIn(_In):
     address: Annotated[str, _text(200)] | None = None
     sex: Sex | None = None
     birth_date: Day | None = None
+    #: 民族: a code of the national list (``01`` 汉族 … ``56``, ``97``, ``98``, ``99``), checked by the service.
+    naty: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,2}$")] | None = None
 
 
 class ContactIn(_In):
@@ -302,6 +304,8 @@ class PersonOut(_Out):
     died_on: date | None
     registered_at: datetime
     enrollments: list[EnrollmentOut]
+    #: 民族 (national code), null when not recorded.
+    naty: str | None = None
 
 
 # --- accounts ---------------------------------------------------------------------------------------------------

@@ -53,7 +53,13 @@ def list_people(
 def register(body: RegisterIn, ctx: ContextDep, principal: Operator, key: IdempotencyKey) -> PersonOut:
     """Register a person by resident ID number (GB 11643 checked); a registered number is refused."""
     cmd = people.RegisterPerson(
-        body.certno, body.name, phone=body.phone, address=body.address, sex=body.sex, birth_date=body.birth_date
+        body.certno,
+        body.name,
+        phone=body.phone,
+        address=body.address,
+        sex=body.sex,
+        birth_date=body.birth_date,
+        naty=body.naty,
     )
     return PersonOut.model_validate(people.register_person(ctx, cmd, key=key))
 
@@ -79,7 +85,7 @@ def change_contact(
 def enroll(ref: PersonPath, body: EnrollIn, ctx: ContextDep, principal: Operator, key: IdempotencyKey) -> PersonOut:
     """Enroll in a pooling region the caller holds; the person must belong to one it holds, or to none yet."""
     require_person(ctx, principal, ref, "办理参保", "enroll this person")
-    principal.require_region(parse_region(body.pooling_region).code, "办理参保", "enroll in this region")
+    principal.require_region(parse_region(body.pooling_region, body.since).code, "办理参保", "enroll in this region")
     cmd = enrollment.Enroll(ref, body.insutype, body.psn_type, body.pooling_region, body.since, body.employer)
     return PersonOut.model_validate(enrollment.enroll(ctx, cmd, key=key))
 

@@ -36,9 +36,10 @@ def _value(param: Parameter[Any], found: Resolved[Any] | None) -> RuleValueOut:
 
 @router.get("", summary="地区列表 Regions and whether each has its own rules file")
 def regions(ctx: ContextDep, principal: AnyPrincipal) -> list[RegionOut]:
-    """Every region code gongji knows; a region without its own file falls back to its province and the nation."""
+    """Every region code in force today; a region without its own file falls back along its chain (prefecture,
+    province, nation)."""
     own = set(ctx.rules.regions)
-    return [RegionOut(code=r.code, zh=r.zh, en=r.en, has_rules=r.code in own) for r in all_regions()]
+    return [RegionOut(code=r.code, zh=r.zh, en=r.en, has_rules=r.code in own) for r in all_regions(ctx.clock.today())]
 
 
 @router.get("/{region}", summary="地区有效规则 The values in effect for a region, with references")

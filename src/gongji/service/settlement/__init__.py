@@ -15,6 +15,7 @@ The package: ``views`` (commands and answers), ``visits`` (visits and fee lines)
 
 from __future__ import annotations
 
+from gongji.service.settlement.fees import cancel_fees, upload_fees, upload_fees_in
 from gongji.service.settlement.journal import (
     commit_settlement,
     explain,
@@ -28,6 +29,7 @@ from gongji.service.settlement.journal import (
 )
 from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
+from gongji.service.settlement.stays import cancel_discharge, change_visit, discharge
 from gongji.service.settlement.views import (
     EXPLANATION,
     MAX_LINES_PER_UPLOAD,
@@ -35,6 +37,7 @@ from gongji.service.settlement.views import (
     CancelDischarge,
     CancelFees,
     CancelVisit,
+    ChangeVisit,
     DiagnosisView,
     Discharge,
     ExplanationView,
@@ -50,17 +53,7 @@ from gongji.service.settlement.views import (
     UploadFees,
     VisitView,
 )
-from gongji.service.settlement.visits import (
-    cancel_discharge,
-    cancel_fees,
-    cancel_visit,
-    discharge,
-    open_visit,
-    open_visit_in,
-    upload_fees,
-    upload_fees_in,
-    visit_view,
-)
+from gongji.service.settlement.visits import cancel_visit, open_visit, open_visit_in, visit_view
 
 __all__ = [
     "EXPLANATION",
@@ -69,6 +62,7 @@ __all__ = [
     "CancelDischarge",
     "CancelFees",
     "CancelVisit",
+    "ChangeVisit",
     "DiagnosisView",
     "Discharge",
     "ExplanationView",
@@ -87,6 +81,7 @@ __all__ = [
     "cancel_discharge",
     "cancel_fees",
     "cancel_visit",
+    "change_visit",
     "commit_settlement",
     "discharge",
     "explain",

@@ -63,6 +63,10 @@ class BillFacts:
     #: (total, policy-range amount) of each line whose item the personal account may not pay.
     not_payable_lines: tuple[tuple[int, int], ...] = ()
     acct_used: bool = True
+    #: What the visit's earlier settlements (other charge batches, a stay's mid-stay ones) met of a per-visit
+    #: deductible, and paid from each relative's account (a per-visit cap counts it), by payer.
+    visit_deductible_paid_fen: int = 0
+    visit_paid: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,11 @@ def fund_part(reader: RuleReader, bill: BillFacts, family: Family) -> FundPart:
     deductible_group = _group(deductible_row.med_types) if deductible_row and not per_visit else None
     fund_group = _group(cap_row.med_types) if cap_row else _group(ratio_row.med_types)
     patient = family.patient.id
-    paid_dedc = _accumulated(family, AccountKind.DEDUCTIBLE_PAID, patient, year, deductible_group)
+    paid_dedc = (
+        bill.visit_deductible_paid_fen
+        if per_visit
+        else _accumulated(family, AccountKind.DEDUCTIBLE_PAID, patient, year, deductible_group)
+    )
     paid_fund = _accumulated(family, AccountKind.FUND_PAID, patient, year, fund_group)
     terms = FundTerms(
         deductible_fen=deductible_row.amount_fen if deductible_row else 0,
@@ -246,6 +254,7 @@ def _verdicts(reader: RuleReader, inputs: SettlementInputs) -> tuple[list[Purse]
         kind=PaymentKind(med_type=bill.med_type),
         admitted_at=bill.begin_at if bill.inpatient else None,
         suspension=inputs.suspension,
+        visit_paid=bill.visit_paid,
     )
     verdicts: dict[int, Verdict] = {}
     own: Purse | None = None

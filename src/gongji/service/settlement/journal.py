@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from gongji.domain.codes import FundPayType, Insutype
 from gongji.domain.errors import ErrorCode, NotFound, Refused
@@ -31,6 +32,7 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.split import SettlementPlan, plan_settlement, relations_moment
+from gongji.service.settlement.stays import require_discharged
 from gongji.service.settlement.views import (
     EXPLANATION,
     BalanceAfterView,
@@ -41,7 +43,7 @@ from gongji.service.settlement.views import (
     Settle,
     SettlementView,
 )
-from gongji.service.settlement.visits import _require_open, _visit, require_discharged, require_institution
+from gongji.service.settlement.visits import _require_open, _visit, require_institution
 from gongji.service.views import RuleTraceView
 from gongji.service.wallet_moves import restore_spending, tell_payers
 
@@ -220,10 +222,14 @@ def _view(
         deductible_standard_fen=(
             plan_or_record.deductible_standard_fen if isinstance(plan_or_record, SettlementPlan) else None
         ),
+        naty=person.naty,
+        visit_began_at=visit.begin_at if visit else None,
+        visit_ended_at=(visit.discharged_at or visit.end_at) if visit else None,
     )
 
 
 def _check_total(plan: SettlementPlan, cmd: Settle) -> None:
+    """The total and the classified amounts the hospital system declares are gongji's own, or nothing is settled."""
     actual = plan.amounts.medfee_sumamt_fen
     if cmd.medfee_sumamt_fen is not None and cmd.medfee_sumamt_fen != actual:
         raise Refused(
@@ -232,6 +238,37 @@ def _check_total(plan: SettlementPlan, cmd: Settle) -> None:
             expected=format_yuan(cmd.medfee_sumamt_fen),
             actual=format_yuan(actual),
         )
+    for name, declared in cmd.declared:
+        computed = getattr(plan.amounts, name)
+        if declared != computed:
+            raise Refused(
+                ErrorCode.CLASSIFIED_AMOUNT_MISMATCH,
+                field=name.removesuffix("_fen"),
+                declared=format_yuan(declared),
+                actual=format_yuan(computed),
+            )
+
+
+def _check_visit(visit: Visit, cmd: Settle) -> None:
+    """The visit may be settled: open (an outpatient visit whose batches are all settled answers for the batch a
+    settlement names); what the settlement names of it (medical and insurance type) is the visit's own; a mid-stay
+    settlement is of a stay not yet discharged, a final one of a stay discharged."""
+    settled_batches = visit.status is VisitStatus.SETTLED and not visit.inpatient and _batch(cmd) is not None
+    if not settled_batches:
+        _require_open(visit, Phrase.ACT_SETTLE)
+    for said, declared, actual in (
+        (Phrase.FIELD_MED_TYPE, cmd.med_type, visit.med_type.value),
+        (Phrase.FIELD_INSUTYPE, cmd.insutype, visit.insutype.value),
+    ):
+        if declared is not None and declared.strip() != actual:
+            raise Refused(
+                ErrorCode.SETTLE_VISIT_MISMATCH, field=said, declared=declared, actual=actual, mdtrt_id=visit.mdtrt_id
+            )
+    require_discharged(visit, mid_stay=cmd.mid_stay)
+
+
+def _batch(cmd: Settle) -> str | None:
+    return (cmd.chrg_bchno or "").strip() or None
 
 
 def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
@@ -240,9 +277,10 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = _visit(uow, cmd.mdtrt_id)
         require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_PREVIEW)
-        _require_open(visit, Phrase.ACT_SETTLE)
-        require_discharged(visit)
-        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=False, use_wallet=cmd.use_wallet)
+        _check_visit(visit, cmd)
+        plan = plan_settlement(
+            ctx, uow, visit, cmd.acct_used_flag, lock=False, use_wallet=cmd.use_wallet, batch=_batch(cmd)
+        )
         _check_total(plan, cmd)
         view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
@@ -274,15 +312,16 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
     def handler(uow: UnitOfWork) -> SettlementView:
         visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
         require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
-        _require_open(visit, Phrase.ACT_SETTLE)
-        require_discharged(visit)
+        _check_visit(visit, cmd)
         patient = uow.people.get(visit.person_id)
         assert patient is not None
         moment = relations_moment(visit, ctx.clock.now())
         family = load_family(uow, patient, moment, lock=True)
         if _roll_over_payers(ctx, uow, family):
             family = load_family(uow, patient, moment, lock=True)
-        plan = plan_settlement(ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family, use_wallet=cmd.use_wallet)
+        plan = plan_settlement(
+            ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family, use_wallet=cmd.use_wallet, batch=_batch(cmd)
+        )
         _check_total(plan, cmd)
         specs, ids = settlement_transfers(ctx, uow, plan)
         locked: dict[int, AccountState] = uow.ledger.lock(ids)
@@ -320,21 +359,30 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
                 settled_at=now,
                 explanation=EXPLANATION.dump_json(explanation).decode(),
                 request_key=key,
+                chrg_bchno=_batch(cmd),
+                mid_stay=cmd.mid_stay,
             )
         )
-        uow.visits.save(replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now))
+        visit = _take_lines(uow, visit, plan, record.id, mid_stay=cmd.mid_stay, now=now)
         tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
         return _view(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
-    request = {
-        "mdtrt_id": cmd.mdtrt_id.strip(),
-        "acct_used_flag": cmd.acct_used_flag,
-        "institution": cmd.institution,
-        "medfee_sumamt_fen": cmd.medfee_sumamt_fen,
-        # Only when it differs from the default, so that keys stored before the wallet existed replay as they were.
-        **({} if cmd.use_wallet else {"use_wallet": False}),
-    }
-    return ctx.write(key=key, operation="settle.commit", request=request, result_type=SettlementView, handler=handler)
+    return ctx.write(
+        key=key, operation="settle.commit", request=cmd.request(), result_type=SettlementView, handler=handler
+    )
+
+
+def _take_lines(
+    uow: UnitOfWork, visit: Visit, plan: SettlementPlan, settlement_id: int, *, mid_stay: bool, now: datetime
+) -> Visit:
+    """The settlement takes its lines; the visit is settled once none waits (a stay after its final settlement), and
+    stays open while another batch waits or the stay goes on. Returns the visit as it now is."""
+    uow.visits.mark_settled([line.id for line in plan.lines], settlement_id)
+    if mid_stay or any(line.waiting for line in uow.visits.lines(visit.id)):
+        return visit
+    settled = replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now)
+    uow.visits.save(settled)
+    return settled
 
 
 def _record(uow: UnitOfWork, setl_id: str) -> SettlementRecord:
@@ -392,6 +440,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
             new_balances=balances,
         )
         uow.settlements.mark_reversed(record.id, reversal_id, now)
+        uow.visits.release(record.id)
         restore_spending(uow, record.payers, journal_id=reversal_id, reference=record.setl_id, at=now)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
         if visit is not None:

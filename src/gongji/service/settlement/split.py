@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gongji.domain.catalogue import Institution
-from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
-from gongji.domain.settlement import BillParts, Payment, SetlInfo
+from gongji.domain.phrases import Phrase
+from gongji.domain.settlement import BillParts, Payment, SetlInfo, SettlementRecord
 from gongji.domain.visits import FeeLine, Visit
 from gongji.rules import parameters as params
 from gongji.rules.schema import HospitalLevel, InsuredCategory, QuotaModel
@@ -31,6 +32,7 @@ __all__ = [
     "category_of",
     "plan_settlement",
     "relations_moment",
+    "waiting_lines",
     "wallet_grants",
     "year_start_parts",
 ]
@@ -44,6 +46,8 @@ class SettlementPlan:
     institution: Institution
     family: Family
     core: Plan
+    #: The fee lines it settles.
+    lines: list[FeeLine]
 
     @property
     def person(self) -> Person:
@@ -118,9 +122,28 @@ def _bill_parts(lines: Sequence[FeeLine]) -> BillParts:
     )
 
 
-def bill_facts(uow: UnitOfWork, visit: Visit, institution: Institution, person: Person, acct_used: bool) -> BillFacts:
-    """The visit's bill as the core reads it: its live lines' totals and the lines the account may not pay."""
-    lines = [line for line in uow.visits.lines(visit.id) if not line.cancelled]
+def waiting_lines(uow: UnitOfWork, visit: Visit, batch: str | None) -> list[FeeLine]:
+    """The lines a settlement takes: every live line of the visit not yet settled, or those of one charge batch."""
+    lines = uow.visits.lines(visit.id)
+    waiting = [line for line in lines if line.waiting and (batch is None or line.chrg_bchno == batch)]
+    if batch is not None and not waiting:
+        if any(line.chrg_bchno == batch and not line.cancelled for line in lines):
+            raise Refused(ErrorCode.CHARGE_BATCH_SETTLED, chrg_bchno=batch, action=Phrase.ACT_SETTLE)
+        raise NotFound(ErrorCode.CHARGE_BATCH_NOT_FOUND, mdtrt_id=visit.mdtrt_id, chrg_bchno=batch)
+    return waiting
+
+
+def bill_facts(
+    uow: UnitOfWork,
+    visit: Visit,
+    institution: Institution,
+    person: Person,
+    acct_used: bool,
+    lines: Sequence[FeeLine],
+    earlier: Sequence[SettlementRecord] = (),
+) -> BillFacts:
+    """The bill of ``lines`` as the core reads it: their totals, the lines the account may not pay, and what the
+    visit's ``earlier`` settlements (its other batches, a stay's mid-stay ones) already met of its per-visit terms."""
     parts = _bill_parts(lines)
     if not lines or parts.medfee_sumamt_fen <= 0:
         raise Refused(ErrorCode.EMPTY_BILL, mdtrt_id=visit.mdtrt_id)
@@ -142,7 +165,20 @@ def bill_facts(uow: UnitOfWork, visit: Visit, institution: Institution, person: 
         parts=parts,
         not_payable_lines=not_payable,
         acct_used=acct_used,
+        visit_deductible_paid_fen=sum(r.amounts.act_pay_dedc_fen for r in earlier),
+        visit_paid=_mutual_aid_by_payer(earlier),
     )
+
+
+def _mutual_aid_by_payer(earlier: Sequence[SettlementRecord]) -> dict[int, int]:
+    """What each relative's account has paid of the visit in its earlier settlements (its per-visit cap counts it)."""
+    paid: dict[int, int] = {}
+    for record in earlier:
+        for payer in record.payers:
+            if payer.relation_id is not None:
+                amount = payer.prior_years_fen + payer.current_year_fen
+                paid[payer.payer_person_id] = paid.get(payer.payer_person_id, 0) + amount
+    return paid
 
 
 def year_start_parts(uow: UnitOfWork, accounts: Sequence[AccountRow], year: int) -> tuple[int, int]:
@@ -197,11 +233,12 @@ def plan_settlement(
     family: Family | None = None,
     networked: bool = True,
     use_wallet: bool = True,
+    batch: str | None = None,
 ) -> SettlementPlan:
     """Read everything a settlement of ``visit`` needs, once, and compute it with the pure core. ``lock`` locks the
     family's accounts; ``family``, when the caller has read it already (under the same lock), is not read again.
     A manual claim (not ``networked``) is how a person whose networked settlement is suspended is reimbursed, so a
-    suspension refuses only networked settlements."""
+    suspension refuses only networked settlements. ``batch`` settles one charge batch (收费批次) of the visit."""
     now = ctx.clock.now()
     moment = relations_moment(visit, now)
     if family is None:
@@ -210,7 +247,9 @@ def plan_settlement(
         family = load_family(uow, patient, moment, lock=lock)
     institution = uow.institutions.get(visit.institution_id)
     assert institution is not None
-    bill = bill_facts(uow, visit, institution, family.patient, acct_used)
+    lines = waiting_lines(uow, visit, batch)
+    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.status == "settled"]
+    bill = bill_facts(uow, visit, institution, family.patient, acct_used, lines, earlier)
     inputs = SettlementInputs(
         bill=bill,
         family=family,
@@ -222,4 +261,4 @@ def plan_settlement(
         use_wallet=use_wallet,
     )
     plan = compute_plan(RuleReader(ctx.rules, visit.begin_at.date()), inputs)
-    return SettlementPlan(visit, institution, family, plan)
+    return SettlementPlan(visit, institution, family, plan, lines)

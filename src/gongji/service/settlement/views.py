@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from gongji.domain.catalogue import MICRO_PER_FEN
 from gongji.domain.codes import Insutype, MedType
 from gongji.domain.visits import Diagnosis
 from gongji.service.views import RuleTraceView
@@ -98,6 +99,18 @@ class FeeInput:
     item_name: str | None = None
     fee_at: datetime | None = None
     returns_feedetl_sn: str | None = None
+    #: 收费批次 (``chrg_bchno``): the charge the line belongs to, settled on its own.
+    chrg_bchno: str | None = None
+    #: The exact unit price in millionths of a yuan, where it is finer than the fen (``pric`` has six decimals);
+    #: ``unit_price_fen`` is then that price rounded.
+    price_microyuan: int | None = None
+    #: The line's amount as the hospital system rounded quantity × price (``det_item_fee_sumamt``), when it says.
+    total_fen: int | None = None
+
+    @property
+    def unit_price_microyuan(self) -> int:
+        """The unit price exactly, in millionths of a yuan."""
+        return self.unit_price_fen * MICRO_PER_FEN if self.price_microyuan is None else self.price_microyuan
 
 
 @dataclass(frozen=True)
@@ -111,11 +124,13 @@ class UploadFees:
 
 @dataclass(frozen=True)
 class CancelFees:
-    """费用明细撤销: the named lines, or every line of the visit."""
+    """费用明细撤销: the named lines, or every line of the visit (of one charge batch, when it is named) that is not
+    settled."""
 
     mdtrt_id: str
     feedetl_sns: tuple[str, ...] | None = None
     institution: str | None = None
+    chrg_bchno: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,19 @@ class CancelVisit:
 
     mdtrt_id: str
     institution: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeVisit:
+    """门诊就诊信息上传 (2203, ``stay`` false) / 入院信息变更 (2403, ``stay`` true): what the hospital records of a
+    visit after registration; ``None`` keeps a value as it is, no diagnoses keeps those recorded."""
+
+    mdtrt_id: str
+    stay: bool
+    institution: str | None = None
+    med_type: MedType | None = None
+    begin_at: datetime | None = None
+    diagnoses: tuple[Diagnosis, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,35 @@ class Settle:
     medfee_sumamt_fen: int | None = None
     #: Pay from the patient's wallet (医保钱包) where she has one (asked only where the rules let her choose).
     use_wallet: bool = True
+    #: 收费批次: settle the lines of this charge batch only (``None``: every line of the visit waiting).
+    chrg_bchno: str | None = None
+    #: 中途结算 (``mid_setl_flag`` 1): a stay's lines so far, before discharge; the stay goes on.
+    mid_stay: bool = False
+    #: What the hospital system says the visit is (``med_type``, ``insutype``): refused when the visit is another.
+    med_type: str | None = None
+    insutype: str | None = None
+    #: The classified amounts the hospital system declares, by ``SetlInfo`` field (``inscp_scp_amt_fen``…):
+    #: refused when gongji's own classification differs.
+    declared: tuple[tuple[str, int], ...] = ()
+
+    def request(self) -> dict[str, object]:
+        """The fields that make two settlement requests the same one (idempotency), the later ones only when set so
+        that keys stored before they existed replay as they were."""
+        extra = {
+            "use_wallet": self.use_wallet if not self.use_wallet else None,
+            "chrg_bchno": self.chrg_bchno,
+            "mid_stay": self.mid_stay or None,
+            "med_type": self.med_type,
+            "insutype": self.insutype,
+            "declared": [list(pair) for pair in self.declared] or None,
+        }
+        return {
+            "mdtrt_id": self.mdtrt_id.strip(),
+            "acct_used_flag": self.acct_used_flag,
+            "institution": self.institution,
+            "medfee_sumamt_fen": self.medfee_sumamt_fen,
+            **{name: value for name, value in extra.items() if value is not None},
+        }
 
 
 @dataclass(frozen=True)
@@ -157,6 +214,8 @@ class FeeLineView:
     item_code: str
     item_name: str
     quantity: str
+    #: The unit price exact (millionths of a yuan) and rounded to the fen.
+    unit_price_microyuan: int
     unit_price_fen: int
     total_fen: int
     fulamt_ownpay_fen: int
@@ -170,6 +229,9 @@ class FeeLineView:
     self_pay_bp: int | None = None
     price_cap_fen: int | None = None
     returns_feedetl_sn: str | None = None
+    chrg_bchno: str | None = None
+    #: Taken by a settlement (not reversed).
+    settled: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,6 +368,11 @@ class SettlementView:
     #: For the answer to a reversal: the patient's and every payer's personal account as the reversal left them (the
     #: record keeps the balances after the settlement, which later movements may have made stale).
     balances_after_reversal: list[BalanceAfterView] | None = None
+    #: The patient's 民族 code (``None`` when not recorded), and when the visit began and ended (ended: discharged,
+    #: or ``None`` while it goes on): the national answers carry them (``naty``, ``begndate``, ``enddate``).
+    naty: str | None = None
+    visit_began_at: datetime | None = None
+    visit_ended_at: datetime | None = None
 
 
 EXPLANATION = TypeAdapter(ExplanationView)

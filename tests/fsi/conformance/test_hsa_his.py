@@ -1,0 +1,42 @@
+"""fengzaiqishi11/hsa-his (Java) against gongji: an outpatient day with charge batches and an inpatient stay with a
+mid-stay settlement, each request built the way that system builds it (:mod:`tests.fsi.conformance.hsa_his`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gongji.service.demo import XIUYING
+from tests.fsi.conformance.day import outpatient_day
+from tests.fsi.conformance.hsa_his import HsaHisClient
+from tests.fsi.conformance.stay import inpatient_stay
+from tests.fsi.conftest import FsiServer
+from tests.serving import BUSINESS_NOW
+
+
+@pytest.fixture
+def his(fsi_server: FsiServer) -> HsaHisClient:
+    """The client, as the demo hospital."""
+    return HsaHisClient(fsi_server)
+
+
+def test_an_outpatient_day_settles_each_charge_batch_on_its_own(his: HsaHisClient) -> None:
+    record = outpatient_day(his)
+    assert len(record.settled) == 3
+    assert len({str(s.setlinfo["setl_id"]) for s in record.settled.values()}) == 3
+    assert next(call.infno for call in his.calls) == "9001"
+    assert his.calls[-1].infno == "9002"
+
+
+def test_an_inpatient_stay_is_settled_mid_stay_then_at_discharge(his: HsaHisClient) -> None:
+    record = inpatient_stay(his)
+    assert len(record.settlements) == 2
+    assert record.reversal is not None
+
+
+def test_after_sign_out_the_sign_in_number_is_no_longer_accepted(his: HsaHisClient) -> None:
+    his.sign_in()
+    his.sign_out()
+    answer = his.call("1101", his.person_input(XIUYING, BUSINESS_NOW))
+    assert not his.succeeded(answer.body), "a message signed with a signed-out sign_no was served"
+    assert answer.body["infcode"] == -2
+    assert answer.err_msg
