@@ -27,6 +27,7 @@ from gongji.domain.money import fen_to_decimal
 from gongji.service.accounts import balances
 from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
 from tests.fsi.conftest import BEGNTIME, FsiServer, HisClient
+from tests.fsi.national import SETLINFO_AMOUNTS
 from tests.helpers import snapshot
 
 #: A valid resident ID number (the check character is right) of nobody gongji knows.
@@ -39,30 +40,6 @@ CHECKUP = ("001401000010000", "200.00")  # 健康体检（套餐）, 丙类 (C):
 LORATADINE = ("XR06AXL001A001010100009", "23.80")  # 氯雷他定片, 乙类 (B)
 AMBROXOL = ("XR05CBA001X001010100017", "32.60")  # 盐酸氨溴索口服溶液, 乙类 (B)
 
-#: Amount fields of ``setlinfo`` (all national amounts gongji answers).
-AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "pool_prop_selfpay",
-    "cvlserv_pay",
-    "hifes_pay",
-    "hifmi_pay",
-    "hifob_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-    "hosp_part_amt",
-    "balc",
-    "acct_mulaid_pay",
-)
 #: The account fund's type in ``setldetail`` (职工基本医疗保险个人账户基金).
 ACCOUNT_FUND = FundPayType.EMPLOYEE_PERSONAL_ACCOUNT
 
@@ -113,11 +90,11 @@ def assert_settlement(output: dict[str, Any], *, balance_after: Decimal, reversa
     the 310200 rows of setldetail add up to acct_pay; balc is the patient's own account balance after.
     """
     info, detail = output["setlinfo"], output["setldetail"]
-    assert_amounts_are_numbers(info, AMOUNTS)
-    a: dict[str, Decimal] = {name: info[name] for name in AMOUNTS}
+    assert_amounts_are_numbers(info, SETLINFO_AMOUNTS)
+    a: dict[str, Decimal] = {name: info[name] for name in SETLINFO_AMOUNTS}
     assert check_identities(info, detail) == []
     sign = -1 if reversal else 1
-    for name in AMOUNTS:
+    for name in SETLINFO_AMOUNTS:
         if name != "balc":
             assert sign * a[name] >= 0, f"{name} = {a[name]} has the wrong sign"
     assert a["balc"] == balance_after
@@ -347,7 +324,7 @@ def test_outpatient_visit_of_xiuying_paid_by_her_husbands_account(fsi_server: Fs
     assert (info["mdtrt_id"], info["psn_no"], info["med_type"], info["insutype"]) == (mdtrt_id, psn_no, "11", "390")
     assert amounts["acct_mulaid_pay"] > 0
     assert amounts["acct_mulaid_pay"] == amounts["acct_pay"]  # she has no account: all of acct_pay is mutual aid
-    assert {name: amounts[name] for name in AMOUNTS} == {name: previewed[name] for name in AMOUNTS}
+    assert {name: amounts[name] for name in SETLINFO_AMOUNTS} == {name: previewed[name] for name in SETLINFO_AMOUNTS}
     assert own_balance(server, JIANGUO) == husband_before - amounts["acct_mulaid_pay"]
     payer_rows = [row for row in settled["setldetail"] if row.get("mulaid_psn_name")]
     assert [(r["mulaid_psn_name"], r["mulaid_relation"], r["mulaid_flag"]) for r in payer_rows] == [
@@ -362,8 +339,8 @@ def test_outpatient_visit_of_xiuying_paid_by_her_husbands_account(fsi_server: Fs
     reversed_ = ok(client.call("2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": psn_no}}))
     undone = assert_settlement(reversed_, balance_after=own_balance(server, XIUYING), reversal=True)
     assert reversed_["setlinfo"]["setl_id"] == info["setl_id"]
-    assert {name: undone[name] for name in AMOUNTS if name != "balc"} == {
-        name: -amounts[name] for name in AMOUNTS if name != "balc"
+    assert {name: undone[name] for name in SETLINFO_AMOUNTS if name != "balc"} == {
+        name: -amounts[name] for name in SETLINFO_AMOUNTS if name != "balc"
     }
     assert own_balance(server, JIANGUO) == husband_before
     assert [row["mulaid_balc"] for row in reversed_["setldetail"] if row.get("mulaid_psn_name")] == [husband_before]

@@ -8,8 +8,8 @@ from typing import Any
 
 from gongji.service.demo import DEFU, GUILAN, HOSPITAL
 from tests.fsi.conftest import BEGNTIME, FsiServer
+from tests.fsi.national import SETLINFO_AMOUNTS
 from tests.fsi.test_http import (
-    AMOUNTS,
     ATORVASTATIN,
     CONSULTATION,
     assert_refused,
@@ -81,7 +81,9 @@ def test_5203_answers_the_settlement_as_2207_did_and_marks_its_reversal(fsi_serv
 
     found = ok(server.hospital.call("5203", query))
     info = found["setlinfo"]
-    assert {name: info[name] for name in AMOUNTS} == {name: settled["setlinfo"][name] for name in AMOUNTS}
+    assert {name: info[name] for name in SETLINFO_AMOUNTS} == {
+        name: settled["setlinfo"][name] for name in SETLINFO_AMOUNTS
+    }
     assert found["setldetail"] == settled["setldetail"]
     assert (info["setl_id"], info["mdtrt_id"], info["setl_time"]) == (
         setl_id,
@@ -96,7 +98,7 @@ def test_5203_answers_the_settlement_as_2207_did_and_marks_its_reversal(fsi_serv
 
     ok(server.hospital.call("2208", {"data": {"setl_id": setl_id, "mdtrt_id": bill.mdtrt_id, "psn_no": bill.psn_no}}))
     reversed_info = ok(server.hospital.call("5203", query))["setlinfo"]
-    assert {name: reversed_info[name] for name in AMOUNTS} == {name: info[name] for name in AMOUNTS}
+    assert {name: reversed_info[name] for name in SETLINFO_AMOUNTS} == {name: info[name] for name in SETLINFO_AMOUNTS}
     assert reversed_info["vali_flag"] == "0"
     assert reversed_info["refd_setl_time"] is not None
 

@@ -23,37 +23,12 @@ from gongji.api.fsi.reply import (
     yuan,
 )
 from gongji.service.clock import SHANGHAI
+from tests.fsi.national import SETLINFO_AMOUNTS
 from tests.helpers import load_sample
 
 RECEIVED = datetime(2021, 7, 13, 23, 8, 9, 297_000, tzinfo=SHANGHAI)
 RESPONDED = datetime(2021, 7, 13, 23, 8, 10, 282_000, tzinfo=SHANGHAI)
 REFMSGID = "500000202107141108170000514555"
-
-#: The amount fields of a setlinfo record (the national list in FSI.md).
-SETLINFO_AMOUNTS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "pool_prop_selfpay",
-    "cvlserv_pay",
-    "hifes_pay",
-    "hifmi_pay",
-    "hifob_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-    "hosp_part_amt",
-    "balc",
-    "acct_mulaid_pay",
-)
-
 
 # --- yuan and dumps ------------------------------------------------------------------------------------
 

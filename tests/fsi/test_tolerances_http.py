@@ -22,6 +22,7 @@ from gongji.service.clock import SHANGHAI
 from gongji.service.demo import DEFU
 from gongji.service.people import RegisterPerson, register_person
 from tests.fsi.conftest import FsiServer
+from tests.fsi.national import CHONGQING_REVERSAL_FIELDS
 from tests.fsi.test_http import (
     CHECKUP,
     CONSULTATION,
@@ -41,26 +42,6 @@ from tests.serving import BUSINESS_NOW
 
 #: A valid resident ID number of nobody the demo registers.
 NEWCOMER = "130102199001011237"
-
-#: The 16 fields of Chongqing's 2305 reversal that gongji's reversal answers carry (issue 16).
-CHONGQING_REVERSAL_FIELDS = [
-    "othfund_pay",
-    "hifdm_pay",
-    "insu_admdvs",
-    "psn_pay",
-    "mdtrt_cert_no",
-    "exp_content",
-    "begndate",
-    "ownpay_hosp_part",
-    "inscp_amt",
-    "cashPayamt",
-    "dedc_std",
-    "setl_type",
-    "crt_dedc",
-    "invono",
-    "psn_insu_rlts_id",
-    "enddate",
-]
 
 
 def _visit_began_at(server: FsiServer, mdtrt_id: str) -> datetime:

@@ -25,10 +25,11 @@ from gongji.service.demo import HOSPITAL
 from gongji.service.institution_access import institution_credentials
 from tests.fsi.conformance.checks import check_refmsgid
 from tests.fsi.conformance.inputs import Batch, Line, NationalInputs, Visit
+from tests.fsi.conformance.wire import write_json
 from tests.fsi.conftest import FsiServer
 from tests.serving import BUSINESS_NOW
 
-__all__ = ["PATH", "Answer", "ConformanceClient", "Refused", "next_sequence"]
+__all__ = ["PATH", "Answer", "ConformanceClient", "NewtonsoftClient", "Refused", "next_sequence"]
 
 PATH = "/fsi/api/rsfComIfsService/callService"
 
@@ -215,3 +216,47 @@ class ConformanceClient(NationalInputs):
     def sign_out(self) -> Any:
         """9002: sign out."""
         return self.must("9002", self.sign_out_input(), "9002 签退")
+
+
+class NewtonsoftClient(ConformanceClient):
+    """A C# client: the national envelope, its properties in the national order (HN-YBJ-SDK's ``BaseReq``),
+    written by Newtonsoft.Json with its defaults."""
+
+    def national_envelope(
+        self,
+        infno: str,
+        input_: dict[str, Any],
+        msgid: str,
+        *,
+        insuplc_admdvs: str,
+        recer_sys_code: str,
+        device: str | None,
+        signtype: str | None,
+        inf_time: str,
+    ) -> dict[str, Any]:
+        """The national envelope with what the client puts in it: ``device`` is what it writes for ``dev_no``,
+        ``dev_safe_info`` and ``cainfo``, which neither client fills."""
+        return {
+            "infno": infno,
+            "msgid": msgid,
+            "mdtrtarea_admvs": self.region,
+            "insuplc_admdvs": insuplc_admdvs,
+            "recer_sys_code": recer_sys_code,
+            "dev_no": device,
+            "dev_safe_info": device,
+            "cainfo": device,
+            "signtype": signtype,
+            "infver": "V1.0",
+            "opter_type": "1",
+            "opter": self.opter,
+            "opter_name": self.opter_name,
+            "inf_time": inf_time,
+            "fixmedins_code": self.fixmedins_code,
+            "fixmedins_name": "石家庄市示例第一医院",
+            "sign_no": self.sign_no,
+            "input": input_,
+        }
+
+    def encode(self, envelope: dict[str, Any]) -> bytes:
+        """Newtonsoft.Json defaults: declaration order, nulls written, decimals with their scale; UTF-8."""
+        return write_json(envelope).encode("utf-8")

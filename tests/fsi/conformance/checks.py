@@ -1,7 +1,8 @@
 """What every answer of the suite must satisfy: the national identities and the fields real answers carry.
 
-The identities are FSI.md's ("Identities that real settlement messages satisfy"); the field lists are the national
-``setlinfo`` (FSI.md) and, for a reversal, the fields of the real Chongqing 2305 answer the issue lists.
+The identities are FSI.md's ("Identities that real settlement messages satisfy"); the field lists
+(:mod:`tests.fsi.national`) are the national ``setlinfo`` (FSI.md) and, for a reversal, the fields of the real
+Chongqing 2305 answer the issue lists.
 """
 
 from __future__ import annotations
@@ -13,79 +14,13 @@ from gongji.api.fsi.his_sim import check_identities
 from gongji.domain.money import fen_to_decimal
 from gongji.service.accounts import balances
 from tests.fsi.conftest import FsiServer
+from tests.fsi.national import SETLINFO_FIELDS
 
 __all__ = [
-    "REVERSAL_FIELDS",
-    "SETLINFO_FIELDS",
     "amount",
     "check_refmsgid",
     "check_settlement",
     "own_balance",
-]
-
-#: The national ``setlinfo`` record (FSI.md).
-SETLINFO_FIELDS = [
-    "mdtrt_id",
-    "setl_id",
-    "psn_no",
-    "psn_name",
-    "psn_cert_type",
-    "certno",
-    "gend",
-    "naty",
-    "brdy",
-    "age",
-    "insutype",
-    "psn_type",
-    "cvlserv_flag",
-    "setl_time",
-    "mdtrt_cert_type",
-    "med_type",
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "pool_prop_selfpay",
-    "cvlserv_pay",
-    "hifes_pay",
-    "hifmi_pay",
-    "hifob_pay",
-    "maf_pay",
-    "oth_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-    "hosp_part_amt",
-    "balc",
-    "acct_mulaid_pay",
-    "medins_setl_id",
-    "clr_optins",
-    "clr_way",
-    "clr_type",
-]
-
-#: Fields of the real Chongqing 2305 answer that a reversal must carry too (issue 16, "Answers").
-REVERSAL_FIELDS = [
-    "othfund_pay",
-    "hifdm_pay",
-    "insu_admdvs",
-    "psn_pay",
-    "mdtrt_cert_no",
-    "exp_content",
-    "begndate",
-    "ownpay_hosp_part",
-    "inscp_amt",
-    "cashPayamt",
-    "dedc_std",
-    "setl_type",
-    "crt_dedc",
-    "invono",
-    "psn_insu_rlts_id",
-    "enddate",
 ]
 
 _SIGNED = [

@@ -37,8 +37,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from gongji.service.clock import SHANGHAI
-from tests.fsi.conformance.base import PATH, ConformanceClient
-from tests.fsi.conformance.wire import write_json
+from tests.fsi.conformance.base import PATH, NewtonsoftClient
 
 __all__ = ["HnYbjSdkClient", "hunan_headers"]
 
@@ -59,7 +58,7 @@ def hunan_headers(infno: str, access_key: str, secret: str, timestamp_ms: str) -
     }
 
 
-class HnYbjSdkClient(ConformanceClient):
+class HnYbjSdkClient(NewtonsoftClient):
     """HN-YBJ-SDK: Newtonsoft with a fixed time format, the Hunan gateway headers, the infno in the URL."""
 
     name: ClassVar[str] = "hn-ybj-sdk"
@@ -79,31 +78,18 @@ class HnYbjSdkClient(ConformanceClient):
         return {**self.hunan(infno), **self.gateway_headers(), "Content-Type": "application/json"}
 
     def envelope(self, infno: str, input_: dict[str, Any], msgid: str) -> dict[str, Any]:
-        """``BaseReq`` filled as ``Program.cs`` fills it."""
-        return {
-            "infno": infno,
-            "msgid": msgid,
-            "mdtrtarea_admvs": self.region,
-            "insuplc_admdvs": self.insuplc_admdvs or self.region,
-            "recer_sys_code": "MBS_LOCAL",
-            "dev_no": "",
-            "dev_safe_info": "",
-            "cainfo": "",
-            "signtype": "SM2",
-            "infver": "V1.0",
-            "opter_type": "1",
-            "opter": self.opter,
-            "opter_name": self.opter_name,
-            "inf_time": self.time(datetime.now(SHANGHAI)),
-            "fixmedins_code": self.fixmedins_code,
-            "fixmedins_name": "石家庄市示例第一医院",
-            "sign_no": self.sign_no,
-            "input": input_,
-        }
-
-    def encode(self, envelope: dict[str, Any]) -> bytes:
-        """``JsonHelper.Serialize``: declaration order, nulls written; UTF-8."""
-        return write_json(envelope).encode("utf-8")
+        """``BaseReq`` filled as ``Program.cs`` fills it (and written by ``JsonHelper.Serialize``: declaration order,
+        nulls written; UTF-8)."""
+        return self.national_envelope(
+            infno,
+            input_,
+            msgid,
+            insuplc_admdvs=self.insuplc_admdvs or self.region,
+            recer_sys_code="MBS_LOCAL",
+            device="",
+            signtype="SM2",
+            inf_time=self.time(datetime.now(SHANGHAI)),
+        )
 
     def succeeded(self, body: dict[str, Any]) -> bool:
         """``BaseResp.infcode`` is an ``int``: 0 (or the text "0", which Newtonsoft converts) is success."""

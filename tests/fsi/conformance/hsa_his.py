@@ -189,11 +189,7 @@ class HsaHisClient(ConformanceClient):
         """``OutptPreSettleReqUtil`` / ``OutptSettleReqUtil``."""
         data: dict[str, Any] = {
             **self._patient(visit),
-            "med_type": visit.med_type,
-            "medfee_sumamt": self.money(batch.total),
-            "psn_setlway": "01",
-            "mdtrt_id": visit.mdtrt_id,
-            "chrg_bchno": batch.chrg_bchno,
+            **self.batch_settlement(visit, batch),
             "acct_used_flag": "1",
             "insutype": visit.insutype,
         }

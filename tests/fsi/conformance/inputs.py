@@ -132,20 +132,23 @@ class NationalInputs:
             "birctrl_matn_date": "",
         }
         diseinfo = [
-            {
-                "diag_type": "1",
-                "diag_srt_no": str(number),
-                "diag_code": code,
-                "diag_name": name,
-                "diag_dept": "内科",
-                "dise_dor_no": "D130100000001",
-                "dise_dor_name": "王医生",
-                "diag_time": self.time(at),
-                "vali_flag": "1",
-            }
+            {"diag_type": "1", **self.diagnosis(number, code, name, at), "vali_flag": "1"}
             for number, (code, name) in enumerate(diagnoses, start=1)
         ]
         return {"mdtrtinfo": mdtrtinfo, "diseinfo": diseinfo}
+
+    def diagnosis(self, number: int, code: str, name: str, at: datetime) -> dict[str, Any]:
+        """What a ``diseinfo`` row of 2203 and of 2401/2403/2402 says of one diagnosis, in the national order:
+        ``diag_srt_no`` … ``diag_time``."""
+        return {
+            "diag_srt_no": str(number),
+            "diag_code": code,
+            "diag_name": name,
+            "diag_dept": "内科",
+            "dise_dor_no": "D130100000001",
+            "dise_dor_name": "王医生",
+            "diag_time": self.time(at),
+        }
 
     def fee_row(self, visit: Visit, batch: Batch | None, line: Line, at: datetime) -> dict[str, Any]:
         """One row of 2204 (``batch`` given) or 2301 (``batch`` None)."""
@@ -188,17 +191,24 @@ class NationalInputs:
         }
         return {"data": data}
 
+    def batch_settlement(self, visit: Visit, batch: Batch) -> dict[str, Any]:
+        """What 2206/2207 say of the batch, in the order every client writes it: ``med_type``, ``medfee_sumamt``,
+        ``psn_setlway``, ``mdtrt_id``, ``chrg_bchno``."""
+        return {
+            "med_type": visit.med_type,
+            "medfee_sumamt": self.money(batch.total),
+            "psn_setlway": "01",
+            "mdtrt_id": visit.mdtrt_id,
+            "chrg_bchno": batch.chrg_bchno,
+        }
+
     def settle_input(self, visit: Visit, batch: Batch, *, final: bool) -> dict[str, Any]:
         """2206 (``final`` False) or 2207."""
         data: dict[str, Any] = {
             "psn_no": visit.psn_no,
             "mdtrt_cert_type": visit.cert_type,
             "mdtrt_cert_no": visit.cert_no,
-            "med_type": visit.med_type,
-            "medfee_sumamt": self.money(batch.total),
-            "psn_setlway": "01",
-            "mdtrt_id": visit.mdtrt_id,
-            "chrg_bchno": batch.chrg_bchno,
+            **self.batch_settlement(visit, batch),
             "insutype": visit.insutype,
             "acct_used_flag": "1",
         }
@@ -213,11 +223,12 @@ class NationalInputs:
 
     # --- inpatient --------------------------------------------------------------------------------------------
 
-    def admit_input(self, visit: Visit, at: datetime, diagnoses: list[tuple[str, str]]) -> dict[str, Any]:
-        """2401."""
-        mdtrtinfo = {
-            "psn_no": visit.psn_no,
-            "insutype": visit.insutype,
+    def admission(
+        self, visit: Visit, at: datetime, diagnoses: list[tuple[str, str]], *, bed: str, record_no: bool
+    ) -> dict[str, Any]:
+        """The admission's fields that 2401 and 2403 share, in the national order, from ``coner_name`` to
+        ``adm_bed``; ``record_no`` adds 2401's ``medrcdno`` after ``ipt_no``."""
+        fields: dict[str, Any] = {
             "coner_name": "张建国",
             "tel": "13803110019",
             "begntime": self.time(at),
@@ -225,13 +236,24 @@ class NationalInputs:
             "mdtrt_cert_no": visit.cert_no,
             "med_type": visit.med_type,
             "ipt_no": visit.ipt_otp_no,
-            "medrcdno": visit.ipt_otp_no,
+        }
+        if record_no:
+            fields["medrcdno"] = visit.ipt_otp_no
+        return fields | {
             "atddr_no": "D130100000001",
             "chfpdr_name": "王医生",
             "adm_diag_dscr": diagnoses[0][1],
             "adm_dept_codg": "A03",
             "adm_dept_name": "内科",
-            "adm_bed": "12",
+            "adm_bed": bed,
+        }
+
+    def admit_input(self, visit: Visit, at: datetime, diagnoses: list[tuple[str, str]]) -> dict[str, Any]:
+        """2401."""
+        mdtrtinfo = {
+            "psn_no": visit.psn_no,
+            "insutype": visit.insutype,
+            **self.admission(visit, at, diagnoses, bed="12", record_no=True),
             "dscg_maindiag_code": diagnoses[0][0],
             "dscg_maindiag_name": diagnoses[0][1],
         }
@@ -244,13 +266,7 @@ class NationalInputs:
                 "psn_no": visit.psn_no,
                 "diag_type": "1",
                 "maindiag_flag": "1" if number == 1 else "0",
-                "diag_srt_no": str(number),
-                "diag_code": code,
-                "diag_name": name,
-                "diag_dept": "内科",
-                "dise_dor_no": "D130100000001",
-                "dise_dor_name": "王医生",
-                "diag_time": self.time(at),
+                **self.diagnosis(number, code, name, at),
             }
             for number, (code, name) in enumerate(diagnoses, start=1)
         ]
@@ -260,19 +276,7 @@ class NationalInputs:
         adminfo = {
             "mdtrt_id": visit.mdtrt_id,
             "psn_no": visit.psn_no,
-            "coner_name": "张建国",
-            "tel": "13803110019",
-            "begntime": self.time(at),
-            "mdtrt_cert_type": visit.cert_type,
-            "mdtrt_cert_no": visit.cert_no,
-            "med_type": visit.med_type,
-            "ipt_no": visit.ipt_otp_no,
-            "atddr_no": "D130100000001",
-            "chfpdr_name": "王医生",
-            "adm_diag_dscr": diagnoses[0][1],
-            "adm_dept_codg": "A03",
-            "adm_dept_name": "内科",
-            "adm_bed": "15",
+            **self.admission(visit, at, diagnoses, bed="15", record_no=False),
         }
         return {"adminfo": adminfo, "diseinfo": self.diseases(visit, at, diagnoses)}
 
@@ -289,9 +293,10 @@ class NationalInputs:
         }
         return {"dscginfo": dscginfo, "diseinfo": self.diseases(visit, at, diagnoses)}
 
-    def stay_settle_input(self, visit: Visit, total: Decimal, *, mid: bool) -> dict[str, Any]:
-        """2303 / 2304 (``mid``: 中途结算, ``mid_setl_flag`` 1)."""
-        data = {
+    def stay_settlement(self, visit: Visit, total: Decimal) -> dict[str, Any]:
+        """What 2303/2304 say of the patient and the stay, in the national order: ``psn_no``, the credential,
+        ``medfee_sumamt``, ``psn_setlway``, ``mdtrt_id``, ``insutype``."""
+        return {
             "psn_no": visit.psn_no,
             "mdtrt_cert_type": visit.cert_type,
             "mdtrt_cert_no": visit.cert_no,
@@ -299,6 +304,12 @@ class NationalInputs:
             "psn_setlway": "01",
             "mdtrt_id": visit.mdtrt_id,
             "insutype": visit.insutype,
+        }
+
+    def stay_settle_input(self, visit: Visit, total: Decimal, *, mid: bool) -> dict[str, Any]:
+        """2303 / 2304 (``mid``: 中途结算, ``mid_setl_flag`` 1)."""
+        data = {
+            **self.stay_settlement(visit, total),
             "acct_used_flag": "1",
             "mid_setl_flag": "1" if mid else "0",
             "invono": "",

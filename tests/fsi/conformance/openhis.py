@@ -30,9 +30,9 @@ from typing import Any, ClassVar
 
 from gongji.service.clock import SHANGHAI
 from gongji.service.credentials import IssueVoucher, issue_voucher
-from tests.fsi.conformance.base import ConformanceClient, Refused
+from tests.fsi.conformance.base import NewtonsoftClient, Refused
 from tests.fsi.conformance.inputs import Batch, Line, Visit
-from tests.fsi.conformance.wire import newtonsoft_datetime, write_json
+from tests.fsi.conformance.wire import newtonsoft_datetime
 
 __all__ = ["OpenHisClient", "js_loose_zero", "trade_no"]
 
@@ -68,7 +68,7 @@ def _js_number_as_decimal(amount: Decimal) -> Decimal:
     return Decimal(f"{int(normal)}.0") if normal == normal.to_integral_value() else normal
 
 
-class OpenHisClient(ConformanceClient):
+class OpenHisClient(NewtonsoftClient):
     """openhis: Newtonsoft envelope, JavaScript success test, prescription batches numbered by ``tradeNo()``."""
 
     name: ClassVar[str] = "openhis"
@@ -78,30 +78,16 @@ class OpenHisClient(ConformanceClient):
         """The national envelope in the national order; ``inf_time`` is ``DateTime.Now`` as Newtonsoft writes it
         (100 ns ticks, seven fraction digits at most, trailing zeros dropped)."""
         ticks = (time.time_ns() // 100) % 10_000_000
-        return {
-            "infno": infno,
-            "msgid": msgid,
-            "mdtrtarea_admvs": self.region,
-            "insuplc_admdvs": self.insuplc_admdvs,
-            "recer_sys_code": "YBXT",
-            "dev_no": None,
-            "dev_safe_info": None,
-            "cainfo": None,
-            "signtype": None,
-            "infver": "V1.0",
-            "opter_type": "1",
-            "opter": self.opter,
-            "opter_name": self.opter_name,
-            "inf_time": newtonsoft_datetime(datetime.now(SHANGHAI), ticks),
-            "fixmedins_code": self.fixmedins_code,
-            "fixmedins_name": "石家庄市示例第一医院",
-            "sign_no": self.sign_no,
-            "input": input_,
-        }
-
-    def encode(self, envelope: dict[str, Any]) -> bytes:
-        """Newtonsoft.Json defaults: declaration order, nulls written, decimals with their scale; UTF-8."""
-        return write_json(envelope).encode("utf-8")
+        return self.national_envelope(
+            infno,
+            input_,
+            msgid,
+            insuplc_admdvs=self.insuplc_admdvs,
+            recer_sys_code="YBXT",
+            device=None,
+            signtype=None,
+            inf_time=newtonsoft_datetime(datetime.now(SHANGHAI), ticks),
+        )
 
     def succeeded(self, body: dict[str, Any]) -> bool:
         """``infcode == "0" || infcode === 0`` (Index2018.cshtml, ``CQybjs``)."""
@@ -141,11 +127,7 @@ class OpenHisClient(ConformanceClient):
             "mdtrt_cert_type": visit.cert_type,
             "mdtrt_cert_no": visit.cert_no,
             "psn_no": visit.psn_no,
-            "med_type": visit.med_type,
-            "medfee_sumamt": self.money(batch.total),
-            "psn_setlway": "01",
-            "mdtrt_id": visit.mdtrt_id,
-            "chrg_bchno": batch.chrg_bchno,
+            **self.batch_settlement(visit, batch),
             "acct_used_flag": "1",
             "insutype": visit.insutype,
         }
@@ -174,13 +156,7 @@ class OpenHisClient(ConformanceClient):
     def stay_settle_input(self, visit: Visit, total: Decimal, *, mid: bool) -> dict[str, Any]:
         """``predata`` of ``CQybjs`` in PartialSettleIndex2021 (mid-stay) / Index2021 (final): no ``invono``."""
         data = {
-            "psn_no": visit.psn_no,
-            "mdtrt_cert_type": visit.cert_type,
-            "mdtrt_cert_no": visit.cert_no,
-            "medfee_sumamt": self.money(total),
-            "psn_setlway": "01",
-            "mdtrt_id": visit.mdtrt_id,
-            "insutype": visit.insutype,
+            **self.stay_settlement(visit, total),
             "mid_setl_flag": "1" if mid else "0",
             "acct_used_flag": "1",
         }

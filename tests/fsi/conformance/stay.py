@@ -17,8 +17,9 @@ from typing import Any
 
 from gongji.service.demo import DEFU
 from tests.fsi.conformance.base import ConformanceClient
-from tests.fsi.conformance.checks import REVERSAL_FIELDS, check_settlement, own_balance
+from tests.fsi.conformance.checks import check_settlement, own_balance
 from tests.fsi.conformance.inputs import Line, Visit
+from tests.fsi.national import CHONGQING_REVERSAL_FIELDS
 from tests.serving import BUSINESS_NOW
 
 __all__ = ["StayRecord", "inpatient_stay"]
@@ -101,7 +102,7 @@ def inpatient_stay(client: ConformanceClient, certno: str = DEFU) -> StayRecord:
     setl_id = str(final["setlinfo"]["setl_id"])
     assert setl_id != str(record.settlements[0]["setl_id"]), "the final settlement is a new one"
     back = client.must("2305", client.reverse_input(visit, setl_id), "2305 住院结算撤销")
-    amounts = check_settlement(back, balance_after=before_final, reversal=True, extra=tuple(REVERSAL_FIELDS))
+    amounts = check_settlement(back, balance_after=before_final, reversal=True, extra=tuple(CHONGQING_REVERSAL_FIELDS))
     assert amounts["medfee_sumamt"] == -rest
     assert own_balance(client.server, certno) == before_final
     record.reversal = back["setlinfo"]

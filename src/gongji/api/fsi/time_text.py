@@ -1,5 +1,9 @@
 """Times as real clients of the national interface write them, read into Asia/Shanghai (pure: no I/O).
 
+:func:`parse_time_text` reads the text; :func:`timestamp` is the field reader built on it (used as
+``fields.timestamp``, see :mod:`gongji.api.fsi.fields`), which refuses what it cannot read with
+:class:`~gongji.api.fsi.fields_base.FsiInputError`.
+
 The national shape is ``yyyy-MM-dd HH:mm:ss``; the platform's compact ``yyyyMMddHHmmss`` and the dates
 ``yyyy-MM-dd`` / ``yyyyMMdd`` occur too. Clients add what their JSON library writes for a date-time value:
 
@@ -23,11 +27,14 @@ is Shanghai time. Fractions of a second are dropped: the interface's times are t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal, overload
 
+from gongji.api.fsi.fields_base import lookup, refusal, shown, wrong_type
 from gongji.service.clock import SHANGHAI
 
-__all__ = ["NotARealTime", "NotATime", "parse_time_text"]
+__all__ = ["NotARealTime", "NotATime", "parse_time_text", "timestamp"]
 
 _DASHED = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
@@ -78,3 +85,59 @@ def _zone(offset: str) -> timezone:
     if delta > _MAX_OFFSET:
         raise NotARealTime(offset)
     return timezone(-delta if offset.startswith("-") else delta)
+
+
+@overload
+def timestamp(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: Literal[True] = ...,
+    path: str = ...,
+) -> datetime: ...
+@overload
+def timestamp(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool,
+    path: str = ...,
+) -> datetime | None: ...
+def timestamp(
+    node: Mapping[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    path: str = "",
+) -> datetime | None:
+    """A time (``begntime``, ``fee_ocur_time``, ``inf_time``) as an aware ``datetime`` in Asia/Shanghai.
+
+    Accepted shapes (see this module's docstring for which client writes which): ``yyyy-MM-dd HH:mm:ss``
+    (the national one; also with ``T``, with up to nine fractional digits, which are dropped, and with an offset
+    such as ``+08:00`` or ``Z``, converted to Shanghai time), ``yyyy-MM-dd`` (midnight), ``yyyyMMddHHmmss`` and
+    ``yyyyMMdd`` (as text or as a JSON number). A shape that is not one of these, or a day, time or offset that
+    does not exist (``2021-02-30``), is refused.
+    """
+    field, value = lookup(node, name, required=required, path=path)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        written = value.strip()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        written = str(value)
+    else:
+        raise wrong_type(field, value, "时间文字（yyyy-MM-dd HH:mm:ss）", "a time as text (yyyy-MM-dd HH:mm:ss)")
+    try:
+        return parse_time_text(written)
+    except NotARealTime:
+        raise refusal(
+            field, f"“{shown(value)}”不是存在的日期或时间", f"'{shown(value)}' is not a real date or time"
+        ) from None
+    except NotATime:
+        raise refusal(
+            field,
+            f"“{shown(value)}”不是时间格式"
+            "（yyyy-MM-dd HH:mm:ss、yyyy-MM-ddTHH:mm:ss+08:00、yyyy-MM-dd 或 yyyyMMddHHmmss）",
+            f"'{shown(value)}' is not a time (yyyy-MM-dd HH:mm:ss, yyyy-MM-ddTHH:mm:ss+08:00, yyyy-MM-dd or "
+            "yyyyMMddHHmmss)",
+        ) from None
