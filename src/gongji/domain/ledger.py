@@ -32,7 +32,9 @@ __all__ = [
     "AccountOpening",
     "AccountState",
     "Journal",
+    "JournalEntry",
     "JournalKind",
+    "PostedJournal",
     "PostedTransfer",
     "TransferSpec",
     "account_code",
@@ -281,6 +283,36 @@ class Journal:
     reference: str | None
     reverses_journal_id: int | None
     transfers: tuple[PostedTransfer, ...]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A journal to post through the ledger's one door (``uow.ledger.post``): its kind, when, what it refers to, who
+    it is about, the journal it reverses (a reversal), and its transfers in order."""
+
+    kind: JournalKind
+    booked_at: datetime
+    transfers: Sequence[TransferSpec]
+    reference: str | None = None
+    note: str | None = None
+    person_id: int | None = None
+    reverses_journal_id: int | None = None
+
+    @property
+    def account_ids(self) -> set[int]:
+        """Every account the journal touches."""
+        return {t.debit_account_id for t in self.transfers} | {t.credit_account_id for t in self.transfers}
+
+
+@dataclass(frozen=True)
+class PostedJournal:
+    """A journal as the door wrote it: its id, its transfers with the balances after each, the accounts as they were
+    read under lock before it, and every touched account's balance after it."""
+
+    journal_id: int
+    transfers: list[PostedTransfer]
+    before: Mapping[int, AccountState]
+    balances: Mapping[int, int]
 
 
 def post_transfers(

@@ -13,10 +13,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:  # ports imports this module for its unit of work
-    from gongji.service.ports import StoredApiToken
+from gongji.service.api_ports import StoredApiToken
 
 __all__ = ["AccessStateRepository", "Expiring", "StoredChallenge", "StoredFailures"]
 

@@ -7,6 +7,7 @@ year's part, also just before any credit booked in a later year than the part be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -16,11 +17,11 @@ from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.ledger import (
     AccountKind,
     AccountState,
+    JournalEntry,
     JournalKind,
     PostedTransfer,
     TransferSpec,
     mirror,
-    post_transfers,
     quota_used_code,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
@@ -145,7 +146,7 @@ def _written_view(
     reference: str | None,
     reverses_journal_id: int | None,
     posted: list[PostedTransfer],
-    accounts: dict[int, AccountState],
+    accounts: Mapping[int, AccountState],
 ) -> JournalView:
     """The view of a journal just written, from what the use case already holds (no read back)."""
 
@@ -222,18 +223,9 @@ def roll_over_account(uow: UnitOfWork, current: AccountRow, year: int, now: date
         return 0
     amount = locked[current.state.id].balance_fen
     if amount > 0:
-        posted, balances_after = post_transfers(locked, [TransferSpec(current.state.id, prior.id, amount)])
-        uow.ledger.write_journal(
-            kind=JournalKind.ROLLOVER,
-            booked_at=now,
-            reference=f"{year} {JournalKind.ROLLOVER.zh}",
-            note=None,
-            person_id=owner,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances_after,
-        )
+        transfer = TransferSpec(current.state.id, prior.id, amount)
+        reference = f"{year} {JournalKind.ROLLOVER.zh}"
+        uow.ledger.post(JournalEntry(JournalKind.ROLLOVER, now, [transfer], reference=reference, person_id=owner))
     uow.ledger.set_period_year(current.state.id, year)
     return amount
 
@@ -272,21 +264,10 @@ def credit_account(ctx: Context, cmd: CreditAccount, *, key: str) -> JournalView
             AccountKind.CONTRIBUTION_CLEARING if cmd.kind is CreditKind.CONTRIBUTION else AccountKind.OPENING_BALANCE
         )
         source = uow.ledger.open_account(source_kind, region, None, now)
-        locked = uow.ledger.lock([source.id, target.id])
-        posted, balances_after = post_transfers(locked, [TransferSpec(source.id, target.id, cmd.amount_fen)])
         kind = JournalKind.CONTRIBUTION if cmd.kind is CreditKind.CONTRIBUTION else JournalKind.OPENING_BALANCE
-        journal_id = uow.ledger.write_journal(
-            kind=kind,
-            booked_at=now,
-            reference=reference,
-            note=None,
-            person_id=person.id,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances_after,
-        )
-        return _written_view(journal_id, kind, now, reference, None, posted, locked)
+        transfer = TransferSpec(source.id, target.id, cmd.amount_fen)
+        written = uow.ledger.post(JournalEntry(kind, now, [transfer], reference=reference, person_id=person.id))
+        return _written_view(written.journal_id, kind, now, reference, None, written.transfers, written.before)
 
     request = {
         "person": cmd.person.strip().upper(),
@@ -326,21 +307,22 @@ def reverse_journal(ctx: Context, cmd: ReverseJournal, *, key: str) -> JournalVi
         existing = uow.ledger.reversal_of(original.id)
         if existing is not None:
             raise Refused(ErrorCode.JOURNAL_ALREADY_REVERSED, journal_id=original.id, reversal_id=existing)
-        posted, balances_after = post_transfers(locked, specs)
         owner = next((s.owner_person_id for s in locked.values() if s.owner_person_id is not None), None)
         now = ctx.clock.now()
-        journal_id = uow.ledger.write_journal(
-            kind=JournalKind.REVERSAL,
-            booked_at=now,
-            reference=original.reference,
-            note=reason,
-            person_id=owner,
-            reverses_journal_id=original.id,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances_after,
+        written = uow.ledger.post(
+            JournalEntry(
+                JournalKind.REVERSAL,
+                now,
+                specs,
+                reference=original.reference,
+                note=reason,
+                person_id=owner,
+                reverses_journal_id=original.id,
+            )
         )
-        return _written_view(journal_id, JournalKind.REVERSAL, now, original.reference, original.id, posted, locked)
+        return _written_view(
+            written.journal_id, JournalKind.REVERSAL, now, original.reference, original.id, written.transfers, locked
+        )
 
     request = {"journal_id": cmd.journal_id, "reason": reason}
     return ctx.write(key=key, operation="account.reverse", request=request, result_type=JournalView, handler=handler)

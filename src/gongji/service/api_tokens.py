@@ -23,8 +23,9 @@ from gongji.domain.errors import ErrorCode, InvalidInput, NotFound
 from gongji.domain.phrases import Phrase
 from gongji.domain.regions import NATIONAL, parse_region
 from gongji.domain.wording import Said, Term
+from gongji.service.api_ports import StoredApiToken
 from gongji.service.context import Context
-from gongji.service.ports import StoredApiToken, UnitOfWork
+from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "MAX_LABEL_CHARS",

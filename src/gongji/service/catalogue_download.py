@@ -39,7 +39,8 @@ from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.fsi_files import FileView, store_file
-from gongji.service.ports import StoredCatalogueRow, UnitOfWork
+from gongji.service.fsi_ports import StoredCatalogueRow
+from gongji.service.ports import UnitOfWork
 
 __all__ = ["CATALOGUES", "VERSION_DIGITS", "Catalogue", "CatalogueFile", "MakeCatalogueFile", "make_catalogue_file"]
 

@@ -21,7 +21,8 @@ from datetime import datetime
 
 from gongji.domain.catalogue import ItemCategory, ItemKind
 from gongji.service.context import Context
-from gongji.service.ports import StoredCatalogueRow, UnitOfWork
+from gongji.service.fsi_ports import StoredCatalogueRow
+from gongji.service.ports import UnitOfWork
 
 __all__ = ["MAX_PAGE_SIZE", "QUERIES", "CataloguePage", "CatalogueQuery", "query_catalogue"]
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 
 from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.domain.ledger import JournalKind, post_transfers
+from gongji.domain.ledger import JournalEntry, JournalKind
 from gongji.domain.money import format_yuan
 from gongji.domain.phrases import Phrase
 from gongji.domain.settlement import SettlementRecord
@@ -127,21 +127,18 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
         plan = plan_settlement(ctx, uow, visit, True, lock=True, networked=False)
         if plan.amounts.hifp_pay_fen + plan.amounts.acct_pay_fen == 0:
             raise Refused(ErrorCode.CLAIM_NOTHING_PAYABLE, total=format_yuan(plan.amounts.medfee_sumamt_fen))
-        specs, ids = settlement_transfers(ctx, uow, plan, payout=True)
-        locked = uow.ledger.lock(ids)
-        posted, balances = post_transfers(locked, specs)
+        specs, _ = settlement_transfers(ctx, uow, plan, payout=True)
         now = ctx.clock.now()
-        journal_id = uow.ledger.write_journal(
-            kind=JournalKind.SETTLEMENT,
-            booked_at=now,
-            reference=f"claim:{visit.mdtrt_id}",
-            note=cmd.reason.strip(),
-            person_id=visit.person_id,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances,
-        )
+        journal_id = uow.ledger.post(
+            JournalEntry(
+                JournalKind.SETTLEMENT,
+                now,
+                specs,
+                reference=f"claim:{visit.mdtrt_id}",
+                note=cmd.reason.strip(),
+                person_id=visit.person_id,
+            )
+        ).journal_id
         tell_payers(
             uow, plan.payments, journal_id=journal_id, reference=f"claim:{visit.mdtrt_id}", patient=plan.person, at=now
         )

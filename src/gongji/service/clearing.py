@@ -20,7 +20,8 @@ from gongji.domain.money import format_yuan
 from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.ports import StoredClearing, UnitOfWork
+from gongji.service.fsi_ports import StoredClearing
+from gongji.service.ports import UnitOfWork
 from gongji.service.reconciliation import ReconcileTotals, TotalsView, _scope, _totals
 
 __all__ = ["ApplyClearing", "CancelClearing", "ClearingView", "apply_clearing", "cancel_clearing"]

@@ -16,9 +16,9 @@ from gongji.domain.errors import ErrorCode, InvalidInput, Refused
 from gongji.domain.ledger import (
     QUOTA,
     AccountKind,
+    JournalEntry,
     JournalKind,
     TransferSpec,
-    post_transfers,
     quota_used_code,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
@@ -139,19 +139,11 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
             quota_used_code(relation.id, now.year), AccountKind.QUOTA_USED, region, QUOTA, payer.id, now
         )
         specs.append(TransferSpec(source.id, quota_account.id, cmd.amount_fen))
-        all_locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
-        posted, balances = post_transfers(all_locked, specs)
-        journal_id = uow.ledger.write_journal(
-            kind=JournalKind.SETTLEMENT,
-            booked_at=now,
-            reference=f"{cmd.kind.value}:{cmd.year}:{reference}",
-            note=None,
-            person_id=beneficiary.id,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=all_locked,
-            new_balances=balances,
+        reference_text = f"{cmd.kind.value}:{cmd.year}:{reference}"
+        written = uow.ledger.post(
+            JournalEntry(JournalKind.SETTLEMENT, now, specs, reference=reference_text, person_id=beneficiary.id)
         )
+        journal_id = written.journal_id
         explanation = ExplanationView(
             rules=trace_views(reader),
             fund_steps=[

@@ -35,8 +35,9 @@ from gongji.service.credential_checks import (
     resolve_credential,
     resolve_voucher,
 )
+from gongji.service.credential_ports import StoredCard
 from gongji.service.people import resolve_person
-from gongji.service.ports import StoredCard, UnitOfWork
+from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "CARD_NO_LEN",

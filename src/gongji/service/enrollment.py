@@ -15,7 +15,7 @@ from gongji.domain import enrollment as rules
 from gongji.domain.codes import BASIC_INSUTYPES, EndReason, Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.domain.ledger import AccountKind, JournalKind, TransferSpec, post_transfers
+from gongji.domain.ledger import AccountKind, JournalEntry, JournalKind, TransferSpec
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.regions import NATIONAL, Region, parse_region
@@ -294,15 +294,4 @@ def _carry_personal_account(
             specs.append(TransferSpec(old_id, out_clearing.id, amount))
             specs.append(TransferSpec(in_clearing.id, new_id, amount))
     if specs:
-        posted, balances = post_transfers(locked, specs)
-        uow.ledger.write_journal(
-            kind=JournalKind.REGION_TRANSFER,
-            booked_at=now,
-            reference=note,
-            note=None,
-            person_id=person.id,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances,
-        )
+        uow.ledger.post(JournalEntry(JournalKind.REGION_TRANSFER, now, specs, reference=note, person_id=person.id))

@@ -35,8 +35,9 @@ from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Said
 from gongji.service.context import Context
+from gongji.service.fsi_ports import StoredFiling
 from gongji.service.people import resolve_person
-from gongji.service.ports import StoredFiling, UnitOfWork
+from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "CancelFiling",

@@ -20,7 +20,8 @@ from gongji.domain.wording import Said
 from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.ports import StoredFile, UnitOfWork
+from gongji.service.fsi_ports import StoredFile
+from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "KEEP_DAYS",

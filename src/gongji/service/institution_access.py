@@ -48,7 +48,8 @@ from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Said, Term
 from gongji.service.context import Context
-from gongji.service.ports import StoredCredentials, UnitOfWork
+from gongji.service.fsi_ports import StoredCredentials
+from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "MAX_PAASID_LENGTH",

@@ -1,4 +1,5 @@
-"""Posting a journal from account keys: find or open the accounts, lock them in id order, post, write.
+"""Posting a journal from account keys: find or open the accounts, then post through the ledger's one door
+(``uow.ledger.post``: lock in id order, check, write).
 
 The wallet's use cases move money through here; a move names its two accounts by natural key
 (:class:`~gongji.domain.ledger.AccountOpening`) and the amount.
@@ -10,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from gongji.domain.ledger import AccountKind, AccountOpening, JournalKind, PostedTransfer, TransferSpec, post_transfers
+from gongji.domain.ledger import (
+    AccountKind,
+    AccountOpening,
+    JournalEntry,
+    JournalKind,
+    PostedTransfer,
+    TransferSpec,
+)
 from gongji.service.ports import UnitOfWork
 
 __all__ = ["Move", "Posted", "across_regions", "memo_source", "post_moves", "system_account"]
@@ -65,17 +73,6 @@ def post_moves(
     assert moves, "a journal needs at least one transfer"
     accounts = uow.ledger.open_accounts([opening for move in moves for opening in move[:2]], at)
     specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
-    locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
-    posted, balances = post_transfers(locked, specs)
-    journal_id = uow.ledger.write_journal(
-        kind=kind,
-        booked_at=at,
-        reference=reference,
-        note=note,
-        person_id=person_id,
-        reverses_journal_id=None,
-        transfers=posted,
-        locked=locked,
-        new_balances=balances,
-    )
-    return Posted(journal_id, posted)
+    entry = JournalEntry(kind, at, specs, reference=reference, note=note, person_id=person_id)
+    written = uow.ledger.post(entry)
+    return Posted(written.journal_id, written.transfers)

@@ -11,8 +11,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from gongji.service.api_ports import StoredOperatorAction
 from gongji.service.context import Context
-from gongji.service.ports import StoredOperatorAction, UnitOfWork
+from gongji.service.ports import UnitOfWork
 
 __all__ = ["MAX_LISTED", "AuditEntry", "RecordAction", "latest_actions", "record_action"]
 

@@ -1,14 +1,17 @@
 """What the service layer needs from storage: repositories and a unit of work, as protocols.
 
-The store implements these with SQLAlchemy (``gongji.store``); the service layer sees only this file (and
-:mod:`gongji.service.access_ports`, its part for short-lived access state), so that use cases read as the domain and
-never as SQL. A unit of work is one database transaction: it rolls back unless :meth:`UnitOfWork.commit` is called.
+The store implements these with SQLAlchemy (``gongji.store``); the service layer sees only this file and its parts
+kept apart for size (:mod:`gongji.service.access_ports` for short-lived access state, :mod:`~gongji.service.api_ports`
+for gongji's own API and the portal, :mod:`~gongji.service.fsi_ports` and :mod:`~gongji.service.query_ports` for the
+national interface, :mod:`~gongji.service.credential_ports` for people's cards and vouchers,
+:mod:`~gongji.service.wallet_ports` for the wallet), so that use cases read as the domain and never as SQL. A unit of
+work is one database transaction: it rolls back unless :meth:`UnitOfWork.commit` is called.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -17,7 +20,16 @@ from typing import Protocol, Self
 from gongji.domain.catalogue import CatalogueItem, Institution, InstitutionKind
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
-from gongji.domain.ledger import AccountKind, AccountOpening, AccountState, Journal, JournalKind, PostedTransfer
+from gongji.domain.ledger import (
+    AccountKind,
+    AccountOpening,
+    AccountState,
+    Journal,
+    JournalEntry,
+    JournalKind,
+    PostedJournal,
+    PostedTransfer,
+)
 from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.reconciliation import PeriodTotals, SettlementSummary, StatementScope
 from gongji.domain.relations import ProxyLink, Relation, RelationEvent
@@ -25,43 +37,25 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
 from gongji.service.access_ports import AccessStateRepository
+from gongji.service.api_ports import ApiTokenRepository, OperatorActionRepository, ReportRepository
+from gongji.service.credential_ports import PersonCredentialRepository
+from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, FsiFileRepository, SignInRepository
 from gongji.service.query_ports import QueryRepository
 from gongji.service.wallet_ports import WalletRepository
 
 __all__ = [
     "AccountRow",
-    "ApiTokenRepository",
     "CatalogueRepository",
-    "CredentialsRepository",
     "EnrollmentRepository",
-    "FilingRepository",
-    "FsiFileRepository",
     "IdempotencyRepository",
     "InstitutionRepository",
     "JournalHeader",
     "LedgerRepository",
-    "OperatorActionRepository",
     "PeopleRepository",
-    "PersonCredentialRepository",
     "RelationRepository",
-    "RelationTotals",
-    "ReportRepository",
     "SettlementRepository",
-    "SettlementTotals",
-    "SignInRepository",
     "StatementLine",
-    "StoredApiToken",
-    "StoredCard",
-    "StoredCatalogueRow",
-    "StoredClearing",
-    "StoredCredentials",
-    "StoredFile",
-    "StoredFiling",
-    "StoredOperatorAction",
     "StoredOutcome",
-    "StoredSettlementList",
-    "StoredSignIn",
-    "StoredVoucher",
     "TransferRow",
     "TransientStoreError",
     "UnitOfWork",
@@ -197,19 +191,7 @@ class LedgerRepository(Protocol):
     def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]: ...
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]: ...
     def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]: ...
-    def write_journal(
-        self,
-        *,
-        kind: JournalKind,
-        booked_at: datetime,
-        reference: str | None,
-        note: str | None,
-        person_id: int | None,
-        reverses_journal_id: int | None,
-        transfers: Sequence[PostedTransfer],
-        locked: dict[int, AccountState],
-        new_balances: dict[int, int],
-    ) -> int: ...
+    def post(self, entry: JournalEntry) -> PostedJournal: ...
     def get_journal(self, journal_id: int) -> Journal | None: ...
     def reversal_of(self, journal_id: int) -> int | None: ...
     def set_period_year(self, account_id: int, year: int) -> None: ...
@@ -375,332 +357,3 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
     def is_transient(self, exc: BaseException) -> bool: ...
     def iter_backoff_s(self) -> Iterator[float]: ...
-
-
-# --- access to the national interface (FSI) ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredCredentials:
-    """An institution's gateway credentials as stored, with the institution's code and name."""
-
-    institution_id: int
-    fixmedins_code: str
-    name: str
-    paasid: str
-    token: str
-    created_at: datetime
-    rotated_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredSignIn:
-    """A sign-in (签到) as stored, with the code of the institution it belongs to."""
-
-    id: int
-    sign_no: str
-    institution_id: int
-    fixmedins_code: str
-    opter_no: str
-    mac: str | None
-    ip: str | None
-    signed_in_at: datetime
-    #: 签退 (9002): when the number was signed out, if it was.
-    signed_out_at: datetime | None = None
-
-
-class CredentialsRepository(Protocol):
-    """Institutions' gateway credentials for the national interface: ``paasid`` and the secret ``token``."""
-
-    def add(self, institution_id: int, paasid: str, token: str, created_at: datetime) -> StoredCredentials: ...
-    def of_institution(self, institution_id: int) -> StoredCredentials | None: ...
-    def by_paasid(self, paasid: str) -> StoredCredentials | None: ...
-    def replace_token(self, institution_id: int, token: str, rotated_at: datetime) -> None: ...
-
-
-class SignInRepository(Protocol):
-    """Sign-ins (签到, 9001) of institutions' operators; each has a unique ``sign_no``."""
-
-    def add(
-        self, institution_id: int, opter_no: str, mac: str | None, ip: str | None, signed_in_at: datetime
-    ) -> str: ...
-    def find(self, sign_no: str) -> StoredSignIn | None: ...
-    def sign_out(self, sign_in_id: int, signed_out_at: datetime) -> None: ...
-
-
-# --- gongji's own API (REST): its tokens, and the reads behind reports and scoped lists ------------------------
-
-
-@dataclass(frozen=True)
-class StoredApiToken:
-    """An API token as stored: never the token itself, only its SHA-256 (which cannot authenticate)."""
-
-    id: int
-    token_sha256: str
-    role: str
-    regions: tuple[str, ...]
-    fixmedins_code: str | None
-    label: str | None
-    created_at: datetime
-    revoked_at: datetime | None
-
-
-class ApiTokenRepository(Protocol):
-    """Tokens of gongji's own API, found by the SHA-256 of the token a client presents."""
-
-    def add(
-        self,
-        *,
-        token_sha256: str,
-        role: str,
-        regions: Sequence[str],
-        fixmedins_code: str | None,
-        label: str | None,
-        created_at: datetime,
-    ) -> StoredApiToken: ...
-    def get(self, token_id: int) -> StoredApiToken | None: ...
-    def by_hash(self, token_sha256: str) -> StoredApiToken | None: ...
-    def list(self) -> builtins.list[StoredApiToken]: ...
-    def revoke(self, token_id: int, at: datetime) -> None: ...
-
-
-@dataclass(frozen=True)
-class SettlementTotals:
-    """Settlements of one region, kind and status in a period: how many, and the sums of their main amounts."""
-
-    region: str
-    kind: str
-    status: str
-    count: int
-    mutual_aid_count: int
-    medfee_sumamt_fen: int
-    hifp_pay_fen: int
-    acct_pay_fen: int
-    acct_mulaid_pay_fen: int
-    psn_cash_pay_fen: int
-
-
-@dataclass(frozen=True)
-class RelationTotals:
-    """How many mutual-aid relations of one region are in one status (as of the moment asked)."""
-
-    region: str
-    status: str
-    count: int
-
-
-class ReportRepository(Protocol):
-    """Reads across many rows: totals for analysts (no personal data) and the insured of some regions."""
-
-    def settlement_totals(
-        self, start: datetime, end: datetime, regions: Collection[str] | None
-    ) -> builtins.list[SettlementTotals]: ...
-    def relation_totals(self, regions: Collection[str] | None, now: datetime) -> builtins.list[RelationTotals]: ...
-    def insured_people(
-        self, regions: Collection[str], *, limit: int, offset: int, name: str | None = None
-    ) -> builtins.list[Person]: ...
-
-
-# --- the counter operators' audit trail (portal) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredOperatorAction:
-    """One audited operator action: who (the operator's label), when, in which region, what, on whom (masked)."""
-
-    id: int
-    at: datetime
-    operator: str
-    region: str | None
-    action: str
-    subject: str | None
-    detail: str | None
-    refused_code: str | None = None
-
-
-class OperatorActionRepository(Protocol):
-    """The operators' audit trail: rows are added, never changed."""
-
-    def add(
-        self,
-        *,
-        at: datetime,
-        operator: str,
-        region: str | None,
-        action: str,
-        subject: str | None,
-        detail: str | None,
-        refused_code: str | None = None,
-    ) -> StoredOperatorAction: ...
-    def latest(
-        self, regions: Collection[str] | None, *, limit: int, operator: str | None = None
-    ) -> builtins.list[StoredOperatorAction]: ...
-
-
-# --- the national interface's filings (备案, 2501–2506) ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredFiling:
-    """A filing (备案) as stored: who filed what for whom, for which period, and whether it was cancelled.
-
-    ``kind`` is ``referral`` (转院备案), ``chronic`` (人员慢特病备案) or ``designated`` (人员定点备案); ``subject_code``
-    and ``subject_name`` are the disease or the institution filed; ``detail`` the filing's other national fields.
-    """
-
-    id: int
-    kind: str
-    person_id: int
-    insutype: str | None
-    fixmedins_code: str
-    subject_code: str
-    subject_name: str | None
-    begin_on: date
-    end_on: date | None
-    detail: dict[str, str]
-    filed_at: datetime
-    cancelled_at: datetime | None = None
-    cancel_memo: str | None = None
-
-
-class FilingRepository(Protocol):
-    """Filings of people (备案), added and cancelled, never deleted."""
-
-    def add(self, filing: StoredFiling) -> StoredFiling: ...
-    def get(self, filing_id: int, *, lock: bool = False) -> StoredFiling | None: ...
-    def of_person(self, person_id: int, kind: str | None = None) -> builtins.list[StoredFiling]: ...
-    def cancel(self, filing_id: int, at: datetime, memo: str | None) -> None: ...
-
-
-# --- people's credentials: social-security cards and electronic vouchers -----------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredCard:
-    """A social-security card (社会保障卡) as stored: live while ``replaced_at`` is ``None``."""
-
-    id: int
-    person_id: int
-    card_no: str
-    card_sn: str
-    region: str
-    issued_at: datetime
-    replaced_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredVoucher:
-    """An electronic voucher (医保电子凭证) as stored: never its token, only the token's SHA-256."""
-
-    id: int
-    person_id: int
-    token_sha256: str
-    shown_by_person_id: int | None
-    issued_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-
-
-class PersonCredentialRepository(Protocol):
-    """People's cards and vouchers, found by card number or by the SHA-256 of a voucher's token."""
-
-    def add_card(self, person_id: int, card_no: str, card_sn: str, region: str, issued_at: datetime) -> StoredCard: ...
-    def live_card_of(self, person_id: int) -> StoredCard | None: ...
-    def card_by_no(self, card_no: str) -> StoredCard | None: ...
-    def card_sn_taken(self, card_sn: str) -> bool: ...
-    def mark_card_replaced(self, card_id: int, at: datetime) -> None: ...
-    def add_voucher(
-        self,
-        person_id: int,
-        token_sha256: str,
-        shown_by_person_id: int | None,
-        issued_at: datetime,
-        expires_at: datetime,
-    ) -> StoredVoucher: ...
-    def voucher_by_hash(self, token_sha256: str) -> StoredVoucher | None: ...
-    def revoke_live_vouchers(self, person_id: int, at: datetime) -> int: ...
-
-
-# --- what institutions hand in and fetch: files, settlement lists, clearing applications (9101/9102, 4101, 3203) ---
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file as stored: handed in by an institution (``origin`` "upload") or made for it (a catalogue's infno)."""
-
-    id: int
-    file_qury_no: str
-    institution_id: int
-    filename: str
-    origin: str
-    size_bytes: int
-    sha256: str
-    rows: int | None
-    created_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredCatalogueRow:
-    """A catalogue item as a download lists it: the item and when it last changed (its version)."""
-
-    item: CatalogueItem
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredSettlementList:
-    """A settlement list (结算清单) as stored: which settlement, its id, how often it was uploaded, its nodes."""
-
-    id: int
-    setl_list_id: str
-    settlement_id: int
-    institution_id: int
-    infno: str
-    content: str
-    uploads: int
-    uploaded_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredClearing:
-    """A clearing application (清算申请) as stored; amounts in fen. ``live_key`` is set while it stands."""
-
-    id: int
-    clr_appy_evt_id: str
-    institution_id: int
-    live_key: str | None
-    clr_type: str
-    clr_way: str | None
-    clr_optins: str | None
-    setlym: str
-    begndate: str
-    enddate: str
-    psntime: int
-    medfee_sumamt_fen: int
-    med_sumfee_fen: int
-    fund_appy_sum_fen: int
-    cash_payamt_fen: int
-    acct_pay_fen: int
-    status: str
-    applied_at: datetime
-    cancelled_at: datetime | None = None
-
-
-class FsiFileRepository(Protocol):
-    """Files, settlement lists and clearing applications of the national interface."""
-
-    def add_file(self, file: StoredFile, content: bytes) -> StoredFile: ...
-    def file(self, file_qury_no: str) -> StoredFile | None: ...
-    def file_content(self, file_id: int) -> bytes: ...
-    def catalogue_rows(
-        self, kinds: Sequence[str], changed_after: datetime | None
-    ) -> builtins.list[StoredCatalogueRow]: ...
-    def settlement_list(self, settlement_id: int) -> StoredSettlementList | None: ...
-    def add_settlement_list(self, row: StoredSettlementList) -> StoredSettlementList: ...
-    def replace_settlement_list(self, list_id: int, infno: str, content: str, at: datetime) -> None: ...
-    def add_clearing(self, row: StoredClearing) -> StoredClearing: ...
-    def clearing(self, clr_appy_evt_id: str, *, lock: bool = False) -> StoredClearing | None: ...
-    def live_clearing(self, live_key: str) -> StoredClearing | None: ...
-    def cancel_clearing(self, clearing_id: int, at: datetime) -> None: ...

@@ -21,7 +21,8 @@ from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
-from gongji.service.ports import StoredSettlementList, UnitOfWork
+from gongji.service.fsi_ports import StoredSettlementList
+from gongji.service.ports import UnitOfWork
 
 __all__ = ["SettlementListView", "UploadSettlementList", "upload_settlement_list"]
 

@@ -25,7 +25,7 @@ from sqlalchemy import Column, Connection, Table, case, delete, or_, select, tup
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gongji.service.access_ports import Expiring, StoredChallenge, StoredFailures
-from gongji.service.ports import StoredApiToken
+from gongji.service.api_ports import StoredApiToken
 from gongji.store import tables as t
 from gongji.store.api_token_repo import stored_token
 

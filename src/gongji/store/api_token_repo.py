@@ -1,4 +1,4 @@
-"""SQLAlchemy implementation of the API tokens' repository (``gongji.service.ports.ApiTokenRepository``).
+"""SQLAlchemy implementation of the API tokens' repository (``gongji.service.api_ports.ApiTokenRepository``).
 
 Authenticating a request is one query on the unique index of the token's SHA-256; the token itself is never stored.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from gongji.service.ports import StoredApiToken
+from gongji.service.api_ports import StoredApiToken
 from gongji.store import tables as t
 
 __all__ = ["SqlApiTokens", "stored_token"]

@@ -1,4 +1,4 @@
-"""SQLAlchemy implementation of people's credentials (``gongji.service.ports.PersonCredentialRepository``).
+"""SQLAlchemy implementation of people's credentials (``gongji.service.credential_ports.PersonCredentialRepository``).
 
 A card is found by its number on the unique index of ``card_no``; a voucher by the SHA-256 of the token a terminal
 presents, on the unique index of ``token_sha256`` (the token itself is never stored).
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from gongji.service.ports import StoredCard, StoredVoucher
+from gongji.service.credential_ports import StoredCard, StoredVoucher
 from gongji.store import credential_tables as c
 
 __all__ = ["SqlPersonCredentials"]

@@ -1,5 +1,5 @@
-"""SQLAlchemy implementation of :class:`gongji.service.ports.FsiFileRepository`: files, settlement lists and clearing
-applications of the national interface (tables in :mod:`gongji.store.file_tables`).
+"""SQLAlchemy implementation of :class:`gongji.service.fsi_ports.FsiFileRepository`: files, settlement lists and
+clearing applications of the national interface (tables in :mod:`gongji.store.file_tables`).
 
 Racing inserts of the same unique value (two workers storing one settlement's first list, two applications for the
 same period) are reported as transient: the unit of work tries again and then sees the other's row.
@@ -15,13 +15,8 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.catalogue import CatalogueItem, ItemCategory, ItemKind
-from gongji.service.ports import (
-    StoredCatalogueRow,
-    StoredClearing,
-    StoredFile,
-    StoredSettlementList,
-    TransientStoreError,
-)
+from gongji.service.fsi_ports import StoredCatalogueRow, StoredClearing, StoredFile, StoredSettlementList
+from gongji.service.ports import TransientStoreError
 from gongji.store import file_tables as ft
 from gongji.store import tables as t
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy implementation of the filings port (:class:`gongji.service.ports.FilingRepository`).
+"""SQLAlchemy implementation of the filings port (:class:`gongji.service.fsi_ports.FilingRepository`).
 
 Filings are added and cancelled, never deleted; a person has a handful, so reading all of a person's filings of one
 kind is one indexed query (``ix_fsi_filings_person_kind``).
@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from gongji.service.ports import StoredFiling
+from gongji.service.fsi_ports import StoredFiling
 from gongji.store.filing_tables import filings
 
 __all__ = ["SqlFilings"]

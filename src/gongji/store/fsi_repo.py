@@ -1,4 +1,4 @@
-"""SQLAlchemy implementations of the national interface's access records (``gongji.service.ports``).
+"""SQLAlchemy implementations of the national interface's access records (``gongji.service.fsi_ports``).
 
 Two repositories: institutions' gateway credentials (``paasid`` and ``token``) and operators' sign-ins (签到).
 Finding the token of a ``paasid`` is the one statement every request of the national interface pays for, so it is
@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gongji.service.ports import StoredCredentials, StoredSignIn, TransientStoreError
+from gongji.service.fsi_ports import StoredCredentials, StoredSignIn
+from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
 
 __all__ = ["SqlCredentials", "SqlSignIns", "sign_no_of"]

@@ -1,4 +1,4 @@
-"""SQLAlchemy implementation of the operators' audit trail (``gongji.service.ports.OperatorActionRepository``)."""
+"""SQLAlchemy implementation of the operators' audit trail (``gongji.service.api_ports.OperatorActionRepository``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, false, insert, or_, select
 
-from gongji.service.ports import StoredOperatorAction
+from gongji.service.api_ports import StoredOperatorAction
 from gongji.store import tables as t
 
 __all__ = ["SqlOperatorActions"]

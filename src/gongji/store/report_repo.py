@@ -1,4 +1,4 @@
-"""SQLAlchemy implementation of the report reads (``gongji.service.ports.ReportRepository``).
+"""SQLAlchemy implementation of the report reads (``gongji.service.api_ports.ReportRepository``).
 
 Totals are computed by the database (``GROUP BY``) and carry no personal data: regions, kinds, statuses, counts and
 sums. The list of the insured of some regions is the registry's list restricted to people whose active basic
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, case, exists, func, select
 from gongji.domain.codes import BASIC_INSUTYPES, EnrollmentStatus
 from gongji.domain.people import Person
 from gongji.domain.relations import RelationStatus
-from gongji.service.ports import RelationTotals, SettlementTotals
+from gongji.service.api_ports import RelationTotals, SettlementTotals
 from gongji.store import tables as t
 from gongji.store.repositories import SqlPeople
 

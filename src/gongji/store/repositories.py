@@ -27,11 +27,14 @@ from gongji.domain.ledger import (
     AccountOpening,
     AccountState,
     Journal,
+    JournalEntry,
     JournalKind,
+    PostedJournal,
     PostedTransfer,
     account_code,
     asset_of,
     ledger_code,
+    post_transfers,
 )
 from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.relations import Channel, ProxyLink, Relation, RelationEvent, RelationStatus
@@ -556,7 +559,26 @@ class SqlLedger:
         assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
         return locked
 
-    def write_journal(
+    def post(self, entry: JournalEntry) -> PostedJournal:
+        """The one door money moves through: lock the journal's accounts in ascending id order and read them, check
+        and post its transfers (a person's account never below zero: ``INSUFFICIENT_BALANCE``), and write the
+        journal, its transfers and every new balance — each balance only if its version is still the one read."""
+        locked = self.lock(entry.account_ids)
+        posted, balances = post_transfers(locked, entry.transfers)
+        journal_id = self._write_journal(
+            kind=entry.kind,
+            booked_at=entry.booked_at,
+            reference=entry.reference,
+            note=entry.note,
+            person_id=entry.person_id,
+            reverses_journal_id=entry.reverses_journal_id,
+            transfers=posted,
+            locked=locked,
+            new_balances=balances,
+        )
+        return PostedJournal(journal_id, posted, locked, balances)
+
+    def _write_journal(
         self,
         *,
         kind: JournalKind,

@@ -22,7 +22,7 @@ from gongji.api.fsi.transactions import TRANSACTIONS, Call, Transaction
 from gongji.domain.catalogue import ItemKind
 from gongji.service.catalogue_query import MAX_PAGE_SIZE, QUERIES, CatalogueQuery, query_catalogue
 from gongji.service.clock import SHANGHAI
-from gongji.service.ports import StoredCatalogueRow
+from gongji.service.fsi_ports import StoredCatalogueRow
 
 __all__ = ["CATALOGUE_QUERIES"]
 

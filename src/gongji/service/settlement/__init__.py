@@ -10,7 +10,7 @@ and category), the missing value is treated as "the fund pays nothing" / "no ded
 explanation says so: the data, not the code, is what to complete.
 
 The package: ``views`` (commands and answers), ``visits`` (visits and fee lines), ``split`` (computing a settlement),
-``journal`` (writing, reversing and explaining one).
+``journal`` (writing, reversing and explaining one), ``record_view`` (how a computed or stored settlement is shown).
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ from gongji.service.settlement.fees import cancel_fees, upload_fees, upload_fees
 from gongji.service.settlement.journal import (
     commit_settlement,
     explain,
-    explanation_of,
-    payer_rows,
     preview_settlement,
     reverse_settlement,
-    settlement_view,
     show_settlement,
-    trace_views,
 )
 from gongji.service.settlement.moves import settlement_transfers
+from gongji.service.settlement.record_view import explanation_of, payer_rows, settlement_view, trace_views
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
 from gongji.service.settlement.stays import cancel_discharge, change_visit, discharge
 from gongji.service.settlement.views import (

@@ -2,230 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from gongji.domain.codes import FundPayType, Insutype
 from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import (
     AccountKind,
-    AccountState,
+    JournalEntry,
     JournalKind,
     mirror,
-    post_transfers,
 )
 from gongji.domain.money import format_yuan
-from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
-from gongji.domain.relations import Relation, RelationStatus
-from gongji.domain.settlement import (
-    PayerRow,
-    SetlInfo,
-    SettlementRecord,
-)
+from gongji.domain.relations import RelationStatus
+from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit, VisitStatus
 from gongji.service.accounts import roll_over_account
-from gongji.service.checks import RuleReader, rule_trace_views
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.moves import settlement_transfers
+from gongji.service.settlement.record_view import explanation_of, payer_rows, view_of
 from gongji.service.settlement.split import SettlementPlan, plan_settlement, relations_moment
 from gongji.service.settlement.stays import require_discharged
 from gongji.service.settlement.views import (
     EXPLANATION,
     BalanceAfterView,
     ExplanationView,
-    FundLineView,
-    PayerLineView,
     ReverseSettlement,
     Settle,
     SettlementView,
 )
 from gongji.service.settlement.visits import _require_open, _visit, require_institution
-from gongji.service.views import RuleTraceView
 from gongji.service.wallet_moves import restore_spending, tell_payers
 
 __all__ = [
     "commit_settlement",
     "explain",
-    "explanation_of",
-    "payer_rows",
     "preview_settlement",
     "reverse_settlement",
-    "settlement_view",
     "show_settlement",
-    "trace_views",
 ]
-
-
-def _funds(amounts: SetlInfo) -> list[FundLineView]:
-    rows = []
-    if amounts.hifp_pay_fen:
-        fund = FundPayType.EMPLOYEE_POOLING_FUND
-        rows.append(FundLineView(fund.value, fund.zh, amounts.inscp_scp_amt_fen, amounts.hifp_pay_fen))
-    if amounts.acct_pay_fen:
-        account = FundPayType.EMPLOYEE_PERSONAL_ACCOUNT
-        rows.append(FundLineView(account.value, account.zh, amounts.inscp_scp_amt_fen, amounts.acct_pay_fen))
-    return rows
-
-
-def _resident_fund(visit: Visit, rows: list[FundLineView]) -> list[FundLineView]:
-    """Residents' pooling fund is 390100, not the employees' 310100."""
-    if visit.insutype is Insutype.EMPLOYEE_BASIC:
-        return rows
-    resident = FundPayType.RESIDENT_BASIC_FUND
-    return [
-        replace(row, fund_pay_type=resident.value, fund_pay_type_name=resident.zh)
-        if row.fund_pay_type == FundPayType.EMPLOYEE_POOLING_FUND.value
-        else row
-        for row in rows
-    ]
-
-
-def _amounts_dict(amounts: SetlInfo) -> dict[str, int]:
-    return {name.removesuffix("_fen"): value for name, value in amounts.__dict__.items()}
-
-
-def trace_views(reader: RuleReader) -> list[RuleTraceView]:
-    """The rule values a settlement read."""
-    return rule_trace_views(reader.traces)
-
-
-def explanation_of(plan: SettlementPlan) -> ExplanationView:
-    """The explanation of a computed settlement."""
-    return ExplanationView(
-        rules=trace_views(plan.reader),
-        fund_steps=plan.fund_steps,
-        purses=plan.steps,
-        cash_fen=plan.amounts.psn_cash_pay_fen,
-    )
-
-
-def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | None = None) -> list[PayerLineView]:
-    """Who paid, named; ``family`` (when the settlement has just read it) spares reading the payers again."""
-    known_people: dict[int, Person] = dict(family.people) if family else {}
-    known_relations: dict[int, Relation] = {r.id: r for r in family.relations} if family else {}
-    lines = []
-    for payer in payers:
-        person = known_people.get(payer.payer_person_id) or uow.people.get(payer.payer_person_id)
-        assert person is not None
-        relation = (
-            (known_relations.get(payer.relation_id) or uow.relations.get(payer.relation_id))
-            if payer.relation_id
-            else None
-        )
-        wallet = payer.wallet_transfer_id is not None
-        said = relation.relation_type if relation else Phrase.PAID_THROUGH_WALLET if wallet else Phrase.PATIENT_SELF
-        lines.append(
-            PayerLineView(
-                seq=payer.seq,
-                payer=person.name,
-                payer_psn_no=person.psn_no,
-                relation=relation.relation_type.value if relation else "wallet" if wallet else None,
-                relation_zh=said.zh,
-                region=payer.region,
-                amount_fen=payer.prior_years_fen + payer.current_year_fen,
-                prior_years_fen=payer.prior_years_fen,
-                current_year_fen=payer.current_year_fen,
-                balance_after_fen=payer.balance_after_fen,
-                wallet_transfer_id=payer.wallet_transfer_id,
-            )
-        )
-    return lines
-
-
-def payer_rows(plan: SettlementPlan) -> list[PayerRow]:
-    """Who paid from a personal account, as stored with the settlement."""
-    return [
-        PayerRow(
-            seq=index,
-            payer_person_id=p.purse.payer_id,
-            relation_id=p.purse.relation_id,
-            region=p.purse.region,
-            prior_years_fen=p.from_prior_fen,
-            current_year_fen=p.from_current_fen,
-            balance_after_fen=p.balance_after_fen,
-            wallet_transfer_id=p.purse.wallet_transfer_id,
-        )
-        for index, p in enumerate(plan.payments, start=1)
-    ]
-
-
-def _view(
-    uow: UnitOfWork,
-    plan_or_record: SettlementPlan | SettlementRecord,
-    *,
-    visit: Visit | None,
-    previewed: bool,
-    explanation: ExplanationView,
-    plan: SettlementPlan | None = None,
-) -> SettlementView:
-    """The view of a plan (previewed) or of a stored record; ``plan``, given with the record it has just been
-    written as, supplies the people and the institution without reading them again."""
-    family = plan.family if plan else None
-    if isinstance(plan_or_record, SettlementPlan):
-        plan = plan_or_record
-        family = plan.family
-        person, amounts, payers = plan.person, plan.amounts, payer_rows(plan)
-        region = plan.visit.region
-        setl_id, status, settled_at, reversed_at = None, "previewed", plan.visit.begin_at, None
-        institution: str | None = plan.institution.fixmedins_code
-        insutype, psn_type = plan.visit.insutype.value, plan.visit.psn_type.value
-        med_type: str | None = plan.visit.med_type.value
-        acct_used = True  # the preview sets the flag it was asked with
-    else:
-        record = plan_or_record
-        found = plan.person if plan else uow.people.get(record.person_id)
-        assert found is not None
-        person, amounts, payers = found, record.amounts, list(record.payers)
-        region = record.region
-        setl_id, status, settled_at, reversed_at = record.setl_id, record.status, record.settled_at, record.reversed_at
-        if plan is not None:
-            institution = plan.institution.fixmedins_code
-        else:
-            inst = uow.institutions.get(record.institution_id) if record.institution_id else None
-            institution = inst.fixmedins_code if inst else None
-        insutype, psn_type, med_type, acct_used = (
-            record.insutype,
-            record.psn_type,
-            record.med_type,
-            record.acct_used_flag,
-        )
-    funds = _funds(amounts)
-    if visit is not None:
-        funds = _resident_fund(visit, funds)
-    return SettlementView(
-        setl_id=setl_id,
-        mdtrt_id=visit.mdtrt_id if visit else None,
-        status=status,
-        previewed=previewed,
-        person_id=person.id,
-        psn_no=person.psn_no,
-        name=person.name,
-        certno=person.certno,
-        insutype=insutype,
-        psn_type=psn_type,
-        med_type=med_type,
-        institution=institution,
-        settled_at=settled_at,
-        acct_used_flag=acct_used,
-        amounts=_amounts_dict(amounts),
-        funds=funds,
-        payers=_payer_lines(uow, payers, family),
-        explanation=explanation,
-        buyer_name=visit.buyer_name if visit else None,
-        reversed_at=reversed_at,
-        region=region,
-        # Known where the bill is computed; a stored settlement keeps the amounts, not the terms.
-        deductible_standard_fen=(
-            plan_or_record.deductible_standard_fen if isinstance(plan_or_record, SettlementPlan) else None
-        ),
-        naty=person.naty,
-        visit_began_at=visit.begin_at if visit else None,
-        visit_ended_at=(visit.discharged_at or visit.end_at) if visit else None,
-    )
 
 
 def _check_total(plan: SettlementPlan, cmd: Settle) -> None:
@@ -282,7 +99,7 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
             ctx, uow, visit, cmd.acct_used_flag, lock=False, use_wallet=cmd.use_wallet, batch=_batch(cmd)
         )
         _check_total(plan, cmd)
-        view = _view(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
+        view = view_of(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
 
     return ctx.read(handler)
@@ -323,21 +140,10 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
             ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family, use_wallet=cmd.use_wallet, batch=_batch(cmd)
         )
         _check_total(plan, cmd)
-        specs, ids = settlement_transfers(ctx, uow, plan)
-        locked: dict[int, AccountState] = uow.ledger.lock(ids)
-        posted, balances = post_transfers(locked, specs)
+        specs, _ = settlement_transfers(ctx, uow, plan)
         now = ctx.clock.now()
-        journal_id = uow.ledger.write_journal(
-            kind=JournalKind.SETTLEMENT,
-            booked_at=now,
-            reference=visit.mdtrt_id,
-            note=None,
-            person_id=visit.person_id,
-            reverses_journal_id=None,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances,
-        )
+        entry = JournalEntry(JournalKind.SETTLEMENT, now, specs, reference=visit.mdtrt_id, person_id=visit.person_id)
+        journal_id = uow.ledger.post(entry).journal_id
         explanation = explanation_of(plan)
         record = uow.settlements.add(
             SettlementRecord(
@@ -365,7 +171,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         )
         visit = _take_lines(uow, visit, plan, record.id, mid_stay=cmd.mid_stay, now=now)
         tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
-        return _view(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
+        return view_of(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
     return ctx.write(
         key=key, operation="settle.commit", request=cmd.request(), result_type=SettlementView, handler=handler
@@ -418,7 +224,8 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
         journal = uow.ledger.get_journal(record.journal_id)
         assert journal is not None
         specs = mirror(journal.transfers)
-        locked = uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
+        # Locked before the check: a reversal that committed while this one waited is then seen, and refused.
+        uow.ledger.lock({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
         current = _record(uow, cmd.setl_id)
         if current.status == "reversed" or uow.ledger.reversal_of(journal.id) is not None:
             raise Refused(
@@ -426,19 +233,18 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
                 setl_id=record.setl_id,
                 reversed_at=f"{current.reversed_at:%Y-%m-%d %H:%M}" if current.reversed_at else "",
             )
-        posted, balances = post_transfers(locked, specs)
         now = ctx.clock.now()
-        reversal_id = uow.ledger.write_journal(
-            kind=JournalKind.REVERSAL,
-            booked_at=now,
-            reference=record.setl_id,
-            note=reason,
-            person_id=record.person_id,
-            reverses_journal_id=journal.id,
-            transfers=posted,
-            locked=locked,
-            new_balances=balances,
-        )
+        reversal_id = uow.ledger.post(
+            JournalEntry(
+                JournalKind.REVERSAL,
+                now,
+                specs,
+                reference=record.setl_id,
+                note=reason,
+                person_id=record.person_id,
+                reverses_journal_id=journal.id,
+            )
+        ).journal_id
         uow.settlements.mark_reversed(record.id, reversal_id, now)
         uow.visits.release(record.id)
         restore_spending(uow, record.payers, journal_id=reversal_id, reference=record.setl_id, at=now)
@@ -446,7 +252,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
         if visit is not None:
             uow.visits.save(replace(visit, status=VisitStatus.OPEN))
         reversed_record = _record(uow, cmd.setl_id)
-        view = _view(
+        view = view_of(
             uow,
             reversed_record,
             visit=visit,
@@ -459,19 +265,13 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
     return ctx.write(key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler)
 
 
-def settlement_view(uow: UnitOfWork, record: SettlementRecord, explanation: ExplanationView) -> SettlementView:
-    """The view of a stored settlement (with its visit, if it has one)."""
-    visit = uow.visits.get(record.visit_id) if record.visit_id else None
-    return _view(uow, record, visit=visit, previewed=False, explanation=explanation)
-
-
 def show_settlement(ctx: Context, setl_id: str) -> SettlementView:
     """A committed settlement with its payers and explanation."""
 
     def handler(uow: UnitOfWork) -> SettlementView:
         record = _record(uow, setl_id)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
-        return _view(
+        return view_of(
             uow, record, visit=visit, previewed=False, explanation=EXPLANATION.validate_json(record.explanation)
         )
 
