@@ -4,7 +4,7 @@
   every writing transaction, so that writers queue at the start instead of failing at commit. Readers use a
   deferred ``BEGIN`` and do not block writers.
 * PostgreSQL (``postgresql+psycopg://``): READ COMMITTED transactions that lock every account they will touch
-  with ``SELECT … FOR UPDATE`` in ascending id order (see ``repositories.SqlLedger.lock``), which rules out
+  with ``SELECT … FOR UPDATE`` in ascending id order (see ``ledger_repo.SqlLedger.lock``), which rules out
   deadlocks between settlements that touch the same accounts in different orders.
 """
 

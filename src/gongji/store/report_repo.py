@@ -18,7 +18,7 @@ from gongji.domain.people import Person
 from gongji.domain.relations import RelationStatus
 from gongji.service.api_ports import RelationTotals, SettlementTotals
 from gongji.store import tables as t
-from gongji.store.repositories import SqlPeople
+from gongji.store.people_repo import SqlPeople
 
 __all__ = ["SqlReports"]
 

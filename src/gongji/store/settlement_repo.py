@@ -29,7 +29,7 @@ from gongji.store import tables as t
 __all__ = ["SqlSettlements", "SqlVisits"]
 
 
-# The settlement's statements, built once (see the note in repositories.py).
+# The settlement's statements, built once (see the note in ledger_repo.py).
 _VISIT_FOR_UPDATE = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")).with_for_update()
 _SAVE_VISIT = (
     update(t.visits)

@@ -15,13 +15,17 @@ from gongji.store.api_token_repo import SqlApiTokens
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.credential_repo import SqlPersonCredentials
 from gongji.store.engine import READONLY_OPTION, is_transient_error
+from gongji.store.enrollment_repo import SqlEnrollments
 from gongji.store.file_repo import SqlFsiFiles
 from gongji.store.filing_repo import SqlFilings
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
+from gongji.store.idempotency_repo import SqlIdempotency
+from gongji.store.ledger_repo import SqlLedger
 from gongji.store.operator_audit_repo import SqlOperatorActions
+from gongji.store.people_repo import SqlPeople
 from gongji.store.query_repo import SqlQueries
+from gongji.store.relation_repo import SqlRelations
 from gongji.store.report_repo import SqlReports
-from gongji.store.repositories import SqlEnrollments, SqlIdempotency, SqlLedger, SqlPeople, SqlRelations
 from gongji.store.settlement_repo import SqlSettlements, SqlVisits
 from gongji.store.wallet_repo import SqlWallets
 

@@ -1,0 +1,284 @@
+"""SQL implementation of the ledger repository (:class:`gongji.service.ports.LedgerRepository`): accounts,
+journals and transfers.
+
+This module opens and locks accounts and posts journals; the ledger's reads (journals, statements, balances as of a
+moment, the auditor's iterations) are in :mod:`gongji.store.ledger_reads`, which :class:`SqlLedger` inherits, with
+the helpers that turn rows into domain objects (here and nowhere else).
+
+The ledger's write path is shaped for few round trips: one statement locks and reads the accounts, one inserts the
+journal, one (multi-row) inserts the transfers and one updates every touched account's balance and version with a
+version check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from gongji.domain.ledger import (
+    AccountKind,
+    AccountOpening,
+    AccountState,
+    JournalEntry,
+    JournalKind,
+    PostedJournal,
+    PostedTransfer,
+    account_code,
+    asset_of,
+    ledger_code,
+    post_transfers,
+)
+from gongji.service.ports import AccountRow, TransientStoreError
+from gongji.store import tables as t
+from gongji.store.ledger_reads import LedgerReads, _account_row, _account_state
+
+__all__ = ["SqlLedger"]
+
+# Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
+_ACCOUNTS_OF = (
+    select(t.accounts)
+    .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+)
+_LOCK_ACCOUNTS_OF = (
+    select(t.accounts.c.id)
+    .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+    .with_for_update()
+)
+_ACCOUNTS_BY_CODE = select(t.accounts).where(t.accounts.c.code.in_(bindparam("codes", expanding=True)))
+_ACCOUNTS_LOCKED = (
+    select(t.accounts)
+    .where(t.accounts.c.id.in_(bindparam("account_ids", expanding=True)))
+    .order_by(t.accounts.c.id)
+    .with_for_update()
+)
+_INSERT_JOURNAL = insert(t.journals).returning(t.journals.c.id)
+_INSERT_TRANSFERS = insert(t.transfers)
+_SET_BALANCE = (
+    update(t.accounts)
+    .where(t.accounts.c.id == bindparam("account_id"), t.accounts.c.version == bindparam("read_version"))
+    .values(balance_fen=bindparam("new_balance_fen"), version=t.accounts.c.version + 1)
+)
+
+
+class SqlLedger(LedgerReads):
+    """Accounts, journals and transfers in SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._dialect = conn.dialect.name
+
+    def open_account(
+        self, kind: AccountKind, region: str, owner_person_id: int | None, opened_at: datetime
+    ) -> AccountState:
+        period_year = opened_at.year if kind is AccountKind.PERSONAL_CURRENT else None
+        return self._open(
+            account_code(kind, region, owner_person_id),
+            kind,
+            region,
+            asset_of(kind),
+            owner_person_id,
+            opened_at,
+            period_year,
+        )
+
+    def open_named_account(
+        self, code: str, kind: AccountKind, region: str, asset: str, owner_person_id: int | None, opened_at: datetime
+    ) -> AccountState:
+        return self._open(code, kind, region, asset, owner_person_id, opened_at, None)
+
+    def _open(
+        self,
+        code: str,
+        kind: AccountKind,
+        region: str,
+        asset: str,
+        owner_person_id: int | None,
+        opened_at: datetime,
+        period_year: int | None,
+    ) -> AccountState:
+        found = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
+        if found is not None:  # the common case: one statement
+            return _account_state(found)
+        values = {
+            "code": code,
+            "kind": kind.value,
+            "region": region,
+            "ledger": ledger_code(region, asset),
+            "owner_person_id": owner_person_id,
+            "must_not_go_negative": kind.person_owned,
+            "balance_fen": 0,
+            "version": 0,
+            "period_year": period_year,
+            "opened_at": opened_at,
+        }
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        self._conn.execute(dialect_insert(t.accounts).values(**values).on_conflict_do_nothing(index_elements=["code"]))
+        row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().one()
+        return _account_state(row)
+
+    def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
+        """The accounts of these natural keys by code: one statement when they all exist (the common case), and
+        one more per account that has to be opened."""
+        wanted = {opening.code: opening for opening in openings}
+        found = {code: row.state for code, row in self.find_accounts_by_code(wanted).items()}
+        for code, opening in wanted.items():
+            if code not in found:
+                found[code] = self._open(
+                    code,
+                    opening.kind,
+                    opening.region,
+                    opening.asset,
+                    opening.owner_person_id,
+                    opened_at,
+                    opening.period_year,
+                )
+        return found
+
+    def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
+        row = (
+            self._conn.execute(
+                select(t.accounts).where(t.accounts.c.code == account_code(kind, region, owner_person_id))
+            )
+            .mappings()
+            .first()
+        )
+        return _account_row(row) if row else None
+
+    def find_account_by_code(self, code: str) -> AccountRow | None:
+        row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
+        return _account_row(row) if row else None
+
+    def accounts_of_person(self, person_id: int) -> list[AccountRow]:
+        rows = self._conn.execute(
+            select(t.accounts).where(t.accounts.c.owner_person_id == person_id).order_by(t.accounts.c.id)
+        ).mappings()
+        return [_account_row(row) for row in rows]
+
+    def accounts_of_people(self, person_ids: Iterable[int], *, lock: bool = False) -> list[AccountRow]:
+        """Every account owned by these people, in id order; ``lock`` locks them first (PostgreSQL: FOR UPDATE in
+        ascending id order, the order every other lock here follows)."""
+        ids = sorted(set(person_ids))
+        if lock and self._dialect == "postgresql":
+            # Lock first, then read in a new statement: a statement that waited for a lock sees the rows it locked
+            # as committed since, but not rows committed meanwhile by the transaction it waited for (a memo account
+            # opened by a concurrent settlement). SQLite's BEGIN IMMEDIATE already serialises writers.
+            self._conn.execute(_LOCK_ACCOUNTS_OF, {"person_ids": ids})
+        rows = self._conn.execute(_ACCOUNTS_OF, {"person_ids": ids}).mappings()
+        return [_account_row(row) for row in rows]
+
+    def find_accounts_by_code(self, codes: Iterable[str]) -> dict[str, AccountRow]:
+        """The accounts that exist of these codes, in one statement."""
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(_ACCOUNTS_BY_CODE, {"codes": wanted}).mappings()
+        return {row["code"]: _account_row(row) for row in rows}
+
+    def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]:
+        ids = sorted(set(account_ids))
+        rows = self._conn.execute(
+            select(t.accounts).where(t.accounts.c.id.in_(ids)).order_by(t.accounts.c.id)
+        ).mappings()
+        return [_account_row(row) for row in rows]
+
+    def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]:
+        ids = sorted(set(account_ids))
+        # FOR UPDATE in ascending id order: two transactions never wait on each other in a cycle.
+        # (SQLite has no row locks; BEGIN IMMEDIATE already holds the database's write lock.)
+        rows = self._conn.execute(_ACCOUNTS_LOCKED, {"account_ids": ids}).mappings()
+        locked = {row["id"]: _account_state(row) for row in rows}
+        assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
+        return locked
+
+    def post(self, entry: JournalEntry) -> PostedJournal:
+        """The one door money moves through: lock the journal's accounts in ascending id order and read them, check
+        and post its transfers (a person's account never below zero: ``INSUFFICIENT_BALANCE``), and write the
+        journal, its transfers and every new balance — each balance only if its version is still the one read."""
+        locked = self.lock(entry.account_ids)
+        posted, balances = post_transfers(locked, entry.transfers)
+        journal_id = self._write_journal(
+            kind=entry.kind,
+            booked_at=entry.booked_at,
+            reference=entry.reference,
+            note=entry.note,
+            person_id=entry.person_id,
+            reverses_journal_id=entry.reverses_journal_id,
+            transfers=posted,
+            locked=locked,
+            new_balances=balances,
+        )
+        return PostedJournal(journal_id, posted, locked, balances)
+
+    def _write_journal(
+        self,
+        *,
+        kind: JournalKind,
+        booked_at: datetime,
+        reference: str | None,
+        note: str | None,
+        person_id: int | None,
+        reverses_journal_id: int | None,
+        transfers: Sequence[PostedTransfer],
+        locked: dict[int, AccountState],
+        new_balances: dict[int, int],
+    ) -> int:
+        try:
+            journal_id = self._conn.execute(
+                _INSERT_JOURNAL,
+                {
+                    "kind": kind.value,
+                    "booked_at": booked_at,
+                    "reference": reference,
+                    "note": note,
+                    "person_id": person_id,
+                    "reverses_journal_id": reverses_journal_id,
+                },
+            ).scalar_one()
+        except IntegrityError as exc:
+            if reverses_journal_id is not None:
+                # Another transaction reversed the same journal first; the retry will see it and refuse.
+                raise TransientStoreError("journal reversed concurrently") from exc
+            raise
+        self._conn.execute(
+            _INSERT_TRANSFERS,
+            [
+                {
+                    "journal_id": journal_id,
+                    "seq": posted.seq,
+                    "ledger": posted.ledger,
+                    "debit_account_id": posted.debit_account_id,
+                    "credit_account_id": posted.credit_account_id,
+                    "amount_fen": posted.amount_fen,
+                    "debit_balance_after_fen": posted.debit_balance_after_fen,
+                    "credit_balance_after_fen": posted.credit_balance_after_fen,
+                }
+                for posted in transfers
+            ],
+        )
+        ids = sorted(new_balances)
+        # One parameter set per account (executemany: psycopg pipelines it, SQLite loops in C); each row is
+        # written only if its version is still the one read under the lock.
+        result = self._conn.execute(
+            _SET_BALANCE,
+            [
+                {
+                    "account_id": account_id,
+                    "read_version": locked[account_id].version,
+                    "new_balance_fen": new_balances[account_id],
+                }
+                for account_id in ids
+            ],
+        )
+        if result.rowcount != len(ids):
+            # Someone changed an account we had locked and read: never write over it.
+            raise TransientStoreError(f"account versions moved under journal {journal_id}")
+        return int(journal_id)
+
+    def set_period_year(self, account_id: int, year: int) -> None:
+        self._conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(period_year=year))
