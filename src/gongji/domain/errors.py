@@ -746,7 +746,7 @@ class ErrorCode(Enum):
         "就诊凭证（类型 {cert_type}）属于另一人，不是 {name} 的凭证",
         "The credential (type {cert_type}) belongs to someone else, not to {name}",
     )
-    # --- national interface: queries and sign-out (5201-5261, 2001, 9002) ------------------------------------------
+    # --- national interface: queries and sign-out (5201-5261, 9002) ------------------------------------------------
     FSI_SIGNED_OUT = _Text(
         ErrorKind.REFUSED,
         "签到编号 {sign_no} 已于 {signed_out_at} 签退（9002），请重新签到（9001）",
@@ -834,7 +834,6 @@ class ErrorCode(Enum):
         "文件 {file_qury_no} 的下载截止时间 {dld_endtime} 已过，请重新生成",
         "File {file_qury_no} could be downloaded until {dld_endtime}; make it again",
     )
-    # --- national interface: tolerances (prices, times, encodings) -------------------------------------------------
     # --- national interface: regions (GB/T 2260) ---------------------------------------------------------------
     REGION_NOT_IN_FORCE = _Text(
         ErrorKind.INVALID_INPUT,
