@@ -184,7 +184,7 @@ def _take_lines(
     """The settlement takes its lines; the visit is settled once none waits (a stay after its final settlement), and
     stays open while another batch waits or the stay goes on. Returns the visit as it now is."""
     uow.visits.mark_settled([line.id for line in plan.lines], settlement_id)
-    if mid_stay or any(line.waiting for line in uow.visits.lines(visit.id)):
+    if mid_stay or plan.lines_left:
         return visit
     settled = replace(visit, status=VisitStatus.SETTLED, end_at=visit.end_at or now)
     uow.visits.save(settled)

@@ -48,6 +48,14 @@ class SettlementPlan:
     core: Plan
     #: The fee lines it settles.
     lines: list[FeeLine]
+    #: Every line of the visit, as read with it.
+    visit_lines: list[FeeLine]
+
+    @property
+    def lines_left(self) -> bool:
+        """Whether a line of the visit still waits once this settlement has taken its own."""
+        taken = {line.id for line in self.lines}
+        return any(line.waiting and line.id not in taken for line in self.visit_lines)
 
     @property
     def person(self) -> Person:
@@ -122,9 +130,9 @@ def _bill_parts(lines: Sequence[FeeLine]) -> BillParts:
     )
 
 
-def waiting_lines(uow: UnitOfWork, visit: Visit, batch: str | None) -> list[FeeLine]:
-    """The lines a settlement takes: every live line of the visit not yet settled, or those of one charge batch."""
-    lines = uow.visits.lines(visit.id)
+def waiting_lines(visit: Visit, lines: Sequence[FeeLine], batch: str | None) -> list[FeeLine]:
+    """Of the visit's ``lines``, those a settlement takes: every live line not yet settled, or those of one charge
+    batch."""
     waiting = [line for line in lines if line.waiting and (batch is None or line.chrg_bchno == batch)]
     if batch is not None and not waiting:
         if any(line.chrg_bchno == batch and not line.cancelled for line in lines):
@@ -247,8 +255,11 @@ def plan_settlement(
         family = load_family(uow, patient, moment, lock=lock)
     institution = uow.institutions.get(visit.institution_id)
     assert institution is not None
-    lines = waiting_lines(uow, visit, batch)
-    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.status == "settled"]
+    visit_lines = uow.visits.lines(visit.id)
+    lines = waiting_lines(visit, visit_lines, batch)
+    # The visit's settlements in force are those holding lines (a reversal releases its lines): read only if any.
+    in_force = {line.settlement_id for line in visit_lines if line.settlement_id is not None}
+    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id in in_force] if in_force else []
     bill = bill_facts(uow, visit, institution, family.patient, acct_used, lines, earlier)
     inputs = SettlementInputs(
         bill=bill,
@@ -261,4 +272,4 @@ def plan_settlement(
         use_wallet=use_wallet,
     )
     plan = compute_plan(RuleReader(ctx.rules, visit.begin_at.date()), inputs)
-    return SettlementPlan(visit, institution, family, plan, lines)
+    return SettlementPlan(visit, institution, family, plan, lines, visit_lines)
