@@ -33,7 +33,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from gongji.domain.errors import ErrorCode, InvalidInput
@@ -319,10 +319,17 @@ def parent_of(code: str, on: date | None = None) -> str | None:
 def chain_of(code: str, on: date | None = None) -> list[str]:
     """A known region and every region above it, up to and including the national level: ``130602`` →
     ``[130602, 130600, 130000, 100000]``."""
+    return list(_chain(code, on))
+
+
+@lru_cache(maxsize=16_384)
+def _chain(code: str, on: date | None) -> tuple[str, ...]:
+    # Every rule value read walks a chain (dozens per settlement): the list is static data, so each chain is
+    # worked out once (an unknown code raises, and is not remembered).
     chain = [parse_region(code).code]
     while (parent := parent_of(chain[-1], on)) is not None:
         chain.append(parent)
-    return chain
+    return tuple(chain)
 
 
 def pooling_chain_of(code: str, on: date | None = None) -> list[str]:
@@ -330,13 +337,18 @@ def pooling_chain_of(code: str, on: date | None = None) -> list[str]:
     then its prefecture, or its municipality for a district of one; never a province's own level (省本级 pools only
     its own insured) nor the nation. ``130602`` → ``[130602, 130600]``; ``110105`` → ``[110105, 110000]``;
     ``429021`` (直辖县级) → ``[429021]``."""
-    chain = chain_of(code, on)
-    pooling = chain[:1]
+    return list(_pooling_chain(code, on))
+
+
+@lru_cache(maxsize=16_384)
+def _pooling_chain(code: str, on: date | None) -> tuple[str, ...]:
+    chain = _chain(code, on)
+    pooling = list(chain[:1])
     for parent in chain[1:]:
         if parent == NATIONAL or (parent.endswith("0000") and parent not in MUNICIPALITIES):
             break
         pooling.append(parent)
-    return pooling
+    return tuple(pooling)
 
 
 def pooling_region_of(code: str, on: date | None = None) -> str:

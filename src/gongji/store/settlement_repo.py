@@ -45,6 +45,11 @@ _SAVE_VISIT = (
 )
 _LINES_OF = select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
 _INSERT_SETTLEMENT = insert(t.settlements).returning(t.settlements.c.id)
+_MARK_SETTLED = (
+    update(t.fee_lines)
+    .where(t.fee_lines.c.id.in_(bindparam("line_ids", expanding=True)))
+    .values(settlement_id=bindparam("settlement_id"))
+)
 _INSERT_PAYERS = insert(t.settlement_payers)
 
 
@@ -235,9 +240,7 @@ class SqlVisits:
 
     def mark_settled(self, line_ids: Sequence[int], settlement_id: int) -> None:
         """The lines are taken by this settlement."""
-        self._conn.execute(
-            update(t.fee_lines).where(t.fee_lines.c.id.in_(list(line_ids))).values(settlement_id=settlement_id)
-        )
+        self._conn.execute(_MARK_SETTLED, {"line_ids": list(line_ids), "settlement_id": settlement_id})
 
     def release(self, settlement_id: int) -> None:
         """A reversed settlement's lines wait to be settled again (or cancelled)."""

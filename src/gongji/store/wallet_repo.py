@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.wallet import TransferStatus, WalletEvent, WalletEventKind, WalletStatus, WalletTransfer
@@ -22,6 +22,18 @@ from gongji.store import wallet_tables as w
 __all__ = ["SqlWallets"]
 
 _T = w.wallet_transfers
+# A settlement reads the patient's spendable transfers: built once (building costs more than running it).
+_SPENDABLE = (
+    select(_T)
+    .where(
+        _T.c.receiver_person_id == bindparam("receiver_id"),
+        _T.c.status == TransferStatus.ACCEPTED.value,
+        _T.c.remaining_fen > 0,
+    )
+    .order_by(_T.c.decided_at, _T.c.id)
+)
+_SPENDABLE_LOCKED = _SPENDABLE.with_for_update()
+_NOTIFY = insert(w.notifications)
 _RESERVING = (TransferStatus.PENDING.value, TransferStatus.ACCEPTED.value)
 
 
@@ -179,19 +191,9 @@ class SqlWallets:
     def spendable(self, receiver_id: int, *, lock: bool = False) -> list[WalletTransfer]:
         """Accepted transfers to the receiver with money left, oldest acceptance first (the order they are spent);
         ``lock``: FOR UPDATE on PostgreSQL (a settlement about to spend them)."""
-        query = (
-            select(_T)
-            .where(
-                _T.c.receiver_person_id == receiver_id,
-                _T.c.status == TransferStatus.ACCEPTED.value,
-                _T.c.remaining_fen > 0,
-            )
-            .order_by(_T.c.decided_at, _T.c.id)
-        )
-        if lock and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        rows = self._conn.execute(query).mappings()
-        return [_transfer(row) for row in rows]
+        locking = lock and self._conn.dialect.name == "postgresql"
+        rows = self._conn.execute(_SPENDABLE_LOCKED if locking else _SPENDABLE, {"receiver_id": receiver_id})
+        return [_transfer(row) for row in rows.mappings()]
 
     def due(self, at: datetime, *, limit: int) -> list[int]:
         """Ids of pending transfers whose return time has come by ``at``."""
@@ -259,12 +261,13 @@ class SqlWallets:
     def notify(self, person_id: int, kind: str, params: dict[str, object], at: datetime) -> None:
         """Put a notification in the person's inbox (and the notifier's outbox)."""
         self._conn.execute(
-            insert(w.notifications).values(
-                person_id=person_id,
-                kind=kind,
-                params=json.dumps(params, ensure_ascii=False, sort_keys=True),
-                created_at=at,
-            )
+            _NOTIFY,
+            {
+                "person_id": person_id,
+                "kind": kind,
+                "params": json.dumps(params, ensure_ascii=False, sort_keys=True),
+                "created_at": at,
+            },
         )
 
     def notices(self, person_id: int, *, limit: int) -> list[StoredNotice]:
