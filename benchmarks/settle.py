@@ -1,12 +1,17 @@
 """Settlement throughput: mutual-aid settlements committed by several clients, on SQLite and PostgreSQL, beside
-pgbench's built-in TPC-B-like script on the same PostgreSQL server at the same client counts.
+pgbench's built-in TPC-B-like script on the same PostgreSQL server at the same client counts, and beside a bare-driver
+sketch of the same settlement (``sketch.py``) on the same database at the same client counts.
 
 Each family is an employee, a retired parent and a resident child whom both employees support (so every
 settlement pays from a relative's account, in the child's order). ``--people`` of them (default 100,000) are written
 straight into the tables by ``loader.py`` (``--slow-load``: through the use cases, about 300 people a second, to
 cross-check); ``--audit`` audits the ledger after loading and after settling. Visits and fee lines are then prepared
 through the use cases for children drawn at random from the whole population; what is timed is
-``commit_settlement`` alone. Figures only, never asserted: they go into docs/performance.md.
+``commit_settlement`` alone. After gongji's settlements at each client count, the sketch commits as many
+settlements of the same shape (copied from one gongji has just written) straight through the driver, from as many
+clients, and the line ``gongji X/s = P % of the bare sketch (Y/s)`` says how far gongji is from what the machine
+allows for the same writes (``--no-sketch`` skips it). Both ratios — to pgbench and to the sketch — come from the same
+run. Figures only, never asserted: they go into docs/performance.md.
 
     .venv/bin/python benchmarks/settle.py --people 3000 --settlements 300 --clients 1 --audit
     .venv/bin/python benchmarks/settle.py --people 1000000 --backends sqlite
@@ -26,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from loader import BENCH_NOW, bulk_load, family, load_by_use_cases
+from sketch import run_sketch
+from sketch_shape import Template, prepare
 from sqlalchemy import Engine, text
 
 from gongji.bootstrap import build_context
@@ -107,7 +114,23 @@ def settle_all(ctx: Context, visits: list[str], clients: int, tag: str) -> tuple
     return len(visits) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
-def bench(name: str, engine: Engine, args: argparse.Namespace, client_counts: list[int]) -> dict[int, float]:
+def sketch_at(ctx: Context, engine: Engine, args: argparse.Namespace, clients: int, name: str, first: bool) -> float:
+    """The bare-driver sketch at ``clients`` clients, on visits of its own prepared like gongji's; its rate."""
+    template = Template.read(engine)
+    if first:
+        print(f"{name}: a gongji settlement writes {template.describe()}; the sketch writes the same", flush=True)
+    rng = random.Random(f"{args.seed}:sketch:{clients}")  # its own draw: gongji's are the same without the sketch
+    visits = prepare_visits(ctx, args.people // 3, args.settlements, rng, f"{name}{clients}s")
+    jobs = prepare(engine, template, visits, BENCH_NOW, f"{name}{clients}")
+    rate, p50, p99 = run_sketch(engine, template, jobs, clients)
+    print(f"{name}: {clients} client(s): bare sketch {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    return rate
+
+
+def bench(
+    name: str, engine: Engine, args: argparse.Namespace, client_counts: list[int]
+) -> dict[int, tuple[float, float | None]]:
+    """gongji's settlements (and the sketch's, unless ``--no-sketch``) at each client count: the two rates."""
     ctx = build_context(engine=engine, clock=FixedClock(BENCH_NOW))
     load_demo_institutions(ctx)
     load_demo_catalogue(ctx)
@@ -116,16 +139,23 @@ def bench(name: str, engine: Engine, args: argparse.Namespace, client_counts: li
     if args.audit:
         run_audit(ctx, name, "after loading")
     rng = random.Random(args.seed)
-    rates = {}
+    rates: dict[int, tuple[float, float | None]] = {}
     for clients in client_counts:
         visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}")
         rate, p50, p99 = settle_all(ctx, visits, clients, f"{name}{clients}")
-        rates[clients] = rate
         print(f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+        bare = None if args.no_sketch else sketch_at(ctx, engine, args, clients, name, first=not rates)
+        rates[clients] = (rate, bare)
+        if bare:
+            print(f"{name}: {clients} client(s): {_beside_sketch(rate, bare)}", flush=True)
     if args.audit:
         run_audit(ctx, name, "after settling")
     engine.dispose()
     return rates
+
+
+def _beside_sketch(rate: float, bare: float) -> str:
+    return f"gongji {rate:,.0f}/s = {100 * rate / bare:.1f} % of the bare sketch ({bare:,.0f}/s)"
 
 
 def pgbench(bin_dir: Path, socket_dir: str, database: str, clients: int, seconds: int) -> float:
@@ -164,6 +194,7 @@ def main() -> None:
     parser.add_argument("--audit", action="store_true", help="audit the ledger after loading and after settling")
     parser.add_argument("--seed", type=int, default=1, help="seed of the draw of patients")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
+    parser.add_argument("--no-sketch", action="store_true", help="skip the bare-driver sketch")
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -206,9 +237,12 @@ def postgresql(folder: Path, args: argparse.Namespace, client_counts: list[int])
     )
     for clients in client_counts:
         tps = pgbench(bin_dir, socket_dir.group(1), "pgbench", clients, args.pgbench_seconds)
+        rate, bare = rates[clients]
+        beside = f"; {_beside_sketch(rate, bare)}" if bare else ""
         print(
             f"pgbench TPC-B-like: {clients} client(s): {tps:,.0f} tps; gongji settlements/s are "
-            f"{100 * rates[clients] / tps:.0f} % of it"
+            f"{100 * rate / tps:.0f} % of it{beside}",
+            flush=True,
         )
     server.cleanup()
 
