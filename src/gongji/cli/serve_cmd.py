@@ -258,15 +258,19 @@ def serve(
 
     serve_access_log(access_log)
     settings()  # fail early on a bad configuration
-    uvicorn.run(
-        SERVED_APP,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="warning",
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": "warning",
+    }
+    if workers == 1:
+        uvicorn.run(SERVED_APP, **options)
+        return
+    from gongji.cli.tcp_serve import serve_workers  # uvicorn's multi-worker path, with TCP_NODELAY kept
+
+    serve_workers(SERVED_APP, workers, options)
 
 
 def _patients(ctx: Context, limit: int) -> list[str]:
