@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 
 from gongji.cli.tcp_serve import TcpConfig, tcp_listener
 
@@ -43,7 +44,24 @@ def _nodelay_of_accepted(listener: socket.socket) -> int:
         server.close()
         await server.wait_closed()
 
-    asyncio.run(accept_one())
+    # In a thread of its own: the suite's main thread may already be running an event loop (asyncio.run refuses
+    # to start one there), and the probe must not disturb it.
+    failures: list[BaseException] = []
+
+    def probe() -> None:
+        try:
+            asyncio.run(accept_one())
+        except BaseException as exc:  # handed to the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=probe)
+    try:
+        thread.start()
+        thread.join(timeout=30)
+    finally:
+        listener.close()
+    if failures:
+        raise failures[0]
     assert found, "no connection was accepted"
     return found[0]
 
@@ -54,7 +72,7 @@ def test_a_listener_bound_as_uvicorn_binds_it_loses_nodelay_and_the_tcp_one_keep
     fixed = tcp_listener(_bound_like_uvicorn())
     assert fixed.proto == socket.IPPROTO_TCP
     assert fixed.get_inheritable(), "the worker processes inherit the listener"
-    assert _nodelay_of_accepted(fixed) != 0
+    assert _nodelay_of_accepted(fixed) != 0  # (each probe closes its listener)
 
 
 def test_the_configuration_binds_a_tcp_listener_at_the_asked_address() -> None:
