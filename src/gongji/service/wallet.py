@@ -19,6 +19,7 @@ from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.notices import NoticeKind
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
+from gongji.domain.regions import NATIONAL  # the list of 近亲属 a transfer may reach is the nation's
 from gongji.domain.wallet import (
     TransferStatus,
     WalletEventKind,
@@ -69,8 +70,6 @@ __all__ = [
     "take_back",
 ]
 
-#: The national rules' region: the list of 近亲属 a transfer may reach is the nation's.
-NATIONAL = "100000"
 RETURN_BATCH = 100
 
 
