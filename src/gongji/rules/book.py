@@ -62,12 +62,19 @@ def _in_effect(values: Sequence[DatedValue], on: date) -> DatedValue | None:
     return None
 
 
+#: How many answers of find() a book keeps (a few regions × a few days × some sixty parameters in practice).
+_FOUND_LIMIT = 100_000
+
+
 class RuleBook:
     """All regions' rules, loaded and validated."""
 
     def __init__(self, regions: dict[str, RegionRules], directories: Sequence[Path] = ()) -> None:
         self.regions = regions
         self.directories = tuple(directories)
+        # What find() answered, by parameter, region and day: a book does not change once loaded, and a settlement
+        # reads some thirty values, each walking a region's chain. Bounded: cleared when full.
+        self._found: dict[tuple[str, bool, str, date], Resolved[Any] | None] = {}
 
     @classmethod
     def load(cls, directories: Sequence[Path] | None = None) -> RuleBook:
@@ -86,6 +93,18 @@ class RuleBook:
         province and national files. A ``local`` parameter (the pooling fund's) is read only from the files of the
         pooling region: the region's own, then for a county its prefecture's (or its municipality's), never a
         province's or the nation's (:func:`gongji.domain.regions.pooling_chain_of`)."""
+        key = (param.name, param.local, region, on)
+        try:
+            return self._found[key]
+        except KeyError:
+            pass
+        found = self._find(param, region, on)
+        if len(self._found) >= _FOUND_LIMIT:
+            self._found.clear()
+        self._found[key] = found
+        return found
+
+    def _find(self, param: Parameter[T], region: str, on: date) -> Resolved[T] | None:
         for code in pooling_chain_of(region) if param.local else self.chain(region):
             rules = self.regions.get(code)
             if rules is None or param.name not in rules.parameters:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from gongji.domain.catalogue import CatalogueItem, Institution, InstitutionKind, ItemCategory, ItemKind
 from gongji.service.ports import TransientStoreError, UpsertCounts
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["IN_CHUNK", "SqlCatalogue", "SqlInstitutions"]
 
@@ -26,8 +27,10 @@ __all__ = ["IN_CHUNK", "SqlCatalogue", "SqlInstitutions"]
 IN_CHUNK = 500
 
 # Statements of the settlement's hot path, built once.
-_INSTITUTION_BY_ID = select(t.institutions).where(t.institutions.c.id == bindparam("institution_id"))
-_ITEMS_BY_CODE = select(t.catalogue_items).where(t.catalogue_items.c.code.in_(bindparam("codes", expanding=True)))
+_INSTITUTION_BY_ID = Prepared(select(t.institutions).where(t.institutions.c.id == bindparam("institution_id")))
+_ITEMS_BY_CODE = Prepared(
+    select(t.catalogue_items).where(t.catalogue_items.c.code.in_(bindparam("codes", expanding=True)))
+)
 
 #: The columns of an item that an upsert compares and writes (``code`` is the key; ``updated_at`` is bookkeeping).
 _ITEM_COLUMNS = ("name", "category", "kind", "unit", "self_pay_bp", "price_cap_fen", "account_payable", "sample")
@@ -79,7 +82,7 @@ class SqlInstitutions:
         return Institution(int(institution_id), fixmedins_code, name, kind, level, region)
 
     def get(self, institution_id: int) -> Institution | None:
-        row = self._conn.execute(_INSTITUTION_BY_ID, {"institution_id": institution_id}).mappings().first()
+        row = _INSTITUTION_BY_ID(self._conn, {"institution_id": institution_id}).mappings().first()
         return _institution(row) if row else None
 
     def find_by_code(self, fixmedins_code: str) -> Institution | None:
@@ -171,7 +174,7 @@ class SqlCatalogue:
         found: dict[str, CatalogueItem] = {}
         for start in range(0, len(wanted), IN_CHUNK):
             chunk = wanted[start : start + IN_CHUNK]
-            rows = self._conn.execute(_ITEMS_BY_CODE, {"codes": chunk}).mappings()
+            rows = _ITEMS_BY_CODE(self._conn, {"codes": chunk}).mappings()
             for row in rows:
                 found[row["code"]] = _item(row)
         return found

@@ -17,11 +17,12 @@ from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent, EventKind
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlEnrollments"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_ENROLLMENTS_OF = (
+_ENROLLMENTS_OF = Prepared(
     select(t.enrollments)
     .where(t.enrollments.c.person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.enrollments.c.id)
@@ -105,7 +106,7 @@ class SqlEnrollments:
     def for_people(self, person_ids: Iterable[int]) -> dict[int, list[Enrollment]]:
         """Each person's enrollments (in id order), for several people in one statement."""
         ids = sorted(set(person_ids))
-        rows = self._conn.execute(_ENROLLMENTS_OF, {"person_ids": ids}).mappings()
+        rows = _ENROLLMENTS_OF(self._conn, {"person_ids": ids}).mappings()
         found: dict[int, list[Enrollment]] = {}
         for enrollment in self._enrollments(rows):
             found.setdefault(enrollment.person_id, []).append(enrollment)

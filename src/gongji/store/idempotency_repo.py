@@ -10,12 +10,13 @@ from sqlalchemy.exc import IntegrityError
 
 from gongji.service.ports import StoredOutcome, TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlIdempotency"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_IDEMPOTENCY_GET = select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("idempotency_key"))
-_IDEMPOTENCY_PUT = insert(t.idempotency_keys)
+_IDEMPOTENCY_GET = Prepared(select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("idempotency_key")))
+_IDEMPOTENCY_PUT = Prepared(insert(t.idempotency_keys))
 
 
 class SqlIdempotency:
@@ -25,7 +26,7 @@ class SqlIdempotency:
         self._conn = conn
 
     def get(self, key: str) -> StoredOutcome | None:
-        row = self._conn.execute(_IDEMPOTENCY_GET, {"idempotency_key": key}).mappings().first()
+        row = _IDEMPOTENCY_GET(self._conn, {"idempotency_key": key}).mappings().first()
         if row is None:
             return None
         return StoredOutcome(
@@ -37,8 +38,8 @@ class SqlIdempotency:
 
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None:
         try:
-            self._conn.execute(
-                _IDEMPOTENCY_PUT,
+            _IDEMPOTENCY_PUT(
+                self._conn,
                 {
                     "key": key,
                     "operation": stored.operation,

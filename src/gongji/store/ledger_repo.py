@@ -34,32 +34,41 @@ from gongji.domain.ledger import (
 )
 from gongji.service.ports import AccountRow, TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 from gongji.store.ledger_reads import LedgerReads, _account_row, _account_state
 
 __all__ = ["SqlLedger"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_ACCOUNTS_OF = (
+_ACCOUNTS_OF = Prepared(
     select(t.accounts)
     .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.accounts.c.id)
 )
-_LOCK_ACCOUNTS_OF = (
+_LOCK_ACCOUNTS_OF = Prepared(
     select(t.accounts.c.id)
     .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.accounts.c.id)
     .with_for_update()
 )
-_ACCOUNTS_BY_CODE = select(t.accounts).where(t.accounts.c.code.in_(bindparam("codes", expanding=True)))
-_ACCOUNTS_LOCKED = (
+_ACCOUNTS_BY_CODE = Prepared(select(t.accounts).where(t.accounts.c.code.in_(bindparam("codes", expanding=True))))
+_ACCOUNTS_LOCKED = Prepared(
     select(t.accounts)
     .where(t.accounts.c.id.in_(bindparam("account_ids", expanding=True)))
     .order_by(t.accounts.c.id)
     .with_for_update()
 )
-_INSERT_JOURNAL = insert(t.journals).returning(t.journals.c.id)
-_INSERT_TRANSFERS = insert(t.transfers)
-_SET_BALANCE = (
+_ACCOUNT_BY_CODE = Prepared(select(t.accounts).where(t.accounts.c.code == bindparam("code")))
+# Open an account unless it exists; RETURNING gives the new row (none when it existed).
+_OPEN_ACCOUNT_SQLITE = Prepared(
+    sqlite.insert(t.accounts).on_conflict_do_nothing(index_elements=["code"]).returning(*t.accounts.c)
+)
+_OPEN_ACCOUNT_PG = Prepared(
+    postgresql.insert(t.accounts).on_conflict_do_nothing(index_elements=["code"]).returning(*t.accounts.c)
+)
+_INSERT_JOURNAL = Prepared(insert(t.journals).returning(t.journals.c.id))
+_INSERT_TRANSFERS = Prepared(insert(t.transfers))
+_SET_BALANCE = Prepared(
     update(t.accounts)
     .where(t.accounts.c.id == bindparam("account_id"), t.accounts.c.version == bindparam("read_version"))
     .values(balance_fen=bindparam("new_balance_fen"), version=t.accounts.c.version + 1)
@@ -102,9 +111,22 @@ class SqlLedger(LedgerReads):
         opened_at: datetime,
         period_year: int | None,
     ) -> AccountState:
-        found = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
+        found = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().first()
         if found is not None:  # the common case: one statement
             return _account_state(found)
+        return self._insert_or_read(code, kind, region, asset, owner_person_id, opened_at, period_year)
+
+    def _insert_or_read(
+        self,
+        code: str,
+        kind: AccountKind,
+        region: str,
+        asset: str,
+        owner_person_id: int | None,
+        opened_at: datetime,
+        period_year: int | None,
+    ) -> AccountState:
+        """Open the account of ``code``, or read it when a concurrent transaction opened it first."""
         values = {
             "code": code,
             "kind": kind.value,
@@ -117,9 +139,10 @@ class SqlLedger(LedgerReads):
             "period_year": period_year,
             "opened_at": opened_at,
         }
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        self._conn.execute(dialect_insert(t.accounts).values(**values).on_conflict_do_nothing(index_elements=["code"]))
-        row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().one()
+        opening = _OPEN_ACCOUNT_PG if self._dialect == "postgresql" else _OPEN_ACCOUNT_SQLITE
+        row = opening(self._conn, values).mappings().first()
+        if row is None:  # it exists: opened by someone else since
+            row = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().one()
         return _account_state(row)
 
     def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
@@ -129,7 +152,7 @@ class SqlLedger(LedgerReads):
         found = {code: row.state for code, row in self.find_accounts_by_code(wanted).items()}
         for code, opening in wanted.items():
             if code not in found:
-                found[code] = self._open(
+                found[code] = self._insert_or_read(
                     code,
                     opening.kind,
                     opening.region,
@@ -141,17 +164,10 @@ class SqlLedger(LedgerReads):
         return found
 
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
-        row = (
-            self._conn.execute(
-                select(t.accounts).where(t.accounts.c.code == account_code(kind, region, owner_person_id))
-            )
-            .mappings()
-            .first()
-        )
-        return _account_row(row) if row else None
+        return self.find_account_by_code(account_code(kind, region, owner_person_id))
 
     def find_account_by_code(self, code: str) -> AccountRow | None:
-        row = self._conn.execute(select(t.accounts).where(t.accounts.c.code == code)).mappings().first()
+        row = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().first()
         return _account_row(row) if row else None
 
     def accounts_of_person(self, person_id: int) -> list[AccountRow]:
@@ -168,8 +184,8 @@ class SqlLedger(LedgerReads):
             # Lock first, then read in a new statement: a statement that waited for a lock sees the rows it locked
             # as committed since, but not rows committed meanwhile by the transaction it waited for (a memo account
             # opened by a concurrent settlement). SQLite's BEGIN IMMEDIATE already serialises writers.
-            self._conn.execute(_LOCK_ACCOUNTS_OF, {"person_ids": ids})
-        rows = self._conn.execute(_ACCOUNTS_OF, {"person_ids": ids}).mappings()
+            _LOCK_ACCOUNTS_OF(self._conn, {"person_ids": ids})
+        rows = _ACCOUNTS_OF(self._conn, {"person_ids": ids}).mappings()
         return [_account_row(row) for row in rows]
 
     def find_accounts_by_code(self, codes: Iterable[str]) -> dict[str, AccountRow]:
@@ -177,7 +193,7 @@ class SqlLedger(LedgerReads):
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        rows = self._conn.execute(_ACCOUNTS_BY_CODE, {"codes": wanted}).mappings()
+        rows = _ACCOUNTS_BY_CODE(self._conn, {"codes": wanted}).mappings()
         return {row["code"]: _account_row(row) for row in rows}
 
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]:
@@ -191,7 +207,7 @@ class SqlLedger(LedgerReads):
         ids = sorted(set(account_ids))
         # FOR UPDATE in ascending id order: two transactions never wait on each other in a cycle.
         # (SQLite has no row locks; BEGIN IMMEDIATE already holds the database's write lock.)
-        rows = self._conn.execute(_ACCOUNTS_LOCKED, {"account_ids": ids}).mappings()
+        rows = _ACCOUNTS_LOCKED(self._conn, {"account_ids": ids}).mappings()
         locked = {row["id"]: _account_state(row) for row in rows}
         assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
         return locked
@@ -229,8 +245,8 @@ class SqlLedger(LedgerReads):
         new_balances: dict[int, int],
     ) -> int:
         try:
-            journal_id = self._conn.execute(
-                _INSERT_JOURNAL,
+            journal_id = _INSERT_JOURNAL(
+                self._conn,
                 {
                     "kind": kind.value,
                     "booked_at": booked_at,
@@ -245,8 +261,8 @@ class SqlLedger(LedgerReads):
                 # Another transaction reversed the same journal first; the retry will see it and refuse.
                 raise TransientStoreError("journal reversed concurrently") from exc
             raise
-        self._conn.execute(
-            _INSERT_TRANSFERS,
+        _INSERT_TRANSFERS.many(
+            self._conn,
             [
                 {
                     "journal_id": journal_id,
@@ -264,8 +280,8 @@ class SqlLedger(LedgerReads):
         ids = sorted(new_balances)
         # One parameter set per account (executemany: psycopg pipelines it, SQLite loops in C); each row is
         # written only if its version is still the one read under the lock.
-        result = self._conn.execute(
-            _SET_BALANCE,
+        written = _SET_BALANCE.many(
+            self._conn,
             [
                 {
                     "account_id": account_id,
@@ -275,7 +291,7 @@ class SqlLedger(LedgerReads):
                 for account_id in ids
             ],
         )
-        if result.rowcount != len(ids):
+        if written != len(ids):
             # Someone changed an account we had locked and read: never write over it.
             raise TransientStoreError(f"account versions moved under journal {journal_id}")
         return int(journal_id)

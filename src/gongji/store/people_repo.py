@@ -20,13 +20,14 @@ from gongji.domain.people import ContactChange, NewPerson, Person
 from gongji.domain.suspension import Suspension
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlPeople"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_PERSON_BY_ID = select(t.people).where(t.people.c.id == bindparam("person_id"))
-_PEOPLE_BY_IDS = select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True)))
-_SUSPENSIONS_OF = (
+_PERSON_BY_ID = Prepared(select(t.people).where(t.people.c.id == bindparam("person_id")))
+_PEOPLE_BY_IDS = Prepared(select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True))))
+_SUSPENSIONS_OF = Prepared(
     select(t.suspensions).where(t.suspensions.c.person_id == bindparam("person_id")).order_by(t.suspensions.c.id)
 )
 
@@ -68,7 +69,7 @@ class SqlPeople:
         return person
 
     def get(self, person_id: int, *, with_contacts: bool = False) -> Person | None:
-        row = self._conn.execute(_PERSON_BY_ID, {"person_id": person_id}).mappings().first()
+        row = _PERSON_BY_ID(self._conn, {"person_id": person_id}).mappings().first()
         if row is None:
             return None
         contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()
@@ -80,7 +81,7 @@ class SqlPeople:
     def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """People by id in one statement (without their contact history)."""
         ids = sorted(set(person_ids))
-        rows = self._conn.execute(_PEOPLE_BY_IDS, {"person_ids": ids}).mappings()
+        rows = _PEOPLE_BY_IDS(self._conn, {"person_ids": ids}).mappings()
         return {row["id"]: self._person(row, ()) for row in rows}
 
     def find_by_psn_no(self, psn_no: str, *, with_contacts: bool = False) -> Person | None:
@@ -124,7 +125,7 @@ class SqlPeople:
         return replace(suspension, id=int(suspension_id))
 
     def suspensions(self, person_id: int) -> builtins.list[Suspension]:
-        rows = self._conn.execute(_SUSPENSIONS_OF, {"person_id": person_id}).mappings()
+        rows = _SUSPENSIONS_OF(self._conn, {"person_id": person_id}).mappings()
         return [
             Suspension(
                 id=row["id"],

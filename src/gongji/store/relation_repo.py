@@ -23,6 +23,7 @@ from gongji.domain.relations import EndReason as RelationEndReason
 from gongji.domain.wording import Term, Text, decode, encode
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlRelations"]
 
@@ -49,7 +50,7 @@ def _note_of_column(stored: str | None) -> str | Term | None:
 
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_RELATIONS_OF = (
+_RELATIONS_OF = Prepared(
     select(t.relations)
     .where(
         or_(
@@ -59,8 +60,10 @@ _RELATIONS_OF = (
     )
     .order_by(t.relations.c.id)
 )
-_SHARED_QUOTAS = select(t.shared_quotas.c.authoriser_id, t.shared_quotas.c.quota_fen).where(
-    t.shared_quotas.c.authoriser_id.in_(bindparam("authoriser_ids", expanding=True))
+_SHARED_QUOTAS = Prepared(
+    select(t.shared_quotas.c.authoriser_id, t.shared_quotas.c.quota_fen).where(
+        t.shared_quotas.c.authoriser_id.in_(bindparam("authoriser_ids", expanding=True))
+    )
 )
 
 
@@ -210,16 +213,16 @@ class SqlRelations:
     def of_people(self, person_ids: Iterable[int]) -> list[Relation]:
         """Every relation in which any of these people is the authoriser or the beneficiary, in id order."""
         ids = sorted(set(person_ids))
-        rows = self._conn.execute(_RELATIONS_OF, {"authoriser_ids": ids, "beneficiary_ids": ids}).mappings()
+        rows = _RELATIONS_OF(self._conn, {"authoriser_ids": ids, "beneficiary_ids": ids}).mappings()
         return [_relation(row) for row in rows]
 
     def shared_quotas(self, authoriser_ids: Iterable[int]) -> dict[int, tuple[bool, int | None]]:
         """``shared_quota`` of several authorisers in one statement (every one asked for is in the answer)."""
         ids = sorted(set(authoriser_ids))
         found: dict[int, tuple[bool, int | None]] = dict.fromkeys(ids, (False, None))
-        rows = self._conn.execute(_SHARED_QUOTAS, {"authoriser_ids": ids})
-        for authoriser_id, quota_fen in rows:
-            found[authoriser_id] = (True, quota_fen)
+        rows = _SHARED_QUOTAS(self._conn, {"authoriser_ids": ids})
+        for row in rows:
+            found[row["authoriser_id"]] = (True, row["quota_fen"])
         return found
 
     def shared_quota(self, authoriser_id: int) -> tuple[bool, int | None]:

@@ -25,13 +25,14 @@ from gongji.domain.settlement import PayerRow, SetlInfo, SettlementRecord
 from gongji.domain.visits import Diagnosis, FeeLine, Visit, VisitStatus
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlSettlements", "SqlVisits"]
 
 
 # The settlement's statements, built once (see the note in ledger_repo.py).
-_VISIT_FOR_UPDATE = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")).with_for_update()
-_SAVE_VISIT = (
+_VISIT_FOR_UPDATE = Prepared(select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")).with_for_update())
+_SAVE_VISIT = Prepared(
     update(t.visits)
     .where(t.visits.c.id == bindparam("visit_id"))
     .values(
@@ -43,14 +44,16 @@ _SAVE_VISIT = (
         discharge_way=bindparam("new_discharge_way"),
     )
 )
-_LINES_OF = select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
-_INSERT_SETTLEMENT = insert(t.settlements).returning(t.settlements.c.id)
-_MARK_SETTLED = (
+_LINES_OF = Prepared(
+    select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
+)
+_INSERT_SETTLEMENT = Prepared(insert(t.settlements).returning(t.settlements.c.id))
+_MARK_SETTLED = Prepared(
     update(t.fee_lines)
     .where(t.fee_lines.c.id.in_(bindparam("line_ids", expanding=True)))
     .values(settlement_id=bindparam("settlement_id"))
 )
-_INSERT_PAYERS = insert(t.settlement_payers)
+_INSERT_PAYERS = Prepared(insert(t.settlement_payers))
 
 
 def _visit(row: Any) -> Visit:
@@ -179,7 +182,7 @@ class SqlVisits:
 
     def find_for_update(self, mdtrt_id: str) -> Visit | None:
         """A visit by 就诊ID, locked (PostgreSQL) for the rest of the transaction: one statement."""
-        row = self._conn.execute(_VISIT_FOR_UPDATE, {"mdtrt_id": mdtrt_id}).mappings().first()
+        row = _VISIT_FOR_UPDATE(self._conn, {"mdtrt_id": mdtrt_id}).mappings().first()
         return _visit(row) if row else None
 
     def lock(self, visit_id: int) -> Visit | None:
@@ -187,8 +190,8 @@ class SqlVisits:
         return _visit(row) if row else None
 
     def save(self, visit: Visit) -> None:
-        self._conn.execute(
-            _SAVE_VISIT,
+        _SAVE_VISIT(
+            self._conn,
             {
                 "visit_id": visit.id,
                 "new_status": visit.status.value,
@@ -232,7 +235,7 @@ class SqlVisits:
             raise TransientStoreError("fee lines uploaded concurrently") from exc
 
     def lines(self, visit_id: int) -> list[FeeLine]:
-        rows = self._conn.execute(_LINES_OF, {"visit_id": visit_id}).mappings()
+        rows = _LINES_OF(self._conn, {"visit_id": visit_id}).mappings()
         return [_line(row) for row in rows]
 
     def cancel_lines(self, line_ids: Sequence[int]) -> None:
@@ -240,7 +243,9 @@ class SqlVisits:
 
     def mark_settled(self, line_ids: Sequence[int], settlement_id: int) -> None:
         """The lines are taken by this settlement."""
-        self._conn.execute(_MARK_SETTLED, {"line_ids": list(line_ids), "settlement_id": settlement_id})
+        if not line_ids:
+            return
+        _MARK_SETTLED(self._conn, {"line_ids": list(line_ids), "settlement_id": settlement_id})
 
     def release(self, settlement_id: int) -> None:
         """A reversed settlement's lines wait to be settled again (or cancelled)."""
@@ -310,10 +315,10 @@ class SqlSettlements:
             "mid_stay": record.mid_stay,
             **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
         }
-        settlement_id = self._conn.execute(_INSERT_SETTLEMENT, values).scalar_one()
+        settlement_id = _INSERT_SETTLEMENT(self._conn, values).scalar_one()
         if record.payers:
-            self._conn.execute(
-                _INSERT_PAYERS,
+            _INSERT_PAYERS.many(
+                self._conn,
                 [
                     {
                         "settlement_id": settlement_id,

@@ -18,12 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from gongji.domain.wallet import TransferStatus, WalletEvent, WalletEventKind, WalletStatus, WalletTransfer
 from gongji.service.wallet_ports import StoredNotice, WalletRow
 from gongji.store import wallet_tables as w
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlWallets"]
 
 _T = w.wallet_transfers
 # A settlement reads the patient's spendable transfers: built once (building costs more than running it).
-_SPENDABLE = (
+_SPENDABLE_QUERY = (
     select(_T)
     .where(
         _T.c.receiver_person_id == bindparam("receiver_id"),
@@ -32,8 +33,9 @@ _SPENDABLE = (
     )
     .order_by(_T.c.decided_at, _T.c.id)
 )
-_SPENDABLE_LOCKED = _SPENDABLE.with_for_update()
-_NOTIFY = insert(w.notifications)
+_SPENDABLE = Prepared(_SPENDABLE_QUERY)
+_SPENDABLE_LOCKED = Prepared(_SPENDABLE_QUERY.with_for_update())
+_NOTIFY = Prepared(insert(w.notifications))
 _RESERVING = (TransferStatus.PENDING.value, TransferStatus.ACCEPTED.value)
 
 
@@ -192,7 +194,7 @@ class SqlWallets:
         """Accepted transfers to the receiver with money left, oldest acceptance first (the order they are spent);
         ``lock``: FOR UPDATE on PostgreSQL (a settlement about to spend them)."""
         locking = lock and self._conn.dialect.name == "postgresql"
-        rows = self._conn.execute(_SPENDABLE_LOCKED if locking else _SPENDABLE, {"receiver_id": receiver_id})
+        rows = (_SPENDABLE_LOCKED if locking else _SPENDABLE)(self._conn, {"receiver_id": receiver_id})
         return [_transfer(row) for row in rows.mappings()]
 
     def due(self, at: datetime, *, limit: int) -> list[int]:
@@ -260,8 +262,8 @@ class SqlWallets:
 
     def notify(self, person_id: int, kind: str, params: dict[str, object], at: datetime) -> None:
         """Put a notification in the person's inbox (and the notifier's outbox)."""
-        self._conn.execute(
-            _NOTIFY,
+        _NOTIFY(
+            self._conn,
             {
                 "person_id": person_id,
                 "kind": kind,

@@ -1,0 +1,122 @@
+"""Statements run through the driver (``store/driver.py``) read and write exactly what SQLAlchemy would, inside the
+unit of work's transaction, and fail with the exceptions SQLAlchemy would raise — on both backends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gongji.service.clock import SHANGHAI
+from gongji.store import tables as t
+from gongji.store.driver import Prepared
+
+OPENED = datetime(2026, 3, 1, 9, 30, 15, 250_000, tzinfo=SHANGHAI)
+
+_INSERT_PERSON = Prepared(insert(t.people).returning(t.people.c.id))
+_PEOPLE_IN = Prepared(
+    select(t.people).where(t.people.c.id.in_(bindparam("ids", expanding=True))).order_by(t.people.c.id)
+)
+_INSERT_ACCOUNT = Prepared(insert(t.accounts))
+_CLEARING_OF = Prepared(
+    select(t.accounts.c.code, t.accounts.c.must_not_go_negative)
+    .where(t.accounts.c.kind == "institution_clearing", t.accounts.c.region == bindparam("region"))
+    .order_by(t.accounts.c.code)
+)
+_SET_BALANCE = Prepared(
+    update(t.accounts).where(t.accounts.c.code == bindparam("c")).values(balance_fen=bindparam("fen"))
+)
+
+
+def _person(n: int, *, died_on: date | None = None) -> dict[str, object]:
+    return {
+        "psn_no": f"P{n:04d}",
+        "certno": f"11010119900101{n:04d}",
+        "name": f"测试{n}",
+        "registered_at": OPENED,
+        "died_on": died_on,
+        "naty": None,
+    }
+
+
+def _account(code: str, kind: str, *, person_owned: bool) -> dict[str, object]:
+    return {
+        "code": code,
+        "kind": kind,
+        "region": "130100",
+        "ledger": "130100:CNY",
+        "owner_person_id": None,
+        "must_not_go_negative": person_owned,
+        "balance_fen": 0,
+        "version": 0,
+        "period_year": None,
+        "opened_at": OPENED,
+    }
+
+
+def test_rows_read_through_the_driver_are_sqlalchemys_rows(engine: Engine) -> None:
+    with engine.begin() as conn:
+        first = _INSERT_PERSON(conn, _person(1)).scalar_one()
+        second = _INSERT_PERSON(conn, _person(2, died_on=date(2026, 5, 4))).scalar_one()
+        expected = [dict(row) for row in conn.execute(_PEOPLE_IN._statement, {"ids": [second, first]}).mappings()]
+        got = _PEOPLE_IN(conn, {"ids": [second, first]}).all()
+    assert got == expected
+    # Aware times come back in Shanghai, to the microsecond; dates as dates.
+    assert got[0]["registered_at"] == OPENED
+    assert got[0]["registered_at"].utcoffset() == OPENED.utcoffset()
+    assert (got[0]["died_on"], got[1]["died_on"]) == (None, date(2026, 5, 4))
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 7])
+def test_an_expanding_list_of_any_length(engine: Engine, count: int) -> None:
+    with engine.begin() as conn:
+        ids = [_INSERT_PERSON(conn, _person(n)).scalar_one() for n in range(5)]
+        wanted = (ids * 2)[:count]
+        got = [row["psn_no"] for row in _PEOPLE_IN(conn, {"ids": wanted}).all()]
+    assert got == sorted({f"P{ids.index(i):04d}" for i in wanted})
+
+
+def test_values_carried_by_the_statement_and_executemany(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_ACCOUNT.many(
+            conn,
+            [
+                _account("clearing:b", "institution_clearing", person_owned=False),
+                _account("clearing:a", "institution_clearing", person_owned=False),
+                _account("fund:x", "fund_pool", person_owned=False),
+            ],
+        )
+        rows = _CLEARING_OF(conn, {"region": "130100"}).all()
+        written = _SET_BALANCE.many(conn, [{"c": "clearing:a", "fen": 5}, {"c": "clearing:b", "fen": 7}])
+        missing = _SET_BALANCE(conn, {"c": "nowhere", "fen": 1}).rowcount
+        balances = dict(conn.execute(select(t.accounts.c.code, t.accounts.c.balance_fen)).all())
+    assert rows == [
+        {"code": "clearing:a", "must_not_go_negative": False},
+        {"code": "clearing:b", "must_not_go_negative": False},
+    ]
+    assert (written, missing) == (2, 0)
+    assert balances == {"clearing:a": 5, "clearing:b": 7, "fund:x": 0}
+
+
+def test_driver_statements_are_part_of_the_transaction(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.begin()
+        _INSERT_PERSON(conn, _person(1))
+        conn.rollback()
+    with engine.connect() as conn:
+        assert conn.execute(select(t.people)).first() is None
+
+
+def test_a_constraint_violation_is_sqlalchemys_integrity_error(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.begin()
+        _INSERT_PERSON(conn, _person(1))
+        with pytest.raises(IntegrityError):
+            _INSERT_PERSON(conn, _person(1))
+
+
+def test_a_missing_parameter_is_named(engine: Engine) -> None:
+    with engine.connect() as conn, pytest.raises(KeyError, match="region"):
+        _CLEARING_OF(conn, {})
