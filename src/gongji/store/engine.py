@@ -1,8 +1,9 @@
 """Engines for the two backends, and everything that differs between them.
 
 * SQLite (the embedded default): WAL journal, foreign keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for
-  every writing transaction, so that writers queue at the start instead of failing at commit. Readers use a
-  deferred ``BEGIN`` and do not block writers.
+  every writing transaction, so that writers queue at the start instead of failing at commit — in turn, on a file
+  lock beside the database (``store/sqlite_writers.py``), not by polling. Readers use a deferred ``BEGIN`` and do
+  not block writers.
 * PostgreSQL (``postgresql+psycopg://``): READ COMMITTED transactions that lock every account they will touch
   with ``SELECT … FOR UPDATE`` in ascending id order (see ``ledger_repo.SqlLedger.lock``), which rules out
   deadlocks between settlements that touch the same accounts in different orders.
@@ -16,6 +17,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from gongji.store.sqlite_writers import QueuedConnection, writer_lock_path
 
 __all__ = ["READONLY_OPTION", "is_transient_error", "make_engine"]
 
@@ -43,12 +46,21 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    lock = writer_lock_path(make_url(url).database)
+    engine = create_engine(
+        url,
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "factory": QueuedConnection,
+        },
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module, so that we decide how BEGIN is issued.
         dbapi_connection.isolation_level = None
+        dbapi_connection.writer_lock = lock
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -59,9 +71,9 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         readonly = connection.get_execution_options().get(READONLY_OPTION, False)
-        # Straight to the driver: every transaction begins here, and SQLAlchemy's statement path costs ten times more.
+        # Straight to the driver (SQLAlchemy's statement path costs ten times more), writers in turn (sqlite_writers).
         try:
-            connection.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+            connection.connection.driver_connection.begin(write=not readonly)
         except sqlite3.Error as exc:
             raise DBAPIError.instance("BEGIN", (), exc, sqlite3.Error, dialect=connection.dialect) from exc
 
