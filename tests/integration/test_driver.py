@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.service.clock import SHANGHAI
 from gongji.store import tables as t
-from gongji.store.driver import Prepared
+from gongji.store.driver import Prepared, together
 
 OPENED = datetime(2026, 3, 1, 9, 30, 15, 250_000, tzinfo=SHANGHAI)
 
@@ -120,3 +120,67 @@ def test_a_constraint_violation_is_sqlalchemys_integrity_error(engine: Engine) -
 def test_a_missing_parameter_is_named(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(KeyError, match="region"):
         _CLEARING_OF(conn, {})
+
+
+# --- deferred writes: on PostgreSQL they ride with the next statement; nothing is lost, reordered or leaked -------
+
+_COUNT_PEOPLE = Prepared(select(t.people.c.psn_no).order_by(t.people.c.psn_no))
+_INSERT_PEOPLE = Prepared(insert(t.people))
+
+
+def _psn_nos(conn: Connection) -> list[str]:
+    return [psn_no for (psn_no,) in conn.execute(select(t.people.c.psn_no).order_by(t.people.c.psn_no))]
+
+
+def test_a_deferred_write_is_seen_by_the_next_statement_of_either_kind(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_PEOPLE.defer(conn, [_person(1), _person(2)])
+        assert [row["psn_no"] for row in _COUNT_PEOPLE(conn).all()] == ["P0001", "P0002"]
+        _INSERT_PEOPLE.defer(conn, [_person(3)])
+        assert _psn_nos(conn) == ["P0001", "P0002", "P0003"]  # a statement of SQLAlchemy's own
+        _INSERT_PEOPLE.defer(conn, [_person(4)])  # nothing reads it: the commit sends it
+    with engine.connect() as conn:
+        assert _psn_nos(conn) == ["P0001", "P0002", "P0003", "P0004"]
+
+
+def test_a_rolled_back_deferred_write_is_not_carried_into_the_next_transaction(engine: Engine) -> None:
+    engine.pool.dispose()
+    with engine.connect() as conn:
+        conn.begin()
+        _INSERT_PEOPLE.defer(conn, [_person(1)])
+        conn.rollback()
+        with conn.begin():
+            _INSERT_PEOPLE(conn, _person(2))
+        assert _psn_nos(conn) == ["P0002"]
+
+
+def test_a_deferred_write_that_breaks_a_constraint_fails_its_transaction(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.begin()
+        _INSERT_PEOPLE(conn, _person(1))
+        with pytest.raises(IntegrityError):
+            _defer_then_read(conn)
+
+
+def _defer_then_read(conn: Connection) -> None:
+    _INSERT_PEOPLE.defer(conn, [_person(1)])
+    _COUNT_PEOPLE(conn)
+
+
+def test_statements_run_together_answer_in_order_after_the_deferred_writes(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_PEOPLE.defer(conn, [_person(1), _person(2)])
+        first, second = together(conn, [(_COUNT_PEOPLE, {}), (_CLEARING_OF, {"region": "130100"})])
+        _INSERT_ACCOUNT(conn, _account("clearing:c", "institution_clearing", person_owned=False))
+        (third,) = together(conn, [(_CLEARING_OF, {"region": "130100"})])
+    assert [row["psn_no"] for row in first.all()] == ["P0001", "P0002"]
+    assert second.all() == []
+    assert third.all() == [{"code": "clearing:c", "must_not_go_negative": False}]
+
+
+def test_a_failing_statement_run_together_is_sqlalchemys_error(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.begin()
+        _INSERT_PEOPLE(conn, _person(1))
+        with pytest.raises(IntegrityError):
+            together(conn, [(_COUNT_PEOPLE, {}), (_INSERT_PERSON, _person(1))])

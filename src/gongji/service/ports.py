@@ -138,6 +138,26 @@ class UpsertCounts:
     unchanged: int
 
 
+@dataclass(frozen=True)
+class FamilyRows:
+    """What a settlement reads of a family once the patient's relations are known (see :class:`FamilyReader`)."""
+
+    people: dict[int, Person]
+    enrollments: dict[int, list[Enrollment]]
+    relations: list[Relation]
+    accounts: list[AccountRow]
+    shared_quotas: dict[int, tuple[bool, int | None]]
+
+
+class FamilyReader(Protocol):
+    """The family reads of a settlement in one go (one round trip where the backend has them)."""
+
+    def read(self, person_ids: Sequence[int], others: Sequence[int], *, lock: bool) -> FamilyRows:
+        """``others``' people, relations (either side) and shared quotas; every account and enrollment of
+        ``person_ids`` (accounts in id order, locked first when ``lock``)."""
+        ...
+
+
 class PeopleRepository(Protocol):
     """People and their contact history."""
 
@@ -343,6 +363,8 @@ class UnitOfWork(Protocol):
     def filings(self) -> FilingRepository: ...
     @property
     def fsi_files(self) -> FsiFileRepository: ...
+    @property
+    def families(self) -> FamilyReader: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,15 +21,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["DriverResult", "Prepared"]
+__all__ = ["DriverResult", "Prepared", "defer_on", "drop_deferred", "flush_deferred", "together"]
 
 Row = dict[str, Any]
+#: Where a connection keeps its deferred writes (``Connection.info``: per DB-API connection, emptied at each end).
+_DEFERRED = "gongji_deferred_writes"
 _NAMED = re.compile(r"%\((\w+)\)s")
 _Processor = Callable[[Any], Any] | None
 
@@ -106,18 +108,15 @@ class Prepared:
         self._results: dict[str, tuple[tuple[str, Callable[[Any], Any]], ...]] = {}
 
     def __call__(self, conn: Connection, params: Mapping[str, Any] | None = None) -> DriverResult:
-        """Run once with ``params``: the rows as dicts (when the statement returns rows) and the row count."""
+        """Run once with ``params``: the rows as dicts (when the statement returns rows) and the row count. Writes
+        deferred on this connection are sent first, in the same round trip."""
         params = params or {}
-        dialect = conn.dialect
-        compiled = self._compile_for(dialect, params)
+        compiled = self._compile_for(conn.dialect, params)
         args = _arguments(compiled, params)
-        cursor = _cursor(conn)
+        cursor = _run(conn, compiled.sql, args, many=False)
         try:
-            cursor.execute(compiled.sql, args)
-            rows = self._rows(dialect, cursor) if self._keys else []
+            rows = self._rows(conn.dialect, cursor) if self._keys else []
             return DriverResult(rows, cursor.rowcount)
-        except Exception as exc:
-            raise _translated(conn, exc, compiled.sql, args, cursor) from exc
         finally:
             cursor.close()
 
@@ -126,17 +125,24 @@ class Prepared:
         total row count. Every set has the keys of the first."""
         if not params:
             return 0
-        dialect = conn.dialect
-        compiled = self._compile_for(dialect, params[0])
+        compiled = self._compile_for(conn.dialect, params[0])
+        cursor = _run(conn, compiled.sql, [_arguments(compiled, one) for one in params], many=True)
+        count = int(cursor.rowcount)
+        cursor.close()
+        return count
+
+    def defer(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+        """Write once per parameter set, when the transaction next speaks to the database (a statement that needs
+        its answer, or the commit) — on PostgreSQL in the same round trip as that statement; on SQLite, which has no
+        round trips, at once. For writes whose answer nobody reads: their errors surface at that later moment."""
+        if not params:
+            return
+        compiled = self._compile_for(conn.dialect, params[0])
         args = [_arguments(compiled, one) for one in params]
-        cursor = _cursor(conn)
-        try:
-            cursor.executemany(compiled.sql, args)
-            return int(cursor.rowcount)
-        except Exception as exc:
-            raise _translated(conn, exc, compiled.sql, args, cursor) from exc
-        finally:
-            cursor.close()
+        if conn.dialect.name != "postgresql":
+            _run(conn, compiled.sql, args, many=True).close()
+            return
+        conn.info.setdefault(_DEFERRED, []).append((compiled.sql, args))
 
     def _compile_for(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         lengths = tuple(len(params[name]) for name in sorted(self._expanding))
@@ -230,6 +236,89 @@ def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
     if compiled.positional:
         return tuple(values)
     return dict(zip(compiled.names, values, strict=True))
+
+
+def together(conn: Connection, calls: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[DriverResult]:
+    """Run several statements whose parameters do not depend on each other's answers, in order: on PostgreSQL in one
+    round trip (a pipeline, after any deferred writes), on SQLite one after the other. Their results, in order."""
+    if conn.dialect.name != "postgresql":
+        return [prepared(conn, params) for prepared, params in calls]
+    flush_deferred(conn)
+    raw: Any = conn.connection.driver_connection
+    sent = []
+    try:
+        with raw.pipeline():
+            for prepared, params in calls:
+                compiled = prepared._compile_for(conn.dialect, params)
+                cursor = raw.cursor()
+                sent.append((prepared, cursor))
+                cursor.execute(compiled.sql, _arguments(compiled, params))
+        return [
+            DriverResult(prepared._rows(conn.dialect, cursor) if prepared._keys else [], cursor.rowcount)
+            for prepared, cursor in sent
+        ]
+    except Exception as exc:
+        raise _translated(conn, exc, "pipeline", [], None) from exc
+    finally:
+        for _, cursor in sent:
+            cursor.close()
+
+
+def _run(conn: Connection, sql: str, args: Any, *, many: bool) -> Any:
+    """Execute on a new cursor of ``conn`` (after the writes deferred on it, in one pipeline); the cursor."""
+    queue = conn.info.pop(_DEFERRED, None)
+    cursor = _cursor(conn)
+    try:
+        if queue:
+            with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+                _send(conn, queue)
+                _execute(cursor, sql, args, many=many)
+        else:
+            _execute(cursor, sql, args, many=many)
+    except Exception as exc:
+        cursor.close()
+        raise _translated(conn, exc, sql, args, cursor) from exc
+    return cursor
+
+
+def _execute(cursor: Any, sql: str, args: Any, *, many: bool) -> None:
+    if many:
+        cursor.executemany(sql, args)
+    else:
+        cursor.execute(sql, args)
+
+
+def _send(conn: Connection, queue: list[tuple[str, list[Any]]]) -> None:
+    """Queue the deferred writes in the pipeline, on a cursor of their own (their row counts are nobody's)."""
+    with _cursor(conn) as cursor:
+        for sql, args in queue:
+            cursor.executemany(sql, args)
+
+
+def flush_deferred(conn: Connection) -> None:
+    """Send the writes deferred on ``conn`` now, in one round trip."""
+    queue = conn.info.pop(_DEFERRED, None)
+    if not queue:
+        return
+    try:
+        with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+            _send(conn, queue)
+    except Exception as exc:
+        raise _translated(conn, exc, queue[0][0], queue[0][1], None) from exc
+
+
+def drop_deferred(conn: Connection) -> None:
+    """Forget the writes deferred on ``conn`` (its transaction is rolled back)."""
+    conn.info.pop(_DEFERRED, None)
+
+
+def defer_on(engine: Engine) -> None:
+    """Keep deferred writes in order on ``engine``: sent before any statement SQLAlchemy runs itself and before the
+    commit, dropped at rollback and at the start of a transaction."""
+    event.listen(engine, "before_cursor_execute", lambda conn, *_: flush_deferred(conn))
+    event.listen(engine, "commit", flush_deferred)
+    event.listen(engine, "rollback", drop_deferred)
+    event.listen(engine, "begin", drop_deferred)
 
 
 def _cursor(conn: Connection) -> Any:

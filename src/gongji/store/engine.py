@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from gongji.store.driver import defer_on
 from gongji.store.sqlite_writers import QueuedConnection, writer_lock_path
 
 __all__ = ["READONLY_OPTION", "is_transient_error", "make_engine"]
@@ -41,7 +42,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         # No pre-ping (a round trip per transaction): a dropped connection surfaces as a transient error and the
         # transaction is retried on a fresh one; pool_recycle keeps connections from growing stale.
-        return create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        engine = create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        defer_on(engine)  # writes nobody reads the answer of ride with the next statement (store/driver.py)
+        return engine
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)!r}")
 
 

@@ -261,7 +261,7 @@ class SqlLedger(LedgerReads):
                 # Another transaction reversed the same journal first; the retry will see it and refuse.
                 raise TransientStoreError("journal reversed concurrently") from exc
             raise
-        _INSERT_TRANSFERS.many(
+        _INSERT_TRANSFERS.defer(
             self._conn,
             [
                 {

@@ -190,17 +190,19 @@ class SqlVisits:
         return _visit(row) if row else None
 
     def save(self, visit: Visit) -> None:
-        _SAVE_VISIT(
+        _SAVE_VISIT.defer(
             self._conn,
-            {
-                "visit_id": visit.id,
-                "new_status": visit.status.value,
-                "new_med_type": visit.med_type.value,
-                "new_begin_at": visit.begin_at,
-                "new_end_at": visit.end_at,
-                "new_discharged_at": visit.discharged_at,
-                "new_discharge_way": visit.discharge_way,
-            },
+            [
+                {
+                    "visit_id": visit.id,
+                    "new_status": visit.status.value,
+                    "new_med_type": visit.med_type.value,
+                    "new_begin_at": visit.begin_at,
+                    "new_end_at": visit.end_at,
+                    "new_discharged_at": visit.discharged_at,
+                    "new_discharge_way": visit.discharge_way,
+                }
+            ],
         )
 
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None:
@@ -245,7 +247,7 @@ class SqlVisits:
         """The lines are taken by this settlement."""
         if not line_ids:
             return
-        _MARK_SETTLED(self._conn, {"line_ids": list(line_ids), "settlement_id": settlement_id})
+        _MARK_SETTLED.defer(self._conn, [{"line_ids": list(line_ids), "settlement_id": settlement_id}])
 
     def release(self, settlement_id: int) -> None:
         """A reversed settlement's lines wait to be settled again (or cancelled)."""
@@ -317,7 +319,7 @@ class SqlSettlements:
         }
         settlement_id = _INSERT_SETTLEMENT(self._conn, values).scalar_one()
         if record.payers:
-            _INSERT_PAYERS.many(
+            _INSERT_PAYERS.defer(
                 self._conn,
                 [
                     {

@@ -16,6 +16,7 @@ from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.credential_repo import SqlPersonCredentials
 from gongji.store.engine import READONLY_OPTION, is_transient_error
 from gongji.store.enrollment_repo import SqlEnrollments
+from gongji.store.family_reads import SqlFamilyReads
 from gongji.store.file_repo import SqlFsiFiles
 from gongji.store.filing_repo import SqlFilings
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
     filings: SqlFilings
     fsi_files: SqlFsiFiles
     queries: SqlQueries
+    families: SqlFamilyReads
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -91,6 +93,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(conn)
         self.filings = SqlFilings(conn)
         self.fsi_files = SqlFsiFiles(conn)
+        self.families = SqlFamilyReads(conn)
         return self
 
     def __exit__(

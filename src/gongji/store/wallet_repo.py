@@ -262,14 +262,16 @@ class SqlWallets:
 
     def notify(self, person_id: int, kind: str, params: dict[str, object], at: datetime) -> None:
         """Put a notification in the person's inbox (and the notifier's outbox)."""
-        _NOTIFY(
+        _NOTIFY.defer(
             self._conn,
-            {
-                "person_id": person_id,
-                "kind": kind,
-                "params": json.dumps(params, ensure_ascii=False, sort_keys=True),
-                "created_at": at,
-            },
+            [
+                {
+                    "person_id": person_id,
+                    "kind": kind,
+                    "params": json.dumps(params, ensure_ascii=False, sort_keys=True),
+                    "created_at": at,
+                }
+            ],
         )
 
     def notices(self, person_id: int, *, limit: int) -> list[StoredNotice]:

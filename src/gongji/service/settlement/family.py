@@ -77,18 +77,16 @@ def load_family(uow: UnitOfWork, patient: Person, at: datetime, *, lock: bool, a
     paying = _live_relations(patient.id, own, at)
     ids = sorted({patient.id, *(r.authoriser_id for r in paying), *also})
     others = [i for i in ids if i != patient.id]
-    people = {patient.id: patient, **(uow.people.get_many(others) if others else {})}
-    enrollments = uow.enrollments.for_people(ids)
+    rows = uow.families.read(ids, others, lock=lock)
+    people = {patient.id: patient, **rows.people}
     # The authorisers' own relations (their other beneficiaries count against some regions' limits).
-    relations = uow.relations.of_people(others) if others else []
     relations_of: dict[int, list[Relation]] = {patient.id: list(own)}
-    for relation in relations:
+    for relation in rows.relations:
         for person_id in (relation.authoriser_id, relation.beneficiary_id):
             if person_id in people and person_id != patient.id:
                 relations_of.setdefault(person_id, []).append(relation)
     accounts: dict[int, list[AccountRow]] = {}
-    rows = uow.ledger.accounts_of_people(ids, lock=lock)
-    for row in rows:
+    for row in rows.accounts:
         assert row.state.owner_person_id is not None
         accounts.setdefault(row.state.owner_person_id, []).append(row)
     return Family(
@@ -96,9 +94,9 @@ def load_family(uow: UnitOfWork, patient: Person, at: datetime, *, lock: bool, a
         relations=own,
         paying_relations=paying,
         people=people,
-        enrollments=enrollments,
+        enrollments=rows.enrollments,
         relations_of_people=relations_of,
         accounts=accounts,
-        shared_quotas=uow.relations.shared_quotas(others) if others else {},
-        by_code={row.code: row for row in rows},
+        shared_quotas=rows.shared_quotas,
+        by_code={row.code: row for row in rows.accounts},
     )

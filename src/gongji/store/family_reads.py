@@ -1,0 +1,67 @@
+"""A settlement's family read in one go (:class:`gongji.service.ports.FamilyReader`).
+
+Once the patient's relations are known, what a settlement reads of her family — the other people, everyone's
+enrollments, the authorisers' own relations, every account they own (locked, when the settlement will write) and the
+authorisers' shared quotas — depends on nothing but their ids. On PostgreSQL these six statements go in one pipeline:
+one round trip instead of six. On SQLite they run one after the other, as cheaply as ever. The statements and the
+row conversions are the repositories' own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from gongji.domain.enrollment import Enrollment
+from gongji.service.ports import FamilyRows
+from gongji.store.driver import DriverResult, Prepared, together
+from gongji.store.enrollment_repo import _ENROLLMENTS_OF, SqlEnrollments
+from gongji.store.ledger_reads import _account_row
+from gongji.store.ledger_repo import _ACCOUNTS_OF, _LOCK_ACCOUNTS_OF
+from gongji.store.people_repo import _PEOPLE_BY_IDS, SqlPeople
+from gongji.store.relation_repo import _RELATIONS_OF, _SHARED_QUOTAS, _relation
+
+__all__ = ["SqlFamilyReads"]
+
+
+class SqlFamilyReads:
+    """The family reads of a settlement, batched."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def read(self, person_ids: Sequence[int], others: Sequence[int], *, lock: bool) -> FamilyRows:
+        """People ``others``, the enrollments and accounts of ``person_ids``, the relations and shared quotas of
+        ``others``; ``lock`` locks the accounts first (PostgreSQL: ``FOR UPDATE`` in ascending id order, then read
+        again in a statement of its own, which sees what the transactions it waited for committed)."""
+        ids = sorted(set(person_ids))
+        payers = sorted(set(others))
+        calls: list[tuple[Prepared, dict[str, object]]] = [
+            (_PEOPLE_BY_IDS, {"person_ids": payers}),
+            (_ENROLLMENTS_OF, {"person_ids": ids}),
+            (_RELATIONS_OF, {"authoriser_ids": payers, "beneficiary_ids": payers}),
+            (_SHARED_QUOTAS, {"authoriser_ids": payers}),
+        ]
+        if lock and self._conn.dialect.name == "postgresql":
+            calls.append((_LOCK_ACCOUNTS_OF, {"person_ids": ids}))
+        calls.append((_ACCOUNTS_OF, {"person_ids": ids}))
+        results = together(self._conn, calls)
+        people, enrollments, relations, quotas = results[:4]
+        return FamilyRows(
+            people={row["id"]: SqlPeople._person(row, ()) for row in people},
+            enrollments=_by_person(enrollments),
+            relations=[_relation(row) for row in relations] if payers else [],
+            accounts=[_account_row(row) for row in results[-1]],
+            shared_quotas={
+                **dict.fromkeys(payers, (False, None)),
+                **{row["authoriser_id"]: (True, row["quota_fen"]) for row in quotas},
+            },
+        )
+
+
+def _by_person(result: DriverResult) -> dict[int, list[Enrollment]]:
+    found: dict[int, list[Enrollment]] = {}
+    for enrollment in SqlEnrollments._enrollments(result):
+        found.setdefault(enrollment.person_id, []).append(enrollment)
+    return found
