@@ -21,13 +21,15 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, case, delete, or_, select, tuple_, update
+from sqlalchemy import Column, Connection, Table, bindparam, case, delete, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gongji.service.access_ports import Expiring, StoredChallenge, StoredFailures
 from gongji.service.api_ports import StoredApiToken
 from gongji.store import tables as t
 from gongji.store.api_token_repo import stored_token
+from gongji.store.driver import Prepared
+from gongji.store.tables import AwareDateTime
 
 __all__ = ["SqlAccessState"]
 
@@ -57,6 +59,24 @@ def _challenge(row: Any) -> StoredChallenge:
         expires_at=row["expires_at"],
         attempts_left=int(row["attempts_left"]),
     )
+
+
+def _remember_nonce(insert: Any) -> Prepared:
+    """Insert a nonce, or take over an expired entry of it; RETURNING gives a row only when it was not live."""
+    table = t.gateway_nonces
+    statement = insert(table).values(
+        paasid=bindparam("paasid"), nonce=bindparam("nonce"), expires_at=bindparam("until", type_=AwareDateTime())
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["paasid", "nonce"],
+        set_={"expires_at": statement.excluded.expires_at},
+        where=table.c.expires_at < bindparam("now", type_=AwareDateTime()),
+    )
+    return Prepared(statement.returning(table.c.nonce))
+
+
+# Every national-interface request records its nonce: built once per dialect.
+_REMEMBER_NONCE = {"postgresql": _remember_nonce(postgresql.insert), "sqlite": _remember_nonce(sqlite.insert)}
 
 
 class SqlAccessState:
@@ -93,14 +113,8 @@ class SqlAccessState:
     def remember_nonce(self, paasid: str, nonce: str, *, now: datetime, until: datetime) -> bool:
         """Record ``nonce`` of ``paasid`` until ``until``; ``False`` if a live entry (not expired before ``now``)
         holds it already."""
-        table = t.gateway_nonces
-        statement = self._insert(table).values(paasid=paasid, nonce=nonce, expires_at=until)
-        statement = statement.on_conflict_do_update(
-            index_elements=["paasid", "nonce"],
-            set_={"expires_at": statement.excluded.expires_at},
-            where=table.c.expires_at < now,
-        )
-        return self._conn.execute(statement.returning(table.c.nonce)).first() is not None
+        remember = _REMEMBER_NONCE[self._conn.dialect.name]
+        return remember(self._conn, {"paasid": paasid, "nonce": nonce, "until": until, "now": now}).first() is not None
 
     # --- sign-in challenges ------------------------------------------------------------------------------------------
 

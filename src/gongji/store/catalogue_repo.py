@@ -28,6 +28,7 @@ IN_CHUNK = 500
 
 # Statements of the settlement's hot path, built once.
 _INSTITUTION_BY_ID = Prepared(select(t.institutions).where(t.institutions.c.id == bindparam("institution_id")))
+_INSTITUTION_BY_CODE = Prepared(select(t.institutions).where(t.institutions.c.fixmedins_code == bindparam("code")))
 _ITEMS_BY_CODE = Prepared(
     select(t.catalogue_items).where(t.catalogue_items.c.code.in_(bindparam("codes", expanding=True)))
 )
@@ -86,11 +87,7 @@ class SqlInstitutions:
         return _institution(row) if row else None
 
     def find_by_code(self, fixmedins_code: str) -> Institution | None:
-        row = (
-            self._conn.execute(select(t.institutions).where(t.institutions.c.fixmedins_code == fixmedins_code))
-            .mappings()
-            .first()
-        )
+        row = _INSTITUTION_BY_CODE(self._conn, {"code": fixmedins_code}).first()
         return _institution(row) if row else None
 
     def list(self, *, region: str | None = None) -> list[Institution]:

@@ -252,7 +252,7 @@ def together(conn: Connection, calls: Sequence[tuple[Prepared, Mapping[str, Any]
                 compiled = prepared._compile_for(conn.dialect, params)
                 cursor = raw.cursor()
                 sent.append((prepared, cursor))
-                cursor.execute(compiled.sql, _arguments(compiled, params))
+                _execute(cursor, compiled.sql, _arguments(compiled, params), many=False, conn=conn)
         return [
             DriverResult(prepared._rows(conn.dialect, cursor) if prepared._keys else [], cursor.rowcount)
             for prepared, cursor in sent
@@ -272,16 +272,18 @@ def _run(conn: Connection, sql: str, args: Any, *, many: bool) -> Any:
         if queue:
             with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
                 _send(conn, queue)
-                _execute(cursor, sql, args, many=many)
+                _execute(cursor, sql, args, many=many, conn=conn)
         else:
-            _execute(cursor, sql, args, many=many)
+            _execute(cursor, sql, args, many=many, conn=conn)
     except Exception as exc:
         cursor.close()
         raise _translated(conn, exc, sql, args, cursor) from exc
     return cursor
 
 
-def _execute(cursor: Any, sql: str, args: Any, *, many: bool) -> None:
+def _execute(cursor: Any, sql: str, args: Any, *, many: bool, conn: Connection | None = None) -> None:
+    if conn is not None:
+        _announce(conn, cursor, sql, args, many=many)
     if many:
         cursor.executemany(sql, args)
     else:
@@ -292,7 +294,20 @@ def _send(conn: Connection, queue: list[tuple[str, list[Any]]]) -> None:
     """Queue the deferred writes in the pipeline, on a cursor of their own (their row counts are nobody's)."""
     with _cursor(conn) as cursor:
         for sql, args in queue:
-            cursor.executemany(sql, args)
+            _execute(cursor, sql, args, many=True, conn=conn)
+
+
+def _announce(conn: Connection, cursor: Any, sql: str, args: Any, *, many: bool) -> None:
+    """Tell the engine's ``before_cursor_execute`` listeners (statement counters, logs) of a statement run here, as
+    SQLAlchemy would; without an execution context, which is how they can tell it from SQLAlchemy's own."""
+    listeners = conn.dispatch.before_cursor_execute
+    if listeners:
+        listeners(conn, cursor, sql, args, None, many)
+
+
+def _flush_before_sqlalchemy(conn: Connection, _cursor: Any, _sql: str, _args: Any, context: Any, _many: bool) -> None:
+    if context is not None:  # a statement of SQLAlchemy's own: the deferred writes go first
+        flush_deferred(conn)
 
 
 def flush_deferred(conn: Connection) -> None:
@@ -315,7 +330,7 @@ def drop_deferred(conn: Connection) -> None:
 def defer_on(engine: Engine) -> None:
     """Keep deferred writes in order on ``engine``: sent before any statement SQLAlchemy runs itself and before the
     commit, dropped at rollback and at the start of a transaction."""
-    event.listen(engine, "before_cursor_execute", lambda conn, *_: flush_deferred(conn))
+    event.listen(engine, "before_cursor_execute", _flush_before_sqlalchemy)
     event.listen(engine, "commit", flush_deferred)
     event.listen(engine, "rollback", drop_deferred)
     event.listen(engine, "begin", drop_deferred)

@@ -11,14 +11,33 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.service.fsi_ports import StoredCredentials, StoredSignIn
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlCredentials", "SqlSignIns", "sign_no_of"]
+
+_S, _I = t.sign_ins, t.institutions
+# One query on the unique index, with the institution's code: every national-interface request reads it.
+_SIGN_IN = Prepared(
+    select(
+        _S.c.id,
+        _S.c.sign_no,
+        _S.c.institution_id,
+        _I.c.fixmedins_code,
+        _S.c.opter_no,
+        _S.c.mac,
+        _S.c.ip,
+        _S.c.signed_in_at,
+        _S.c.signed_out_at,
+    )
+    .join(_I, _I.c.id == _S.c.institution_id)
+    .where(_S.c.sign_no == bindparam("sign_no"))
+)
 
 
 def sign_no_of(sign_in_id: int, signed_in_at: datetime) -> str:
@@ -140,23 +159,7 @@ class SqlSignIns:
 
     def find(self, sign_no: str) -> StoredSignIn | None:
         """The sign-in with this ``sign_no`` and its institution's code: one query on the unique index."""
-        s, i = t.sign_ins, t.institutions
-        query = (
-            select(
-                s.c.id,
-                s.c.sign_no,
-                s.c.institution_id,
-                i.c.fixmedins_code,
-                s.c.opter_no,
-                s.c.mac,
-                s.c.ip,
-                s.c.signed_in_at,
-                s.c.signed_out_at,
-            )
-            .join(i, i.c.id == s.c.institution_id)
-            .where(s.c.sign_no == sign_no)
-        )
-        row = self._conn.execute(query).mappings().first()
+        row = _SIGN_IN(self._conn, {"sign_no": sign_no}).first()
         return _sign_in(row) if row else None
 
     def sign_out(self, sign_in_id: int, signed_out_at: datetime) -> None:

@@ -26,6 +26,8 @@ __all__ = ["SqlPeople"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
 _PERSON_BY_ID = Prepared(select(t.people).where(t.people.c.id == bindparam("person_id")))
+_PERSON_BY_PSN_NO = Prepared(select(t.people).where(t.people.c.psn_no == bindparam("psn_no")))
+_PERSON_BY_CERTNO = Prepared(select(t.people).where(t.people.c.certno == bindparam("certno")))
 _PEOPLE_BY_IDS = Prepared(select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True))))
 _SUSPENSIONS_OF = Prepared(
     select(t.suspensions).where(t.suspensions.c.person_id == bindparam("person_id")).order_by(t.suspensions.c.id)
@@ -76,7 +78,7 @@ class SqlPeople:
         return self._person(row, contacts)
 
     def find_by_certno(self, certno: str, *, with_contacts: bool = False) -> Person | None:
-        return self._one(t.people.c.certno == certno, with_contacts)
+        return self._one(_PERSON_BY_CERTNO(self._conn, {"certno": certno}).first(), with_contacts)
 
     def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """People by id in one statement (without their contact history)."""
@@ -85,7 +87,7 @@ class SqlPeople:
         return {row["id"]: self._person(row, ()) for row in rows}
 
     def find_by_psn_no(self, psn_no: str, *, with_contacts: bool = False) -> Person | None:
-        return self._one(t.people.c.psn_no == psn_no, with_contacts)
+        return self._one(_PERSON_BY_PSN_NO(self._conn, {"psn_no": psn_no}).first(), with_contacts)
 
     def list(self, *, limit: int, offset: int, name: str | None = None) -> list[Person]:
         query = select(t.people).order_by(t.people.c.id).limit(limit).offset(offset)
@@ -153,8 +155,7 @@ class SqlPeople:
             select(t.people.c.id).where(t.people.c.id.in_(ids)).order_by(t.people.c.id).with_for_update()
         )
 
-    def _one(self, condition: Any, with_contacts: bool) -> Person | None:
-        row = self._conn.execute(select(t.people).where(condition)).mappings().first()
+    def _one(self, row: Any, with_contacts: bool) -> Person | None:
         if row is None:
             return None
         contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()

@@ -31,6 +31,12 @@ __all__ = ["SqlSettlements", "SqlVisits"]
 
 
 # The settlement's statements, built once (see the note in ledger_repo.py).
+_VISIT = Prepared(select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")))
+_DIAGNOSES_OF = Prepared(
+    select(t.visit_diagnoses)
+    .where(t.visit_diagnoses.c.visit_id == bindparam("visit_id"))
+    .order_by(t.visit_diagnoses.c.stage, t.visit_diagnoses.c.seq)
+)
 _VISIT_FOR_UPDATE = Prepared(select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id")).with_for_update())
 _SAVE_VISIT = Prepared(
     update(t.visits)
@@ -136,7 +142,7 @@ class SqlVisits:
         return _visit(row) if row else None
 
     def find(self, mdtrt_id: str) -> Visit | None:
-        row = self._conn.execute(select(t.visits).where(t.visits.c.mdtrt_id == mdtrt_id)).mappings().first()
+        row = _VISIT(self._conn, {"mdtrt_id": mdtrt_id}).first()
         return _visit(row) if row else None
 
     def add_diagnoses(self, visit_id: int, stage: str, diagnoses: Sequence[Diagnosis], at: datetime) -> None:
@@ -162,11 +168,7 @@ class SqlVisits:
 
     def diagnoses(self, visit_id: int) -> list[tuple[str, Diagnosis]]:
         """A visit's diagnoses with their stage, admission first, each in its order."""
-        rows = self._conn.execute(
-            select(t.visit_diagnoses)
-            .where(t.visit_diagnoses.c.visit_id == visit_id)
-            .order_by(t.visit_diagnoses.c.stage, t.visit_diagnoses.c.seq)
-        ).mappings()
+        rows = _DIAGNOSES_OF(self._conn, {"visit_id": visit_id})
         return [
             (row["stage"], Diagnosis(row["seq"], row["diag_type"], row["diag_code"], row["diag_name"], row["main"]))
             for row in rows
