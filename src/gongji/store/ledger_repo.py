@@ -28,7 +28,6 @@ from gongji.domain.ledger import (
     PostedJournal,
     PostedTransfer,
     account_code,
-    asset_of,
     ledger_code,
     post_transfers,
 )
@@ -85,64 +84,37 @@ class SqlLedger(LedgerReads):
     def open_account(
         self, kind: AccountKind, region: str, owner_person_id: int | None, opened_at: datetime
     ) -> AccountState:
-        period_year = opened_at.year if kind is AccountKind.PERSONAL_CURRENT else None
-        return self._open(
-            account_code(kind, region, owner_person_id),
-            kind,
-            region,
-            asset_of(kind),
-            owner_person_id,
-            opened_at,
-            period_year,
-        )
+        return self._open(AccountOpening.of(kind, region, owner_person_id, opened_at.year), opened_at)
 
     def open_named_account(
         self, code: str, kind: AccountKind, region: str, asset: str, owner_person_id: int | None, opened_at: datetime
     ) -> AccountState:
-        return self._open(code, kind, region, asset, owner_person_id, opened_at, None)
+        return self._open(AccountOpening(code, kind, region, asset, owner_person_id), opened_at)
 
-    def _open(
-        self,
-        code: str,
-        kind: AccountKind,
-        region: str,
-        asset: str,
-        owner_person_id: int | None,
-        opened_at: datetime,
-        period_year: int | None,
-    ) -> AccountState:
-        found = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().first()
+    def _open(self, opening: AccountOpening, opened_at: datetime) -> AccountState:
+        found = _ACCOUNT_BY_CODE(self._conn, {"code": opening.code}).mappings().first()
         if found is not None:  # the common case: one statement
             return _account_state(found)
-        return self._insert_or_read(code, kind, region, asset, owner_person_id, opened_at, period_year)
+        return self._insert_or_read(opening, opened_at)
 
-    def _insert_or_read(
-        self,
-        code: str,
-        kind: AccountKind,
-        region: str,
-        asset: str,
-        owner_person_id: int | None,
-        opened_at: datetime,
-        period_year: int | None,
-    ) -> AccountState:
-        """Open the account of ``code``, or read it when a concurrent transaction opened it first."""
+    def _insert_or_read(self, opening: AccountOpening, opened_at: datetime) -> AccountState:
+        """Open the account of ``opening``, or read it when a concurrent transaction opened it first."""
         values = {
-            "code": code,
-            "kind": kind.value,
-            "region": region,
-            "ledger": ledger_code(region, asset),
-            "owner_person_id": owner_person_id,
-            "must_not_go_negative": kind.person_owned,
+            "code": opening.code,
+            "kind": opening.kind.value,
+            "region": opening.region,
+            "ledger": ledger_code(opening.region, opening.asset),
+            "owner_person_id": opening.owner_person_id,
+            "must_not_go_negative": opening.kind.person_owned,
             "balance_fen": 0,
             "version": 0,
-            "period_year": period_year,
+            "period_year": opening.period_year,
             "opened_at": opened_at,
         }
-        opening = _OPEN_ACCOUNT_PG if self._dialect == "postgresql" else _OPEN_ACCOUNT_SQLITE
-        row = opening(self._conn, values).mappings().first()
+        statement = _OPEN_ACCOUNT_PG if self._dialect == "postgresql" else _OPEN_ACCOUNT_SQLITE
+        row = statement(self._conn, values).mappings().first()
         if row is None:  # it exists: opened by someone else since
-            row = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().one()
+            row = _ACCOUNT_BY_CODE(self._conn, {"code": opening.code}).mappings().one()
         return _account_state(row)
 
     def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
@@ -152,15 +124,7 @@ class SqlLedger(LedgerReads):
         found = {code: row.state for code, row in self.find_accounts_by_code(wanted).items()}
         for code, opening in wanted.items():
             if code not in found:
-                found[code] = self._insert_or_read(
-                    code,
-                    opening.kind,
-                    opening.region,
-                    opening.asset,
-                    opening.owner_person_id,
-                    opened_at,
-                    opening.period_year,
-                )
+                found[code] = self._insert_or_read(opening, opened_at)
         return found
 
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
