@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gongji.api.fsi.client import FsiClient
 from gongji.api.fsi.his_sim import Institution, SimOptions, check_identities, run_simulation
 from gongji.domain.codes import FundPayType
 from gongji.service.audit import audit
@@ -116,3 +117,13 @@ def test_his_sim_stays_are_settled_mid_stay_then_at_discharge(fsi_server: FsiSer
     assert report.reversed == 1
     assert len(report.latencies_s["2305"]) == 1
     assert audit(fsi_server.ctx).clean
+
+
+def test_clients_of_one_institution_never_repeat_a_msgid() -> None:
+    """A HIS numbers its messages in one sequence: his-sim's warm-up and its run (two clients of the same
+    institution, in the same second) must not send the same msgid, or the second message is a conflicting replay."""
+    first = FsiClient("http://127.0.0.1:9", "H13010200099", "p", "t")
+    second = FsiClient("http://127.0.0.1:9", "H13010200099", "p", "t")
+    sent = [client.new_msgid() for _ in range(4_000) for client in (first, second)]
+    assert len(set(sent)) == len(sent)
+    assert all(len(msgid) == 30 for msgid in sent)

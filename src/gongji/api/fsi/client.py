@@ -10,7 +10,7 @@ import json
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -49,6 +49,18 @@ class FsiAnswer:
         return self.body.get("err_msg")
 
 
+# One message sequence per institution for the whole process, as one HIS keeps one: two clients of the same
+# institution in the same second (his-sim's warm-up and its run) never send the same msgid.
+_SEQUENCES: dict[str, itertools.count[int]] = {}
+_SEQUENCES_LOCK = threading.Lock()
+
+
+def _next_sequence(fixmedins_code: str) -> int:
+    with _SEQUENCES_LOCK:
+        counter = _SEQUENCES.setdefault(fixmedins_code, itertools.count(secrets.randbelow(10_000)))
+        return next(counter) % 10_000
+
+
 @dataclass
 class FsiClient:
     """Calls one gongji server as one institution."""
@@ -60,8 +72,6 @@ class FsiClient:
     http: httpx.Client | None = None
     sign_no: str | None = None
     opter: str = "his-sim"
-    _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(secrets.randbelow(10_000)))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.http is None:
@@ -69,8 +79,7 @@ class FsiClient:
 
     def new_msgid(self) -> str:
         """Institution code (12) + yyyyMMddHHmmss + a 4-digit sequence: 30 characters, like real clients'."""
-        with self._lock:
-            sequence = next(self._sequence) % 10_000
+        sequence = _next_sequence(self.fixmedins_code)
         return f"{self.fixmedins_code[:12]:<12}{datetime.now(SHANGHAI):%Y%m%d%H%M%S}{sequence:04d}"
 
     def headers(self) -> dict[str, str]:
