@@ -10,7 +10,9 @@ HTTP, patients drawn from the whole population:
    next to nothing (one primary-key read, no envelope, no signature check, no use case), so its rate is the ceiling of
    the HTTP stack itself — server, workers and this Python client — on this machine; the visit mix's rate of
    requests is printed as a share of it, so the two figures come from one run;
-3. at a fixed offered load of `--rps` requests per second for `--seconds`: p50/p99 of 2207 and of every request.
+3. at a fixed offered load of `--rps` requests per second for `--seconds`, offered open-loop by `openloop.py` in a
+   process of its own (visits start on schedule whatever the answers; how late they started is printed): p50/p99 of
+   2207 and of every request.
 
 Figures only, never asserted (they go into docs/performance.md). The client runs on the same machine as the server
 and takes its share of the cores.
@@ -19,6 +21,7 @@ and takes its share of the cores.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import socket
@@ -27,11 +30,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 from loader import bulk_load, family
+from openloop import report_from_json
 from sqlalchemy import text
 
 from gongji.api.fsi.his_sim import Institution, SimReport, run_simulation
@@ -117,6 +122,30 @@ def _show(title: str, report: SimReport) -> float:
     return len(every) / report.elapsed_s
 
 
+def _open_loop(
+    base: str, places: list[Institution], patients: list[str], visits: int, rate: float, seed: int, folder: Path
+) -> SimReport:
+    """The fixed-rate run, offered by ``openloop.py`` in a process of its own; its report."""
+    folder.mkdir(parents=True, exist_ok=True)
+    job, out = folder / "openloop-job.json", folder / "openloop-report.json"
+    job.write_text(
+        json.dumps(
+            {
+                "url": base,
+                "institutions": [asdict(place) for place in places],
+                "patients": patients,
+                "visits": visits,
+                "rate": rate,
+                # Enough threads that arrivals never wait for answers: a visit takes well under a second here.
+                "threads": max(32, int(rate * 2)),
+                "seed": seed,
+            }
+        )
+    )
+    subprocess.run([sys.executable, str(Path(__file__).with_name("openloop.py")), str(job), str(out)], check=True)
+    return report_from_json(json.loads(out.read_text()))
+
+
 def _healthz(base: str, concurrency: int, seconds: float) -> tuple[float, float, float]:
     """``GET /healthz`` from ``concurrency`` threads sharing one client as his-sim's do, for ``seconds``: requests a
     second, p50 and p99 in milliseconds."""
@@ -168,18 +197,14 @@ def bench(name: str, url: str, args: argparse.Namespace, folder: Path) -> None:
             flush=True,
         )
         rate = args.rps / REQUESTS_PER_VISIT
-        fixed = run_simulation(
-            base,
-            places,
-            patients,
-            visits=int(rate * args.seconds),
-            concurrency=args.concurrency * 2,
-            rate=rate,
-            reverse_every=0,
-            undo_every=0,
-            seed=args.seed + 1,
+        fixed = _open_loop(base, places, patients, int(rate * args.seconds), rate, args.seed + 1, folder / name)
+        _show(f"offered {args.rps} requests/s from a process of its own, open-loop", fixed)
+        delays = sorted(fixed.start_delays_s) or [0.0]
+        print(
+            f"  visits started late by p50 {1000 * delays[len(delays) // 2]:.1f} ms, "
+            f"p99 {1000 * delays[min(len(delays) - 1, int(len(delays) * 0.99))]:.1f} ms (the client's own lag)",
+            flush=True,
         )
-        _show(f"offered {args.rps} requests/s", fixed)
     finally:
         server.terminate()
         server.wait(timeout=30)

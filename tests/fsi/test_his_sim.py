@@ -127,3 +127,21 @@ def test_clients_of_one_institution_never_repeat_a_msgid() -> None:
     sent = [client.new_msgid() for _ in range(4_000) for client in (first, second)]
     assert len(set(sent)) == len(sent)
     assert all(len(msgid) == 30 for msgid in sent)
+
+
+def test_at_a_fixed_rate_every_visit_records_how_late_it_started(fsi_server: FsiServer) -> None:
+    report = run_simulation(
+        fsi_server.base_url,
+        _places(fsi_server),
+        [XIUYING, XIAOMING],
+        visits=6,
+        concurrency=1,  # one thread: the visits after the first wait for it, and say so
+        rate=1_000.0,
+        reverse_every=0,
+        undo_every=0,
+        clock=lambda: BUSINESS_NOW,
+    )
+    assert report.completed == 6
+    assert len(report.start_delays_s) == 6
+    assert max(report.start_delays_s) > 0
+    assert min(report.start_delays_s) >= 0

@@ -65,6 +65,8 @@ class SimReport:
     identity_failures: list[str] = field(default_factory=list)
     latencies_s: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     elapsed_s: float = 0.0
+    #: At a fixed rate: how late each visit started after its scheduled moment (all threads busy), in seconds.
+    start_delays_s: list[float] = field(default_factory=list)
 
     def rate(self, infno: str) -> float:
         """Answers of a transaction per second over the whole run."""
@@ -232,9 +234,12 @@ class _Sim:
 
         def one(step: tuple[VisitPlan, Institution]) -> None:
             if rate:
-                delay = started + step[0].number / rate - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
+                due = started + step[0].number / rate
+                if due > time.perf_counter():
+                    time.sleep(due - time.perf_counter())
+                late = max(0.0, time.perf_counter() - due)
+                with self.lock:
+                    self.report.start_delays_s.append(late)
             self.visit(*step)
 
         with ThreadPoolExecutor(concurrency) as pool:
