@@ -12,6 +12,12 @@ invalidated), so the retry and refusal logic does not know the difference.
 
 Only statements built once at import are worth preparing; a statement built per call is cheaper through SQLAlchemy's
 own cache.
+
+On PostgreSQL every statement is also a round trip, so two more tools cut them: :meth:`Prepared.defer` keeps a write
+whose answer nobody reads until the transaction next speaks to the server, and sends it in the same psycopg pipeline
+(:func:`defer_on` registers the engine events that keep such writes in order with SQLAlchemy's own statements, send
+them before the commit and forget them at a rollback); :func:`together` sends statements that do not depend on each
+other's answers in one pipeline. On SQLite both simply run the statements at once.
 """
 
 from __future__ import annotations
