@@ -86,17 +86,9 @@ class DriverResult:
             raise LookupError(f"expected one row, got {len(self._rows)}")
         return self._rows[0]
 
-    def scalar(self) -> Any:
-        """The first column of the first row, or None."""
-        return next(iter(self._rows[0].values())) if self._rows else None
-
     def scalar_one(self) -> Any:
         """The first column of the only row."""
         return next(iter(self.one().values()))
-
-    def scalars(self) -> list[Any]:
-        """The first column of every row."""
-        return [next(iter(row.values())) for row in self._rows]
 
 
 class Prepared:
@@ -258,7 +250,7 @@ def together(conn: Connection, calls: Sequence[tuple[Prepared, Mapping[str, Any]
                 compiled = prepared._compile_for(conn.dialect, params)
                 cursor = raw.cursor()
                 sent.append((prepared, cursor))
-                _execute(cursor, compiled.sql, _arguments(compiled, params), many=False, conn=conn)
+                _execute(conn, cursor, compiled.sql, _arguments(compiled, params), many=False)
         return [
             DriverResult(prepared._rows(conn.dialect, cursor) if prepared._keys else [], cursor.rowcount)
             for prepared, cursor in sent
@@ -278,18 +270,17 @@ def _run(conn: Connection, sql: str, args: Any, *, many: bool) -> Any:
         if queue:
             with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
                 _send(conn, queue)
-                _execute(cursor, sql, args, many=many, conn=conn)
+                _execute(conn, cursor, sql, args, many=many)
         else:
-            _execute(cursor, sql, args, many=many, conn=conn)
+            _execute(conn, cursor, sql, args, many=many)
     except Exception as exc:
         cursor.close()
         raise _translated(conn, exc, sql, args, cursor) from exc
     return cursor
 
 
-def _execute(cursor: Any, sql: str, args: Any, *, many: bool, conn: Connection | None = None) -> None:
-    if conn is not None:
-        _announce(conn, cursor, sql, args, many=many)
+def _execute(conn: Connection, cursor: Any, sql: str, args: Any, *, many: bool) -> None:
+    _announce(conn, cursor, sql, args, many=many)
     if many:
         cursor.executemany(sql, args)
     else:
@@ -300,7 +291,7 @@ def _send(conn: Connection, queue: list[tuple[str, list[Any]]]) -> None:
     """Queue the deferred writes in the pipeline, on a cursor of their own (their row counts are nobody's)."""
     with _cursor(conn) as cursor:
         for sql, args in queue:
-            _execute(cursor, sql, args, many=True, conn=conn)
+            _execute(conn, cursor, sql, args, many=True)
 
 
 def _announce(conn: Connection, cursor: Any, sql: str, args: Any, *, many: bool) -> None:

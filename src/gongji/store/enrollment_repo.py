@@ -106,11 +106,7 @@ class SqlEnrollments:
     def for_people(self, person_ids: Iterable[int]) -> dict[int, list[Enrollment]]:
         """Each person's enrollments (in id order), for several people in one statement."""
         ids = sorted(set(person_ids))
-        rows = _ENROLLMENTS_OF(self._conn, {"person_ids": ids}).mappings()
-        found: dict[int, list[Enrollment]] = {}
-        for enrollment in self._enrollments(rows):
-            found.setdefault(enrollment.person_id, []).append(enrollment)
-        return found
+        return enrollments_by_person(_ENROLLMENTS_OF(self._conn, {"person_ids": ids}))
 
     @staticmethod
     def _enrollments(rows: Iterable[Any]) -> list[Enrollment]:
@@ -145,3 +141,11 @@ class SqlEnrollments:
             )
             for row in rows
         ]
+
+
+def enrollments_by_person(rows: Iterable[Any]) -> dict[int, list[Enrollment]]:
+    """Rows of :data:`_ENROLLMENTS_OF` as each person's enrollments, in id order."""
+    found: dict[int, list[Enrollment]] = {}
+    for enrollment in SqlEnrollments._enrollments(rows):
+        found.setdefault(enrollment.person_id, []).append(enrollment)
+    return found

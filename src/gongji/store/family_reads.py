@@ -13,14 +13,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
-from gongji.domain.enrollment import Enrollment
 from gongji.service.ports import FamilyRows
-from gongji.store.driver import DriverResult, Prepared, together
-from gongji.store.enrollment_repo import _ENROLLMENTS_OF, SqlEnrollments
+from gongji.store.driver import Prepared, together
+from gongji.store.enrollment_repo import _ENROLLMENTS_OF, enrollments_by_person
 from gongji.store.ledger_reads import _account_row
 from gongji.store.ledger_repo import _ACCOUNTS_OF, _LOCK_ACCOUNTS_OF
 from gongji.store.people_repo import _PEOPLE_BY_IDS, SqlPeople
-from gongji.store.relation_repo import _RELATIONS_OF, _SHARED_QUOTAS, _relation
+from gongji.store.relation_repo import _RELATIONS_OF, _SHARED_QUOTAS, _relation, shared_quotas_of
 
 __all__ = ["SqlFamilyReads"]
 
@@ -50,18 +49,8 @@ class SqlFamilyReads:
         people, enrollments, relations, quotas = results[:4]
         return FamilyRows(
             people={row["id"]: SqlPeople._person(row, ()) for row in people},
-            enrollments=_by_person(enrollments),
-            relations=[_relation(row) for row in relations] if payers else [],
+            enrollments=enrollments_by_person(enrollments),
+            relations=[_relation(row) for row in relations],
             accounts=[_account_row(row) for row in results[-1]],
-            shared_quotas={
-                **dict.fromkeys(payers, (False, None)),
-                **{row["authoriser_id"]: (True, row["quota_fen"]) for row in quotas},
-            },
+            shared_quotas=shared_quotas_of(payers, quotas),
         )
-
-
-def _by_person(result: DriverResult) -> dict[int, list[Enrollment]]:
-    found: dict[int, list[Enrollment]] = {}
-    for enrollment in SqlEnrollments._enrollments(result):
-        found.setdefault(enrollment.person_id, []).append(enrollment)
-    return found

@@ -49,6 +49,14 @@ def _note_of_column(stored: str | None) -> str | Term | None:
     return term
 
 
+def shared_quotas_of(authoriser_ids: Iterable[int], rows: Iterable[Any]) -> dict[int, tuple[bool, int | None]]:
+    """``shared_quota`` of each authoriser asked for, from the rows of :data:`_SHARED_QUOTAS` (none: not shared)."""
+    found: dict[int, tuple[bool, int | None]] = dict.fromkeys(authoriser_ids, (False, None))
+    for row in rows:
+        found[row["authoriser_id"]] = (True, row["quota_fen"])
+    return found
+
+
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
 _RELATIONS_OF = Prepared(
     select(t.relations)
@@ -219,11 +227,7 @@ class SqlRelations:
     def shared_quotas(self, authoriser_ids: Iterable[int]) -> dict[int, tuple[bool, int | None]]:
         """``shared_quota`` of several authorisers in one statement (every one asked for is in the answer)."""
         ids = sorted(set(authoriser_ids))
-        found: dict[int, tuple[bool, int | None]] = dict.fromkeys(ids, (False, None))
-        rows = _SHARED_QUOTAS(self._conn, {"authoriser_ids": ids})
-        for row in rows:
-            found[row["authoriser_id"]] = (True, row["quota_fen"])
-        return found
+        return shared_quotas_of(ids, _SHARED_QUOTAS(self._conn, {"authoriser_ids": ids}))
 
     def shared_quota(self, authoriser_id: int) -> tuple[bool, int | None]:
         row = self._conn.execute(

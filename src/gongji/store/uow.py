@@ -27,7 +27,8 @@ from gongji.store.people_repo import SqlPeople
 from gongji.store.query_repo import SqlQueries
 from gongji.store.relation_repo import SqlRelations
 from gongji.store.report_repo import SqlReports
-from gongji.store.settlement_repo import SqlSettlements, SqlVisits
+from gongji.store.settlement_repo import SqlSettlements
+from gongji.store.visit_repo import SqlVisits
 from gongji.store.wallet_repo import SqlWallets
 
 __all__ = ["MAX_ATTEMPTS", "SqlUnitOfWork", "SqlUnitOfWorkFactory"]
