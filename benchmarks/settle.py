@@ -10,8 +10,10 @@ through the use cases for children drawn at random from the whole population; wh
 ``commit_settlement`` alone. After gongji's settlements at each client count, the sketch commits as many
 settlements of the same shape (copied from one gongji has just written) straight through the driver, from as many
 clients, and the line ``gongji X/s = P % of the bare sketch (Y/s)`` says how far gongji is from what the machine
-allows for the same writes (``--no-sketch`` skips it). Both ratios — to pgbench and to the sketch — come from the same
-run. Figures only, never asserted: they go into docs/performance.md.
+allows for the same writes (``--no-sketch`` skips it). Before gongji's timed run at each client count, as many
+settlements run with group commit off (each in a transaction of its own; ``--no-alone`` skips it), to compare in the
+same run; the timed run says how many settlements each of its transactions took. Both ratios — to pgbench and to the
+sketch — come from the same run. Figures only, never asserted: they go into docs/performance.md.
 
     .venv/bin/python benchmarks/settle.py --people 3000 --settlements 300 --clients 1 --audit
     .venv/bin/python benchmarks/settle.py --people 1000000 --backends sqlite
@@ -28,6 +30,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from loader import BENCH_NOW, bulk_load, family, load_by_use_cases
@@ -41,6 +44,7 @@ from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
+from gongji.service.group_commit import committer_for
 from gongji.service.settlement import (
     FeeInput,
     OpenVisit,
@@ -140,10 +144,27 @@ def bench(
         run_audit(ctx, name, "after loading")
     rng = random.Random(args.seed)
     rates: dict[int, tuple[float, float | None]] = {}
+    alone = replace(ctx, group_commit=False)
     for clients in client_counts:
+        if not args.no_alone:  # each settlement in a transaction of its own, as before group commit
+            visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}a")
+            rate, p50, p99 = settle_all(alone, visits, clients, f"{name}{clients}a")
+            print(
+                f"{name}: {clients} client(s), one transaction each: {rate:,.0f} settlements/s, p50 {p50:.2f} ms, "
+                f"p99 {p99:.2f} ms",
+                flush=True,
+            )
         visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}")
+        committer = committer_for(ctx.uow)
+        batches_before, jobs_before = committer.batches
         rate, p50, p99 = settle_all(ctx, visits, clients, f"{name}{clients}")
-        print(f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+        batches_after, jobs_after = committer.batches
+        batches, jobs = batches_after - batches_before, jobs_after - jobs_before
+        print(
+            f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+            f"(group commit: {batches:,} transactions, {jobs / max(batches, 1):.1f} settlements each)",
+            flush=True,
+        )
         bare = None if args.no_sketch else sketch_at(ctx, engine, args, clients, name, first=not rates)
         rates[clients] = (rate, bare)
         if bare:
@@ -195,6 +216,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the draw of patients")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--no-sketch", action="store_true", help="skip the bare-driver sketch")
+    parser.add_argument(
+        "--no-alone", action="store_true", help="skip the run with one transaction per settlement (no group commit)"
+    )
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     #: The region this node serves (医保区划, 6 digits; a known one): the national interface's answers name it in
     #: ``inf_refmsgid`` when a message does not name its own 就医地. The default is the demo's Shijiazhuang.
     region: str = Field(default="130100", pattern=r"^[0-9]{6}$")
+    #: Commit settlements that arrive at the same moment in one transaction (``service/group_commit.py``); off, each
+    #: settlement has a transaction of its own (the same answers, more commits and more waiting for locks).
+    group_commit: bool = True
 
 
 def build_context(
@@ -46,4 +49,4 @@ def build_context(
     engine = engine or make_engine(settings.database_url)
     if clock is None:
         clock = FixedClock(settings.now) if settings.now is not None else SystemClock()
-    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock)
+    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, group_commit=settings.group_commit)

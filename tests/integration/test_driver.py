@@ -3,6 +3,7 @@ unit of work's transaction, and fail with the exceptions SQLAlchemy would raise 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gongji.service.clock import SHANGHAI
 from gongji.store import tables as t
-from gongji.store.driver import Prepared, together
+from gongji.store.driver import Prepared, release_savepoint, rollback_to_savepoint, savepoint, together
 
 OPENED = datetime(2026, 3, 1, 9, 30, 15, 250_000, tzinfo=SHANGHAI)
 
@@ -184,3 +185,45 @@ def test_a_failing_statement_run_together_is_sqlalchemys_error(engine: Engine) -
         _INSERT_PEOPLE(conn, _person(1))
         with pytest.raises(IntegrityError):
             together(conn, [(_COUNT_PEOPLE, {}), (_INSERT_PERSON, _person(1))])
+
+
+def test_a_rolled_back_savepoint_undoes_only_what_came_after_it(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_PEOPLE(conn, _person(1))
+        savepoint(conn, "job")
+        _INSERT_PEOPLE.defer(conn, [_person(2)])
+        rollback_to_savepoint(conn, "job")
+        savepoint(conn, "job")
+        _INSERT_PEOPLE.defer(conn, [_person(3)])
+        release_savepoint(conn, "job")
+    with engine.connect() as conn:
+        assert _psn_nos(conn) == ["P0001", "P0003"]
+
+
+def test_a_failed_write_after_a_savepoint_is_undone_and_the_transaction_goes_on(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_PEOPLE(conn, _person(1))
+        savepoint(conn, "job")
+        with pytest.raises(IntegrityError):
+            _defer_then_read(conn)  # a duplicate: on PostgreSQL the transaction is now aborted
+        rollback_to_savepoint(conn, "job")
+        _INSERT_PEOPLE(conn, _person(2))
+    with engine.connect() as conn:
+        assert _psn_nos(conn) == ["P0001", "P0002"]
+
+
+def test_a_failing_deferred_write_is_undone_with_its_savepoint(engine: Engine) -> None:
+    with engine.begin() as conn:
+        _INSERT_PEOPLE(conn, _person(1))
+        savepoint(conn, "job")
+        with contextlib.suppress(IntegrityError):  # SQLite runs it (and fails) here, PostgreSQL later
+            _INSERT_PEOPLE.defer(conn, [_person(2), _person(1)])
+        rollback_to_savepoint(conn, "job")  # PostgreSQL sends it, and its failure is undone with it
+        _INSERT_PEOPLE(conn, _person(3))
+    with engine.connect() as conn:
+        assert _psn_nos(conn) == ["P0001", "P0003"]
+
+
+def test_a_savepoint_name_is_an_identifier(engine: Engine) -> None:
+    with engine.connect() as conn, pytest.raises(ValueError, match="savepoint name"):
+        savepoint(conn, "job; DROP TABLE people")

@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
 from gongji.domain.errors import Conflict, ErrorCode, GongjiError, InvalidInput
 from gongji.rules.book import RuleBook, default_rule_book
 from gongji.service.clock import Clock
+from gongji.service.group_commit import committer_for, raising
 from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
 from gongji.service.verification import FaceVerifier, FakeFaceVerifier
 
@@ -77,6 +78,83 @@ def _adapter(result_type: type[T]) -> TypeAdapter[T]:
 
 
 @dataclass(frozen=True)
+class _Write(Generic[T]):
+    """One idempotent write: its key, the digest of its request, how its result is stored, and its handler."""
+
+    ctx: Context
+    key: str
+    operation: str
+    digest: str
+    adapter: TypeAdapter[T]
+    handler: Callable[[UnitOfWork], T]
+
+    def replay(self, stored: StoredOutcome) -> T:
+        """The answer a write already stored under this key gives (a conflict if its request was another)."""
+        if stored.request_hash != self.digest:
+            raise Conflict(ErrorCode.IDEMPOTENCY_CONFLICT, key=self.key, operation=stored.operation)
+        if stored.is_error:
+            raise GongjiError.from_dict(json.loads(stored.outcome))
+        return self.adapter.validate_json(stored.outcome)
+
+    def alone(self) -> T:
+        """In a transaction of its own: the handler's work and the key; a refusal in a second one."""
+
+        def attempt(uow: UnitOfWork) -> T:
+            stored = uow.idempotency.get(self.key)
+            if stored is not None:
+                return self.replay(stored)
+            try:
+                result = self.handler(uow)
+            except GongjiError as refusal:
+                raise _HandlerRefused(refusal) from None
+            self._keep(uow, result)
+            uow.commit()
+            return result
+
+        try:
+            return self.ctx._retrying(attempt, readonly=False)
+        except _HandlerRefused as refused:
+            refusal = refused.error
+
+        def record(uow: UnitOfWork) -> T:
+            stored = uow.idempotency.get(self.key)
+            if stored is not None:  # a concurrent attempt with the same key finished first
+                return self.replay(stored)
+            self._keep_refusal(uow, refusal)
+            uow.commit()
+            raise refusal
+
+        return self.ctx._retrying(record, readonly=False)
+
+    def in_batch(self, uow: UnitOfWork) -> Callable[[], T]:
+        """In a group commit's transaction: the handler's work under a savepoint, undone alone when it is refused
+        (the refusal is then stored under the key in the same transaction); the answer, to give after the commit."""
+        stored = uow.idempotency.get(self.key)
+        if stored is not None:  # stored before, or by an earlier job of this batch
+            return lambda: self.replay(stored)
+        try:
+            with uow.savepoint():
+                result = self.handler(uow)
+        except GongjiError as refusal:
+            self._keep_refusal(uow, refusal)
+            return raising(refusal)
+        except Exception as exc:
+            if self.ctx.uow.is_transient(exc):
+                raise  # the whole batch goes again, job by job
+            return raising(exc)
+        self._keep(uow, result)
+        return lambda: result
+
+    def _keep(self, uow: UnitOfWork, result: T) -> None:
+        outcome = self.adapter.dump_json(result).decode()
+        uow.idempotency.put(self.key, StoredOutcome(self.operation, self.digest, False, outcome), self.ctx.clock.now())
+
+    def _keep_refusal(self, uow: UnitOfWork, refusal: GongjiError) -> None:
+        outcome = json.dumps(refusal.to_record(), ensure_ascii=False)
+        uow.idempotency.put(self.key, StoredOutcome(self.operation, self.digest, True, outcome), self.ctx.clock.now())
+
+
+@dataclass(frozen=True)
 class Context:
     """The use cases' dependencies: storage, time, the rules, and the face-verification provider."""
 
@@ -84,6 +162,8 @@ class Context:
     clock: Clock
     rules: RuleBook = field(default_factory=default_rule_book)
     face: FaceVerifier = field(default_factory=FakeFaceVerifier)
+    #: Whether ``grouped`` writes are committed together (:mod:`gongji.service.group_commit`) or each alone.
+    group_commit: bool = True
 
     def write(
         self,
@@ -93,54 +173,24 @@ class Context:
         request: Mapping[str, Any],
         result_type: type[T],
         handler: Callable[[UnitOfWork], T],
+        grouped: bool = False,
     ) -> T:
         """Run ``handler`` once per idempotency ``key``, in one transaction, retrying transient errors.
 
         The success path costs one lookup and one insert of the key beside the handler's own statements. A
         refusal rolls the handler's work back and records the refusal under the key in a second, short
-        transaction (refusals are rare; the common path pays for no savepoint).
+        transaction (refusals are rare; the common path pays for no savepoint). ``grouped`` writes (settlements)
+        that arrive while another is under way in this process are committed together with it
+        (:mod:`gongji.service.group_commit`), each under a savepoint, with exactly these outcomes.
         """
         if not _KEY.match(key):
             raise InvalidInput(ErrorCode.IDEMPOTENCY_KEY_INVALID)
         message = _MESSAGE_DIGEST.get()
         digest = request_hash(operation, {**request, "message": message} if message else request)
-        adapter = _adapter(result_type)
-
-        def replay(stored: StoredOutcome) -> T:
-            if stored.request_hash != digest:
-                raise Conflict(ErrorCode.IDEMPOTENCY_CONFLICT, key=key, operation=stored.operation)
-            if stored.is_error:
-                raise GongjiError.from_dict(json.loads(stored.outcome))
-            return adapter.validate_json(stored.outcome)
-
-        def attempt(uow: UnitOfWork) -> T:
-            stored = uow.idempotency.get(key)
-            if stored is not None:
-                return replay(stored)
-            try:
-                result = handler(uow)
-            except GongjiError as refusal:
-                raise _HandlerRefused(refusal) from None
-            outcome = adapter.dump_json(result).decode()
-            uow.idempotency.put(key, StoredOutcome(operation, digest, False, outcome), self.clock.now())
-            uow.commit()
-            return result
-
-        try:
-            return self._retrying(attempt, readonly=False)
-        except _HandlerRefused as refused:
-            refusal = refused.error
-
-        def record(uow: UnitOfWork) -> T:
-            stored = uow.idempotency.get(key)
-            if stored is not None:  # a concurrent attempt with the same key finished first
-                return replay(stored)
-            outcome = json.dumps(refusal.to_record(), ensure_ascii=False)
-            uow.idempotency.put(key, StoredOutcome(operation, digest, True, outcome), self.clock.now())
-            uow.commit()
-            raise refusal
-
-        return self._retrying(record, readonly=False)
+        job = _Write(self, key, operation, digest, _adapter(result_type), handler)
+        if grouped and self.group_commit:
+            return committer_for(self.uow).run(job)
+        return job.alone()
 
     def stored_outcome(self, key: str) -> StoredOutcome | None:
         """What a write under ``key`` stored (its outcome or refusal), or ``None`` if none took effect."""

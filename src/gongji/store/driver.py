@@ -33,7 +33,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["DriverResult", "Prepared", "defer_on", "drop_deferred", "flush_deferred", "together"]
+__all__ = [
+    "DriverResult",
+    "Prepared",
+    "defer_on",
+    "drop_deferred",
+    "flush_deferred",
+    "release_savepoint",
+    "rollback_to_savepoint",
+    "savepoint",
+    "together",
+]
 
 Row = dict[str, Any]
 #: Where a connection keeps its deferred writes (``Connection.info``: per DB-API connection, emptied at each end).
@@ -140,7 +150,7 @@ class Prepared:
         if conn.dialect.name != "postgresql":
             _run(conn, compiled.sql, args, many=True).close()
             return
-        conn.info.setdefault(_DEFERRED, []).append((compiled.sql, args))
+        conn.info.setdefault(_DEFERRED, []).append((compiled.sql, args, True))
 
     def _compile_for(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         lengths = tuple(len(params[name]) for name in sorted(self._expanding))
@@ -287,11 +297,11 @@ def _execute(conn: Connection, cursor: Any, sql: str, args: Any, *, many: bool) 
         cursor.execute(sql, args)
 
 
-def _send(conn: Connection, queue: list[tuple[str, list[Any]]]) -> None:
+def _send(conn: Connection, queue: list[tuple[str, Any, bool]]) -> None:
     """Queue the deferred writes in the pipeline, on a cursor of their own (their row counts are nobody's)."""
     with _cursor(conn) as cursor:
-        for sql, args in queue:
-            _execute(conn, cursor, sql, args, many=True)
+        for sql, args, many in queue:
+            _execute(conn, cursor, sql, args, many=many)
 
 
 def _announce(conn: Connection, cursor: Any, sql: str, args: Any, *, many: bool) -> None:
@@ -317,6 +327,45 @@ def flush_deferred(conn: Connection) -> None:
             _send(conn, queue)
     except Exception as exc:
         raise _translated(conn, exc, queue[0][0], queue[0][1], None) from exc
+
+
+def savepoint(conn: Connection, name: str) -> None:
+    """Mark a savepoint ``name`` in the transaction (on PostgreSQL sent with the next statement, like a deferred
+    write: a savepoint nobody has written after costs no round trip of its own)."""
+    _control(conn, f"SAVEPOINT {_savepoint_name(name)}", now=False)
+
+
+def release_savepoint(conn: Connection, name: str) -> None:
+    """Keep what was done since savepoint ``name`` and forget the mark (deferred on PostgreSQL, like ``savepoint``)."""
+    _control(conn, f"RELEASE SAVEPOINT {_savepoint_name(name)}", now=False)
+
+
+def rollback_to_savepoint(conn: Connection, name: str) -> None:
+    """Undo what was done since savepoint ``name`` and forget the mark, now. Writes still deferred are sent first
+    (the savepoint itself may be among them) and an error they raise is dropped with them: it is undone too."""
+    if conn.dialect.name == "postgresql" and conn.info.get(_DEFERRED):
+        try:
+            flush_deferred(conn)
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+    marked = _savepoint_name(name)
+    _control(conn, f"ROLLBACK TO SAVEPOINT {marked}", now=True)
+    _control(conn, f"RELEASE SAVEPOINT {marked}", now=True)
+
+
+def _savepoint_name(name: str) -> str:
+    if not name.isidentifier() or not name.isascii():
+        raise ValueError(f"not a savepoint name: {name!r}")
+    return name
+
+
+def _control(conn: Connection, sql: str, *, now: bool) -> None:
+    """Run a transaction-control statement that takes no parameters: at once, or deferred on PostgreSQL."""
+    if now or conn.dialect.name != "postgresql":
+        _run(conn, sql, (), many=False).close()
+        return
+    conn.info.setdefault(_DEFERRED, []).append((sql, (), False))
 
 
 def drop_deferred(conn: Connection) -> None:

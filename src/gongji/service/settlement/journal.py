@@ -174,7 +174,12 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         return view_of(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
     return ctx.write(
-        key=key, operation="settle.commit", request=cmd.request(), result_type=SettlementView, handler=handler
+        key=key,
+        operation="settle.commit",
+        request=cmd.request(),
+        result_type=SettlementView,
+        handler=handler,
+        grouped=True,
     )
 
 
@@ -262,7 +267,9 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
         return replace(view, balances_after_reversal=_personal_balances(uow, record))
 
     request = {"setl_id": cmd.setl_id.strip(), "reason": reason, "institution": cmd.institution}
-    return ctx.write(key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler)
+    return ctx.write(
+        key=key, operation="settle.reverse", request=request, result_type=SettlementView, handler=handler, grouped=True
+    )
 
 
 def show_settlement(ctx: Context, setl_id: str) -> SettlementView:
