@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, event
 
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
+from gongji.service.access_state import remember_nonce
 from gongji.service.accounts import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
@@ -220,3 +222,35 @@ def test_a_write_alone_pays_no_batch(family: Context, engine: Engine) -> None:
         assert commits[0] == 1
     assert committer_for(ctx.uow).waiting == 0
     assert _paid(ctx) == settled.amounts["acct_pay"] > 0
+
+
+def test_gateway_nonces_share_the_batch_and_a_replay_inside_it_is_still_a_replay(
+    family: Context, engine: Engine
+) -> None:
+    ctx = family
+    mdtrt_id = _visit(ctx, 1)
+    now = ctx.clock.now()
+
+    def nonce(value: str) -> Callable[[], bool]:
+        return lambda: remember_nonce(ctx, "his-1", value, now=now, until=now + timedelta(minutes=5))
+
+    def refused(uow: UnitOfWork) -> int:
+        uow.idempotency.put("shared-side-effect", StoredOutcome("test", "x", False, "1"), now)
+        raise GongjiError(ErrorCode.VISIT_NOT_FOUND, mdtrt_id="shared")
+
+    with ThreadPoolExecutor(8) as pool, _commits(engine) as commits:
+        batch = _Batch(committer_for(ctx.uow), pool)
+        first = batch.call(nonce("n-1"))
+        settled = batch.call(_settle(ctx, mdtrt_id, "k1"))
+        replayed = batch.call(nonce("n-1"))
+        other = batch.call(nonce("n-2"))
+        undone = batch.call(lambda: ctx.shared_transaction(refused))
+        batch.release()
+        assert [first.result(60), replayed.result(60), other.result(60)] == [True, False, True]
+        assert commits[0] == 1
+
+    assert _refusal(undone) is ErrorCode.VISIT_NOT_FOUND
+    assert ctx.stored_outcome("shared-side-effect") is None
+    assert _paid(ctx) == settled.result(60).amounts["acct_pay"] > 0
+    assert nonce("n-2")() is False  # committed with the batch
+    assert nonce("n-3")() is True

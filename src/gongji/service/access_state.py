@@ -126,10 +126,10 @@ def remember_nonce(
     def handler(uow: UnitOfWork) -> bool:
         fresh = uow.access.remember_nonce(paasid, nonce, now=now, until=until)
         _maybe_sweep(uow, Expiring.NONCES, now, sweep_every)
-        uow.commit()
         return fresh
 
-    return ctx.transaction(handler)
+    # Every national-interface request records one: they share the transactions of the writes beside them.
+    return ctx.shared_transaction(handler)
 
 
 # --- sign-in challenges -------------------------------------------------------------------------------------------

@@ -155,6 +155,35 @@ class _Write(Generic[T]):
 
 
 @dataclass(frozen=True)
+class _Shared(Generic[T]):
+    """A keyless write that may share a group commit's transaction (``Context.shared_transaction``)."""
+
+    ctx: Context
+    handler: Callable[[UnitOfWork], T]
+
+    def alone(self) -> T:
+        """In a transaction of its own, retried like any other."""
+
+        def attempt(uow: UnitOfWork) -> T:
+            result = self.handler(uow)
+            uow.commit()
+            return result
+
+        return self.ctx._retrying(attempt, readonly=False)
+
+    def in_batch(self, uow: UnitOfWork) -> Callable[[], T]:
+        """Under a savepoint of the batch's transaction; what it raises (but a transient error) is its answer."""
+        try:
+            with uow.savepoint():
+                result = self.handler(uow)
+        except Exception as exc:
+            if self.ctx.uow.is_transient(exc):
+                raise
+            return raising(exc)
+        return lambda: result
+
+
+@dataclass(frozen=True)
 class Context:
     """The use cases' dependencies: storage, time, the rules, and the face-verification provider."""
 
@@ -204,6 +233,15 @@ class Context:
         """Run ``handler`` in a writing transaction without an idempotency key (batch jobs that are
         idempotent by construction, such as the year rollover); ``handler`` commits."""
         return self._retrying(handler, readonly=False)
+
+    def shared_transaction(self, handler: Callable[[UnitOfWork], T]) -> T:
+        """Run ``handler`` — a short write without an idempotency key, such as recording a gateway nonce — in the
+        transaction of the writes waiting beside it in this process (group commit), or alone when nothing else is
+        being written; ``handler`` does not commit. A refusal it raises undoes its own writes only."""
+        job = _Shared(self, handler)
+        if self.group_commit:
+            return committer_for(self.uow).run(job)
+        return job.alone()
 
     def _retrying(self, handler: Callable[[UnitOfWork], T], *, readonly: bool) -> T:
         backoff = self.uow.iter_backoff_s()
