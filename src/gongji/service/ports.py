@@ -37,6 +37,7 @@ from gongji.domain.relations import ProxyLink, Relation, RelationEvent
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
+from gongji.domain.wallet import WalletTransfer
 from gongji.service.access_ports import AccessStateRepository
 from gongji.service.api_ports import ApiTokenRepository, OperatorActionRepository, ReportRepository
 from gongji.service.credential_ports import PersonCredentialRepository
@@ -156,6 +157,27 @@ class FamilyReader(Protocol):
     def read(self, person_ids: Sequence[int], others: Sequence[int], *, lock: bool) -> FamilyRows:
         """``others``' people, relations (either side) and shared quotas; every account and enrollment of
         ``person_ids`` (accounts in id order, locked first when ``lock``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class BillRows:
+    """What a settlement reads of a visit's bill besides the family (see :class:`BillReader`)."""
+
+    institution: Institution | None
+    lines: list[FeeLine]
+    suspensions: list[Suspension]
+    #: The patient's accepted wallet transfers with money left, oldest acceptance first (empty when not asked).
+    spendable: list[WalletTransfer]
+
+
+class BillReader(Protocol):
+    """The reads of a settlement that depend only on the visit and the patient, in one go (one round trip where the
+    backend has them)."""
+
+    def read(self, visit_id: int, institution_id: int, patient_id: int, *, wallet: bool, lock: bool) -> BillRows:
+        """The visit's institution and fee lines, the patient's suspensions and (``wallet``) spendable transfers,
+        those locked when ``lock``."""
         ...
 
 
@@ -366,6 +388,8 @@ class UnitOfWork(Protocol):
     def fsi_files(self) -> FsiFileRepository: ...
     @property
     def families(self) -> FamilyReader: ...
+    @property
+    def bills(self) -> BillReader: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ __all__ = [
     "LiftSuspension",
     "SuspendPerson",
     "SuspensionView",
+    "finding_among",
     "lift_suspension",
     "refuse_if_suspended",
     "suspend_person",
@@ -81,7 +83,13 @@ def _text(value: str, field: str) -> str:
 
 def suspension_finding(uow: UnitOfWork, person: Person, day: date, moment: datetime) -> Finding | None:
     """The suspension that refuses a networked settlement of ``day`` when asked at ``moment``, as a finding."""
-    for suspension in uow.people.suspensions(person.id):
+    return finding_among(uow.people.suspensions(person.id), person, day, moment)
+
+
+def finding_among(suspensions: Iterable[Suspension], person: Person, day: date, moment: datetime) -> Finding | None:
+    """Of the person's ``suspensions`` (read already), the one that refuses a networked settlement of ``day`` when
+    asked at ``moment``, as a finding."""
+    for suspension in suspensions:
         if suspension.applies_on(day, moment):
             shown = {"name": person.name, "since": suspension.since.isoformat(), "reason": suspension.reason}
             return Finding(ErrorCode.SETTLEMENT_SUSPENDED, shown)

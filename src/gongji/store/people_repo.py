@@ -34,6 +34,21 @@ _SUSPENSIONS_OF = Prepared(
 )
 
 
+def suspension_of(row: Any) -> Suspension:
+    """A ``suspensions`` row as the domain's suspension."""
+    return Suspension(
+        id=row["id"],
+        person_id=row["person_id"],
+        reason=row["reason"],
+        since=row["since"],
+        until=row["until"],
+        operator=row["operator"],
+        created_at=row["created_at"],
+        lifted_at=row["lifted_at"],
+        lifted_by=row["lifted_by"],
+    )
+
+
 class SqlPeople:
     """People and contact history in SQL."""
 
@@ -127,21 +142,7 @@ class SqlPeople:
         return replace(suspension, id=int(suspension_id))
 
     def suspensions(self, person_id: int) -> builtins.list[Suspension]:
-        rows = _SUSPENSIONS_OF(self._conn, {"person_id": person_id}).mappings()
-        return [
-            Suspension(
-                id=row["id"],
-                person_id=row["person_id"],
-                reason=row["reason"],
-                since=row["since"],
-                until=row["until"],
-                operator=row["operator"],
-                created_at=row["created_at"],
-                lifted_at=row["lifted_at"],
-                lifted_by=row["lifted_by"],
-            )
-            for row in rows
-        ]
+        return [suspension_of(row) for row in _SUSPENSIONS_OF(self._conn, {"person_id": person_id}).mappings()]
 
     def lift_suspension(self, suspension_id: int, at: datetime, by: str) -> None:
         self._conn.execute(

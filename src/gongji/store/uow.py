@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from gongji.service.ports import TransientStoreError
 from gongji.store.access_repo import SqlAccessState
 from gongji.store.api_token_repo import SqlApiTokens
+from gongji.store.bill_reads import SqlBillReads
 from gongji.store.catalogue_repo import SqlCatalogue, SqlInstitutions
 from gongji.store.credential_repo import SqlPersonCredentials
 from gongji.store.driver import release_savepoint, rollback_to_savepoint, savepoint
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
     fsi_files: SqlFsiFiles
     queries: SqlQueries
     families: SqlFamilyReads
+    bills: SqlBillReads
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.filings = SqlFilings(conn)
         self.fsi_files = SqlFsiFiles(conn)
         self.families = SqlFamilyReads(conn)
+        self.bills = SqlBillReads(conn)
         return self
 
     def __exit__(

@@ -14,6 +14,7 @@ from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.settlement import BillParts, Payment, SetlInfo, SettlementRecord
 from gongji.domain.visits import FeeLine, Visit
+from gongji.domain.wallet import WalletTransfer
 from gongji.rules import parameters as params
 from gongji.rules.schema import HospitalLevel, InsuredCategory, QuotaModel
 from gongji.service.checks import RuleReader
@@ -24,7 +25,7 @@ from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.settlement.core import BillFacts, Plan, SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.views import PurseStepView, StepView
-from gongji.service.suspension import suspension_finding
+from gongji.service.suspension import finding_among
 
 __all__ = [
     "SettlementPlan",
@@ -222,7 +223,11 @@ def _year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> di
 
 def wallet_grants(uow: UnitOfWork, patient_id: int, *, lock: bool) -> list[WalletGrant]:
     """What the patient's wallet holds: accepted transfers with money left, oldest acceptance first, senders named."""
-    transfers = uow.wallets.spendable(patient_id, lock=lock)
+    return grants_of(uow, uow.wallets.spendable(patient_id, lock=lock))
+
+
+def grants_of(uow: UnitOfWork, transfers: Sequence[WalletTransfer]) -> list[WalletGrant]:
+    """The wallet's spendable ``transfers`` (read already) as grants, their senders named."""
     if not transfers:
         return []
     senders = uow.people.get_many({t.sender_id for t in transfers})
@@ -253,9 +258,11 @@ def plan_settlement(
         patient = uow.people.get(visit.person_id)
         assert patient is not None
         family = load_family(uow, patient, moment, lock=lock)
-    institution = uow.institutions.get(visit.institution_id)
+    patient = family.patient
+    read = uow.bills.read(visit.id, visit.institution_id, patient.id, wallet=acct_used, lock=lock)
+    institution = read.institution
     assert institution is not None
-    visit_lines = uow.visits.lines(visit.id)
+    visit_lines = read.lines
     lines = waiting_lines(visit, visit_lines, batch)
     # The visit's settlements in force are those holding lines (a reversal releases its lines): read only if any.
     in_force = {line.settlement_id for line in visit_lines if line.settlement_id is not None}
@@ -267,8 +274,8 @@ def plan_settlement(
         moment=moment,
         this_year=now.year,
         year_start=_year_starts(ctx, uow, family, visit.begin_at.year),
-        suspension=suspension_finding(uow, family.patient, visit.begin_at.date(), now) if networked else None,
-        wallet=wallet_grants(uow, family.patient.id, lock=lock) if acct_used else (),
+        suspension=finding_among(read.suspensions, patient, visit.begin_at.date(), now) if networked else None,
+        wallet=grants_of(uow, read.spendable) if acct_used else (),
         use_wallet=use_wallet,
     )
     plan = compute_plan(RuleReader(ctx.rules, visit.begin_at.date()), inputs)
