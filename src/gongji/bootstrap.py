@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,9 +37,11 @@ class Settings(BaseSettings):
     #: The region this node serves (医保区划, 6 digits; a known one): the national interface's answers name it in
     #: ``inf_refmsgid`` when a message does not name its own 就医地. The default is the demo's Shijiazhuang.
     region: str = Field(default="130100", pattern=r"^[0-9]{6}$")
-    #: Commit settlements that arrive at the same moment in one transaction (``service/group_commit.py``); off, each
-    #: settlement has a transaction of its own (the same answers, more commits and more waiting for locks).
-    group_commit: bool = True
+    #: Commit settlements (and gateway nonces) that arrive at the same moment in one transaction
+    #: (``service/group_commit.py``); ``false``: each in a transaction of its own (the same answers). ``auto`` groups on
+    #: SQLite, whose writers take turns anyway, and not on PostgreSQL, where concurrent transactions overlap their
+    #: round trips and, measured on 2 cores, beat one thread applying a batch (docs/performance.md).
+    group_commit: Literal["auto", "true", "false"] = "auto"
 
 
 def build_context(
@@ -49,4 +52,5 @@ def build_context(
     engine = engine or make_engine(settings.database_url)
     if clock is None:
         clock = FixedClock(settings.now) if settings.now is not None else SystemClock()
-    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, group_commit=settings.group_commit)
+    grouped = engine.dialect.name == "sqlite" if settings.group_commit == "auto" else settings.group_commit == "true"
+    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, group_commit=grouped)

@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
 
+from gongji.bootstrap import Settings, build_context
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.service.access_state import remember_nonce
@@ -50,7 +52,7 @@ def family(ctx: Context) -> Context:
     resident(ctx, XIAOMING, "张小明")
     asked = request_binding(ctx, RequestBinding(JIANGUO, XIAOMING, RelationType.CHILD, commitment=True), key="b")
     confirm_binding(ctx, ConfirmBinding(asked.id, JIANGUO, "ok"), key="c")
-    return ctx
+    return replace(ctx, group_commit=True)  # on both backends, whatever the default
 
 
 def _visit(ctx: Context, n: int) -> str:
@@ -254,3 +256,24 @@ def test_gateway_nonces_share_the_batch_and_a_replay_inside_it_is_still_a_replay
     assert _paid(ctx) == settled.result(60).amounts["acct_pay"] > 0
     assert nonce("n-2")() is False  # committed with the batch
     assert nonce("n-3")() is True
+
+
+@pytest.mark.parametrize("setting", ["auto", "true", "false"])
+def test_group_commit_is_on_by_default_where_writers_take_turns(engine: Engine, backend: str, setting: str) -> None:
+    ctx = build_context(Settings(group_commit=setting), engine=engine)  # type: ignore[arg-type]
+    expected = {"auto": backend == "sqlite", "true": True, "false": False}[setting]
+    assert ctx.group_commit is expected
+
+
+def test_writes_are_not_grouped_when_group_commit_is_off(family: Context, engine: Engine) -> None:
+    ctx = replace(family, group_commit=False)
+    first, second = _visit(ctx, 1), _visit(ctx, 2)
+    with ThreadPoolExecutor(4) as pool, _commits(engine) as commits:
+        holder = _Holder()
+        held = pool.submit(committer_for(ctx.uow).run, holder)
+        assert holder.started.wait(60)
+        answers = [pool.submit(_settle(ctx, mdtrt_id, f"k{mdtrt_id}")).result(60) for mdtrt_id in (first, second)]
+        assert commits[0] == 2  # each alone, while the committer was held
+        holder.release.set()
+        held.result(60)
+    assert _paid(ctx) == sum(answer.amounts["acct_pay"] for answer in answers) > 0
