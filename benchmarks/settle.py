@@ -10,10 +10,10 @@ through the use cases for children drawn at random from the whole population; wh
 ``commit_settlement`` alone. After gongji's settlements at each client count, the sketch commits as many
 settlements of the same shape (copied from one gongji has just written) straight through the driver, from as many
 clients, and the line ``gongji X/s = P % of the bare sketch (Y/s)`` says how far gongji is from what the machine
-allows for the same writes (``--no-sketch`` skips it). Before gongji's timed run at each client count, as many
-settlements run with group commit off (each in a transaction of its own; ``--no-alone`` skips it), to compare in the
-same run; the timed run says how many settlements each of its transactions took. Both ratios — to pgbench and to the
-sketch — come from the same run. Figures only, never asserted: they go into docs/performance.md.
+allows for the same writes (``--no-sketch`` skips it). gongji runs at each client count both with group commit and with
+one transaction per settlement, the backend's default mode last (``--default-only`` skips the other); the ratios use
+the default mode, and a group-commit run says how many settlements each of its transactions took. Both ratios — to
+pgbench and to the sketch — come from the same run. Figures only, never asserted: they go into docs/performance.md.
 
     .venv/bin/python benchmarks/settle.py --people 3000 --settlements 300 --clients 1 --audit
     .venv/bin/python benchmarks/settle.py --people 1000000 --backends sqlite
@@ -118,6 +118,15 @@ def settle_all(ctx: Context, visits: list[str], clients: int, tag: str) -> tuple
     return len(visits) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
+def settle_in_mode(ctx: Context, visits: list[str], clients: int, name: str) -> tuple[float, float, float, float]:
+    """``settle_all`` in ``ctx``'s mode; with the mean number of settlements per group-commit transaction."""
+    committer = committer_for(ctx.uow)
+    batches_before, jobs_before = committer.batches
+    rate, p50, p99 = settle_all(ctx, visits, clients, f"{name}{clients}{int(ctx.group_commit)}")
+    batches_after, jobs_after = committer.batches
+    return rate, p50, p99, (jobs_after - jobs_before) / max(batches_after - batches_before, 1)
+
+
 def sketch_at(ctx: Context, engine: Engine, args: argparse.Namespace, clients: int, name: str, first: bool) -> float:
     """The bare-driver sketch at ``clients`` clients, on visits of its own prepared like gongji's; its rate."""
     template = Template.read(engine)
@@ -144,27 +153,20 @@ def bench(
         run_audit(ctx, name, "after loading")
     rng = random.Random(args.seed)
     rates: dict[int, tuple[float, float | None]] = {}
-    alone = replace(ctx, group_commit=False)
+    modes = {False: "one transaction each", True: "group commit"}
+    default = ctx.group_commit
+    order = [default] if args.default_only else [not default, default]  # the default last: it is what the ratios use
     for clients in client_counts:
-        if not args.no_alone:  # each settlement in a transaction of its own, as before group commit
-            visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}a")
-            rate, p50, p99 = settle_all(alone, visits, clients, f"{name}{clients}a")
+        for grouped in order:
+            visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}{int(grouped)}")
+            rate, p50, p99, batches = settle_in_mode(replace(ctx, group_commit=grouped), visits, clients, name)
+            mode = modes[grouped] + (" (the default)" if grouped == default else "")
+            per_batch = f", {batches:.1f} settlements a transaction" if grouped else ""
             print(
-                f"{name}: {clients} client(s), one transaction each: {rate:,.0f} settlements/s, p50 {p50:.2f} ms, "
-                f"p99 {p99:.2f} ms",
+                f"{name}: {clients} client(s), {mode}: {rate:,.0f} settlements/s, p50 {p50:.2f} ms, "
+                f"p99 {p99:.2f} ms{per_batch}",
                 flush=True,
             )
-        visits = prepare_visits(ctx, families, args.settlements, rng, f"{name}{clients}")
-        committer = committer_for(ctx.uow)
-        batches_before, jobs_before = committer.batches
-        rate, p50, p99 = settle_all(ctx, visits, clients, f"{name}{clients}")
-        batches_after, jobs_after = committer.batches
-        batches, jobs = batches_after - batches_before, jobs_after - jobs_before
-        print(
-            f"{name}: {clients} client(s): {rate:,.0f} settlements/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-            f"(group commit: {batches:,} transactions, {jobs / max(batches, 1):.1f} settlements each)",
-            flush=True,
-        )
         bare = None if args.no_sketch else sketch_at(ctx, engine, args, clients, name, first=not rates)
         rates[clients] = (rate, bare)
         if bare:
@@ -217,7 +219,9 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--no-sketch", action="store_true", help="skip the bare-driver sketch")
     parser.add_argument(
-        "--no-alone", action="store_true", help="skip the run with one transaction per settlement (no group commit)"
+        "--default-only",
+        action="store_true",
+        help="run only the backend's default mode (GONGJI_GROUP_COMMIT=auto), not also the other one",
     )
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
