@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from gongji.domain.ledger import AccountKind, AccountOpening, quota_used_code
+from gongji.domain.ledger import AccountKind, AccountOpening, quota_used_code, shard_of
 from gongji.store.ledger_repo import SqlLedger
 
 __all__ = ["Job", "Rows", "Template", "prepare"]
@@ -110,7 +110,7 @@ class Job:
 
 
 def _place(
-    ledger: SqlLedger, relation: dict[str, Any], side: tuple[str, str, int, str], now: datetime
+    ledger: SqlLedger, relation: dict[str, Any], patient: int, side: tuple[str, str, int, str], now: datetime
 ) -> tuple[int, bool]:
     """The account of this visit's settlement on the template's side (kind, code, id, ledger), and whether it is
     the relative's own money."""
@@ -125,11 +125,17 @@ def _place(
         opening = AccountOpening(quota_used_code(relation["id"], year), AccountKind.QUOTA_USED, region, asset, person)
         return ledger.open_accounts([opening], now)[opening.code].id, False
     assert not AccountKind(kind).person_owned, f"the sketch cannot place a {kind} account"
-    return same, False  # a system or institution account: the same for every settlement in the region
+    base, sharded, _ = code.rpartition("#")
+    if not sharded:
+        return same, False  # a system or institution account every settlement of the region shares
+    # A hot system account spread over shards: the one of this patient's shard, as gongji picks it.
+    opening = AccountOpening(base, AccountKind(kind), region, ledger_code.split(":", 1)[1]).in_shard(shard_of(patient))
+    return ledger.open_accounts([opening], now)[opening.code].id, False
 
 
 def prepare(engine: Engine, template: Template, mdtrt_ids: Sequence[str], now: datetime, tag: str) -> list[Job]:
-    """Each visit's settlement shaped as the template: the same system and institution accounts, the patient's
+    """Each visit's settlement shaped as the template: the same system and institution accounts (in the patient's
+    shard, where gongji spreads them), the patient's
     relative at the template's place in the child's order, and that relative's accounts (a quota-used account a
     first use would open is opened here)."""
     jobs = []
@@ -150,10 +156,18 @@ def prepare(engine: Engine, template: Template, mdtrt_ids: Sequence[str], now: d
             moves, own = [], set()
             for t in template.transfers:
                 debit, debit_own = _place(
-                    ledger, relation, (t["debit_kind"], t["debit_code"], t["debit_id"], t["ledger"]), now
+                    ledger,
+                    relation,
+                    visit["person_id"],
+                    (t["debit_kind"], t["debit_code"], t["debit_id"], t["ledger"]),
+                    now,
                 )
                 credit, credit_own = _place(
-                    ledger, relation, (t["credit_kind"], t["credit_code"], t["credit_id"], t["ledger"]), now
+                    ledger,
+                    relation,
+                    visit["person_id"],
+                    (t["credit_kind"], t["credit_code"], t["credit_id"], t["ledger"]),
+                    now,
                 )
                 moves.append((debit, credit, t["amount_fen"]))
                 own |= {a for a, mine in ((debit, debit_own), (credit, credit_own)) if mine}

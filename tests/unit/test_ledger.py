@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import (
+    HOT_SHARDS,
     MAX_TRANSFERS_PER_JOURNAL,
     AccountKind,
+    AccountOpening,
     AccountState,
     JournalKind,
     PostedTransfer,
@@ -19,6 +21,7 @@ from gongji.domain.ledger import (
     ledger_code,
     mirror,
     post_transfers,
+    shard_of,
 )
 from gongji.domain.money import MAX_AMOUNT_FEN
 
@@ -355,3 +358,15 @@ def test_a_journal_a_person_could_afford_can_always_be_reversed_straight_away(
         reject()
     _, restored = post_transfers(with_balances(states, after), mirror(posted))
     assert restored == {i: states[i].balance_fen for i in after}
+
+
+def test_a_hot_system_account_is_spread_over_shards_and_a_persons_is_not() -> None:
+    fund = AccountOpening.of(AccountKind.FUND_POOL, "130100", None, 2026)
+    assert fund.in_shard(3).code == f"{fund.code}#03"
+    assert fund.in_shard(3).kind is fund.kind
+    assert len({fund.in_shard(shard_of(person)).code for person in range(1, 100)}) == HOT_SHARDS
+    assert shard_of(17) == shard_of(17 + HOT_SHARDS)
+    with pytest.raises(ValueError, match="no shard"):
+        AccountOpening.of(AccountKind.PERSONAL_PRIOR, "130100", 7, 2026).in_shard(1)
+    with pytest.raises(ValueError, match="no shard"):
+        fund.in_shard(HOT_SHARDS)

@@ -14,7 +14,7 @@ correction is a reversal journal that mirrors it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,6 +24,7 @@ from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 __all__ = [
     "DEDUCTIBLE",
     "FUND",
+    "HOT_SHARDS",
     "MAX_TRANSFERS_PER_JOURNAL",
     "MONEY",
     "QUOTA",
@@ -45,6 +46,7 @@ __all__ = [
     "mirror",
     "post_transfers",
     "quota_used_code",
+    "shard_of",
 ]
 
 #: No journal gongji writes needs more; a larger one is a bug.
@@ -86,6 +88,17 @@ def accumulator_code(kind: AccountKind, person_id: int, year: int, group: str) -
 def institution_code(fixmedins_code: str, region: str) -> str:
     """The account code of what the ledger owes an institution in a region."""
     return f"INST:{fixmedins_code}:{region}"
+
+
+#: A system account every settlement of a region posts to (the fund, the cash and institution clearing accounts, the
+#: memo sources) is spread over this many accounts, one per shard, so that concurrent settlements of different
+#: patients do not queue for one row's lock; the region's figure is the sum of its shards.
+HOT_SHARDS = 16
+
+
+def shard_of(person_id: int) -> int:
+    """The shard of the hot system accounts a settlement of this patient posts to (always the same one)."""
+    return person_id % HOT_SHARDS
 
 
 def ledger_code(region: str, asset: str = MONEY) -> str:
@@ -249,6 +262,12 @@ class AccountOpening:
         period_year = year if kind is AccountKind.PERSONAL_CURRENT else None
         code = account_code(kind, region, owner_person_id)
         return cls(code, kind, region, asset_of(kind), owner_person_id, period_year)
+
+    def in_shard(self, shard: int) -> AccountOpening:
+        """The same system account's share in ``shard`` (see :data:`HOT_SHARDS`): the code with ``#NN`` after it."""
+        if self.owner_person_id is not None or not 0 <= shard < HOT_SHARDS:
+            raise ValueError(f"no shard {shard} of account {self.code}")
+        return replace(self, code=f"{self.code}#{shard:02d}")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from gongji.rules.schema import Contribution
 from gongji.service.checks import Party
 from gongji.service.context import Context
 from gongji.service.eligibility import PaymentKind
+from gongji.service.ledger_door import memo_source
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (
@@ -132,9 +133,8 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
                 out = uow.ledger.open_account(AccountKind.REGION_TRANSFER, region, None, now)
                 into = uow.ledger.open_account(AccountKind.REGION_TRANSFER, enrollment.pooling_region, None, now)
                 specs += [TransferSpec(account.id, out.id, amount), TransferSpec(into.id, collected.id, amount)]
-        source = uow.ledger.open_named_account(
-            f"SYS:{region}:memo_source:{QUOTA}", AccountKind.MEMO_SOURCE, region, QUOTA, None, now
-        )
+        memo = memo_source(region, QUOTA)
+        source = uow.ledger.open_named_account(memo.code, memo.kind, region, memo.asset, None, now)
         quota_account = uow.ledger.open_named_account(
             quota_used_code(relation.id, now.year), AccountKind.QUOTA_USED, region, QUOTA, payer.id, now
         )

@@ -13,6 +13,7 @@ from gongji.domain.ledger import (
     accumulator_code,
     institution_code,
     quota_used_code,
+    shard_of,
 )
 from gongji.service.context import Context
 from gongji.service.ledger_door import across_regions, memo_source, system_account
@@ -36,16 +37,17 @@ def settlement_transfers(
     visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
     # The transfers by account code first, then every account they name found (or opened) at once.
     moves: list[tuple[AccountOpening, AccountOpening, int]] = []
+    # The region's hot accounts in the patient's shard: settlements of other patients post to other rows.
+    shard = shard_of(visit.person_id)
 
     def system(kind: AccountKind, in_region: str) -> AccountOpening:
-        return system_account(kind, in_region, now.year)
+        return system_account(kind, in_region, now.year).in_shard(shard)
 
     if payout:
         inst = system(AccountKind.CLAIMS_PAYABLE, region)
     else:
-        inst = AccountOpening(
-            institution_code(plan.institution.fixmedins_code, region), AccountKind.INSTITUTION_CLEARING, region
-        )
+        clearing = institution_code(plan.institution.fixmedins_code, region)
+        inst = AccountOpening(clearing, AccountKind.INSTITUTION_CLEARING, region).in_shard(shard)
     if amounts.hifp_pay_fen:
         moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
 
@@ -74,7 +76,7 @@ def settlement_transfers(
                 QUOTA,
                 purse.payer_id,
             )
-            moves.append((memo_source(purse.region, QUOTA), used, payment.amount_fen))
+            moves.append((memo_source(purse.region, QUOTA).in_shard(shard), used, payment.amount_fen))
     if amounts.psn_cash_pay_fen and not payout:
         moves.append((system(AccountKind.CASH_CLEARING, region), inst, amounts.psn_cash_pay_fen))
     memo = (
@@ -86,7 +88,7 @@ def settlement_transfers(
             accumulator = AccountOpening(
                 accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
             )
-            moves.append((memo_source(region, asset), accumulator, amount))
+            moves.append((memo_source(region, asset).in_shard(shard), accumulator, amount))
     # The family's own accounts were read with the plan; only the others are looked up.
     known = {code: row.state for code, row in plan.family.by_code.items()}
     wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
