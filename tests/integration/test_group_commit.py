@@ -277,3 +277,19 @@ def test_writes_are_not_grouped_when_group_commit_is_off(family: Context, engine
         holder.release.set()
         held.result(60)
     assert _paid(ctx) == sum(answer.amounts["acct_pay"] for answer in answers) > 0
+
+
+def test_a_grouped_write_inside_a_grouped_write_fails_at_once_instead_of_waiting_for_itself(family: Context) -> None:
+    ctx = family
+
+    def inner(uow: UnitOfWork) -> int:
+        return 1
+
+    def outer(uow: UnitOfWork) -> int:
+        return ctx.write(key="inner", operation="test", request={}, result_type=int, handler=inner, grouped=True)
+
+    with pytest.raises(RuntimeError, match="inside another grouped write"):
+        ctx.write(key="outer", operation="test", request={}, result_type=int, handler=outer, grouped=True)
+    assert ctx.stored_outcome("outer") is None
+    assert ctx.stored_outcome("inner") is None
+    assert ctx.write(key="inner", operation="test", request={}, result_type=int, handler=inner, grouped=True) == 1

@@ -93,6 +93,9 @@ class GroupCommitter:
 
     def run(self, job: GroupedJob[T]) -> T:
         """Apply ``job`` (in a batch with whatever else is waiting) and give its answer once it is committed."""
+        if getattr(_leader, "leading", False):
+            # It would wait for the batch it is part of: a write inside a grouped write's transaction is a fault.
+            raise RuntimeError("a grouped write started inside another grouped write")
         waiter = _Waiter(job)
         with self._lock:
             self._queue.append(waiter)
@@ -113,9 +116,11 @@ class GroupCommitter:
             del self._queue[: self._max_batch]
             self._batches += 1
             self._jobs += len(batch)
+        _leader.leading = True
         try:
             self._apply(batch)
         finally:
+            _leader.leading = False
             for waiter in batch:
                 if waiter.answer is None:  # only when applying failed in a way nobody foresaw
                     waiter.settle(raising(RuntimeError("group commit failed before answering")))
@@ -160,6 +165,9 @@ def raising(exc: Exception) -> Callable[[], Any]:
 
     return answer
 
+
+#: Whether this thread is applying a batch (a job's handler runs in the leader's thread).
+_leader = threading.local()
 
 _COMMITTERS: WeakKeyDictionary[UnitOfWorkFactory, GroupCommitter] = WeakKeyDictionary()
 _COMMITTERS_LOCK = threading.Lock()
