@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from gongji.service.ports import BillRows
-from gongji.store.catalogue_repo import _INSTITUTION_BY_ID, _institution
+from gongji.store.catalogue_repo import INSTITUTION_BY_ID, institution_of
 from gongji.store.driver import Prepared, together
-from gongji.store.people_repo import _SUSPENSIONS_OF, suspension_of
-from gongji.store.visit_repo import _LINES_OF, _line
-from gongji.store.wallet_repo import _SPENDABLE, _SPENDABLE_LOCKED, _transfer
+from gongji.store.people_repo import SUSPENSIONS_OF, suspension_of
+from gongji.store.visit_repo import LINES_OF, fee_line_of
+from gongji.store.wallet_repo import SPENDABLE, SPENDABLE_LOCKED, wallet_transfer_of
 
 __all__ = ["SqlBillReads"]
 
@@ -30,18 +30,18 @@ class SqlBillReads:
         """The institution, the lines, the suspensions and (``wallet``) the spendable transfers (``lock``: locked,
         PostgreSQL's ``FOR UPDATE``; SQLite's writer already holds the database)."""
         calls: list[tuple[Prepared, dict[str, object]]] = [
-            (_INSTITUTION_BY_ID, {"institution_id": institution_id}),
-            (_LINES_OF, {"visit_id": visit_id}),
-            (_SUSPENSIONS_OF, {"person_id": patient_id}),
+            (INSTITUTION_BY_ID, {"institution_id": institution_id}),
+            (LINES_OF, {"visit_id": visit_id}),
+            (SUSPENSIONS_OF, {"person_id": patient_id}),
         ]
         if wallet:
             locking = lock and self._conn.dialect.name == "postgresql"
-            calls.append((_SPENDABLE_LOCKED if locking else _SPENDABLE, {"receiver_id": patient_id}))
+            calls.append((SPENDABLE_LOCKED if locking else SPENDABLE, {"receiver_id": patient_id}))
         results = together(self._conn, calls)
         institution = results[0].first()
         return BillRows(
-            institution=_institution(institution) if institution else None,
-            lines=[_line(row) for row in results[1]],
+            institution=institution_of(institution) if institution else None,
+            lines=[fee_line_of(row) for row in results[1]],
             suspensions=[suspension_of(row) for row in results[2]],
-            spendable=[_transfer(row) for row in results[3]] if wallet else [],
+            spendable=[wallet_transfer_of(row) for row in results[3]] if wallet else [],
         )

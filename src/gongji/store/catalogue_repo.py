@@ -27,7 +27,7 @@ __all__ = ["IN_CHUNK", "SqlCatalogue", "SqlInstitutions"]
 IN_CHUNK = 500
 
 # Statements of the settlement's hot path, built once.
-_INSTITUTION_BY_ID = Prepared(select(t.institutions).where(t.institutions.c.id == bindparam("institution_id")))
+INSTITUTION_BY_ID = Prepared(select(t.institutions).where(t.institutions.c.id == bindparam("institution_id")))
 _INSTITUTION_BY_CODE = Prepared(select(t.institutions).where(t.institutions.c.fixmedins_code == bindparam("code")))
 _ITEMS_BY_CODE = Prepared(
     select(t.catalogue_items).where(t.catalogue_items.c.code.in_(bindparam("codes", expanding=True)))
@@ -37,7 +37,8 @@ _ITEMS_BY_CODE = Prepared(
 _ITEM_COLUMNS = ("name", "category", "kind", "unit", "self_pay_bp", "price_cap_fen", "account_payable", "sample")
 
 
-def _institution(row: Any) -> Institution:
+def institution_of(row: Any) -> Institution:
+    """An ``institutions`` row as the domain's institution."""
     return Institution(
         id=row["id"],
         fixmedins_code=row["fixmedins_code"],
@@ -83,18 +84,18 @@ class SqlInstitutions:
         return Institution(int(institution_id), fixmedins_code, name, kind, level, region)
 
     def get(self, institution_id: int) -> Institution | None:
-        row = _INSTITUTION_BY_ID(self._conn, {"institution_id": institution_id}).mappings().first()
-        return _institution(row) if row else None
+        row = INSTITUTION_BY_ID(self._conn, {"institution_id": institution_id}).mappings().first()
+        return institution_of(row) if row else None
 
     def find_by_code(self, fixmedins_code: str) -> Institution | None:
         row = _INSTITUTION_BY_CODE(self._conn, {"code": fixmedins_code}).first()
-        return _institution(row) if row else None
+        return institution_of(row) if row else None
 
     def list(self, *, region: str | None = None) -> list[Institution]:
         query = select(t.institutions).order_by(t.institutions.c.id)
         if region is not None:
             query = query.where(t.institutions.c.region == region)
-        return [_institution(row) for row in self._conn.execute(query).mappings()]
+        return [institution_of(row) for row in self._conn.execute(query).mappings()]
 
 
 def _item(row: Any) -> CatalogueItem:

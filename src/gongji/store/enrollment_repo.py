@@ -22,7 +22,7 @@ from gongji.store.driver import Prepared
 __all__ = ["SqlEnrollments"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_ENROLLMENTS_OF = Prepared(
+ENROLLMENTS_OF = Prepared(
     select(t.enrollments)
     .where(t.enrollments.c.person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.enrollments.c.id)
@@ -106,7 +106,7 @@ class SqlEnrollments:
     def for_people(self, person_ids: Iterable[int]) -> dict[int, list[Enrollment]]:
         """Each person's enrollments (in id order), for several people in one statement."""
         ids = sorted(set(person_ids))
-        return enrollments_by_person(_ENROLLMENTS_OF(self._conn, {"person_ids": ids}))
+        return enrollments_by_person(ENROLLMENTS_OF(self._conn, {"person_ids": ids}))
 
     @staticmethod
     def _enrollments(rows: Iterable[Any]) -> list[Enrollment]:
@@ -144,7 +144,7 @@ class SqlEnrollments:
 
 
 def enrollments_by_person(rows: Iterable[Any]) -> dict[int, list[Enrollment]]:
-    """Rows of :data:`_ENROLLMENTS_OF` as each person's enrollments, in id order."""
+    """Rows of :data:`ENROLLMENTS_OF` as each person's enrollments, in id order."""
     found: dict[int, list[Enrollment]] = {}
     for enrollment in SqlEnrollments._enrollments(rows):
         found.setdefault(enrollment.person_id, []).append(enrollment)

@@ -15,11 +15,11 @@ from sqlalchemy import Connection
 
 from gongji.service.ports import FamilyRows
 from gongji.store.driver import Prepared, together
-from gongji.store.enrollment_repo import _ENROLLMENTS_OF, enrollments_by_person
-from gongji.store.ledger_reads import _account_row
-from gongji.store.ledger_repo import _ACCOUNTS_OF, _LOCK_ACCOUNTS_OF
-from gongji.store.people_repo import _PEOPLE_BY_IDS, SqlPeople
-from gongji.store.relation_repo import _RELATIONS_OF, _SHARED_QUOTAS, _relation, shared_quotas_of
+from gongji.store.enrollment_repo import ENROLLMENTS_OF, enrollments_by_person
+from gongji.store.ledger_reads import account_row_of
+from gongji.store.ledger_repo import ACCOUNTS_OF, LOCK_ACCOUNTS_OF
+from gongji.store.people_repo import PEOPLE_BY_IDS, person_of
+from gongji.store.relation_repo import RELATIONS_OF, SHARED_QUOTAS, relation_of, shared_quotas_of
 
 __all__ = ["SqlFamilyReads"]
 
@@ -37,20 +37,20 @@ class SqlFamilyReads:
         ids = sorted(set(person_ids))
         payers = sorted(set(others))
         calls: list[tuple[Prepared, dict[str, object]]] = [
-            (_PEOPLE_BY_IDS, {"person_ids": payers}),
-            (_ENROLLMENTS_OF, {"person_ids": ids}),
-            (_RELATIONS_OF, {"authoriser_ids": payers, "beneficiary_ids": payers}),
-            (_SHARED_QUOTAS, {"authoriser_ids": payers}),
+            (PEOPLE_BY_IDS, {"person_ids": payers}),
+            (ENROLLMENTS_OF, {"person_ids": ids}),
+            (RELATIONS_OF, {"authoriser_ids": payers, "beneficiary_ids": payers}),
+            (SHARED_QUOTAS, {"authoriser_ids": payers}),
         ]
         if lock and self._conn.dialect.name == "postgresql":
-            calls.append((_LOCK_ACCOUNTS_OF, {"person_ids": ids}))
-        calls.append((_ACCOUNTS_OF, {"person_ids": ids}))
+            calls.append((LOCK_ACCOUNTS_OF, {"person_ids": ids}))
+        calls.append((ACCOUNTS_OF, {"person_ids": ids}))
         results = together(self._conn, calls)
         people, enrollments, relations, quotas = results[:4]
         return FamilyRows(
-            people={row["id"]: SqlPeople._person(row, ()) for row in people},
+            people={row["id"]: person_of(row, ()) for row in people},
             enrollments=enrollments_by_person(enrollments),
-            relations=[_relation(row) for row in relations],
-            accounts=[_account_row(row) for row in results[-1]],
+            relations=[relation_of(row) for row in relations],
+            accounts=[account_row_of(row) for row in results[-1]],
             shared_quotas=shared_quotas_of(payers, quotas),
         )

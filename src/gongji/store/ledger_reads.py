@@ -18,7 +18,8 @@ from gongji.store import tables as t
 __all__ = ["LedgerReads"]
 
 
-def _account_state(row: Any) -> AccountState:
+def account_state_of(row: Any) -> AccountState:
+    """An ``accounts`` row as the ledger core's account state (balance, version, kind, ledger)."""
     return AccountState(
         id=row["id"],
         kind=AccountKind(row["kind"]),
@@ -29,9 +30,10 @@ def _account_state(row: Any) -> AccountState:
     )
 
 
-def _account_row(row: Any) -> AccountRow:
+def account_row_of(row: Any) -> AccountRow:
+    """An ``accounts`` row as the ledger port's account row (its state and how it was opened)."""
     return AccountRow(
-        state=_account_state(row),
+        state=account_state_of(row),
         region=row["region"],
         period_year=row["period_year"],
         opened_at=row["opened_at"],
@@ -88,7 +90,7 @@ class LedgerReads:
             .order_by(t.accounts.c.id)
             .limit(limit)
         ).mappings()
-        return [_account_row(row) for row in rows]
+        return [account_row_of(row) for row in rows]
 
     def balance_as_of(self, account_id: int, moment: datetime) -> int:
         row = self._conn.execute(
@@ -174,7 +176,7 @@ class LedgerReads:
 
     def all_accounts(self) -> list[AccountRow]:
         rows = self._conn.execute(select(t.accounts).order_by(t.accounts.c.id)).mappings()
-        return [_account_row(row) for row in rows]
+        return [account_row_of(row) for row in rows]
 
     def iter_transfers(self) -> Iterator[TransferRow]:
         result = self._conn.execution_options(yield_per=5000).execute(select(t.transfers).order_by(t.transfers.c.id))

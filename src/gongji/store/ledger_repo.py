@@ -34,17 +34,17 @@ from gongji.domain.ledger import (
 from gongji.service.ports import AccountRow, TransientStoreError
 from gongji.store import tables as t
 from gongji.store.driver import Prepared
-from gongji.store.ledger_reads import LedgerReads, _account_row, _account_state
+from gongji.store.ledger_reads import LedgerReads, account_row_of, account_state_of
 
 __all__ = ["SqlLedger"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_ACCOUNTS_OF = Prepared(
+ACCOUNTS_OF = Prepared(
     select(t.accounts)
     .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.accounts.c.id)
 )
-_LOCK_ACCOUNTS_OF = Prepared(
+LOCK_ACCOUNTS_OF = Prepared(
     select(t.accounts.c.id)
     .where(t.accounts.c.owner_person_id.in_(bindparam("person_ids", expanding=True)))
     .order_by(t.accounts.c.id)
@@ -94,7 +94,7 @@ class SqlLedger(LedgerReads):
     def _open(self, opening: AccountOpening, opened_at: datetime) -> AccountState:
         found = _ACCOUNT_BY_CODE(self._conn, {"code": opening.code}).mappings().first()
         if found is not None:  # the common case: one statement
-            return _account_state(found)
+            return account_state_of(found)
         return self._insert_or_read(opening, opened_at)
 
     def _insert_or_read(self, opening: AccountOpening, opened_at: datetime) -> AccountState:
@@ -115,7 +115,7 @@ class SqlLedger(LedgerReads):
         row = statement(self._conn, values).mappings().first()
         if row is None:  # it exists: opened by someone else since
             row = _ACCOUNT_BY_CODE(self._conn, {"code": opening.code}).mappings().one()
-        return _account_state(row)
+        return account_state_of(row)
 
     def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
         """The accounts of these natural keys by code: one statement when they all exist (the common case), and
@@ -132,13 +132,13 @@ class SqlLedger(LedgerReads):
 
     def find_account_by_code(self, code: str) -> AccountRow | None:
         row = _ACCOUNT_BY_CODE(self._conn, {"code": code}).mappings().first()
-        return _account_row(row) if row else None
+        return account_row_of(row) if row else None
 
     def accounts_of_person(self, person_id: int) -> list[AccountRow]:
         rows = self._conn.execute(
             select(t.accounts).where(t.accounts.c.owner_person_id == person_id).order_by(t.accounts.c.id)
         ).mappings()
-        return [_account_row(row) for row in rows]
+        return [account_row_of(row) for row in rows]
 
     def accounts_of_people(self, person_ids: Iterable[int], *, lock: bool = False) -> list[AccountRow]:
         """Every account owned by these people, in id order; ``lock`` locks them first (PostgreSQL: FOR UPDATE in
@@ -148,9 +148,9 @@ class SqlLedger(LedgerReads):
             # Lock first, then read in a new statement: a statement that waited for a lock sees the rows it locked
             # as committed since, but not rows committed meanwhile by the transaction it waited for (a memo account
             # opened by a concurrent settlement). SQLite's BEGIN IMMEDIATE already serialises writers.
-            _LOCK_ACCOUNTS_OF(self._conn, {"person_ids": ids})
-        rows = _ACCOUNTS_OF(self._conn, {"person_ids": ids}).mappings()
-        return [_account_row(row) for row in rows]
+            LOCK_ACCOUNTS_OF(self._conn, {"person_ids": ids})
+        rows = ACCOUNTS_OF(self._conn, {"person_ids": ids}).mappings()
+        return [account_row_of(row) for row in rows]
 
     def find_accounts_by_code(self, codes: Iterable[str]) -> dict[str, AccountRow]:
         """The accounts that exist of these codes, in one statement."""
@@ -158,21 +158,21 @@ class SqlLedger(LedgerReads):
         if not wanted:
             return {}
         rows = _ACCOUNTS_BY_CODE(self._conn, {"codes": wanted}).mappings()
-        return {row["code"]: _account_row(row) for row in rows}
+        return {row["code"]: account_row_of(row) for row in rows}
 
     def accounts_by_id(self, account_ids: Iterable[int]) -> list[AccountRow]:
         ids = sorted(set(account_ids))
         rows = self._conn.execute(
             select(t.accounts).where(t.accounts.c.id.in_(ids)).order_by(t.accounts.c.id)
         ).mappings()
-        return [_account_row(row) for row in rows]
+        return [account_row_of(row) for row in rows]
 
     def lock(self, account_ids: Iterable[int]) -> dict[int, AccountState]:
         ids = sorted(set(account_ids))
         # FOR UPDATE in ascending id order: two transactions never wait on each other in a cycle.
         # (SQLite has no row locks; BEGIN IMMEDIATE already holds the database's write lock.)
         rows = _ACCOUNTS_LOCKED(self._conn, {"account_ids": ids}).mappings()
-        locked = {row["id"]: _account_state(row) for row in rows}
+        locked = {row["id"]: account_state_of(row) for row in rows}
         assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
         return locked
 

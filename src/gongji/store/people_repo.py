@@ -28,8 +28,8 @@ __all__ = ["SqlPeople"]
 _PERSON_BY_ID = Prepared(select(t.people).where(t.people.c.id == bindparam("person_id")))
 _PERSON_BY_PSN_NO = Prepared(select(t.people).where(t.people.c.psn_no == bindparam("psn_no")))
 _PERSON_BY_CERTNO = Prepared(select(t.people).where(t.people.c.certno == bindparam("certno")))
-_PEOPLE_BY_IDS = Prepared(select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True))))
-_SUSPENSIONS_OF = Prepared(
+PEOPLE_BY_IDS = Prepared(select(t.people).where(t.people.c.id.in_(bindparam("person_ids", expanding=True))))
+SUSPENSIONS_OF = Prepared(
     select(t.suspensions).where(t.suspensions.c.person_id == bindparam("person_id")).order_by(t.suspensions.c.id)
 )
 
@@ -90,7 +90,7 @@ class SqlPeople:
         if row is None:
             return None
         contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()
-        return self._person(row, contacts)
+        return person_of(row, contacts)
 
     def find_by_certno(self, certno: str, *, with_contacts: bool = False) -> Person | None:
         return self._one(_PERSON_BY_CERTNO(self._conn, {"certno": certno}).first(), with_contacts)
@@ -98,8 +98,8 @@ class SqlPeople:
     def get_many(self, person_ids: Iterable[int]) -> dict[int, Person]:
         """People by id in one statement (without their contact history)."""
         ids = sorted(set(person_ids))
-        rows = _PEOPLE_BY_IDS(self._conn, {"person_ids": ids}).mappings()
-        return {row["id"]: self._person(row, ()) for row in rows}
+        rows = PEOPLE_BY_IDS(self._conn, {"person_ids": ids}).mappings()
+        return {row["id"]: person_of(row, ()) for row in rows}
 
     def find_by_psn_no(self, psn_no: str, *, with_contacts: bool = False) -> Person | None:
         return self._one(_PERSON_BY_PSN_NO(self._conn, {"psn_no": psn_no}).first(), with_contacts)
@@ -110,7 +110,7 @@ class SqlPeople:
             query = query.where(t.people.c.name.contains(name, autoescape=True))
         rows = self._conn.execute(query).mappings().all()
         contacts = self._contacts([row["id"] for row in rows])
-        return [self._person(row, contacts.get(row["id"], ())) for row in rows]
+        return [person_of(row, contacts.get(row["id"], ())) for row in rows]
 
     def add_contact(self, person_id: int, change: ContactChange) -> None:
         self._conn.execute(
@@ -142,7 +142,7 @@ class SqlPeople:
         return replace(suspension, id=int(suspension_id))
 
     def suspensions(self, person_id: int) -> builtins.list[Suspension]:
-        return [suspension_of(row) for row in _SUSPENSIONS_OF(self._conn, {"person_id": person_id}).mappings()]
+        return [suspension_of(row) for row in SUSPENSIONS_OF(self._conn, {"person_id": person_id}).mappings()]
 
     def lift_suspension(self, suspension_id: int, at: datetime, by: str) -> None:
         self._conn.execute(
@@ -160,7 +160,7 @@ class SqlPeople:
         if row is None:
             return None
         contacts = self._contacts([row["id"]]).get(row["id"], ()) if with_contacts else ()
-        return self._person(row, contacts)
+        return person_of(row, contacts)
 
     def _contacts(self, person_ids: Sequence[int]) -> dict[int, tuple[ContactChange, ...]]:
         if not person_ids:
@@ -182,15 +182,16 @@ class SqlPeople:
             )
         return {person_id: tuple(changes) for person_id, changes in found.items()}
 
-    @staticmethod
-    def _person(row: Any, contacts: tuple[ContactChange, ...]) -> Person:
-        return Person(
-            id=row["id"],
-            psn_no=row["psn_no"],
-            name=row["name"],
-            resident_id=ResidentId(row["certno"]),
-            registered_at=row["registered_at"],
-            died_on=row["died_on"],
-            naty=row["naty"],
-            contacts=contacts,
-        )
+
+def person_of(row: Any, contacts: tuple[ContactChange, ...]) -> Person:
+    """A ``people`` row (and the person's contact changes) as the domain's person."""
+    return Person(
+        id=row["id"],
+        psn_no=row["psn_no"],
+        name=row["name"],
+        resident_id=ResidentId(row["certno"]),
+        registered_at=row["registered_at"],
+        died_on=row["died_on"],
+        naty=row["naty"],
+        contacts=contacts,
+    )

@@ -50,7 +50,7 @@ def _note_of_column(stored: str | None) -> str | Term | None:
 
 
 def shared_quotas_of(authoriser_ids: Iterable[int], rows: Iterable[Any]) -> dict[int, tuple[bool, int | None]]:
-    """``shared_quota`` of each authoriser asked for, from the rows of :data:`_SHARED_QUOTAS` (none: not shared)."""
+    """``shared_quota`` of each authoriser asked for, from the rows of :data:`SHARED_QUOTAS` (none: not shared)."""
     found: dict[int, tuple[bool, int | None]] = dict.fromkeys(authoriser_ids, (False, None))
     for row in rows:
         found[row["authoriser_id"]] = (True, row["quota_fen"])
@@ -58,7 +58,7 @@ def shared_quotas_of(authoriser_ids: Iterable[int], rows: Iterable[Any]) -> dict
 
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
-_RELATIONS_OF = Prepared(
+RELATIONS_OF = Prepared(
     select(t.relations)
     .where(
         or_(
@@ -68,7 +68,7 @@ _RELATIONS_OF = Prepared(
     )
     .order_by(t.relations.c.id)
 )
-_SHARED_QUOTAS = Prepared(
+SHARED_QUOTAS = Prepared(
     select(t.shared_quotas.c.authoriser_id, t.shared_quotas.c.quota_fen).where(
         t.shared_quotas.c.authoriser_id.in_(bindparam("authoriser_ids", expanding=True))
     )
@@ -107,7 +107,8 @@ def _relation_values(relation: Relation) -> dict[str, Any]:
     return values
 
 
-def _relation(row: Any) -> Relation:
+def relation_of(row: Any) -> Relation:
+    """A ``relations`` row as the domain's relation."""
     return Relation(
         id=row["id"],
         relation_type=RelationType(row["relation_type"]),
@@ -149,7 +150,7 @@ class SqlRelations:
 
     def get(self, relation_id: int) -> Relation | None:
         row = self._conn.execute(select(t.relations).where(t.relations.c.id == relation_id)).mappings().first()
-        return _relation(row) if row else None
+        return relation_of(row) if row else None
 
     def save(self, relation: Relation) -> None:
         self._conn.execute(
@@ -221,13 +222,13 @@ class SqlRelations:
     def of_people(self, person_ids: Iterable[int]) -> list[Relation]:
         """Every relation in which any of these people is the authoriser or the beneficiary, in id order."""
         ids = sorted(set(person_ids))
-        rows = _RELATIONS_OF(self._conn, {"authoriser_ids": ids, "beneficiary_ids": ids}).mappings()
-        return [_relation(row) for row in rows]
+        rows = RELATIONS_OF(self._conn, {"authoriser_ids": ids, "beneficiary_ids": ids}).mappings()
+        return [relation_of(row) for row in rows]
 
     def shared_quotas(self, authoriser_ids: Iterable[int]) -> dict[int, tuple[bool, int | None]]:
         """``shared_quota`` of several authorisers in one statement (every one asked for is in the answer)."""
         ids = sorted(set(authoriser_ids))
-        return shared_quotas_of(ids, _SHARED_QUOTAS(self._conn, {"authoriser_ids": ids}))
+        return shared_quotas_of(ids, SHARED_QUOTAS(self._conn, {"authoriser_ids": ids}))
 
     def shared_quota(self, authoriser_id: int) -> tuple[bool, int | None]:
         row = self._conn.execute(

@@ -42,7 +42,7 @@ _SAVE_VISIT = Prepared(
         discharge_way=bindparam("new_discharge_way"),
     )
 )
-_LINES_OF = Prepared(
+LINES_OF = Prepared(
     select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
 )
 _MARK_SETTLED = Prepared(
@@ -73,7 +73,8 @@ def _visit(row: Any) -> Visit:
     )
 
 
-def _line(row: Any) -> FeeLine:
+def fee_line_of(row: Any) -> FeeLine:
+    """A ``fee_lines`` row as the domain's fee line."""
     return FeeLine(
         id=row["id"],
         visit_id=row["visit_id"],
@@ -229,8 +230,8 @@ class SqlVisits:
             raise TransientStoreError("fee lines uploaded concurrently") from exc
 
     def lines(self, visit_id: int) -> list[FeeLine]:
-        rows = _LINES_OF(self._conn, {"visit_id": visit_id}).mappings()
-        return [_line(row) for row in rows]
+        rows = LINES_OF(self._conn, {"visit_id": visit_id}).mappings()
+        return [fee_line_of(row) for row in rows]
 
     def cancel_lines(self, line_ids: Sequence[int]) -> None:
         self._conn.execute(update(t.fee_lines).where(t.fee_lines.c.id.in_(list(line_ids))).values(cancelled=True))

@@ -33,13 +33,14 @@ _SPENDABLE_QUERY = (
     )
     .order_by(_T.c.decided_at, _T.c.id)
 )
-_SPENDABLE = Prepared(_SPENDABLE_QUERY)
-_SPENDABLE_LOCKED = Prepared(_SPENDABLE_QUERY.with_for_update())
+SPENDABLE = Prepared(_SPENDABLE_QUERY)
+SPENDABLE_LOCKED = Prepared(_SPENDABLE_QUERY.with_for_update())
 _NOTIFY = Prepared(insert(w.notifications))
 _RESERVING = (TransferStatus.PENDING.value, TransferStatus.ACCEPTED.value)
 
 
-def _transfer(row: Any) -> WalletTransfer:
+def wallet_transfer_of(row: Any) -> WalletTransfer:
+    """A ``wallet_transfers`` row as the domain's wallet transfer."""
     return WalletTransfer(
         id=int(row["id"]),
         sender_id=int(row["sender_person_id"]),
@@ -143,7 +144,7 @@ class SqlWallets:
         if lock and self._conn.dialect.name == "postgresql":
             query = query.with_for_update()
         row = self._conn.execute(query).mappings().first()
-        return _transfer(row) if row else None
+        return wallet_transfer_of(row) if row else None
 
     def update_transfer(
         self, transfer_id: int, *, status: TransferStatus, remaining_fen: int, decided_at: datetime | None
@@ -173,7 +174,7 @@ class SqlWallets:
             .where(_T.c.sender_person_id == sender_id, _T.c.requested_at >= start, _T.c.requested_at < end)
             .order_by(_T.c.id)
         ).mappings()
-        return [_transfer(row) for row in rows]
+        return [wallet_transfer_of(row) for row in rows]
 
     def pending_between(self, sender_id: int, receiver_id: int) -> WalletTransfer | None:
         """The transfer from sender to receiver still waiting to be accepted, if any."""
@@ -188,14 +189,14 @@ class SqlWallets:
             .mappings()
             .first()
         )
-        return _transfer(row) if row else None
+        return wallet_transfer_of(row) if row else None
 
     def spendable(self, receiver_id: int, *, lock: bool = False) -> list[WalletTransfer]:
         """Accepted transfers to the receiver with money left, oldest acceptance first (the order they are spent);
         ``lock``: FOR UPDATE on PostgreSQL (a settlement about to spend them)."""
         locking = lock and self._conn.dialect.name == "postgresql"
-        rows = (_SPENDABLE_LOCKED if locking else _SPENDABLE)(self._conn, {"receiver_id": receiver_id})
-        return [_transfer(row) for row in rows.mappings()]
+        rows = (SPENDABLE_LOCKED if locking else SPENDABLE)(self._conn, {"receiver_id": receiver_id})
+        return [wallet_transfer_of(row) for row in rows.mappings()]
 
     def due(self, at: datetime, *, limit: int) -> list[int]:
         """Ids of pending transfers whose return time has come by ``at``."""
@@ -215,12 +216,12 @@ class SqlWallets:
             .order_by(_T.c.requested_at.desc(), _T.c.id.desc())
             .limit(limit)
         ).mappings()
-        return [_transfer(row) for row in rows]
+        return [wallet_transfer_of(row) for row in rows]
 
     def reserving(self) -> list[WalletTransfer]:
         """Every transfer that still reserves money (for the audit)."""
         rows = self._conn.execute(select(_T).where(_T.c.status.in_(_RESERVING)).order_by(_T.c.id)).mappings()
-        return [_transfer(row) for row in rows]
+        return [wallet_transfer_of(row) for row in rows]
 
     def counts_by_status(self) -> dict[str, int]:
         """How many transfers are in each status (for the metrics)."""
