@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -33,7 +33,7 @@ from gongji.domain.ledger import (
 )
 from gongji.service.ports import AccountRow, TransientStoreError
 from gongji.store import tables as t
-from gongji.store.driver import Prepared
+from gongji.store.driver import DriverResult, Prepared, together
 from gongji.store.ledger_reads import LedgerReads, account_row_of, account_state_of
 
 __all__ = ["SqlLedger"]
@@ -66,6 +66,10 @@ _OPEN_ACCOUNT_PG = Prepared(
     postgresql.insert(t.accounts).on_conflict_do_nothing(index_elements=["code"]).returning(*t.accounts.c)
 )
 _INSERT_JOURNAL = Prepared(insert(t.journals).returning(t.journals.c.id))
+# PostgreSQL: the journal's id drawn from its sequence in the same round trip as the accounts' lock, so that the
+# journal's insert needs no answer and rides the next pipeline with the transfers.
+_NEXT_JOURNAL_ID = Prepared(select(func.nextval(func.pg_get_serial_sequence("journals", "id")).label("id")))
+_INSERT_JOURNAL_WITH_ID = Prepared(insert(t.journals))
 _INSERT_TRANSFERS = Prepared(insert(t.transfers))
 _SET_BALANCE = Prepared(
     update(t.accounts)
@@ -99,32 +103,27 @@ class SqlLedger(LedgerReads):
 
     def _insert_or_read(self, opening: AccountOpening, opened_at: datetime) -> AccountState:
         """Open the account of ``opening``, or read it when a concurrent transaction opened it first."""
-        values = {
-            "code": opening.code,
-            "kind": opening.kind.value,
-            "region": opening.region,
-            "ledger": ledger_code(opening.region, opening.asset),
-            "owner_person_id": opening.owner_person_id,
-            "must_not_go_negative": opening.kind.person_owned,
-            "balance_fen": 0,
-            "version": 0,
-            "period_year": opening.period_year,
-            "opened_at": opened_at,
-        }
+        return self._insert_or_read_all([opening], opened_at)[opening.code]
+
+    def _insert_or_read_all(self, openings: Sequence[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
+        """Open these accounts (on PostgreSQL in one round trip), reading those a concurrent transaction opened
+        first in one more statement; their states by code."""
         statement = _OPEN_ACCOUNT_PG if self._dialect == "postgresql" else _OPEN_ACCOUNT_SQLITE
-        row = statement(self._conn, values).mappings().first()
-        if row is None:  # it exists: opened by someone else since
-            row = _ACCOUNT_BY_CODE(self._conn, {"code": opening.code}).mappings().one()
-        return account_state_of(row)
+        results = together(self._conn, [(statement, _opening_values(opening, opened_at)) for opening in openings])
+        opened = {row["code"]: account_state_of(row) for result in results for row in result}
+        raced = [opening.code for opening in openings if opening.code not in opened]
+        if raced:  # they exist: opened by someone else since
+            opened.update((code, row.state) for code, row in self.find_accounts_by_code(raced).items())
+        return opened
 
     def open_accounts(self, openings: Iterable[AccountOpening], opened_at: datetime) -> dict[str, AccountState]:
         """The accounts of these natural keys by code: one statement when they all exist (the common case), and
-        one more per account that has to be opened."""
+        one more round trip on PostgreSQL for those that have to be opened (two if another transaction raced)."""
         wanted = {opening.code: opening for opening in openings}
         found = {code: row.state for code, row in self.find_accounts_by_code(wanted).items()}
-        for code, opening in wanted.items():
-            if code not in found:
-                found[code] = self._insert_or_read(opening, opened_at)
+        missing = [opening for code, opening in wanted.items() if code not in found]
+        if missing:
+            found.update(self._insert_or_read_all(missing, opened_at))
         return found
 
     def find_account(self, kind: AccountKind, region: str, owner_person_id: int | None) -> AccountRow | None:
@@ -171,18 +170,23 @@ class SqlLedger(LedgerReads):
         ids = sorted(set(account_ids))
         # FOR UPDATE in ascending id order: two transactions never wait on each other in a cycle.
         # (SQLite has no row locks; BEGIN IMMEDIATE already holds the database's write lock.)
-        rows = _ACCOUNTS_LOCKED(self._conn, {"account_ids": ids}).mappings()
-        locked = {row["id"]: account_state_of(row) for row in rows}
-        assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
-        return locked
+        return _locked(ids, _ACCOUNTS_LOCKED(self._conn, {"account_ids": ids}))
 
     def post(self, entry: JournalEntry) -> PostedJournal:
         """The one door money moves through: lock the journal's accounts in ascending id order and read them, check
         and post its transfers (a person's account never below zero: ``INSUFFICIENT_BALANCE``), and write the
         journal, its transfers and every new balance — each balance only if its version is still the one read."""
-        locked = self.lock(entry.account_ids)
+        journal_id: int | None = None
+        if self._dialect == "postgresql" and entry.reverses_journal_id is None:
+            # The lock and the journal's id in one round trip; the journal is then written with the transfers.
+            ids = sorted(set(entry.account_ids))
+            rows, drawn = together(self._conn, [(_ACCOUNTS_LOCKED, {"account_ids": ids}), (_NEXT_JOURNAL_ID, {})])
+            locked, journal_id = _locked(ids, rows), int(drawn.scalar_one())
+        else:
+            locked = self.lock(entry.account_ids)
         posted, balances = post_transfers(locked, entry.transfers)
         journal_id = self._write_journal(
+            journal_id=journal_id,
             kind=entry.kind,
             booked_at=entry.booked_at,
             reference=entry.reference,
@@ -198,6 +202,7 @@ class SqlLedger(LedgerReads):
     def _write_journal(
         self,
         *,
+        journal_id: int | None,
         kind: JournalKind,
         booked_at: datetime,
         reference: str | None,
@@ -208,18 +213,19 @@ class SqlLedger(LedgerReads):
         locked: dict[int, AccountState],
         new_balances: dict[int, int],
     ) -> int:
+        journal = {
+            "kind": kind.value,
+            "booked_at": booked_at,
+            "reference": reference,
+            "note": note,
+            "person_id": person_id,
+            "reverses_journal_id": reverses_journal_id,
+        }
         try:
-            journal_id = _INSERT_JOURNAL(
-                self._conn,
-                {
-                    "kind": kind.value,
-                    "booked_at": booked_at,
-                    "reference": reference,
-                    "note": note,
-                    "person_id": person_id,
-                    "reverses_journal_id": reverses_journal_id,
-                },
-            ).scalar_one()
+            if journal_id is None:
+                journal_id = _INSERT_JOURNAL(self._conn, journal).scalar_one()
+            else:  # its id was drawn already: written with the transfers, in the next round trip
+                _INSERT_JOURNAL_WITH_ID.defer(self._conn, [{"id": journal_id, **journal}])
         except IntegrityError as exc:
             if reverses_journal_id is not None:
                 # Another transaction reversed the same journal first; the retry will see it and refuse.
@@ -262,3 +268,26 @@ class SqlLedger(LedgerReads):
 
     def set_period_year(self, account_id: int, year: int) -> None:
         self._conn.execute(update(t.accounts).where(t.accounts.c.id == account_id).values(period_year=year))
+
+
+def _locked(ids: Sequence[int], rows: DriverResult) -> dict[int, AccountState]:
+    """The locked accounts' states by id; every one asked for is there."""
+    locked = {row["id"]: account_state_of(row) for row in rows}
+    assert len(locked) == len(ids), f"accounts missing: {set(ids) - set(locked)}"
+    return locked
+
+
+def _opening_values(opening: AccountOpening, opened_at: datetime) -> dict[str, object]:
+    """The row of a new account of ``opening``: empty, version 0."""
+    return {
+        "code": opening.code,
+        "kind": opening.kind.value,
+        "region": opening.region,
+        "ledger": ledger_code(opening.region, opening.asset),
+        "owner_person_id": opening.owner_person_id,
+        "must_not_go_negative": opening.kind.person_owned,
+        "balance_fen": 0,
+        "version": 0,
+        "period_year": opening.period_year,
+        "opened_at": opened_at,
+    }
