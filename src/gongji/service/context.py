@@ -132,18 +132,16 @@ class _Write(Generic[T]):
         stored = uow.idempotency.get(self.key)
         if stored is not None:  # stored before, or by an earlier job of this batch
             return lambda: self.replay(stored)
+        answer = _under_savepoint(self.ctx, uow, self.handler)
         try:
-            with uow.savepoint():
-                result = self.handler(uow)
+            result = answer()
         except GongjiError as refusal:
             self._keep_refusal(uow, refusal)
-            return raising(refusal)
-        except Exception as exc:
-            if self.ctx.uow.is_transient(exc):
-                raise  # the whole batch goes again, job by job
-            return raising(exc)
+            return answer
+        except Exception:  # a fault of the handler: answered to its caller, nothing stored
+            return answer
         self._keep(uow, result)
-        return lambda: result
+        return answer
 
     def _keep(self, uow: UnitOfWork, result: T) -> None:
         outcome = self.adapter.dump_json(result).decode()
@@ -173,14 +171,20 @@ class _Shared(Generic[T]):
 
     def in_batch(self, uow: UnitOfWork) -> Callable[[], T]:
         """Under a savepoint of the batch's transaction; what it raises (but a transient error) is its answer."""
-        try:
-            with uow.savepoint():
-                result = self.handler(uow)
-        except Exception as exc:
-            if self.ctx.uow.is_transient(exc):
-                raise
-            return raising(exc)
-        return lambda: result
+        return _under_savepoint(self.ctx, uow, self.handler)
+
+
+def _under_savepoint(ctx: Context, uow: UnitOfWork, handler: Callable[[UnitOfWork], T]) -> Callable[[], T]:
+    """Run ``handler`` under a savepoint of a batch's transaction: its writes are undone if it raises. The answer
+    gives its result or raises what it raised; a transient error spoils the whole batch and is raised here."""
+    try:
+        with uow.savepoint():
+            result = handler(uow)
+    except Exception as exc:
+        if ctx.uow.is_transient(exc):
+            raise  # the whole batch goes again, job by job
+        return raising(exc)
+    return lambda: result
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,6 @@ class _Waiter:
     job: GroupedJob[Any]
     wake: threading.Event = field(default_factory=threading.Event)
     answer: Callable[[], Any] | None = None
-    promoted: bool = False
 
     def settle(self, answer: Callable[[], Any]) -> None:
         self.answer = answer
@@ -125,10 +124,8 @@ class GroupCommitter:
                 if waiter.answer is None:  # only when applying failed in a way nobody foresaw
                     waiter.settle(raising(RuntimeError("group commit failed before answering")))
             with self._lock:
-                if self._queue:
-                    successor = self._queue[0]
-                    successor.promoted = True
-                    successor.wake.set()
+                if self._queue:  # woken without an answer, the first one waiting leads the next batch
+                    self._queue[0].wake.set()
                 else:
                     self._leading = False
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from gongji.domain.catalogue import CatalogueItem, Institution, InstitutionKind
+from gongji.domain.catalogue import Institution
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
 from gongji.domain.ledger import (
@@ -40,6 +40,7 @@ from gongji.domain.visits import Diagnosis, FeeLine, Visit
 from gongji.domain.wallet import WalletTransfer
 from gongji.service.access_ports import AccessStateRepository
 from gongji.service.api_ports import ApiTokenRepository, OperatorActionRepository, ReportRepository
+from gongji.service.catalogue_ports import CatalogueRepository, InstitutionRepository, UpsertCounts
 from gongji.service.credential_ports import PersonCredentialRepository
 from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, FsiFileRepository, SignInRepository
 from gongji.service.query_ports import QueryRepository
@@ -129,15 +130,6 @@ class JournalHeader:
     reference: str | None
     reverses_journal_id: int | None
     person_id: int | None
-
-
-@dataclass(frozen=True)
-class UpsertCounts:
-    """What an upsert of catalogue items did: new codes, changed items, and items already as given."""
-
-    inserted: int
-    updated: int
-    unchanged: int
 
 
 @dataclass(frozen=True)
@@ -311,36 +303,6 @@ class IdempotencyRepository(Protocol):
 
     def get(self, key: str) -> StoredOutcome | None: ...
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None: ...
-
-
-class InstitutionRepository(Protocol):
-    """Designated institutions (定点医药机构), by their national code (``fixmedins_code``)."""
-
-    def add(
-        self,
-        *,
-        fixmedins_code: str,
-        name: str,
-        kind: InstitutionKind,
-        level: str | None,
-        region: str,
-        created_at: datetime,
-    ) -> Institution: ...
-    def get(self, institution_id: int) -> Institution | None: ...
-    def find_by_code(self, fixmedins_code: str) -> Institution | None: ...
-    def list(self, *, region: str | None = None) -> list[Institution]: ...
-
-
-class CatalogueRepository(Protocol):
-    """The medical catalogue (医保目录): items by code, written in batches."""
-
-    def upsert_many(self, items: Sequence[CatalogueItem], at: datetime) -> UpsertCounts: ...
-    def find(self, code: str) -> CatalogueItem | None: ...
-    def find_many(self, codes: Iterable[str]) -> dict[str, CatalogueItem]: ...
-    def list(
-        self, *, limit: int, offset: int, name: str | None = None, code: str | None = None
-    ) -> list[CatalogueItem]: ...
-    def count(self, *, name: str | None = None, code: str | None = None) -> int: ...
 
 
 class UnitOfWork(Protocol):

@@ -351,7 +351,7 @@ def rollback_to_savepoint(conn: Connection, name: str) -> None:
                 raise
     marked = _savepoint_name(name)
     _control(conn, f"ROLLBACK TO SAVEPOINT {marked}", now=True)
-    _control(conn, f"RELEASE SAVEPOINT {marked}", now=True)
+    _control(conn, f"RELEASE SAVEPOINT {marked}", now=False)
 
 
 def _savepoint_name(name: str) -> str:
