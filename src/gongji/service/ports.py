@@ -18,7 +18,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from gongji.domain.catalogue import Institution
+from gongji.domain.catalogue import CatalogueItem, Institution
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
 from gongji.domain.ledger import (
@@ -153,11 +153,26 @@ class FamilyReader(Protocol):
 
 
 @dataclass(frozen=True)
+class VisitOpening:
+    """What a settlement reads first, knowing only the visit's 就诊ID (see :meth:`BillReader.opening`)."""
+
+    visit: Visit
+    patient: Person
+    #: The patient's relations, either side, in id order.
+    relations: list[Relation]
+    institution: Institution | None
+    #: The settlement's id, drawn ahead where the backend has sequences (so that its rows need no answer).
+    settlement_id: int | None
+
+
+@dataclass(frozen=True)
 class BillRows:
     """What a settlement reads of a visit's bill besides the family (see :class:`BillReader`)."""
 
     institution: Institution | None
     lines: list[FeeLine]
+    #: The catalogue items of the visit's lines, by code (a code the catalogue lacks is absent).
+    items: dict[str, CatalogueItem]
     suspensions: list[Suspension]
     #: The patient's accepted wallet transfers with money left, oldest acceptance first (empty when not asked).
     spendable: list[WalletTransfer]
@@ -167,9 +182,14 @@ class BillReader(Protocol):
     """The reads of a settlement that depend only on the visit and the patient, in one go (one round trip where the
     backend has them)."""
 
-    def read(self, visit_id: int, institution_id: int, patient_id: int, *, wallet: bool, lock: bool) -> BillRows:
-        """The visit's institution and fee lines, the patient's suspensions and (``wallet``) spendable transfers,
-        those locked when ``lock``."""
+    def opening(self, mdtrt_id: str, *, lock: bool, reserve_id: bool) -> VisitOpening | None:
+        """The visit (locked when ``lock``), its patient, her relations and the visit's institution; ``reserve_id``
+        draws the settlement's id. None when no visit has this 就诊ID."""
+        ...
+
+    def read(self, visit_id: int, institution_id: int | None, patient_id: int, *, wallet: bool, lock: bool) -> BillRows:
+        """The visit's institution (unless None is asked), fee lines and their catalogue items, the patient's
+        suspensions and (``wallet``) spendable transfers, those locked when ``lock``."""
         ...
 
 
@@ -278,7 +298,10 @@ class VisitRepository(Protocol):
 class SettlementRepository(Protocol):
     """Settlements and who paid them."""
 
-    def add(self, record: SettlementRecord) -> SettlementRecord: ...
+    def add(self, record: SettlementRecord) -> SettlementRecord:
+        """Write the settlement and its payers; its id is ``record.id`` when one was reserved (not 0), else new."""
+        ...
+
     def find(self, setl_id: str) -> SettlementRecord | None: ...
     def for_visit(self, visit_id: int) -> list[SettlementRecord]: ...
     def of_patient(self, person_id: int, start: datetime, end: datetime, *, limit: int) -> list[SettlementRecord]: ...

@@ -98,7 +98,8 @@ class SqlInstitutions:
         return [institution_of(row) for row in self._conn.execute(query).mappings()]
 
 
-def _item(row: Any) -> CatalogueItem:
+def item_of(row: Any) -> CatalogueItem:
+    """A catalogue item from its row."""
     return CatalogueItem(
         code=row["code"],
         name=row["name"],
@@ -165,7 +166,7 @@ class SqlCatalogue:
 
     def find(self, code: str) -> CatalogueItem | None:
         row = self._conn.execute(select(t.catalogue_items).where(t.catalogue_items.c.code == code)).mappings().first()
-        return _item(row) if row else None
+        return item_of(row) if row else None
 
     def find_many(self, codes: Iterable[str]) -> dict[str, CatalogueItem]:
         wanted = sorted(set(codes))
@@ -174,7 +175,7 @@ class SqlCatalogue:
             chunk = wanted[start : start + IN_CHUNK]
             rows = _ITEMS_BY_CODE(self._conn, {"codes": chunk}).mappings()
             for row in rows:
-                found[row["code"]] = _item(row)
+                found[row["code"]] = item_of(row)
         return found
 
     def _filtered(self, query: Any, name: str | None, code: str | None) -> Any:
@@ -186,7 +187,7 @@ class SqlCatalogue:
 
     def list(self, *, limit: int, offset: int, name: str | None = None, code: str | None = None) -> list[CatalogueItem]:
         query = select(t.catalogue_items).order_by(t.catalogue_items.c.code).limit(limit).offset(offset)
-        return [_item(row) for row in self._conn.execute(self._filtered(query, name, code)).mappings()]
+        return [item_of(row) for row in self._conn.execute(self._filtered(query, name, code)).mappings()]
 
     def count(self, *, name: str | None = None, code: str | None = None) -> int:
         query = self._filtered(select(func.count()).select_from(t.catalogue_items), name, code)

@@ -27,6 +27,7 @@ __all__ = ["SqlSettlements"]
 
 # The settlement's statements, built once (see the note in ledger_repo.py).
 _INSERT_SETTLEMENT = Prepared(insert(t.settlements).returning(t.settlements.c.id))
+_INSERT_SETTLEMENT_WITH_ID = Prepared(insert(t.settlements))
 _INSERT_PAYERS = Prepared(insert(t.settlement_payers))
 
 
@@ -90,7 +91,11 @@ class SqlSettlements:
             "mid_stay": record.mid_stay,
             **{name: getattr(record.amounts, name) for name in _AMOUNT_COLUMNS},
         }
-        settlement_id = _INSERT_SETTLEMENT(self._conn, values).scalar_one()
+        if record.id:  # reserved: the row needs no answer, and rides the next round trip with its payers
+            settlement_id = record.id
+            _INSERT_SETTLEMENT_WITH_ID.defer(self._conn, [{"id": settlement_id, **values}])
+        else:
+            settlement_id = _INSERT_SETTLEMENT(self._conn, values).scalar_one()
         if record.payers:
             _INSERT_PAYERS.defer(
                 self._conn,

@@ -23,13 +23,13 @@ __all__ = ["SqlVisits"]
 
 # The settlement's statements, built once (see the note in ledger_repo.py).
 _VISIT_QUERY = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
-_VISIT = Prepared(_VISIT_QUERY)
+VISIT_BY_MDTRT = Prepared(_VISIT_QUERY)
 _DIAGNOSES_OF = Prepared(
     select(t.visit_diagnoses)
     .where(t.visit_diagnoses.c.visit_id == bindparam("visit_id"))
     .order_by(t.visit_diagnoses.c.stage, t.visit_diagnoses.c.seq)
 )
-_VISIT_FOR_UPDATE = Prepared(_VISIT_QUERY.with_for_update())
+VISIT_BY_MDTRT_LOCKED = Prepared(_VISIT_QUERY.with_for_update())
 _SAVE_VISIT = Prepared(
     update(t.visits)
     .where(t.visits.c.id == bindparam("visit_id"))
@@ -52,7 +52,8 @@ _MARK_SETTLED = Prepared(
 )
 
 
-def _visit(row: Any) -> Visit:
+def visit_of(row: Any) -> Visit:
+    """A visit from its row."""
     return Visit(
         id=row["id"],
         mdtrt_id=row["mdtrt_id"],
@@ -130,11 +131,11 @@ class SqlVisits:
 
     def get(self, visit_id: int) -> Visit | None:
         row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id)).mappings().first()
-        return _visit(row) if row else None
+        return visit_of(row) if row else None
 
     def find(self, mdtrt_id: str) -> Visit | None:
-        row = _VISIT(self._conn, {"mdtrt_id": mdtrt_id}).first()
-        return _visit(row) if row else None
+        row = VISIT_BY_MDTRT(self._conn, {"mdtrt_id": mdtrt_id}).first()
+        return visit_of(row) if row else None
 
     def add_diagnoses(self, visit_id: int, stage: str, diagnoses: Sequence[Diagnosis], at: datetime) -> None:
         """Record a visit's diagnoses of one stage (admission or discharge)."""
@@ -175,12 +176,12 @@ class SqlVisits:
 
     def find_for_update(self, mdtrt_id: str) -> Visit | None:
         """A visit by 就诊ID, locked (PostgreSQL) for the rest of the transaction: one statement."""
-        row = _VISIT_FOR_UPDATE(self._conn, {"mdtrt_id": mdtrt_id}).mappings().first()
-        return _visit(row) if row else None
+        row = VISIT_BY_MDTRT_LOCKED(self._conn, {"mdtrt_id": mdtrt_id}).mappings().first()
+        return visit_of(row) if row else None
 
     def lock(self, visit_id: int) -> Visit | None:
         row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id).with_for_update()).mappings().first()
-        return _visit(row) if row else None
+        return visit_of(row) if row else None
 
     def save(self, visit: Visit) -> None:
         _SAVE_VISIT.defer(

@@ -70,10 +70,19 @@ def _live_relations(patient_id: int, relations: Iterable[Relation], at: datetime
     )
 
 
-def load_family(uow: UnitOfWork, patient: Person, at: datetime, *, lock: bool, also: Sequence[int] = ()) -> Family:
+def load_family(
+    uow: UnitOfWork,
+    patient: Person,
+    at: datetime,
+    *,
+    lock: bool,
+    also: Sequence[int] = (),
+    relations: Sequence[Relation] | None = None,
+) -> Family:
     """Read the family of a settlement at ``at``; ``lock`` locks every account they own (ascending id order).
-    ``also`` adds people asked about who may not pay for her (for "why can't X pay?")."""
-    own = uow.relations.of_person(patient.id)
+    ``also`` adds people asked about who may not pay for her (for "why can't X pay?"); ``relations``, the
+    patient's relations when read already (:meth:`BillReader.opening`)."""
+    own = list(relations) if relations is not None else uow.relations.of_person(patient.id)
     paying = _live_relations(patient.id, own, at)
     ids = sorted({patient.id, *(r.authoriser_id for r in paying), *also})
     others = [i for i in ids if i != patient.id]

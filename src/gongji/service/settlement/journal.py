@@ -19,7 +19,7 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit, VisitStatus
 from gongji.service.accounts import roll_over_account
 from gongji.service.context import Context
-from gongji.service.ports import UnitOfWork
+from gongji.service.ports import UnitOfWork, VisitOpening
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.record_view import explanation_of, payer_rows, view_of
@@ -33,7 +33,7 @@ from gongji.service.settlement.views import (
     Settle,
     SettlementView,
 )
-from gongji.service.settlement.visits import _require_open, _visit, require_institution
+from gongji.service.settlement.visits import _require_open, require_acting, require_institution
 from gongji.service.wallet_moves import restore_spending, tell_payers
 
 __all__ = [
@@ -92,17 +92,37 @@ def preview_settlement(ctx: Context, cmd: Settle) -> SettlementView:
     """预结算: compute everything a settlement would, and write nothing."""
 
     def handler(uow: UnitOfWork) -> SettlementView:
-        visit = _visit(uow, cmd.mdtrt_id)
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_PREVIEW)
+        opening = _opening(uow, cmd.mdtrt_id, lock=False)
+        visit = opening.visit
+        require_acting(opening.institution, cmd.institution, visit.mdtrt_id, Phrase.ACT_PREVIEW)
         _check_visit(visit, cmd)
+        family = load_family(
+            uow, opening.patient, relations_moment(visit, ctx.clock.now()), lock=False, relations=opening.relations
+        )
         plan = plan_settlement(
-            ctx, uow, visit, cmd.acct_used_flag, lock=False, use_wallet=cmd.use_wallet, batch=_batch(cmd)
+            ctx,
+            uow,
+            visit,
+            cmd.acct_used_flag,
+            lock=False,
+            family=family,
+            use_wallet=cmd.use_wallet,
+            batch=_batch(cmd),
+            institution=opening.institution,
         )
         _check_total(plan, cmd)
         view = view_of(uow, plan, visit=visit, previewed=True, explanation=explanation_of(plan))
         return replace(view, acct_used_flag=cmd.acct_used_flag, settled_at=ctx.clock.now())
 
     return ctx.read(handler)
+
+
+def _opening(uow: UnitOfWork, mdtrt_id: str, *, lock: bool, reserve_id: bool = False) -> VisitOpening:
+    """The visit by 就诊ID with its patient, her relations and its institution (a settlement's first read)."""
+    opening = uow.bills.opening(mdtrt_id.strip(), lock=lock, reserve_id=reserve_id)
+    if opening is None:
+        raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
+    return opening
 
 
 def _roll_over_payers(ctx: Context, uow: UnitOfWork, family: Family) -> bool:
@@ -127,17 +147,24 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
     its payers and its explanation; the visit becomes settled. Idempotent by ``key``."""
 
     def handler(uow: UnitOfWork) -> SettlementView:
-        visit = uow.visits.find_for_update(cmd.mdtrt_id.strip()) or _visit(uow, cmd.mdtrt_id)
-        require_institution(uow, visit.institution_id, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
+        opening = _opening(uow, cmd.mdtrt_id, lock=True, reserve_id=True)
+        visit, patient = opening.visit, opening.patient
+        require_acting(opening.institution, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
         _check_visit(visit, cmd)
-        patient = uow.people.get(visit.person_id)
-        assert patient is not None
         moment = relations_moment(visit, ctx.clock.now())
-        family = load_family(uow, patient, moment, lock=True)
+        family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
         if _roll_over_payers(ctx, uow, family):
-            family = load_family(uow, patient, moment, lock=True)
+            family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
         plan = plan_settlement(
-            ctx, uow, visit, cmd.acct_used_flag, lock=True, family=family, use_wallet=cmd.use_wallet, batch=_batch(cmd)
+            ctx,
+            uow,
+            visit,
+            cmd.acct_used_flag,
+            lock=True,
+            family=family,
+            use_wallet=cmd.use_wallet,
+            batch=_batch(cmd),
+            institution=opening.institution,
         )
         _check_total(plan, cmd)
         specs, _ = settlement_transfers(ctx, uow, plan)
@@ -147,7 +174,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         explanation = explanation_of(plan)
         record = uow.settlements.add(
             SettlementRecord(
-                id=0,
+                id=opening.settlement_id or 0,
                 setl_id="",
                 visit_id=visit.id,
                 person_id=visit.person_id,

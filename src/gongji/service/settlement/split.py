@@ -3,11 +3,11 @@ gathered into :class:`~gongji.service.settlement.core.SettlementInputs` for the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gongji.domain.catalogue import Institution
+from gongji.domain.catalogue import CatalogueItem, Institution
 from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
@@ -143,7 +143,7 @@ def waiting_lines(visit: Visit, lines: Sequence[FeeLine], batch: str | None) -> 
 
 
 def bill_facts(
-    uow: UnitOfWork,
+    items: Mapping[str, CatalogueItem],
     visit: Visit,
     institution: Institution,
     person: Person,
@@ -151,12 +151,12 @@ def bill_facts(
     lines: Sequence[FeeLine],
     earlier: Sequence[SettlementRecord] = (),
 ) -> BillFacts:
-    """The bill of ``lines`` as the core reads it: their totals, the lines the account may not pay, and what the
-    visit's ``earlier`` settlements (its other batches, a stay's mid-stay ones) already met of its per-visit terms."""
+    """The bill of ``lines`` as the core reads it: their totals, the lines the account may not pay (by their catalogue
+    ``items``), and what the visit's ``earlier`` settlements (its other batches, a stay's mid-stay ones) already met
+    of its per-visit terms."""
     parts = _bill_parts(lines)
     if not lines or parts.medfee_sumamt_fen <= 0:
         raise Refused(ErrorCode.EMPTY_BILL, mdtrt_id=visit.mdtrt_id)
-    items = uow.catalogue.find_many({line.item_code for line in lines})
     not_payable = tuple(
         (line.parts.total_fen, line.parts.inscp_fen)
         for line in lines
@@ -247,11 +247,13 @@ def plan_settlement(
     networked: bool = True,
     use_wallet: bool = True,
     batch: str | None = None,
+    institution: Institution | None = None,
 ) -> SettlementPlan:
     """Read everything a settlement of ``visit`` needs, once, and compute it with the pure core. ``lock`` locks the
     family's accounts; ``family``, when the caller has read it already (under the same lock), is not read again.
     A manual claim (not ``networked``) is how a person whose networked settlement is suspended is reimbursed, so a
-    suspension refuses only networked settlements. ``batch`` settles one charge batch (收费批次) of the visit."""
+    suspension refuses only networked settlements. ``batch`` settles one charge batch (收费批次) of the visit;
+    ``institution``, the visit's, when read already."""
     now = ctx.clock.now()
     moment = relations_moment(visit, now)
     if family is None:
@@ -259,15 +261,17 @@ def plan_settlement(
         assert patient is not None
         family = load_family(uow, patient, moment, lock=lock)
     patient = family.patient
-    read = uow.bills.read(visit.id, visit.institution_id, patient.id, wallet=acct_used, lock=lock)
-    institution = read.institution
+    read = uow.bills.read(
+        visit.id, None if institution else visit.institution_id, patient.id, wallet=acct_used, lock=lock
+    )
+    institution = institution or read.institution
     assert institution is not None
     visit_lines = read.lines
     lines = waiting_lines(visit, visit_lines, batch)
     # The visit's settlements in force are those holding lines (a reversal releases its lines): read only if any.
     in_force = {line.settlement_id for line in visit_lines if line.settlement_id is not None}
     earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id in in_force] if in_force else []
-    bill = bill_facts(uow, visit, institution, family.patient, acct_used, lines, earlier)
+    bill = bill_facts(read.items, visit, institution, family.patient, acct_used, lines, earlier)
     inputs = SettlementInputs(
         bill=bill,
         family=family,

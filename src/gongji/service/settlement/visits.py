@@ -28,7 +28,7 @@ from gongji.service.settlement.views import (
 )
 from gongji.service.suspension import refuse_if_suspended
 
-__all__ = ["cancel_visit", "open_visit", "open_visit_in", "require_institution", "visit_view"]
+__all__ = ["cancel_visit", "open_visit", "open_visit_in", "require_acting", "require_institution", "visit_view"]
 
 
 def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
@@ -45,7 +45,12 @@ def require_institution(
     if acting is None:
         return
     own = uow.institutions.find_by_code(acting.strip())
-    if own is None or own.id != institution_id:
+    require_acting(own if own is not None and own.id == institution_id else None, acting, mdtrt_id, action)
+
+
+def require_acting(institution: Institution | None, acting: str | None, mdtrt_id: str, action: Phrase) -> None:
+    """:func:`require_institution` once the visit's own ``institution`` has been read: the acting one is it."""
+    if acting is not None and (institution is None or institution.fixmedins_code != acting.strip()):
         raise Refused(
             ErrorCode.VISIT_OF_OTHER_INSTITUTION,
             mdtrt_id=mdtrt_id,
