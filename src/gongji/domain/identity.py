@@ -17,20 +17,21 @@ from datetime import date
 from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput
 
-__all__ = ["ResidentId", "check_character", "mask_id_number"]
+__all__ = ["CHECK_CHARACTERS", "ID_WEIGHTS", "ResidentId", "check_character", "mask_id_number"]
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+#: The weights of the first 17 digits in the check character's sum, and the check characters by that sum modulo 11.
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # People type numbers with a Chinese input method on, which gives full-width digits and Ｘ: read them as ASCII.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
-_CHECK_CHARACTERS = "10X98765432"
+CHECK_CHARACTERS = "10X98765432"
 _EARLIEST_BIRTH = date(1880, 1, 1)
 
 
 def check_character(first17: str) -> str:
     """The GB 11643 check character (``0``-``9`` or ``X``) of the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARACTERS[total % 11]
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
 
 
 def _invalid(value: str, zh: str, en: str) -> InvalidInput:

@@ -40,6 +40,7 @@ from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 
 __all__ = [
+    "CARD_LETTERS",
     "CARD_NO_LEN",
     "VOUCHER_TTL",
     "CardView",
@@ -69,7 +70,8 @@ __all__ = [
 VOUCHER_TTL = timedelta(hours=12)
 #: Characters of a card number: a letter and eight digits.
 CARD_NO_LEN = 9
-_CARD_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O, which read as 1 and 0
+#: The letter a card number starts with: no I or O, which read as 1 and 0.
+CARD_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 _TOKEN_RANDOM_BYTES = 20  # 160 bits: 32 base-32 characters
 _NEW_NUMBER_TRIES = 20
 
@@ -159,7 +161,7 @@ def _card_view(person: Person, card: StoredCard) -> CardView:
 def _new_card(uow: UnitOfWork, person: Person, now: datetime) -> StoredCard:
     region = _region(uow, person)
     for _ in range(_NEW_NUMBER_TRIES):
-        card_no = secrets.choice(_CARD_LETTERS) + f"{secrets.randbelow(10**8):08d}"
+        card_no = secrets.choice(CARD_LETTERS) + f"{secrets.randbelow(10**8):08d}"
         card_sn = f"{region}D156{secrets.token_hex(11).upper()}"
         if uow.person_credentials.card_by_no(card_no) is None and not uow.person_credentials.card_sn_taken(card_sn):
             return uow.person_credentials.add_card(person.id, card_no, card_sn, region, now)

@@ -36,7 +36,7 @@ from gongji.store import tables as t
 from gongji.store.driver import DriverResult, Prepared, together
 from gongji.store.ledger_reads import LedgerReads, account_row_of, account_state_of
 
-__all__ = ["SqlLedger"]
+__all__ = ["SqlLedger", "opening_values"]
 
 # Statements of the settlement's hot path, built once: building a statement costs more than running it on SQLite.
 ACCOUNTS_OF = Prepared(
@@ -109,7 +109,7 @@ class SqlLedger(LedgerReads):
         """Open these accounts (on PostgreSQL in one round trip), reading those a concurrent transaction opened
         first in one more statement; their states by code."""
         statement = _OPEN_ACCOUNT_PG if self._dialect == "postgresql" else _OPEN_ACCOUNT_SQLITE
-        results = together(self._conn, [(statement, _opening_values(opening, opened_at)) for opening in openings])
+        results = together(self._conn, [(statement, opening_values(opening, opened_at)) for opening in openings])
         opened = {row["code"]: account_state_of(row) for result in results for row in result}
         raced = [opening.code for opening in openings if opening.code not in opened]
         if raced:  # they exist: opened by someone else since
@@ -277,7 +277,7 @@ def _locked(ids: Sequence[int], rows: DriverResult) -> dict[int, AccountState]:
     return locked
 
 
-def _opening_values(opening: AccountOpening, opened_at: datetime) -> dict[str, object]:
+def opening_values(opening: AccountOpening, opened_at: datetime) -> dict[str, object]:
     """The row of a new account of ``opening``: empty, version 0."""
     return {
         "code": opening.code,

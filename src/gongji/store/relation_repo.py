@@ -25,13 +25,13 @@ from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
 from gongji.store.driver import Prepared
 
-__all__ = ["SqlRelations"]
+__all__ = ["SqlRelations", "note_column", "relation_values"]
 
 #: How a note column tells a stored term (the JSON of :func:`gongji.domain.wording.encode`) from text.
 _TERM_PREFIX = '{"term"'
 
 
-def _note_column(note: str | Term | None) -> str | None:
+def note_column(note: str | Term | None) -> str | None:
     """A note as its column stores it: a term as JSON; text as written (text that would read as a term's JSON is
     stored as a :class:`Text` of itself, so that it comes back as it was written)."""
     if isinstance(note, str) and not isinstance(note, Enum):
@@ -42,7 +42,7 @@ def _note_column(note: str | Term | None) -> str | None:
 
 
 def _note_of_column(stored: str | None) -> str | Term | None:
-    """A note as :func:`_note_column` stored it, and text stored before notes were terms as it is."""
+    """A note as :func:`note_column` stored it, and text stored before notes were terms as it is."""
     if stored is None or not stored.startswith(_TERM_PREFIX):
         return stored
     term: Term = decode(json.loads(stored))
@@ -98,7 +98,8 @@ _RELATION_COLUMNS = (
 )
 
 
-def _relation_values(relation: Relation) -> dict[str, Any]:
+def relation_values(relation: Relation) -> dict[str, Any]:
+    """A relation as its ``relations`` row (without the id when the relation has none yet)."""
     values = {name: getattr(relation, name) for name in _RELATION_COLUMNS}
     values["relation_type"] = relation.relation_type.value
     values["status"] = relation.status.value
@@ -141,7 +142,7 @@ class SqlRelations:
     def add(self, relation: Relation) -> Relation:
         try:
             relation_id = self._conn.execute(
-                insert(t.relations).values(**_relation_values(relation)).returning(t.relations.c.id)
+                insert(t.relations).values(**relation_values(relation)).returning(t.relations.c.id)
             ).scalar_one()
         except IntegrityError as exc:
             # The same pair was requested by a concurrent transaction; the retry refuses it as a duplicate.
@@ -154,7 +155,7 @@ class SqlRelations:
 
     def save(self, relation: Relation) -> None:
         self._conn.execute(
-            update(t.relations).where(t.relations.c.id == relation.id).values(**_relation_values(relation))
+            update(t.relations).where(t.relations.c.id == relation.id).values(**relation_values(relation))
         )
 
     def add_event(self, relation_id: int, event: RelationEvent) -> None:
@@ -166,7 +167,7 @@ class SqlRelations:
                 actor_person_id=event.actor_person_id,
                 operator=event.operator,
                 channel=event.channel.value,
-                note=_note_column(event.note),
+                note=note_column(event.note),
             )
         )
 

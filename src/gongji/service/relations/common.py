@@ -23,6 +23,7 @@ __all__ = [
     "ADULT_AGE",
     "MAX_NOTE_CHARS",
     "MAX_OPERATOR_CHARS",
+    "confirmed_note",
     "counter_operator",
     "event",
     "family_people",
@@ -176,3 +177,15 @@ def require_per_relation_quota(ctx: Context, region: str, on: date) -> None:
     model = ctx.rules.resolve(params.QUOTA_MODEL, region, on).value
     if model is not QuotaModel.PER_RELATION:
         raise Refused(ErrorCode.QUOTA_NOT_PER_RELATION, region=region, model=model)
+
+
+def confirmed_note(himself: bool, face_reference: str | None, waiting_days: int) -> Said:
+    """Who confirmed (the relative himself, or a guardian), the face verification or why none was needed, and the
+    waiting period before the relation pays."""
+    shown = {
+        "who": Phrase.CONFIRMED_BY_SELF if himself else Phrase.CONFIRMED_BY_GUARDIAN,
+        "face": Said(Phrase.FACE_VERIFIED, {"reference": face_reference}) if face_reference else Phrase.BELOW_FACE_AGE,
+    }
+    if waiting_days:
+        return Said(Phrase.NOTE_CONFIRMED_WAITING, shown | {"days": waiting_days})
+    return Said(Phrase.NOTE_CONFIRMED, shown)

@@ -30,6 +30,7 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.relations.common import (
     ADULT_AGE,
     MAX_NOTE_CHARS,
+    confirmed_note,
     counter_operator,
     event,
     family_people,
@@ -121,18 +122,6 @@ def _spouses_relations(
     named = {i for r in found for i in (r.authoriser_id, r.beneficiary_id)} - names.keys()
     names.update(uow.people.get_many(named))
     return found
-
-
-def _confirmed_note(himself: bool, face_reference: str | None, waiting_days: int) -> Said:
-    """Who confirmed (the relative himself, or a guardian), the face verification or why none was needed, and the
-    waiting period before the relation pays."""
-    shown = {
-        "who": Phrase.CONFIRMED_BY_SELF if himself else Phrase.CONFIRMED_BY_GUARDIAN,
-        "face": Said(Phrase.FACE_VERIFIED, {"reference": face_reference}) if face_reference else Phrase.BELOW_FACE_AGE,
-    }
-    if waiting_days:
-        return Said(Phrase.NOTE_CONFIRMED_WAITING, shown | {"days": waiting_days})
-    return Said(Phrase.NOTE_CONFIRMED, shown)
 
 
 def _validated_proof(cmd: RequestBinding) -> str | None:
@@ -312,7 +301,7 @@ def confirm_binding(ctx: Context, cmd: ConfirmBinding, *, key: str) -> RelationV
             order_position=next_position(b.relations, beneficiary.id),
         )
         uow.relations.save(confirmed)
-        note = _confirmed_note(confirmer.id == beneficiary.id, face_reference, waiting)
+        note = confirmed_note(confirmer.id == beneficiary.id, face_reference, waiting)
         uow.relations.add_event(relation.id, event("confirmed", now, confirmer, Channel.ONLINE, None, note))
         return relation_view(uow, confirmed, now, names)
 

@@ -1,0 +1,116 @@
+"""Writing many rows at once, the fastest way each database takes them: ``executemany`` of one prepared ``INSERT`` on
+SQLite, ``COPY … FROM STDIN`` on PostgreSQL.
+
+For loaders that hand out ids themselves (the synthetic province): rows are tuples in the order of the columns named,
+with their ids; values are Python values as the repositories write them (aware datetimes, dates, booleans), turned into
+what the driver stores by the same column types SQLAlchemy uses, each distinct value converted once. The caller is the
+only writer while it loads: :meth:`BulkWriter.next_id` starts after the largest id, and :meth:`BulkWriter.finish` moves
+PostgreSQL's sequences past what was written and gathers the planner's statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select, text
+
+__all__ = ["BulkWriter"]
+
+#: Distinct values a column's converter remembers (times and dates repeat: a load stamps many rows alike).
+_REMEMBERED = 200_000
+
+
+class _Converter:
+    """A column's bind conversion, remembering what it converted."""
+
+    def __init__(self, process: Callable[[Any], Any]) -> None:
+        self._process = process
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if value is None:
+            return None
+        found = self._seen.get(value)
+        if found is None:
+            if len(self._seen) >= _REMEMBERED:
+                self._seen.clear()
+            found = self._seen[value] = self._process(value)
+        return found
+
+
+class BulkWriter:
+    """Rows straight into tables, in transactions the caller opens with :meth:`transaction`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.postgresql = engine.dialect.name == "postgresql"
+        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[_Converter | None, ...]]] = {}
+        self._written: set[str] = set()
+
+    def next_id(self, table: Table) -> int:
+        """The id after the largest in ``table`` (1 when it is empty)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; :meth:`write` into it."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def write(self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the transaction of ``conn``."""
+        if not rows:
+            return
+        sql, converters = self._shape(table, tuple(columns))
+        converted = [
+            tuple(value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True))
+            for row in rows
+        ]
+        raw: Any = conn.connection.driver_connection
+        if self.postgresql:
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in converted:
+                    copy.write_row(row)
+        else:
+            raw.executemany(sql, converted)
+        self._written.add(table.name)
+
+    def finish(self, tables: Sequence[Table]) -> None:
+        """After the load: PostgreSQL's id sequences moved past the ids written (explicit ids do not move them), and
+        fresh planner statistics for what was loaded, as autovacuum would gather a little later."""
+        if not self.postgresql:
+            with self.engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+            return
+        with self.engine.begin() as conn:
+            for table in tables:
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence(:table, 'id'), GREATEST(MAX(id), 1)) FROM " + table.name
+                    ),
+                    {"table": table.name},
+                )
+            written = [table.name for table in tables if table.name in self._written]
+            if written:
+                conn.execute(text(f"ANALYZE {', '.join(written)}"))
+
+    def _shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[_Converter | None, ...]]:
+        """The statement for ``columns`` of ``table`` and each column's converter (``None``: stored as given)."""
+        key = (table.name, columns)
+        found = self._shapes.get(key)
+        if found is None:
+            dialect = self.engine.dialect
+            converters = []
+            for name in columns:
+                process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                converters.append(_Converter(process) if process is not None else None)
+            names = ", ".join(columns)
+            if self.postgresql:
+                sql = f"COPY {table.name} ({names}) FROM STDIN"
+            else:
+                sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+            found = self._shapes[key] = (sql, tuple(converters))
+        return found

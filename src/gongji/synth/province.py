@@ -1,0 +1,189 @@
+"""Loading a synthetic province into a database that holds no people yet (``gongji synth``).
+
+The province is drawn in chunks (:func:`gongji.synth.population.chunk_size` people each, at most 500 chunks), each
+chunk's rows built by :func:`gongji.synth.rows.chunk_rows` and written in one transaction by the bulk writer, in chunk
+order. ``workers`` > 1 builds chunks in that many processes while this one writes. When every chunk is written the
+regions' opening-balance accounts get their balances: each transfer's balance after it (a running sum in id order)
+and the account's balance and version, in one statement each; then the planner's statistics.
+
+A province goes only into a database without people: synthetic people mixed with real ones would be a disaster, and
+the rows' ids (:class:`gongji.synth.rows.Ids`) take the people's ids from 1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy import Engine, func, select, text
+
+from gongji.domain.ledger import AccountKind, AccountOpening
+from gongji.rules.book import RuleBook
+from gongji.service.verification import FakeFaceVerifier
+from gongji.store import tables as t
+from gongji.store.bulk import BulkWriter
+from gongji.store.credential_tables import social_security_cards
+from gongji.store.ledger_repo import opening_values
+from gongji.store.wallet_tables import notifications
+from gongji.synth.figures import Province
+from gongji.synth.population import chunk_size
+from gongji.synth.rows import COLUMNS, ChunkRows, Ids, chunk_rows, registered_at
+
+__all__ = ["NotEmpty", "SynthReport", "load"]
+
+_TABLES = {
+    table.name: table
+    for table in (
+        t.people,
+        t.enrollments,
+        t.enrollment_events,
+        social_security_cards,
+        t.accounts,
+        t.journals,
+        t.transfers,
+        t.relations,
+        t.relation_events,
+        notifications,
+    )
+}
+#: Tables that must be empty before a load (the accounts may hold system accounts: they are kept).
+_MUST_BE_EMPTY = tuple(name for name in _TABLES if name != "accounts")
+
+
+class NotEmpty(Exception):
+    """The database already holds rows a synthetic province would mix with."""
+
+    def __init__(self, table: str, rows: int) -> None:
+        super().__init__(f"{table} holds {rows} rows")
+        self.table, self.rows = table, rows
+
+
+@dataclass
+class SynthReport:
+    """What a load wrote and how long it took."""
+
+    people: int = 0
+    employees: int = 0
+    chunks: int = 0
+    relations: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def add(self, rows: ChunkRows) -> None:
+        """Count a chunk in."""
+        self.people += rows.people
+        self.employees += rows.employees
+        self.chunks += 1
+        self.relations.update(rows.relations)
+        self.refusals.update(rows.refusals)
+
+
+def _check_empty(writer: BulkWriter) -> None:
+    with writer.engine.connect() as conn:
+        for name in _MUST_BE_EMPTY:
+            rows = int(conn.execute(select(func.count()).select_from(_TABLES[name])).scalar_one())
+            if rows:
+                raise NotEmpty(name, rows)
+
+
+def _open_regions(writer: BulkWriter, province: Province) -> dict[str, int]:
+    """The regions' opening-balance accounts, opened now with the ids after the largest."""
+    opened: dict[str, int] = {}
+    at = registered_at(province)
+    first = writer.next_id(t.accounts)
+    rows = []
+    for offset, (region, _) in enumerate(province.regions):
+        values = opening_values(AccountOpening.of(AccountKind.OPENING_BALANCE, region, None, at.year), at)
+        values["id"] = opened[region] = first + offset
+        rows.append(tuple(values[name] for name in COLUMNS["accounts"]))
+    with writer.transaction() as conn:
+        writer.write(conn, t.accounts, COLUMNS["accounts"], rows)
+    return opened
+
+
+def _ids(writer: BulkWriter, people: int, opening: dict[str, int]) -> Ids:
+    accounts = writer.next_id(t.accounts)
+    relations = writer.next_id(t.relations)
+    return Ids(
+        accounts=accounts,
+        journals=writer.next_id(t.journals),
+        transfers=writer.next_id(t.transfers),
+        relations=relations,
+        relation_events=writer.next_id(t.relation_events),
+        notifications=writer.next_id(notifications),
+        opening=opening,
+    )
+
+
+_RUNNING_BALANCES = text(
+    "UPDATE transfers SET debit_balance_after_fen = r.after"
+    " FROM (SELECT id, -SUM(amount_fen) OVER (ORDER BY id) AS after FROM transfers"
+    " WHERE debit_account_id = :account) AS r WHERE transfers.id = r.id"
+)
+_ACCOUNT_BALANCE = text(
+    "UPDATE accounts SET"
+    " balance_fen = -(SELECT COALESCE(SUM(amount_fen), 0) FROM transfers WHERE debit_account_id = :account),"
+    " version = (SELECT COUNT(*) FROM transfers WHERE debit_account_id = :account)"
+    " WHERE id = :account"
+)
+
+
+def _settle_openings(writer: BulkWriter, opening: dict[str, int]) -> None:
+    """Each opening-balance account's transfers with their running balance, and its balance and version."""
+    with writer.transaction() as conn:
+        for account in opening.values():
+            conn.execute(_RUNNING_BALANCES, {"account": account})
+            conn.execute(_ACCOUNT_BALANCE, {"account": account})
+
+
+def _chunks(build: Callable[[int], ChunkRows], count: int, workers: int) -> Iterator[ChunkRows]:
+    """The chunks' rows in order: built here, or by ``workers`` processes a few chunks ahead of the writer."""
+    if workers <= 1:
+        yield from map(build, range(count))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(build, range(count))
+
+
+def load(
+    engine: Engine,
+    province: Province,
+    *,
+    people: int,
+    year: int,
+    seed: int,
+    book: RuleBook,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> SynthReport:
+    """Draw the province's ``people`` for ``year`` with ``seed`` and write them (see the module docstring);
+    ``progress`` is told how many people each written chunk held."""
+    assert people > 0
+    started = time.perf_counter()
+    writer = BulkWriter(engine)
+    _check_empty(writer)
+    opening = _open_regions(writer, province)
+    ids = _ids(writer, people, opening)
+    count = -(-people // chunk_size(people))
+    build = partial(_build, province, year, seed, people, ids, book)
+    report = SynthReport()
+    for rows in _chunks(build, count, workers):
+        with writer.transaction() as conn:
+            for name, table in _TABLES.items():
+                writer.write(conn, table, COLUMNS[name], rows.rows[name])
+        report.add(rows)
+        if progress is not None:
+            progress(rows.people)
+    _settle_openings(writer, opening)
+    writer.finish(list(_TABLES.values()))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build(province: Province, year: int, seed: int, people: int, ids: Ids, book: RuleBook, chunk_no: int) -> ChunkRows:
+    """One chunk's rows (a module-level function, so that worker processes can run it)."""
+    return chunk_rows(province, year, seed, people, chunk_no, ids, book, FakeFaceVerifier())

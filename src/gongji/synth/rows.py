@@ -1,0 +1,223 @@
+"""The rows of one chunk of a synthetic province, as the use cases would have written them: ``register_person``,
+``enroll`` (the enrollment, its event, the personal account's two parts and the social-security card),
+``credit_account`` (the opening balance of the prior-years part) and the binding steps of
+:mod:`gongji.synth.bindings`. The one module of the synthetic province that knows the tables.
+
+Ids are not consecutive: each person owns a fixed range in every table (:class:`Ids`), so chunks never depend on each
+other and can be drawn and written in any order and in parallel. The opening-balance journals debit their region's
+opening-balance account; the running balances that account's transfers carry are set once every chunk is written
+(:func:`gongji.synth.province.load`), in one statement per region.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from gongji.domain.codes import EnrollmentStatus
+from gongji.domain.enrollment import Enrollment, EventKind
+from gongji.domain.identity import ResidentId
+from gongji.domain.ledger import MONEY, AccountKind, AccountOpening, JournalKind, ledger_code
+from gongji.domain.people import Person
+from gongji.domain.wording import encode
+from gongji.rules.book import RuleBook
+from gongji.service.clock import SHANGHAI
+from gongji.service.credentials import CARD_LETTERS
+from gongji.service.verification import FaceVerifier
+from gongji.store.ledger_repo import opening_values
+from gongji.store.relation_repo import note_column, relation_values
+from gongji.synth.bindings import family_year
+from gongji.synth.figures import Province
+from gongji.synth.population import Family, chunk
+
+__all__ = ["COLUMNS", "REFERENCE", "ChunkRows", "Ids", "chunk_rows", "registered_at"]
+
+#: What the opening balances' journals carry as their reference.
+REFERENCE = "synth:opening-balance"
+_RELATIONS_PER_PERSON = 8
+_EVENTS_PER_RELATION = 4
+_NOTICES_PER_RELATION = 4
+
+#: The columns each table's rows give, in order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "people": ("id", "psn_no", "certno", "name", "registered_at", "died_on", "naty"),
+    "enrollments": (
+        "id", "person_id", "insutype", "psn_type", "pooling_region", "employer", "status", "began_on",
+        "status_since", "reason",
+    ),
+    "enrollment_events": ("id", "enrollment_id", "kind", "on_date", "reason", "note", "recorded_at"),
+    "social_security_cards": ("id", "person_id", "card_no", "card_sn", "region", "issued_at", "replaced_at"),
+    "accounts": (
+        "id", "code", "kind", "region", "ledger", "owner_person_id", "must_not_go_negative", "balance_fen",
+        "version", "period_year", "opened_at",
+    ),
+    "journals": ("id", "kind", "booked_at", "reference", "note", "reverses_journal_id", "person_id"),
+    "transfers": (
+        "id", "journal_id", "seq", "ledger", "debit_account_id", "credit_account_id", "amount_fen",
+        "debit_balance_after_fen", "credit_balance_after_fen",
+    ),
+    "relations": (
+        "id", "authoriser_id", "beneficiary_id", "relation_type", "status", "channel", "operator", "region",
+        "beneficiary_region", "proof_kind", "proof_reference", "commitment_text", "requested_at", "expires_at",
+        "confirmed_at", "confirmed_by_id", "effective_from", "valid_until", "ended_at", "end_reason",
+        "end_requested_by_id", "order_position", "quota_fen",
+    ),
+    "relation_events": ("id", "relation_id", "kind", "at", "actor_person_id", "operator", "channel", "note"),
+    "notifications": ("id", "person_id", "kind", "params", "created_at", "read_at", "delivered_at"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Where each table's ids start; person ``n`` (from 0) owns id ``n + 1`` of people, enrollments, their events
+    and cards, ids ``accounts + 2n`` and ``+ 1`` (the two parts), ``journals + n`` and ``transfers + n`` (the
+    opening balance), and 8 relations from ``relations + 8n`` for the family he starts; each relation 4 events and
+    4 notices."""
+
+    accounts: int
+    journals: int
+    transfers: int
+    relations: int
+    relation_events: int
+    notifications: int
+    #: The opening-balance account of each region.
+    opening: dict[str, int]
+
+
+@dataclass
+class ChunkRows:
+    """A chunk's rows by table, and what they hold."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {name: [] for name in COLUMNS})
+    people: int = 0
+    employees: int = 0
+    relations: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add(self, table: str, *values: Any) -> None:
+        """One row of ``table``, its values in the order of :data:`COLUMNS`."""
+        self.rows[table].append(values)
+
+
+def registered_at(province: Province) -> datetime:
+    """When the province's people were registered and enrolled: the day before bindings opened."""
+    return datetime.combine(province.bindings.since - timedelta(days=1), time(9), SHANGHAI)
+
+
+def _card(person_id: int, region: str) -> tuple[str, str]:
+    """The card number and serial of a person's card: distinct for distinct people (an affine map of the id)."""
+    n = person_id - 1
+    card_no = CARD_LETTERS[(n // 10**8) % len(CARD_LETTERS)] + f"{(n * 48_271 + 12_345) % 10**8:08d}"
+    card_sn = f"{region}D156{(n * 0x9E3779B97F4A7C15 + 1) % 16**22:022X}"
+    return card_no, card_sn
+
+
+def _opening_fen(rng: random.Random, retired: bool) -> int:
+    """The prior-years balance a person brings: log-normal around 3,000 yuan (in service) or 6,000 (retired)."""
+    median_yuan = 6_000 if retired else 3_000
+    return max(100, round(rng.lognormvariate(0, 0.9) * median_yuan * 100))
+
+
+def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: random.Random) -> tuple[Person, Enrollment]:
+    """register_person, enroll (and its accounts and card), and the opening balance's credit."""
+    pid = person.number + 1
+    psn_no = f"{person.certno[:6]}{pid:014d}"
+    out.add("people", pid, psn_no, person.certno, person.name, at, None, None)
+    on = at.date()
+    enrollment = Enrollment(
+        pid, pid, person.insutype, person.psn_type, person.region, None, EnrollmentStatus.NORMAL, on, on
+    )
+    out.add(
+        "enrollments", pid, pid, person.insutype.value, person.psn_type.value, person.region, None,
+        EnrollmentStatus.NORMAL.value, on, on, None,
+    )  # fmt: skip
+    out.add("enrollment_events", pid, pid, EventKind.ENROLLED.value, on, None, None, at)
+    out.people += 1
+    card_no, card_sn = _card(pid, person.region)
+    if person.is_employee:
+        out.employees += 1
+        amount = _opening_fen(rng, person.psn_type.is_retired)
+        prior = ids.accounts + 2 * person.number
+        for offset, kind in enumerate((AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)):
+            values = opening_values(AccountOpening.of(kind, person.region, pid, at.year), at)
+            values["id"] = prior + offset
+            if kind is AccountKind.PERSONAL_PRIOR:
+                values["balance_fen"], values["version"] = amount, 1
+            out.add("accounts", *(values[name] for name in COLUMNS["accounts"]))
+    out.add("social_security_cards", pid, pid, card_no, card_sn, person.region, at, None)
+    if person.is_employee:
+        journal = ids.journals + person.number
+        out.add("journals", journal, JournalKind.OPENING_BALANCE.value, at, REFERENCE, None, None, pid)
+        ledger = ledger_code(person.region, MONEY)
+        # The opening account's balance after this transfer is set once every chunk is written (module docstring).
+        out.add(
+            "transfers", ids.transfers + person.number, journal, 1, ledger, ids.opening[person.region], prior,
+            amount, 0, amount,
+        )  # fmt: skip
+    return Person(pid, psn_no, person.name, ResidentId(person.certno), at), enrollment
+
+
+def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context: _Context) -> None:
+    """Every row of one family: its people, then its binding steps."""
+    people: dict[int, Person] = {}
+    enrollments: dict[int, Enrollment] = {}
+    for person in family.people:
+        known, enrollment = _person_rows(out, ids, person, at, context.rng)
+        people[known.id], enrollments[known.id] = known, enrollment
+    if not any(p.is_employee for p in family.people):
+        return
+    year = family_year(
+        family, people, enrollments, book=context.book, face=context.face, model=context.province.bindings,
+        year=context.year, rng=context.rng, first_id=1,
+    )  # fmt: skip
+    first = ids.relations + _RELATIONS_PER_PERSON * family.people[0].number
+    assert len(year.relations) <= _RELATIONS_PER_PERSON * len(family.people)
+    for relation in year.relations:
+        values = relation_values(relation)
+        values["id"] = first + relation.id - 1
+        out.add("relations", *(values[name] for name in COLUMNS["relations"]))
+        out.relations[relation.status.value] += 1
+    written: Counter[int] = Counter()
+    for local, event in year.events:
+        relation_id = first + local - 1
+        slot = (relation_id - ids.relations) * _EVENTS_PER_RELATION + written[local]
+        written[local] += 1
+        assert written[local] <= _EVENTS_PER_RELATION
+        out.add(
+            "relation_events", ids.relation_events + slot, relation_id, event.kind, event.at, event.actor_person_id,
+            event.operator, event.channel.value, note_column(event.note),
+        )  # fmt: skip
+    told: Counter[int] = Counter()
+    for local, person_id, kind, shown, when in year.notices:
+        slot = (first + local - 1 - ids.relations) * _NOTICES_PER_RELATION + told[local]
+        told[local] += 1
+        assert told[local] <= _NOTICES_PER_RELATION
+        params = json.dumps({name: encode(value) for name, value in shown.items()}, ensure_ascii=False, sort_keys=True)
+        out.add("notifications", ids.notifications + slot, person_id, kind.name, params, when, None, None)
+    for refusal in year.refusals:
+        out.refusals[(refusal.region, refusal.action, refusal.code.name)] += 1
+
+
+@dataclass(frozen=True)
+class _Context:
+    province: Province
+    year: int
+    book: RuleBook
+    face: FaceVerifier
+    rng: random.Random
+
+
+def chunk_rows(
+    province: Province, year: int, seed: int, people: int, chunk_no: int, ids: Ids, book: RuleBook, face: FaceVerifier
+) -> ChunkRows:
+    """The rows of chunk ``chunk_no`` of the province of ``people`` drawn with ``seed`` (see the module docstring)."""
+    out = ChunkRows()
+    at = registered_at(province)
+    context = _Context(province, year, book, face, random.Random(f"{seed}:{year}:{chunk_no}:rows"))
+    for family in chunk(province, year, seed, people, chunk_no):
+        _family_rows(out, ids, family, at, context)
+    return out
