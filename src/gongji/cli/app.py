@@ -24,6 +24,7 @@ from .relations_cmd import proxy_app, relation_app
 from .rules_cmd import rules_app
 from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, visit_app
+from .synth_cmd import synth_cmd
 from .token_cmd import token_app
 from .wallet_cmd import notices_app, wallet_app
 
@@ -61,6 +62,7 @@ app.command("his-sim")(his_sim)
 app.command("rollover")(rollover_cmd)
 app.command("audit")(audit_cmd)
 app.command("demo")(demo_cmd)
+app.command("synth")(synth_cmd)
 plain_flags(app)
 
 

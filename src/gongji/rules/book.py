@@ -3,17 +3,22 @@
 A county falls back to its prefecture (where the prefecture part names a region), the prefecture to its province,
 the province to the national file (code ``100000``): the chain of :func:`gongji.domain.regions.chain_of`. Every
 answer carries a :class:`RuleTrace` — the parameter, the region asked about, the region whose file gave the value,
-the date, the value's validity and its reference and confidence — so that a decision can always be explained by the
-values it read.
+the value's validity and its reference and confidence — so that a decision can always be explained by the values it
+read.
+
+Answers are remembered by parameter and region as a timeline: the days on which any value along the region's chain
+starts or ends cut time into spans, each with one answer, and a date finds its span by bisection. A book does not
+change once loaded, so the timeline is built once, the first time the pair is asked.
 """
 
 from __future__ import annotations
 
 import os
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -38,7 +43,6 @@ class RuleTrace:
     requested_region: str
     region: str
     region_zh: str
-    on: date
     since: date
     end: date | None
     reference_title: str
@@ -62,8 +66,21 @@ def _in_effect(values: Sequence[DatedValue], on: date) -> DatedValue | None:
     return None
 
 
-#: How many answers of find() a book keeps (a few regions × a few days × some sixty parameters in practice).
+#: How many (parameter, region) timelines a book keeps (some sixty parameters × the regions asked about).
 _FOUND_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """One parameter's answers for one region over time: ``answers[i]`` holds from ``starts[i]`` (inclusive) to
+    ``starts[i + 1]``; before ``starts[0]`` there is no answer."""
+
+    starts: tuple[date, ...]
+    answers: tuple[Resolved[Any] | None, ...]
+
+    def on(self, day: date) -> Resolved[Any] | None:
+        index = bisect_right(self.starts, day) - 1
+        return self.answers[index] if index >= 0 else None
 
 
 class RuleBook:
@@ -72,9 +89,9 @@ class RuleBook:
     def __init__(self, regions: dict[str, RegionRules], directories: Sequence[Path] = ()) -> None:
         self.regions = regions
         self.directories = tuple(directories)
-        # What find() answered, by parameter, region and day: a book does not change once loaded, and a settlement
-        # reads some thirty values, each walking a region's chain. Bounded: cleared when full.
-        self._found: dict[tuple[str, bool, str, date], Resolved[Any] | None] = {}
+        # What find() answers, by parameter and region, as a timeline (module docstring): a settlement reads some
+        # thirty values, each walking a region's chain. Bounded: cleared when full.
+        self._found: dict[tuple[str, bool, str], _Timeline] = {}
 
     @classmethod
     def load(cls, directories: Sequence[Path] | None = None) -> RuleBook:
@@ -93,19 +110,33 @@ class RuleBook:
         province and national files. A ``local`` parameter (the pooling fund's) is read only from the files of the
         pooling region: the region's own, then for a county its prefecture's (or its municipality's), never a
         province's or the nation's (:func:`gongji.domain.regions.pooling_chain_of`)."""
-        key = (param.name, param.local, region, on)
-        try:
-            return self._found[key]
-        except KeyError:
-            pass
-        found = self._find(param, region, on)
-        if len(self._found) >= _FOUND_LIMIT:
-            self._found.clear()
-        self._found[key] = found
+        key = (param.name, param.local, region)
+        timeline = self._found.get(key)
+        if timeline is None:
+            if len(self._found) >= _FOUND_LIMIT:
+                self._found.clear()
+            timeline = self._found[key] = self._timeline(param, region)
+        found: Resolved[T] | None = timeline.on(on)
         return found
 
+    def _codes(self, param: Parameter[Any], region: str) -> list[str]:
+        return pooling_chain_of(region) if param.local else self.chain(region)
+
+    def _timeline(self, param: Parameter[Any], region: str) -> _Timeline:
+        """The answers for ``region`` over time: one per span between the days any value along the chain starts or
+        ends (the day after its end)."""
+        cuts = {date.min}
+        for code in self._codes(param, region):
+            rules = self.regions.get(code)
+            for value in rules.parameters.get(param.name, ()) if rules else ():
+                cuts.add(value.since)
+                if value.end is not None and value.end < date.max:
+                    cuts.add(value.end + timedelta(days=1))
+        starts = tuple(sorted(cuts))
+        return _Timeline(starts, tuple(self._find(param, region, start) for start in starts))
+
     def _find(self, param: Parameter[T], region: str, on: date) -> Resolved[T] | None:
-        for code in pooling_chain_of(region) if param.local else self.chain(region):
+        for code in self._codes(param, region):
             rules = self.regions.get(code)
             if rules is None or param.name not in rules.parameters:
                 continue
@@ -118,7 +149,6 @@ class RuleBook:
                 requested_region=region,
                 region=code,
                 region_zh=region_name(code),
-                on=on,
                 since=current.since,
                 end=current.end,
                 reference_title=current.reference.title,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
@@ -113,12 +114,12 @@ class Party:
     enrollments: Sequence[Enrollment]
     relations: Sequence[Relation] = field(default=())
 
-    @property
+    @cached_property
     def basic(self) -> Enrollment | None:
-        """The active basic enrollment (310/390 …), if any."""
+        """The active basic enrollment (310/390 …), if any (looked up once: a party does not change)."""
         return next((e for e in self.enrollments if e.is_active and e.insutype in BASIC_INSUTYPES), None)
 
-    @property
+    @cached_property
     def region(self) -> str | None:
         """The pooling region of the active basic enrollment."""
         basic = self.basic

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Boolean, Connection, Engine, Table, func, select, text
 
 __all__ = ["BulkWriter"]
 
@@ -46,7 +46,7 @@ class BulkWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.postgresql = engine.dialect.name == "postgresql"
-        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[_Converter | None, ...]]] = {}
+        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[tuple[int, _Converter], ...]]] = {}
         self._written: set[str] = set()
 
     def next_id(self, table: Table) -> int:
@@ -65,10 +65,13 @@ class BulkWriter:
         if not rows:
             return
         sql, converters = self._shape(table, tuple(columns))
-        converted = [
-            tuple(value if convert is None else convert(value) for value, convert in zip(row, converters, strict=True))
-            for row in rows
-        ]
+        converted: Sequence[Sequence[Any]] = rows
+        if converters:
+            changed = [list(row) for row in rows]
+            for index, convert in converters:
+                for values in changed:
+                    values[index] = convert(values[index])
+            converted = changed
         raw: Any = conn.connection.driver_connection
         if self.postgresql:
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
@@ -97,16 +100,21 @@ class BulkWriter:
             if written:
                 conn.execute(text(f"ANALYZE {', '.join(written)}"))
 
-    def _shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[_Converter | None, ...]]:
-        """The statement for ``columns`` of ``table`` and each column's converter (``None``: stored as given)."""
+    def _shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Converter], ...]]:
+        """The statement for ``columns`` of ``table`` and the converters of the columns that need one (by position).
+        SQLite's driver stores booleans as the integers SQLAlchemy would make of them: they need none."""
         key = (table.name, columns)
         found = self._shapes.get(key)
         if found is None:
             dialect = self.engine.dialect
             converters = []
-            for name in columns:
-                process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                converters.append(_Converter(process) if process is not None else None)
+            for index, name in enumerate(columns):
+                kind = table.c[name].type
+                if isinstance(kind, Boolean):
+                    continue
+                process = kind.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    converters.append((index, _Converter(process)))
             names = ", ".join(columns)
             if self.postgresql:
                 sql = f"COPY {table.name} ({names}) FROM STDIN"

@@ -8,3 +8,5 @@ analysts, benchmarks and the fraud signals' measured precision (``gongji synth``
   same checks the binding use case runs.
 - :mod:`gongji.synth.rows`: the rows the use cases would write for them, and :mod:`gongji.synth.province` the load.
 """
+
+__all__: list[str] = []

@@ -215,7 +215,7 @@ HEBEI = Province(
     model=_MODEL,
     bindings=Bindings(
         since=date(2021, 10, 1),
-        binding_rate=0.6,
+        binding_rate=0.72,
         chances=(
             (RelationType.CHILD, 0.8),
             (RelationType.SPOUSE, 0.6),

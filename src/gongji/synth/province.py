@@ -33,7 +33,7 @@ from gongji.synth.figures import Province
 from gongji.synth.population import chunk_size
 from gongji.synth.rows import COLUMNS, ChunkRows, Ids, chunk_rows, registered_at
 
-__all__ = ["NotEmpty", "SynthReport", "load"]
+__all__ = ["NotEmpty", "SynthReport", "check_empty", "load"]
 
 _TABLES = {
     table.name: table
@@ -73,6 +73,20 @@ class SynthReport:
     refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
 
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain data (for JSON)."""
+        return {
+            "people": self.people,
+            "employees": self.employees,
+            "chunks": self.chunks,
+            "relations": dict(self.relations),
+            "refusals": [
+                {"region": region, "step": step, "code": code, "times": times}
+                for (region, step, code), times in self.refusals.most_common()
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
     def add(self, rows: ChunkRows) -> None:
         """Count a chunk in."""
         self.people += rows.people
@@ -82,8 +96,9 @@ class SynthReport:
         self.refusals.update(rows.refusals)
 
 
-def _check_empty(writer: BulkWriter) -> None:
-    with writer.engine.connect() as conn:
+def check_empty(engine: Engine) -> None:
+    """Refuse (:class:`NotEmpty`) a database that holds people or anything a province would write beside them."""
+    with engine.connect() as conn:
         for name in _MUST_BE_EMPTY:
             rows = int(conn.execute(select(func.count()).select_from(_TABLES[name])).scalar_one())
             if rows:
@@ -165,7 +180,7 @@ def load(
     assert people > 0
     started = time.perf_counter()
     writer = BulkWriter(engine)
-    _check_empty(writer)
+    check_empty(engine)
     opening = _open_regions(writer, province)
     ids = _ids(writer, people, opening)
     count = -(-people // chunk_size(people))

@@ -104,7 +104,8 @@ class ChunkRows:
 
 
 def registered_at(province: Province) -> datetime:
-    """When the province's people were registered and enrolled: the day before bindings opened."""
+    """When the province's people were registered and enrolled: the day before bindings opened (a child born since,
+    a week after birth)."""
     return datetime.combine(province.bindings.since - timedelta(days=1), time(9), SHANGHAI)
 
 
@@ -126,6 +127,8 @@ def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: rando
     """register_person, enroll (and its accounts and card), and the opening balance's credit."""
     pid = person.number + 1
     psn_no = f"{person.certno[:6]}{pid:014d}"
+    # Born after the province's people were registered: registered a week after birth (a newborn's enrollment).
+    at = max(at, datetime.combine(person.born + timedelta(days=7), time(9), SHANGHAI))
     out.add("people", pid, psn_no, person.certno, person.name, at, None, None)
     on = at.date()
     enrollment = Enrollment(

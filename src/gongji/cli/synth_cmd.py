@@ -1,0 +1,127 @@
+"""``gongji synth``: generate a synthetic province into an empty database, with a progress bar, and say what it wrote
+(people, employees, relations by state, the refusals the rules gave, the time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .common import settings
+from .output import console, print_json, print_problem, table
+from .people_cmd import JsonOpt
+
+__all__ = ["synth_cmd"]
+
+PeopleOpt = Annotated[int, typer.Option("--people", min=1, max=100_000_000, help="人数 How many people to draw")]
+YearOpt = Annotated[int, typer.Option("--year", min=2022, max=2100, help="年度 The year of visits and bindings")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="随机种子 The same seed draws the same province")]
+ProvinceOpt = Annotated[str, typer.Option("--province", help="省份代码 The province to draw (130000 河北省)")]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", min=0, max=64, help="进程数 Processes drawing chunks (0: one per core)")
+]
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database", help="数据库 Database URL (default: GONGJI_DATABASE_URL or gongji.db)")
+]
+
+
+def synth_cmd(
+    people: PeopleOpt = 100_000,
+    year: YearOpt = 2026,
+    seed: SeedOpt = 1,
+    province: ProvinceOpt = "130000",
+    workers: WorkersOpt = 0,
+    database: DatabaseOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """合成省份 Generate a synthetic province into an empty database: families with the census mix, their
+    insurance, and the year's mutual-aid bindings decided by the regions' rules."""
+    from gongji.rules.book import default_rule_book
+    from gongji.store.engine import make_engine
+    from gongji.store.migrate import upgrade
+    from gongji.synth.figures import PROVINCES
+    from gongji.synth.province import NotEmpty, check_empty, load
+
+    drawn = PROVINCES.get(province)
+    if drawn is None:
+        known = ", ".join(f"{code} {p.name}" for code, p in PROVINCES.items())
+        print_problem(
+            "PROVINCE_UNKNOWN",
+            f"没有省份 {province} 的统计数据；可选：{known}",
+            f"gongji has no statistics for province {province}; choose one of: {known}",
+            as_json=as_json,
+        )
+        raise typer.Exit(2)
+    engine = make_engine(database or settings().database_url)
+    try:
+        upgrade(engine)
+        check_empty(engine)
+        with _Progress(people, as_json) as advance:
+            report = load(
+                engine, drawn, people=people, year=year, seed=seed, book=default_rule_book(),
+                workers=workers or os.cpu_count() or 1, progress=advance,
+            )  # fmt: skip
+    except NotEmpty as full:
+        print_problem(
+            "DATABASE_NOT_EMPTY",
+            f"数据库已有数据（{full.table} 表 {full.rows} 行）：合成人口只写入空数据库，以免与真实人员混在一起",
+            f"the database already holds data ({full.rows} rows in {full.table}): a synthetic province goes only "
+            "into an empty database, never beside real people",
+            as_json=as_json,
+            params={"table": full.table, "rows": full.rows},
+        )
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    _show(report)
+
+
+class _Progress:
+    """A Rich progress bar of people written (none with ``--json``); entering gives the function to advance it."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self._bar = Progress(
+            TextColumn("合成 Drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=console, disable=quiet, transient=False,
+        )  # fmt: skip
+        self._total = total
+
+    def __enter__(self) -> Callable[[int], None]:
+        self._bar.start()
+        task = self._bar.add_task("people", total=self._total)
+        return lambda count: self._bar.advance(task, count)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+def _show(report: object) -> None:
+    from gongji.synth.province import SynthReport
+
+    assert isinstance(report, SynthReport)
+    rate = report.people / report.seconds if report.seconds else 0
+    console.print(
+        f"{report.people:,} 人（职工 {report.employees:,}），{sum(report.relations.values()):,} 条共济关系，"
+        f"用时 {report.seconds:.1f} 秒（每秒 {rate:,.0f} 人） · {report.people:,} people ({report.employees:,} "
+        f"employees), {sum(report.relations.values()):,} relations in {report.seconds:.1f} s ({rate:,.0f} people/s)"
+    )
+    console.print(
+        table(
+            "共济关系 Relations by state",
+            ["状态 State", "数量 Count"],
+            sorted(report.relations.items()),
+            numeric=[1],
+        )
+    )
+    rows = [(region, action, code, count) for (region, action, code), count in report.refusals.most_common()]
+    console.print(
+        table(
+            "规则拒绝 Refused by the rules", ["地区 Region", "步骤 Step", "代码 Code", "次数 Times"], rows, numeric=[3]
+        )
+    )
