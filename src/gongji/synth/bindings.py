@@ -337,7 +337,7 @@ def family_year(
             first, last = (model.since, date(year - 1, 12, 31)) if before else (date(year, 1, 1), end_of_year)
             # Not before both are registered (a child born since is registered a week after birth).
             registered = max(people[p.number + first_id].registered_at for p in (employee, other)).date()
-            if registered > last:
+            if registered >= last:
                 continue
             at = _moment(rng, max(first, registered + timedelta(days=1)), last)
             steps.append(_Step(at, next(order), "request", (employee.number + first_id, other.number + first_id, kind)))

@@ -175,8 +175,11 @@ class _Drawer:
         """A person: the ID number, a name, and the insurance the model gives their age and sex."""
         certno, born = self._certno(area, born, sex)
         insutype, psn_type = _insurance(self.province.model, self.rng, sex, born, self._mid_year)
+        draw = self.rng.random
         surname = _SURNAMES[min(int(self.rng.expovariate(0.08)), len(_SURNAMES) - 1)]
-        given = "".join(self.rng.choice(_GIVEN) for _ in range(self.rng.choice((1, 2, 2))))
+        given = _GIVEN[int(draw() * len(_GIVEN))]
+        if draw() < 2 / 3:  # two characters more often than one
+            given += _GIVEN[int(draw() * len(_GIVEN))]
         person = Person(self.next_number, certno, surname + given, sex, born, region, insutype, psn_type)
         self.next_number += 1
         return person

@@ -39,6 +39,7 @@ __all__ = ["COLUMNS", "REFERENCE", "ChunkRows", "Ids", "chunk_rows", "registered
 #: What the opening balances' journals carry as their reference.
 REFERENCE = "synth:opening-balance"
 _RELATIONS_PER_PERSON = 8
+_NEWBORN_REGISTERED = timedelta(days=7)
 _EVENTS_PER_RELATION = 4
 _NOTICES_PER_RELATION = 4
 
@@ -123,17 +124,16 @@ def _opening_fen(rng: random.Random, retired: bool) -> int:
     return max(100, round(rng.lognormvariate(0, 0.9) * median_yuan * 100))
 
 
-def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: random.Random) -> tuple[Person, Enrollment]:
-    """register_person, enroll (and its accounts and card), and the opening balance's credit."""
+def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: random.Random) -> tuple[str, datetime]:
+    """register_person, enroll (and its accounts and card), and the opening balance's credit; the person's psn_no
+    and when he was registered."""
     pid = person.number + 1
     psn_no = f"{person.certno[:6]}{pid:014d}"
-    # Born after the province's people were registered: registered a week after birth (a newborn's enrollment).
-    at = max(at, datetime.combine(person.born + timedelta(days=7), time(9), SHANGHAI))
+    if person.born + _NEWBORN_REGISTERED > at.date():
+        # Born after the province's people were registered: registered a week after birth (a newborn's enrollment).
+        at = datetime.combine(person.born + _NEWBORN_REGISTERED, time(9), SHANGHAI)
     out.add("people", pid, psn_no, person.certno, person.name, at, None, None)
     on = at.date()
-    enrollment = Enrollment(
-        pid, pid, person.insutype, person.psn_type, person.region, None, EnrollmentStatus.NORMAL, on, on
-    )
     out.add(
         "enrollments", pid, pid, person.insutype.value, person.psn_type.value, person.region, None,
         EnrollmentStatus.NORMAL.value, on, on, None,
@@ -161,18 +161,21 @@ def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: rando
             "transfers", ids.transfers + person.number, journal, 1, ledger, ids.opening[person.region], prior,
             amount, 0, amount,
         )  # fmt: skip
-    return Person(pid, psn_no, person.name, ResidentId(person.certno), at), enrollment
+    return psn_no, at
 
 
 def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context: _Context) -> None:
     """Every row of one family: its people, then its binding steps."""
-    people: dict[int, Person] = {}
-    enrollments: dict[int, Enrollment] = {}
-    for person in family.people:
-        known, enrollment = _person_rows(out, ids, person, at, context.rng)
-        people[known.id], enrollments[known.id] = known, enrollment
+    registered = [_person_rows(out, ids, person, at, context.rng) for person in family.people]
     if not any(p.is_employee for p in family.people):
         return
+    people: dict[int, Person] = {}
+    enrollments: dict[int, Enrollment] = {}
+    for person, (psn_no, when) in zip(family.people, registered, strict=True):
+        pid, on = person.number + 1, when.date()
+        people[pid] = Person(pid, psn_no, person.name, ResidentId(person.certno), when)
+        status = EnrollmentStatus.NORMAL
+        enrollments[pid] = Enrollment(pid, pid, person.insutype, person.psn_type, person.region, None, status, on, on)
     year = family_year(
         family, people, enrollments, book=context.book, face=context.face, model=context.province.bindings,
         year=context.year, rng=context.rng, first_id=1,
