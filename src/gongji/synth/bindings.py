@@ -150,10 +150,14 @@ class _Family:
 
     def request(self, at: datetime, a_id: int, b_id: int, kind: RelationType) -> Relation | None:
         """``request_binding`` online with a commitment: the relation, or ``None`` and a refusal."""
+        before = (list(self.out.relations), len(self.out.events))
         self.settle_stale(at, a_id, b_id)
         a, b = self.party(a_id), self.party(b_id)
         found = self.findings(a, b, kind, at, None)
         if found:
+            # A refused request writes nothing: what settle_stale stored goes with its transaction.
+            self.out.relations[:], events = before
+            del self.out.events[events:]
             self.refuse(at, a, found[0].code, "request", kind, a_id, b_id)
             return None
         assert a.region is not None
