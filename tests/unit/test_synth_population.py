@@ -55,6 +55,17 @@ def test_the_regions_weigh_their_census_populations(province: list[Person]) -> N
     assert abs(_share_bp(province, lambda p: p.region == "130100") - expected) <= 200
 
 
+@pytest.mark.parametrize(
+    ("figure", "kind"),
+    [("employees_in_service", PsnType.EMPLOYEE_IN_SERVICE), ("employees_retired", PsnType.EMPLOYEE_RETIRED)],
+)
+def test_the_employees_are_the_national_shares_of_the_insured_within_a_point_and_a_half(
+    province: list[Person], figure: str, kind: PsnType
+) -> None:
+    drawn = _share_bp(province, lambda p: p.psn_type is kind)
+    assert abs(drawn - HEBEI.figure(figure).value) <= 150, f"{figure}: drawn {drawn:.0f} bp"
+
+
 def test_employees_are_of_working_or_retired_age_and_children_are_residents(province: list[Person]) -> None:
     for p in province:
         age = p.age_on(MID_YEAR)

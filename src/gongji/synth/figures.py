@@ -177,6 +177,21 @@ _SHIJIAZHUANG_CENSUS = Source(
     confidence="mirror",
 )
 
+_HENGSHUI_CENSUS = Source(
+    title="衡水市第七次全国人口普查结果（二次摘要，单位误作“万人”）",
+    publisher="衡水市统计局",
+    published="2021",
+    address="https://m.jiusongjiankang.com/health/news/4624755.html",
+    confidence="secondary",
+)
+_NHSA_2024 = Source(
+    title="2024年全国医疗保障事业发展统计公报",
+    publisher="国家医疗保障局",
+    published="2025-07-14",
+    address="http://blog.lgjyuntun.com/p?id=8795594",
+    confidence="mirror",
+)
+
 _MODEL = Model(
     head_age_bands=((22, 29, 14), (30, 39, 34), (40, 49, 22), (50, 59, 10), (60, 69, 11), (70, 85, 7)),
     male_head_share=0.5,
@@ -195,15 +210,15 @@ _MODEL = Model(
     working_age=18,
     retirement_age_male=60,
     retirement_age_female=55,
-    in_service_rate=0.37,
-    retired_rate=0.31,
+    in_service_rate=0.39,
+    retired_rate=0.33,
     student_rate=0.45,
 )
 
 HEBEI = Province(
     code="130000",
     name="河北省",
-    regions=(("130100", 10_640_458), ("131100", 4_212_933)),
+    regions=(("130100", 10_640_458), ("131100", 4_212_930)),
     figures=(
         Figure("age_0_14", 2022, _HEBEI_CENSUS),
         Figure("age_15_59", 5992, _HEBEI_CENSUS),
@@ -211,6 +226,10 @@ HEBEI = Province(
         Figure("age_65_plus", 1392, _HEBEI_CENSUS),
         Figure("male", 5050, _HEBEI_CENSUS),
         Figure("population_130100", 10_640_458, _SHIJIAZHUANG_CENSUS, unit="people"),
+        Figure("population_131100", 4_212_930, _HENGSHUI_CENSUS, unit="people"),
+        # National shares (no Hebei split was found): 在职 27,491.84万 and 退休 10,457.50万 of 132,662.08万 insured.
+        Figure("employees_in_service", 2072, _NHSA_2024),
+        Figure("employees_retired", 788, _NHSA_2024),
     ),
     model=_MODEL,
     bindings=Bindings(
