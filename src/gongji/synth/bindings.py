@@ -312,6 +312,30 @@ def _moment(rng: random.Random, first: date, last: date) -> datetime:
 _HOURS = (7, 8, 9, 9, 10, 10, 10, 11, 11, 12, 13, 14, 14, 15, 15, 16, 16, 17, 18, 19, 20, 20, 21, 21, 22, 23)
 
 
+def _requests(
+    family: Family, people: dict[int, Person], model: Bindings, year: int, rng: random.Random, first_id: int
+) -> list[tuple[datetime, tuple[int, int, RelationType]]]:
+    """Who asks to bind whom, and when: each employee who binds asks for some of his relatives, before or during the
+    year, never before both are registered (a child born since is registered a week after birth)."""
+    asked = []
+    end_of_year = date(year, 12, 31)
+    for employee in (p for p in family.people if p.is_employee):
+        if rng.random() >= model.binding_rate:
+            continue
+        for other in family.people:
+            kind = relation_between(family, employee.number, other.number) if other is not employee else None
+            if kind is None or rng.random() >= model.chance(kind):
+                continue
+            before = rng.random() < model.before_year_share
+            first, last = (model.since, date(year - 1, 12, 31)) if before else (date(year, 1, 1), end_of_year)
+            registered = max(people[p.number + first_id].registered_at for p in (employee, other)).date()
+            if registered >= last:
+                continue
+            at = _moment(rng, max(first, registered + timedelta(days=1)), last)
+            asked.append((at, (employee.number + first_id, other.number + first_id, kind)))
+    return asked
+
+
 def family_year(
     family: Family,
     people: dict[int, Person],
@@ -324,29 +348,16 @@ def family_year(
     rng: random.Random,
     first_id: int,
 ) -> FamilyYear:
-    """The family's binding steps from ``model.since`` to the end of ``year``. ``people`` and ``enrollments`` are by
-    person id, the family's person numbers mapped to ids as ``number + first_id``."""
+    """The family's binding steps from ``model.since`` to the end of ``year``, in time order: the requests, each
+    confirmed a few hours or days later (or left to expire), some ended later still. ``people`` and ``enrollments``
+    are by person id, the family's person numbers mapped to ids as ``number + first_id``."""
     state = _Family(people, enrollments, book, face)
-    steps: list[_Step] = []
     order = count()
-    end_of_year = date(year, 12, 31)
-    for employee in (p for p in family.people if p.is_employee):
-        if rng.random() >= model.binding_rate:
-            continue
-        for other in family.people:
-            kind = relation_between(family, employee.number, other.number) if other is not employee else None
-            if kind is None or rng.random() >= model.chance(kind):
-                continue
-            before = rng.random() < model.before_year_share
-            first, last = (model.since, date(year - 1, 12, 31)) if before else (date(year, 1, 1), end_of_year)
-            # Not before both are registered (a child born since is registered a week after birth).
-            registered = max(people[p.number + first_id].registered_at for p in (employee, other)).date()
-            if registered >= last:
-                continue
-            at = _moment(rng, max(first, registered + timedelta(days=1)), last)
-            steps.append(_Step(at, next(order), "request", (employee.number + first_id, other.number + first_id, kind)))
+    steps = [
+        _Step(at, next(order), "request", asked) for at, asked in _requests(family, people, model, year, rng, first_id)
+    ]
     heapq.heapify(steps)
-    horizon = datetime.combine(end_of_year, time(23, 59, 59), SHANGHAI)
+    horizon = datetime.combine(date(year, 12, 31), time(23, 59, 59), SHANGHAI)
     while steps:
         step = heapq.heappop(steps)
         if step.at > horizon:
