@@ -19,7 +19,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from gongji.domain.codes import MedType
+from gongji.domain.codes import MedType, PsnType
 
 __all__ = [
     "PARAMETERS",
@@ -191,6 +191,13 @@ class InsuredCategory(StrEnum):
     IN_SERVICE = "in_service"
     RETIRED = "retired"
     RESIDENT = "resident"
+
+    @classmethod
+    def of(cls, psn_type: PsnType) -> InsuredCategory:
+        """The category of an insured person of ``psn_type`` (人员类别)."""
+        if not psn_type.is_employee:
+            return cls.RESIDENT
+        return cls.RETIRED if psn_type.is_retired else cls.IN_SERVICE
 
     @property
     def zh(self) -> str:

@@ -42,11 +42,7 @@ class Answer:
 def category_of_party(party: Party) -> InsuredCategory | None:
     """The fund's treatment category of a person's active basic enrollment (``None``: not insured)."""
     basic = party.basic
-    if basic is None:
-        return None
-    if not basic.psn_type.is_employee:
-        return InsuredCategory.RESIDENT
-    return InsuredCategory.RETIRED if basic.psn_type.is_retired else InsuredCategory.IN_SERVICE
+    return None if basic is None else InsuredCategory.of(basic.psn_type)
 
 
 def _fund_finding(reader: RuleReader, patient: Party, med_type: MedType, age: int) -> Finding | None:

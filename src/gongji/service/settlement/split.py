@@ -111,9 +111,7 @@ class SettlementPlan:
 
 def category_of(visit: Visit) -> InsuredCategory:
     """The fund's treatment category of the visit's insured person."""
-    if not visit.psn_type.is_employee:
-        return InsuredCategory.RESIDENT
-    return InsuredCategory.RETIRED if visit.psn_type.is_retired else InsuredCategory.IN_SERVICE
+    return InsuredCategory.of(visit.psn_type)
 
 
 def relations_moment(visit: Visit, now: datetime) -> datetime:
