@@ -119,6 +119,13 @@ class RuleBook:
         found: Resolved[T] | None = timeline.on(on)
         return found
 
+    def version(self, parameter: str, region: str, since: date) -> DatedValue | None:
+        """The value of ``parameter`` that ``region``'s own files give from ``since`` (a version a decision read,
+        named as an explanation stores it), or ``None`` if the book holds no such version."""
+        rules = self.regions.get(region)
+        values = rules.parameters.get(parameter, ()) if rules else ()
+        return next((value for value in values if value.since == since), None)
+
     def _codes(self, param: Parameter[Any], region: str) -> list[str]:
         return pooling_chain_of(region) if param.local else self.chain(region)
 

@@ -21,7 +21,6 @@ from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (
-    EXPLANATION,
     FeeInput,
     OpenVisit,
     SettlementView,
@@ -30,8 +29,10 @@ from gongji.service.settlement import (
     open_visit_in,
     payer_rows,
     plan_settlement,
+    read_explanation,
     settlement_transfers,
     settlement_view,
+    stored_explanation,
     upload_fees_in,
 )
 from gongji.service.settlement.views import StepView
@@ -162,7 +163,7 @@ def submit_claim(ctx: Context, cmd: SubmitClaim, *, key: str) -> ClaimView:
                 amounts=plan.amounts,
                 payers=tuple(payer_rows(plan)),
                 settled_at=now,
-                explanation=EXPLANATION.dump_json(explanation).decode(),
+                explanation=stored_explanation(explanation),
             )
         )
         uow.visits.mark_settled([line.id for line in plan.lines], record.id)
@@ -217,7 +218,7 @@ def show_claim(ctx: Context, mdtrt_id: str) -> ClaimView:
             raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
         claim_id, operator, reason, receipts = claim
         record = uow.settlements.for_visit(visit.id)[-1]
-        view = settlement_view(uow, record, EXPLANATION.validate_json(record.explanation))
+        view = settlement_view(uow, record, read_explanation(record.explanation, ctx.rules))
         return ClaimView(
             claim_id=claim_id,
             mdtrt_id=visit.mdtrt_id,

@@ -32,11 +32,11 @@ from gongji.service.ledger_door import memo_source
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (
-    EXPLANATION,
     ExplanationView,
     PurseStepView,
     SettlementView,
     settlement_view,
+    stored_explanation,
     trace_views,
 )
 from gongji.service.settlement.ask import ask_payer
@@ -203,7 +203,7 @@ def pay_contribution(ctx: Context, cmd: PayContribution, *, key: str) -> Settlem
                     ),
                 ),
                 settled_at=now,
-                explanation=EXPLANATION.dump_json(explanation).decode(),
+                explanation=stored_explanation(explanation),
             )
         )
         return settlement_view(uow, record, explanation)

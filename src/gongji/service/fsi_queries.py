@@ -22,10 +22,11 @@ from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.settlement import SettlementRecord
+from gongji.rules.book import RuleBook
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.query_ports import AccumulatorRow, QueryFeeRow, QueryVisitRow
-from gongji.service.settlement import EXPLANATION, DiagnosisView, SettlementView, settlement_view
+from gongji.service.settlement import DiagnosisView, SettlementView, read_explanation, settlement_view
 
 __all__ = [
     "MAX_QUERY_ROWS",
@@ -163,8 +164,8 @@ def _msgid(record: SettlementRecord, fixmedins_code: str) -> str | None:
     return key[len(prefix) :] if key.startswith(prefix) else None
 
 
-def _found(uow: UnitOfWork, institution: Institution, record: SettlementRecord) -> SettlementFound:
-    view = settlement_view(uow, record, EXPLANATION.validate_json(record.explanation))
+def _found(uow: UnitOfWork, book: RuleBook, institution: Institution, record: SettlementRecord) -> SettlementFound:
+    view = settlement_view(uow, record, read_explanation(record.explanation, book))
     visit = None
     if view.mdtrt_id is not None:
         visit = _own_visit(uow, institution, view.mdtrt_id, None)
@@ -181,7 +182,7 @@ def settlement_found(
         record = uow.settlements.find(setl_id.strip())
         if record is None or record.institution_id != institution.id:
             raise NotFound(ErrorCode.SETTLEMENT_NOT_FOUND, setl_id=setl_id)
-        found = _found(uow, institution, record)
+        found = _found(uow, ctx.rules, institution, record)
         if (mdtrt_id is not None and found.settlement.mdtrt_id != mdtrt_id.strip()) or (
             psn_no is not None and found.settlement.psn_no != psn_no.strip()
         ):
@@ -205,7 +206,7 @@ def settlements_between(
             person.id, institution_id=institution.id, begin=begin, end=end, limit=MAX_QUERY_ROWS
         )
         records = [uow.settlements.find(setl_id) for setl_id in ids]
-        return [_found(uow, institution, record) for record in records if record is not None]
+        return [_found(uow, ctx.rules, institution, record) for record in records if record is not None]
 
     return ctx.read(handler)
 

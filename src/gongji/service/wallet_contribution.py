@@ -23,7 +23,7 @@ from gongji.service.eligibility import PaymentKind, Question, assess_wallet
 from gongji.service.ledger_door import Move, across_regions, memo_source, post_moves
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
-from gongji.service.settlement import EXPLANATION, ExplanationView, SettlementView, settlement_view, trace_views
+from gongji.service.settlement import ExplanationView, SettlementView, settlement_view, stored_explanation, trace_views
 from gongji.service.settlement.split import wallet_grants
 from gongji.service.settlement.steps import purse_step
 from gongji.service.settlement.views import StepView
@@ -142,7 +142,7 @@ def pay_contribution_from_wallet(ctx: Context, cmd: PayContributionFromWallet, *
                     for seq, p in enumerate(payments, start=1)
                 ),
                 settled_at=now,
-                explanation=EXPLANATION.dump_json(explanation).decode(),
+                explanation=stored_explanation(explanation),
             )
         )
         return settlement_view(uow, record, explanation)

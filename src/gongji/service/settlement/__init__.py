@@ -18,6 +18,7 @@ from __future__ import annotations
 from gongji.service.settlement.fees import cancel_fees, upload_fees, upload_fees_in
 from gongji.service.settlement.journal import (
     commit_settlement,
+    commit_settlement_in,
     explain,
     preview_settlement,
     reverse_settlement,
@@ -26,7 +27,8 @@ from gongji.service.settlement.journal import (
 from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.record_view import explanation_of, payer_rows, settlement_view, trace_views
 from gongji.service.settlement.split import SettlementPlan, plan_settlement
-from gongji.service.settlement.stays import cancel_discharge, change_visit, discharge
+from gongji.service.settlement.stays import cancel_discharge, change_visit, discharge, discharge_in
+from gongji.service.settlement.stored import read_explanation, stored_explanation
 from gongji.service.settlement.views import (
     EXPLANATION,
     MAX_LINES_PER_UPLOAD,
@@ -80,7 +82,9 @@ __all__ = [
     "cancel_visit",
     "change_visit",
     "commit_settlement",
+    "commit_settlement_in",
     "discharge",
+    "discharge_in",
     "explain",
     "explanation_of",
     "open_visit",
@@ -88,10 +92,12 @@ __all__ = [
     "payer_rows",
     "plan_settlement",
     "preview_settlement",
+    "read_explanation",
     "reverse_settlement",
     "settlement_transfers",
     "settlement_view",
     "show_settlement",
+    "stored_explanation",
     "trace_views",
     "upload_fees",
     "upload_fees_in",

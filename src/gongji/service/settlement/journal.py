@@ -25,8 +25,8 @@ from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.record_view import explanation_of, payer_rows, view_of
 from gongji.service.settlement.split import SettlementPlan, plan_settlement, relations_moment
 from gongji.service.settlement.stays import require_discharged
+from gongji.service.settlement.stored import read_explanation, stored_explanation
 from gongji.service.settlement.views import (
-    EXPLANATION,
     BalanceAfterView,
     ExplanationView,
     ReverseSettlement,
@@ -147,57 +147,7 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
     its payers and its explanation; the visit becomes settled. Idempotent by ``key``."""
 
     def handler(uow: UnitOfWork) -> SettlementView:
-        opening = _opening(uow, cmd.mdtrt_id, lock=True, reserve_id=True)
-        visit, patient = opening.visit, opening.patient
-        require_acting(opening.institution, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
-        _check_visit(visit, cmd)
-        moment = relations_moment(visit, ctx.clock.now())
-        family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
-        if _roll_over_payers(ctx, uow, family):
-            family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
-        plan = plan_settlement(
-            ctx,
-            uow,
-            visit,
-            cmd.acct_used_flag,
-            lock=True,
-            family=family,
-            use_wallet=cmd.use_wallet,
-            batch=_batch(cmd),
-            institution=opening.institution,
-        )
-        _check_total(plan, cmd)
-        specs, _ = settlement_transfers(ctx, uow, plan)
-        now = ctx.clock.now()
-        entry = JournalEntry(JournalKind.SETTLEMENT, now, specs, reference=visit.mdtrt_id, person_id=visit.person_id)
-        journal_id = uow.ledger.post(entry).journal_id
-        explanation = explanation_of(plan)
-        record = uow.settlements.add(
-            SettlementRecord(
-                id=opening.settlement_id or 0,
-                setl_id="",
-                visit_id=visit.id,
-                person_id=visit.person_id,
-                institution_id=visit.institution_id,
-                journal_id=journal_id,
-                kind="medical",
-                status="settled",
-                region=visit.region,
-                insutype=visit.insutype.value,
-                psn_type=visit.psn_type.value,
-                med_type=visit.med_type.value,
-                acct_used_flag=cmd.acct_used_flag,
-                amounts=plan.amounts,
-                payers=tuple(payer_rows(plan)),
-                settled_at=now,
-                explanation=EXPLANATION.dump_json(explanation).decode(),
-                request_key=key,
-                chrg_bchno=_batch(cmd),
-                mid_stay=cmd.mid_stay,
-            )
-        )
-        visit = _take_lines(uow, visit, plan, record.id, mid_stay=cmd.mid_stay, now=now)
-        tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
+        record, visit, plan, explanation = commit_settlement_in(ctx, uow, cmd, key=key)
         return view_of(uow, record, visit=visit, previewed=False, explanation=explanation, plan=plan)
 
     return ctx.write(
@@ -207,6 +157,77 @@ def commit_settlement(ctx: Context, cmd: Settle, *, key: str) -> SettlementView:
         result_type=SettlementView,
         handler=handler,
         grouped=True,
+    )
+
+
+def commit_settlement_in(
+    ctx: Context, uow: UnitOfWork, cmd: Settle, *, key: str | None
+) -> tuple[SettlementRecord, Visit, SettlementPlan, ExplanationView]:
+    """The settlement of :func:`commit_settlement` inside a unit of work (``key``: the request's, kept with the
+    record): the record as written, the visit as it now is, the plan and its explanation."""
+    opening = _opening(uow, cmd.mdtrt_id, lock=True, reserve_id=True)
+    visit, patient = opening.visit, opening.patient
+    require_acting(opening.institution, cmd.institution, visit.mdtrt_id, Phrase.ACT_SETTLE)
+    _check_visit(visit, cmd)
+    moment = relations_moment(visit, ctx.clock.now())
+    family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
+    if _roll_over_payers(ctx, uow, family):
+        family = load_family(uow, patient, moment, lock=True, relations=opening.relations)
+    plan = plan_settlement(
+        ctx,
+        uow,
+        visit,
+        cmd.acct_used_flag,
+        lock=True,
+        family=family,
+        use_wallet=cmd.use_wallet,
+        batch=_batch(cmd),
+        institution=opening.institution,
+    )
+    _check_total(plan, cmd)
+    specs, _ = settlement_transfers(ctx, uow, plan)
+    now = ctx.clock.now()
+    entry = JournalEntry(JournalKind.SETTLEMENT, now, specs, reference=visit.mdtrt_id, person_id=visit.person_id)
+    journal_id = uow.ledger.post(entry).journal_id
+    explanation = explanation_of(plan)
+    record = uow.settlements.add(_new_record(opening.settlement_id, plan, cmd, journal_id, now, explanation, key))
+    visit = _take_lines(uow, visit, plan, record.id, mid_stay=cmd.mid_stay, now=now)
+    tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
+    return record, visit, plan, explanation
+
+
+def _new_record(
+    reserved_id: int | None,
+    plan: SettlementPlan,
+    cmd: Settle,
+    journal_id: int,
+    now: datetime,
+    explanation: ExplanationView,
+    key: str | None,
+) -> SettlementRecord:
+    """The record of a medical settlement about to be written."""
+    visit = plan.visit
+    return SettlementRecord(
+        id=reserved_id or 0,
+        setl_id="",
+        visit_id=visit.id,
+        person_id=visit.person_id,
+        institution_id=visit.institution_id,
+        journal_id=journal_id,
+        kind="medical",
+        status="settled",
+        region=visit.region,
+        insutype=visit.insutype.value,
+        psn_type=visit.psn_type.value,
+        med_type=visit.med_type.value,
+        acct_used_flag=cmd.acct_used_flag,
+        amounts=plan.amounts,
+        payers=tuple(payer_rows(plan)),
+        settled_at=now,
+        explanation=stored_explanation(explanation),
+        request_key=key,
+        chrg_bchno=_batch(cmd),
+        mid_stay=cmd.mid_stay,
     )
 
 
@@ -289,7 +310,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
             reversed_record,
             visit=visit,
             previewed=False,
-            explanation=EXPLANATION.validate_json(record.explanation),
+            explanation=read_explanation(record.explanation, ctx.rules),
         )
         return replace(view, balances_after_reversal=_personal_balances(uow, record))
 
@@ -306,7 +327,7 @@ def show_settlement(ctx: Context, setl_id: str) -> SettlementView:
         record = _record(uow, setl_id)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
         return view_of(
-            uow, record, visit=visit, previewed=False, explanation=EXPLANATION.validate_json(record.explanation)
+            uow, record, visit=visit, previewed=False, explanation=read_explanation(record.explanation, ctx.rules)
         )
 
     return ctx.read(handler)

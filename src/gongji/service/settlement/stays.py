@@ -99,26 +99,7 @@ def discharge(ctx: Context, cmd: Discharge, *, key: str) -> VisitView:
     """出院办理: the stay ends (at ``discharged_at``, or now) with its discharge diagnoses; it can then be settled."""
 
     def handler(uow: UnitOfWork) -> VisitView:
-        visit = _stay(uow, cmd.mdtrt_id, cmd.institution, Phrase.ACT_DISCHARGE)
-        if visit.discharged_at is not None:
-            raise Refused(
-                ErrorCode.STAY_ALREADY_DISCHARGED,
-                mdtrt_id=visit.mdtrt_id,
-                discharged_at=f"{visit.discharged_at:%Y-%m-%d %H:%M}",
-            )
-        now = ctx.clock.now()
-        at = cmd.discharged_at or now
-        if at < visit.begin_at:
-            raise InvalidInput(
-                ErrorCode.DISCHARGE_BEFORE_ADMISSION,
-                discharged_at=f"{at:%Y-%m-%d %H:%M}",
-                admitted_at=f"{visit.begin_at:%Y-%m-%d %H:%M}",
-            )
-        way = (cmd.way or "").strip()[:10] or None
-        discharged = replace(visit, discharged_at=at, discharge_way=way, end_at=at)
-        uow.visits.save(discharged)
-        uow.visits.add_diagnoses(visit.id, "discharge", _checked_diagnoses(cmd.diagnoses), now)
-        return _visit_view(uow, discharged)
+        return _visit_view(uow, discharge_in(ctx, uow, cmd))
 
     request = {
         "mdtrt_id": cmd.mdtrt_id.strip(),
@@ -128,6 +109,30 @@ def discharge(ctx: Context, cmd: Discharge, *, key: str) -> VisitView:
         "institution": cmd.institution,
     }
     return ctx.write(key=key, operation="visit.discharge", request=request, result_type=VisitView, handler=handler)
+
+
+def discharge_in(ctx: Context, uow: UnitOfWork, cmd: Discharge) -> Visit:
+    """The discharge of :func:`discharge` inside a unit of work: the stay as it now is."""
+    visit = _stay(uow, cmd.mdtrt_id, cmd.institution, Phrase.ACT_DISCHARGE)
+    if visit.discharged_at is not None:
+        raise Refused(
+            ErrorCode.STAY_ALREADY_DISCHARGED,
+            mdtrt_id=visit.mdtrt_id,
+            discharged_at=f"{visit.discharged_at:%Y-%m-%d %H:%M}",
+        )
+    now = ctx.clock.now()
+    at = cmd.discharged_at or now
+    if at < visit.begin_at:
+        raise InvalidInput(
+            ErrorCode.DISCHARGE_BEFORE_ADMISSION,
+            discharged_at=f"{at:%Y-%m-%d %H:%M}",
+            admitted_at=f"{visit.begin_at:%Y-%m-%d %H:%M}",
+        )
+    way = (cmd.way or "").strip()[:10] or None
+    discharged = replace(visit, discharged_at=at, discharge_way=way, end_at=at)
+    uow.visits.save(discharged)
+    uow.visits.add_diagnoses(visit.id, "discharge", _checked_diagnoses(cmd.diagnoses), now)
+    return discharged
 
 
 def cancel_discharge(ctx: Context, cmd: CancelDischarge, *, key: str) -> VisitView:
