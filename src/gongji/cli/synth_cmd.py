@@ -23,6 +23,14 @@ ProvinceOpt = Annotated[str, typer.Option("--province", help="省份代码 The p
 WorkersOpt = Annotated[
     int, typer.Option("--workers", min=0, max=64, help="进程数 Processes drawing chunks (0: one per core)")
 ]
+CareOpt = Annotated[
+    bool,
+    typer.Option(
+        "--care/--no-care",
+        help="就医结算 With the year's visits and settlements of the relatives employees ask to bind (through the "
+        "settlement use cases; slower)",
+    ),
+]
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", help="数据库 Database URL (default: GONGJI_DATABASE_URL or gongji.db)")
 ]
@@ -34,11 +42,13 @@ def synth_cmd(
     seed: SeedOpt = 1,
     province: ProvinceOpt = "130000",
     workers: WorkersOpt = 0,
+    care: CareOpt = True,
     database: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """合成省份 Generate a synthetic province into an empty database: families with the census mix, their
-    insurance, and the year's mutual-aid bindings decided by the regions' rules."""
+    insurance, the year's mutual-aid bindings decided by the regions' rules, and (unless --no-care) the year's visits
+    and settlements of the relatives asked for, made by the settlement use cases."""
     from gongji.rules.book import default_rule_book
     from gongji.store.engine import make_engine
     from gongji.store.migrate import upgrade
@@ -62,7 +72,7 @@ def synth_cmd(
         with _Progress(people, as_json) as advance:
             report = load(
                 engine, drawn, people=people, year=year, seed=seed, book=default_rule_book(),
-                workers=workers or os.cpu_count() or 1, progress=advance,
+                workers=workers or os.cpu_count() or 1, progress=advance, care=care,
             )  # fmt: skip
     except NotEmpty as full:
         print_problem(
@@ -111,6 +121,8 @@ def _show(report: object) -> None:
         f"用时 {report.seconds:.1f} 秒（每秒 {rate:,.0f} 人） · {report.people:,} people ({report.employees:,} "
         f"employees), {sum(report.relations.values()):,} relations in {report.seconds:.1f} s ({rate:,.0f} people/s)"
     )
+    if report.settlements:
+        console.print(f"就医结算 {report.settlements:,} 笔 · {report.settlements:,} settlements")
     console.print(
         table(
             "共济关系 Relations by state",
@@ -120,8 +132,4 @@ def _show(report: object) -> None:
         )
     )
     rows = [(region, action, code, count) for (region, action, code), count in report.refusals.most_common()]
-    console.print(
-        table(
-            "规则拒绝 Refused by the rules", ["地区 Region", "步骤 Step", "代码 Code", "次数 Times"], rows, numeric=[3]
-        )
-    )
+    console.print(table("拒绝 Refused", ["地区 Region", "步骤 Step", "代码 Code", "次数 Times"], rows, numeric=[3]))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from itertools import count
@@ -42,7 +43,10 @@ from gongji.service.verification import FaceVerifier
 from gongji.synth.figures import Bindings
 from gongji.synth.population import Family, relation_between
 
-__all__ = ["FACE_TOKEN", "FamilyYear", "Refusal", "family_year"]
+__all__ = ["FACE_TOKEN", "CareStep", "FamilyYear", "Refusal", "family_year"]
+
+#: A step of a year of care, called at its moment with the family's relations as they then are.
+CareStep = Callable[[datetime, list[Relation]], None]
 
 #: The face-verification token the synthetic confirmations carry (the verifier's reference is stored).
 FACE_TOKEN = "synth"
@@ -347,15 +351,19 @@ def family_year(
     year: int,
     rng: random.Random,
     first_id: int,
+    care: Callable[[list[int]], Iterable[tuple[datetime, CareStep]]] = lambda beneficiaries: (),
 ) -> FamilyYear:
     """The family's binding steps from ``model.since`` to the end of ``year``, in time order: the requests, each
     confirmed a few hours or days later (or left to expire), some ended later still. ``people`` and ``enrollments``
-    are by person id, the family's person numbers mapped to ids as ``number + first_id``."""
+    are by person id, the family's person numbers mapped to ids as ``number + first_id``. ``care`` gives, for the
+    people some employee asks to bind (by id), the steps of their year of care; each is called at its moment with
+    the family's relations as they then are, in time order with the binding steps."""
     state = _Family(people, enrollments, book, face)
     order = count()
-    steps = [
-        _Step(at, next(order), "request", asked) for at, asked in _requests(family, people, model, year, rng, first_id)
-    ]
+    asked = _requests(family, people, model, year, rng, first_id)
+    steps = [_Step(at, next(order), "request", request) for at, request in asked]
+    beneficiaries = sorted({request[1] for _, request in asked})
+    steps += [_Step(at, next(order), "care", act) for at, act in care(beneficiaries)]
     heapq.heapify(steps)
     horizon = datetime.combine(date(year, 12, 31), time(23, 59, 59), SHANGHAI)
     while steps:
@@ -372,6 +380,8 @@ def family_year(
             if confirmed is not None and rng.random() < model.end_rate:
                 later = step.at + timedelta(days=rng.randrange(30, 720))
                 heapq.heappush(steps, _Step(later, next(order), "end", confirmed.id))
+        elif step.kind == "care":
+            step.payload(step.at, state.out.relations)
         else:
             state.end(step.at, step.payload)
     return state.out

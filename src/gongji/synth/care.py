@@ -25,7 +25,7 @@ from gongji.rules.schema import InsuredCategory
 from gongji.service.clock import SHANGHAI
 from gongji.synth.figures import Figure, Source
 
-__all__ = ["HEBEI_CARE", "CareEvent", "CareModel", "Kind", "year_of_care"]
+__all__ = ["CARE_MODELS", "HEBEI_CARE", "CareEvent", "CareModel", "Kind", "year_of_care"]
 
 OUTPATIENT = MedType.GENERAL_OUTPATIENT
 CHRONIC = MedType.CHRONIC_SPECIAL_OUTPATIENT
@@ -218,3 +218,6 @@ HEBEI_CARE = CareModel(
         Figure("february_below_january", 1400, _NHC_MONTHLY),
     ),
 )
+
+#: The year of care of each province ``gongji synth`` can draw, by code.
+CARE_MODELS: dict[str, CareModel] = {"130000": HEBEI_CARE}

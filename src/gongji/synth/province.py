@@ -2,9 +2,10 @@
 
 The province is drawn in chunks (:func:`gongji.synth.population.chunk_size` people each, at most 500 chunks), each
 chunk's rows built by :func:`gongji.synth.rows.chunk_rows` and written in one transaction by the bulk writer, in chunk
-order. ``workers`` > 1 builds chunks in that many processes while this one writes. When every chunk is written the
-regions' opening-balance accounts get their balances: each transfer's balance after it (a running sum in id order)
-and the account's balance and version, in one statement each; then the planner's statistics.
+order. ``workers`` > 1 builds chunks in that many processes while this one writes. With the year of care, the
+province's institutions are registered and the sample catalogue loaded first (through their use cases), and each
+chunk's visits are settled in a scratch database of its own (:mod:`gongji.synth.scratch`). When every chunk is written
+the system accounts get their balances (:func:`gongji.synth.shared.settle_balances`); then the planner's statistics.
 
 A province goes only into a database without people: synthetic people mixed with real ones would be a disaster, and
 the rows' ids (:class:`gongji.synth.rows.Ids`) take the people's ids from 1.
@@ -18,20 +19,29 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from gongji.bootstrap import build_context
+from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import AccountKind, AccountOpening
 from gongji.rules.book import RuleBook
+from gongji.service.catalogue import add_institution, load_demo_catalogue
+from gongji.service.clock import FixedClock
 from gongji.service.verification import FakeFaceVerifier
 from gongji.store import tables as t
 from gongji.store.bulk import BulkWriter
 from gongji.store.credential_tables import social_security_cards
 from gongji.store.ledger_repo import opening_values
 from gongji.store.wallet_tables import notifications
+from gongji.synth.care import CARE_MODELS
 from gongji.synth.figures import Province
 from gongji.synth.population import chunk_size
-from gongji.synth.rows import COLUMNS, ChunkRows, Ids, chunk_rows, registered_at
+from gongji.synth.rows import COLUMNS, CareSetup, ChunkRows, Ids, chunk_rows, registered_at
+from gongji.synth.scratch import CARE_TABLES, PER_PERSON, SHARED_TABLES, columns_of
+from gongji.synth.shared import SharedAccounts, settle_balances
+from gongji.synth.sites import sites
 
 __all__ = ["NotEmpty", "SynthReport", "check_empty", "load"]
 
@@ -48,6 +58,11 @@ _TABLES = {
         t.relations,
         t.relation_events,
         notifications,
+        t.visits,
+        t.visit_diagnoses,
+        t.settlements,
+        t.settlement_payers,
+        t.fee_lines,
     )
 }
 #: Tables that must be empty before a load (the accounts may hold system accounts: they are kept).
@@ -71,6 +86,7 @@ class SynthReport:
     chunks: int = 0
     relations: Counter[str] = field(default_factory=Counter)
     refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    settlements: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -80,6 +96,7 @@ class SynthReport:
             "employees": self.employees,
             "chunks": self.chunks,
             "relations": dict(self.relations),
+            "settlements": self.settlements,
             "refusals": [
                 {"region": region, "step": step, "code": code, "times": times}
                 for (region, step, code), times in self.refusals.most_common()
@@ -94,6 +111,7 @@ class SynthReport:
         self.chunks += 1
         self.relations.update(rows.relations)
         self.refusals.update(rows.refusals)
+        self.settlements += rows.settlements
 
 
 def check_empty(engine: Engine) -> None:
@@ -134,25 +152,40 @@ def _ids(writer: BulkWriter, people: int, opening: dict[str, int]) -> Ids:
     )
 
 
-_RUNNING_BALANCES = text(
-    "UPDATE transfers SET debit_balance_after_fen = r.after"
-    " FROM (SELECT id, -SUM(amount_fen) OVER (ORDER BY id) AS after FROM transfers"
-    " WHERE debit_account_id = :account) AS r WHERE transfers.id = r.id"
-)
-_ACCOUNT_BALANCE = text(
-    "UPDATE accounts SET"
-    " balance_fen = -(SELECT COALESCE(SUM(amount_fen), 0) FROM transfers WHERE debit_account_id = :account),"
-    " version = (SELECT COUNT(*) FROM transfers WHERE debit_account_id = :account)"
-    " WHERE id = :account"
-)
+def _care(engine: Engine, writer: BulkWriter, province: Province, book: RuleBook, ids: Ids, people: int) -> CareSetup:
+    """What the chunks' care needs: the province's institutions registered and the sample catalogue loaded (through
+    their use cases, once), the rows a scratch database starts with, and where each chunk's care rows go (beyond
+    every range :class:`Ids` gives a person)."""
+    at = registered_at(province)
+    ctx = build_context(engine=engine, clock=FixedClock(at))
+    found = sites(tuple(region for region, _ in province.regions), book, at.date())
+    for site in found:
+        try:
+            add_institution(ctx, site.command(), key=f"synth:institution:{site.code}")
+        except Refused as refused:
+            if refused.code is not ErrorCode.INSTITUTION_EXISTS:
+                raise
+    load_demo_catalogue(ctx)
+    shared: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as conn:
+        for name in SHARED_TABLES:
+            table = t.metadata.tables[name]
+            query = select(*(table.c[c] for c in columns_of(name)))
+            if name == "accounts":
+                query = query.where(table.c.owner_person_id.is_(None))
+            shared[name] = [tuple(row) for row in conn.execute(query)]
+    own = {"accounts": ids.accounts, "journals": ids.journals, "transfers": ids.transfers}
+    own["notifications"] = ids.notifications
+    bases = {}
+    for name in CARE_TABLES:
+        start = writer.next_id(t.metadata.tables[name])
+        bases[name] = max(start, own[name] + _ROOM_PER_PERSON * people + 1) if name in own else start
+    room = {name: chunk_size(people) * PER_PERSON[name] for name in CARE_TABLES}
+    return CareSetup(tuple(found), shared, CARE_MODELS[province.code], bases, room)
 
 
-def _settle_openings(writer: BulkWriter, opening: dict[str, int]) -> None:
-    """Each opening-balance account's transfers with their running balance, and its balance and version."""
-    with writer.transaction() as conn:
-        for account in opening.values():
-            conn.execute(_RUNNING_BALANCES, {"account": account})
-            conn.execute(_ACCOUNT_BALANCE, {"account": account})
+#: More than the ids :class:`Ids` gives any one person in a table (2 accounts, 32 notices…).
+_ROOM_PER_PERSON = 40
 
 
 def _chunks(build: Callable[[int], ChunkRows], count: int, workers: int) -> Iterator[ChunkRows]:
@@ -174,9 +207,11 @@ def load(
     book: RuleBook,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    care: bool = True,
 ) -> SynthReport:
     """Draw the province's ``people`` for ``year`` with ``seed`` and write them (see the module docstring);
-    ``progress`` is told how many people each written chunk held."""
+    ``progress`` is told how many people each written chunk held; ``care``: with the year's visits and settlements
+    of the relatives employees ask to bind."""
     assert people > 0
     started = time.perf_counter()
     writer = BulkWriter(engine)
@@ -184,21 +219,34 @@ def load(
     opening = _open_regions(writer, province)
     ids = _ids(writer, people, opening)
     count = -(-people // chunk_size(people))
-    build = partial(_build, province, year, seed, people, ids, book)
+    setup = _care(engine, writer, province, book, ids, people) if care else None
+    build = partial(_build, province, year, seed, people, ids, book, setup)
+    accounts = setup.bases["accounts"] + count * setup.room["accounts"] if setup else writer.next_id(t.accounts)
+    shared = SharedAccounts(accounts)
     report = SynthReport()
     for rows in _chunks(build, count, workers):
         with writer.transaction() as conn:
+            shared.take(writer, conn, rows)
             for name, table in _TABLES.items():
                 writer.write(conn, table, COLUMNS[name], rows.rows[name])
         report.add(rows)
         if progress is not None:
             progress(rows.people)
-    _settle_openings(writer, opening)
+    settle_balances(writer)
     writer.finish(list(_TABLES.values()))
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _build(province: Province, year: int, seed: int, people: int, ids: Ids, book: RuleBook, chunk_no: int) -> ChunkRows:
+def _build(
+    province: Province,
+    year: int,
+    seed: int,
+    people: int,
+    ids: Ids,
+    book: RuleBook,
+    care: CareSetup | None,
+    chunk_no: int,
+) -> ChunkRows:
     """One chunk's rows (a module-level function, so that worker processes can run it)."""
-    return chunk_rows(province, year, seed, people, chunk_no, ids, book, FakeFaceVerifier())
+    return chunk_rows(province, year, seed, people, chunk_no, ids, book, FakeFaceVerifier(), care)

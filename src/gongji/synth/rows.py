@@ -16,6 +16,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 from gongji.domain.codes import EnrollmentStatus
@@ -31,10 +33,14 @@ from gongji.service.verification import FaceVerifier
 from gongji.store.ledger_repo import opening_values
 from gongji.store.relation_repo import note_column, relation_values
 from gongji.synth.bindings import family_year
+from gongji.synth.care import CareModel
+from gongji.synth.care_steps import FamilyCare
 from gongji.synth.figures import Province
 from gongji.synth.population import Family, chunk
+from gongji.synth.scratch import CARE_TABLES, Scratch, columns_of
+from gongji.synth.sites import Site, by_level
 
-__all__ = ["COLUMNS", "REFERENCE", "ChunkRows", "Ids", "chunk_rows", "registered_at"]
+__all__ = ["COLUMNS", "REFERENCE", "CareSetup", "ChunkRows", "Ids", "chunk_rows", "registered_at"]
 
 #: What the opening balances' journals carry as their reference.
 REFERENCE = "synth:opening-balance"
@@ -42,6 +48,8 @@ _RELATIONS_PER_PERSON = 8
 _NEWBORN_REGISTERED = timedelta(days=7)
 _EVENTS_PER_RELATION = 4
 _NOTICES_PER_RELATION = 4
+
+_OWN_COLUMNS = ("accounts", "journals", "transfers", "notifications")
 
 #: The columns each table's rows give, in order.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -69,6 +77,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "relation_events": ("id", "relation_id", "kind", "at", "actor_person_id", "operator", "channel", "note"),
     "notifications": ("id", "person_id", "kind", "params", "created_at", "read_at", "delivered_at"),
+    **{name: columns_of(name) for name in CARE_TABLES if name not in _OWN_COLUMNS},
 }  # fmt: skip
 
 
@@ -98,6 +107,9 @@ class ChunkRows:
     employees: int = 0
     relations: Counter[str] = field(default_factory=Counter)
     refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    settlements: int = 0
+    #: The system accounts the chunk's settlements opened, by the chunk's own id (the writer gives each its id).
+    shared: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
     def add(self, table: str, *values: Any) -> None:
         """One row of ``table``, its values in the order of :data:`COLUMNS`."""
@@ -165,7 +177,8 @@ def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: rando
 
 
 def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context: _Context) -> None:
-    """Every row of one family: its people, then its binding steps."""
+    """Every row of one family: its people, then its binding steps and its year of care."""
+    first_row = {table: len(out.rows[table]) for table in _FAMILY_TABLES}
     registered = [_person_rows(out, ids, person, at, context.rng) for person in family.people]
     if not any(p.is_employee for p in family.people):
         return
@@ -176,10 +189,15 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
         people[pid] = Person(pid, psn_no, person.name, ResidentId(person.certno), when)
         status = EnrollmentStatus.NORMAL
         enrollments[pid] = Enrollment(pid, pid, person.insutype, person.psn_type, person.region, None, status, on, on)
+    care = context.care(out, family, ids, first_row)
+    if care is not None:
+        care.registered = {pid: person.registered_at for pid, person in people.items()}
     year = family_year(
         family, people, enrollments, book=context.book, face=context.face, model=context.province.bindings,
-        year=context.year, rng=context.rng, first_id=1,
+        year=context.year, rng=context.rng, first_id=1, care=care.steps if care else lambda beneficiaries: (),
     )  # fmt: skip
+    if care is not None:
+        out.settlements += care.settled
     first = ids.relations + _RELATIONS_PER_PERSON * family.people[0].number
     assert len(year.relations) <= _RELATIONS_PER_PERSON * len(family.people)
     for relation in year.relations:
@@ -209,21 +227,98 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
 
 
 @dataclass(frozen=True)
+class CareSetup:
+    """What a chunk needs to run its families' care: the province's institutions, the rows its scratch database
+    starts with (institutions, catalogue, the regions' accounts), the care model, and where chunk 0's care rows
+    start in each table with the room each chunk has."""
+
+    sites: tuple[Site, ...]
+    shared: dict[str, list[tuple[Any, ...]]]
+    model: CareModel
+    bases: dict[str, int]
+    room: dict[str, int]
+
+    def bases_of(self, chunk_no: int) -> dict[str, int]:
+        """Where chunk ``chunk_no``'s care rows start."""
+        return {name: base + chunk_no * self.room[name] for name, base in self.bases.items()}
+
+
+@dataclass
 class _Context:
     province: Province
     year: int
+    seed: int
     book: RuleBook
     face: FaceVerifier
     rng: random.Random
+    scratch: Scratch | None = None
+    sites: dict[tuple[str, str], list[Site]] = field(default_factory=dict)
+    model: CareModel | None = None
+
+    def care(self, out: ChunkRows, family: Family, ids: Ids, first_row: dict[str, int]) -> FamilyCare | None:
+        """The family's care, run in the chunk's scratch database (``None`` without one); ``first_row``: where the
+        family's own rows start in each table of ``out``."""
+        if self.scratch is None or self.model is None:
+            return None
+        scratch = self.scratch
+
+        def load() -> None:
+            for table in _FAMILY_TABLES:
+                scratch.add(table, COLUMNS[table], out.rows[table][first_row[table] :])
+
+        first = ids.relations + _RELATIONS_PER_PERSON * family.people[0].number
+        people = {p.number + 1: p for p in family.people}
+        return FamilyCare(
+            scratch=scratch, sites=self.sites, model=self.model, year=self.year, seed=f"{self.seed}:{self.year}",
+            people=people, registered={}, relation_ids=list(range(first, first + _RELATIONS_PER_PERSON * len(people))),
+            load=load, refusals=out.refusals,
+        )  # fmt: skip
+
+
+#: A family's own rows the use cases read when they settle its visits.
+_FAMILY_TABLES = ("people", "enrollments", "accounts", "journals", "transfers")
 
 
 def chunk_rows(
-    province: Province, year: int, seed: int, people: int, chunk_no: int, ids: Ids, book: RuleBook, face: FaceVerifier
+    province: Province,
+    year: int,
+    seed: int,
+    people: int,
+    chunk_no: int,
+    ids: Ids,
+    book: RuleBook,
+    face: FaceVerifier,
+    care: CareSetup | None = None,
 ) -> ChunkRows:
-    """The rows of chunk ``chunk_no`` of the province of ``people`` drawn with ``seed`` (see the module docstring)."""
+    """The rows of chunk ``chunk_no`` of the province of ``people`` drawn with ``seed`` (see the module docstring);
+    with ``care``, the year's visits and settlements of the relatives employees ask to bind too."""
     out = ChunkRows()
     at = registered_at(province)
-    context = _Context(province, year, book, face, random.Random(f"{seed}:{year}:{chunk_no}:rows"))
-    for family in chunk(province, year, seed, people, chunk_no):
-        _family_rows(out, ids, family, at, context)
+    context = _Context(province, year, seed, book, face, random.Random(f"{seed}:{year}:{chunk_no}:rows"))
+    families = chunk(province, year, seed, people, chunk_no)
+    if care is None:
+        for family in families:
+            _family_rows(out, ids, family, at, context)
+        return out
+    with TemporaryDirectory(prefix="gongji-synth-") as directory:
+        scratch = Scratch(Path(directory), care.bases_of(chunk_no), care.shared, book)
+        context.scratch, context.sites, context.model = scratch, by_level(list(care.sites)), care.model
+        try:
+            for family in families:
+                _family_rows(out, ids, family, at, context)
+            _take_care_rows(out, scratch.written(COLUMNS), care.bases_of(chunk_no)["accounts"])
+        finally:
+            scratch.close()
     return out
+
+
+def _take_care_rows(out: ChunkRows, written: dict[str, list[tuple[Any, ...]]], first_account: int) -> None:
+    """The rows the care wrote, beside the chunk's own: the families' accounts as they now are in place of their
+    opening rows, the system accounts the settlements opened kept apart (the writer numbers them)."""
+    owner = COLUMNS["accounts"].index("owner_person_id")
+    accounts = written.pop("accounts")
+    now = {row[0]: row for row in accounts if row[owner] is not None}
+    out.shared = {row[0]: row for row in accounts if row[owner] is None and row[0] >= first_account}
+    out.rows["accounts"] = [now.pop(row[0], row) for row in out.rows["accounts"]] + sorted(now.values())
+    for table, rows in written.items():
+        out.rows[table].extend(rows)

@@ -1,0 +1,158 @@
+"""A family's year of care as steps of its year (:func:`gongji.synth.bindings.family_year`): each relative some
+employee asks to bind has the visits of :func:`gongji.synth.care.year_of_care`, each opened and billed at its moment
+and settled when it ends (an outpatient visit twenty minutes later, a stay at discharge), all through the use cases
+(``open_visit``, ``upload_fees``, ``discharge``, ``commit_settlement``: their work in a unit of work, each
+step a transaction; no idempotency keys, since no request is repeated) in the chunk's scratch database
+(:mod:`gongji.synth.scratch`), with the family's relations as they are at that moment. A refusal (a region without
+fund rules for a kind of visit, say) is counted, and the visit is left as the refusal leaves it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from gongji.domain.codes import MedType
+from gongji.domain.errors import GongjiError
+from gongji.domain.relations import Relation
+from gongji.rules.schema import InsuredCategory
+from gongji.service.ports import UnitOfWork
+from gongji.service.settlement import (
+    Discharge,
+    OpenVisit,
+    Settle,
+    UploadFees,
+    commit_settlement_in,
+    discharge_in,
+    open_visit_in,
+    upload_fees_in,
+)
+from gongji.synth.bindings import CareStep
+from gongji.synth.care import CareEvent, CareModel, year_of_care
+from gongji.synth.population import Person
+from gongji.synth.scratch import Scratch
+from gongji.synth.sites import Site, bill_lines
+
+__all__ = ["FamilyCare"]
+
+#: How long after it begins an outpatient visit or a purchase is settled; how long after discharge a stay is.
+_VISIT_LENGTH = timedelta(minutes=20)
+_DISCHARGE_TO_SETTLEMENT = timedelta(hours=1)
+
+
+@dataclass
+class FamilyCare:
+    """One family's care, run in the chunk's ``scratch`` database; ``load`` writes the family's own rows there (once,
+    before its first visit); ``relation_ids`` are the ids its relations are written under, ``first_relation`` that of
+    its relation 1."""
+
+    scratch: Scratch
+    sites: dict[tuple[str, str], list[Site]]
+    model: CareModel
+    year: int
+    seed: str
+    people: dict[int, Person]
+    registered: dict[int, datetime]
+    relation_ids: list[int]
+    load: Callable[[], None]
+    refusals: Counter[tuple[str, str, str]]
+    loaded: bool = False
+    settled: int = 0
+
+    def steps(self, beneficiaries: list[int]) -> list[tuple[datetime, CareStep]]:
+        """The steps of the beneficiaries' visits in the year (each visit's opening and its settlement)."""
+        found: list[tuple[datetime, CareStep]] = []
+        for pid in beneficiaries:
+            person = self.people[pid]
+            rng = random.Random(f"{self.seed}:{pid}:care")
+            category = InsuredCategory.of(person.psn_type)
+            events = year_of_care(rng, self.model, category, person.age_on(date(self.year, 7, 1)), self.year)
+            for n, event in enumerate(events):
+                site = rng.choice(self.sites[(person.region, event.level)])
+                if event.at <= self.registered[pid]:
+                    continue
+                visit = _Visit(self, person, site, event, f"synth:{pid}:{n}")
+                found += [(event.at, visit.open), (visit.settled_at, visit.settle)]
+        return found
+
+    def ready(self, relations: list[Relation], at: datetime) -> None:
+        """The scratch database as the use cases must find it at ``at``: the family's rows, its relations now."""
+        if not self.loaded:
+            self.load()
+            self.loaded = True
+        first = self.relation_ids[0]
+        self.scratch.set_relations([(first + r.id - 1, r) for r in relations])
+        self.scratch.clock.set(at)
+
+    def refused(self, region: str, step: str, refusal: GongjiError) -> None:
+        """A step the use cases refused."""
+        self.refusals[(region, step, refusal.code.name)] += 1
+
+
+@dataclass
+class _Visit:
+    """One visit's two steps, and the 就诊ID its opening was given."""
+
+    care: FamilyCare
+    person: Person
+    site: Site
+    event: CareEvent
+    key: str
+    mdtrt_id: str | None = field(default=None)
+
+    @property
+    def stay(self) -> bool:
+        return self.event.med_type is MedType.GENERAL_INPATIENT
+
+    @property
+    def discharged_at(self) -> datetime:
+        return self.event.at + timedelta(days=self.event.days)
+
+    @property
+    def settled_at(self) -> datetime:
+        if self.stay:
+            return self.discharged_at + _DISCHARGE_TO_SETTLEMENT
+        return self.event.at + _VISIT_LENGTH
+
+    def open(self, at: datetime, relations: list[Relation]) -> None:
+        """门诊挂号 / 入院办理 / 药店购药, then the bill's lines."""
+        care = self.care
+        care.ready(relations, at)
+        ctx = care.scratch.ctx
+        command = OpenVisit(self.person.certno, self.site.code, self.event.med_type, begin_at=at)
+        lines = bill_lines(self.event.med_type, self.event.parts)
+
+        def opening(uow: UnitOfWork) -> str:
+            visit = open_visit_in(ctx, uow, command)
+            upload_fees_in(ctx, uow, visit, UploadFees(visit.mdtrt_id, lines))
+            uow.commit()
+            return visit.mdtrt_id
+
+        try:
+            self.mdtrt_id = ctx.transaction(opening)
+        except GongjiError as refusal:
+            care.refused(self.person.region, "visit", refusal)
+
+    def settle(self, at: datetime, relations: list[Relation]) -> None:
+        """出院办理 for a stay, then 结算."""
+        if self.mdtrt_id is None:
+            return
+        care = self.care
+        care.ready(relations, at)
+        ctx, mdtrt_id = care.scratch.ctx, self.mdtrt_id
+
+        def settling(uow: UnitOfWork) -> None:
+            if self.stay:
+                discharge_in(ctx, uow, Discharge(mdtrt_id, discharged_at=self.discharged_at))
+            commit_settlement_in(ctx, uow, Settle(mdtrt_id, True), key=f"{self.key}:settle")
+            uow.commit()
+
+        try:
+            ctx.transaction(settling)
+        except GongjiError as refusal:
+            care.refused(self.person.region, "settle", refusal)
+            return
+        care.settled += 1
