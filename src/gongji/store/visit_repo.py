@@ -45,6 +45,10 @@ _SAVE_VISIT = Prepared(
 LINES_OF = Prepared(
     select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
 )
+_INSERT_VISIT = Prepared(insert(t.visits).returning(t.visits.c.id))
+_SET_MDTRT_ID = Prepared(
+    update(t.visits).where(t.visits.c.id == bindparam("visit_id")).values(mdtrt_id=bindparam("new_mdtrt_id"))
+)
 _MARK_SETTLED = Prepared(
     update(t.fee_lines)
     .where(t.fee_lines.c.id.in_(bindparam("line_ids", expanding=True)))
@@ -103,31 +107,28 @@ class SqlVisits:
         self._conn = conn
 
     def add(self, visit: Visit, created_at: datetime) -> Visit:
-        visit_id = self._conn.execute(
-            insert(t.visits)
-            .values(
-                # A unique placeholder that fits the column (30): the real 就诊ID is derived from the row's id.
-                mdtrt_id=f"~{secrets.token_hex(14)}",
-                person_id=visit.person_id,
-                institution_id=visit.institution_id,
-                insutype=visit.insutype.value,
-                psn_type=visit.psn_type.value,
-                med_type=visit.med_type.value,
-                region=visit.region,
-                ipt_otp_no=visit.ipt_otp_no,
-                begin_at=visit.begin_at,
-                end_at=visit.end_at,
-                status=visit.status.value,
-                buyer_name=visit.buyer_name,
-                buyer_certno=visit.buyer_certno,
-                created_at=created_at,
-            )
-            .returning(t.visits.c.id)
-        ).scalar_one()
-        # 就诊ID: digits, like the national ones (region code and the row id).
+        values = {
+            # A unique placeholder that fits the column (30): the real 就诊ID is derived from the row's id.
+            "mdtrt_id": f"~{secrets.token_hex(14)}",
+            "person_id": visit.person_id,
+            "institution_id": visit.institution_id,
+            "insutype": visit.insutype.value,
+            "psn_type": visit.psn_type.value,
+            "med_type": visit.med_type.value,
+            "region": visit.region,
+            "ipt_otp_no": visit.ipt_otp_no,
+            "begin_at": visit.begin_at,
+            "end_at": visit.end_at,
+            "status": visit.status.value,
+            "buyer_name": visit.buyer_name,
+            "buyer_certno": visit.buyer_certno,
+            "created_at": created_at,
+        }
+        visit_id = int(_INSERT_VISIT(self._conn, values).scalar_one())
+        # 就诊ID: digits, like the national ones (region code and the row id); it rides the next round trip.
         mdtrt_id = f"{visit.region}{visit_id:012d}"
-        self._conn.execute(update(t.visits).where(t.visits.c.id == visit_id).values(mdtrt_id=mdtrt_id))
-        return replace(visit, id=int(visit_id), mdtrt_id=mdtrt_id)
+        _SET_MDTRT_ID.defer(self._conn, [{"visit_id": visit_id, "new_mdtrt_id": mdtrt_id}])
+        return replace(visit, id=visit_id, mdtrt_id=mdtrt_id)
 
     def get(self, visit_id: int) -> Visit | None:
         row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id)).mappings().first()

@@ -88,6 +88,13 @@ def _filler(kind: TypeEngine[Any], row_id: int) -> Any:
     raise TypeError(f"no placeholder value for {kind!r}")
 
 
+_NEW_RELATION = sqlite_insert(t.relations)
+#: A relation written again with its state now (or for the first time).
+_UPSERT_RELATION = _NEW_RELATION.on_conflict_do_update(
+    index_elements=["id"], set_={c.name: _NEW_RELATION.excluded[c.name] for c in t.relations.columns if c.name != "id"}
+)
+
+
 class Scratch:
     """The chunk's scratch database and a context whose clock the care steps set (see the module docstring)."""
 
@@ -95,8 +102,8 @@ class Scratch:
         self, directory: Path, bases: Mapping[str, int], shared: Mapping[str, Sequence[tuple[Any, ...]]], book: RuleBook
     ) -> None:
         self.bases = dict(bases)
-        self._relations: dict[int, dict[str, Any]] = {}
-        self.engine = make_engine(f"sqlite:///{directory / 'scratch.db'}")
+        self._relations: dict[int, Relation] = {}
+        self.engine = make_engine("sqlite://")
         t.metadata.create_all(self.engine)
         self.clock = FixedClock(datetime(2000, 1, 1, tzinfo=SHANGHAI))
         self.ctx = Context(uow=SqlUnitOfWorkFactory(self.engine), clock=self.clock, rules=book, group_commit=False)
@@ -121,18 +128,19 @@ class Scratch:
                 conn.execute(insert(t.metadata.tables[table]), values)
 
     def set_relations(self, relations: Iterable[tuple[int, Relation]]) -> None:
-        """The family's relations as they now are, by id (a family's relations are never deleted: each is written
-        again with its state now)."""
+        """The family's relations as they now are, by id (a family's relations are never deleted: each one that
+        changed is written again with its state now)."""
+        changed = []
         for relation_id, relation in relations:
+            if self._relations.get(relation_id) is relation:
+                continue
+            self._relations[relation_id] = relation
             values = relation_values(relation)
             values["id"] = relation_id
-            if self._relations.get(relation_id) == values:
-                continue
-            statement = sqlite_insert(t.relations).values(values)
-            changed = {name: statement.excluded[name] for name in values if name != "id"}
+            changed.append(values)
+        if changed:
             with self.engine.begin() as conn:
-                conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=changed))
-            self._relations[relation_id] = values
+                conn.execute(_UPSERT_RELATION, changed)
 
     def written(self, columns: Mapping[str, Sequence[str]]) -> dict[str, list[tuple[Any, ...]]]:
         """Every row the care wrote, by table (``columns``: each table's columns, in order), and the accounts of the
