@@ -46,6 +46,7 @@ LINES_OF = Prepared(
     select(t.fee_lines).where(t.fee_lines.c.visit_id == bindparam("visit_id")).order_by(t.fee_lines.c.id)
 )
 _INSERT_VISIT = Prepared(insert(t.visits).returning(t.visits.c.id))
+_INSERT_LINES = Prepared(insert(t.fee_lines))
 _SET_MDTRT_ID = Prepared(
     update(t.visits).where(t.visits.c.id == bindparam("visit_id")).values(mdtrt_id=bindparam("new_mdtrt_id"))
 )
@@ -202,8 +203,8 @@ class SqlVisits:
 
     def add_lines(self, lines: Sequence[FeeLine], created_at: datetime) -> None:
         try:
-            self._conn.execute(
-                insert(t.fee_lines),
+            _INSERT_LINES.many(
+                self._conn,
                 [
                     {
                         "visit_id": line.visit_id,
