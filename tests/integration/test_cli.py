@@ -345,3 +345,20 @@ def test_the_serve_banner_says_where_to_go_and_masks_id_numbers(
     assert "gjt_" in banner  # the demo counter operator's fresh token
     assert "http://127.0.0.1:8123/docs" in banner
     assert "paasid" in banner
+
+
+def test_synth_writes_a_province_with_its_care_and_the_injected_frauds_truth_beside_it(  # type: ignore[no-untyped-def]
+    gongji, tmp_path
+) -> None:
+    truth = tmp_path / "truth.csv"
+    report = json.loads(
+        gongji("synth", "--people", "300", "--workers", "1", "--fraud", "0.3", "--truth", str(truth), "--json")
+    )
+    assert report["people"] == 300
+    assert report["settlements"] > 0
+    lines = truth.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "person_id,pattern,began_at,visits"
+    assert len(lines) - 1 == report["fraud_injected"] > 0
+    assert json.loads(gongji("audit", "--json"))["clean"] is True
+    refused = json.loads(gongji("synth", "--people", "300", "--no-care", "--json", code=1))
+    assert refused["error"]["code"] == "DATABASE_NOT_EMPTY"

@@ -342,3 +342,35 @@ def test_a_synthetic_childs_bill_is_paid_by_her_parent(ctx: Context, engine: Eng
     assert [payer.payer_psn_no for payer in paid] == [parent]
     assert paid[0].relation == RelationType.CHILD.value
     assert audit(ctx).clean
+
+
+def test_injected_fraud_adds_its_visits_beside_the_same_year_and_its_truth_names_whose_card_was_used(
+    engine: Engine, backend: str, tmp_path: Any
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("compares two loads; one backend shows it")
+    from gongji.store.engine import make_engine
+    from gongji.store.migrate import upgrade
+
+    honest = make_engine(f"sqlite:///{tmp_path / 'honest.db'}")
+    upgrade(honest)
+    load(honest, HEBEI, people=400, year=2026, seed=5, book=RuleBook.load())
+    report = load(engine, HEBEI, people=400, year=2026, seed=5, book=RuleBook.load(), fraud_rate=0.2)
+
+    def visits(db: Engine) -> set[tuple[Any, ...]]:
+        with db.connect() as conn:
+            rows = conn.execute(
+                select(t.visits.c.person_id, t.visits.c.begin_at, t.visits.c.med_type, t.visits.c.buyer_certno)
+            ).all()
+        return {tuple(row) for row in rows}
+
+    before, after = visits(honest), visits(engine)
+    honest.dispose()
+    assert report.truth
+    assert before < after  # the honest year is all there, untouched
+    added = after - before
+    assert len(added) == sum(case.visits for case in report.truth)
+    assert {row[0] for row in added} == {case.person_id for case in report.truth}
+    lent = {case.person_id for case in report.truth if case.pattern.value == "card_lent"}
+    bought_by_others = {row[0] for row in added if row[3] is not None}
+    assert bought_by_others == lent

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -31,6 +33,19 @@ CareOpt = Annotated[
         "settlement use cases; slower)",
     ),
 ]
+FraudOpt = Annotated[
+    float,
+    typer.Option(
+        "--fraud",
+        min=0.0,
+        max=0.5,
+        help="欺诈注入比例 Share of relatives whose card a known fraud pattern is injected for",
+    ),
+]
+TruthOpt = Annotated[
+    Path,
+    typer.Option("--truth", help="真值文件 Where the injected fraud's ground truth goes (CSV, never the database)"),
+]
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", help="数据库 Database URL (default: GONGJI_DATABASE_URL or gongji.db)")
 ]
@@ -43,6 +58,8 @@ def synth_cmd(
     province: ProvinceOpt = "130000",
     workers: WorkersOpt = 0,
     care: CareOpt = True,
+    fraud: FraudOpt = 0.0,
+    truth: TruthOpt = Path("synth-truth.csv"),
     database: DatabaseOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -72,7 +89,7 @@ def synth_cmd(
         with _Progress(people, as_json) as advance:
             report = load(
                 engine, drawn, people=people, year=year, seed=seed, book=default_rule_book(),
-                workers=workers or os.cpu_count() or 1, progress=advance, care=care,
+                workers=workers or os.cpu_count() or 1, progress=advance, care=care, fraud_rate=fraud,
             )  # fmt: skip
     except NotEmpty as full:
         print_problem(
@@ -86,10 +103,24 @@ def synth_cmd(
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
+    if fraud > 0:
+        _write_truth(truth, report)
     if as_json:
         print_json(report.as_dict())
         return
     _show(report)
+
+
+def _write_truth(path: Path, report: object) -> None:
+    """The injected fraud's ground truth, one case a row (person id, pattern, when it began, visits added)."""
+    from gongji.synth.province import SynthReport
+
+    assert isinstance(report, SynthReport)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["person_id", "pattern", "began_at", "visits"])
+        for case in sorted(report.truth, key=lambda c: (c.person_id, c.began_at)):
+            writer.writerow([case.person_id, case.pattern.value, case.began_at.isoformat(), case.visits])
 
 
 class _Progress:
@@ -123,6 +154,11 @@ def _show(report: object) -> None:
     )
     if report.settlements:
         console.print(f"就医结算 {report.settlements:,} 笔 · {report.settlements:,} settlements")
+    if report.truth:
+        console.print(
+            f"注入欺诈 {len(report.truth):,} 例（真值另存） · "
+            f"{len(report.truth):,} fraud cases injected (truth kept apart)"
+        )
     console.print(
         table(
             "共济关系 Relations by state",

@@ -32,6 +32,7 @@ from gongji.service.settlement import (
 )
 from gongji.synth.bindings import CareStep
 from gongji.synth.care import CareEvent, CareModel, year_of_care
+from gongji.synth.fraud import Truth, inject
 from gongji.synth.population import Person
 from gongji.synth.scratch import Scratch
 from gongji.synth.sites import Site, bill_lines
@@ -59,6 +60,9 @@ class FamilyCare:
     relation_ids: list[int]
     load: Callable[[], None]
     refusals: Counter[tuple[str, str, str]]
+    fraud_rate: float = 0.0
+    regions: tuple[str, ...] = ()
+    truth: list[Truth] = field(default_factory=list)
     loaded: bool = False
     settled: int = 0
 
@@ -76,6 +80,21 @@ class FamilyCare:
                     continue
                 visit = _Visit(self, person, site, event, f"synth:{pid}:{n}")
                 found += [(event.at, visit.open), (visit.settled_at, visit.settle)]
+            found += self._injected(person, pid)
+        return found
+
+    def _injected(self, person: Person, pid: int) -> list[tuple[datetime, CareStep]]:
+        """The visits a fraud pattern adds for the relative (none for most), its truth kept."""
+        rng = random.Random(f"{self.seed}:{pid}:fraud")
+        injected, truth = inject(rng, self.fraud_rate, pid, person.region, self.regions, self.year)
+        found: list[tuple[datetime, CareStep]] = []
+        for n, added in enumerate(v for v in injected if v.at > self.registered[pid]):
+            site = rng.choice(self.sites[(added.region, added.level)])
+            event = CareEvent(added.at, added.med_type, added.level, 0, added.parts)
+            visit = _Visit(self, person, site, event, f"synth:{pid}:f{n}", added.buyer)
+            found += [(event.at, visit.open), (visit.settled_at, visit.settle)]
+        if truth is not None and found:
+            self.truth.append(truth)
         return found
 
     def ready(self, relations: list[Relation], at: datetime) -> None:
@@ -101,6 +120,8 @@ class _Visit:
     site: Site
     event: CareEvent
     key: str
+    #: Who bought with the card, when not the patient (a pharmacy's 买药人).
+    buyer: tuple[str, str] | None = None
     mdtrt_id: str | None = field(default=None)
 
     @property
@@ -122,7 +143,10 @@ class _Visit:
         care = self.care
         care.ready(relations, at)
         ctx = care.scratch.ctx
-        command = OpenVisit(self.person.certno, self.site.code, self.event.med_type, begin_at=at)
+        name, certno = self.buyer or (None, None)
+        command = OpenVisit(
+            self.person.certno, self.site.code, self.event.med_type, begin_at=at, buyer_name=name, buyer_certno=certno
+        )
         lines = bill_lines(self.event.med_type, self.event.parts)
 
         def opening(uow: UnitOfWork) -> str:

@@ -37,6 +37,7 @@ from gongji.store.ledger_repo import opening_values
 from gongji.store.wallet_tables import notifications
 from gongji.synth.care import CARE_MODELS
 from gongji.synth.figures import Province
+from gongji.synth.fraud import Truth
 from gongji.synth.population import chunk_size
 from gongji.synth.rows import COLUMNS, CareSetup, ChunkRows, Ids, chunk_rows, registered_at
 from gongji.synth.scratch import CARE_TABLES, PER_PERSON, SHARED_TABLES, columns_of
@@ -87,6 +88,8 @@ class SynthReport:
     relations: Counter[str] = field(default_factory=Counter)
     refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     settlements: int = 0
+    #: The fraud injected (``--fraud``): the ground truth, kept out of the database.
+    truth: list[Truth] = field(default_factory=list)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -97,6 +100,7 @@ class SynthReport:
             "chunks": self.chunks,
             "relations": dict(self.relations),
             "settlements": self.settlements,
+            "fraud_injected": len(self.truth),
             "refusals": [
                 {"region": region, "step": step, "code": code, "times": times}
                 for (region, step, code), times in self.refusals.most_common()
@@ -112,6 +116,7 @@ class SynthReport:
         self.relations.update(rows.relations)
         self.refusals.update(rows.refusals)
         self.settlements += rows.settlements
+        self.truth += rows.truth
 
 
 def check_empty(engine: Engine) -> None:
@@ -152,7 +157,9 @@ def _ids(writer: BulkWriter, people: int, opening: dict[str, int]) -> Ids:
     )
 
 
-def _care(engine: Engine, writer: BulkWriter, province: Province, book: RuleBook, ids: Ids, people: int) -> CareSetup:
+def _care(
+    engine: Engine, writer: BulkWriter, province: Province, book: RuleBook, ids: Ids, people: int, fraud_rate: float
+) -> CareSetup:
     """What the chunks' care needs: the province's institutions registered and the sample catalogue loaded (through
     their use cases, once), the rows a scratch database starts with, and where each chunk's care rows go (beyond
     every range :class:`Ids` gives a person)."""
@@ -181,7 +188,7 @@ def _care(engine: Engine, writer: BulkWriter, province: Province, book: RuleBook
         start = writer.next_id(t.metadata.tables[name])
         bases[name] = max(start, own[name] + _ROOM_PER_PERSON * people + 1) if name in own else start
     room = {name: chunk_size(people) * PER_PERSON[name] for name in CARE_TABLES}
-    return CareSetup(tuple(found), shared, CARE_MODELS[province.code], bases, room)
+    return CareSetup(tuple(found), shared, CARE_MODELS[province.code], bases, room, fraud_rate)
 
 
 #: More than the ids :class:`Ids` gives any one person in a table (2 accounts, 32 notices…).
@@ -208,6 +215,7 @@ def load(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
     care: bool = True,
+    fraud_rate: float = 0.0,
 ) -> SynthReport:
     """Draw the province's ``people`` for ``year`` with ``seed`` and write them (see the module docstring);
     ``progress`` is told how many people each written chunk held; ``care``: with the year's visits and settlements
@@ -219,7 +227,7 @@ def load(
     opening = _open_regions(writer, province)
     ids = _ids(writer, people, opening)
     count = -(-people // chunk_size(people))
-    setup = _care(engine, writer, province, book, ids, people) if care else None
+    setup = _care(engine, writer, province, book, ids, people, fraud_rate) if care else None
     build = partial(_build, province, year, seed, people, ids, book, setup)
     accounts = setup.bases["accounts"] + count * setup.room["accounts"] if setup else writer.next_id(t.accounts)
     shared = SharedAccounts(accounts)

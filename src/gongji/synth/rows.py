@@ -36,6 +36,7 @@ from gongji.synth.bindings import family_year
 from gongji.synth.care import CareModel
 from gongji.synth.care_steps import FamilyCare
 from gongji.synth.figures import Province
+from gongji.synth.fraud import Truth
 from gongji.synth.population import Family, chunk
 from gongji.synth.scratch import CARE_TABLES, Scratch, columns_of
 from gongji.synth.sites import Site, by_level
@@ -108,6 +109,7 @@ class ChunkRows:
     relations: Counter[str] = field(default_factory=Counter)
     refusals: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     settlements: int = 0
+    truth: list[Truth] = field(default_factory=list)
     #: The system accounts the chunk's settlements opened, by the chunk's own id (the writer gives each its id).
     shared: dict[int, tuple[Any, ...]] = field(default_factory=dict)
 
@@ -237,6 +239,8 @@ class CareSetup:
     model: CareModel
     bases: dict[str, int]
     room: dict[str, int]
+    #: The share of relatives whose card a fraud pattern is injected for (:mod:`gongji.synth.fraud`).
+    fraud_rate: float = 0.0
 
     def bases_of(self, chunk_no: int) -> dict[str, int]:
         """Where chunk ``chunk_no``'s care rows start."""
@@ -254,6 +258,7 @@ class _Context:
     scratch: Scratch | None = None
     sites: dict[tuple[str, str], list[Site]] = field(default_factory=dict)
     model: CareModel | None = None
+    fraud_rate: float = 0.0
 
     def care(self, out: ChunkRows, family: Family, ids: Ids, first_row: dict[str, int]) -> FamilyCare | None:
         """The family's care, run in the chunk's scratch database (``None`` without one); ``first_row``: where the
@@ -271,7 +276,8 @@ class _Context:
         return FamilyCare(
             scratch=scratch, sites=self.sites, model=self.model, year=self.year, seed=f"{self.seed}:{self.year}",
             people=people, registered={}, relation_ids=list(range(first, first + _RELATIONS_PER_PERSON * len(people))),
-            load=load, refusals=out.refusals,
+            load=load, refusals=out.refusals, fraud_rate=self.fraud_rate,
+            regions=tuple(region for region, _ in self.province.regions), truth=out.truth,
         )  # fmt: skip
 
 
@@ -303,6 +309,7 @@ def chunk_rows(
     with TemporaryDirectory(prefix="gongji-synth-") as directory:
         scratch = Scratch(Path(directory), care.bases_of(chunk_no), care.shared, book)
         context.scratch, context.sites, context.model = scratch, by_level(list(care.sites)), care.model
+        context.fraud_rate = care.fraud_rate
         try:
             for family in families:
                 _family_rows(out, ids, family, at, context)
