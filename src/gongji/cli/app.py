@@ -24,6 +24,7 @@ from .relations_cmd import proxy_app, relation_app
 from .rules_cmd import rules_app
 from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, visit_app
+from .signals_cmd import signals_app
 from .synth_cmd import synth_cmd
 from .token_cmd import token_app
 from .wallet_cmd import notices_app, wallet_app
@@ -55,6 +56,7 @@ for name, group in (
     ("notices", notices_app),
     ("card", card_app),
     ("voucher", voucher_app),
+    ("signals", signals_app),
 ):
     app.add_typer(group, name=name)
 app.command("serve")(serve)

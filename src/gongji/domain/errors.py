@@ -845,6 +845,22 @@ class ErrorCode(Enum):
         "区划代码 {region} 在 {on} 尚未启用（{since} 年起启用）",
         "Region code {region} was not yet in force on {on} (in force from {since})",
     )
+    # --- fraud signals (issue 18) ----------------------------------------------------------------------
+    SIGNAL_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "查无此风险信号：{signal_id}（或不属于您的统筹区）",
+        "No such signal: {signal_id} (or not one of your regions)",
+    )
+    SIGNAL_ALREADY_REVIEWED = _Text(
+        ErrorKind.REFUSED,
+        "风险信号 {signal_id} 已由 {by} 于 {at} 处理为“{status}”，不能再次处理",
+        "Signal {signal_id} was already marked {status} by {by} at {at}; it cannot be reviewed again",
+    )
+    SIGNAL_STATUS_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "风险信号只能标记为 confirmed（属实）或 dismissed（排除），不能是“{status}”",
+        "A signal can be marked confirmed or dismissed, not '{status}'",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

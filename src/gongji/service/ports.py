@@ -44,6 +44,7 @@ from gongji.service.catalogue_ports import CatalogueRepository, InstitutionRepos
 from gongji.service.credential_ports import PersonCredentialRepository
 from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, FsiFileRepository, SignInRepository
 from gongji.service.query_ports import QueryRepository
+from gongji.service.signal_ports import SignalRepository
 from gongji.service.wallet_ports import WalletRepository
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "PeopleRepository",
     "RelationRepository",
     "SettlementRepository",
+    "SignalRepository",
     "StatementLine",
     "StoredOutcome",
     "TransferRow",
@@ -375,6 +377,8 @@ class UnitOfWork(Protocol):
     def families(self) -> FamilyReader: ...
     @property
     def bills(self) -> BillReader: ...
+    @property
+    def signals(self) -> SignalRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -31,6 +31,7 @@ from gongji.store.query_repo import SqlQueries
 from gongji.store.relation_repo import SqlRelations
 from gongji.store.report_repo import SqlReports
 from gongji.store.settlement_repo import SqlSettlements
+from gongji.store.signal_repo import SqlSignals
 from gongji.store.visit_repo import SqlVisits
 from gongji.store.wallet_repo import SqlWallets
 
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     queries: SqlQueries
     families: SqlFamilyReads
     bills: SqlBillReads
+    signals: SqlSignals
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -102,6 +104,7 @@ class SqlUnitOfWork:
         self.fsi_files = SqlFsiFiles(conn)
         self.families = SqlFamilyReads(conn)
         self.bills = SqlBillReads(conn)
+        self.signals = SqlSignals(conn)
         return self
 
     def __exit__(

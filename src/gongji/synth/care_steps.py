@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from gongji.domain.codes import MedType
 from gongji.domain.errors import GongjiError
-from gongji.domain.relations import Relation
+from gongji.domain.relations import Relation, RelationState
 from gongji.rules.schema import InsuredCategory
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement import (
@@ -32,7 +32,7 @@ from gongji.service.settlement import (
 )
 from gongji.synth.bindings import CareStep
 from gongji.synth.care import CareEvent, CareModel, year_of_care
-from gongji.synth.fraud import Truth, inject
+from gongji.synth.fraud import Pattern, Truth, inject
 from gongji.synth.population import Person
 from gongji.synth.scratch import Scratch
 from gongji.synth.sites import Site, bill_lines
@@ -65,6 +65,7 @@ class FamilyCare:
     truth: list[Truth] = field(default_factory=list)
     loaded: bool = False
     settled: int = 0
+    _cases: dict[int, int] = field(default_factory=dict)
 
     def steps(self, beneficiaries: list[int]) -> list[tuple[datetime, CareStep]]:
         """The steps of the beneficiaries' visits in the year (each visit's opening and its settlement)."""
@@ -87,15 +88,25 @@ class FamilyCare:
         """The visits a fraud pattern adds for the relative (none for most), its truth kept."""
         rng = random.Random(f"{self.seed}:{pid}:fraud")
         injected, truth = inject(rng, self.fraud_rate, pid, person.region, self.regions, self.year)
+        if truth is None or (truth.pattern is Pattern.DRAIN and person.is_employee):
+            return []  # a drain empties a relative's account: an employee's own account would pay first
         found: list[tuple[datetime, CareStep]] = []
         for n, added in enumerate(v for v in injected if v.at > self.registered[pid]):
             site = rng.choice(self.sites[(added.region, added.level)])
             event = CareEvent(added.at, added.med_type, added.level, 0, added.parts)
-            visit = _Visit(self, person, site, event, f"synth:{pid}:f{n}", added.buyer)
+            visit = _Visit(self, person, site, event, f"synth:{pid}:f{n}", added.buyer, truth)
             found += [(event.at, visit.open), (visit.settled_at, visit.settle)]
-        if truth is not None and found:
-            self.truth.append(truth)
         return found
+
+    def injected(self, truth: Truth, at: datetime) -> None:
+        """A visit of an injected case was made: the case is in the truth, from its first visit made, counting the
+        visits made (a drain's are made only while a relative's account could pay)."""
+        index = self._cases.get(truth.person_id)
+        if index is None:
+            self._cases[truth.person_id] = len(self.truth)
+            self.truth.append(replace(truth, began_at=at, visits=1))
+        else:
+            self.truth[index] = replace(self.truth[index], visits=self.truth[index].visits + 1)
 
     def ready(self, relations: list[Relation], at: datetime) -> None:
         """The scratch database as the use cases must find it at ``at``: the family's rows, its relations now."""
@@ -111,6 +122,12 @@ class FamilyCare:
         self.refusals[(region, step, refusal.code.name)] += 1
 
 
+def _paid_for(person: Person, relations: list[Relation], at: datetime) -> bool:
+    """Whether a relation lets a relative's account pay for ``person`` at ``at``."""
+    pid = person.number + 1
+    return any(r.beneficiary_id == pid and r.state_at(at) is RelationState.EFFECTIVE for r in relations)
+
+
 @dataclass
 class _Visit:
     """One visit's two steps, and the 就诊ID its opening was given."""
@@ -122,6 +139,8 @@ class _Visit:
     key: str
     #: Who bought with the card, when not the patient (a pharmacy's 买药人).
     buyer: tuple[str, str] | None = None
+    #: The injected case the visit belongs to (``None``: an honest visit).
+    fraud: Truth | None = None
     mdtrt_id: str | None = field(default=None)
 
     @property
@@ -141,6 +160,8 @@ class _Visit:
     def open(self, at: datetime, relations: list[Relation]) -> None:
         """门诊挂号 / 入院办理 / 药店购药, then the bill's lines."""
         care = self.care
+        if self.fraud is not None and self.fraud.pattern is Pattern.DRAIN and not _paid_for(self.person, relations, at):
+            return  # nobody's account could be drained now
         care.ready(relations, at)
         ctx = care.scratch.ctx
         name, certno = self.buyer or (None, None)
@@ -159,6 +180,9 @@ class _Visit:
             self.mdtrt_id = ctx.transaction(opening)
         except GongjiError as refusal:
             care.refused(self.person.region, "visit", refusal)
+            return
+        if self.fraud is not None:
+            care.injected(self.fraud, at)
 
     def settle(self, at: datetime, relations: list[Relation]) -> None:
         """出院办理 for a stay, then 结算."""

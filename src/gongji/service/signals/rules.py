@@ -1,0 +1,259 @@
+"""Fraud signals as named rules: each reads plain facts (visits, mutual-aid payments, bindings) and says whom it
+finds, with its evidence and a score from 0 to 100 — never a verdict. Pure: the facts are read by the store.
+
+The rules follow what seeds 000 and 001 warn of (a lent card, fictitious relatives, an account emptied by others):
+
+- ``card_many_buyers`` (代买药): a card's pharmacy purchases made by two or more other buyers within an hour; more for
+  more buyers, and late at night;
+- ``card_two_regions``: a card used at institutions of two regions within three hours (one card, two places);
+- ``account_drained``: a relative's account paying half or more of what it held for one beneficiary, in three
+  settlements or more within 48 hours;
+- ``many_beneficiaries``: one authoriser paying for four people or more at once;
+- ``binding_churn``: an authoriser who ended two bindings or more within a year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import groupby, pairwise
+from typing import Any
+
+from gongji.domain.identity import mask_id_number
+
+__all__ = [
+    "RULES",
+    "AidPayment",
+    "Binding",
+    "BuyerVisit",
+    "Found",
+    "PlacedVisit",
+    "account_drained",
+    "binding_churn",
+    "card_many_buyers",
+    "card_two_regions",
+    "many_beneficiaries",
+]
+
+#: Every rule: its Chinese and English names, and the injected pattern (``gongji synth --fraud``) it is to find.
+RULES: dict[str, tuple[str, str, str | None]] = {
+    "card_many_buyers": ("多人持卡购药（代买药）", "a card used by many buyers", "card_lent"),
+    "card_two_regions": ("短时异地用卡", "a card in two regions within hours", "distant"),
+    "account_drained": ("共济账户短时被用尽", "a relative's account emptied within two days", "drain"),
+    "many_beneficiaries": ("一人为多人共济", "one authoriser paying for many", None),
+    "binding_churn": ("频繁解绑重绑", "bindings ended again and again", None),
+}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A signal: the rule, the region whose operators review it, whom it is about, its score and evidence, and the
+    days the evidence spans."""
+
+    rule: str
+    region: str
+    subject_kind: str
+    subject_id: int
+    score: int
+    window_from: date
+    window_to: date
+    evidence: dict[str, Any] = field(compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes it the same signal when the rules run again."""
+        return f"{self.rule}:{self.subject_kind}:{self.subject_id}:{self.window_from}:{self.window_to}"
+
+
+@dataclass(frozen=True)
+class BuyerVisit:
+    """A pharmacy purchase on a person's card made by someone else (买药人)."""
+
+    person_id: int
+    region: str
+    at: datetime
+    buyer_certno: str
+    mdtrt_id: str
+
+
+@dataclass(frozen=True)
+class PlacedVisit:
+    """A visit of a person (insured in ``region``) at an institution of ``place``."""
+
+    person_id: int
+    region: str
+    at: datetime
+    place: str
+    mdtrt_id: str
+
+
+@dataclass(frozen=True)
+class AidPayment:
+    """What a relative's account paid of a beneficiary's settlement, and what it held before."""
+
+    relation_id: int
+    payer_id: int
+    beneficiary_id: int
+    region: str
+    at: datetime
+    amount_fen: int
+    balance_before_fen: int
+    setl_id: str
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A relation as the rules on bindings read it."""
+
+    relation_id: int
+    authoriser_id: int
+    beneficiary_id: int
+    region: str
+    status: str
+    requested_at: datetime
+    ended_at: datetime | None
+    ended_by_authoriser: bool
+
+
+def _late(at: datetime) -> bool:
+    return at.hour >= 21 or at.hour < 7
+
+
+def card_many_buyers(visits: Iterable[BuyerVisit], within: timedelta = timedelta(hours=1)) -> list[Found]:
+    """Cards whose purchases by others gathered two buyers or more within ``within``."""
+    found = []
+    for person_id, mine in groupby(sorted(visits, key=lambda v: (v.person_id, v.at)), key=lambda v: v.person_id):
+        ordered = list(mine)
+        best: list[BuyerVisit] = []
+        for start, first in enumerate(ordered):
+            window = [v for v in ordered[start:] if v.at - first.at <= within]
+            if len({v.buyer_certno for v in window}) > len({v.buyer_certno for v in best}):
+                best = window
+        buyers = {v.buyer_certno for v in best}
+        if len(buyers) < 2:
+            continue
+        score = min(100, 30 * len(buyers) + (20 if any(_late(v.at) for v in best) else 0))
+        evidence = {
+            "buyers": sorted(mask_id_number(b) for b in buyers),
+            "visits": [v.mdtrt_id for v in best],
+            "from": best[0].at.isoformat(),
+            "to": best[-1].at.isoformat(),
+            "all_purchases_by_others": len(ordered),
+        }
+        found.append(
+            Found(
+                "card_many_buyers",
+                best[0].region,
+                "person",
+                person_id,
+                score,
+                best[0].at.date(),
+                best[-1].at.date(),
+                evidence,
+            )
+        )
+    return found
+
+
+def card_two_regions(visits: Iterable[PlacedVisit], within: timedelta = timedelta(hours=3)) -> list[Found]:
+    """Cards used at institutions of two regions within ``within`` of each other."""
+    found = []
+    for person_id, mine in groupby(sorted(visits, key=lambda v: (v.person_id, v.at)), key=lambda v: v.person_id):
+        ordered = list(mine)
+        pairs = [(a, b) for a, b in pairwise(ordered) if a.place != b.place and b.at - a.at <= within]
+        if not pairs:
+            continue
+        evidence = {
+            "pairs": [
+                {"first": a.mdtrt_id, "at": a.at.isoformat(), "place": a.place, "then": b.mdtrt_id,
+                 "then_at": b.at.isoformat(), "then_place": b.place}
+                for a, b in pairs
+            ],
+        }  # fmt: skip
+        first, last = pairs[0][0].at.date(), pairs[-1][1].at.date()
+        found.append(
+            Found(
+                "card_two_regions",
+                ordered[0].region,
+                "person",
+                person_id,
+                min(100, 45 * len(pairs)),
+                first,
+                last,
+                evidence,
+            )
+        )
+    return found
+
+
+def account_drained(
+    payments: Iterable[AidPayment], within: timedelta = timedelta(hours=48), share_bp: int = 5_000, at_least: int = 3
+) -> list[Found]:
+    """Relatives' accounts that paid ``share_bp`` or more of what they held for one beneficiary in ``at_least``
+    settlements or more within ``within`` (1,000 元 at least: one large hospital bill is not a drain); the subject
+    is the beneficiary, whose card was used."""
+    found = []
+    key = lambda p: (p.relation_id, p.at)  # noqa: E731
+    for _, mine in groupby(sorted(payments, key=key), key=lambda p: p.relation_id):
+        ordered = list(mine)
+        for start, first in enumerate(ordered):
+            window = [p for p in ordered[start:] if p.at - first.at <= within]
+            spent = sum(p.amount_fen for p in window)
+            enough = len(window) >= at_least and spent >= 100_000
+            if not enough or first.balance_before_fen <= 0 or spent * 10_000 < share_bp * first.balance_before_fen:
+                continue
+            share = spent * 100 // first.balance_before_fen
+            evidence = {
+                "relation_id": first.relation_id,
+                "payer_id": first.payer_id,
+                "held_fen": first.balance_before_fen,
+                "spent_fen": spent,
+                "settlements": [p.setl_id for p in window],
+            }
+            found.append(
+                Found(
+                    "account_drained",
+                    first.region,
+                    "person",
+                    first.beneficiary_id,
+                    min(100, int(share)),
+                    first.at.date(),
+                    window[-1].at.date(),
+                    evidence,
+                )
+            )
+            break
+    return found
+
+
+def many_beneficiaries(bindings: Sequence[Binding], at: date, limit: int = 4) -> list[Found]:
+    """Authorisers with ``limit`` or more active relations on ``at``."""
+    found = []
+    active = sorted((b for b in bindings if b.status == "active"), key=lambda b: b.authoriser_id)
+    for authoriser_id, mine in groupby(active, key=lambda b: b.authoriser_id):
+        relations = list(mine)
+        if len(relations) < limit:
+            continue
+        evidence = {"relations": [b.relation_id for b in relations], "beneficiaries": len(relations)}
+        score = min(100, 20 * len(relations))
+        found.append(Found("many_beneficiaries", relations[0].region, "person", authoriser_id, score, at, at, evidence))
+    return found
+
+
+def binding_churn(bindings: Sequence[Binding], at: date, times: int = 2) -> list[Found]:
+    """Authorisers who ended ``times`` bindings or more in the year before ``at``."""
+    found = []
+    since = at - timedelta(days=365)
+    ended = sorted(
+        (b for b in bindings if b.ended_by_authoriser and b.ended_at is not None and b.ended_at.date() > since),
+        key=lambda b: b.authoriser_id,
+    )
+    for authoriser_id, mine in groupby(ended, key=lambda b: b.authoriser_id):
+        relations = list(mine)
+        if len(relations) < times:
+            continue
+        evidence = {"ended": [b.relation_id for b in relations]}
+        score = min(100, 30 * len(relations))
+        found.append(Found("binding_churn", relations[0].region, "person", authoriser_id, score, since, at, evidence))
+    return found
