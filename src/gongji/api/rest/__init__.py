@@ -32,6 +32,7 @@ from gongji.api.rest import (
     relations,
     rules,
     settlements,
+    signals,
     visits,
     wallet,
 )
@@ -42,7 +43,7 @@ __all__ = ["API_PREFIX", "mount", "router"]
 API_PREFIX = "/api/v1"
 
 router = APIRouter()
-for _module in (me, people, accounts, credentials, wallet, relations, visits, settlements, rules, aggregates):
+for _module in (me, people, accounts, credentials, wallet, relations, visits, settlements, rules, aggregates, signals):
     router.include_router(_module.router)
 
 

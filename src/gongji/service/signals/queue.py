@@ -37,6 +37,7 @@ __all__ = [
     "measure",
     "review_signal",
     "run_signals",
+    "show_signal",
 ]
 
 #: The most signals one listing returns.
@@ -94,6 +95,18 @@ def list_signals(
     """The signals of ``regions`` (every region: ``None``), highest score first."""
     wanted = max(1, min(limit, MAX_LISTED))
     return ctx.read(lambda uow: uow.signals.listing(regions, status, rule, wanted))
+
+
+def show_signal(ctx: Context, signal_id: int, *, regions: Collection[str] | None = None) -> SignalRow:
+    """One signal of ``regions`` (every region: ``None``), with its evidence."""
+
+    def handler(uow: UnitOfWork) -> SignalRow:
+        found = uow.signals.get(signal_id)
+        if found is None or (regions is not None and found.region not in regions):
+            raise NotFound(ErrorCode.SIGNAL_NOT_FOUND, signal_id=signal_id)
+        return found
+
+    return ctx.read(handler)
 
 
 def every_signal(ctx: Context) -> list[SignalRow]:
