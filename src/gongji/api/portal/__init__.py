@@ -42,7 +42,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import code, counter, counter_actions, inbox, person, signin, wallet
+from gongji.api.portal import code, counter, counter_actions, counter_signals, inbox, person, signin, wallet
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -102,6 +102,7 @@ def create_portal(
     app.include_router(code.router)
     app.include_router(counter.router)
     app.include_router(counter_actions.router)
+    app.include_router(counter_signals.router)
     return app
 
 
