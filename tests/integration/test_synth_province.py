@@ -190,11 +190,15 @@ _MDTRT: dict[int, str] = {}
 
 
 def _open(visit: Any, lines: tuple[FeeInput, ...], ctx: Context, certno: dict[int, str]) -> None:
-    opened = open_visit(
-        ctx,
-        OpenVisit(certno[visit.person_id], visit.fixmedins_code, MedType(visit.med_type), begin_at=visit.begin_at),
-        key=f"v{visit.id}",
+    command = OpenVisit(
+        certno[visit.person_id],
+        visit.fixmedins_code,
+        MedType(visit.med_type),
+        begin_at=visit.begin_at,
+        buyer_name=visit.buyer_name,
+        buyer_certno=visit.buyer_certno,
     )
+    opened = open_visit(ctx, command, key=f"v{visit.id}")
     upload_fees(ctx, UploadFees(opened.mdtrt_id, lines), key=f"f{visit.id}")
     _MDTRT[visit.id] = opened.mdtrt_id
 
@@ -374,3 +378,4 @@ def test_injected_fraud_adds_its_visits_beside_the_same_year_and_its_truth_names
     lent = {case.person_id for case in report.truth if case.pattern.value == "card_lent"}
     bought_by_others = {row[0] for row in added if row[3] is not None}
     assert bought_by_others == lent
+    assert any(row[3] is not None for row in before)  # a child's or an old person's medicine, bought by family

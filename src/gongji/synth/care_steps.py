@@ -39,6 +39,8 @@ from gongji.synth.sites import Site, bill_lines
 
 __all__ = ["FamilyCare"]
 
+#: The share of a child's or an old person's pharmacy purchases an adult of the family makes (an assumption).
+_RELATIVE_BUYS = 0.6
 #: How long after it begins an outpatient visit or a purchase is settled; how long after discharge a stay is.
 _VISIT_LENGTH = timedelta(minutes=20)
 _DISCHARGE_TO_SETTLEMENT = timedelta(hours=1)
@@ -77,12 +79,25 @@ class FamilyCare:
             events = year_of_care(rng, self.model, category, person.age_on(date(self.year, 7, 1)), self.year)
             for n, event in enumerate(events):
                 site = rng.choice(self.sites[(person.region, event.level)])
+                buyer = self._buyer(rng, person, event) if event.med_type is MedType.PHARMACY_PURCHASE else None
                 if event.at <= self.registered[pid]:
                     continue
-                visit = _Visit(self, person, site, event, f"synth:{pid}:{n}")
+                visit = _Visit(self, person, site, event, f"synth:{pid}:{n}", buyer)
                 found += [(event.at, visit.open), (visit.settled_at, visit.settle)]
             found += self._injected(person, pid)
         return found
+
+    def _buyer(self, rng: random.Random, person: Person, event: CareEvent) -> tuple[str, str] | None:
+        """Who buys a child's or an old person's medicine, often: an adult of the family (an assumption: no
+        published share of purchases made by relatives was found)."""
+        age = person.age_on(event.at.date())
+        if 14 <= age < 75 or rng.random() >= _RELATIVE_BUYS:
+            return None
+        adults = [p for p in self.people.values() if p is not person and 18 <= p.age_on(event.at.date()) < 75]
+        if not adults:
+            return None
+        chosen = rng.choice(adults)
+        return chosen.name, chosen.certno
 
     def _injected(self, person: Person, pid: int) -> list[tuple[datetime, CareStep]]:
         """The visits a fraud pattern adds for the relative (none for most), its truth kept."""
