@@ -162,6 +162,7 @@ def _example_path(path: str) -> str:
         "mdtrt_id": "1",
         "setl_id": "1",
         "transfer_id": "1",
+        "signal_id": "1",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -29,8 +29,9 @@ def province(ctx: Context, truth: list[tuple[int, str]]) -> Context:
 def test_the_rules_find_every_lent_card_and_every_card_in_two_places_and_a_second_run_adds_nothing(
     province: Context, truth: list[tuple[int, str]]
 ) -> None:
-    first = run_signals(province, year=2026)
-    again = run_signals(province, year=2026)
+    first = run_signals(province, year=2026, key="run-1")
+    again = run_signals(province, year=2026, key="run-2")
+    assert run_signals(province, year=2026, key="run-1") == first  # the same request answered as the first time
 
     scores = {a.rule: a for a in measure(every_signal(province), truth)}
     assert scores["card_many_buyers"].hits > 0
@@ -43,7 +44,7 @@ def test_the_rules_find_every_lent_card_and_every_card_in_two_places_and_a_secon
 
 
 def test_an_operator_reviews_a_signal_of_his_region_once(province: Context) -> None:
-    run_signals(province, year=2026)
+    run_signals(province, year=2026, key="run-1")
     top = list_signals(province, regions=["130100"], limit=1)[0]
     assert top.status == "open"
     assert all(s.region == "131100" for s in list_signals(province, regions=["131100"]))
@@ -64,5 +65,5 @@ def test_an_operator_reviews_a_signal_of_his_region_once(province: Context) -> N
         review_signal(province, top.id, "dismissed", operator="窗口03", key="r3")
     assert again.value.code is ErrorCode.SIGNAL_ALREADY_REVIEWED
     assert top.id not in {s.id for s in list_signals(province, status="open", limit=500)}
-    run_signals(province, year=2026)
+    run_signals(province, year=2026, key="run-2")
     assert [s.status for s in every_signal(province) if s.id == top.id] == ["confirmed"]  # never reopened

@@ -25,9 +25,9 @@ RegionOpt = Annotated[list[str] | None, typer.Option("--region", help="统筹区
 
 
 def _rule_name(rule: str) -> str:
-    from gongji.service.signals.rules import RULES
+    from gongji.domain.signal_names import signal_name
 
-    zh, en, _ = RULES.get(rule, (rule, rule, None))
+    zh, en = signal_name(rule)
     return f"{zh} {en}"
 
 
@@ -39,8 +39,8 @@ def signals_run(
     """运行风险规则 Run every rule over a year's visits, payments and bindings; keep what is new (idempotent)."""
     from gongji.service.signals.queue import run_signals
 
-    report = run(lambda ctx: run_signals(ctx, year=year), as_json)
-    rows = [(rule, _rule_name(rule), report.found[rule], report.new[rule]) for rule in report.new]
+    report = run(lambda ctx: run_signals(ctx, year=year, key=new_key(None)), as_json)
+    rows = [(rule, _rule_name(rule), report.found.get(rule, 0), report.new[rule]) for rule in report.new]
     if as_json:
         print_json({"found": dict(report.found), "new": dict(report.new)})
         return

@@ -24,8 +24,8 @@ from gongji.api.portal.deps import CheckedForm, CurrentOperator, PortalDep, new_
 from gongji.api.portal.errors import Forbidden
 from gongji.api.portal.render import redirect, render, translator
 from gongji.domain.errors import GongjiError, NotFound
+from gongji.domain.signal_names import SIGNAL_NAMES as RULES
 from gongji.service.signals.queue import list_signals, review_signal, show_signal
-from gongji.service.signals.rules import RULES
 
 __all__ = ["router"]
 

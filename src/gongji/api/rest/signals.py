@@ -58,7 +58,7 @@ def review(
 
 
 @router.post("/run", summary="运行风险规则 Run every rule over a year")
-def run(body: RunIn, ctx: ContextDep, principal: OperatorOrAnalyst) -> RunOut:
+def run(body: RunIn, ctx: ContextDep, principal: OperatorOrAnalyst, key: IdempotencyKey) -> RunOut:
     """Every rule over the year's visits, payments and bindings; what is new is kept (idempotent)."""
-    report = queue.run_signals(ctx, year=body.year)
+    report = queue.run_signals(ctx, year=body.year, key=key)
     return RunOut(found=dict(report.found), new=dict(report.new))

@@ -49,8 +49,8 @@ REVIEWED = ("confirmed", "dismissed")
 class RunReport:
     """What a run found, and how much of it was new, by rule."""
 
-    found: Counter[str] = field(default_factory=Counter)
-    new: Counter[str] = field(default_factory=Counter)
+    found: dict[str, int] = field(default_factory=dict)
+    new: dict[str, int] = field(default_factory=dict)
 
 
 def _found(uow: UnitOfWork, since: datetime, until: datetime) -> list[Found]:
@@ -66,22 +66,23 @@ def _found(uow: UnitOfWork, since: datetime, until: datetime) -> list[Found]:
     ]
 
 
-def run_signals(ctx: Context, *, year: int) -> RunReport:
-    """Run every rule over the visits, payments and bindings of ``year`` and keep what is new."""
+def run_signals(ctx: Context, *, year: int, key: str) -> RunReport:
+    """Run every rule over the visits, payments and bindings of ``year`` and keep what is new (idempotent by
+    construction; ``key`` answers a repeated request as the first was answered)."""
     since = datetime.combine(datetime(year, 1, 1).date(), time(), SHANGHAI)
     until = datetime.combine(datetime(year + 1, 1, 1).date(), time(), SHANGHAI)
 
     def handler(uow: UnitOfWork) -> RunReport:
         report = RunReport()
         found = _found(uow, since, until)
-        report.found.update(f.rule for f in found)
+        report.found.update(Counter(f.rule for f in found))
         for rule in RULES:
             mine = [f for f in found if f.rule == rule]
             report.new[rule] = uow.signals.keep(mine, ctx.clock.now())
-        uow.commit()
         return report
 
-    return ctx.transaction(handler)
+    request = {"year": year}
+    return ctx.write(key=key, operation="signals.run", request=request, result_type=RunReport, handler=handler)
 
 
 def list_signals(
@@ -180,7 +181,7 @@ def measure(signals: Iterable[SignalRow], truth: Iterable[tuple[int, str]]) -> l
     for person_id, pattern in truth:
         injected.setdefault(pattern, set()).add(person_id)
     found = []
-    for rule, (_, _, injected_as) in RULES.items():
+    for rule, injected_as in RULES.items():
         if injected_as is None:
             continue
         mine, true = flagged.get(rule, set()), injected.get(injected_as, set())

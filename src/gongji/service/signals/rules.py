@@ -36,13 +36,14 @@ __all__ = [
     "many_beneficiaries",
 ]
 
-#: Every rule: its Chinese and English names, and the injected pattern (``gongji synth --fraud``) it is to find.
-RULES: dict[str, tuple[str, str, str | None]] = {
-    "card_many_buyers": ("多人持卡购药（代买药）", "a card used by many buyers", "card_lent"),
-    "card_two_regions": ("短时异地用卡", "a card in two regions within hours", "distant"),
-    "account_drained": ("共济账户短时被用尽", "a relative's account emptied within two days", "drain"),
-    "many_beneficiaries": ("一人为多人共济", "one authoriser paying for many", None),
-    "binding_churn": ("频繁解绑重绑", "bindings ended again and again", None),
+#: Every rule, by code, and the injected pattern (``gongji synth --fraud``) it is to find (``None``: none is injected);
+#: their names are :data:`gongji.domain.signal_names.SIGNAL_NAMES`.
+RULES: dict[str, str | None] = {
+    "card_many_buyers": "card_lent",
+    "card_two_regions": "distant",
+    "account_drained": "drain",
+    "many_beneficiaries": None,
+    "binding_churn": None,
 }
 
 

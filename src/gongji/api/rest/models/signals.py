@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, computed_field
 
 from gongji.api.rest.models.common import ResponseModel
-from gongji.service.signals.rules import RULES
+from gongji.domain.signal_names import signal_name
 
 __all__ = ["ReviewIn", "RunIn", "RunOut", "SignalOut"]
 
@@ -36,13 +36,13 @@ class SignalOut(ResponseModel):
     @property
     def rule_zh(self) -> str:
         """The rule's Chinese name."""
-        return RULES[self.rule][0] if self.rule in RULES else self.rule
+        return signal_name(self.rule)[0]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def rule_en(self) -> str:
         """The rule's English name."""
-        return RULES[self.rule][1] if self.rule in RULES else self.rule
+        return signal_name(self.rule)[1]
 
 
 class ReviewIn(BaseModel):
