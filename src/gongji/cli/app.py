@@ -18,9 +18,11 @@ from .credential_cmd import card_app, voucher_app
 from .db_cmd import db_app
 from .demo_cmd import demo_cmd
 from .enroll_cmd import enroll_app
+from .export_cmd import export_cmd
 from .help_format import plain_flags
 from .people_cmd import person_app
 from .relations_cmd import proxy_app, relation_app
+from .report_cmd import report_cmd
 from .rules_cmd import rules_app
 from .serve_cmd import his_sim, serve
 from .settle_cmd import claim_app, settle_app, visit_app
@@ -65,6 +67,8 @@ app.command("rollover")(rollover_cmd)
 app.command("audit")(audit_cmd)
 app.command("demo")(demo_cmd)
 app.command("synth")(synth_cmd)
+app.command("export")(export_cmd)
+app.command("report")(report_cmd)
 plain_flags(app)
 
 

@@ -4,8 +4,8 @@ A keyed hash (BLAKE2b) of an internal id names a person, a settlement, a relatio
 files; the key is made on the first export under its name and kept here, so that later exports give the same ids and
 their files join. Nothing else reads it.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
