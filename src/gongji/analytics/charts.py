@@ -104,6 +104,8 @@ def cjk_font() -> CjkFont:
 
 
 def _label(field: Field, value: Any) -> str:
+    if value is None:
+        return "未知 unknown"
     if field.kind == "region":
         return f"{region_name(value)} {value}"
     if field.kind == "code" and field.codes is not None:
@@ -161,7 +163,9 @@ def draw(result: ReportResult, path: Path) -> None:
             for index, name in enumerate(names):
                 offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
                 axes.bar(offsets, [series[name].get(x, 0.0) for x in xs], width=width, label=name)
-        axes.set_xticks(positions, [str(x) for x in xs])
+        ticks = [str(x) for x in xs]
+        slanted = len(ticks) > 3 and max(len(tick) for tick in ticks) > 8  # long codes side by side would overlap
+        axes.set_xticks(positions, ticks, rotation=30 if slanted else 0, ha="right" if slanted else "center")
         axes.set_title(f"{report.title}", fontsize=13)
         axes.set_xlabel(f"{x_field.zh} {x_field.en}")
         axes.set_ylabel(y_field.heading)

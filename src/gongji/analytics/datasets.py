@@ -11,87 +11,25 @@ What no dataset carries: names, ID numbers (``certno``), person numbers (``psn_n
 visit or settlement numbers of the national interface (``mdtrt_id``, ``setl_id``), card numbers, free text. A person's
 birth year and sex are computed from the ID number by the database; the number itself is never read.
 
-Adding a dataset (the refusals, the wallet transfers) is one more :class:`Dataset` in :data:`DATASETS`.
+Adding a dataset is one more :class:`Dataset` in :data:`DATASETS`; the refusals and the wallet transfers are declared
+in :mod:`gongji.analytics.activity`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Integer, Select, case, cast, func, select
 
+from gongji.analytics.activity import REFUSALS, WALLET_TRANSFERS
 from gongji.analytics.months import shanghai_month
-from gongji.analytics.pseudonyms import PSEUDONYM_BYTES, Kind
+from gongji.analytics.pseudonyms import Kind
+from gongji.analytics.shape import Column, Dataset, fen_column, flag_column, id_column, moment_column, text_column
 from gongji.domain.codes import BASIC_INSUTYPES, EnrollmentStatus
 from gongji.store import tables as t
 
 __all__ = ["DATASETS", "Column", "Dataset", "dataset_named"]
-
-_MOMENT = pa.timestamp("us", tz="Asia/Shanghai")
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a dataset's files: its name, its Arrow type, and the kind of thing it names when it is an id
-    (then the query gives the internal id and the file its pseudonymous one)."""
-
-    name: str
-    type: pa.DataType
-    names: Kind | None = None
-
-    @property
-    def arrow_type(self) -> pa.DataType:
-        """The type written to the files."""
-        return pa.binary(PSEUDONYM_BYTES) if self.names is not None else self.type
-
-
-def _id(name: str, kind: Kind) -> Column:
-    return Column(name, pa.int64(), kind)
-
-
-def _text(name: str) -> Column:
-    return Column(name, pa.string())
-
-
-def _fen(name: str) -> Column:
-    return Column(name, pa.int64())
-
-
-def _flag(name: str) -> Column:
-    return Column(name, pa.bool_())
-
-
-def _moment(name: str) -> Column:
-    return Column(name, _MOMENT)
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """One dataset of the store: ``query()`` selects the partition columns, the :attr:`columns` and the change
-    markers (see the module docstring) under those names."""
-
-    name: str
-    partition_by: tuple[str, ...]
-    columns: tuple[Column, ...]
-    changes: tuple[str, ...]
-    query: Callable[[], Select[Any]]
-    description: str = ""
-    schema: pa.Schema = field(init=False)
-
-    def __post_init__(self) -> None:
-        fields = [pa.field(column.name, column.arrow_type) for column in self.columns]
-        object.__setattr__(self, "schema", pa.schema(fields, metadata={"gongji.dataset": self.name}))
-
-    @property
-    def version(self) -> str:
-        """A digest of the layout (partitions and columns): an export that finds files of another layout rewrites
-        them all."""
-        text = f"{self.partition_by}|{self.schema}"
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _settlements() -> Select[Any]:
@@ -151,22 +89,22 @@ SETTLEMENTS = Dataset(
     name="settlements",
     partition_by=("region", "month"),
     columns=(
-        _id("settlement_id", Kind.SETTLEMENT),
-        _id("patient_id", Kind.PERSON),
-        _text("kind"),
-        _text("med_type"),
-        _text("insutype"),
-        _text("psn_type"),
-        _text("status"),
-        _flag("reversed"),
-        _flag("acct_used_flag"),
-        _moment("settled_at"),
-        _moment("reversed_at"),
-        *(_fen(name) for name in _AMOUNTS),
-        _id("institution_id", Kind.INSTITUTION),
-        _text("institution_kind"),
-        _text("institution_level"),
-        _text("institution_region"),
+        id_column("settlement_id", Kind.SETTLEMENT),
+        id_column("patient_id", Kind.PERSON),
+        text_column("kind"),
+        text_column("med_type"),
+        text_column("insutype"),
+        text_column("psn_type"),
+        text_column("status"),
+        flag_column("reversed"),
+        flag_column("acct_used_flag"),
+        moment_column("settled_at"),
+        moment_column("reversed_at"),
+        *(fen_column(name) for name in _AMOUNTS),
+        id_column("institution_id", Kind.INSTITUTION),
+        text_column("institution_kind"),
+        text_column("institution_level"),
+        text_column("institution_region"),
     ),
     # A new settlement adds its id; a reversal (the only change a settlement row ever sees) adds its journal's id.
     changes=("settlement_id", "_reversal"),
@@ -199,17 +137,17 @@ PAYERS = Dataset(
     name="payers",
     partition_by=("region", "month"),
     columns=(
-        _id("settlement_id", Kind.SETTLEMENT),
+        id_column("settlement_id", Kind.SETTLEMENT),
         Column("seq", pa.int32()),
-        _id("payer_id", Kind.PERSON),
-        _id("patient_id", Kind.PERSON),
-        _id("relation_id", Kind.RELATION),
-        _text("relation_type"),
-        _text("payer_region"),
-        _fen("prior_years_fen"),
-        _fen("current_year_fen"),
-        _flag("mutual_aid"),
-        _flag("via_wallet"),
+        id_column("payer_id", Kind.PERSON),
+        id_column("patient_id", Kind.PERSON),
+        id_column("relation_id", Kind.RELATION),
+        text_column("relation_type"),
+        text_column("payer_region"),
+        fen_column("prior_years_fen"),
+        fen_column("current_year_fen"),
+        flag_column("mutual_aid"),
+        flag_column("via_wallet"),
     ),
     # Payers are written with their settlement and never change: a new row is the only change.
     changes=("_row",),
@@ -246,20 +184,20 @@ RELATIONS = Dataset(
     name="relations",
     partition_by=("region", "month"),
     columns=(
-        _id("relation_id", Kind.RELATION),
-        _id("authoriser_id", Kind.PERSON),
-        _id("beneficiary_id", Kind.PERSON),
-        _text("relation_type"),
-        _text("status"),
-        _text("beneficiary_region"),
-        _text("channel"),
-        _moment("requested_at"),
-        _moment("confirmed_at"),
-        _moment("ended_at"),
-        _text("end_reason"),
+        id_column("relation_id", Kind.RELATION),
+        id_column("authoriser_id", Kind.PERSON),
+        id_column("beneficiary_id", Kind.PERSON),
+        text_column("relation_type"),
+        text_column("status"),
+        text_column("beneficiary_region"),
+        text_column("channel"),
+        moment_column("requested_at"),
+        moment_column("confirmed_at"),
+        moment_column("ended_at"),
+        text_column("end_reason"),
         Column("valid_until", pa.date32()),
-        _text("confirmed_month"),
-        _text("ended_month"),
+        text_column("confirmed_month"),
+        text_column("ended_month"),
     ),
     # Every change of a relation (confirmed, declined, ended, expired, its quota or order set) writes an event.
     changes=("relation_id", "_last_event"),
@@ -310,12 +248,12 @@ PEOPLE = Dataset(
     name="people",
     partition_by=("region",),
     columns=(
-        _id("person_id", Kind.PERSON),
+        id_column("person_id", Kind.PERSON),
         Column("birth_year", pa.int16()),
-        _text("sex"),
-        _text("insutype"),
-        _text("psn_type"),
-        _text("enrollment_status"),
+        text_column("sex"),
+        text_column("insutype"),
+        text_column("psn_type"),
+        text_column("enrollment_status"),
     ),
     # A person enters or leaves a region with a new current enrollment; every change of an enrollment writes an event.
     changes=("person_id", "_enrollment", "_last_event"),
@@ -325,7 +263,7 @@ PEOPLE = Dataset(
 )
 
 #: Every dataset the exporter writes, in the order it writes them.
-DATASETS: tuple[Dataset, ...] = (SETTLEMENTS, PAYERS, RELATIONS, PEOPLE)
+DATASETS: tuple[Dataset, ...] = (SETTLEMENTS, PAYERS, RELATIONS, PEOPLE, REFUSALS, WALLET_TRANSFERS)
 
 
 def dataset_named(name: str) -> Dataset:

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from gongji.analytics.activity import NULL_PARTITION
 from gongji.analytics.datasets import DATASETS, Dataset
 from gongji.analytics.manifest import MANIFEST_NAME
 from gongji.analytics.writer import PART_NAME
@@ -80,6 +81,7 @@ def partition_values(directory: Path, name: str, datasets: Sequence[Dataset] = D
         for path in (directory / dataset.name).glob(f"{depth}/{PART_NAME}"):
             part = path.parent.relative_to(directory / dataset.name).parts[level]
             found.add(part.split("=", 1)[1])
+    found.discard(NULL_PARTITION)  # a NULL: not a value
     return sorted(found)
 
 

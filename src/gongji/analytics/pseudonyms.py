@@ -44,6 +44,7 @@ class Kind(StrEnum):
     SETTLEMENT = "settlement"
     RELATION = "relation"
     INSTITUTION = "institution"
+    TRANSFER = "transfer"
 
 
 def export_key(engine: Engine, name: str, now: datetime) -> bytes:

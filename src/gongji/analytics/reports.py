@@ -3,7 +3,8 @@
 The SQL is standard SQL over the export's views (``settlements``, ``payers``, ``relations``, ``people``) and two small
 tables that carry the period and regions asked for::
 
-    report_scope (from_month VARCHAR, to_month VARCHAR)   -- one row: the first and last month, ``YYYY-MM``
+    report_scope (from_month VARCHAR, to_month VARCHAR,   -- one row: the first and last month, ``YYYY-MM``,
+                  every_region BOOLEAN)                   -- and whether no region was named
     report_regions (region VARCHAR)                       -- the regions asked for (every region when none was named)
 
 so the same text runs unchanged in DuckDB here and in Spark SQL or Trino over the same files, once those two tables
@@ -19,14 +20,16 @@ month it was made (Asia/Shanghai).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from gongji.analytics.duck import Rows, open_export, partition_values, run_sql
-from gongji.domain.codes import Insutype, MedType, NationalCode, RelationType
+from gongji.analytics.report_types import SCOPE_JOIN, Chart, Field, Report, code_names
+from gongji.analytics.reports_activity import ACTIVITY_REPORTS
+from gongji.domain.codes import Insutype, MedType, RelationType
 from gongji.domain.money import round_half_up
 
 __all__ = [
@@ -41,74 +44,6 @@ __all__ = [
     "run_report",
 ]
 
-FieldKind = Literal["region", "month", "count", "fen", "bp", "code"]
-
-
-@dataclass(frozen=True)
-class Field:
-    """A column of a report: its name in the SQL, its headings, and how its values read (``fen`` and ``bp`` are
-    integers shown as 元 and as a percentage; ``code`` values are named through ``codes``)."""
-
-    name: str
-    zh: str
-    en: str
-    kind: FieldKind
-    codes: Callable[[str], tuple[str, str]] | None = None
-
-    @property
-    def heading(self) -> str:
-        """Chinese first, then English (and the unit)."""
-        unit = {"fen": " (元)", "bp": " (%)"}.get(self.kind, "")
-        return f"{self.zh} {self.en}{unit}"
-
-
-@dataclass(frozen=True)
-class Chart:
-    """How a report is drawn: ``line`` (a line per series over ``x``) or ``bar`` (grouped bars per ``x``), or
-    ``stacked`` (bars of ``x`` stacked by ``series``, summed over everything else, regions included)."""
-
-    kind: Literal["line", "bar", "stacked"]
-    x: str
-    y: str
-    series: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """One report: its name on the command line, its title, its SQL, its columns and its chart. ``derive`` adds
-    computed columns to each row (a share from two sums)."""
-
-    name: str
-    title_zh: str
-    title_en: str
-    sql: str
-    fields: tuple[Field, ...]
-    chart: Chart
-    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-
-    @property
-    def title(self) -> str:
-        """Chinese first, then English."""
-        return f"{self.title_zh} {self.title_en}"
-
-    def field(self, name: str) -> Field:
-        """The column called ``name``."""
-        return next(f for f in self.fields if f.name == name)
-
-
-def _code_names(codes: type[NationalCode], extra: dict[str, tuple[str, str]]) -> Callable[[str], tuple[str, str]]:
-    def named(value: str) -> tuple[str, str]:
-        if value in extra:
-            return extra[value]
-        try:
-            member = codes(value)
-        except ValueError:
-            return value, value
-        return member.zh, member.en
-
-    return named
-
-
 _REGION = Field("region", "统筹区", "Region", "region")
 _MONTH = Field("month", "月份", "Month", "month")
 _SETTLEMENTS = Field("settlements", "共济结算笔数", "Settlements with mutual aid", "count")
@@ -116,7 +51,7 @@ _MUTUAL_AID = Field("mutual_aid_fen", "共济金额", "Mutual-aid amount", "fen"
 _NOT_BY_RELATION = {"wallet": ("医保钱包", "wallet transfer"), "none": ("无关系", "no relation")}
 _NOT_MEDICAL = {"contribution": ("参保缴费", "contribution"), "claim": ("手工报销", "manual claim")}
 
-_SCOPE = """CROSS JOIN report_scope AS sc"""
+_SCOPE = SCOPE_JOIN
 
 MUTUAL_AID_SQL = f"""
 SELECT s.region, s.month,
@@ -213,7 +148,7 @@ def _share(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "share_bp": share}
 
 
-REPORTS: tuple[Report, ...] = (
+_MONEY_REPORTS: tuple[Report, ...] = (
     Report(
         "mutual-aid",
         "家庭共济金额",
@@ -230,7 +165,7 @@ REPORTS: tuple[Report, ...] = (
         (
             _REGION,
             _MONTH,
-            Field("relation_type", "关系类型", "Relation type", "code", _code_names(RelationType, _NOT_BY_RELATION)),
+            Field("relation_type", "关系类型", "Relation type", "code", code_names(RelationType, _NOT_BY_RELATION)),
             _SETTLEMENTS,
             _MUTUAL_AID,
         ),
@@ -244,7 +179,7 @@ REPORTS: tuple[Report, ...] = (
         (
             _REGION,
             _MONTH,
-            Field("med_type", "医疗类别", "Medical type", "code", _code_names(MedType, _NOT_MEDICAL)),
+            Field("med_type", "医疗类别", "Medical type", "code", code_names(MedType, _NOT_MEDICAL)),
             _SETTLEMENTS,
             _MUTUAL_AID,
         ),
@@ -258,7 +193,7 @@ REPORTS: tuple[Report, ...] = (
         (
             _REGION,
             _MONTH,
-            Field("insutype", "险种", "Insurance type", "code", _code_names(Insutype, {})),
+            Field("insutype", "险种", "Insurance type", "code", code_names(Insutype, {})),
             _SETTLEMENTS,
             _MUTUAL_AID,
         ),
@@ -293,8 +228,14 @@ REPORTS: tuple[Report, ...] = (
     ),
 )
 
+#: Every report, by its name on the command line.
+REPORTS: tuple[Report, ...] = _MONEY_REPORTS + ACTIVITY_REPORTS
+
 #: The breakdowns ``--by`` asks of a report, by the report they are a breakdown of.
-BREAKDOWNS: dict[str, tuple[str, ...]] = {"mutual-aid": ("relation", "med-type", "insutype")}
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "mutual-aid": ("relation", "med-type", "insutype"),
+    "refusals": ("channel", "month"),
+}
 
 
 class UnknownReport(Exception):
@@ -340,9 +281,10 @@ def run_report(directory: Path, report: Report, scope: Scope) -> ReportResult:
     connection = open_export(directory)
     try:
         regions: Sequence[str] = scope.regions or partition_values(directory, "region")
-        connection.execute("CREATE TABLE report_scope (from_month VARCHAR, to_month VARCHAR)")
+        connection.execute("CREATE TABLE report_scope (from_month VARCHAR, to_month VARCHAR, every_region BOOLEAN)")
         connection.execute(
-            "INSERT INTO report_scope VALUES (?, ?)", [scope.from_month or "0000-01", scope.to_month or "9999-12"]
+            "INSERT INTO report_scope VALUES (?, ?, ?)",
+            [scope.from_month or "0000-01", scope.to_month or "9999-12", not scope.regions],
         )
         connection.execute("CREATE TABLE report_regions (region VARCHAR)")
         if regions:

@@ -37,6 +37,7 @@ from starlette.responses import Response
 
 from gongji.api.fsi.mask import mask_payload
 from gongji.domain.wallet import TransferStatus
+from gongji.service.refusal_log import Channel, on_channel
 
 __all__ = [
     "ACCESS_LOG",
@@ -183,11 +184,12 @@ def http_observer(
 
     async def observe(request: Request, call_next: CallNext) -> Response:
         path = request.url.path
-        interface = next((name for prefix, name in interfaces.items() if _under(path, prefix)), None)
+        prefix, interface = next(((p, name) for p, name in interfaces.items() if _under(path, p)), ("", None))
         if interface is None:
             return await call_next(request)
         started = time.perf_counter()
-        response = await call_next(request)
+        with on_channel(_channel(interface, path, prefix)):
+            response = await call_next(request)
         elapsed = time.perf_counter() - started
         operation = f"{request.method} {_route_template(request, path, interfaces)}"
         code = response.headers.get(code_header)
@@ -202,6 +204,14 @@ def http_observer(
         return response
 
     return observe
+
+
+def _channel(interface: str, path: str, prefix: str) -> Channel:
+    """The channel a request's writes come through, for the refusals log: the counter's pages (``…/counter``) apart
+    from the person's portal."""
+    if interface == "portal":
+        return Channel.COUNTER if _under(path, f"{prefix}/counter") else Channel.PORTAL
+    return Channel(interface)
 
 
 def _route_template(request: Request, path: str, interfaces: Mapping[str, str]) -> str:

@@ -73,5 +73,8 @@ plain_flags(app)
 
 
 def main() -> None:
-    """Entry point of the ``gongji`` console script."""
-    app()
+    """Entry point of the ``gongji`` console script: what its writes are refused is logged as the CLI's."""
+    from gongji.service.refusal_log import Channel, on_channel
+
+    with on_channel(Channel.CLI):
+        app()

@@ -20,10 +20,15 @@ if TYPE_CHECKING:
 
 __all__ = ["report_cmd"]
 
-_REPORT_NAMES = "mutual-aid, share, beneficiaries"
+_REPORT_NAMES = "mutual-aid, share, beneficiaries, refusals, wallet"
 NameArg = Annotated[str, typer.Argument(help=f"报表 Report: {_REPORT_NAMES}")]
 DataOpt = Annotated[Path, typer.Option("--data", help="导出目录 The directory `gongji export` wrote")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="细分 Breakdown of mutual-aid: relation, med-type or insutype")]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by", help="细分 Breakdown: of mutual-aid by relation, med-type or insutype; of refusals by channel or month"
+    ),
+]
 RegionOpt = Annotated[
     list[str] | None, typer.Option("--region", help="统筹区 Region code (repeat for several; default: all)")
 ]
@@ -115,7 +120,8 @@ def report_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """分析报表 A report over an export: mutual-aid money (--by relation, med-type, insutype), the share of
-    personal-account spending that went to relatives, beneficiaries per authoriser."""
+    personal-account spending that went to relatives, beneficiaries per authoriser, the refusals people met (--by
+    channel, month), wallet transfers."""
     from gongji.analytics.duck import ExportMissing
     from gongji.analytics.reports import run_report
 

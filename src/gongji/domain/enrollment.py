@@ -8,11 +8,12 @@ reason; the functions here decide whether a change is allowed and return the cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
-from gongji.domain.codes import EndReason, EnrollmentStatus, Insutype, PsnType
+from gongji.domain.codes import BASIC_INSUTYPES, EndReason, EnrollmentStatus, Insutype, PsnType
 from gongji.domain.errors import ErrorCode, InvalidInput, Refused
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Said
@@ -22,6 +23,7 @@ __all__ = [
     "EnrollmentEvent",
     "EventKind",
     "check_new_enrollment",
+    "home_region",
     "pause",
     "resume",
     "terminate",
@@ -148,3 +150,13 @@ def terminate(
     _check_date(enrollment, on)
     changed = replace(enrollment, status=EnrollmentStatus.TERMINATED, status_since=on, reason=reason)
     return changed, EnrollmentEvent(EventKind.TERMINATED, on, reason, note)
+
+
+def home_region(enrollments: Sequence[Enrollment]) -> str | None:
+    """The pooling region a person belongs to: that of the active (normal or paused) basic enrollment, else of the
+    latest enrollment; ``None`` for a person never enrolled."""
+    basic = next((e for e in enrollments if e.is_active and e.insutype in BASIC_INSUTYPES), None)
+    if basic is not None:
+        return basic.pooling_region
+    latest = max(enrollments, key=lambda e: (e.status_since, e.id), default=None)
+    return latest.pooling_region if latest else None

@@ -25,6 +25,7 @@ from gongji.rules.book import RuleBook, default_rule_book
 from gongji.service.clock import Clock
 from gongji.service.group_commit import committer_for, raising
 from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
+from gongji.service.refusal_log import Channel, Subject, current_channel, refusal_entry, watching
 from gongji.service.verification import FaceVerifier, FakeFaceVerifier
 
 __all__ = ["Context", "message_identity", "request_hash"]
@@ -59,11 +60,13 @@ def request_hash(operation: str, request: Mapping[str, Any]) -> str:
 
 
 class _HandlerRefused(Exception):
-    """Carries a refusal out of the handler's (rolled back) transaction, to be recorded in its own."""
+    """Carries a refusal, and whom it was about, out of the handler's (rolled back) transaction, to be recorded in
+    its own."""
 
-    def __init__(self, error: GongjiError) -> None:
+    def __init__(self, error: GongjiError, subject: Subject) -> None:
         super().__init__(error.code.name)
         self.error = error
+        self.subject = subject
 
 
 _ADAPTERS: dict[object, TypeAdapter[Any]] = {}
@@ -79,7 +82,8 @@ def _adapter(result_type: type[T]) -> TypeAdapter[T]:
 
 @dataclass(frozen=True)
 class _Write(Generic[T]):
-    """One idempotent write: its key, the digest of its request, how its result is stored, and its handler."""
+    """One idempotent write: its key, the digest of its request, how its result is stored, its handler, and the
+    channel it came through (for the refusals log)."""
 
     ctx: Context
     key: str
@@ -87,6 +91,7 @@ class _Write(Generic[T]):
     digest: str
     adapter: TypeAdapter[T]
     handler: Callable[[UnitOfWork], T]
+    channel: Channel
 
     def replay(self, stored: StoredOutcome) -> T:
         """The answer a write already stored under this key gives (a conflict if its request was another)."""
@@ -103,10 +108,11 @@ class _Write(Generic[T]):
             stored = uow.idempotency.get(self.key)
             if stored is not None:
                 return self.replay(stored)
-            try:
-                result = self.handler(uow)
-            except GongjiError as refusal:
-                raise _HandlerRefused(refusal) from None
+            with watching() as subject:
+                try:
+                    result = self.handler(uow)
+                except GongjiError as refusal:
+                    raise _HandlerRefused(refusal, subject) from None
             self._keep(uow, result)
             uow.commit()
             return result
@@ -114,13 +120,13 @@ class _Write(Generic[T]):
         try:
             return self.ctx._retrying(attempt, readonly=False)
         except _HandlerRefused as refused:
-            refusal = refused.error
+            refusal, subject = refused.error, refused.subject
 
         def record(uow: UnitOfWork) -> T:
             stored = uow.idempotency.get(self.key)
             if stored is not None:  # a concurrent attempt with the same key finished first
                 return self.replay(stored)
-            self._keep_refusal(uow, refusal)
+            self._keep_refusal(uow, refusal, subject)
             uow.commit()
             raise refusal
 
@@ -132,11 +138,12 @@ class _Write(Generic[T]):
         stored = uow.idempotency.get(self.key)
         if stored is not None:  # stored before, or by an earlier job of this batch
             return lambda: self.replay(stored)
-        answer = _under_savepoint(self.ctx, uow, self.handler)
+        with watching() as subject:
+            answer = _under_savepoint(self.ctx, uow, self.handler)
         try:
             result = answer()
         except GongjiError as refusal:
-            self._keep_refusal(uow, refusal)
+            self._keep_refusal(uow, refusal, subject)
             return answer
         except Exception:  # a fault of the handler: answered to its caller, nothing stored
             return answer
@@ -147,9 +154,13 @@ class _Write(Generic[T]):
         outcome = self.adapter.dump_json(result).decode()
         uow.idempotency.put(self.key, StoredOutcome(self.operation, self.digest, False, outcome), self.ctx.clock.now())
 
-    def _keep_refusal(self, uow: UnitOfWork, refusal: GongjiError) -> None:
+    def _keep_refusal(self, uow: UnitOfWork, refusal: GongjiError, subject: Subject) -> None:
+        """Keep the refusal under the key (to answer a retry the same) and in the refusals log (to be counted)."""
+        now = self.ctx.clock.now()
         outcome = json.dumps(refusal.to_record(), ensure_ascii=False)
-        uow.idempotency.put(self.key, StoredOutcome(self.operation, self.digest, True, outcome), self.ctx.clock.now())
+        uow.idempotency.put(self.key, StoredOutcome(self.operation, self.digest, True, outcome), now)
+        entry = refusal_entry(uow, refusal, operation=self.operation, channel=self.channel, subject=subject, at=now)
+        uow.refusals.add(entry)
 
 
 @dataclass(frozen=True)
@@ -220,7 +231,7 @@ class Context:
             raise InvalidInput(ErrorCode.IDEMPOTENCY_KEY_INVALID)
         message = _MESSAGE_DIGEST.get()
         digest = request_hash(operation, {**request, "message": message} if message else request)
-        job = _Write(self, key, operation, digest, _adapter(result_type), handler)
+        job = _Write(self, key, operation, digest, _adapter(result_type), handler, current_channel())
         if grouped and self.group_commit:
             return committer_for(self.uow).run(job)
         return job.alone()

@@ -26,6 +26,7 @@ from gongji.rules.book import RuleBook
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.query_ports import AccumulatorRow, QueryFeeRow, QueryVisitRow
+from gongji.service.refusal_log import concerning
 from gongji.service.settlement import DiagnosisView, SettlementView, read_explanation, settlement_view
 
 __all__ = [
@@ -79,6 +80,7 @@ def _person(uow: UnitOfWork, psn_no: str) -> Person:
     found = uow.people.find_by_psn_no(psn_no.strip())
     if found is None:
         raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=psn_no)
+    concerning(found.id)
     return found
 
 

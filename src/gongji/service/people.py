@@ -13,6 +13,7 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.regions import region_name
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
+from gongji.service.refusal_log import concerning
 from gongji.service.views import EnrollmentEventView, EnrollmentView, PersonView
 
 __all__ = [
@@ -70,11 +71,13 @@ def resolve_person(uow: UnitOfWork, ref: str) -> Person:
         person = uow.people.find_by_psn_no(text)
         if person is None:
             raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=text)
+        concerning(person.id)
         return person
     number = ResidentId.parse(text)
     person = uow.people.find_by_certno(number.number)
     if person is None:
         raise NotFound(ErrorCode.PERSON_NOT_FOUND, ref=number.masked)
+    concerning(person.id)
     return person
 
 

@@ -56,6 +56,8 @@ __all__ = [
     "JournalHeader",
     "LedgerRepository",
     "PeopleRepository",
+    "RefusalEntry",
+    "RefusalRepository",
     "RelationRepository",
     "SettlementRepository",
     "SignalRepository",
@@ -330,6 +332,28 @@ class IdempotencyRepository(Protocol):
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class RefusalEntry:
+    """One refusal as the refusals log keeps it (:mod:`gongji.service.refusal_log`): when, the operation and the
+    code it was refused with, the channel it came through, and the person and region it was about, when known."""
+
+    at: datetime
+    operation: str
+    code: str
+    kind: str
+    channel: str
+    region: str | None
+    person_id: int | None
+
+
+class RefusalRepository(Protocol):
+    """The refusals log."""
+
+    def add(self, entry: RefusalEntry) -> None:
+        """Keep one refusal."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories; rolled back on exit unless committed."""
 
@@ -379,6 +403,8 @@ class UnitOfWork(Protocol):
     def bills(self) -> BillReader: ...
     @property
     def signals(self) -> SignalRepository: ...
+    @property
+    def refusals(self) -> RefusalRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gongji.domain.codes import BASIC_INSUTYPES
+from gongji.domain.enrollment import home_region
 from gongji.domain.errors import ErrorCode, NotFound
 from gongji.domain.people import Person
 from gongji.service.context import Context
@@ -42,12 +42,7 @@ class Scope:
 
 
 def _region_of(uow: UnitOfWork, person: Person) -> str | None:
-    enrollments = uow.enrollments.for_person(person.id)
-    basic = next((e for e in enrollments if e.is_active and e.insutype in BASIC_INSUTYPES), None)
-    if basic is not None:
-        return basic.pooling_region
-    latest = max(enrollments, key=lambda e: (e.status_since, e.id), default=None)
-    return latest.pooling_region if latest else None
+    return home_region(uow.enrollments.for_person(person.id))
 
 
 def person_region(ctx: Context, ref: str) -> str | None:

@@ -372,6 +372,7 @@ from gongji.store import credential_tables as _credential_tables  # noqa: E402,F
 from gongji.store import export_tables as _export_tables  # noqa: E402,F401
 from gongji.store import file_tables as _file_tables  # noqa: E402,F401
 from gongji.store import filing_tables as _filing_tables  # noqa: E402,F401
+from gongji.store import refusal_tables as _refusal_tables  # noqa: E402,F401
 from gongji.store import signal_tables as _signal_tables  # noqa: E402,F401
 from gongji.store import wallet_tables as _wallet_tables  # noqa: E402,F401
 from gongji.store.access_tables import (  # noqa: E402

@@ -28,6 +28,7 @@ from gongji.store.ledger_repo import SqlLedger
 from gongji.store.operator_audit_repo import SqlOperatorActions
 from gongji.store.people_repo import SqlPeople
 from gongji.store.query_repo import SqlQueries
+from gongji.store.refusal_repo import SqlRefusals
 from gongji.store.relation_repo import SqlRelations
 from gongji.store.report_repo import SqlReports
 from gongji.store.settlement_repo import SqlSettlements
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     families: SqlFamilyReads
     bills: SqlBillReads
     signals: SqlSignals
+    refusals: SqlRefusals
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -105,6 +107,7 @@ class SqlUnitOfWork:
         self.families = SqlFamilyReads(conn)
         self.bills = SqlBillReads(conn)
         self.signals = SqlSignals(conn)
+        self.refusals = SqlRefusals(conn)
         return self
 
     def __exit__(

@@ -38,12 +38,13 @@ from gongji.rules.book import RuleBook
 from gongji.service.binding_checks import binding_findings, changes_this_year
 from gongji.service.checks import Finding, Party, limit_reached
 from gongji.service.clock import SHANGHAI
+from gongji.service.refusal_log import Channel as Edge
 from gongji.service.relations.common import ADULT_AGE, confirmed_note, next_position
 from gongji.service.verification import FaceVerifier
 from gongji.synth.figures import Bindings
 from gongji.synth.population import Family, relation_between
 
-__all__ = ["FACE_TOKEN", "CareStep", "FamilyYear", "Refusal", "family_year"]
+__all__ = ["FACE_TOKEN", "CareStep", "FamilyYear", "Refusal", "family_year", "refusal_row"]
 
 #: A step of a year of care, called at its moment with the family's relations as they then are.
 CareStep = Callable[[datetime, list[Relation]], None]
@@ -63,6 +64,12 @@ class Refusal:
     relation_type: RelationType
     authoriser_id: int
     beneficiary_id: int
+
+
+def refusal_row(at: datetime, operation: str, code: ErrorCode, region: str, person_id: int) -> tuple[Any, ...]:
+    """A row of the refusals log (``at, operation, code, kind, channel, region, person_id``) as the use case's
+    write would have kept it, through the synthetic province's channel."""
+    return (at, operation, code.name, code.kind.value, Edge.SYNTH.value, region, person_id)
 
 
 @dataclass

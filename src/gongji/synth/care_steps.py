@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from gongji.domain.codes import MedType
 from gongji.domain.errors import GongjiError
@@ -30,7 +31,7 @@ from gongji.service.settlement import (
     open_visit_in,
     upload_fees_in,
 )
-from gongji.synth.bindings import CareStep
+from gongji.synth.bindings import CareStep, refusal_row
 from gongji.synth.care import CareEvent, CareModel, year_of_care
 from gongji.synth.fraud import Pattern, Truth, inject
 from gongji.synth.population import Person
@@ -62,6 +63,8 @@ class FamilyCare:
     relation_ids: list[int]
     load: Callable[[], None]
     refusals: Counter[tuple[str, str, str]]
+    #: The refusals log's rows (:func:`refusal_row`).
+    refusal_rows: list[tuple[Any, ...]]
     fraud_rate: float = 0.0
     regions: tuple[str, ...] = ()
     truth: list[Truth] = field(default_factory=list)
@@ -132,9 +135,16 @@ class FamilyCare:
         self.scratch.set_relations([(first + r.id - 1, r) for r in relations])
         self.scratch.clock.set(at)
 
-    def refused(self, region: str, step: str, refusal: GongjiError) -> None:
-        """A step the use cases refused."""
+    def refused(self, person_id: int, region: str, step: str, refusal: GongjiError) -> None:
+        """A step the use cases refused: counted, and logged as the use case would have."""
         self.refusals[(region, step, refusal.code.name)] += 1
+        operation = _CARE_OPERATIONS[step]
+        at = self.scratch.clock.now()
+        self.refusal_rows.append(refusal_row(at, operation, refusal.code, region, person_id))
+
+
+#: The use case's operation of each step of care (as the refusals log names them).
+_CARE_OPERATIONS = {"visit": "visit.open", "settle": "settle.commit"}
 
 
 def _paid_for(person: Person, relations: list[Relation], at: datetime) -> bool:
@@ -194,7 +204,7 @@ class _Visit:
         try:
             self.mdtrt_id = ctx.transaction(opening)
         except GongjiError as refusal:
-            care.refused(self.person.region, "visit", refusal)
+            care.refused(self.person.number + 1, self.person.region, "visit", refusal)
             return
         if self.fraud is not None:
             care.injected(self.fraud, at)
@@ -216,6 +226,6 @@ class _Visit:
         try:
             ctx.transaction(settling)
         except GongjiError as refusal:
-            care.refused(self.person.region, "settle", refusal)
+            care.refused(self.person.number + 1, self.person.region, "settle", refusal)
             return
         care.settled += 1

@@ -34,6 +34,7 @@ from gongji.store import tables as t
 from gongji.store.bulk import BulkWriter
 from gongji.store.credential_tables import social_security_cards
 from gongji.store.ledger_repo import opening_values
+from gongji.store.refusal_tables import refusals
 from gongji.store.wallet_tables import notifications
 from gongji.synth.care import CARE_MODELS
 from gongji.synth.figures import Province
@@ -64,6 +65,7 @@ _TABLES = {
         t.settlements,
         t.settlement_payers,
         t.fee_lines,
+        refusals,
     )
 }
 #: Tables that must be empty before a load (the accounts may hold system accounts: they are kept).

@@ -32,7 +32,7 @@ from gongji.service.credentials import CARD_LETTERS
 from gongji.service.verification import FaceVerifier
 from gongji.store.ledger_repo import opening_values
 from gongji.store.relation_repo import note_column, relation_values
-from gongji.synth.bindings import family_year
+from gongji.synth.bindings import family_year, refusal_row
 from gongji.synth.care import CareModel
 from gongji.synth.care_steps import FamilyCare
 from gongji.synth.figures import Province
@@ -78,6 +78,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "relation_events": ("id", "relation_id", "kind", "at", "actor_person_id", "operator", "channel", "note"),
     "notifications": ("id", "person_id", "kind", "params", "created_at", "read_at", "delivered_at"),
+    # numbered by the database: refusals are few and have no ids of their own to keep in step
+    "refusals": ("at", "operation", "code", "kind", "channel", "region", "person_id"),
     **{name: columns_of(name) for name in CARE_TABLES if name not in _OWN_COLUMNS},
 }  # fmt: skip
 
@@ -226,6 +228,12 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
         out.add("notifications", ids.notifications + slot, person_id, kind.name, params, when, None, None)
     for refusal in year.refusals:
         out.refusals[(refusal.region, refusal.action, refusal.code.name)] += 1
+        operation = _BINDING_OPERATIONS[refusal.action]
+        out.add("refusals", *refusal_row(refusal.at, operation, refusal.code, refusal.region, refusal.authoriser_id))
+
+
+#: The use case's operation of each binding step synth takes (as the refusals log names them).
+_BINDING_OPERATIONS = {"request": "relation.request", "confirm": "relation.confirm", "end": "relation.end"}
 
 
 @dataclass(frozen=True)
@@ -276,7 +284,7 @@ class _Context:
         return FamilyCare(
             scratch=scratch, sites=self.sites, model=self.model, year=self.year, seed=f"{self.seed}:{self.year}",
             people=people, registered={}, relation_ids=list(range(first, first + _RELATIONS_PER_PERSON * len(people))),
-            load=load, refusals=out.refusals, fraud_rate=self.fraud_rate,
+            load=load, refusals=out.refusals, refusal_rows=out.rows["refusals"], fraud_rate=self.fraud_rate,
             regions=tuple(region for region, _ in self.province.regions), truth=out.truth,
         )  # fmt: skip
 

@@ -24,6 +24,7 @@ from gongji.domain.identity import ResidentId
 from gongji.service import accounts, credentials, people
 from gongji.service.context import Context, message_identity
 from gongji.service.institution_access import SignIn, check_sign_no, sign_in
+from gongji.service.refusal_log import Channel, on_channel
 
 __all__ = ["TRANSACTIONS", "Call", "SignIns", "Transaction", "run_transaction"]
 
@@ -213,7 +214,7 @@ def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any]
     canonical = json.dumps(
         {"infno": call.envelope.infno, "input": call.envelope.input}, sort_keys=True, default=str, ensure_ascii=False
     )
-    with message_identity(hashlib.sha256(canonical.encode()).hexdigest()):
+    with on_channel(Channel.FSI), message_identity(hashlib.sha256(canonical.encode()).hexdigest()):
         return transaction.handler(call)
 
 

@@ -20,6 +20,7 @@ from gongji.domain.visits import Visit, VisitStatus
 from gongji.service.accounts import roll_over_account
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork, VisitOpening
+from gongji.service.refusal_log import concerning
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.moves import settlement_transfers
 from gongji.service.settlement.record_view import explanation_of, payer_rows, view_of
@@ -122,6 +123,7 @@ def _opening(uow: UnitOfWork, mdtrt_id: str, *, lock: bool, reserve_id: bool = F
     opening = uow.bills.opening(mdtrt_id.strip(), lock=lock, reserve_id=reserve_id)
     if opening is None:
         raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
+    concerning(opening.visit.person_id, opening.visit.region)
     return opening
 
 

@@ -19,6 +19,7 @@ from gongji.domain.wording import Said
 from gongji.service.context import Context
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
+from gongji.service.refusal_log import concerning
 from gongji.service.settlement.views import (
     CancelVisit,
     DiagnosisView,
@@ -35,6 +36,7 @@ def _visit(uow: UnitOfWork, mdtrt_id: str) -> Visit:
     visit = uow.visits.find(mdtrt_id.strip())
     if visit is None:
         raise NotFound(ErrorCode.VISIT_NOT_FOUND, mdtrt_id=mdtrt_id)
+    concerning(visit.person_id, visit.region)
     return visit
 
 
@@ -133,6 +135,7 @@ def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspen
     """Open a visit inside a unit of work (the checks of :func:`open_visit`)."""
     person = resolve_person(uow, cmd.person)
     institution = _institution(uow, cmd.institution)
+    concerning(person.id, institution.region)  # a visit's refusal counts where the patient came to be treated
     now = ctx.clock.now()
     if check_suspension:
         refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
