@@ -30,10 +30,11 @@ DEFU = "130102194801100016"  # 张德福, male, born 1948
 GUILAN = "130102195002180026"  # 赵桂兰, female, born 1950
 ZHANGLI = "110105198007040021"  # 张丽, female, born 1980
 
-#: Tables of bookkeeping, not business state: idempotency keys of requests, and the short-lived access state (gateway
-#: nonces, sign-outs, sign-in challenges and failures) that every authenticated request may add to.
+#: Tables of bookkeeping, not business state: idempotency keys of requests and the log of refusals (which a refused
+#: request adds to), and the short-lived access state (gateway nonces, sign-outs, sign-in challenges and failures)
+#: that every authenticated request may add to.
 BOOKKEEPING_TABLES = frozenset(
-    {"idempotency_keys", "gateway_nonces", "portal_signed_out", "portal_challenges", "portal_failures"}
+    {"idempotency_keys", "refusals", "gateway_nonces", "portal_signed_out", "portal_challenges", "portal_failures"}
 )
 #: Every table whose rows are business state.
 BUSINESS_TABLES = [t for t in tables.metadata.sorted_tables if t.name not in BOOKKEEPING_TABLES]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine, select
+
+from gongji.store.refusal_tables import refusals
 from tests.api.conftest import Api, assert_problem
 from tests.helpers import DEFU, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI
 
@@ -156,3 +159,18 @@ def test_relations_belong_to_both_parties_regions(api: Api) -> None:
     linked = api.post(f"/people/{JIANGUO}/proxy-links", json={"relative": ZHANGLI})
     assert_problem(linked, 403, "REGION_NOT_GRANTED")
     assert api.post(f"/people/{JIANGUO}/proxy-links", json={"relative": ZHANGLI}, as_="both").status_code == 201
+
+
+def test_a_refused_request_is_logged_as_met_through_the_rest_api(api: Api, engine: Engine) -> None:
+    refused = api.post(
+        "/relations", json={"authoriser": JIANGUO, "beneficiary": DEFU, "relation_type": "other_relative"}
+    )
+    problem = assert_problem(refused, 422, refused.json()["code"])
+    with engine.connect() as conn:
+        logged = conn.execute(select(refusals.c.operation, refusals.c.code, refusals.c.channel, refusals.c.region))
+        assert (
+            "relation.request",
+            problem["code"],
+            "rest",
+            "130100",
+        ) in logged.all()

@@ -362,3 +362,57 @@ def test_synth_writes_a_province_with_its_care_and_the_injected_frauds_truth_bes
     assert json.loads(gongji("audit", "--json"))["clean"] is True
     refused = json.loads(gongji("synth", "--people", "300", "--no-care", "--json", code=1))
     assert refused["error"]["code"] == "DATABASE_NOT_EMPTY"
+
+
+def test_export_then_report_as_table_csv_and_charts(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    gongji("demo")
+    data = tmp_path / "data"
+    first = json.loads(gongji("export", "--out", str(data), "--json"))
+    assert {d["name"]: d["written"] > 0 for d in first["datasets"]} == {
+        "settlements": True,
+        "payers": True,
+        "relations": True,
+        "people": True,
+        "refusals": True,
+        "wallet_transfers": True,
+    }
+    again = json.loads(gongji("export", "--out", str(data), "--json"))
+    assert {d["written"] for d in again["datasets"]} == {0}
+
+    table = gongji("report", "mutual-aid", "--data", str(data), "--by", "relation")
+    assert "配偶 spouse" in table
+    assert "54.38" in table  # 张建国's account paid 54.38 of his wife's visit (see the demo test above)
+    shown = json.loads(gongji("report", "share", "--data", str(data), "--region", "130100", "--json"))
+    [month] = shown["rows"]
+    assert month["share_bp"] == round(month["mutual_aid_fen"] * 10_000 / month["acct_pay_fen"])
+
+    csv_file, svg, png = tmp_path / "r.csv", tmp_path / "r.svg", tmp_path / "r.png"
+    gongji("report", "refusals", "--data", str(data), "--out", str(csv_file))
+    lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "region,region_zh,code,code_zh,refusals,people"
+    assert csv_file.read_bytes().startswith(b"\xef\xbb\xbf")  # spreadsheets read the Chinese right
+    gongji("report", "mutual-aid", "--data", str(data), "--out", str(svg))
+    assert "家庭共济金额" in svg.read_text(encoding="utf-8")  # the labels stay text, in Chinese
+    gongji("report", "wallet", "--data", str(data), "--out", str(png))
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_report_refuses_what_it_cannot_answer(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gongji("db", "upgrade")
+    empty = str(tmp_path / "nothing")
+
+    def code(*args: str, exit_code: int) -> str:
+        problem: str = json.loads(gongji(*args, "--json", code=exit_code))["error"]["code"]
+        return problem
+
+    assert code("report", "mutual-aid", "--data", empty, exit_code=1) == "EXPORT_MISSING"
+    assert code("report", "nonsense", "--data", empty, exit_code=2) == "REPORT_UNKNOWN"
+    assert code("report", "share", "--by", "relation", "--data", empty, exit_code=2) == "BREAKDOWN_UNKNOWN"
+    assert code("report", "share", "--from", "2026-13", "--data", empty, exit_code=2) == "MONTH_INVALID"
+    assert code("report", "share", "--from", "2026-12", "--to", "2026-01", "--data", empty, exit_code=2) == (
+        "PERIOD_INVALID"
+    )
+    assert code("report", "share", "--region", "北京", "--data", empty, exit_code=2) == "REGION_INVALID"
+    assert code("report", "share", "--out", "x.pdf", "--data", empty, exit_code=2) == "OUTPUT_INVALID"
+    assert code("export", "--out", str(tmp_path / "x"), "--key-name", "k" * 33, exit_code=2) == "FIELD_INVALID"

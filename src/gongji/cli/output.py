@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import PurePath
 from typing import Any
 
 from rich.console import Console
@@ -29,6 +30,8 @@ def _default(value: Any) -> Any:
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
+    if isinstance(value, PurePath):
+        return str(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 

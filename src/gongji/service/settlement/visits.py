@@ -135,7 +135,6 @@ def open_visit_in(ctx: Context, uow: UnitOfWork, cmd: OpenVisit, *, check_suspen
     """Open a visit inside a unit of work (the checks of :func:`open_visit`)."""
     person = resolve_person(uow, cmd.person)
     institution = _institution(uow, cmd.institution)
-    concerning(person.id, institution.region)  # a visit's refusal counts where the patient came to be treated
     now = ctx.clock.now()
     if check_suspension:
         refuse_if_suspended(uow, person, (cmd.begin_at or now).date(), now)
