@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     #: SQLite, whose writers take turns anyway, and not on PostgreSQL, where concurrent transactions overlap their
     #: round trips and, measured on 2 cores, beat one thread applying a batch (docs/performance.md).
     group_commit: Literal["auto", "true", "false"] = "auto"
+    #: The directory ``gongji export`` writes and the analysts' reports (REST, portal) read.
+    analytics_dir: Path = Path("analytics")
 
 
 def build_context(

@@ -163,6 +163,7 @@ def _example_path(path: str) -> str:
         "setl_id": "1",
         "transfer_id": "1",
         "signal_id": "1",
+        "name": "mutual-aid",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

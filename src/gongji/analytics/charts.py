@@ -13,9 +13,11 @@ without sharing state.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
@@ -26,13 +28,14 @@ from gongji.analytics.reports import Field, ReportResult
 from gongji.domain.money import FEN_PER_YUAN
 from gongji.domain.regions import region_name
 
-__all__ = ["FORMATS", "CjkFont", "NoCjkFont", "cjk_font", "draw"]
+__all__ = ["FORMATS", "CjkFont", "NoCjkFont", "chart_bytes", "cjk_font", "draw"]
 
 #: The file types a chart is drawn to, by suffix.
 FORMATS = ("svg", "png")
 _FONT_ROOTS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # Characters every chart's labels use: a font without them would draw boxes.
 _PROBE = "共济金额月份统筹区元"
+_DRAWING = threading.Lock()
 
 
 class NoCjkFont(Exception):
@@ -126,14 +129,26 @@ def _scaled(field: Field, value: Any) -> float:
 
 def draw(result: ReportResult, path: Path) -> None:
     """Draw the chart of ``result`` to ``path`` (its suffix, ``.svg`` or ``.png``, decides the format)."""
+    path.write_bytes(chart_bytes(result, path.suffix.lower().lstrip(".")))
+
+
+def chart_bytes(result: ReportResult, form: str) -> bytes:
+    """The chart of ``result`` as an SVG or PNG file's bytes (``form``: ``svg`` or ``png``)."""
+    if form not in FORMATS:
+        raise ValueError(f"a chart is drawn to {', '.join(FORMATS)}, not {form!r}")
+    font = cjk_font()
+    out = io.BytesIO()
+    # matplotlib's settings are global to the process: one chart at a time (a server draws from several threads).
+    with _DRAWING:
+        _draw(result, form, font, out)
+    return out.getvalue()
+
+
+def _draw(result: ReportResult, form: str, font: CjkFont, out: io.BytesIO) -> None:
     import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    form = path.suffix.lower().lstrip(".")
-    if form not in FORMATS:
-        raise ValueError(f"a chart is drawn to {', '.join(FORMATS)}, not {form!r}")
-    font = cjk_font()
     report, recipe = result.report, result.report.chart
     x_field, y_field, series_field = report.field(recipe.x), report.field(recipe.y), report.field(recipe.series)
     xs = sorted({row[recipe.x] for row in result.rows})
@@ -178,4 +193,4 @@ def draw(result: ReportResult, path: Path) -> None:
             axes.legend(title=f"{series_field.zh} {series_field.en}", fontsize=9)
         else:
             axes.text(0.5, 0.5, "无数据 No data", transform=axes.transAxes, ha="center", va="center")
-        figure.savefig(path, format=form, metadata={"Date": None} if form == "svg" else None, dpi=120)
+        figure.savefig(out, format=form, metadata={"Date": None} if form == "svg" else None, dpi=120)

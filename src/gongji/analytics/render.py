@@ -9,6 +9,7 @@ are the report's own (``mutual_aid_fen``, ``share_bp``), so the unit is in the n
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from gongji.analytics.reports import Field, ReportResult
 from gongji.domain.money import format_yuan
 from gongji.domain.regions import region_name
 
-__all__ = ["cell", "csv_columns", "display_table", "write_csv"]
+__all__ = ["cell", "csv_bytes", "csv_columns", "display_table", "write_csv"]
 
 
 def _named(field: Field, value: Any) -> str | None:
@@ -69,7 +70,12 @@ def csv_columns(result: ReportResult) -> list[str]:
 
 def write_csv(result: ReportResult, path: Path) -> None:
     """Write the report's rows to ``path`` as CSV (see the module docstring)."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    path.write_bytes(csv_bytes(result))
+
+
+def csv_bytes(result: ReportResult) -> bytes:
+    """The report's rows as a CSV file's bytes (see the module docstring)."""
+    with io.StringIO(newline="") as out:
         writer = csv.writer(out)
         writer.writerow(csv_columns(result))
         for row in result.rows:
@@ -80,3 +86,4 @@ def write_csv(result: ReportResult, path: Path) -> None:
                 if field.kind in {"region", "code"}:
                     line.append(_named(field, value) or "")
             writer.writerow(line)
+        return out.getvalue().encode("utf-8-sig")

@@ -95,6 +95,7 @@ def create_app(
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.fsi = FsiService(ctx, metrics, region=settings.region)
+    app.state.analytics_dir = settings.analytics_dir
     app.include_router(fsi_router)
     mount_rest(app)
     mount_portal(app, secret_key=settings.secret_key, code_sender=code_sender)

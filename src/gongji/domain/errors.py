@@ -861,6 +861,26 @@ class ErrorCode(Enum):
         "风险信号只能标记为 confirmed（属实）或 dismissed（排除），不能是“{status}”",
         "A signal can be marked confirmed or dismissed, not '{status}'",
     )
+    REPORT_NOT_FOUND = _Text(
+        ErrorKind.NOT_FOUND,
+        "没有名为 {name} 的报表（可选：{choices}）",
+        "There is no report called {name} (choose one of: {choices})",
+    )
+    EXPORT_MISSING = _Text(
+        ErrorKind.NOT_FOUND,
+        "尚无分析数据：请先运行 gongji export 导出",
+        "Nothing has been exported for analysis yet: run gongji export first",
+    )
+    REPORT_PERIOD_INVALID = _Text(
+        ErrorKind.INVALID_INPUT,
+        "起始月份 {first} 晚于截止月份 {last}",
+        "The first month {first} is after the last month {last}",
+    )
+    CHART_FONT_MISSING = _Text(
+        ErrorKind.REFUSED,
+        "服务器没有含中文字形的字体，无法绘制图表（可改用 CSV 或 JSON）",
+        "The server has no font with Chinese glyphs to draw the chart with (ask for CSV or JSON instead)",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

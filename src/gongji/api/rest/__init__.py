@@ -30,6 +30,7 @@ from gongji.api.rest import (
     me,
     people,
     relations,
+    reports,
     rules,
     settlements,
     signals,
@@ -43,7 +44,20 @@ __all__ = ["API_PREFIX", "mount", "router"]
 API_PREFIX = "/api/v1"
 
 router = APIRouter()
-for _module in (me, people, accounts, credentials, wallet, relations, visits, settlements, rules, aggregates, signals):
+for _module in (
+    me,
+    people,
+    accounts,
+    credentials,
+    wallet,
+    relations,
+    visits,
+    settlements,
+    rules,
+    aggregates,
+    signals,
+    reports,
+):
     router.include_router(_module.router)
 
 
