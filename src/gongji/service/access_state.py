@@ -101,13 +101,14 @@ def is_signed_out(ctx: Context, sid: str) -> bool:
     return ctx.read(lambda uow: uow.access.is_signed_out(sid))
 
 
-def live_operator(ctx: Context, sid: str, token_id: int) -> LiveOperator | None:
-    """The operator behind a counter session, if the session was not signed out and its token is still an operator
-    token with regions and not revoked; ``None`` otherwise (the session has ended). One indexed query."""
+def live_operator(ctx: Context, sid: str, token_id: int, *, role: Role = Role.OPERATOR) -> LiveOperator | None:
+    """The operator (or, with ``role``, the analyst) behind a counter session, if the session was not signed out and
+    its token is still a token of that role — an operator's with regions — and not revoked; ``None`` otherwise (the
+    session has ended). One indexed query."""
 
     def handler(uow: UnitOfWork) -> LiveOperator | None:
         token = uow.access.operator_token(sid, token_id)
-        if token is None or token.role != Role.OPERATOR.value or not token.regions:
+        if token is None or token.role != role.value or (role is Role.OPERATOR and not token.regions):
             return None
         return LiveOperator(token.id, token.label, token_fingerprint(token.token_sha256), token.regions)
 

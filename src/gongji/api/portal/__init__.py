@@ -42,7 +42,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import Mount
 
-from gongji.api.portal import code, counter, counter_actions, counter_signals, inbox, person, signin, wallet
+from gongji.api.portal import (
+    code,
+    counter,
+    counter_actions,
+    counter_reports,
+    counter_signals,
+    inbox,
+    person,
+    signin,
+    wallet,
+)
 from gongji.api.portal.errors import install_error_pages
 from gongji.api.portal.middleware import portal_middleware
 from gongji.api.portal.otp import CodeSender, ConsoleCodeSender, OneTimeCodes
@@ -103,6 +113,7 @@ def create_portal(
     app.include_router(counter.router)
     app.include_router(counter_actions.router)
     app.include_router(counter_signals.router)
+    app.include_router(counter_reports.router)
     return app
 
 
@@ -116,6 +127,8 @@ def mount(
     """Serve the portal under :data:`PORTAL_PREFIX` on ``app`` (whose ``state.ctx`` is the gongji context); the
     portal's own application is returned (tests reach its state through it)."""
     portal_app = create_portal(app.state.ctx, secret_key=secret_key, code_sender=code_sender, config=config)
+    # The reports page reads the analytical export the REST API reads (``GONGJI_ANALYTICS_DIR``).
+    portal_app.state.analytics_dir = getattr(app.state, "analytics_dir", Path("analytics"))
     app.mount(PORTAL_PREFIX, portal_app)
     return portal_app
 

@@ -122,6 +122,8 @@ def sign_in_page(request: Request) -> Response:
     session = current_session(request)
     if session is not None and session.is_operator:
         return redirect(request, "/counter")
+    if session is not None and session.is_analyst:
+        return redirect(request, "/counter/reports")
     return render(request, "counter_sign_in.html", nav="counter-sign-in", error=None)
 
 
@@ -137,6 +139,13 @@ def sign_in(request: Request, portal: PortalDep, form: CheckedForm) -> Response:
     if wait:
         return again("signin.throttled", 429, seconds=wait)
     token = api_tokens.authenticate(portal.ctx, form.get("token"))
+    if token is not None and token.role == api_tokens.Role.ANALYST.value:
+        name = operator_name(token.id, token.label, token.fingerprint)
+        analyst = Session.signed_in_as(
+            SubjectKind.ANALYST, token.id, f"analyst:{token.id}", name, "", portal.codec.now_s()
+        )
+        set_session(request, analyst)  # an analyst reads the reports and nothing that names a person
+        return redirect(request, "/counter/reports")
     if token is None or token.role != api_tokens.Role.OPERATOR.value or not token.regions:
         portal.throttle.failed(keys)
         return again("counter.bad_token", 400)

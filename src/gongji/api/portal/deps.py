@@ -32,16 +32,19 @@ __all__ = [
     "CheckedForm",
     "CurrentOperator",
     "CurrentPerson",
+    "CurrentStaff",
     "Form",
     "Operator",
     "PortalDep",
     "RelationId",
     "SetlId",
     "SignedInPerson",
+    "Staff",
     "checked_form",
     "new_idem",
     "signed_in_operator",
     "signed_in_person",
+    "signed_in_staff",
     "write_key",
 ]
 
@@ -108,6 +111,34 @@ def signed_in_operator(request: Request) -> Operator:
 
 
 CurrentOperator = Annotated[Operator, Depends(signed_in_operator)]
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Counter staff who may read reports: an operator (his regions) or an analyst (``regions`` ``None``: all)."""
+
+    token_id: int
+    label: str
+    regions: tuple[str, ...] | None
+
+    @property
+    def is_analyst(self) -> bool:
+        """Whether this is an analyst (who sees every region and no person)."""
+        return self.regions is None
+
+
+def signed_in_staff(request: Request) -> Staff:
+    """The signed-in operator or analyst, as his token is now; :class:`NotSignedIn` otherwise."""
+    session = current_session(request)
+    if session is None or session.subject_id is None:
+        raise NotSignedIn()
+    if session.is_analyst:
+        return Staff(session.subject_id, session.name or "", None)
+    operator = signed_in_operator(request)
+    return Staff(operator.token_id, operator.label, operator.regions)
+
+
+CurrentStaff = Annotated[Staff, Depends(signed_in_staff)]
 
 
 class Form:

@@ -35,6 +35,7 @@ from enum import StrEnum
 from typing import Any
 
 from gongji.service import access_state
+from gongji.service.api_tokens import Role
 from gongji.service.context import Context
 
 __all__ = [
@@ -78,6 +79,8 @@ class SubjectKind(StrEnum):
 
     PERSON = "person"
     OPERATOR = "operator"
+    #: A policy analyst (his API token), who reads the reports pages and nothing that names a person.
+    ANALYST = "analyst"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ class Session:
     def is_operator(self) -> bool:
         """Whether a counter operator is signed in."""
         return self.signed_in and self.subject_kind is SubjectKind.OPERATOR
+
+    @property
+    def is_analyst(self) -> bool:
+        """Whether a policy analyst is signed in (at the counter's sign-in, with his token)."""
+        return self.signed_in and self.subject_kind is SubjectKind.ANALYST
 
     def with_challenge(self, challenge: str | None) -> Session:
         """The session waiting for the code of ``challenge``."""
@@ -226,8 +234,9 @@ class SessionGuard:
         """
         if not session.signed_in or session.subject_id is None:
             return session
-        if session.subject_kind is SubjectKind.OPERATOR:
-            live = access_state.live_operator(self._ctx, session.sid, session.subject_id)
+        if session.subject_kind in (SubjectKind.OPERATOR, SubjectKind.ANALYST):
+            role = Role.OPERATOR if session.subject_kind is SubjectKind.OPERATOR else Role.ANALYST
+            live = access_state.live_operator(self._ctx, session.sid, session.subject_id, role=role)
             if live is None:
                 return None
             return replace(
