@@ -190,7 +190,9 @@ def _draw(result: ReportResult, form: str, font: CjkFont, out: io.BytesIO) -> No
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(axis="y", alpha=0.3)
         if names:
-            axes.legend(title=f"{series_field.zh} {series_field.en}", fontsize=9)
+            axes.legend(
+                title=f"{series_field.zh} {series_field.en}", fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1)
+            )
         else:
             axes.text(0.5, 0.5, "无数据 No data", transform=axes.transAxes, ha="center", va="center")
         figure.savefig(out, format=form, metadata={"Date": None} if form == "svg" else None, dpi=120)

@@ -38,6 +38,9 @@ OutOpt = Annotated[
     Path | None, typer.Option("--out", help="输出文件 Write FILE.csv, FILE.svg or FILE.png instead of a table")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
+SqlOpt = Annotated[
+    bool, typer.Option("--sql", help="只打印报表的 SQL Print the report's portable SQL (to run on a cluster engine)")
+]
 
 _REGION_CODE = re.compile(r"[0-9]{6}")
 _SUFFIXES = (".csv", ".svg", ".png")
@@ -118,6 +121,7 @@ def report_cmd(
     last: ToOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
+    sql: SqlOpt = False,
 ) -> None:
     """分析报表 A report over an export: mutual-aid money (--by relation, med-type, insutype), the share of
     personal-account spending that went to relatives, beneficiaries per authoriser, the refusals people met (--by
@@ -126,6 +130,9 @@ def report_cmd(
     from gongji.analytics.reports import run_report
 
     report = _report(name, by, as_json)
+    if sql:
+        console.print(report.sql.strip(), markup=False, soft_wrap=True)
+        return
     scope = _scope(region, first, last, as_json)
     if out is not None and out.suffix.lower() not in _SUFFIXES:
         raise _malformed(
