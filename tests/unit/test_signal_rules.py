@@ -82,8 +82,9 @@ def _binding(relation: int, authoriser: int, status: str = "active", ended_days:
 
 
 def test_many_beneficiaries_and_churn_are_counted_per_authoriser() -> None:
-    bindings = [_binding(n, 1) for n in range(5)] + [_binding(10 + n, 2) for n in range(3)]
+    bindings = [_binding(n, 1) for n in range(7)] + [_binding(10 + n, 2) for n in range(5)]
     bindings += [_binding(20, 3, "ended", 30), _binding(21, 3, "ended", 200), _binding(22, 4, "ended", 500)]
     day = date(2026, 5, 4)
-    assert [(f.subject_id, f.score) for f in many_beneficiaries(bindings, day)] == [(1, 100)]
+    assert [(f.subject_id, f.score) for f in many_beneficiaries(bindings, day)] == [(1, 100)]  # 7 × 15, at most 100
+    assert [f.score for f in many_beneficiaries(bindings, day, limit=5)] == [100, 75]
     assert [f.subject_id for f in binding_churn(bindings, day)] == [3]

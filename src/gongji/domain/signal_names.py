@@ -12,6 +12,7 @@ SIGNAL_NAMES: dict[str, tuple[str, str]] = {
     "account_drained": ("共济账户短时被用尽", "a relative's account emptied within two days"),
     "many_beneficiaries": ("一人为多人共济", "one authoriser paying for many"),
     "binding_churn": ("频繁解绑重绑", "bindings ended again and again"),
+    "implausible_relation": ("亲属关系不合常理", "a relation the ages, sexes or other relations contradict"),
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from gongji.service.signals.kinship import Kin
 from gongji.service.signals.rules import AidPayment, Binding, BuyerVisit, Found, PlacedVisit
 
 __all__ = ["SignalRepository", "SignalRow"]
@@ -52,6 +53,10 @@ class SignalRepository(Protocol):
 
     def bindings(self) -> list[Binding]:
         """Every relation, as the rules on bindings read it."""
+        ...
+
+    def kin(self) -> list[Kin]:
+        """Every relation with its parties' birth dates and sexes (as their ID numbers carry them)."""
         ...
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:

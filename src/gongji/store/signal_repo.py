@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select, update
 
+from gongji.domain.identity import ResidentId
 from gongji.service.signal_ports import SignalRow
+from gongji.service.signals.kinship import Kin
 from gongji.service.signals.rules import AidPayment, Binding, BuyerVisit, Found, PlacedVisit
 from gongji.store import tables as t
 from gongji.store.signal_tables import signals
@@ -108,6 +110,25 @@ class SqlSignals:
             )
         )
         return [Binding(*row[:7], ended_by_authoriser=row[7] == "by_authoriser") for row in rows]
+
+    def kin(self) -> list[Kin]:
+        r, a, b = t.relations, t.people.alias("a"), t.people.alias("b")
+        rows = self._conn.execute(
+            select(
+                r.c.id, r.c.authoriser_id, r.c.beneficiary_id, r.c.region, r.c.relation_type, r.c.status,
+                r.c.requested_at, a.c.certno, b.c.certno,
+            ).select_from(r.join(a, a.c.id == r.c.authoriser_id).join(b, b.c.id == r.c.beneficiary_id))
+        )  # fmt: skip
+        found = []
+        for relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at, one, other in rows:
+            authoriser, beneficiary = ResidentId(one), ResidentId(other)
+            found.append(
+                Kin(
+                    relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at,
+                    authoriser.birth_date, authoriser.sex.value, beneficiary.birth_date, beneficiary.sex.value,
+                )
+            )  # fmt: skip
+        return found
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:
         if not found:

@@ -123,6 +123,10 @@ def relation_between(family: Family, authoriser: int, beneficiary: int) -> Relat
     return None
 
 
+#: The law's least age of marriage (民法典 第一千零四十七条).
+_MARRIAGE_AGE = {Sex.MALE: 22, Sex.FEMALE: 20}
+
+
 @dataclass
 class _Drawer:
     """Draws people for one chunk: the random stream, the numbering and the ID numbers' uniqueness."""
@@ -158,6 +162,12 @@ class _Drawer:
     def area(self, region: str) -> str:
         """The area code an ID number of someone registered in ``region`` starts with: one of its counties."""
         return self.rng.choice(self._areas[region])
+
+    def married_at_least(self, sex: Sex) -> int:
+        """The youngest a married person of ``sex`` is drawn (age at mid-year): old enough to have married by the law's
+        age (民法典 第一千零四十七条: 22 for a man, 20 for a woman) before the first day a binding could be asked."""
+        years_open = self.year - self.province.bindings.since.year + 1
+        return _MARRIAGE_AGE[sex] + years_open
 
     def head_age(self) -> int:
         """The age of a family's first adult."""
@@ -256,9 +266,10 @@ def _family(d: _Drawer, budget: int) -> Family:
     head = add(Sex.MALE if rng.random() < model.male_head_share else Sex.FEMALE, head_age)
     assert head is not None
     adults = [head]
-    if rng.random() < model.married_rate(head_age):
+    if rng.random() < model.married_rate(head_age) and head_age >= d.married_at_least(head.sex):
         gap = max(0, round(rng.gauss(model.spouse_gap_years, 2.5)))
-        spouse_age = max(model.working_age, head_age - gap if head.sex is Sex.MALE else head_age + gap)
+        spouse_age = head_age - gap if head.sex is Sex.MALE else head_age + gap
+        spouse_age = max(d.married_at_least(_other(head.sex)), spouse_age)
         spouse = add(_other(head.sex), spouse_age)
         if spouse is not None:
             ties.append((head.number, spouse.number, Tie.SPOUSE))

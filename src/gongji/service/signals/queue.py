@@ -18,6 +18,7 @@ from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
 from gongji.service.signal_ports import SignalRow
+from gongji.service.signals.kinship import implausible_relation
 from gongji.service.signals.rules import (
     RULES,
     Found,
@@ -63,6 +64,7 @@ def _found(uow: UnitOfWork, since: datetime, until: datetime) -> list[Found]:
         *account_drained(facts.aid_payments(since, until)),
         *many_beneficiaries(bindings, day),
         *binding_churn(bindings, day),
+        *implausible_relation(facts.kin(), day),
     ]
 
 
