@@ -38,6 +38,10 @@ def test_the_rules_find_every_lent_card_and_every_card_in_two_places_and_a_secon
     assert scores["card_many_buyers"].recall == 1.0
     assert scores["card_many_buyers"].precision == 1.0
     assert scores["card_two_regions"].recall == 1.0
+    # A fictitious relative is found only when the kinship stated contradicts the ID numbers or the family's other
+    # relations (a mother-in-law bound as a mother is not): nothing honest is flagged, not every fiction is.
+    assert scores["implausible_relation"].hits > 0
+    assert scores["implausible_relation"].precision == 1.0
     assert sum(first.new.values()) == sum(first.found.values()) > 0
     assert sum(again.new.values()) == 0
     assert again.found == first.found

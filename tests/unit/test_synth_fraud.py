@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from gongji.domain.codes import MedType
+from gongji.domain.codes import MedType, RelationType
 from gongji.domain.identity import ResidentId
-from gongji.synth.fraud import Injected, Pattern, Truth, inject
+from gongji.service.clock import SHANGHAI
+from gongji.synth.fraud import Injected, Pattern, Truth, fictitious, inject
 
 REGIONS = ("130100", "131100")
 
@@ -60,8 +61,27 @@ def test_the_rate_is_respected_and_every_pattern_is_drawn() -> None:
     drawn = [inject(random.Random(f"rate:{n}"), 0.1, n, "130100", REGIONS, 2026)[1] for n in range(5_000)]
     cases = [truth for truth in drawn if truth is not None]
     assert 400 <= len(cases) <= 600
-    assert set(Counter(case.pattern for case in cases)) == set(Pattern)
+    # Every pattern of a year of care; a fictitious relative is a binding, injected apart.
+    assert set(Counter(case.pattern for case in cases)) == set(Pattern) - {Pattern.FICTITIOUS}
     assert inject(random.Random("none"), 0.0, 1, "130100", REGIONS, 2026) == ([], None)
+
+
+def test_a_fictitious_relative_is_someone_of_the_family_stated_as_what_he_is_not() -> None:
+    """An employee (2) of a family of four binds someone he has not asked for, under a kinship not theirs."""
+    members = [(1, False), (2, True), (3, False), (4, False)]
+    asked = [(datetime(2026, 3, 1, 10, tzinfo=SHANGHAI), (2, 3, RelationType.CHILD))]
+    truly = {(2, 1): RelationType.PARENT, (2, 3): RelationType.CHILD, (2, 4): RelationType.SPOUSE}
+    requests = [
+        fictitious(random.Random(n), 1.0, members, asked, lambda a, b: truly.get((a, b)), 2026) for n in range(200)
+    ]
+    assert all(len(found) == 1 for found in requests)
+    for [(at, (authoriser, beneficiary, stated))] in requests:
+        assert authoriser == 2
+        assert beneficiary in (1, 4)  # not himself, not the child he asked for already
+        assert stated is not truly[(2, beneficiary)]
+        assert at.year == 2026
+    assert fictitious(random.Random(1), 0.0, members, asked, lambda a, b: None, 2026) == []
+    assert fictitious(random.Random(1), 1.0, [(1, False), (3, False)], [], lambda a, b: None, 2026) == []
 
 
 def test_the_same_seed_injects_the_same_case() -> None:

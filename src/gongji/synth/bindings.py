@@ -42,6 +42,7 @@ from gongji.service.refusal_log import Channel as Edge
 from gongji.service.relations.common import ADULT_AGE, confirmed_note, next_position
 from gongji.service.verification import FaceVerifier
 from gongji.synth.figures import Bindings
+from gongji.synth.fraud import Request
 from gongji.synth.population import Family, relation_between
 
 __all__ = ["FACE_TOKEN", "CareStep", "FamilyYear", "Refusal", "family_year", "refusal_row"]
@@ -81,6 +82,8 @@ class FamilyYear:
     events: list[tuple[int, RelationEvent]] = field(default_factory=list)
     notices: list[tuple[int, int, NoticeKind, dict[str, Any], datetime]] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    #: The fictitious relatives injected (``--fraud``): the relation's id within the family, the beneficiary, when.
+    fictitious: list[tuple[int, int, datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -359,18 +362,22 @@ def family_year(
     rng: random.Random,
     first_id: int,
     care: Callable[[list[int]], Iterable[tuple[datetime, CareStep]]] = lambda beneficiaries: (),
+    fictitious: Callable[[list[Request]], list[Request]] = lambda asked: [],
 ) -> FamilyYear:
     """The family's binding steps from ``model.since`` to the end of ``year``, in time order: the requests, each
     confirmed a few hours or days later (or left to expire), some ended later still. ``people`` and ``enrollments``
     are by person id, the family's person numbers mapped to ids as ``number + first_id``. ``care`` gives, for the
     people some employee asks to bind (by id), the steps of their year of care; each is called at its moment with
-    the family's relations as they then are, in time order with the binding steps."""
+    the family's relations as they then are, in time order with the binding steps. ``fictitious`` gives the requests
+    of fictitious relatives to inject (``--fraud``); each is confirmed three hours later, on its own, so that the
+    honest steps draw the same numbers with or without it."""
     state = _Family(people, enrollments, book, face)
     order = count()
     asked = _requests(family, people, model, year, rng, first_id)
     steps = [_Step(at, next(order), "request", request) for at, request in asked]
     beneficiaries = sorted({request[1] for _, request in asked})
     steps += [_Step(at, next(order), "care", act) for at, act in care(beneficiaries)]
+    steps += [_Step(at, next(order), "fictitious", request) for at, request in fictitious(asked)]
     heapq.heapify(steps)
     horizon = datetime.combine(date(year, 12, 31), time(23, 59, 59), SHANGHAI)
     while steps:
@@ -389,6 +396,13 @@ def family_year(
                 heapq.heappush(steps, _Step(later, next(order), "end", confirmed.id))
         elif step.kind == "care":
             step.payload(step.at, state.out.relations)
+        elif step.kind == "fictitious":
+            relation = state.request(step.at, *step.payload)
+            if relation is not None:
+                state.out.fictitious.append((relation.id, relation.beneficiary_id, step.at))
+                heapq.heappush(steps, _Step(step.at + timedelta(hours=3), next(order), "confirm-only", relation.id))
+        elif step.kind == "confirm-only":
+            state.confirm(step.at, step.payload)
         else:
             state.end(step.at, step.payload)
     return state.out

@@ -10,7 +10,10 @@ other, so the rules decide what they are paid with:
   visit as 2201 records it);
 - ``drain``: three to six large purchases at one pharmacy within two days, as if the relative's binding were there
   to empty an account;
-- ``distant``: the card is used at top-level hospitals of two regions within two hours, twice or more.
+- ``distant``: the card is used at top-level hospitals of two regions within two hours, twice or more;
+- ``fictitious`` (a family, with probability ``RATE``): an employee binds someone of his family under a kinship that
+  is not theirs (his brother as his child, his mother-in-law as his mother…), as seed 000 warns of relatives
+  invented to reach an account; the case is the relation, if the region binds the kind stated.
 
 The ground truth (:class:`Truth`) names the person, the pattern and when it began; it is written to a CSV file of its
 own, never into the database the analyses read.
@@ -19,16 +22,17 @@ own, never into the database the analyses read.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from gongji.domain.codes import MedType
+from gongji.domain.codes import MedType, RelationType
 from gongji.domain.identity import CHECK_CHARACTERS, ID_WEIGHTS
 from gongji.domain.settlement import BillParts
 from gongji.service.clock import SHANGHAI
 
-__all__ = ["Injected", "Pattern", "Truth", "inject"]
+__all__ = ["Injected", "Pattern", "Request", "Truth", "fictitious", "inject"]
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力春梅宇浩然"
@@ -40,6 +44,22 @@ class Pattern(StrEnum):
     CARD_LENT = "card_lent"
     DRAIN = "drain"
     DISTANT = "distant"
+    FICTITIOUS = "fictitious"
+
+
+#: The patterns a relative's year of care is given (a fictitious relative is a binding: :func:`fictitious`).
+_CARE_PATTERNS = (Pattern.CARD_LENT, Pattern.DRAIN, Pattern.DISTANT)
+#: The kinds a fictitious relative is stated as.
+_STATED = (
+    RelationType.SPOUSE,
+    RelationType.PARENT,
+    RelationType.CHILD,
+    RelationType.SIBLING,
+    RelationType.PATERNAL_GRANDPARENT,
+    RelationType.MATERNAL_GRANDPARENT,
+    RelationType.PATERNAL_GRANDCHILD,
+    RelationType.MATERNAL_GRANDCHILD,
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +146,7 @@ def inject(
     """With probability ``rate``, one pattern's visits for the relative ``person_id`` of ``region``, and its truth."""
     if rate <= 0 or rng.random() >= rate:
         return [], None
-    pattern = rng.choice(list(Pattern))
+    pattern = rng.choice(_CARE_PATTERNS)
     if pattern is Pattern.CARD_LENT:
         visits = _card_lent(rng, region, year)
     elif pattern is Pattern.DRAIN:
@@ -135,3 +155,34 @@ def inject(
         visits = _distant(rng, region, regions, year)
     visits.sort(key=lambda v: v.at)
     return visits, Truth(person_id, pattern, visits[0].at, len(visits))
+
+
+Request = tuple[datetime, tuple[int, int, RelationType]]
+
+
+def fictitious(
+    rng: random.Random,
+    rate: float,
+    members: list[tuple[int, bool]],
+    asked: list[Request],
+    true_kind: Callable[[int, int], RelationType | None],
+    year: int,
+) -> list[Request]:
+    """With probability ``rate``, one binding request of a fictitious relative: an employee of the family (``members``:
+    person id and whether an employee) asks, during ``year``, to bind someone of the family he has not asked for,
+    stating a kinship that is not theirs (``true_kind``: who the other truly is to him). Whether a region binds that
+    kind is for the rules to say; a request they refuse is no case."""
+    if rate <= 0 or rng.random() >= rate:
+        return []
+    employees = [pid for pid, employed in members if employed]
+    if not employees:
+        return []
+    authoriser = rng.choice(employees)
+    taken = {b for _, (a, b, _) in asked if a == authoriser}
+    others = [pid for pid, _ in members if pid != authoriser and pid not in taken]
+    if not others:
+        return []
+    beneficiary = rng.choice(others)
+    stated = rng.choice([kind for kind in _STATED if kind is not true_kind(authoriser, beneficiary)])
+    at = datetime.combine(_day(rng, year), time(rng.randrange(9, 21), rng.randrange(60)), SHANGHAI)
+    return [(at, (authoriser, beneficiary, stated))]

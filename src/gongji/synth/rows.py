@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from gongji.domain.codes import EnrollmentStatus
+from gongji.domain.codes import EnrollmentStatus, RelationType
 from gongji.domain.enrollment import Enrollment, EventKind
 from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import MONEY, AccountKind, AccountOpening, JournalKind, ledger_code
@@ -36,8 +37,8 @@ from gongji.synth.bindings import family_year, refusal_row
 from gongji.synth.care import CareModel
 from gongji.synth.care_steps import FamilyCare
 from gongji.synth.figures import Province
-from gongji.synth.fraud import Truth
-from gongji.synth.population import Family, chunk
+from gongji.synth.fraud import Pattern, Request, Truth, fictitious
+from gongji.synth.population import Family, chunk, relation_between
 from gongji.synth.scratch import CARE_TABLES, Scratch, columns_of
 from gongji.synth.sites import Site, by_level
 
@@ -199,6 +200,7 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
     year = family_year(
         family, people, enrollments, book=context.book, face=context.face, model=context.province.bindings,
         year=context.year, rng=context.rng, first_id=1, care=care.steps if care else lambda beneficiaries: (),
+        fictitious=context.fictitious(family),
     )  # fmt: skip
     if care is not None:
         out.settlements += care.settled
@@ -226,6 +228,8 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
         assert told[local] <= _NOTICES_PER_RELATION
         params = json.dumps({name: encode(value) for name, value in shown.items()}, ensure_ascii=False, sort_keys=True)
         out.add("notifications", ids.notifications + slot, person_id, kind.name, params, when, None, None)
+    for _local, beneficiary, at in year.fictitious:
+        out.truth.append(Truth(beneficiary, Pattern.FICTITIOUS, at, 0))
     for refusal in year.refusals:
         out.refusals[(refusal.region, refusal.action, refusal.code.name)] += 1
         operation = _BINDING_OPERATIONS[refusal.action]
@@ -267,6 +271,19 @@ class _Context:
     sites: dict[tuple[str, str], list[Site]] = field(default_factory=dict)
     model: CareModel | None = None
     fraud_rate: float = 0.0
+
+    def fictitious(self, family: Family) -> Callable[[list[Request]], list[Request]]:
+        """The fictitious relatives to inject into ``family``'s bindings, drawn on a stream of the family's own (so
+        that the honest year draws the same numbers with or without them)."""
+        if self.fraud_rate <= 0:
+            return lambda asked: []
+        rng = random.Random(f"{self.seed}:{self.year}:fictitious:{family.people[0].number}")
+        members = [(p.number + 1, p.is_employee) for p in family.people]
+
+        def kind(a: int, b: int) -> RelationType | None:
+            return relation_between(family, a - 1, b - 1)
+
+        return lambda asked: fictitious(rng, self.fraud_rate, members, asked, kind, self.year)
 
     def care(self, out: ChunkRows, family: Family, ids: Ids, first_row: dict[str, int]) -> FamilyCare | None:
         """The family's care, run in the chunk's scratch database (``None`` without one); ``first_row``: where the

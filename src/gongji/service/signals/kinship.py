@@ -137,7 +137,13 @@ def implausible_relation(relations: Iterable[Kin], at: date) -> list[Found]:
         problems = _own(kin) + by_family.get(kin.relation_id, []) + crossed.get(kin.relation_id, [])
         if not problems:
             continue
-        evidence = {"relation_id": kin.relation_id, "relation_type": kin.relation_type, "problems": problems}
+        evidence = {
+            "relation_id": kin.relation_id,
+            "relation_type": kin.relation_type,
+            "authoriser_id": kin.authoriser_id,
+            "beneficiary_id": kin.beneficiary_id,
+            "problems": problems,
+        }
         score = min(100, 50 + 25 * (len(problems) - 1))
         day = kin.requested_at.date()
         found.append(Found("implausible_relation", kin.region, "relation", kin.relation_id, score, day, day, evidence))

@@ -174,11 +174,14 @@ class Accuracy:
 
 
 def measure(signals: Iterable[SignalRow], truth: Iterable[tuple[int, str]]) -> list[Accuracy]:
-    """Each rule that has an injected pattern, against the ground truth ``(person id, pattern)``."""
+    """Each rule that has an injected pattern, against the ground truth ``(person id, pattern)``; a signal about a
+    relation counts for its beneficiary (the relative the truth names)."""
     flagged: dict[str, set[int]] = {}
     for signal in signals:
         if signal.subject_kind == "person":
             flagged.setdefault(signal.rule, set()).add(signal.subject_id)
+        elif "beneficiary_id" in signal.evidence:
+            flagged.setdefault(signal.rule, set()).add(int(signal.evidence["beneficiary_id"]))
     injected: dict[str, set[int]] = {}
     for person_id, pattern in truth:
         injected.setdefault(pattern, set()).add(person_id)
