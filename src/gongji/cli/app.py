@@ -30,6 +30,7 @@ from .signals_cmd import signals_app
 from .synth_cmd import synth_cmd
 from .token_cmd import token_app
 from .wallet_cmd import notices_app, wallet_app
+from .whatif_cmd import whatif_cmd
 
 __all__ = ["app", "main"]
 
@@ -69,6 +70,7 @@ app.command("demo")(demo_cmd)
 app.command("synth")(synth_cmd)
 app.command("export")(export_cmd)
 app.command("report")(report_cmd)
+app.command("whatif")(whatif_cmd)
 plain_flags(app)
 
 

@@ -46,6 +46,7 @@ from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, Fs
 from gongji.service.query_ports import QueryRepository
 from gongji.service.signal_ports import SignalRepository
 from gongji.service.wallet_ports import WalletRepository
+from gongji.service.whatif.ports import ReplayReader
 
 __all__ = [
     "AccountRow",
@@ -405,6 +406,8 @@ class UnitOfWork(Protocol):
     def signals(self) -> SignalRepository: ...
     @property
     def refusals(self) -> RefusalRepository: ...
+    @property
+    def replays(self) -> ReplayReader: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

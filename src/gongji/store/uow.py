@@ -30,6 +30,7 @@ from gongji.store.people_repo import SqlPeople
 from gongji.store.query_repo import SqlQueries
 from gongji.store.refusal_repo import SqlRefusals
 from gongji.store.relation_repo import SqlRelations
+from gongji.store.replay_reads import SqlReplays
 from gongji.store.report_repo import SqlReports
 from gongji.store.settlement_repo import SqlSettlements
 from gongji.store.signal_repo import SqlSignals
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     bills: SqlBillReads
     signals: SqlSignals
     refusals: SqlRefusals
+    replays: SqlReplays
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -108,6 +110,7 @@ class SqlUnitOfWork:
         self.bills = SqlBillReads(conn)
         self.signals = SqlSignals(conn)
         self.refusals = SqlRefusals(conn)
+        self.replays = SqlReplays(conn)
         return self
 
     def __exit__(

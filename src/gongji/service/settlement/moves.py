@@ -21,27 +21,43 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.split import SettlementPlan
 from gongji.service.wallet_moves import reserved_account, spending_moves
 
-__all__ = ["settlement_transfers"]
+__all__ = ["Move", "settlement_moves", "settlement_transfers"]
+
+
+Move = tuple[AccountOpening, AccountOpening, int]
 
 
 def settlement_transfers(
     ctx: Context, uow: UnitOfWork, plan: SettlementPlan, *, payout: bool = False
 ) -> tuple[list[TransferSpec], list[int]]:
-    """The journal of a settlement: money into the institution's clearing account from the fund, each paying
-    account and cash; and the memo accounts (deductible and fund paid this year, quota used) in the same journal.
+    """The journal of a settlement (:func:`settlement_moves`), its accounts found or opened."""
+    now = ctx.clock.now()
+    moves = settlement_moves(plan, now.year, payout=payout)
+    # The family's own accounts were read with the plan; only the others are looked up.
+    known = {code: row.state for code, row in plan.family.by_code.items()}
+    wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
+    accounts = {**known, **uow.ledger.open_accounts(wanted, now)} if wanted else known
+    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
+    ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
+    return specs, ids
+
+
+def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -> list[Move]:
+    """The journal of a settlement by account keys, in ``year`` (the clock's): money into the institution's clearing
+    account from the fund, each paying account and cash; and the memo accounts (deductible and fund paid this year,
+    quota used) in the same journal. Pure: what-if replays (:mod:`gongji.service.whatif`) read it too.
 
     For a manual reimbursement (``payout``) the person has already paid the institution in full: the fund's and
     the accounts' shares go to the claims payable account (paid out to the person), and no cash moves.
     """
-    now = ctx.clock.now()
     visit, region, amounts = plan.visit, plan.visit.region, plan.amounts
     # The transfers by account code first, then every account they name found (or opened) at once.
-    moves: list[tuple[AccountOpening, AccountOpening, int]] = []
+    moves: list[Move] = []
     # The region's hot accounts in the patient's shard: settlements of other patients post to other rows.
     shard = shard_of(visit.person_id)
 
     def system(kind: AccountKind, in_region: str) -> AccountOpening:
-        return system_account(kind, in_region, now.year).in_shard(shard)
+        return system_account(kind, in_region, year).in_shard(shard)
 
     if payout:
         inst = system(AccountKind.CLAIMS_PAYABLE, region)
@@ -52,13 +68,13 @@ def settlement_transfers(
         moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
 
     def to_institution(account: AccountOpening, from_region: str, amount: int) -> None:
-        moves.extend(across_regions(account, from_region, inst, region, amount, now.year))
+        moves.extend(across_regions(account, from_region, inst, region, amount, year))
 
     for payment in plan.payments:
         purse = payment.purse
         if purse.wallet_transfer_id is not None:
-            to_institution(reserved_account(purse.payer_id, purse.region, now.year), purse.region, payment.amount_fen)
-            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), now.year))
+            to_institution(reserved_account(purse.payer_id, purse.region, year), purse.region, payment.amount_fen)
+            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), year))
             continue
         parts = {
             AccountKind.PERSONAL_PRIOR: payment.from_prior_fen,
@@ -67,7 +83,7 @@ def settlement_transfers(
         for kind, amount in parts.items():
             if amount == 0:
                 continue
-            to_institution(AccountOpening.of(kind, purse.region, purse.payer_id, now.year), purse.region, amount)
+            to_institution(AccountOpening.of(kind, purse.region, purse.payer_id, year), purse.region, amount)
         if purse.relation_id is not None:
             used = AccountOpening(
                 quota_used_code(purse.relation_id, plan.year),
@@ -89,13 +105,7 @@ def settlement_transfers(
                 accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
             )
             moves.append((memo_source(region, asset).in_shard(shard), accumulator, amount))
-    # The family's own accounts were read with the plan; only the others are looked up.
-    known = {code: row.state for code, row in plan.family.by_code.items()}
-    wanted = [opening for move in moves for opening in move[:2] if opening.code not in known]
-    accounts = {**known, **uow.ledger.open_accounts(wanted, now)} if wanted else known
-    specs = [TransferSpec(accounts[debit.code].id, accounts[credit.code].id, amount) for debit, credit, amount in moves]
-    ids = sorted({s.debit_account_id for s in specs} | {s.credit_account_id for s in specs})
-    return specs, ids
+    return moves
 
 
 def _wallet_region(plan: SettlementPlan) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "waiting_lines",
     "wallet_grants",
     "year_start_parts",
+    "year_starts",
 ]
 
 
@@ -206,7 +207,7 @@ def year_start_parts(uow: UnitOfWork, accounts: Sequence[AccountRow], year: int)
     return prior, current
 
 
-def _year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> dict[int, tuple[int, int]]:
+def year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> dict[int, tuple[int, int]]:
     """The year-start parts of every payer whose region's quota is a yearly share of them (read only there)."""
     starts = {}
     on = datetime(year, 1, 1, tzinfo=SHANGHAI).date()
@@ -275,7 +276,7 @@ def plan_settlement(
         family=family,
         moment=moment,
         this_year=now.year,
-        year_start=_year_starts(ctx, uow, family, visit.begin_at.year),
+        year_start=year_starts(ctx, uow, family, visit.begin_at.year),
         suspension=finding_among(read.suspensions, patient, visit.begin_at.date(), now) if networked else None,
         wallet=grants_of(uow, read.spendable) if acct_used else (),
         use_wallet=use_wallet,

@@ -1,0 +1,61 @@
+"""SQL implementation of the what-if replays' reader (:class:`gongji.service.whatif.ports.ReplayReader`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, func, or_, select
+
+from gongji.store import tables as t
+
+__all__ = ["SqlReplays"]
+
+_CHUNK = 500
+
+
+class SqlReplays:
+    """Settlements to replay, and balances as they were, in SQL."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def settlements_between(
+        self, since: datetime, until: datetime, regions: Collection[str] | None
+    ) -> list[tuple[int, str]]:
+        s = t.settlements
+        query = (
+            select(s.c.id, s.c.setl_id)
+            .where(
+                s.c.visit_id.is_not(None),
+                s.c.reversal_journal_id.is_(None),
+                s.c.settled_at >= since,
+                s.c.settled_at < until,
+            )
+            .order_by(s.c.settled_at, s.c.id)
+        )
+        if regions is not None:
+            query = query.where(s.c.region.in_(sorted(regions)))
+        return [(int(row[0]), str(row[1])) for row in self._conn.execute(query)]
+
+    def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:
+        tr = t.transfers
+        found = dict.fromkeys(account_ids, 0)
+        for start in range(0, len(account_ids), _CHUNK):
+            chunk = list(account_ids[start : start + _CHUNK])
+            for account_id in chunk:
+                last = self._conn.execute(
+                    select(func.max(tr.c.id)).where(
+                        tr.c.journal_id < journal_id,
+                        or_(tr.c.debit_account_id == account_id, tr.c.credit_account_id == account_id),
+                    )
+                ).scalar_one()
+                if last is None:
+                    continue
+                row = self._conn.execute(
+                    select(tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen).where(
+                        tr.c.id == last
+                    )
+                ).one()
+                found[account_id] = int(row[1] if row[0] == account_id else row[2])
+        return found
