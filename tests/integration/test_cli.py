@@ -416,3 +416,32 @@ def test_report_refuses_what_it_cannot_answer(gongji, tmp_path) -> None:  # type
     assert code("report", "share", "--region", "北京", "--data", empty, exit_code=2) == "REGION_INVALID"
     assert code("report", "share", "--out", "x.pdf", "--data", empty, exit_code=2) == "OUTPUT_INVALID"
     assert code("export", "--out", str(tmp_path / "x"), "--key-name", "k" * 33, exit_code=2) == "FIELD_INVALID"
+
+
+def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    overlays = Path(__file__).resolve().parents[2] / "src" / "gongji" / "rules" / "overlays"
+    gongji("db", "upgrade")
+    gongji("demo")
+    shown = json.loads(gongji("whatif", "--rules", str(overlays / "hebei-yearly-share-60"), "--json"))
+    assert shown["overlay"] == "hebei-yearly-share-60"
+    assert shown["replayed"] == 2  # the family's two bills (the wallet's purchase is not replayed)
+    assert shown["baseline_mismatches"] == 0
+    chart = tmp_path / "whatif.svg"
+    gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--out", str(chart))
+    assert "规则覆盖前后的家庭共济金额" in chart.read_text(encoding="utf-8")
+    table = gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--region", "130100")
+    assert "石家庄市" in table
+
+    def code(*args: str) -> str:
+        problem: str = json.loads(gongji("whatif", *args, "--json", code=2))["error"]["code"]
+        return problem
+
+    assert code("--rules", str(tmp_path / "nowhere")) == "OVERLAY_MISSING"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "130000.yaml").write_text("region: '130000'\nparameters:\n  no_such_rule: []\n", encoding="utf-8")
+    assert code("--rules", str(broken)) == "OVERLAY_INVALID"
+    assert code("--rules", str(overlays / "hebei-prior-years-only"), "--from", "2026-13") == "MONTH_INVALID"
+    assert code("--rules", str(overlays / "hebei-prior-years-only"), "--out", "x.pdf") == "OUTPUT_INVALID"
