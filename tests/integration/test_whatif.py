@@ -57,11 +57,22 @@ def test_the_rules_in_force_give_the_demo_back_and_an_overlay_that_changes_nothi
 
 
 def test_the_rules_in_force_give_a_synthetic_provinces_year_back_to_the_fen(ctx: Context, engine: Engine) -> None:
-    """A year of care: relations bound, ended and expired around the visits, balances moving between them."""
+    """A year of care: relations bound, ended and expired around the visits, balances moving between them. Replayed
+    in two parts (families apart, as on two cores), it adds up to the whole."""
     load(engine, HEBEI, people=400, year=2026, seed=6, book=RuleBook.load())
     result = what_if(ctx, RuleBook.load(), **ALL_TIME)
     assert result.replayed == _replayed(engine) > 300
     assert (result.mismatched, result.mismatches) == (0, [])
+
+    overlay = RuleBook.load([OVERLAYS / "hebei-yearly-share-60"])
+    whole = what_if(ctx, overlay, **ALL_TIME)
+    assert whole.changes  # a yearly share binds some families
+    parts = WhatIf()
+    for index in range(2):
+        parts.merge(what_if(ctx, overlay, part=(index, 2), **ALL_TIME))
+    assert vars(parts.total) == vars(whole.total)
+    assert sorted(c.setl_id for c in parts.changes) == sorted(c.setl_id for c in whole.changes)
+    assert parts.by_relation_type == whole.by_relation_type
 
 
 def _two_bills_for_the_son(ctx: Context, clock: FixedClock) -> None:

@@ -22,10 +22,10 @@ class SqlReplays:
 
     def settlements_between(
         self, since: datetime, until: datetime, regions: Collection[str] | None
-    ) -> list[tuple[int, str]]:
+    ) -> list[tuple[int, str, int]]:
         s = t.settlements
         query = (
-            select(s.c.id, s.c.setl_id)
+            select(s.c.id, s.c.setl_id, s.c.person_id)
             .where(
                 s.c.visit_id.is_not(None),
                 s.c.reversal_journal_id.is_(None),
@@ -36,7 +36,11 @@ class SqlReplays:
         )
         if regions is not None:
             query = query.where(s.c.region.in_(sorted(regions)))
-        return [(int(row[0]), str(row[1])) for row in self._conn.execute(query)]
+        return [(int(row[0]), str(row[1]), int(row[2])) for row in self._conn.execute(query)]
+
+    def relation_pairs(self) -> list[tuple[int, int]]:
+        r = t.relations
+        return [(int(a), int(b)) for a, b in self._conn.execute(select(r.c.authoriser_id, r.c.beneficiary_id))]
 
     def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:
         tr = t.transfers

@@ -17,9 +17,13 @@ class ReplayReader(Protocol):
 
     def settlements_between(
         self, since: datetime, until: datetime, regions: Collection[str] | None
-    ) -> list[tuple[int, str]]:
+    ) -> list[tuple[int, str, int]]:
         """The settlements of visits made in the period (``regions``: of these regions; ``None``: all), not
-        reversed, in the order they were made: (id, 结算ID)."""
+        reversed, in the order they were made: (id, 结算ID, patient)."""
+        ...
+
+    def relation_pairs(self) -> list[tuple[int, int]]:
+        """Every relation's authoriser and beneficiary, whatever its state (who may ever have paid for whom)."""
         ...
 
     def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:

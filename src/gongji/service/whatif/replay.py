@@ -75,7 +75,7 @@ def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int
 
 def relation_then(relation: Relation, moment: datetime) -> Relation:
     """``relation`` as it stood at ``moment``, from its final row: one ended or decided since was still open then
-    (its quota and place in the payer order are today's: their history is not read back)."""
+    (its quota is today's: its history is not read back)."""
     if relation.status in (RelationStatus.ENDED, RelationStatus.EXPIRED, RelationStatus.DECLINED):
         closed = relation.ended_at or (relation.expires_at if relation.status is RelationStatus.EXPIRED else None)
         if closed is None or closed <= moment:
@@ -94,7 +94,12 @@ def relation_then(relation: Relation, moment: datetime) -> Relation:
 
 def _family_then(uow: UnitOfWork, patient: Person, moment: datetime) -> Family:
     """The patient's family as her relations stood at ``moment``."""
-    own = [relation_then(r, moment) for r in uow.relations.of_person(patient.id)]
+    now = uow.relations.of_person(patient.id)
+    own = [relation_then(r, moment) for r in now]
+    if any(then is not today for then, today in zip(own, now, strict=True)):
+        # A relation ended since lost its place in her payer order, and the others moved up: with no history of the
+        # order, the relations of then pay in the order they were bound (the order a new binding is given).
+        own = [replace(r, order_position=None) for r in own]
     family = load_family(uow, patient, moment, lock=False, relations=own)
     others = {
         person: [relation_then(r, moment) for r in relations]

@@ -77,6 +77,23 @@ class WhatIf:
     refusals_appear: Counter[str] = field(default_factory=Counter)
     refusals_vanish: Counter[str] = field(default_factory=Counter)
 
+    def merge(self, other: WhatIf) -> None:
+        """Add ``other``'s settlements (another part's) to these."""
+        self.replayed += other.replayed
+        self.skipped += other.skipped
+        self.mismatched += other.mismatched
+        self.mismatches = (self.mismatches + other.mismatches)[:NAMED_MISMATCHES]
+        for region, totals in other.by_region.items():
+            mine = self.by_region.setdefault(region, Totals())
+            for name in vars(mine):
+                setattr(mine, name, getattr(mine, name) + getattr(totals, name))
+        for kind, (base, over) in other.by_relation_type.items():
+            before, after = self.by_relation_type.get(kind, (0, 0))
+            self.by_relation_type[kind] = (before + base, after + over)
+        self.changes.extend(other.changes)
+        self.refusals_appear.update(other.refusals_appear)
+        self.refusals_vanish.update(other.refusals_vanish)
+
     @property
     def total(self) -> Totals:
         """Every region together."""
@@ -138,16 +155,47 @@ def _tally(result: WhatIf, seen: Situation, base: Outcome, over: Outcome) -> Non
         result.changes.append(Change(record.setl_id, record.person_id, record.region, record.settled_at, base, over))
 
 
+def _families(pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """Each person's family: the least person id of those linked to him by relations (union-find)."""
+    parent: dict[int, int] = {}
+
+    def root(person: int) -> int:
+        while parent.setdefault(person, person) != person:
+            parent[person] = parent[parent[person]]
+            person = parent[person]
+        return person
+
+    for a, b in pairs:
+        first, second = root(a), root(b)
+        if first != second:
+            parent[max(first, second)] = min(first, second)
+    return {person: root(person) for person in parent}
+
+
 def what_if(
-    ctx: Context, overlay: RuleBook, *, since: datetime, until: datetime, regions: Collection[str] | None = None
+    ctx: Context,
+    overlay: RuleBook,
+    *,
+    since: datetime,
+    until: datetime,
+    regions: Collection[str] | None = None,
+    part: tuple[int, int] = (0, 1),
 ) -> WhatIf:
     """Replay every settlement made from ``since`` (included) to ``until`` (excluded) in ``regions`` (``None``: all)
-    under the rules in force and under ``overlay``, in one read-only snapshot; nothing is written."""
+    under the rules in force and under ``overlay``, in one read-only snapshot; nothing is written.
+
+    ``part`` (index, count) replays only the families whose number falls to ``index`` of ``count``: money moves
+    only within a family (people linked by relations), so parts replayed apart, on several cores, add up to the
+    whole (:meth:`WhatIf.merge`)."""
+    index, count = part
 
     def handler(uow: UnitOfWork) -> WhatIf:
         result = WhatIf()
         deltas: Counter[str] = Counter()
-        for _, setl_id in uow.replays.settlements_between(since, until, regions):
+        families = _families(uow.replays.relation_pairs()) if count > 1 else {}
+        for _, setl_id, patient in uow.replays.settlements_between(since, until, regions):
+            if count > 1 and families.get(patient, patient) % count != index:
+                continue
             seen = situation(uow, setl_id)
             if seen is None:
                 result.skipped += 1
