@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select, union_all
 
 from gongji.store import tables as t
 
@@ -47,19 +47,20 @@ class SqlReplays:
         found = dict.fromkeys(account_ids, 0)
         for start in range(0, len(account_ids), _CHUNK):
             chunk = list(account_ids[start : start + _CHUNK])
-            for account_id in chunk:
-                last = self._conn.execute(
-                    select(func.max(tr.c.id)).where(
-                        tr.c.journal_id < journal_id,
-                        or_(tr.c.debit_account_id == account_id, tr.c.credit_account_id == account_id),
-                    )
-                ).scalar_one()
-                if last is None:
-                    continue
-                row = self._conn.execute(
-                    select(tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen).where(
-                        tr.c.id == last
-                    )
-                ).one()
-                found[account_id] = int(row[1] if row[0] == account_id else row[2])
+            moved = union_all(
+                select(tr.c.debit_account_id.label("account"), tr.c.id).where(
+                    tr.c.journal_id < journal_id, tr.c.debit_account_id.in_(chunk)
+                ),
+                select(tr.c.credit_account_id.label("account"), tr.c.id).where(
+                    tr.c.journal_id < journal_id, tr.c.credit_account_id.in_(chunk)
+                ),
+            ).subquery()
+            last = select(moved.c.account, func.max(moved.c.id).label("last")).group_by(moved.c.account).subquery()
+            rows = self._conn.execute(
+                select(
+                    last.c.account, tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen
+                ).select_from(last.join(tr, tr.c.id == last.c.last))
+            )
+            for account, debit, after_debit, after_credit in rows:
+                found[int(account)] = int(after_debit if debit == account else after_credit)
         return found

@@ -24,11 +24,11 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation, RelationStatus
 from gongji.domain.settlement import SettlementRecord
-from gongji.domain.visits import Visit
+from gongji.domain.visits import FeeLine, Visit
 from gongji.rules.book import RuleBook
 from gongji.service.checks import RuleReader
 from gongji.service.context import Context
-from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.ports import AccountRow, BillRows, UnitOfWork
 from gongji.service.settlement.core import SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.moves import settlement_moves
@@ -53,11 +53,15 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Situation:
-    """What a settlement read, as it was: the record, its visit, and the family with its balances of then."""
+    """What a settlement read, as it was: the record, its visit, the family with its balances of then, and its bill
+    (the visit's rows, the lines it settled, the visit's earlier settlements)."""
 
     record: SettlementRecord
     visit: Visit
     family: Family
+    bill: BillRows
+    lines: list[FeeLine]
+    earlier: list[SettlementRecord]
 
 
 def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int]) -> Family:
@@ -120,17 +124,18 @@ def situation(uow: UnitOfWork, setl_id: str) -> Situation | None:
     family = _family_then(uow, patient, relations_moment(visit, record.settled_at))
     ids = sorted({row.state.id for row in family.by_code.values()})
     balances = uow.replays.balances_before(ids, record.journal_id)
-    return Situation(record, visit, _as_of(family, balances, {}))
+    read = uow.bills.read(visit.id, visit.institution_id, record.person_id, wallet=False, lock=False)
+    lines = [line for line in read.lines if line.settlement_id == record.id]
+    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id < record.id and r.reversal_journal_id is None]
+    return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier)
 
 
 def outcome(ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int]) -> Outcome:
     """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas``."""
     record, visit = seen.record, seen.visit
     family = _as_of(seen.family, {}, deltas) if deltas else seen.family
-    read = uow.bills.read(visit.id, visit.institution_id, record.person_id, wallet=False, lock=False)
+    read, lines, earlier = seen.bill, seen.lines, seen.earlier
     assert read.institution is not None
-    lines = [line for line in read.lines if line.settlement_id == record.id]
-    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id < record.id and r.reversal_journal_id is None]
     try:
         bill = bill_facts(read.items, visit, read.institution, family.patient, record.acct_used_flag, lines, earlier)
         inputs = SettlementInputs(
