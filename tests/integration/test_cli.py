@@ -445,3 +445,26 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     assert code("--rules", str(broken)) == "OVERLAY_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--from", "2026-13") == "MONTH_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--out", "x.pdf") == "OUTPUT_INVALID"
+
+
+def test_synth_draws_a_year_under_a_rules_overlay(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A what-if of bindings: the same people under a rule that opens no binding in Hebei bind nobody."""
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    (closed / "130000.yaml").write_text(
+        "region: '130000'\nname: 河北省\nparameters:\n  mutual_aid_enabled:\n    - since: 2021-01-01\n"
+        "      value: false\n      reference: {title: 'a what-if', address: 'https://example.org/whatif'}\n"
+        "      confidence: unverified\n",
+        encoding="utf-8",
+    )
+    report = json.loads(
+        gongji("synth", "--people", "300", "--workers", "1", "--no-care", "--rules", str(closed), "--json")
+    )
+    assert report["people"] == 300
+    assert report["relations"] == {}
+    assert report["refusals"]  # every request refused, and logged
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "130000.yaml").write_text("region: '130000'\nparameters:\n  no_such_rule: []\n", encoding="utf-8")
+    refused = json.loads(gongji("synth", "--people", "300", "--rules", str(broken), "--json", code=2))
+    assert refused["error"]["code"] == "OVERLAY_INVALID"

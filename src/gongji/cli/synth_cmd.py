@@ -7,13 +7,16 @@ import csv
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .common import settings
 from .output import console, print_json, print_problem, table
+
+if TYPE_CHECKING:
+    from gongji.rules.book import RuleBook
 from .people_cmd import JsonOpt
 
 __all__ = ["synth_cmd"]
@@ -46,9 +49,35 @@ TruthOpt = Annotated[
     Path,
     typer.Option("--truth", help="真值文件 Where the injected fraud's ground truth goes (CSV, never the database)"),
 ]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules",
+        help="规则覆盖目录 Draw the year under a rules overlay (a what-if of bindings: who may bind whom)",
+    ),
+]
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database", help="数据库 Database URL (default: GONGJI_DATABASE_URL or gongji.db)")
 ]
+
+
+def _overlay(directory: Path, as_json: bool) -> RuleBook:
+    """The package's rules with ``directory``'s over them, or exit 2 naming what is wrong."""
+    from gongji.rules.book import RuleBook
+    from gongji.rules.loader import RuleDataError
+
+    try:
+        if not directory.is_dir():
+            raise NotADirectoryError(directory)
+        return RuleBook.load([directory])
+    except (RuleDataError, NotADirectoryError) as error:
+        print_problem(
+            "OVERLAY_INVALID",
+            f"规则覆盖 {directory} 无效：{error}",
+            f"the rules overlay {directory} is not valid rules data: {error}",
+            as_json=as_json,
+        )
+        raise typer.Exit(2) from None
 
 
 def synth_cmd(
@@ -62,6 +91,7 @@ def synth_cmd(
     truth: TruthOpt = Path("synth-truth.csv"),
     database: DatabaseOpt = None,
     as_json: JsonOpt = False,
+    rules: RulesOpt = None,
 ) -> None:
     """合成省份 Generate a synthetic province into an empty database: families with the census mix, their
     insurance, the year's mutual-aid bindings decided by the regions' rules, and (unless --no-care) the year's visits
@@ -72,6 +102,7 @@ def synth_cmd(
     from gongji.synth.figures import PROVINCES
     from gongji.synth.province import NotEmpty, check_empty, load
 
+    book = default_rule_book() if rules is None else _overlay(rules, as_json)
     drawn = PROVINCES.get(province)
     if drawn is None:
         known = ", ".join(f"{code} {p.name}" for code, p in PROVINCES.items())
@@ -88,7 +119,7 @@ def synth_cmd(
         check_empty(engine)
         with _Progress(people, as_json) as advance:
             report = load(
-                engine, drawn, people=people, year=year, seed=seed, book=default_rule_book(),
+                engine, drawn, people=people, year=year, seed=seed, book=book,
                 workers=workers or os.cpu_count() or 1, progress=advance, care=care, fraud_rate=fraud,
             )  # fmt: skip
     except NotEmpty as full:
