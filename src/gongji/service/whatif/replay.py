@@ -126,7 +126,11 @@ def situation(uow: UnitOfWork, setl_id: str) -> Situation | None:
     balances = uow.replays.balances_before(ids, record.journal_id)
     read = uow.bills.read(visit.id, visit.institution_id, record.person_id, wallet=False, lock=False)
     lines = [line for line in read.lines if line.settlement_id == record.id]
-    earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id < record.id and r.reversal_journal_id is None]
+    # The visit's other settlements in force hold lines of their own: read them only if there are any.
+    others = {line.settlement_id for line in read.lines if line.settlement_id not in (None, record.id)}
+    earlier = []
+    if others:
+        earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id < record.id and r.id in others]
     return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier)
 
 
