@@ -4,14 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select, union_all
+from sqlalchemy import Connection, Select, bindparam, func, select, union_all
+from sqlalchemy.sql.elements import BindParameter
 
 from gongji.store import tables as t
 
 __all__ = ["SqlReplays"]
 
 _CHUNK = 500
+
+
+def _balances_before() -> Select[Any]:
+    """Each account's last transfer before a journal, with its running balances (built once: a replay asks for every
+    settlement)."""
+    tr = t.transfers
+    accounts: BindParameter[int] = bindparam("accounts", expanding=True)
+    journal: BindParameter[int] = bindparam("journal")
+    moved = union_all(
+        select(tr.c.debit_account_id.label("account"), tr.c.id).where(
+            tr.c.journal_id < journal, tr.c.debit_account_id.in_(accounts)
+        ),
+        select(tr.c.credit_account_id.label("account"), tr.c.id).where(
+            tr.c.journal_id < journal, tr.c.credit_account_id.in_(accounts)
+        ),
+    ).subquery()
+    last = select(moved.c.account, func.max(moved.c.id).label("last")).group_by(moved.c.account).subquery()
+    return select(
+        last.c.account, tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen
+    ).select_from(last.join(tr, tr.c.id == last.c.last))
+
+
+_BALANCES_BEFORE = _balances_before()
 
 
 class SqlReplays:
@@ -43,24 +68,10 @@ class SqlReplays:
         return [(int(a), int(b)) for a, b in self._conn.execute(select(r.c.authoriser_id, r.c.beneficiary_id))]
 
     def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:
-        tr = t.transfers
         found = dict.fromkeys(account_ids, 0)
         for start in range(0, len(account_ids), _CHUNK):
             chunk = list(account_ids[start : start + _CHUNK])
-            moved = union_all(
-                select(tr.c.debit_account_id.label("account"), tr.c.id).where(
-                    tr.c.journal_id < journal_id, tr.c.debit_account_id.in_(chunk)
-                ),
-                select(tr.c.credit_account_id.label("account"), tr.c.id).where(
-                    tr.c.journal_id < journal_id, tr.c.credit_account_id.in_(chunk)
-                ),
-            ).subquery()
-            last = select(moved.c.account, func.max(moved.c.id).label("last")).group_by(moved.c.account).subquery()
-            rows = self._conn.execute(
-                select(
-                    last.c.account, tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen
-                ).select_from(last.join(tr, tr.c.id == last.c.last))
-            )
+            rows = self._conn.execute(_BALANCES_BEFORE, {"accounts": chunk, "journal": journal_id})
             for account, debit, after_debit, after_credit in rows:
                 found[int(account)] = int(after_debit if debit == account else after_credit)
         return found
