@@ -385,7 +385,8 @@ def test_export_then_report_as_table_csv_and_charts(gongji, tmp_path) -> None:  
     assert "54.38" in table  # 张建国's account paid 54.38 of his wife's visit (see the demo test above)
     shown = json.loads(gongji("report", "share", "--data", str(data), "--region", "130100", "--json"))
     [month] = shown["rows"]
-    assert month["share_bp"] == round(month["mutual_aid_fen"] * 10_000 / month["acct_pay_fen"])
+    aid, spent = month["mutual_aid_fen"], month["acct_pay_fen"]
+    assert month["share_bp"] == (2 * aid * 10_000 + spent) // (2 * spent)  # basis points, rounded half up
 
     csv_file, svg, png = tmp_path / "r.csv", tmp_path / "r.svg", tmp_path / "r.png"
     gongji("report", "refusals", "--data", str(data), "--out", str(csv_file))

@@ -27,41 +27,26 @@ CHANNEL_NAMES = {
 
 _IN_REGIONS = """(r.region IN (SELECT region FROM report_regions) OR (r.region IS NULL AND sc.every_region))"""
 
-REFUSALS_SQL = f"""
-SELECT r.region, r.code,
+
+def _refusals_by(*columns: str) -> str:
+    """Refusals and the people who met them, counted by ``columns`` and code, most met first."""
+    named = ", ".join(f"r.{column}" for column in columns)
+    return f"""
+SELECT {named}, r.code,
        COUNT(*) AS refusals,
        COUNT(DISTINCT r.person_id) AS people
 FROM refusals AS r
 {SCOPE_JOIN}
 WHERE r.month BETWEEN sc.from_month AND sc.to_month
   AND {_IN_REGIONS}
-GROUP BY r.region, r.code
-ORDER BY r.region, COUNT(*) DESC, r.code
+GROUP BY {named}, r.code
+ORDER BY {named}, COUNT(*) DESC, r.code
 """
 
-REFUSALS_BY_CHANNEL_SQL = f"""
-SELECT r.channel, r.code,
-       COUNT(*) AS refusals,
-       COUNT(DISTINCT r.person_id) AS people
-FROM refusals AS r
-{SCOPE_JOIN}
-WHERE r.month BETWEEN sc.from_month AND sc.to_month
-  AND {_IN_REGIONS}
-GROUP BY r.channel, r.code
-ORDER BY r.channel, COUNT(*) DESC, r.code
-"""
 
-REFUSALS_BY_MONTH_SQL = f"""
-SELECT r.region, r.month, r.code,
-       COUNT(*) AS refusals,
-       COUNT(DISTINCT r.person_id) AS people
-FROM refusals AS r
-{SCOPE_JOIN}
-WHERE r.month BETWEEN sc.from_month AND sc.to_month
-  AND {_IN_REGIONS}
-GROUP BY r.region, r.month, r.code
-ORDER BY r.region, r.month, r.code
-"""
+REFUSALS_SQL = _refusals_by("region")
+REFUSALS_BY_CHANNEL_SQL = _refusals_by("channel")
+REFUSALS_BY_MONTH_SQL = _refusals_by("region", "month")
 
 WALLET_SQL = f"""
 SELECT w.region, w.month, w.relation_type,

@@ -44,6 +44,7 @@ from gongji.service.catalogue_ports import CatalogueRepository, InstitutionRepos
 from gongji.service.credential_ports import PersonCredentialRepository
 from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, FsiFileRepository, SignInRepository
 from gongji.service.query_ports import QueryRepository
+from gongji.service.refusal_ports import RefusalEntry, RefusalRepository
 from gongji.service.signal_ports import SignalRepository
 from gongji.service.wallet_ports import WalletRepository
 from gongji.service.whatif.ports import ReplayReader
@@ -331,28 +332,6 @@ class IdempotencyRepository(Protocol):
 
     def get(self, key: str) -> StoredOutcome | None: ...
     def put(self, key: str, stored: StoredOutcome, created_at: datetime) -> None: ...
-
-
-@dataclass(frozen=True)
-class RefusalEntry:
-    """One refusal as the refusals log keeps it (:mod:`gongji.service.refusal_log`): when, the operation and the
-    code it was refused with, the channel it came through, and the person and region it was about, when known."""
-
-    at: datetime
-    operation: str
-    code: str
-    kind: str
-    channel: str
-    region: str | None
-    person_id: int | None
-
-
-class RefusalRepository(Protocol):
-    """The refusals log."""
-
-    def add(self, entry: RefusalEntry) -> None:
-        """Keep one refusal."""
-        ...
 
 
 class UnitOfWork(Protocol):

@@ -26,11 +26,11 @@ from enum import StrEnum
 
 from gongji.domain.enrollment import home_region
 from gongji.domain.errors import GongjiError
-from gongji.service.ports import RefusalEntry, UnitOfWork
+from gongji.service.ports import UnitOfWork
+from gongji.service.refusal_ports import RefusalEntry
 
 __all__ = [
     "Channel",
-    "RefusalEntry",
     "Subject",
     "concerning",
     "current_channel",

@@ -1,4 +1,4 @@
-"""SQL implementation of the refusals log (:class:`gongji.service.ports.RefusalRepository`)."""
+"""SQL implementation of the refusals log (:class:`gongji.service.refusal_ports.RefusalRepository`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from sqlalchemy import Connection, insert
 
-from gongji.service.ports import RefusalEntry
+from gongji.service.refusal_ports import RefusalEntry
 from gongji.store.driver import Prepared
 from gongji.store.refusal_tables import refusals
 
