@@ -10,6 +10,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
+from gongji.federation.config import Federation
 from gongji.service.clock import Clock, FixedClock, SystemClock
 from gongji.service.context import Context
 from gongji.store.engine import make_engine
@@ -45,6 +46,21 @@ class Settings(BaseSettings):
     group_commit: Literal["auto", "true", "false"] = "auto"
     #: The directory ``gongji export`` writes and the analysts' reports (REST, portal) read.
     analytics_dir: Path = Path("analytics")
+    #: This node's name in a federation of nodes per province (``gongji.federation.config``); unset: stand-alone.
+    node: str | None = None
+    #: The provinces this node serves, by the first two digits of their codes (``11`` or ``11,13``).
+    node_provinces: str = ""
+    #: The other nodes and their provinces (``hb=13;sh=31``).
+    peers: str = ""
+    #: The NATS server the nodes meet on.
+    nats_url: str = "nats://127.0.0.1:4222"
+
+    def federation(self) -> Federation | None:
+        """The federation this node belongs to (``None`` when ``GONGJI_NODE`` is unset); a configuration that cannot
+        be used raises :class:`~gongji.federation.config.FederationConfigError`."""
+        if self.node is None:
+            return None
+        return Federation.parse(self.node, self.node_provinces, self.peers, self.nats_url)
 
 
 def build_context(

@@ -95,6 +95,11 @@ def create_app(
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.fsi = FsiService(ctx, metrics, region=settings.region)
+    federation = settings.federation()
+    if federation is not None:  # a node of a federation (gongji.federation): other provinces' patients go to theirs
+        from gongji.federation.node import join_federation
+
+        join_federation(app, app.state.fsi, federation)
     app.state.analytics_dir = settings.analytics_dir
     app.include_router(fsi_router)
     mount_rest(app)

@@ -881,6 +881,17 @@ class ErrorCode(Enum):
         "服务器没有含中文字形的字体，无法绘制图表（可改用 CSV 或 JSON）",
         "The server has no font with Chinese glyphs to draw the chart with (ask for CSV or JSON instead)",
     )
+    # --- federation (nodes per province) ------------------------------------------------------------------
+    NODE_UNREACHABLE = _Text(
+        ErrorKind.REFUSED,
+        "参保地节点 {node} 暂时无法访问，本次交易未办理，请稍后用同一报文重试",
+        "The node {node} of the insured place cannot be reached now; nothing was done: retry the same message later",
+    )
+    INSURED_PROVINCE_NOT_SERVED = _Text(
+        ErrorKind.REFUSED,
+        "参保地 {region} 所在省份不由任何节点办理（本节点 {node}），无法结算",
+        "No node serves the province of the insured place {region} (this node is {node}); nothing was settled",
+    )
     # --- conflicts -----------------------------------------------------------------------------------
     IDEMPOTENCY_CONFLICT = _Text(
         ErrorKind.CONFLICT,

@@ -46,6 +46,7 @@ __all__ = [
     "DemoResult",
     "demo_counter_token",
     "load_demo",
+    "load_demo_member",
 ]
 
 
@@ -164,48 +165,45 @@ class DemoResult:
     wallet: DemoWallet
 
 
+def load_demo_member(ctx: Context, member: DemoMember) -> PersonView:
+    """Register, enroll, issue the card of and credit one member of the demo family (idempotent by fixed keys); a
+    node of a federation loads the members of its own provinces so (``gongji cluster up``)."""
+    tag = f"demo:{member.certno}"
+    register_person(
+        ctx,
+        RegisterPerson(member.certno, member.name, phone=member.phone, address=member.address, naty=member.naty),
+        key=f"{tag}:register",
+    )
+    enroll(
+        ctx,
+        Enroll(member.certno, member.insutype, member.psn_type, member.region, member.enrolled_on, member.employer),
+        key=f"{tag}:enroll",
+    )
+    issue_card(ctx, IssueCard(member.certno), key=f"{tag}:card")  # 社会保障卡, for 1161 and mdtrt_cert_type 03
+    if member.prior_years_fen:
+        credit_account(
+            ctx,
+            CreditAccount(
+                member.certno,
+                member.prior_years_fen,
+                "演示期初余额（历年） demo opening balance",
+                Part.PRIOR_YEARS,
+                CreditKind.OPENING_BALANCE,
+            ),
+            key=f"{tag}:opening-prior",
+        )
+    if member.current_year_fen:
+        credit_account(
+            ctx,
+            CreditAccount(member.certno, member.current_year_fen, "演示当年划入 demo contribution"),
+            key=f"{tag}:contribution",
+        )
+    return show_person(ctx, member.certno)
+
+
 def load_demo(ctx: Context) -> DemoResult:
     """Register, enroll and credit the demo family (idempotent: fixed keys replay on a second run)."""
-    loaded: list[tuple[DemoMember, PersonView]] = []
-    for member in DEMO_FAMILY:
-        tag = f"demo:{member.certno}"
-        register_person(
-            ctx,
-            RegisterPerson(member.certno, member.name, phone=member.phone, address=member.address, naty=member.naty),
-            key=f"{tag}:register",
-        )
-        enroll(
-            ctx,
-            Enroll(
-                member.certno,
-                member.insutype,
-                member.psn_type,
-                member.region,
-                member.enrolled_on,
-                member.employer,
-            ),
-            key=f"{tag}:enroll",
-        )
-        issue_card(ctx, IssueCard(member.certno), key=f"{tag}:card")  # 社会保障卡, for 1161 and mdtrt_cert_type 03
-        if member.prior_years_fen:
-            credit_account(
-                ctx,
-                CreditAccount(
-                    member.certno,
-                    member.prior_years_fen,
-                    "演示期初余额（历年） demo opening balance",
-                    Part.PRIOR_YEARS,
-                    CreditKind.OPENING_BALANCE,
-                ),
-                key=f"{tag}:opening-prior",
-            )
-        if member.current_year_fen:
-            credit_account(
-                ctx,
-                CreditAccount(member.certno, member.current_year_fen, "演示当年划入 demo contribution"),
-                key=f"{tag}:contribution",
-            )
-        loaded.append((member, show_person(ctx, member.certno)))
+    loaded = [(member, load_demo_member(ctx, member)) for member in DEMO_FAMILY]
     sister_refusal = _bind_the_family(ctx)
     settlements = _the_familys_bills(ctx)
     wallet = run_wallet_demo(ctx, ZHANGLI, GUILAN, XIAOMING)

@@ -94,13 +94,16 @@ class FsiClient:
             "content-type": "application/json; charset=utf-8",
         }
 
-    def envelope(self, infno: str, input_: dict[str, Any], msgid: str) -> dict[str, Any]:
-        """The request envelope of a transaction."""
+    def envelope(self, infno: str, input_: dict[str, Any], msgid: str, insuplc_admdvs: str = "") -> dict[str, Any]:
+        """The request envelope of a transaction; ``insuplc_admdvs``: the patient's insured region, which a HIS
+        fills in from 1101's answer for the patient's later messages, blank when not known
+        (fengzaiqishi11/hsa-his@1fcd557940391a10c84c139f1e65846eef69a664, ``InsureCommonUtil.getInsurCommonParam``
+        in hsa-insure/hsa-insure-biz/src/main/java/cn/hsa/insure/unifiedpay/util)."""
         return {
             "infno": infno,
             "msgid": msgid,
             "mdtrtarea_admvs": "",
-            "insuplc_admdvs": "",
+            "insuplc_admdvs": insuplc_admdvs,
             "recer_sys_code": "HIS",
             "dev_no": "",
             "dev_safe_info": "",
@@ -123,10 +126,14 @@ class FsiClient:
         response = self.http.post(PATH, content=body, headers=self.headers())
         return FsiAnswer(response.status_code, json.loads(response.content, parse_float=Decimal), msgid)
 
-    def call(self, infno: str, input_: dict[str, Any], *, msgid: str | None = None) -> FsiAnswer:
-        """Send a transaction (a new message id unless one is given, to replay)."""
+    def call(
+        self, infno: str, input_: dict[str, Any], *, msgid: str | None = None, insuplc_admdvs: str = ""
+    ) -> FsiAnswer:
+        """Send a transaction (a new message id unless one is given, to replay), naming the patient's insured region
+        when given."""
         msgid = msgid or self.new_msgid()
-        body = json.dumps(self.envelope(infno, input_, msgid), ensure_ascii=False, default=str).encode()
+        envelope = self.envelope(infno, input_, msgid, insuplc_admdvs)
+        body = json.dumps(envelope, ensure_ascii=False, default=str).encode()
         return self.send(body, msgid)
 
     def sign_in(self) -> str:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from gongji.api.fsi.auth import DatabaseNonceStore, GatewayRefused, NonceStore, verify_gateway
 from gongji.api.fsi.charsets import UTF8, Charset, charset_of
@@ -28,7 +28,7 @@ from gongji.api.fsi.envelope import Envelope, parse_envelope
 from gongji.api.fsi.fields import FsiInputError, shown
 from gongji.api.fsi.raw import RawFile
 from gongji.api.fsi.reply import Infcode, RefMsgIds, dumps, reply
-from gongji.api.fsi.transactions import Call, SignIns, run_transaction
+from gongji.api.fsi.transactions import TRUSTED_SIGN_INS, Call, SignIns, check_sign_in, run_transaction
 from gongji.api.observability import ACCESS_LOG, Metrics, log_request
 from gongji.domain.errors import GongjiError, InvalidInput
 from gongji.domain.regions import NATIONAL, parse_region
@@ -36,13 +36,29 @@ from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.institution_access import PaasidToken, token_of_paasid
 
-__all__ = ["FSI_PATH", "FsiService"]
+__all__ = ["FSI_PATH", "Answered", "Forward", "FsiService", "failure"]
 
 FSI_PATH = "/fsi/api/rsfComIfsService/callService"
 _LOG = logging.getLogger("gongji.fsi")
 _INFNO = re.compile(r"^[0-9]{4}[A-Z]?$")
 #: How long a paasid's token is remembered (a rotation takes effect within this time).
 TOKEN_CACHE_S = 10.0
+
+
+#: What running a message came to: ``infcode``, the output node, ``err_msg`` and the refusal's code.
+Answered = tuple[Infcode, Any, str | None, str | None]
+
+
+class Forward(Protocol):
+    """Where messages of patients insured in other nodes' provinces go (:mod:`gongji.federation.fsi_route`)."""
+
+    def node_for(self, envelope: Envelope) -> str | None:
+        """The node that answers ``envelope`` when it is not this one (``None``: answered here)."""
+        ...
+
+    def send(self, node: str, envelope: Envelope, institution: str, received_at: datetime) -> Answered:
+        """``node``'s answer to the message (a refusal the client may retry when it cannot be reached)."""
+        ...
 
 
 @dataclass
@@ -53,6 +69,8 @@ class FsiService:
     ctx: Context
     metrics: Metrics
     region: str = "130100"
+    #: Messages of patients insured in another node's province go there (a node of a federation); ``None``: all here.
+    forward: Forward | None = None
     nonces: NonceStore = field(init=False)
     sign_ins: SignIns = field(default_factory=SignIns)
     _tokens: dict[str, tuple[float, PaasidToken | None]] = field(default_factory=dict)
@@ -111,22 +129,39 @@ class FsiService:
                     f"报文的定点医药机构编号 {envelope.fixmedins_code} 与接入凭证 {institution} 不符",
                     "fixmedins_code differs from the institution of the credentials",
                 )
-            output = run_transaction(Call(self.ctx, envelope, institution, received_at), self.sign_ins)
+            forward = self.forward
+            node = forward.node_for(envelope) if forward is not None else None
+            call = Call(self.ctx, envelope, institution, received_at)
+            if forward is not None and node is not None:  # insured in a province another node serves: its answer
+                check_sign_in(call, self.sign_ins)
+                infcode, output, err_msg, code = forward.send(node, envelope, institution, received_at)
+            else:
+                output = run_transaction(call, self.sign_ins)
             if isinstance(output, RawFile):  # 9102: the file itself is the answer (see gongji.api.fsi.raw)
                 raw, output = output, dict(output)
         except GatewayRefused as refused:
             status, infcode, err_msg, code = 401, Infcode.BUSINESS_ERROR, refused.message_zh, refused.reason_code.name
-        except FsiInputError as bad:
-            infcode, err_msg, code = Infcode.BUSINESS_ERROR, bad.message_zh, "FIELD_INVALID"
-        except GongjiError as refusal:
-            infcode, err_msg, code = Infcode.BUSINESS_ERROR, f"{refusal.message_zh}（{refusal.code.name}）", None
-            code = refusal.code.name
-        except Exception:
-            _LOG.exception("fault answering %s", envelope.infno if envelope else "a message")
-            infcode, err_msg, code = Infcode.FAULT, "系统内部错误，交易结果未知：请发起冲正（2601）后重试", "FAULT"
+        except Exception as failed:
+            infcode, err_msg, code = failure(failed, envelope)
         outcome = _Outcome(status, infcode, output, err_msg, code, envelope, institution, path_infno, charset)
         answered = self._answer(outcome, started, received_at)
         return (answered[0], raw.content, raw.media_type) if raw is not None else answered
+
+    def run_forwarded(self, envelope: Envelope, institution: str, received_at: datetime) -> Answered:
+        """Run a message another node forwarded (its gateway headers and sign-in were checked there): the outcome
+        as the national envelope would carry it, counted in this node's metrics."""
+        started = time.perf_counter()
+        call = Call(self.ctx, envelope, institution, received_at)
+        try:
+            output = run_transaction(call, TRUSTED_SIGN_INS)
+            if isinstance(output, RawFile):
+                raise FsiInputError("infno", "文件下载不能跨节点转发", "a file download is not forwarded between nodes")
+            answered: Answered = (Infcode.SUCCESS, output, None, None)
+        except Exception as failed:
+            infcode, err_msg, code = failure(failed, envelope)
+            answered = (infcode, None, err_msg, code)
+        self.metrics.observe("fsi", envelope.infno, str(int(answered[0])), time.perf_counter() - started, answered[3])
+        return answered
 
     def too_large(self, limit: int, path_infno: str | None) -> bytes:
         """The envelope answering a body over ``limit`` bytes (−2; nothing of the body was read)."""
@@ -179,6 +214,17 @@ class FsiService:
                 input=envelope.input if envelope else None,  # masked by log_request
             )
         return outcome.status, dumps(answer, outcome.charset.codec), outcome.charset.media_type
+
+
+def failure(failed: Exception, envelope: Envelope | None) -> tuple[Infcode, str, str]:
+    """How a failure is answered: −2 with the reason for a message that cannot be read or a refusal (and its code),
+    −1 for a fault of gongji's (logged; the client reverses with 2601)."""
+    if isinstance(failed, FsiInputError):
+        return Infcode.BUSINESS_ERROR, failed.message_zh, "FIELD_INVALID"
+    if isinstance(failed, GongjiError):
+        return Infcode.BUSINESS_ERROR, f"{failed.message_zh}（{failed.code.name}）", failed.code.name
+    _LOG.error("fault answering %s", envelope.infno if envelope else "a message", exc_info=failed)
+    return Infcode.FAULT, "系统内部错误，交易结果未知：请发起冲正（2601）后重试", "FAULT"
 
 
 def _routed(path_infno: str | None) -> str:

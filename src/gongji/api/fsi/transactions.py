@@ -26,7 +26,7 @@ from gongji.service.context import Context, message_identity
 from gongji.service.institution_access import SignIn, check_sign_no, sign_in
 from gongji.service.refusal_log import Channel, on_channel
 
-__all__ = ["TRANSACTIONS", "Call", "SignIns", "Transaction", "run_transaction"]
+__all__ = ["TRANSACTIONS", "TRUSTED_SIGN_INS", "Call", "SignIns", "Transaction", "check_sign_in", "run_transaction"]
 
 
 @dataclass(frozen=True)
@@ -199,18 +199,38 @@ class SignIns:
         check_sign_no(ctx, institution, sign_no)
 
 
+class _Trusted(SignIns):
+    """No check: the message was forwarded by another node of the federation, which checked its sign-in."""
+
+    def check(self, ctx: Context, institution: str, sign_no: str) -> None:
+        """Accept (the forwarding node checked)."""
+
+
 _SIGN_INS = SignIns()
+#: The sign-in check of a message another node forwarded (:mod:`gongji.federation.fsi_route`): done there.
+TRUSTED_SIGN_INS: SignIns = _Trusted()
 
 
-def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any] | list[dict[str, Any]] | None:
-    """Check the sign-in, then run the message's transaction with its whole input bound to its ``msgid``."""
+def _transaction(call: Call) -> Transaction:
     transaction = TRANSACTIONS.get(call.envelope.infno)
     if transaction is None:
         raise _refused_field(
             "infno", f"不支持的交易编号 {call.envelope.infno}", f"transaction {call.envelope.infno} is not supported"
         )
-    if transaction.needs_sign_in:
+    return transaction
+
+
+def check_sign_in(call: Call, sign_ins: SignIns = _SIGN_INS) -> None:
+    """Refuse a message of a transaction that needs a sign-in unless its ``sign_no`` is a live one of the
+    institution's (an unknown transaction is refused too)."""
+    if _transaction(call).needs_sign_in:
         sign_ins.check(call.ctx, call.institution, call.envelope.sign_no or "")
+
+
+def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """Check the sign-in, then run the message's transaction with its whole input bound to its ``msgid``."""
+    transaction = _transaction(call)
+    check_sign_in(call, sign_ins)
     canonical = json.dumps(
         {"infno": call.envelope.infno, "input": call.envelope.input}, sort_keys=True, default=str, ensure_ascii=False
     )
