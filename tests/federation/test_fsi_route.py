@@ -155,7 +155,8 @@ def test_an_unreachable_node_is_a_refusal_the_hospital_may_retry(federation: Fed
     before = snapshot(fed.hebei_engine), snapshot(fed.beijing_engine)
     answer = fed.his.call("1101", {"data": {"psn_cert_type": "01", "certno": ZHANGLI}}, insuplc_admdvs="310000")
     assert (answer.status, answer.infcode) == (200, -2)
-    assert answer.err_msg is not None and "NODE_UNREACHABLE" in answer.err_msg
+    assert answer.err_msg is not None
+    assert "NODE_UNREACHABLE" in answer.err_msg
     assert (snapshot(fed.hebei_engine), snapshot(fed.beijing_engine)) == before
 
 
@@ -163,7 +164,8 @@ def test_a_province_no_node_serves_is_refused_by_name(federation: Federation) ->
     """A patient insured in Guangdong, which no node of this federation serves, is refused, not settled here."""
     answer = federation.his.call("1101", {"data": {"psn_cert_type": "01", "certno": ZHANGLI}}, insuplc_admdvs="440100")
     assert answer.infcode == -2
-    assert answer.err_msg is not None and "INSURED_PROVINCE_NOT_SERVED" in answer.err_msg
+    assert answer.err_msg is not None
+    assert "INSURED_PROVINCE_NOT_SERVED" in answer.err_msg
 
 
 def test_the_hospitals_own_patients_and_its_catalogue_stay_on_its_node(federation: Federation) -> None:

@@ -47,4 +47,6 @@ def test_a_configuration_that_cannot_be_used_is_refused_at_start(provinces: str,
 def test_settings_make_a_node_only_when_it_is_named() -> None:
     assert Settings(node=None).federation() is None
     fed = Settings(node="bj", node_provinces="11", peers="hb=13", nats_url="nats://127.0.0.1:1").federation()
-    assert fed is not None and fed.nats_url == "nats://127.0.0.1:1" and fed.peers == {"hb": frozenset({"13"})}
+    assert fed is not None
+    assert fed.nats_url == "nats://127.0.0.1:1"
+    assert fed.peers == {"hb": frozenset({"13"})}
