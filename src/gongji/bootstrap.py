@@ -72,4 +72,5 @@ def build_context(
     if clock is None:
         clock = FixedClock(settings.now) if settings.now is not None else SystemClock()
     grouped = engine.dialect.name == "sqlite" if settings.group_commit == "auto" else settings.group_commit == "true"
-    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, group_commit=grouped)
+    nodes = settings.federation()
+    return Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, group_commit=grouped, nodes=nodes)

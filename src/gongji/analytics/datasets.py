@@ -127,7 +127,8 @@ def _payers() -> Select[Any]:
         p.c.region.label("payer_region"),
         p.c.prior_years_fen,
         p.c.current_year_fen,
-        (p.c.payer_person_id != s.c.person_id).label("mutual_aid"),
+        # a wallet sender on another node has no id here (NULL): his payment is mutual aid all the same
+        (func.coalesce(p.c.payer_person_id, -1) != s.c.person_id).label("mutual_aid"),
         p.c.wallet_transfer_id.is_not(None).label("via_wallet"),
         p.c.id.label("_row"),
     ).select_from(p.join(s, s.c.id == p.c.settlement_id).outerjoin(r, r.c.id == p.c.relation_id))

@@ -3,6 +3,7 @@ check and the metrics, on one gongji context."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -83,6 +84,9 @@ def create_app(
     configure_access_log()  # here, not in `gongji serve`: each uvicorn worker process builds its own app
     settings = settings or Settings()
     ctx = ctx or build_context(settings)
+    federation = settings.federation()
+    if federation is not None and ctx.nodes is None:  # a context made apart from the settings (tests, tools)
+        ctx = replace(ctx, nodes=federation)
     app = FastAPI(
         title="gongji 共济",
         summary="职工医保个人账户家庭共济 — family mutual aid on medical-insurance personal accounts",
@@ -95,11 +99,11 @@ def create_app(
     app.state.ctx = ctx
     app.state.metrics = metrics
     app.state.fsi = FsiService(ctx, metrics, region=settings.region)
-    federation = settings.federation()
     if federation is not None:  # a node of a federation (gongji.federation): other provinces' patients go to theirs
         from gongji.federation.node import join_federation
 
         join_federation(app, app.state.fsi, federation)
+        metrics.watch_outbox(lambda: ctx.read(lambda uow: uow.outbox.lag()))
     app.state.analytics_dir = settings.analytics_dir
     app.include_router(fsi_router)
     mount_rest(app)

@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -43,6 +44,7 @@ __all__ = [
     "ACCESS_LOG",
     "ACCESS_LOG_ENV",
     "Metrics",
+    "OutboxCollector",
     "WalletTransfersCollector",
     "configure_access_log",
     "http_observer",
@@ -102,6 +104,10 @@ class Metrics:
         if code:
             self.refusals.labels(code).inc()
 
+    def watch_outbox(self, lag: Callable[[], tuple[int, datetime | None]]) -> None:
+        """Report the outbox's lag (a node of a federation), read with ``lag`` at each scrape."""
+        self.registry.register(OutboxCollector(lag))
+
     def watch_wallets(self, counts: Callable[[], Mapping[str, int]]) -> None:
         """Report wallet transfers by status (``gongji_wallet_transfers``), read with ``counts`` at each scrape."""
         self.registry.register(WalletTransfersCollector(counts))
@@ -136,6 +142,33 @@ class WalletTransfersCollector(Collector):
         for status in TransferStatus:
             family.add_metric([status.value], counts.get(status.value, 0))
         yield family
+
+
+class OutboxCollector(Collector):
+    """``gongji_outbox_waiting`` and ``gongji_outbox_oldest_age_seconds``: the messages to other nodes of the
+    federation not relayed to JetStream yet, and how long the oldest has waited — the relay's lag, read from the
+    database when scraped (a gap, never a false zero, when it does not answer)."""
+
+    def __init__(self, lag: Callable[[], tuple[int, datetime | None]]) -> None:
+        self._lag = lag
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The families' names (registration reads no database)."""
+        yield GaugeMetricFamily("gongji_outbox_waiting", "Messages to other nodes not relayed yet.")
+        yield GaugeMetricFamily("gongji_outbox_oldest_age_seconds", "How long the oldest unrelayed message waited.")
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """The count and the oldest's age (0 when none waits)."""
+        try:
+            waiting, oldest = self._lag()
+        except Exception as exc:  # a scrape must answer whatever went wrong with the database
+            _log.warning("outbox lag unavailable: %s", type(exc).__name__)
+            return
+        age = max(0.0, (datetime.now(UTC) - oldest).total_seconds()) if oldest is not None else 0.0
+        yield GaugeMetricFamily("gongji_outbox_waiting", "Messages to other nodes not relayed yet.", value=waiting)
+        yield GaugeMetricFamily(
+            "gongji_outbox_oldest_age_seconds", "How long the oldest unrelayed message waited.", value=age
+        )
 
 
 def log_request(**fields: Any) -> None:

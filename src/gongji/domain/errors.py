@@ -887,6 +887,22 @@ class ErrorCode(Enum):
         "参保地节点 {node} 暂时无法访问，本次交易未办理，请稍后用同一报文重试",
         "The node {node} of the insured place cannot be reached now; nothing was done: retry the same message later",
     )
+    NODE_NOT_IN_FEDERATION = _Text(
+        ErrorKind.REFUSED,
+        "本系统未加入跨省节点联网，无法办理跨节点业务",
+        "This gongji is not a node of a federation; nothing across nodes can be done here",
+    )
+    WALLET_RECEIVER_NAME_MISMATCH = _Text(
+        ErrorKind.REFUSED,
+        "接收人姓名“{name}”与其参保地登记的不符",
+        "The receiver's name '{name}' is not the one registered where she is insured",
+    )
+    WALLET_TAKE_BACK_ACROSS_NODES = _Text(
+        ErrorKind.REFUSED,
+        "转账 {transfer_id} 的接收人在节点 {node} 参保，未使用的余额只能由接收人注销钱包退回，不能由转出人收回",
+        "The receiver of transfer {transfer_id} is insured on node {node}: what she has not spent comes back only when "
+        "she closes her wallet, not by the sender taking it back",
+    )
     INSURED_PROVINCE_NOT_SERVED = _Text(
         ErrorKind.REFUSED,
         "参保地 {region} 所在省份不由任何节点办理（本节点 {node}），无法结算",

@@ -122,6 +122,9 @@ class AccountKind(StrEnum):
     INSTITUTION_CLEARING = "institution_clearing"
     CONTRIBUTIONS_COLLECTED = "contributions_collected"
     CLAIMS_PAYABLE = "claims_payable"
+    #: What another node of a federation owes this region for wallet money spent there (or is owed: the sign says),
+    #: one per node (gongji.service.wallet_remote).
+    NODE_CLEARING = "node_clearing"
     # Memo accounts (limits kept as balances, posted in the same journal as the money; never money themselves):
     DEDUCTIBLE_PAID = "deductible_paid"
     FUND_PAID = "fund_paid"
@@ -176,6 +179,7 @@ _ACCOUNT_NAMES: dict[AccountKind, tuple[str, str]] = {
     AccountKind.INSTITUTION_CLEARING: ("应付定点机构", "payable to the institution"),
     AccountKind.CONTRIBUTIONS_COLLECTED: ("代缴保费归集户", "contributions collected"),
     AccountKind.CLAIMS_PAYABLE: ("手工报销应付参保人", "reimbursements payable to insured people"),
+    AccountKind.NODE_CLEARING: ("跨节点清算", "clearing with another node"),
     AccountKind.DEDUCTIBLE_PAID: ("本年已付起付线（备查）", "deductible paid this year (memo)"),
     AccountKind.FUND_PAID: ("本年统筹基金已支付（备查）", "pooling fund paid this year (memo)"),
     AccountKind.QUOTA_USED: ("本年共济额度已用（备查）", "quota used this year (memo)"),
@@ -195,6 +199,8 @@ class JournalKind(StrEnum):
     WALLET_TRANSFER = "wallet_transfer"
     WALLET_ACCEPT = "wallet_accept"
     WALLET_RETURN = "wallet_return"
+    #: Wallet money spent (or given back by a reversal) on another node: reserved money into what that node is owed.
+    NODE_SETTLEMENT = "node_settlement"
 
     @property
     def zh(self) -> str:
@@ -225,6 +231,7 @@ _JOURNAL_NAMES: dict[JournalKind, tuple[str, str]] = {
     JournalKind.WALLET_TRANSFER: ("医保钱包转账", "wallet transfer"),
     JournalKind.WALLET_ACCEPT: ("医保钱包接收", "wallet transfer accepted"),
     JournalKind.WALLET_RETURN: ("医保钱包退回", "wallet transfer returned"),
+    JournalKind.NODE_SETTLEMENT: ("医保钱包跨节点支付", "wallet money spent on another node"),
 }
 
 

@@ -42,6 +42,10 @@ class NoticeKind(Enum):
         "您向 {receiver} 的医保钱包转账 {amount} 未在 {due} 前接收，已退回您的个人账户",
         "Your wallet transfer of {amount} to {receiver} was not accepted by {due} and is back in your account",
     )
+    WALLET_TRANSFER_UNDELIVERED = _Template(
+        "您向 {receiver} 的医保钱包转账 {amount} 未能送达（{reason}），款项已退回您的个人账户",
+        "Your wallet transfer of {amount} to {receiver} could not be received ({reason}); it is back in your account",
+    )
     WALLET_TRANSFER_EXPIRED = _Template(
         "{sender} 的医保钱包转账 {amount} 未在 {due} 前接收，已退回",
         "The wallet transfer of {amount} from {sender} was not accepted by {due} and went back",

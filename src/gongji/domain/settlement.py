@@ -111,7 +111,8 @@ def fund_share(inscp_fen: int, terms: FundTerms) -> FundShare:
 class Purse:
     """One account that may pay, with everything that limits it. ``skip`` is why it may not pay at all."""
 
-    payer_id: int
+    #: The paying person here; ``None`` for a wallet transfer whose sender is on another node (``peer_node``).
+    payer_id: int | None
     relation_id: int | None
     name: str
     region: str
@@ -124,6 +125,8 @@ class Purse:
     skip: tuple[str, dict[str, Any]] | None = None
     #: The patient's wallet: an accepted transfer whose money, reserved in the sender's account, may pay.
     wallet_transfer_id: int | None = None
+    #: The node of that transfer's sender when it is another (the money is then owed by that node).
+    peer_node: str | None = None
 
     @property
     def own(self) -> bool:
@@ -219,7 +222,8 @@ class PayerRow:
     """Who paid from a personal account in a settlement: the patient (no relation) or an authoriser."""
 
     seq: int
-    payer_person_id: int
+    #: ``None`` for a wallet payment whose sender is on another node (named by the transfer's peer).
+    payer_person_id: int | None
     relation_id: int | None
     region: str
     prior_years_fen: int

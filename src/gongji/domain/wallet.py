@@ -21,6 +21,7 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import format_yuan
 
 __all__ = [
+    "Peer",
     "TransferStatus",
     "WalletEvent",
     "WalletEventKind",
@@ -115,12 +116,26 @@ _EVENT_NAMES = {
 
 
 @dataclass(frozen=True)
+class Peer:
+    """The other party of a transfer between people of two nodes (gongji.federation): the node that serves them, their
+    ID number and name, and the transfer's id on that node (known once it answered)."""
+
+    node: str
+    certno: str
+    name: str
+    transfer_id: int | None = None
+
+
+@dataclass(frozen=True)
 class WalletTransfer:
-    """A transfer as stored: who to whom, how much was reserved from which part, and how much is left unspent."""
+    """A transfer as stored: who to whom, how much was reserved from which part, and how much is left unspent.
+
+    Between people of two nodes each node keeps its half (``peer`` names the other party, whose id here is ``None``):
+    the sender's node holds the reserved money, the receiver's node the wallet's quota and her decisions."""
 
     id: int
-    sender_id: int
-    receiver_id: int
+    sender_id: int | None
+    receiver_id: int | None
     sender_region: str
     receiver_region: str
     relation_type: str
@@ -135,6 +150,21 @@ class WalletTransfer:
     return_due_at: datetime
     decided_at: datetime | None = None
     verification: str = ""
+    peer: Peer | None = None
+
+    @property
+    def sender_here(self) -> int:
+        """The sender's id on this node (the sender's half of a transfer across nodes, or a transfer within one)."""
+        if self.sender_id is None:
+            raise ValueError(f"transfer {self.id}: the sender is on node {self.peer.node if self.peer else '?'}")
+        return self.sender_id
+
+    @property
+    def receiver_here(self) -> int:
+        """The receiver's id on this node (the receiver's half, or a transfer within one node)."""
+        if self.receiver_id is None:
+            raise ValueError(f"transfer {self.id}: the receiver is on node {self.peer.node if self.peer else '?'}")
+        return self.receiver_id
 
     @property
     def spent_fen(self) -> int:

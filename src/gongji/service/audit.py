@@ -175,9 +175,10 @@ def _audit_wallets(
     person's account is never negative), and each wallet holds exactly what its accepted transfers have left."""
     reserved: dict[tuple[int, str], int] = defaultdict(int)
     held: dict[tuple[int, str], int] = defaultdict(int)
-    for transfer in uow.wallets.reserving():
-        reserved[(transfer.sender_id, transfer.sender_region)] += transfer.remaining_fen
-        if transfer.status is TransferStatus.ACCEPTED:
+    for transfer in uow.wallets.reserving():  # a transfer across nodes: only its half here
+        if transfer.sender_id is not None:
+            reserved[(transfer.sender_id, transfer.sender_region)] += transfer.remaining_fen
+        if transfer.status is TransferStatus.ACCEPTED and transfer.receiver_id is not None:
             held[(transfer.receiver_id, transfer.receiver_region)] += transfer.remaining_fen
     booked: dict[AccountKind, dict[tuple[int, str], int]] = {AccountKind.WALLET_RESERVED: {}, AccountKind.WALLET: {}}
     for row in accounts:

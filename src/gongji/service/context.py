@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from gongji.domain.errors import Conflict, ErrorCode, GongjiError, InvalidInput
 from gongji.rules.book import RuleBook, default_rule_book
 from gongji.service.clock import Clock
+from gongji.service.federation_ports import Nodes
 from gongji.service.group_commit import committer_for, raising
 from gongji.service.ports import StoredOutcome, UnitOfWork, UnitOfWorkFactory
 from gongji.service.refusal_log import Channel, Subject, current_channel, refusal_entry, watching
@@ -208,6 +209,8 @@ class Context:
     face: FaceVerifier = field(default_factory=FakeFaceVerifier)
     #: Whether ``grouped`` writes are committed together (:mod:`gongji.service.group_commit`) or each alone.
     group_commit: bool = True
+    #: The federation this node belongs to (which node serves which province); ``None``: a stand-alone gongji.
+    nodes: Nodes | None = None
 
     def write(
         self,

@@ -328,10 +328,12 @@ class WalletGrant:
     """Money in the patient's wallet: an accepted transfer's unspent amount, reserved in its sender's account."""
 
     transfer_id: int
-    sender_id: int
+    #: ``None`` when the sender is on another node of the federation (``sender_node``).
+    sender_id: int | None
     sender_name: str
     sender_region: str
     remaining_fen: int
+    sender_node: str | None = None
 
 
 def assess_wallet(reader: RuleReader, grant: WalletGrant, question: Question, *, chosen: bool) -> Verdict:
@@ -351,5 +353,6 @@ def assess_wallet(reader: RuleReader, grant: WalletGrant, question: Question, *,
         0,
         skip=skip,
         wallet_transfer_id=grant.transfer_id,
+        peer_node=grant.sender_node,
     )
     return Verdict(findings, purse)

@@ -42,6 +42,7 @@ from gongji.service.access_ports import AccessStateRepository
 from gongji.service.api_ports import ApiTokenRepository, OperatorActionRepository, ReportRepository
 from gongji.service.catalogue_ports import CatalogueRepository, InstitutionRepository, UpsertCounts
 from gongji.service.credential_ports import PersonCredentialRepository
+from gongji.service.federation_ports import InboxRepository, OutboxRepository
 from gongji.service.fsi_ports import CredentialsRepository, FilingRepository, FsiFileRepository, SignInRepository
 from gongji.service.query_ports import QueryRepository
 from gongji.service.refusal_ports import RefusalEntry, RefusalRepository
@@ -387,6 +388,10 @@ class UnitOfWork(Protocol):
     def refusals(self) -> RefusalRepository: ...
     @property
     def replays(self) -> ReplayReader: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
+    @property
+    def inbox(self) -> InboxRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

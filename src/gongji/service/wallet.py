@@ -10,12 +10,9 @@ the reserved money back into the part it came from. Every step is one journal an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 
-from gongji.domain.codes import Insutype, RelationType
-from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
+from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.ledger import WALLET_QUOTA, AccountKind, JournalKind
-from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
 from gongji.domain.notices import NoticeKind
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
@@ -24,35 +21,29 @@ from gongji.domain.wallet import (
     TransferStatus,
     WalletEventKind,
     WalletTransfer,
-    auto_return_at,
-    check_new_transfer,
-    pending_refusal,
 )
 from gongji.rules import parameters as params
 from gongji.service.checks import RuleReader
 from gongji.service.context import Context
-from gongji.service.enrollment import active_enrollment
-from gongji.service.ledger_door import Move, memo_source, post_moves
+from gongji.service.ledger_door import memo_source, post_moves
+from gongji.service.node_messages import MessageKind
 from gongji.service.notices import notify
 from gongji.service.people import resolve_person
 from gongji.service.ports import UnitOfWork
 from gongji.service.wallet_checks import (
     open_wallet_of,
     require_enabled,
-    reserve_parts,
-    transfer_limits,
-    verify_sender,
     wallet_region,
 )
 from gongji.service.wallet_moves import (
     give_back,
-    part_account,
     record_event,
     reference_of,
-    reserved_account,
     wallet_account,
 )
 from gongji.service.wallet_query import transfer_view, wallet_view
+from gongji.service.wallet_remote import tell_sender_node
+from gongji.service.wallet_send import SendToWallet, send_to_wallet
 from gongji.service.wallet_views import ReturnDueResult, WalletTransferView, WalletView
 
 __all__ = [
@@ -85,18 +76,6 @@ class CloseWallet:
     """注销医保钱包: what is left unspent goes back to its senders."""
 
     person: str
-
-
-@dataclass(frozen=True)
-class SendToWallet:
-    """转账: from the sender's personal account to a close relative's wallet, verified by face or 医保码 password."""
-
-    sender: str
-    receiver: str
-    amount_fen: int
-    relation_type: RelationType
-    face_token: str | None = None
-    password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,108 +115,12 @@ def close_wallet(ctx: Context, cmd: CloseWallet, *, key: str) -> WalletView:
         if pending:
             raise Refused(ErrorCode.WALLET_NOT_EMPTY, name=person.name, pending=len(pending))
         for transfer in uow.wallets.spendable(person.id):
-            give_back(uow, transfer, TransferStatus.CLOSED, WalletEventKind.CLOSED, now)
+            give_back(uow, transfer, TransferStatus.CLOSED, WalletEventKind.CLOSED, now, ctx.nodes)
         uow.wallets.close(person.id, now)
         return wallet_view(uow, person)
 
     request = {"person": cmd.person.strip().upper()}
     return ctx.write(key=key, operation="wallet.close", request=request, result_type=WalletView, handler=handler)
-
-
-def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransferView:
-    """Transfer to a close relative's wallet within the national limits; the amount is reserved in the sender's
-    account until the relative accepts (or it returns at 06:00 the next day). Idempotent by ``key``."""
-    if not 0 < cmd.amount_fen <= MAX_AMOUNT_FEN:
-        raise InvalidInput(
-            ErrorCode.AMOUNT_INVALID, value=format_yuan(cmd.amount_fen), reason=Phrase.AMOUNT_WITHIN_LIMIT
-        )
-
-    def handler(uow: UnitOfWork) -> WalletTransferView:
-        now = ctx.clock.now()
-        reader = RuleReader(ctx.rules, now.date())
-        sender, receiver = resolve_person(uow, cmd.sender), resolve_person(uow, cmd.receiver)
-        if sender.id == receiver.id:
-            raise Refused(ErrorCode.WALLET_SELF_TRANSFER)
-        allowed = reader.get(params.ALLOWED_RELATIONS, NATIONAL)
-        if cmd.relation_type not in allowed or not cmd.relation_type.bindable:
-            raise Refused(
-                ErrorCode.WALLET_RELATION_NOT_CLOSE,
-                relation=cmd.relation_type,
-                on=now.date().isoformat(),
-                allowed=list(allowed),
-            )
-        try:
-            sender_region = active_enrollment(uow, sender, Insutype.EMPLOYEE_BASIC).pooling_region
-        except NotFound:
-            raise Refused(ErrorCode.NOT_AN_EMPLOYEE, ref=sender.name) from None
-        open_wallet_of(uow, sender)
-        receiver_region = open_wallet_of(uow, receiver)
-        for region in (sender_region, receiver_region):
-            require_enabled(reader, region)
-        verification = verify_sender(ctx, sender, cmd.face_token, cmd.password)
-        day = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
-        # The sender's accounts are locked first: two transfers of his race one at a time from here on. The national
-        # limits are judged before his balance, so each refusal names the limit that was hit.
-        uow.ledger.accounts_of_people([sender.id], lock=True)
-        check_new_transfer(
-            transfer_limits(reader, sender_region),
-            amount_fen=cmd.amount_fen,
-            at=now,
-            sent_today=uow.wallets.sent_between(sender.id, day, day + timedelta(days=1)),
-            pending_to_receiver=uow.wallets.pending_between(sender.id, receiver.id),
-            receiver_name=receiver.name,
-        )
-        from_prior, from_current, current_year = reserve_parts(uow, reader, sender, sender_region, cmd.amount_fen, now)
-        due = auto_return_at(now, reader.get(params.WALLET_AUTO_RETURN_AT, sender_region))
-        draft = WalletTransfer(
-            id=0,
-            sender_id=sender.id,
-            receiver_id=receiver.id,
-            sender_region=sender_region,
-            receiver_region=receiver_region,
-            relation_type=cmd.relation_type.value,
-            amount_fen=cmd.amount_fen,
-            from_prior_fen=from_prior,
-            from_current_fen=from_current,
-            current_year=current_year,
-            remaining_fen=cmd.amount_fen,
-            status=TransferStatus.PENDING,
-            requested_at=now,
-            return_due_at=due,
-            verification=verification,
-        )
-        transfer = uow.wallets.add_transfer(draft)
-        if transfer is None:  # a concurrent transfer to the same person took the pending slot first
-            pending = uow.wallets.pending_between(sender.id, receiver.id)
-            assert pending is not None
-            raise pending_refusal(pending, receiver.name)
-        reserved = reserved_account(sender.id, sender_region, now.year)
-        moves: list[Move] = [
-            (part_account(AccountKind.PERSONAL_PRIOR, sender.id, sender_region, now.year), reserved, from_prior),
-            (part_account(AccountKind.PERSONAL_CURRENT, sender.id, sender_region, now.year), reserved, from_current),
-        ]
-        posted = post_moves(
-            uow, moves, kind=JournalKind.WALLET_TRANSFER, at=now, reference=reference_of(transfer), person_id=sender.id
-        )
-        record_event(uow, transfer, WalletEventKind.SENT, transfer.amount_fen, now, posted.journal_id)
-        notify(
-            uow,
-            receiver.id,
-            NoticeKind.WALLET_TRANSFER_WAITING,
-            {"sender": sender.name, "amount_fen": transfer.amount_fen, "due": f"{due:%Y-%m-%d %H:%M}"},
-            now,
-        )
-        return transfer_view(uow, transfer)
-
-    request = {
-        "sender": cmd.sender.strip().upper(),
-        "receiver": cmd.receiver.strip().upper(),
-        "amount_fen": cmd.amount_fen,
-        "relation_type": cmd.relation_type.value,
-    }
-    return ctx.write(
-        key=key, operation="wallet.transfer", request=request, result_type=WalletTransferView, handler=handler
-    )
 
 
 def _locked_transfer(uow: UnitOfWork, transfer_id: int) -> WalletTransfer:
@@ -255,8 +138,8 @@ def _require(transfer: WalletTransfer, status: TransferStatus, action: Phrase) -
 
 
 def _names(uow: UnitOfWork, transfer: WalletTransfer) -> tuple[str, str]:
-    people = uow.people.get_many([transfer.sender_id, transfer.receiver_id])
-    return people[transfer.sender_id].name, people[transfer.receiver_id].name
+    view = transfer_view(uow, transfer)
+    return view.sender, view.receiver
 
 
 def _as_party(uow: UnitOfWork, transfer: WalletTransfer, who: str, role: Phrase, action: Phrase) -> Person:
@@ -295,8 +178,12 @@ def accept_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTra
             transfer.id, status=TransferStatus.ACCEPTED, remaining_fen=transfer.amount_fen, decided_at=now
         )
         record_event(uow, transfer, WalletEventKind.ACCEPTED, transfer.amount_fen, now, posted.journal_id)
-        params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
-        notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_ACCEPTED, params_, now)
+        if transfer.sender_id is None:  # the sender's node posts its half (gongji.service.wallet_remote)
+            fields = {"receiver_transfer_id": transfer.id, "receiver_name": receiver.name}
+            tell_sender_node(uow, ctx, transfer, MessageKind.WALLET_ACCEPTED, now, **fields)
+        else:
+            params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
+            notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_ACCEPTED, params_, now)
         return transfer_view(uow, _locked_transfer(uow, transfer.id))
 
     request = {"transfer_id": cmd.transfer_id, "person": cmd.person.strip().upper()}
@@ -313,9 +200,10 @@ def decline_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTr
         transfer = _locked_transfer(uow, cmd.transfer_id)
         receiver = _as_party(uow, transfer, cmd.person, Phrase.WALLET_RECEIVER, Phrase.ACT_DECLINE_TRANSFER)
         _require(transfer, TransferStatus.PENDING, Phrase.ACT_DECLINE_TRANSFER)
-        give_back(uow, transfer, TransferStatus.DECLINED, WalletEventKind.DECLINED, now)
-        params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
-        notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_DECLINED, params_, now)
+        give_back(uow, transfer, TransferStatus.DECLINED, WalletEventKind.DECLINED, now, ctx.nodes)
+        if transfer.sender_id is not None:  # across nodes, the sender's node tells him when it has released it
+            params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
+            notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_DECLINED, params_, now)
         return transfer_view(uow, _locked_transfer(uow, transfer.id))
 
     request = {"transfer_id": cmd.transfer_id, "person": cmd.person.strip().upper()}
@@ -337,10 +225,12 @@ def take_back(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTransferV
                 ErrorCode.WALLET_TAKE_BACK_NOT_ALLOWED, region=transfer.sender_region, on=now.date().isoformat()
             )
         _require(transfer, TransferStatus.ACCEPTED, Phrase.ACT_TAKE_BACK_TRANSFER)
+        if transfer.peer is not None:  # only the receiver's node decides what her wallet still holds
+            raise Refused(ErrorCode.WALLET_TAKE_BACK_ACROSS_NODES, transfer_id=transfer.id, node=transfer.peer.node)
         amount = give_back(uow, transfer, TransferStatus.TAKEN_BACK, WalletEventKind.TAKEN_BACK, now)
         sender, _ = _names(uow, transfer)
         params_ = {"transfer_id": transfer.id, "amount_fen": amount, "sender": sender, "reason": Phrase.TAKEN_BACK}
-        notify(uow, transfer.receiver_id, NoticeKind.WALLET_BALANCE_RETURNED, params_, now)
+        notify(uow, transfer.receiver_here, NoticeKind.WALLET_BALANCE_RETURNED, params_, now)
         return transfer_view(uow, _locked_transfer(uow, transfer.id))
 
     request = {"transfer_id": cmd.transfer_id, "person": cmd.person.strip().upper()}
@@ -357,11 +247,13 @@ def _return_one(ctx: Context, transfer_id: int) -> int:
         transfer = uow.wallets.transfer(transfer_id, lock=True)
         if transfer is None or transfer.status is not TransferStatus.PENDING or transfer.return_due_at > now:
             return 0
-        amount = give_back(uow, transfer, TransferStatus.RETURNED, WalletEventKind.RETURNED, now)
+        amount = give_back(uow, transfer, TransferStatus.RETURNED, WalletEventKind.RETURNED, now, ctx.nodes)
         sender, receiver = _names(uow, transfer)
         shown = {"amount_fen": amount, "due": f"{transfer.return_due_at:%Y-%m-%d %H:%M}"}
-        notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_RETURNED, {**shown, "receiver": receiver}, now)
-        notify(uow, transfer.receiver_id, NoticeKind.WALLET_TRANSFER_EXPIRED, {**shown, "sender": sender}, now)
+        if transfer.sender_id is not None:  # across nodes, the sender's node tells him when it has released it
+            notice = NoticeKind.WALLET_TRANSFER_RETURNED
+            notify(uow, transfer.sender_id, notice, {**shown, "receiver": receiver}, now)
+        notify(uow, transfer.receiver_here, NoticeKind.WALLET_TRANSFER_EXPIRED, {**shown, "sender": sender}, now)
         uow.commit()
         return amount
 

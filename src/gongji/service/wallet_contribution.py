@@ -27,7 +27,7 @@ from gongji.service.settlement import ExplanationView, SettlementView, settlemen
 from gongji.service.settlement.split import wallet_grants
 from gongji.service.settlement.steps import purse_step
 from gongji.service.settlement.views import StepView
-from gongji.service.wallet_moves import reserved_account, tell_payers
+from gongji.service.wallet_moves import tell_payers, wallet_source
 
 __all__ = ["PayContributionFromWallet", "pay_contribution_from_wallet"]
 
@@ -92,13 +92,12 @@ def pay_contribution_from_wallet(ctx: Context, cmd: PayContributionFromWallet, *
         wallet = AccountOpening.of(AccountKind.WALLET, _wallet_region(uow, person.id), person.id, now.year)
         moves: list[Move] = []
         for payment in payments:
-            purse = payment.purse
-            reserved = reserved_account(purse.payer_id, purse.region, now.year)
-            moves += across_regions(reserved, purse.region, collected, region, payment.amount_fen, now.year)
+            source, source_region = wallet_source(payment.purse, wallet.region, now.year)
+            moves += across_regions(source, source_region, collected, region, payment.amount_fen, now.year)
             moves.append((wallet, memo_source(wallet.region, WALLET_QUOTA), payment.amount_fen))
         ref = f"{cmd.kind.value}:{cmd.year}:{reference}"
         posted = post_moves(uow, moves, kind=JournalKind.SETTLEMENT, at=now, reference=ref, person_id=person.id)
-        tell_payers(uow, payments, journal_id=posted.journal_id, reference=ref, patient=person, at=now)
+        tell_payers(uow, payments, journal_id=posted.journal_id, reference=ref, patient=person, at=now, nodes=ctx.nodes)
         reader = RuleReader(ctx.rules, now.date())
         explanation = ExplanationView(
             rules=trace_views(reader),

@@ -15,14 +15,17 @@ from gongji.domain.ledger import WALLET_QUOTA, AccountKind, AccountOpening, Jour
 from gongji.domain.notices import NoticeKind
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
-from gongji.domain.settlement import PayerRow, Payment
+from gongji.domain.settlement import PayerRow, Payment, Purse
 from gongji.domain.wallet import TransferStatus, WalletEvent, WalletEventKind, WalletTransfer
+from gongji.service.federation_ports import Nodes
 from gongji.service.ledger_door import Move, memo_source, post_moves
+from gongji.service.node_messages import MessageKind, post_message
 from gongji.service.notices import notify
 from gongji.service.ports import UnitOfWork
 
 __all__ = [
     "give_back",
+    "node_clearing_account",
     "part_account",
     "record_event",
     "reference_of",
@@ -32,12 +35,20 @@ __all__ = [
     "spending_moves",
     "tell_payers",
     "wallet_account",
+    "wallet_source",
 ]
 
 
 def part_account(kind: AccountKind, person_id: int, region: str, year: int) -> AccountOpening:
     """A part of a person's personal account (历年 or 当年) in a region."""
     return AccountOpening.of(kind, region, person_id, year)
+
+
+def node_clearing_account(node: str, region: str) -> AccountOpening:
+    """What node ``node`` and this region owe each other for wallet money spent across them (a system account, one
+    per node: positive on the sender's node, negative on the receiver's, the two cancelling out)."""
+    base = AccountOpening.of(AccountKind.NODE_CLEARING, region, None, 0)
+    return AccountOpening(f"{base.code}:{node}", base.kind, base.region, base.asset)
 
 
 def reserved_account(person_id: int, region: str, year: int) -> AccountOpening:
@@ -47,7 +58,7 @@ def reserved_account(person_id: int, region: str, year: int) -> AccountOpening:
 
 def wallet_account(transfer: WalletTransfer, year: int) -> AccountOpening:
     """The receiver's wallet (quota) that a transfer credits once accepted."""
-    return AccountOpening.of(AccountKind.WALLET, transfer.receiver_region, transfer.receiver_id, year)
+    return AccountOpening.of(AccountKind.WALLET, transfer.receiver_region, transfer.receiver_here, year)
 
 
 def reference_of(transfer: WalletTransfer) -> str:
@@ -64,38 +75,64 @@ def record_event(
 
 def release_moves(transfer: WalletTransfer, amount: int, now: datetime) -> list[Move]:
     """Reserved money back into the parts it came from: 当年 money to 当年 while that year lasts, else to 历年."""
-    reserved = reserved_account(transfer.sender_id, transfer.sender_region, now.year)
+    sender, region = transfer.sender_here, transfer.sender_region
+    reserved = reserved_account(sender, region, now.year)
     to_current = min(amount, transfer.from_current_fen) if transfer.current_year == now.year else 0
-    region, sender = transfer.sender_region, transfer.sender_id
     return [
         (reserved, part_account(AccountKind.PERSONAL_CURRENT, sender, region, now.year), to_current),
         (reserved, part_account(AccountKind.PERSONAL_PRIOR, sender, region, now.year), amount - to_current),
     ]
 
 
+def _nodes(nodes: Nodes | None) -> Nodes:
+    assert nodes is not None, "a transfer across nodes exists only on a node of a federation"
+    return nodes
+
+
 def give_back(
-    uow: UnitOfWork, transfer: WalletTransfer, status: TransferStatus, kind: WalletEventKind, now: datetime
+    uow: UnitOfWork,
+    transfer: WalletTransfer,
+    status: TransferStatus,
+    kind: WalletEventKind,
+    now: datetime,
+    nodes: Nodes | None = None,
 ) -> int:
     """Put what a transfer still reserves back into the sender's account (and out of the receiver's wallet when she
-    had accepted it); the transfer ends with ``status``. Returns the amount given back."""
+    had accepted it); the transfer ends with ``status``. Returns the amount given back. The receiver's half of a
+    transfer across nodes gives back only her side here and tells the sender's node (through ``nodes``), which
+    releases the money (:mod:`gongji.service.wallet_remote`)."""
     amount = transfer.remaining_fen
-    moves = release_moves(transfer, amount, now)
+    moves = release_moves(transfer, amount, now) if transfer.sender_id is not None else []
     if transfer.status is TransferStatus.ACCEPTED:
         moves.append((wallet_account(transfer, now.year), memo_source(transfer.receiver_region, WALLET_QUOTA), amount))
     journal_id = None
-    if amount:
+    if amount and moves:
         posted = post_moves(
             uow,
             moves,
             kind=JournalKind.WALLET_RETURN,
             at=now,
             reference=reference_of(transfer),
-            person_id=transfer.sender_id,
+            person_id=transfer.sender_id if transfer.sender_id is not None else transfer.receiver_id,
         )
         journal_id = posted.journal_id
     uow.wallets.update_transfer(transfer.id, status=status, remaining_fen=0, decided_at=now)
     record_event(uow, transfer, kind, amount, now, journal_id)
+    if transfer.sender_id is None:
+        assert transfer.peer is not None
+        fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": amount, "status": status.value}
+        post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_RETURNED, fields, now)
     return amount
+
+
+def wallet_source(purse: Purse, wallet_region: str, year: int) -> tuple[AccountOpening, str]:
+    """Where a wallet payment's money comes from, and that account's region: the sender's reservation in his region,
+    or — a sender on another node — what that node owes, in the wallet's region
+    (:mod:`gongji.service.wallet_remote`)."""
+    if purse.peer_node is not None:
+        return node_clearing_account(purse.peer_node, wallet_region), wallet_region
+    assert purse.payer_id is not None
+    return reserved_account(purse.payer_id, purse.region, year), purse.region
 
 
 def spending_moves(payment: Payment, patient_id: int, patient_region: str, year: int) -> list[Move]:
@@ -112,9 +149,11 @@ def tell_payers(
     reference: str,
     patient: Person,
     at: datetime,
+    nodes: Nodes | None = None,
 ) -> None:
     """After a settlement's journal: what each wallet payment spent comes off its transfer (spent when nothing is
-    left) with a history line; every relative whose account paid — through a binding or the wallet — is told."""
+    left) with a history line; every relative whose account paid — through a binding or the wallet — is told (a
+    sender on another node through his node, which moves the money: :mod:`gongji.service.wallet_remote`)."""
     for payment in payments:
         purse = payment.purse
         if purse.own:
@@ -131,6 +170,12 @@ def tell_payers(
             uow.wallets.add_event(
                 WalletEvent(0, transfer.id, WalletEventKind.PAID, payment.amount_fen, at, journal_id, reference)
             )
+            if transfer.peer is not None and transfer.sender_id is None:
+                fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": payment.amount_fen,
+                          "reference": reference}  # fmt: skip
+                post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_SPENT, fields, at)
+                continue
+        assert purse.payer_id is not None
         shown = {
             "patient": patient.name,
             "amount_fen": payment.amount_fen,
@@ -142,7 +187,13 @@ def tell_payers(
 
 
 def restore_spending(
-    uow: UnitOfWork, payers: Sequence[PayerRow], *, journal_id: int, reference: str, at: datetime
+    uow: UnitOfWork,
+    payers: Sequence[PayerRow],
+    *,
+    journal_id: int,
+    reference: str,
+    at: datetime,
+    nodes: Nodes | None = None,
 ) -> None:
     """After a reversal's mirror journal: each wallet payment's amount is back on its transfer. A transfer that has
     ended meanwhile (the wallet closed, the sender took it back) gives the amount straight back to the sender."""
@@ -156,6 +207,9 @@ def restore_spending(
         uow.wallets.add_event(
             WalletEvent(0, transfer.id, WalletEventKind.PAYMENT_REVERSED, amount, at, journal_id, reference)
         )
+        if transfer.peer is not None and transfer.sender_id is None:  # his node moves the money back
+            fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": amount, "reference": reference}
+            post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_UNSPENT, fields, at)
         if transfer.status in (TransferStatus.ACCEPTED, TransferStatus.SPENT):
             uow.wallets.update_transfer(
                 transfer.id, status=TransferStatus.ACCEPTED, remaining_fen=restored, decided_at=None
@@ -163,4 +217,4 @@ def restore_spending(
             continue
         # Ended meanwhile: the mirror put the amount back in the wallet and the reservation; release it at once.
         ended = WalletTransfer(**{**transfer.__dict__, "remaining_fen": amount, "status": TransferStatus.ACCEPTED})
-        give_back(uow, ended, transfer.status, WalletEventKind.RETURNED, at)
+        give_back(uow, ended, transfer.status, WalletEventKind.RETURNED, at, nodes)

@@ -21,16 +21,26 @@ HISTORY_LIMIT = 200
 
 
 def transfer_views(uow: UnitOfWork, transfers: Iterable[WalletTransfer]) -> list[WalletTransferView]:
-    """Transfers with both parties named (their people read in one statement)."""
+    """Transfers with both parties named (their people read in one statement; a party on another node by the name
+    that node gave, with no person number here)."""
     rows = list(transfers)
-    people = uow.people.get_many({t.sender_id for t in rows} | {t.receiver_id for t in rows})
+    ids = {i for t in rows for i in (t.sender_id, t.receiver_id) if i is not None}
+    people = uow.people.get_many(ids)
+
+    def party(person_id: int | None, t: WalletTransfer) -> tuple[str, str]:
+        if person_id is None:
+            assert t.peer is not None
+            return t.peer.name, ""
+        return people[person_id].name, people[person_id].psn_no
+
     return [
         WalletTransferView(
             id=t.id,
-            sender=people[t.sender_id].name,
-            sender_psn_no=people[t.sender_id].psn_no,
-            receiver=people[t.receiver_id].name,
-            receiver_psn_no=people[t.receiver_id].psn_no,
+            sender=party(t.sender_id, t)[0],
+            sender_psn_no=party(t.sender_id, t)[1],
+            receiver=party(t.receiver_id, t)[0],
+            receiver_psn_no=party(t.receiver_id, t)[1],
+            peer_node=t.peer.node if t.peer else None,
             sender_region=t.sender_region,
             receiver_region=t.receiver_region,
             relation_type=t.relation_type,

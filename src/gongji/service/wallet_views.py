@@ -17,6 +17,8 @@ class WalletTransferView:
     sender_psn_no: str
     receiver: str
     receiver_psn_no: str
+    #: The node of the other party when the transfer crosses nodes (its person number is then blank here).
+    peer_node: str | None
     sender_region: str
     receiver_region: str
     relation_type: str

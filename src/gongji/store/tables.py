@@ -370,6 +370,7 @@ idempotency_keys = Table(
 # The tables kept in modules of their own share this metadata (imported last: they import this module).
 from gongji.store import credential_tables as _credential_tables  # noqa: E402,F401
 from gongji.store import export_tables as _export_tables  # noqa: E402,F401
+from gongji.store import federation_tables as _federation_tables  # noqa: E402,F401
 from gongji.store import file_tables as _file_tables  # noqa: E402,F401
 from gongji.store import filing_tables as _filing_tables  # noqa: E402,F401
 from gongji.store import refusal_tables as _refusal_tables  # noqa: E402,F401

@@ -20,6 +20,7 @@ from gongji.store.driver import release_savepoint, rollback_to_savepoint, savepo
 from gongji.store.engine import READONLY_OPTION, is_transient_error
 from gongji.store.enrollment_repo import SqlEnrollments
 from gongji.store.family_reads import SqlFamilyReads
+from gongji.store.federation_repo import SqlInbox, SqlOutbox
 from gongji.store.file_repo import SqlFsiFiles
 from gongji.store.filing_repo import SqlFilings
 from gongji.store.fsi_repo import SqlCredentials, SqlSignIns
@@ -73,6 +74,8 @@ class SqlUnitOfWork:
     signals: SqlSignals
     refusals: SqlRefusals
     replays: SqlReplays
+    outbox: SqlOutbox
+    inbox: SqlInbox
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -111,6 +114,8 @@ class SqlUnitOfWork:
         self.signals = SqlSignals(conn)
         self.refusals = SqlRefusals(conn)
         self.replays = SqlReplays(conn)
+        self.outbox = SqlOutbox(conn)
+        self.inbox = SqlInbox(conn)
         return self
 
     def __exit__(

@@ -172,7 +172,8 @@ settlement_payers = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("settlement_id", Id, ForeignKey("settlements.id"), nullable=False, index=True),
     Column("seq", Integer(), nullable=False),
-    Column("payer_person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    # NULL: a wallet payment whose sender is on another node (the wallet transfer names him)
+    Column("payer_person_id", Id, ForeignKey("people.id"), nullable=True, index=True),
     Column("relation_id", Id, ForeignKey("relations.id"), nullable=True),
     Column("region", String(6), nullable=False),
     Column("prior_years_fen", BigInteger(), nullable=False),

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gongji.domain.wallet import TransferStatus, WalletEvent, WalletEventKind, WalletStatus, WalletTransfer
+from gongji.domain.wallet import Peer, TransferStatus, WalletEvent, WalletEventKind, WalletStatus, WalletTransfer
 from gongji.service.wallet_ports import StoredNotice, WalletRow
 from gongji.store import wallet_tables as w
 from gongji.store.driver import Prepared
@@ -39,12 +39,19 @@ _NOTIFY = Prepared(insert(w.notifications))
 _RESERVING = (TransferStatus.PENDING.value, TransferStatus.ACCEPTED.value)
 
 
+def _id_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def wallet_transfer_of(row: Any) -> WalletTransfer:
     """A ``wallet_transfers`` row as the domain's wallet transfer."""
+    peer = None
+    if row["peer_node"] is not None:
+        peer = Peer(row["peer_node"], row["peer_certno"], row["peer_name"] or "", _id_or_none(row["peer_transfer_id"]))
     return WalletTransfer(
         id=int(row["id"]),
-        sender_id=int(row["sender_person_id"]),
-        receiver_id=int(row["receiver_person_id"]),
+        sender_id=_id_or_none(row["sender_person_id"]),
+        receiver_id=_id_or_none(row["receiver_person_id"]),
         sender_region=row["sender_region"],
         receiver_region=row["receiver_region"],
         relation_type=row["relation_type"],
@@ -58,6 +65,7 @@ def wallet_transfer_of(row: Any) -> WalletTransfer:
         return_due_at=row["return_due_at"],
         decided_at=row["decided_at"],
         verification=row["verification"],
+        peer=peer,
     )
 
 
@@ -130,6 +138,10 @@ class SqlWallets:
             "return_due_at": transfer.return_due_at,
             "decided_at": transfer.decided_at,
             "verification": transfer.verification[:200],
+            "peer_node": transfer.peer.node if transfer.peer else None,
+            "peer_certno": transfer.peer.certno if transfer.peer else None,
+            "peer_name": transfer.peer.name if transfer.peer else None,
+            "peer_transfer_id": transfer.peer.transfer_id if transfer.peer else None,
         }
         try:
             with self._conn.begin_nested():
@@ -176,6 +188,21 @@ class SqlWallets:
         ).mappings()
         return [wallet_transfer_of(row) for row in rows]
 
+    def set_peer_transfer(self, transfer_id: int, peer_transfer_id: int) -> None:
+        """Record the transfer's id on the peer node (known once that node answered)."""
+        self._conn.execute(update(_T).where(_T.c.id == transfer_id).values(peer_transfer_id=peer_transfer_id))
+
+    def pending_to_peer(self, sender_id: int, certno: str) -> WalletTransfer | None:
+        """The sender's transfer to a person of another node still waiting to be accepted, if any."""
+        query = select(_T).where(
+            _T.c.sender_person_id == sender_id,
+            _T.c.peer_certno == certno,
+            _T.c.peer_node.is_not(None),
+            _T.c.status == TransferStatus.PENDING.value,
+        )
+        row = self._conn.execute(query).mappings().first()
+        return wallet_transfer_of(row) if row else None
+
     def pending_between(self, sender_id: int, receiver_id: int) -> WalletTransfer | None:
         """The transfer from sender to receiver still waiting to be accepted, if any."""
         row = (
@@ -199,10 +226,15 @@ class SqlWallets:
         return [wallet_transfer_of(row) for row in rows.mappings()]
 
     def due(self, at: datetime, *, limit: int) -> list[int]:
-        """Ids of pending transfers whose return time has come by ``at``."""
+        """Ids of pending transfers whose return time has come by ``at`` (a transfer to a person of another node is
+        returned by her node, which alone decides it)."""
         rows = self._conn.execute(
             select(_T.c.id)
-            .where(_T.c.status == TransferStatus.PENDING.value, _T.c.return_due_at <= at)
+            .where(
+                _T.c.status == TransferStatus.PENDING.value,
+                _T.c.return_due_at <= at,
+                _T.c.receiver_person_id.is_not(None),
+            )
             .order_by(_T.c.return_due_at, _T.c.id)
             .limit(limit)
         )

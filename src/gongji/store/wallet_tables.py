@@ -29,8 +29,10 @@ wallet_transfers = Table(
     "wallet_transfers",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("sender_person_id", Id, ForeignKey("people.id"), nullable=False),
-    Column("receiver_person_id", Id, ForeignKey("people.id"), nullable=False, index=True),
+    # Across nodes (gongji.federation) each node keeps its half: the other party is on ``peer_node``, known here by
+    # ID number and name, and that side's person id is NULL.
+    Column("sender_person_id", Id, ForeignKey("people.id"), nullable=True),
+    Column("receiver_person_id", Id, ForeignKey("people.id"), nullable=True, index=True),
     Column("sender_region", String(6), nullable=False),
     Column("receiver_region", String(6), nullable=False),
     Column("relation_type", String(32), nullable=False),
@@ -44,7 +46,18 @@ wallet_transfers = Table(
     Column("return_due_at", AwareDateTime(), nullable=False),
     Column("decided_at", AwareDateTime(), nullable=True),
     Column("verification", String(200), nullable=False),
+    Column("peer_node", String(32), nullable=True),
+    Column("peer_certno", String(18), nullable=True),
+    Column("peer_name", String(50), nullable=True),
+    # the same transfer's id on the peer node (the sender's id is the transfer's reference on both)
+    Column("peer_transfer_id", BigInteger(), nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint(
+        "(peer_node IS NULL AND sender_person_id IS NOT NULL AND receiver_person_id IS NOT NULL)"
+        " OR (peer_node IS NOT NULL AND peer_certno IS NOT NULL"
+        " AND (sender_person_id IS NULL) <> (receiver_person_id IS NULL))",
+        name="one_side_here",
+    ),
     CheckConstraint("from_prior_fen + from_current_fen = amount_fen", name="parts_add_up"),
     CheckConstraint("remaining_fen >= 0 AND remaining_fen <= amount_fen", name="remaining_within_amount"),
     CheckConstraint("sender_person_id <> receiver_person_id", name="two_people"),
@@ -60,6 +73,16 @@ Index(
     unique=True,
     sqlite_where=wallet_transfers.c.status == "pending",
     postgresql_where=wallet_transfers.c.status == "pending",
+)
+
+# The same across nodes: one pending transfer from a sender to a person of another node.
+Index(
+    "uq_wallet_transfers_pending_peer",
+    wallet_transfers.c.sender_person_id,
+    wallet_transfers.c.peer_certno,
+    unique=True,
+    sqlite_where=(wallet_transfers.c.status == "pending") & wallet_transfers.c.peer_node.is_not(None),
+    postgresql_where=(wallet_transfers.c.status == "pending") & wallet_transfers.c.peer_node.is_not(None),
 )
 
 # Each transfer's history, as both sides see it.

@@ -156,13 +156,18 @@ class SettlementContext:
     negate: bool = False
 
 
-def _balance_after(view: SettlementView, negate: bool, psn_no: str, region: str | None, recorded_fen: int) -> int:
+def _balance_after(
+    view: SettlementView, negate: bool, psn_no: str, region: str | None, recorded_fen: int
+) -> Decimal | None:
     """The balance to answer: as recorded for a settlement; for a reversal, as the reversal left it (the service
-    reports it with the reversal: the record's balance may be stale after later movements)."""
+    reports it with the reversal: the record's balance may be stale after later movements) — unknown (null) for a
+    wallet sender on another node, whose node holds his account (he has no person number here)."""
     if not negate:
-        return recorded_fen
+        return yuan(recorded_fen)
+    if not psn_no:
+        return None
     after = {(b.psn_no, b.region): b.balance_fen for b in view.balances_after_reversal or ()}
-    return after[(psn_no, region or "")]
+    return yuan(after[(psn_no, region or "")])
 
 
 def _money(value: int, negate: bool) -> Decimal:
@@ -247,7 +252,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
         "acct_pay": money["acct_pay"],
         "psn_cash_pay": money["psn_cash_pay"],
         "hosp_part_amt": money["hosp_part_amt"],
-        "balc": yuan(_balance_after(view, negate, view.psn_no, view.region, a["balc"])),
+        "balc": _balance_after(view, negate, view.psn_no, view.region, a["balc"]),
         "acct_mulaid_pay": money["acct_mulaid_pay"],
         "medins_setl_id": context.msgid,
         "clr_optins": None if view.previewed else view.region,
@@ -282,9 +287,7 @@ def settlement_output(view: SettlementView, context: SettlementContext) -> dict[
                 "mulaid_psn_name": payer.payer,
                 "mulaid_relation": payer.relation,
                 "mulaid_insuplc_admdvs": payer.region,
-                "mulaid_balc": yuan(
-                    _balance_after(view, negate, payer.payer_psn_no, payer.region, payer.balance_after_fen)
-                ),
+                "mulaid_balc": _balance_after(view, negate, payer.payer_psn_no, payer.region, payer.balance_after_fen),
             }
         )
     if not details:

@@ -101,9 +101,21 @@ def send(
     """The person ``ref`` (an employee) sends ``amount_fen`` from his personal account to a close relative's wallet
     within the national limits (each refusal has its code); the amount stays reserved in his account until the
     relative accepts, or returns at 06:00 the next day. The same Idempotency-Key replays the first answer."""
-    _require_people(ctx, principal, [ref, body.receiver], "医保钱包转账", "transfer to a wallet")
+    # A receiver on another node is not here to check: her node does, and refuses what it must.
+    nodes, region = ctx.nodes, body.receiver_region
+    elsewhere = nodes is not None and region is not None and nodes.node_of(region) not in (None, nodes.node)
+    _require_people(
+        ctx, principal, [ref] if elsewhere else [ref, body.receiver], "医保钱包转账", "transfer to a wallet"
+    )
     cmd = wallet.SendToWallet(
-        ref, body.receiver, body.amount_fen, body.relation_type, face_token=body.face_token, password=body.password
+        ref,
+        body.receiver,
+        body.amount_fen,
+        body.relation_type,
+        face_token=body.face_token,
+        password=body.password,
+        receiver_region=body.receiver_region,
+        receiver_name=body.receiver_name,
     )
     return WalletTransferOut.model_validate(wallet.send_to_wallet(ctx, cmd, key=key))
 

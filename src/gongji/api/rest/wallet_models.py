@@ -89,6 +89,12 @@ class WalletTransferIn(_In):
     relation_type: RelationType
     face_token: _Secret | None = None
     password: _Secret | None = None
+    #: A relative insured in a province another node of the federation serves: her 参保地 and name (her node checks
+    #: the name against its records). Absent: she is insured where this node serves.
+    receiver_region: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")] | None = None
+    receiver_name: (
+        Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")] | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_verification(self) -> WalletTransferIn:
@@ -106,6 +112,8 @@ class WalletTransferOut(_Out):
     sender_psn_no: str
     receiver: str
     receiver_psn_no: str
+    #: The other party's node when the transfer crosses nodes (his person number is then blank).
+    peer_node: str | None = None
     sender_region: str
     receiver_region: str
     relation_type: str

@@ -194,7 +194,9 @@ def commit_settlement_in(
     explanation = explanation_of(plan)
     record = uow.settlements.add(_new_record(opening.settlement_id, plan, cmd, journal_id, now, explanation, key))
     visit = _take_lines(uow, visit, plan, record.id, mid_stay=cmd.mid_stay, now=now)
-    tell_payers(uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now)
+    tell_payers(
+        uow, plan.payments, journal_id=journal_id, reference=visit.mdtrt_id, patient=patient, at=now, nodes=ctx.nodes
+    )
     return record, visit, plan, explanation
 
 
@@ -255,11 +257,13 @@ def _record(uow: UnitOfWork, setl_id: str) -> SettlementRecord:
 
 def _personal_balances(uow: UnitOfWork, record: SettlementRecord) -> list[BalanceAfterView]:
     """The patient's and the payers' personal accounts (历年 + 当年) by region, as they stand in this transaction."""
-    owners = {record.person_id} | {p.payer_person_id for p in record.payers}
+    # A wallet sender on another node has no account here: his node holds his balance.
+    payers = [p.payer_person_id for p in record.payers if p.payer_person_id is not None]
+    owners = {record.person_id, *payers}
     people = uow.people.get_many(owners)
     # Everyone the answer names has a line, a patient without an account of her own at 0.
     totals = {(people[record.person_id].psn_no, record.region): 0} | {
-        (people[p.payer_person_id].psn_no, p.region): 0 for p in record.payers
+        (people[p.payer_person_id].psn_no, p.region): 0 for p in record.payers if p.payer_person_id is not None
     }
     for row in uow.ledger.accounts_of_people(owners):
         if row.state.kind in PERSONAL_PARTS and row.state.owner_person_id is not None:
@@ -302,7 +306,7 @@ def reverse_settlement(ctx: Context, cmd: ReverseSettlement, *, key: str) -> Set
         ).journal_id
         uow.settlements.mark_reversed(record.id, reversal_id, now)
         uow.visits.release(record.id)
-        restore_spending(uow, record.payers, journal_id=reversal_id, reference=record.setl_id, at=now)
+        restore_spending(uow, record.payers, journal_id=reversal_id, reference=record.setl_id, at=now, nodes=ctx.nodes)
         visit = uow.visits.get(record.visit_id) if record.visit_id else None
         if visit is not None:
             uow.visits.save(replace(visit, status=VisitStatus.OPEN))

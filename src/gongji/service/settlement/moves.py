@@ -19,7 +19,7 @@ from gongji.service.context import Context
 from gongji.service.ledger_door import across_regions, memo_source, system_account
 from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.split import SettlementPlan
-from gongji.service.wallet_moves import reserved_account, spending_moves
+from gongji.service.wallet_moves import spending_moves, wallet_source
 
 __all__ = ["Move", "settlement_moves", "settlement_transfers"]
 
@@ -73,8 +73,9 @@ def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -
     for payment in plan.payments:
         purse = payment.purse
         if purse.wallet_transfer_id is not None:
-            to_institution(reserved_account(purse.payer_id, purse.region, year), purse.region, payment.amount_fen)
-            moves.extend(spending_moves(payment, visit.person_id, _wallet_region(plan), year))
+            wallet_region = _wallet_region(plan)
+            to_institution(*wallet_source(purse, wallet_region, year), payment.amount_fen)
+            moves.extend(spending_moves(payment, visit.person_id, wallet_region, year))
             continue
         parts = {
             AccountKind.PERSONAL_PRIOR: payment.from_prior_fen,

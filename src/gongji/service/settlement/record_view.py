@@ -65,14 +65,25 @@ def explanation_of(plan: SettlementPlan) -> ExplanationView:
     )
 
 
+def _payer_named(uow: UnitOfWork, payer: PayerRow, known: dict[int, Person]) -> tuple[str, str]:
+    """The payer's name and person number; a wallet sender on another node by the name that node gave (no number)."""
+    if payer.payer_person_id is None:
+        transfer = uow.wallets.transfer(payer.wallet_transfer_id) if payer.wallet_transfer_id else None
+        assert transfer is not None
+        assert transfer.peer is not None
+        return transfer.peer.name, ""
+    person = known.get(payer.payer_person_id) or uow.people.get(payer.payer_person_id)
+    assert person is not None
+    return person.name, person.psn_no
+
+
 def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | None = None) -> list[PayerLineView]:
     """Who paid, named; ``family`` (when the settlement has just read it) spares reading the payers again."""
     known_people: dict[int, Person] = dict(family.people) if family else {}
     known_relations: dict[int, Relation] = {r.id: r for r in family.relations} if family else {}
     lines = []
     for payer in payers:
-        person = known_people.get(payer.payer_person_id) or uow.people.get(payer.payer_person_id)
-        assert person is not None
+        name, psn_no = _payer_named(uow, payer, known_people)
         relation = (
             (known_relations.get(payer.relation_id) or uow.relations.get(payer.relation_id))
             if payer.relation_id
@@ -83,8 +94,8 @@ def _payer_lines(uow: UnitOfWork, payers: Sequence[PayerRow], family: Family | N
         lines.append(
             PayerLineView(
                 seq=payer.seq,
-                payer=person.name,
-                payer_psn_no=person.psn_no,
+                payer=name,
+                payer_psn_no=psn_no,
                 relation=relation.relation_type.value if relation else "wallet" if wallet else None,
                 relation_zh=said.zh,
                 region=payer.region,

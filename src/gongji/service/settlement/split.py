@@ -183,7 +183,7 @@ def _mutual_aid_by_payer(earlier: Sequence[SettlementRecord]) -> dict[int, int]:
     paid: dict[int, int] = {}
     for record in earlier:
         for payer in record.payers:
-            if payer.relation_id is not None:
+            if payer.relation_id is not None and payer.payer_person_id is not None:
                 amount = payer.prior_years_fen + payer.current_year_fen
                 paid[payer.payer_person_id] = paid.get(payer.payer_person_id, 0) + amount
     return paid
@@ -229,10 +229,15 @@ def grants_of(uow: UnitOfWork, transfers: Sequence[WalletTransfer]) -> list[Wall
     """The wallet's spendable ``transfers`` (read already) as grants, their senders named."""
     if not transfers:
         return []
-    senders = uow.people.get_many({t.sender_id for t in transfers})
-    return [
-        WalletGrant(t.id, t.sender_id, senders[t.sender_id].name, t.sender_region, t.remaining_fen) for t in transfers
-    ]
+    senders = uow.people.get_many({t.sender_id for t in transfers if t.sender_id is not None})
+
+    def grant(t: WalletTransfer) -> WalletGrant:
+        if t.sender_id is None:  # a sender on another node: named as that node told
+            assert t.peer is not None
+            return WalletGrant(t.id, None, t.peer.name, t.sender_region, t.remaining_fen, t.peer.node)
+        return WalletGrant(t.id, t.sender_id, senders[t.sender_id].name, t.sender_region, t.remaining_fen)
+
+    return [grant(t) for t in transfers]
 
 
 def plan_settlement(
