@@ -14,6 +14,7 @@ import typer
 
 from .accounts_cmd import account_app, audit_cmd, rollover_cmd
 from .catalogue_cmd import catalogue_app, institution_app
+from .cluster_cmd import cluster_app
 from .credential_cmd import card_app, voucher_app
 from .db_cmd import db_app
 from .demo_cmd import demo_cmd
@@ -60,6 +61,7 @@ for name, group in (
     ("card", card_app),
     ("voucher", voucher_app),
     ("signals", signals_app),
+    ("cluster", cluster_app),
 ):
     app.add_typer(group, name=name)
 app.command("serve")(serve)

@@ -111,7 +111,8 @@ def _context() -> Iterator[Context]:
         if found != wanted:
             raise DatabaseNotReady(found, wanted)
         clock = FixedClock(config.now) if config.now is not None else SystemClock()
-        yield Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, rules=_rules_on_first_use())
+        nodes = config.federation()  # a node of a federation: what crosses nodes goes through its outbox
+        yield Context(uow=SqlUnitOfWorkFactory(engine), clock=clock, rules=_rules_on_first_use(), nodes=nodes)
     finally:
         engine.dispose()
 

@@ -198,16 +198,27 @@ def wallet_transfer(
     ],
     face_token: Annotated[str | None, typer.Option(help="人脸识别凭据 Face-verification token")] = None,
     password: Annotated[str | None, typer.Option(help="医保码密码 医保码 password (instead of the face)")] = None,
+    receiver_region: Annotated[
+        str | None,
+        typer.Option(help="接收人参保地（属另一节点时）The receiver's insured region, when another node serves it"),
+    ] = None,
+    receiver_name: Annotated[
+        str | None, typer.Option(help="接收人姓名（跨节点时必填）The receiver's name (needed across nodes)")
+    ] = None,
     key: KeyOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """转账 Send an amount to a close relative's wallet; it stays reserved in the sender's account until accepted."""
+    """转账 Send an amount to a close relative's wallet; it stays reserved in the sender's account until accepted.
+    On a node of a federation, --receiver-region names a relative insured where another node serves."""
     from gongji.service import wallet
 
     def build() -> wallet.SendToWallet:
         amount_fen = parse_yuan(amount, allow_zero=False)
         kind = RelationType.parse(relation)
-        return wallet.SendToWallet(sender, receiver, amount_fen, kind, face_token=face_token, password=password)
+        return wallet.SendToWallet(
+            sender, receiver, amount_fen, kind, face_token=face_token, password=password,
+            receiver_region=receiver_region, receiver_name=receiver_name,
+        )  # fmt: skip
 
     cmd = guard(build, as_json)
     view = run(lambda ctx: wallet.send_to_wallet(ctx, cmd, key=new_key(key)), as_json)

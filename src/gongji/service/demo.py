@@ -6,14 +6,15 @@ outcomes and changes nothing. Later capabilities extend the demo; these people a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import ErrorCode, GongjiError, Refused
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
-from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
+from gongji.service.catalogue import DEMO_INSTITUTIONS, add_institution, load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.credentials import IssueCard, issue_card
 from gongji.service.demo_wallet import DemoWallet, run_wallet_demo
@@ -37,6 +38,7 @@ from gongji.service.settlement import (
     upload_fees,
 )
 from gongji.service.views import BalancesView, FamilyView, PersonView, WhyView
+from gongji.service.wallet import OpenWallet, open_wallet
 
 __all__ = [
     "DEMO_COUNTER_LABEL",
@@ -47,6 +49,7 @@ __all__ = [
     "demo_counter_token",
     "load_demo",
     "load_demo_member",
+    "load_demo_part",
 ]
 
 
@@ -199,6 +202,30 @@ def load_demo_member(ctx: Context, member: DemoMember) -> PersonView:
             key=f"{tag}:contribution",
         )
     return show_person(ctx, member.certno)
+
+
+#: Who of the demo family has a wallet (the sister who sends, the mother and the nephew she sends to).
+_WALLET_HOLDERS = ("110105198007040021", "130102195002180026", "130102201206050037")
+
+
+def load_demo_part(ctx: Context, provinces: Collection[str]) -> list[PersonView]:
+    """The part of the demo a node of a federation serving ``provinces`` holds (``gongji cluster up``): the members
+    insured there with their wallets open, the demo institutions there, and the national catalogue."""
+    load_demo_catalogue(ctx)
+    for cmd in DEMO_INSTITUTIONS:
+        if cmd.region[:2] in provinces:
+            try:
+                add_institution(ctx, cmd, key=f"demo:institution:{cmd.fixmedins_code}")
+            except Refused as refused:
+                if refused.code is not ErrorCode.INSTITUTION_EXISTS:
+                    raise
+    loaded = []
+    for member in DEMO_FAMILY:
+        if member.region[:2] in provinces:
+            loaded.append(load_demo_member(ctx, member))
+            if member.certno in _WALLET_HOLDERS:
+                open_wallet(ctx, OpenWallet(member.certno), key=f"demo:wallet:open:{member.certno}")
+    return loaded
 
 
 def load_demo(ctx: Context) -> DemoResult:

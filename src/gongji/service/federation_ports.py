@@ -45,10 +45,22 @@ class OutboxRepository(Protocol):
         """How many messages wait to be relayed, and when the oldest of them was written."""
         ...
 
+    def every(self) -> list[Outgoing]:
+        """Every message this node wrote, oldest first (the cross-node audit)."""
+        ...
+
+    def clearing(self) -> dict[str, int]:
+        """The balance of this node's ``node_clearing`` account for each other node (the cross-node audit)."""
+        ...
+
 
 class InboxRepository(Protocol):
     """Messages from other nodes applied here, each once."""
 
     def take(self, msg_id: str, subject: str, at: datetime) -> bool:
         """Record the message as applied in this transaction: ``False`` when it was applied before."""
+        ...
+
+    def applied(self, msg_ids: Sequence[str]) -> set[str]:
+        """Which of these messages were applied here."""
         ...

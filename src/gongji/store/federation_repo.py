@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gongji.service.federation_ports import Outgoing
 from gongji.store.federation_tables import inbox, outbox
+from gongji.store.tables import accounts
 
 __all__ = ["SqlInbox", "SqlOutbox"]
 
@@ -37,6 +38,23 @@ class SqlOutbox:
         if ids:
             self._conn.execute(update(outbox).where(outbox.c.id.in_(list(ids))).values(relayed_at=at))
 
+    def every(self) -> list[Outgoing]:
+        """Every message written here, oldest first."""
+        query = select(outbox).order_by(outbox.c.id)
+        return [
+            Outgoing(int(row["id"]), row["msg_id"], row["subject"], row["payload"], row["created_at"])
+            for row in self._conn.execute(query).mappings()
+        ]
+
+    def clearing(self) -> dict[str, int]:
+        """The ``node_clearing`` accounts' balances by the node they clear with (the code's last part)."""
+        query = select(accounts.c.code, accounts.c.balance_fen).where(accounts.c.kind == "node_clearing")
+        found: dict[str, int] = {}
+        for code, balance in self._conn.execute(query):
+            node = str(code).rsplit(":", 1)[-1].split("#", 1)[0]
+            found[node] = found.get(node, 0) + int(balance)
+        return found
+
     def lag(self) -> tuple[int, datetime | None]:
         """How many messages wait, and when the oldest was written."""
         query = select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.relayed_at.is_(None))
@@ -58,3 +76,12 @@ class SqlInbox:
         except IntegrityError:
             return False
         return True
+
+    def applied(self, msg_ids: Sequence[str]) -> set[str]:
+        """Which of these messages were applied here."""
+        found: set[str] = set()
+        ids = list(msg_ids)
+        for start in range(0, len(ids), 500):
+            query = select(inbox.c.msg_id).where(inbox.c.msg_id.in_(ids[start : start + 500]))
+            found |= {str(row[0]) for row in self._conn.execute(query)}
+        return found

@@ -255,6 +255,11 @@ class SqlWallets:
         rows = self._conn.execute(select(_T).where(_T.c.status.in_(_RESERVING)).order_by(_T.c.id)).mappings()
         return [wallet_transfer_of(row) for row in rows]
 
+    def across_nodes(self) -> list[WalletTransfer]:
+        """Every transfer's half whose other party is on another node (for the cross-node audit)."""
+        rows = self._conn.execute(select(_T).where(_T.c.peer_node.is_not(None)).order_by(_T.c.id)).mappings()
+        return [wallet_transfer_of(row) for row in rows]
+
     def counts_by_status(self) -> dict[str, int]:
         """How many transfers are in each status (for the metrics)."""
         rows = self._conn.execute(select(_T.c.status, func.count()).group_by(_T.c.status))
