@@ -99,7 +99,7 @@ def _receiver(ctx: Context, uow: UnitOfWork, cmd: SendToWallet) -> _Receiver:
             certno = ResidentId.parse(cmd.receiver).number
             return _Receiver(region, peer=Peer(node, certno, cmd.receiver_name.strip()))
     person = resolve_person(uow, cmd.receiver)
-    return _Receiver(open_wallet_of(uow, person), person=person)
+    return _Receiver("", person=person)  # her wallet's region once the sender's side is checked (refusal order)
 
 
 def _check_relation(reader: RuleReader, relation: RelationType, now: datetime) -> None:
@@ -131,6 +131,8 @@ def send_to_wallet(ctx: Context, cmd: SendToWallet, *, key: str) -> WalletTransf
         except NotFound:
             raise Refused(ErrorCode.NOT_AN_EMPLOYEE, ref=sender.name) from None
         open_wallet_of(uow, sender)
+        if receiver.person is not None:
+            receiver = _Receiver(open_wallet_of(uow, receiver.person), person=receiver.person)
         # The receiver's region is hers to switch on: on another node, hers checks it.
         for region in (sender_region, receiver.region) if receiver.person else (sender_region,):
             require_enabled(reader, region)
