@@ -62,6 +62,8 @@ class LocalCluster:
     directory: Path
     provinces: Sequence[str]
     backend: Backend = "postgresql"
+    #: Stand the nodes' clocks still at this ISO time (``GONGJI_NOW``: the chaos test); ``None``: the real clock.
+    now: str | None = None
     nodes: dict[str, ClusterNode] = field(default_factory=dict)
     nats: NatsServer | None = None
     _pg: dict[str, Any] = field(default_factory=dict)
@@ -133,6 +135,7 @@ class LocalCluster:
             "GONGJI_NATS_URL": federation.nats_url,
             "GONGJI_REGION": node.region,
             "GONGJI_SECRET_KEY": f"cluster-{name}-{self.directory.name}",
+            **({"GONGJI_NOW": self.now} if self.now else {}),
         }
 
     def start_node(self, name: str) -> None:
