@@ -9,13 +9,15 @@ calls it.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +27,7 @@ from sqlalchemy import Engine, select
 from gongji.api.app import create_app
 from gongji.bootstrap import Settings, build_context
 from gongji.domain.codes import RelationType
-from gongji.domain.errors import Refused
+from gongji.domain.errors import GongjiError, Refused
 from gongji.domain.wallet import TransferStatus
 from gongji.federation.nats_server import NatsServer
 from gongji.service.accounts import balances
@@ -58,6 +60,7 @@ from tests.serving import BUSINESS_NOW, serving
 
 HEBEI = "130100"
 _WAIT_S = 20.0
+_KEYS = itertools.count()
 
 
 @dataclass
@@ -287,3 +290,22 @@ def test_the_outbox_lag_is_a_metric(nodes: tuple[Node, Node]) -> None:
     scraped = httpx.get(f"{hebei.url}/metrics", timeout=10.0).text
     assert "gongji_outbox_waiting 0.0" in scraped
     assert "gongji_outbox_oldest_age_seconds 0.0" in scraped
+
+
+def test_a_transfer_to_another_node_is_refused_by_name_when_it_cannot_go(nodes: tuple[Node, Node]) -> None:
+    """No node serves Guangdong; a receiver on another node must be named; a gongji standing alone sends nowhere.
+    None of it reserves anything."""
+    beijing, _ = nodes
+    before = snapshot(beijing.engine)
+
+    def send(ctx: Context, **changes: str | None) -> str:
+        fields: dict[str, Any] = {"receiver_region": HEBEI, "receiver_name": "赵桂兰", **changes}
+        cmd = SendToWallet(ZHANGLI, GUILAN, 1_000, RelationType.PARENT, face_token="test-face", **fields)
+        with pytest.raises(GongjiError) as refused:
+            send_to_wallet(ctx, cmd, key=f"test:across:refused:{next(_KEYS)}")
+        return refused.value.code.name
+
+    assert send(beijing.ctx, receiver_region="440100") == "INSURED_PROVINCE_NOT_SERVED"
+    assert send(beijing.ctx, receiver_name=None) == "FIELD_INVALID"
+    assert send(replace(beijing.ctx, nodes=None)) == "NODE_NOT_IN_FEDERATION"
+    assert snapshot(beijing.engine) == before

@@ -304,6 +304,7 @@ class Phrase(Enum):
         "此类凭证由系统生成，不能手工冲销", "journals of this kind are written by the system"
     )
     CONTRIBUTION_REFERENCE_REQUIRED = _Words("须填写缴费单号", "a reference is required")
+    RECEIVER_NAME_REQUIRED = _Words("跨节点转账须填写接收人姓名", "a transfer to another node names the receiver")
     CLAIM_RECEIPT_COUNT = _Words("须有 1 到 {max} 张票据", "1 to {max} receipts")
     CLAIM_RECEIPT_FIELDS = _Words(
         "票据须有开具单位、不重复的号码和费用明细",

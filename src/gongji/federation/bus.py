@@ -45,6 +45,8 @@ DUPLICATE_WINDOW_S = 600.0
 #: How long a delivered message may stay unacknowledged before JetStream delivers it again.
 ACK_WAIT_S = 30.0
 _FETCH_BATCH = 32
+#: How long closing waits for answers in progress to be sent.
+_CLOSE_S = 3.0
 
 
 class Relayed(Protocol):
@@ -145,7 +147,10 @@ class Bus:
             return
         self._closed = True
         if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(10.0)
+            try:
+                asyncio.run_coroutine_threadsafe(self._drain(), self._loop).result(_CLOSE_S + 2.0)
+            except FutureTimeout:  # the loop is stuck: stop it all the same (nothing here is lost: see the outbox)
+                _LOG.warning("nats %s: closing timed out", self.url)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5.0)
         if not self._thread.is_alive():
@@ -260,6 +265,6 @@ class Bus:
         client = self._client
         if client is not None and not client.is_closed:
             try:
-                await client.drain()
+                await asyncio.wait_for(client.drain(), _CLOSE_S)
             except (TimeoutError, NatsError, OSError):
                 await client.close()

@@ -90,12 +90,7 @@ def _receiver(ctx: Context, uow: UnitOfWork, cmd: SendToWallet) -> _Receiver:
             raise Refused(ErrorCode.INSURED_PROVINCE_NOT_SERVED, region=region, node=require_nodes(nodes).node)
         if node != require_nodes(nodes).node:
             if not cmd.receiver_name or not cmd.receiver_name.strip():
-                raise InvalidInput(
-                    ErrorCode.FIELD_INVALID,
-                    field="receiver_name",
-                    reason_zh="跨节点转账须填写接收人姓名",
-                    reason_en="a transfer to another node names the receiver",
-                )
+                raise InvalidInput(ErrorCode.FIELD_INVALID, field="receiver_name", reason=Phrase.RECEIVER_NAME_REQUIRED)
             certno = ResidentId.parse(cmd.receiver).number
             return _Receiver(region, peer=Peer(node, certno, cmd.receiver_name.strip()))
     person = resolve_person(uow, cmd.receiver)
