@@ -67,13 +67,20 @@ def cluster_up(
         cluster.stop()
 
 
+def _shown(url: str) -> str:
+    """A database URL as the banner shows it: a PostgreSQL on a local socket by the socket's directory."""
+    base, _, query = url.partition("?")
+    host = next((part[5:] for part in query.split("&") if part.startswith("host=")), None)
+    return f"{base} ({host})" if host else base
+
+
 def _interrupt(*_: object) -> None:
     """SIGTERM stops the cluster as Ctrl-C does."""
     raise KeyboardInterrupt
 
 
 def _banner(cluster: Any, state: Path) -> None:
-    rows = [(node.name, node.province, node.url, node.database_url.split("?")[0]) for node in cluster.nodes.values()]
+    rows = [(node.name, node.province, node.url, _shown(node.database_url)) for node in cluster.nodes.values()]
     console.print(
         table("  跨省节点 Province nodes", ["节点 Node", "省份 Province", "地址 URL", "数据库 Database"], rows)
     )

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -103,7 +104,9 @@ class LocalCluster:
         """Start (or start again) the province's database; its URL."""
         if self.backend == "sqlite":
             return f"sqlite:///{self.directory / f'{node_name(province)}.db'}"
-        from pgserver.postgres_server import get_server  # PostgreSQL shipped as a wheel, in a directory of ours
+        with warnings.catch_warnings():  # pgserver asks for a runtime directory a server has not always got
+            warnings.simplefilter("ignore")
+            from pgserver.postgres_server import get_server  # PostgreSQL shipped as a wheel, in a directory of ours
 
         server = self._pg.get(province)
         if server is None:
