@@ -16,7 +16,6 @@ a weekday noon), so the wallet's quiet hours and daily limits judge every run al
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import random
 import tempfile
@@ -26,39 +25,24 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
 
-from gongji.api.fsi.client import FsiAnswer
-from gongji.bootstrap import build_context
-from gongji.domain.codes import Insutype, PsnType
-from gongji.domain.identity import check_character
 from gongji.federation.cluster import Backend, LocalCluster
-from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
-from gongji.service.api_tokens import IssueToken, Role, issue_token
-from gongji.service.clock import FixedClock
 from gongji.service.cluster_audit import ClusterAudit, audit_cluster
-from gongji.service.context import Context
-from gongji.service.demo import HOSPITAL, PHARMACY, load_demo_part
-from gongji.service.enrollment import Enroll, enroll
-from gongji.service.institution_access import institution_credentials
-from gongji.service.people import RegisterPerson, register_person
-from gongji.service.wallet import OpenWallet, open_wallet
-from gongji.store.engine import make_engine
-from tests.fsi.conftest import HisClient
+from gongji.service.demo import HOSPITAL, PHARMACY
+from tests.federation.chaos_world import RetryingHis, World, rest_write
+from tests.federation.chaos_world import seed as seed_world
 from tests.fsi.test_http import AMBROXOL, CONSULTATION, open_bill
 from tests.serving import BUSINESS_NOW
 
 __all__ = ["ChaosReport", "run_chaos"]
 
-_DEADLINE_S = 90.0
 _CONVERGE_S = 120.0
-_SEQUENCE = itertools.count(1)
 
 
 @dataclass
@@ -79,118 +63,6 @@ class ChaosReport:
         return not self.problems and self.audit is not None and self.audit.clean
 
 
-def _certno(area: str, born: date, female: bool) -> str:
-    seq = next(_SEQUENCE) % 500 * 2 + (0 if female else 1)
-    first17 = f"{area}{born:%Y%m%d}{seq:03d}"
-    return first17 + check_character(first17)
-
-
-def _person(ctx: Context, name: str, area: str, region: str, *, employee: bool, female: bool) -> str:
-    born = date(1980 if employee else 1950, 1 + next(_SEQUENCE) % 12, 1 + next(_SEQUENCE) % 28)
-    certno = _certno(area, born, female)
-    register_person(ctx, RegisterPerson(certno, name), key=f"chaos:{certno}:register")
-    insutype = Insutype.EMPLOYEE_BASIC if employee else Insutype.RESIDENT_BASIC
-    psn_type = PsnType.EMPLOYEE_IN_SERVICE if employee else PsnType.ADULT_RESIDENT
-    enroll(ctx, Enroll(certno, insutype, psn_type, region, date(2010, 1, 1), "示例单位" if employee else None),
-           key=f"chaos:{certno}:enroll")  # fmt: skip
-    if employee:
-        credit = CreditAccount(certno, 1_000_000, "opening", Part.PRIOR_YEARS, CreditKind.OPENING_BALANCE)
-        credit_account(ctx, credit, key=f"chaos:{certno}:prior")
-    open_wallet(ctx, OpenWallet(certno), key=f"chaos:{certno}:wallet")
-    return certno
-
-
-@dataclass
-class _World:
-    """The cluster and what the stream acts with."""
-
-    cluster: LocalCluster
-    senders: list[str]
-    mothers: dict[str, tuple[str, str]]  # sender → (receiver's ID number, name)
-    tokens: dict[str, str]
-    his: dict[str, tuple[str, str]]  # institution → (paasid, token)
-    contexts: dict[str, Context]
-    engines: dict[str, Engine]
-
-
-_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉力春梅宇浩然欣怡"
-
-
-def _name(i: int) -> str:
-    """A given name of two characters, different for each ``i`` below 1,600 (names may hold no digits)."""
-    return _GIVEN[i % len(_GIVEN)] + _GIVEN[i // len(_GIVEN) % len(_GIVEN)]
-
-
-def _seed(cluster: LocalCluster, senders: int) -> _World:
-    """Each node's people: Beijing employees (who also fall ill in Hebei), and a mother each in Shijiazhuang."""
-    contexts, engines = {}, {}
-    for name, node in cluster.nodes.items():
-        engines[name] = make_engine(node.database_url)
-        ctx = build_context(engine=engines[name], clock=FixedClock(BUSINESS_NOW))
-        contexts[name] = ctx = replace(ctx, nodes=cluster.federation(name))
-        load_demo_part(ctx, {node.province})
-    beijing, hebei = contexts["n11"], contexts["n13"]
-    mothers, listed = {}, []
-    for i in range(senders):
-        sender = _person(beijing, "京" + _name(i), "110105", "110000", employee=True, female=bool(i % 2))
-        mother = "冀" + _name(i)
-        mothers[sender] = (_person(hebei, mother, "130102", "130100", employee=False, female=True), mother)
-        listed.append(sender)
-    tokens = {}
-    for name, ctx in contexts.items():
-        issue = IssueToken(Role.OPERATOR, (cluster.nodes[name].region,))
-        tokens[name] = issue_token(ctx, issue, key=f"chaos:token:{name}").token or ""
-    his = {code: _gateway(hebei, code) for code in (HOSPITAL, PHARMACY)}
-    return _World(cluster, listed, mothers, tokens, his, contexts, engines)
-
-
-def _gateway(ctx: Context, code: str) -> tuple[str, str]:
-    creds = institution_credentials(ctx, code)
-    return creds.paasid, creds.token
-
-
-class _Patient(HisClient):
-    """A HIS that retries every message with the same ``msgid`` until it is answered for good (a fault, an
-    unreachable node or a server that is down are retried; an answer or a refusal is final), naming the patient's
-    insured region."""
-
-    insured = ""
-
-    def call(
-        self, infno: str, input_: dict[str, Any], *, msgid: str | None = None, insuplc_admdvs: str = ""
-    ) -> FsiAnswer:
-        """Send until answered for good (class docstring)."""
-        msgid = msgid or self.new_msgid()
-        deadline = time.monotonic() + _DEADLINE_S
-        while True:
-            try:
-                answer = super().call(infno, input_, msgid=msgid, insuplc_admdvs=insuplc_admdvs or self.insured)
-                retry = answer.status >= 500 or answer.infcode == -1 or "NODE_UNREACHABLE" in (answer.err_msg or "")
-                if not retry:
-                    return answer
-            except (httpx.HTTPError, json.JSONDecodeError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{infno} {msgid} not answered within {_DEADLINE_S} s")
-            time.sleep(0.3)
-
-
-def _rest(url: str, token: str, path: str, body: dict[str, Any], key: str) -> httpx.Response:
-    """A REST write retried with its Idempotency-Key until it is answered (not a fault, not a dead server)."""
-    deadline = time.monotonic() + _DEADLINE_S
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-    while True:
-        try:
-            response = httpx.post(f"{url}{path}", json=body, headers=headers, timeout=15.0)
-            if response.status_code < 500:
-                return response
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} {key} not answered within {_DEADLINE_S} s")
-        time.sleep(0.3)
-
-
 @dataclass
 class _Acks:
     """What was acknowledged: transfer keys, settlement ids by node, acceptance keys."""
@@ -200,33 +72,33 @@ class _Acks:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _his(world: _World, node: str, code: str, insured: str = "") -> _Patient:
+def _his(world: World, node: str, code: str, insured: str = "") -> RetryingHis:
     paasid, token = world.his[code]
-    client = _Patient(world.cluster.nodes[node].url, code, paasid, token)
+    client = RetryingHis(world.cluster.nodes[node].url, code, paasid, token)
     client.insured = insured
     client.sign_in()
     return client
 
 
-def _transfer(world: _World, acks: _Acks, sender: str) -> None:
+def _transfer(world: World, acks: _Acks, sender: str) -> None:
     """A Beijing employee sends to her mother in Shijiazhuang (REST on the Beijing node)."""
     mother, name = world.mothers[sender]
     body = {"receiver": mother, "amount_fen": 30_000, "relation_type": "parent", "face_token": "chaos-face",
             "receiver_region": "130100", "receiver_name": name}  # fmt: skip
-    answer = _rest(world.cluster.nodes["n11"].url, world.tokens["n11"], f"/api/v1/people/{sender}/wallet/transfers",
-                   body, f"chaos-transfer-{sender}")  # fmt: skip
+    path = f"/api/v1/people/{sender}/wallet/transfers"
+    answer = rest_write(world.cluster.nodes["n11"].url, world.tokens["n11"], path, body, f"chaos-transfer-{sender}")
     if answer.status_code == 201:
         with acks.lock:
             acks.transfers.append(sender)
 
 
-def _settle(client: _Patient, certno: str, insutype: str, item: tuple[str, str], med_type: str) -> str | None:
+def _settle(client: RetryingHis, certno: str, insutype: str, item: tuple[str, str], med_type: str) -> str | None:
     bill = open_bill(client, certno, insutype, [(item, "1")], med_type=med_type)
     answer = client.call("2207", bill.settle_input())
     return str(answer.output["setlinfo"]["setl_id"]) if answer.infcode == 0 else None
 
 
-def _accept_all(world: _World, stop: threading.Event) -> int:
+def _accept_all(world: World, stop: threading.Event) -> int:
     """The mothers accept what reached them (REST on the Hebei node), until told to stop; how many."""
     accepted = 0
     url, token = world.cluster.nodes["n13"].url, world.tokens["n13"]
@@ -240,7 +112,7 @@ def _accept_all(world: _World, stop: threading.Event) -> int:
             for transfer in view.get("incoming", []):
                 if transfer["status"] == "pending":
                     path = f"/api/v1/people/{mother}/wallet/transfers/{transfer['id']}/accept"
-                    if _rest(url, token, path, {}, f"chaos-accept-{transfer['id']}").status_code == 200:
+                    if rest_write(url, token, path, {}, f"chaos-accept-{transfer['id']}").status_code == 200:
                         accepted += 1
         stop.wait(0.5)
     return accepted
@@ -266,7 +138,7 @@ def _kill_one(cluster: LocalCluster, rng: random.Random, report: ChaosReport) ->
         cluster.start_node(target)
 
 
-def _stream(world: _World, report: ChaosReport, acks: _Acks, settlements: int, kills: int, seed: int) -> None:
+def _stream(world: World, report: ChaosReport, acks: _Acks, settlements: int, kills: int, seed: int) -> None:
     """The operations, two at a time, while kills come at random moments; the mothers accept all along."""
     rng = random.Random(seed)
     hospital = _his(world, "n13", HOSPITAL, insured="110000")
@@ -312,7 +184,7 @@ def _stream(world: _World, report: ChaosReport, acks: _Acks, settlements: int, k
 
 
 @contextmanager
-def _closing(client: _Patient) -> Iterator[None]:
+def _closing(client: RetryingHis) -> Iterator[None]:
     try:
         yield
     finally:
@@ -327,7 +199,7 @@ def _guarded(job: Callable[[], None], report: ChaosReport) -> None:
         report.operations["unanswered"] += 1
 
 
-def _converge(world: _World, report: ChaosReport) -> None:
+def _converge(world: World, report: ChaosReport) -> None:
     """Wait until every message written was applied where it was going; then audit everything."""
     started = time.monotonic()
     while True:
@@ -350,7 +222,7 @@ def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in conn.execute(text(sql))]
 
 
-def _check(world: _World, acks: _Acks, report: ChaosReport) -> None:
+def _check(world: World, acks: _Acks, report: ChaosReport) -> None:
     """Every acknowledged operation exactly once, nothing doubled, every transfer's two halves present."""
     bj, hb = world.engines["n11"], world.engines["n13"]
     sent = Counter(
@@ -385,11 +257,11 @@ def run_chaos(directory: Path, *, transfers: int, settlements: int, kills: int, 
     check it (module docstring)."""
     cluster = LocalCluster(directory, ["11", "13"], backend, now=BUSINESS_NOW.isoformat())
     report, acks = ChaosReport(), _Acks()
-    world: _World | None = None
+    world: World | None = None
     try:
         cluster.start_nats()
         cluster.prepare()
-        world = _seed(cluster, transfers)
+        world = seed_world(cluster, transfers)
         for name in cluster.nodes:
             cluster.start_node(name)
         _stream(world, report, acks, settlements, kills, seed)
