@@ -103,6 +103,13 @@ def federation(
     beijing_engine.dispose()
 
 
+def _answered_for_others(fed: Federation, infno: str) -> float:
+    """How many messages of ``infno`` the Beijing node ran for another node (its metrics)."""
+    registry = fed.beijing_app.state.metrics.registry
+    labels = {"interface": "fsi_forwarded", "operation": infno, "outcome": "0"}
+    return float(registry.get_sample_value("gongji_requests_total", labels) or 0.0)
+
+
 def _settlements(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.settlements)).scalar_one())
@@ -136,10 +143,15 @@ def test_a_retried_message_takes_effect_on_the_other_node_once(federation: Feder
     bill = open_bill(fed.his, ZHANGLI, "310", [(CONSULTATION, "1")])
     msgid = fed.his.new_msgid()
     first = ok(fed.his.call("2207", bill.settle_input(), msgid=msgid))
-    count = _settlements(fed.beijing_engine)
+    count, asked = _settlements(fed.beijing_engine), _answered_for_others(fed, "2207")
     again = ok(fed.his.call("2207", bill.settle_input(), msgid=msgid))
     assert again == first
     assert _settlements(fed.beijing_engine) == count
+    assert _answered_for_others(fed, "2207") == asked  # answered by the Hebei node: it kept Beijing's answer
+    other = fed.his.call("2207", bill.settle_input(medfee_sumamt="1.00"), msgid=msgid)
+    assert other.infcode == -2
+    assert other.err_msg is not None
+    assert "IDEMPOTENCY_CONFLICT" in other.err_msg
     before = balances(fed.beijing, ZHANGLI).personal_account_fen
     setl_id = first["setlinfo"]["setl_id"]
     ok(fed.his.call("2208", {"data": {"setl_id": setl_id, "mdtrt_id": bill.mdtrt_id, "psn_no": bill.psn_no}}))

@@ -10,7 +10,9 @@ the gateway headers and the sign-in, then asks the patient's node over NATS (req
 institution's reconciliation stay with the institution's own node.
 
 - The patient's node runs the message as its own, keyed by the institution and ``msgid`` as every message is, so a
-  retried message takes effect there once: the HIS retries after a timeout and gets the stored answer.
+  retried message takes effect there once; and this node keeps that node's answer under the same key, so a retry
+  it can answer never goes there again (one it could not — the first ask timed out — asks again, and gets the
+  stored answer there). The same ``msgid`` with another body is refused here (``IDEMPOTENCY_CONFLICT``).
 - A node that cannot be reached, or does not answer in time, gives the hospital a refusal it may retry
   (``NODE_UNREACHABLE``, −2), never a half-done settlement: either the other node committed (and the retry replays
   it) or it did not (and the retry runs it).
@@ -29,12 +31,14 @@ from typing import Any
 from gongji.api.fsi.envelope import Envelope
 from gongji.api.fsi.reply import Infcode, dumps
 from gongji.api.fsi.router import Answered, FsiService
+from gongji.api.fsi.transactions import message_digest
 from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.regions import NATIONAL
 from gongji.federation.bus import Bus, Unreachable
 from gongji.federation.config import Federation
 from gongji.service.catalogue import AddInstitution, add_institution, show_institution
 from gongji.service.context import Context
+from gongji.service.forwarded import forwarded_answer, keep_forwarded_answer
 
 __all__ = ["PERSON_TRANSACTIONS", "Forwarder", "answer_forwarded", "fsi_subject", "serve_forwarded"]
 
@@ -78,7 +82,13 @@ class Forwarder:
         return None if node == self.federation.node else node
 
     def send(self, node: str, envelope: Envelope, institution: str, received_at: datetime) -> Answered:
-        """Ask ``node`` to answer the message; ``NODE_UNREACHABLE`` when it cannot be asked or does not answer."""
+        """Ask ``node`` to answer the message — unless it was answered before: a retry gets the answer kept here
+        (the message reaches the other node once); ``NODE_UNREACHABLE`` when it cannot be asked or does not
+        answer."""
+        key, digest = f"fsi:{institution}:{envelope.msgid}", message_digest(envelope)
+        kept = forwarded_answer(self.ctx, key, digest)
+        if kept is not None:
+            return _answered(kept)
         found = show_institution(self.ctx, institution)  # the gateway authenticated it: it is registered here
         request = {
             "from": self.federation.node,
@@ -96,8 +106,15 @@ class Forwarder:
             answer = self.bus.request(fsi_subject(node), dumps(request), self.timeout_s)
         except Unreachable:
             raise Refused(ErrorCode.NODE_UNREACHABLE, node=node) from None
-        read = json.loads(answer, parse_float=Decimal)
-        return Infcode(read["infcode"]), read["output"], read["err_msg"], read["code"]
+        answered = _answered(answer.decode())
+        if answered[0] is not Infcode.FAULT:  # a fault's outcome is unknown there: the retry must ask again
+            keep_forwarded_answer(self.ctx, key, digest, answer.decode(), refused=answered[0] is not Infcode.SUCCESS)
+        return answered
+
+
+def _answered(answer: str) -> Answered:
+    read = json.loads(answer, parse_float=Decimal)
+    return Infcode(read["infcode"]), read["output"], read["err_msg"], read["code"]
 
 
 def answer_forwarded(service: FsiService, payload: bytes) -> bytes:

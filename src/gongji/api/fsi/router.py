@@ -160,7 +160,8 @@ class FsiService:
         except Exception as failed:
             infcode, err_msg, code = failure(failed, envelope)
             answered = (infcode, None, err_msg, code)
-        self.metrics.observe("fsi", envelope.infno, str(int(answered[0])), time.perf_counter() - started, answered[3])
+        elapsed = time.perf_counter() - started
+        self.metrics.observe("fsi_forwarded", envelope.infno, str(int(answered[0])), elapsed, answered[3])
         return answered
 
     def too_large(self, limit: int, path_infno: str | None) -> bytes:

@@ -26,7 +26,16 @@ from gongji.service.context import Context, message_identity
 from gongji.service.institution_access import SignIn, check_sign_no, sign_in
 from gongji.service.refusal_log import Channel, on_channel
 
-__all__ = ["TRANSACTIONS", "TRUSTED_SIGN_INS", "Call", "SignIns", "Transaction", "check_sign_in", "run_transaction"]
+__all__ = [
+    "TRANSACTIONS",
+    "TRUSTED_SIGN_INS",
+    "Call",
+    "SignIns",
+    "Transaction",
+    "check_sign_in",
+    "message_digest",
+    "run_transaction",
+]
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,14 @@ def _transaction(call: Call) -> Transaction:
     return transaction
 
 
+def message_digest(envelope: Envelope) -> str:
+    """The digest a message's key is bound to: its transaction and whole input, canonically serialised."""
+    canonical = json.dumps(
+        {"infno": envelope.infno, "input": envelope.input}, sort_keys=True, default=str, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def check_sign_in(call: Call, sign_ins: SignIns = _SIGN_INS) -> None:
     """Refuse a message of a transaction that needs a sign-in unless its ``sign_no`` is a live one of the
     institution's (an unknown transaction is refused too)."""
@@ -231,10 +248,7 @@ def run_transaction(call: Call, sign_ins: SignIns = _SIGN_INS) -> dict[str, Any]
     """Check the sign-in, then run the message's transaction with its whole input bound to its ``msgid``."""
     transaction = _transaction(call)
     check_sign_in(call, sign_ins)
-    canonical = json.dumps(
-        {"infno": call.envelope.infno, "input": call.envelope.input}, sort_keys=True, default=str, ensure_ascii=False
-    )
-    with on_channel(Channel.FSI), message_identity(hashlib.sha256(canonical.encode()).hexdigest()):
+    with on_channel(Channel.FSI), message_identity(message_digest(call.envelope)):
         return transaction.handler(call)
 
 
