@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from .output import console, print_json, table
+from .output import console, print_json, print_problem, table
 
 __all__ = ["cluster_app"]
 
@@ -48,6 +48,7 @@ def cluster_up(
     chosen: Literal["postgresql", "sqlite"] = "postgresql" if backend == "postgresql" else "sqlite"
     cluster = LocalCluster(directory.resolve(), _provinces(provinces), chosen)
     try:
+        _require_tools(chosen)
         cluster.start_nats()
         cluster.prepare()
         for node in cluster.nodes.values():
@@ -65,6 +66,25 @@ def cluster_up(
         console.print("停止 Stopping …")
     finally:
         cluster.stop()
+
+
+def _require_tools(backend: str) -> None:
+    """The NATS server and (for PostgreSQL nodes) pgserver are here, or a clear message and exit 1."""
+    from importlib.util import find_spec
+
+    from gongji.federation.nats_server import NatsServerMissing, nats_server_binary
+
+    try:
+        nats_server_binary()
+    except NatsServerMissing:
+        print_problem("NATS_SERVER_MISSING", "未安装 nats-server（Debian：apt-get install nats-server）",
+                      "nats-server is not installed (Debian: apt-get install nats-server)", as_json=False)  # fmt: skip
+        raise typer.Exit(1) from None
+    if backend == "postgresql" and find_spec("pgserver") is None:
+        print_problem("PGSERVER_MISSING", "未安装 pgserver（make 会装好开发依赖）；或用 --backend sqlite",
+                      "pgserver is not installed (make installs the dev extras), or use --backend sqlite",
+                      as_json=False)  # fmt: skip
+        raise typer.Exit(1)
 
 
 def _shown(url: str) -> str:
