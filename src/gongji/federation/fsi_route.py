@@ -31,12 +31,12 @@ from typing import Any
 from gongji.api.fsi.envelope import Envelope
 from gongji.api.fsi.reply import Infcode, dumps
 from gongji.api.fsi.router import Answered, FsiService
-from gongji.api.fsi.transactions import message_digest
-from gongji.domain.errors import ErrorCode, NotFound, Refused
+from gongji.api.fsi.transactions import message_digest, message_key
+from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.regions import NATIONAL
 from gongji.federation.bus import Bus, Unreachable
 from gongji.federation.config import Federation
-from gongji.service.catalogue import AddInstitution, add_institution, show_institution
+from gongji.service.catalogue import AddInstitution, ensure_institution, show_institution
 from gongji.service.context import Context
 from gongji.service.forwarded import forwarded_answer, keep_forwarded_answer
 
@@ -85,7 +85,7 @@ class Forwarder:
         """Ask ``node`` to answer the message — unless it was answered before: a retry gets the answer kept here
         (the message reaches the other node once); ``NODE_UNREACHABLE`` when it cannot be asked or does not
         answer."""
-        key, digest = f"fsi:{institution}:{envelope.msgid}", message_digest(envelope)
+        key, digest = message_key(institution, envelope.msgid), message_digest(envelope)
         kept = forwarded_answer(self.ctx, key, digest)
         if kept is not None:
             return _answered(kept)
@@ -121,7 +121,9 @@ def answer_forwarded(service: FsiService, payload: bytes) -> bytes:
     """The patient's node's side: run a forwarded message (module docstring) and give back its outcome."""
     request: dict[str, Any] = json.loads(payload, parse_float=Decimal)
     listed = request["institution"]
-    _know_institution(service.ctx, AddInstitution(**listed), request["from"])
+    # Registered the first time this node hears of the hospital, as the national directory lists it.
+    code = listed["fixmedins_code"]
+    ensure_institution(service.ctx, AddInstitution(**listed), key=f"federation:{request['from']}:institution:{code}")
     envelope = Envelope(**request["envelope"])
     received_at = datetime.fromisoformat(request["received_at"])
     infcode, output, err_msg, code = service.run_forwarded(envelope, listed["fixmedins_code"], received_at)
@@ -131,17 +133,3 @@ def answer_forwarded(service: FsiService, payload: bytes) -> bytes:
 def serve_forwarded(bus: Bus, federation: Federation, service: FsiService) -> None:
     """Answer the messages other nodes forward to this one (every worker process of the node shares them)."""
     bus.serve(fsi_subject(federation.node), lambda payload: answer_forwarded(service, payload), queue="fsi")
-
-
-def _know_institution(ctx: Context, listed: AddInstitution, node: str) -> None:
-    """Register the hospital of a forwarded message the first time this node hears of it."""
-    try:
-        show_institution(ctx, listed.fixmedins_code)
-        return
-    except NotFound:
-        pass
-    try:
-        add_institution(ctx, listed, key=f"federation:{node}:institution:{listed.fixmedins_code}")
-    except Refused as refused:  # registered meanwhile by a message of the same hospital in another thread
-        if refused.code is not ErrorCode.INSTITUTION_EXISTS:
-            raise

@@ -50,6 +50,7 @@ __all__ = [
     "RowProblem",
     "add_institution",
     "catalogue_item_view",
+    "ensure_institution",
     "import_catalogue",
     "institution_view",
     "list_catalogue",
@@ -425,17 +426,20 @@ def _demo_institutions() -> tuple[AddInstitution, ...]:
 DEMO_INSTITUTIONS: tuple[AddInstitution, ...] = _demo_institutions()
 
 
+def ensure_institution(ctx: Context, cmd: AddInstitution, *, key: str) -> InstitutionView:
+    """The institution ``cmd`` registers: registered now under ``key``, or as it already was (by other means, or by
+    another worker a moment ago) — for loaders, and for a node learning a hospital from a forwarded message."""
+    try:
+        return add_institution(ctx, cmd, key=key)
+    except Refused as refused:
+        if refused.code is not ErrorCode.INSTITUTION_EXISTS:
+            raise
+        return show_institution(ctx, cmd.fixmedins_code)
+
+
 def load_demo_institutions(ctx: Context) -> list[InstitutionView]:
     """Register the demo institutions (idempotent: fixed keys; a code registered by other means is kept)."""
-    views: list[InstitutionView] = []
-    for cmd in DEMO_INSTITUTIONS:
-        try:
-            views.append(add_institution(ctx, cmd, key=f"demo:institution:{cmd.fixmedins_code}"))
-        except Refused as refused:
-            if refused.code is not ErrorCode.INSTITUTION_EXISTS:
-                raise
-            views.append(show_institution(ctx, cmd.fixmedins_code))
-    return views
+    return [ensure_institution(ctx, cmd, key=f"demo:institution:{cmd.fixmedins_code}") for cmd in DEMO_INSTITUTIONS]
 
 
 def load_demo_catalogue(ctx: Context, *, progress: Progress | None = None) -> ImportReport:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
-from gongji.domain.errors import ErrorCode, GongjiError, Refused
+from gongji.domain.errors import GongjiError
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
-from gongji.service.catalogue import DEMO_INSTITUTIONS, add_institution, load_demo_catalogue, load_demo_institutions
+from gongji.service.catalogue import DEMO_INSTITUTIONS, ensure_institution, load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.credentials import IssueCard, issue_card
 from gongji.service.demo_wallet import DemoWallet, run_wallet_demo
@@ -214,11 +214,7 @@ def load_demo_part(ctx: Context, provinces: Collection[str]) -> list[PersonView]
     load_demo_catalogue(ctx)
     for cmd in DEMO_INSTITUTIONS:
         if cmd.region[:2] in provinces:
-            try:
-                add_institution(ctx, cmd, key=f"demo:institution:{cmd.fixmedins_code}")
-            except Refused as refused:
-                if refused.code is not ErrorCode.INSTITUTION_EXISTS:
-                    raise
+            ensure_institution(ctx, cmd, key=f"demo:institution:{cmd.fixmedins_code}")
     loaded = []
     for member in DEMO_FAMILY:
         if member.region[:2] in provinces:

@@ -39,10 +39,10 @@ from gongji.service.wallet_moves import (
     give_back,
     record_event,
     reference_of,
+    tell_sender_node,
     wallet_account,
 )
 from gongji.service.wallet_query import transfer_view, wallet_view
-from gongji.service.wallet_remote import tell_sender_node
 from gongji.service.wallet_send import SendToWallet, send_to_wallet
 from gongji.service.wallet_views import ReturnDueResult, WalletTransferView, WalletView
 
@@ -180,7 +180,7 @@ def accept_transfer(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTra
         record_event(uow, transfer, WalletEventKind.ACCEPTED, transfer.amount_fen, now, posted.journal_id)
         if transfer.sender_id is None:  # the sender's node posts its half (gongji.service.wallet_remote)
             fields = {"receiver_transfer_id": transfer.id, "receiver_name": receiver.name}
-            tell_sender_node(uow, ctx, transfer, MessageKind.WALLET_ACCEPTED, now, **fields)
+            tell_sender_node(uow, ctx.nodes, transfer, MessageKind.WALLET_ACCEPTED, now, **fields)
         else:
             params_ = {"receiver": receiver.name, "amount_fen": transfer.amount_fen}
             notify(uow, transfer.sender_id, NoticeKind.WALLET_TRANSFER_ACCEPTED, params_, now)
@@ -219,14 +219,14 @@ def take_back(ctx: Context, cmd: DecideTransfer, *, key: str) -> WalletTransferV
         now = ctx.clock.now()
         transfer = _locked_transfer(uow, cmd.transfer_id)
         _as_party(uow, transfer, cmd.person, Phrase.WALLET_SENDER, Phrase.ACT_TAKE_BACK_TRANSFER)
+        if transfer.peer is not None:  # whatever the rules: only the receiver's node decides what her wallet holds
+            raise Refused(ErrorCode.WALLET_TAKE_BACK_ACROSS_NODES, transfer_id=transfer.id, node=transfer.peer.node)
         reader = RuleReader(ctx.rules, now.date())
         if not reader.get(params.WALLET_TAKE_BACK_ALLOWED, transfer.sender_region):
             raise Refused(
                 ErrorCode.WALLET_TAKE_BACK_NOT_ALLOWED, region=transfer.sender_region, on=now.date().isoformat()
             )
         _require(transfer, TransferStatus.ACCEPTED, Phrase.ACT_TAKE_BACK_TRANSFER)
-        if transfer.peer is not None:  # only the receiver's node decides what her wallet still holds
-            raise Refused(ErrorCode.WALLET_TAKE_BACK_ACROSS_NODES, transfer_id=transfer.id, node=transfer.peer.node)
         amount = give_back(uow, transfer, TransferStatus.TAKEN_BACK, WalletEventKind.TAKEN_BACK, now)
         sender, _ = _names(uow, transfer)
         params_ = {"transfer_id": transfer.id, "amount_fen": amount, "sender": sender, "reason": Phrase.TAKEN_BACK}

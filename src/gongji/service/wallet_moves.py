@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from gongji.domain.ledger import WALLET_QUOTA, AccountKind, AccountOpening, JournalKind
 from gongji.domain.notices import NoticeKind
@@ -34,6 +35,7 @@ __all__ = [
     "restore_spending",
     "spending_moves",
     "tell_payers",
+    "tell_sender_node",
     "wallet_account",
     "wallet_source",
 ]
@@ -84,9 +86,14 @@ def release_moves(transfer: WalletTransfer, amount: int, now: datetime) -> list[
     ]
 
 
-def _nodes(nodes: Nodes | None) -> Nodes:
+def tell_sender_node(
+    uow: UnitOfWork, nodes: Nodes | None, transfer: WalletTransfer, kind: MessageKind, at: datetime, **fields: Any
+) -> None:
+    """From the receiver's half of a transfer across nodes: tell the sender's node (``kind`` with ``fields``), in
+    this transaction's outbox (:mod:`gongji.service.wallet_remote`)."""
+    assert transfer.peer is not None
     assert nodes is not None, "a transfer across nodes exists only on a node of a federation"
-    return nodes
+    post_message(uow, nodes, transfer.peer.node, kind, {"transfer_id": transfer.peer.transfer_id, **fields}, at)
 
 
 def give_back(
@@ -119,9 +126,7 @@ def give_back(
     uow.wallets.update_transfer(transfer.id, status=status, remaining_fen=0, decided_at=now)
     record_event(uow, transfer, kind, amount, now, journal_id)
     if transfer.sender_id is None:
-        assert transfer.peer is not None
-        fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": amount, "status": status.value}
-        post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_RETURNED, fields, now)
+        tell_sender_node(uow, nodes, transfer, MessageKind.WALLET_RETURNED, now, amount_fen=amount, status=status.value)
     return amount
 
 
@@ -170,10 +175,9 @@ def tell_payers(
             uow.wallets.add_event(
                 WalletEvent(0, transfer.id, WalletEventKind.PAID, payment.amount_fen, at, journal_id, reference)
             )
-            if transfer.peer is not None and transfer.sender_id is None:
-                fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": payment.amount_fen,
-                          "reference": reference}  # fmt: skip
-                post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_SPENT, fields, at)
+            if transfer.sender_id is None:  # his node moves the money and tells him
+                spent = {"amount_fen": payment.amount_fen, "reference": reference}
+                tell_sender_node(uow, nodes, transfer, MessageKind.WALLET_SPENT, at, **spent)
                 continue
         assert purse.payer_id is not None
         shown = {
@@ -207,9 +211,10 @@ def restore_spending(
         uow.wallets.add_event(
             WalletEvent(0, transfer.id, WalletEventKind.PAYMENT_REVERSED, amount, at, journal_id, reference)
         )
-        if transfer.peer is not None and transfer.sender_id is None:  # his node moves the money back
-            fields = {"transfer_id": transfer.peer.transfer_id, "amount_fen": amount, "reference": reference}
-            post_message(uow, _nodes(nodes), transfer.peer.node, MessageKind.WALLET_UNSPENT, fields, at)
+        if transfer.sender_id is None:  # his node moves the money back
+            tell_sender_node(
+                uow, nodes, transfer, MessageKind.WALLET_UNSPENT, at, amount_fen=amount, reference=reference
+            )
         if transfer.status in (TransferStatus.ACCEPTED, TransferStatus.SPENT):
             uow.wallets.update_transfer(
                 transfer.id, status=TransferStatus.ACCEPTED, remaining_fen=restored, decided_at=None

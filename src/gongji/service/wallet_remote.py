@@ -47,7 +47,7 @@ from gongji.service.wallet_moves import (
     reserved_account,
 )
 
-__all__ = ["APPLIERS", "offer_fields", "tell_sender_node"]
+__all__ = ["APPLIERS", "offer_fields"]
 
 #: How each way an amount went back is told to the sender, by the status it leaves the transfer in.
 _RETURNED = {
@@ -77,16 +77,6 @@ def offer_fields(transfer: WalletTransfer, sender_certno: str, sender_name: str)
         "return_due_at": transfer.return_due_at.isoformat(),
         "verification": transfer.verification,
     }
-
-
-def tell_sender_node(
-    uow: UnitOfWork, ctx: Context, transfer: WalletTransfer, kind: MessageKind, at: datetime, **fields: Any
-) -> None:
-    """From the receiver's half of a transfer across nodes: tell the sender's node (``kind`` with ``fields``)."""
-    assert transfer.peer is not None
-    assert ctx.nodes is not None, "a transfer across nodes exists only on a node of a federation"
-    peer = transfer.peer
-    post_message(uow, ctx.nodes, peer.node, kind, {"transfer_id": peer.transfer_id, **fields}, at)
 
 
 # --- the receiver's node ----------------------------------------------------------------------------------------

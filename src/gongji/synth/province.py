@@ -24,10 +24,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from gongji.bootstrap import build_context
-from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import AccountKind, AccountOpening
 from gongji.rules.book import RuleBook
-from gongji.service.catalogue import add_institution, load_demo_catalogue
+from gongji.service.catalogue import ensure_institution, load_demo_catalogue
 from gongji.service.clock import FixedClock
 from gongji.service.verification import FakeFaceVerifier
 from gongji.store import tables as t
@@ -169,11 +168,7 @@ def _care(
     ctx = build_context(engine=engine, clock=FixedClock(at))
     found = sites(tuple(region for region, _ in province.regions), book, at.date())
     for site in found:
-        try:
-            add_institution(ctx, site.command(), key=f"synth:institution:{site.code}")
-        except Refused as refused:
-            if refused.code is not ErrorCode.INSTITUTION_EXISTS:
-                raise
+        ensure_institution(ctx, site.command(), key=f"synth:institution:{site.code}")
     load_demo_catalogue(ctx)
     shared: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:

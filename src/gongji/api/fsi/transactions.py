@@ -34,6 +34,7 @@ __all__ = [
     "Transaction",
     "check_sign_in",
     "message_digest",
+    "message_key",
     "run_transaction",
 ]
 
@@ -50,7 +51,7 @@ class Call:
     @property
     def key(self) -> str:
         """The idempotency key of a write: the institution's code and the message id."""
-        return f"fsi:{self.institution}:{self.envelope.msgid}"
+        return message_key(self.institution, self.envelope.msgid)
 
     @property
     def day(self) -> date:
@@ -227,6 +228,11 @@ def _transaction(call: Call) -> Transaction:
             "infno", f"不支持的交易编号 {call.envelope.infno}", f"transaction {call.envelope.infno} is not supported"
         )
     return transaction
+
+
+def message_key(institution: str, msgid: str) -> str:
+    """The idempotency key of an institution's message: its code and the ``msgid``."""
+    return f"fsi:{institution}:{msgid}"
 
 
 def message_digest(envelope: Envelope) -> str:
