@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Engine, Table, func, select, text
+from sqlalchemy.engine import Dialect
 
-__all__ = ["BulkWriter"]
+__all__ = ["BulkWriter", "RowShapes"]
 
 #: The page cache of the loading connection on SQLite, in KiB (negative ``cache_size``: kibibytes, not pages).
 SQLITE_CACHE_KIB = 512 * 1024
@@ -42,13 +43,58 @@ class _Converter:
         return found
 
 
+class RowShapes:
+    """How rows of a table go to one kind of database: the statement and each column's conversion to what the
+    driver stores (the same column types SQLAlchemy uses). Needs only the dialect, so that the processes drawing a
+    load can convert their rows themselves (in parallel) and the one writing only writes them."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.postgresql = dialect.name == "postgresql"
+        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[tuple[int, _Converter], ...]]] = {}
+
+    def prepare(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """``rows`` (tuples in the order of ``columns``) with their values as the driver stores them."""
+        _, converters = self.shape(table, tuple(columns))
+        if not converters:
+            return [tuple(row) for row in rows]
+        changed = [list(row) for row in rows]
+        for index, convert in converters:
+            for values in changed:
+                values[index] = convert(values[index])
+        return [tuple(values) for values in changed]
+
+    def shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Converter], ...]]:
+        """The statement for ``columns`` of ``table`` and the converters of the columns that need one (by position).
+        SQLite's driver stores booleans as the integers SQLAlchemy would make of them: they need none."""
+        key = (table.name, columns)
+        found = self._shapes.get(key)
+        if found is None:
+            dialect = self.dialect
+            converters = []
+            for index, name in enumerate(columns):
+                kind = table.c[name].type
+                if isinstance(kind, Boolean):
+                    continue
+                process = kind.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    converters.append((index, _Converter(process)))
+            names = ", ".join(columns)
+            if self.postgresql:
+                sql = f"COPY {table.name} ({names}) FROM STDIN"
+            else:
+                sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+            found = self._shapes[key] = (sql, tuple(converters))
+        return found
+
+
 class BulkWriter:
     """Rows straight into tables, in transactions the caller opens with :meth:`transaction`."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.postgresql = engine.dialect.name == "postgresql"
-        self._shapes: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[tuple[int, _Converter], ...]]] = {}
+        self.shapes = RowShapes(engine.dialect)
         self._written: set[str] = set()
 
     def next_id(self, table: Table) -> int:
@@ -66,18 +112,21 @@ class BulkWriter:
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             yield conn
 
-    def write(self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the transaction of ``conn``."""
+    def write(
+        self,
+        conn: Connection,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        prepared: bool = False,
+    ) -> None:
+        """Insert ``rows`` (tuples in the order of ``columns``) into ``table`` in the transaction of ``conn``;
+        ``prepared``: their values are already as the driver stores them (:meth:`RowShapes.prepare`)."""
         if not rows:
             return
-        sql, converters = self._shape(table, tuple(columns))
-        converted: Sequence[Sequence[Any]] = rows
-        if converters:
-            changed = [list(row) for row in rows]
-            for index, convert in converters:
-                for values in changed:
-                    values[index] = convert(values[index])
-            converted = changed
+        sql, _ = self.shapes.shape(table, tuple(columns))
+        converted = rows if prepared else self.shapes.prepare(table, columns, rows)
         raw: Any = conn.connection.driver_connection
         if self.postgresql:
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
@@ -105,26 +154,3 @@ class BulkWriter:
             written = [table.name for table in tables if table.name in self._written]
             if written:
                 conn.execute(text(f"ANALYZE {', '.join(written)}"))
-
-    def _shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Converter], ...]]:
-        """The statement for ``columns`` of ``table`` and the converters of the columns that need one (by position).
-        SQLite's driver stores booleans as the integers SQLAlchemy would make of them: they need none."""
-        key = (table.name, columns)
-        found = self._shapes.get(key)
-        if found is None:
-            dialect = self.engine.dialect
-            converters = []
-            for index, name in enumerate(columns):
-                kind = table.c[name].type
-                if isinstance(kind, Boolean):
-                    continue
-                process = kind.dialect_impl(dialect).bind_processor(dialect)
-                if process is not None:
-                    converters.append((index, _Converter(process)))
-            names = ", ".join(columns)
-            if self.postgresql:
-                sql = f"COPY {table.name} ({names}) FROM STDIN"
-            else:
-                sql = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
-            found = self._shapes[key] = (sql, tuple(converters))
-        return found
