@@ -57,7 +57,7 @@ class RowShapes:
         """``rows`` (tuples in the order of ``columns``) with their values as the driver stores them."""
         _, converters = self.shape(table, tuple(columns))
         if not converters:
-            return [tuple(row) for row in rows]
+            return [row if isinstance(row, tuple) else tuple(row) for row in rows]
         changed = [list(row) for row in rows]
         for index, convert in converters:
             for values in changed:

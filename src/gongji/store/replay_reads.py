@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, bindparam, func, select, union_all
 from sqlalchemy.sql.elements import BindParameter
 
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["SqlReplays"]
 
@@ -20,14 +21,16 @@ def _balances_before() -> Select[Any]:
     """Each account's last transfer before a journal, with its running balances (built once: a replay asks for every
     settlement)."""
     tr = t.transfers
-    accounts: BindParameter[int] = bindparam("accounts", expanding=True)
-    journal: BindParameter[int] = bindparam("journal")
+    # Each parameter once in the statement (a prepared statement binds each name at one place): the accounts and
+    # the journal are given twice, once for either side of a transfer.
+    debits: BindParameter[int] = bindparam("debit_accounts", expanding=True)
+    credits: BindParameter[int] = bindparam("credit_accounts", expanding=True)
     moved = union_all(
         select(tr.c.debit_account_id.label("account"), tr.c.id).where(
-            tr.c.journal_id < journal, tr.c.debit_account_id.in_(accounts)
+            tr.c.journal_id < bindparam("journal"), tr.c.debit_account_id.in_(debits)
         ),
         select(tr.c.credit_account_id.label("account"), tr.c.id).where(
-            tr.c.journal_id < journal, tr.c.credit_account_id.in_(accounts)
+            tr.c.journal_id < bindparam("journal_again"), tr.c.credit_account_id.in_(credits)
         ),
     ).subquery()
     last = select(moved.c.account, func.max(moved.c.id).label("last")).group_by(moved.c.account).subquery()
@@ -36,7 +39,7 @@ def _balances_before() -> Select[Any]:
     ).select_from(last.join(tr, tr.c.id == last.c.last))
 
 
-_BALANCES_BEFORE = _balances_before()
+_BALANCES_BEFORE = Prepared(_balances_before())
 
 
 class SqlReplays:
@@ -71,7 +74,14 @@ class SqlReplays:
         found = dict.fromkeys(account_ids, 0)
         for start in range(0, len(account_ids), _CHUNK):
             chunk = list(account_ids[start : start + _CHUNK])
-            rows = self._conn.execute(_BALANCES_BEFORE, {"accounts": chunk, "journal": journal_id})
-            for account, debit, after_debit, after_credit in rows:
-                found[int(account)] = int(after_debit if debit == account else after_credit)
+            given = {
+                "debit_accounts": chunk,
+                "credit_accounts": chunk,
+                "journal": journal_id,
+                "journal_again": journal_id,
+            }
+            for row in _BALANCES_BEFORE(self._conn, given):
+                account = int(row["account"])
+                debit = row["debit_account_id"] == account
+                found[account] = int(row["debit_balance_after_fen"] if debit else row["credit_balance_after_fen"])
         return found

@@ -7,7 +7,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.reconciliation import (
@@ -29,6 +29,16 @@ __all__ = ["SqlSettlements"]
 _INSERT_SETTLEMENT = Prepared(insert(t.settlements).returning(t.settlements.c.id))
 _INSERT_SETTLEMENT_WITH_ID = Prepared(insert(t.settlements))
 _INSERT_PAYERS = Prepared(insert(t.settlement_payers))
+# Read back by every answer about a settlement (and once per settlement a what-if replays).
+_SETTLEMENT_BY_SETL_ID = Prepared(select(t.settlements).where(t.settlements.c.setl_id == bindparam("setl_id")))
+_SETTLEMENTS_OF_VISIT = Prepared(
+    select(t.settlements).where(t.settlements.c.visit_id == bindparam("visit_id")).order_by(t.settlements.c.id)
+)
+_PAYERS_OF = Prepared(
+    select(t.settlement_payers)
+    .where(t.settlement_payers.c.settlement_id == bindparam("settlement_id"))
+    .order_by(t.settlement_payers.c.seq)
+)
 
 
 _AMOUNT_COLUMNS = tuple(f.name for f in fields(SetlInfo))
@@ -117,11 +127,7 @@ class SqlSettlements:
         return replace(record, id=int(settlement_id), setl_id=setl_id)
 
     def _payers(self, settlement_id: int) -> tuple[PayerRow, ...]:
-        rows = self._conn.execute(
-            select(t.settlement_payers)
-            .where(t.settlement_payers.c.settlement_id == settlement_id)
-            .order_by(t.settlement_payers.c.seq)
-        ).mappings()
+        rows = _PAYERS_OF(self._conn, {"settlement_id": settlement_id})
         return tuple(
             PayerRow(
                 seq=row["seq"],
@@ -137,13 +143,11 @@ class SqlSettlements:
         )
 
     def find(self, setl_id: str) -> SettlementRecord | None:
-        row = self._conn.execute(select(t.settlements).where(t.settlements.c.setl_id == setl_id)).mappings().first()
+        row = _SETTLEMENT_BY_SETL_ID(self._conn, {"setl_id": setl_id}).first()
         return _record(row, self._payers(row["id"])) if row else None
 
     def for_visit(self, visit_id: int) -> list[SettlementRecord]:
-        rows = self._conn.execute(
-            select(t.settlements).where(t.settlements.c.visit_id == visit_id).order_by(t.settlements.c.id)
-        ).mappings()
+        rows = _SETTLEMENTS_OF_VISIT(self._conn, {"visit_id": visit_id})
         return [_record(row, self._payers(row["id"])) for row in rows]
 
     def of_patient(self, person_id: int, start: datetime, end: datetime, *, limit: int) -> list[SettlementRecord]:

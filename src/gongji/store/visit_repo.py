@@ -24,6 +24,7 @@ __all__ = ["SqlVisits"]
 # The settlement's statements, built once (see the note in ledger_repo.py).
 _VISIT_QUERY = select(t.visits).where(t.visits.c.mdtrt_id == bindparam("mdtrt_id"))
 VISIT_BY_MDTRT = Prepared(_VISIT_QUERY)
+_VISIT_BY_ID = Prepared(select(t.visits).where(t.visits.c.id == bindparam("visit_id")))
 _DIAGNOSES_OF = Prepared(
     select(t.visit_diagnoses)
     .where(t.visit_diagnoses.c.visit_id == bindparam("visit_id"))
@@ -132,7 +133,7 @@ class SqlVisits:
         return replace(visit, id=visit_id, mdtrt_id=mdtrt_id)
 
     def get(self, visit_id: int) -> Visit | None:
-        row = self._conn.execute(select(t.visits).where(t.visits.c.id == visit_id)).mappings().first()
+        row = _VISIT_BY_ID(self._conn, {"visit_id": visit_id}).first()
         return visit_of(row) if row else None
 
     def find(self, mdtrt_id: str) -> Visit | None:

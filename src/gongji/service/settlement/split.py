@@ -3,7 +3,7 @@ gathered into :class:`~gongji.service.settlement.core.SettlementInputs` for the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,7 @@ from gongji.service.suspension import finding_among
 
 __all__ = [
     "SettlementPlan",
+    "YearStartParts",
     "bill_facts",
     "category_of",
     "plan_settlement",
@@ -207,8 +208,16 @@ def year_start_parts(uow: UnitOfWork, accounts: Sequence[AccountRow], year: int)
     return prior, current
 
 
-def year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> dict[int, tuple[int, int]]:
-    """The year-start parts of every payer whose region's quota is a yearly share of them (read only there)."""
+#: How the year-start parts of some accounts are read (:func:`year_start_parts`, or a replay's memory of it).
+YearStartParts = Callable[[UnitOfWork, Sequence[AccountRow], int], tuple[int, int]]
+
+
+def year_starts(
+    ctx: Context, uow: UnitOfWork, family: Family, year: int, parts: YearStartParts | None = None
+) -> dict[int, tuple[int, int]]:
+    """The year-start parts of every payer whose region's quota is a yearly share of them (read only there, by
+    ``parts``: :func:`year_start_parts` unless given)."""
+    read = parts or year_start_parts
     starts = {}
     on = datetime(year, 1, 1, tzinfo=SHANGHAI).date()
     for relation in family.paying_relations:
@@ -216,7 +225,7 @@ def year_starts(ctx: Context, uow: UnitOfWork, family: Family, year: int) -> dic
         region = payer.region or relation.region
         model = ctx.rules.find(params.QUOTA_MODEL, region, on)
         if model is not None and model.value is QuotaModel.ANNUAL_SHARE:
-            starts[payer.person.id] = year_start_parts(uow, family.personal_accounts(payer.person.id, region), year)
+            starts[payer.person.id] = read(uow, family.personal_accounts(payer.person.id, region), year)
     return starts
 
 

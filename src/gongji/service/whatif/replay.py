@@ -16,7 +16,7 @@ schedule), and one whose visit is gone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -32,9 +32,15 @@ from gongji.service.ports import AccountRow, BillRows, UnitOfWork
 from gongji.service.settlement.core import SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.moves import settlement_moves
-from gongji.service.settlement.split import SettlementPlan, bill_facts, relations_moment, year_starts
+from gongji.service.settlement.split import (
+    SettlementPlan,
+    bill_facts,
+    relations_moment,
+    year_start_parts,
+    year_starts,
+)
 
-__all__ = ["Outcome", "Situation", "outcome", "relation_then", "situation"]
+__all__ = ["Outcome", "Situation", "YearStarts", "outcome", "relation_then", "situation"]
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,26 @@ def situation(uow: UnitOfWork, setl_id: str) -> Situation | None:
     return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier)
 
 
-def outcome(ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int]) -> Outcome:
-    """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas``."""
+class YearStarts:
+    """The year-start parts of accounts (:func:`year_start_parts`), read once in a replay: every settlement of a payer
+    in a year, under either book, asks for the same stored balances of the first of January."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
+
+    def __call__(self, uow: UnitOfWork, accounts: Sequence[AccountRow], year: int) -> tuple[int, int]:
+        key = (tuple(row.state.id for row in accounts), year)
+        found = self._read.get(key)
+        if found is None:
+            found = self._read[key] = year_start_parts(uow, accounts, year)
+        return found
+
+
+def outcome(
+    ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int], starts: YearStarts
+) -> Outcome:
+    """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas`` (``starts``: the
+    replay's year-start parts)."""
     record, visit = seen.record, seen.visit
     family = _as_of(seen.family, {}, deltas) if deltas else seen.family
     read, lines, earlier = seen.bill, seen.lines, seen.earlier
@@ -147,7 +171,7 @@ def outcome(ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, delt
             family=family,
             moment=relations_moment(visit, record.settled_at),
             this_year=record.settled_at.year,
-            year_start=year_starts(replace(ctx, rules=book), uow, family, visit.begin_at.year),
+            year_start=year_starts(replace(ctx, rules=book), uow, family, visit.begin_at.year, starts),
             wallet=(),
             use_wallet=False,
         )

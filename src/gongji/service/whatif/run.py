@@ -16,7 +16,7 @@ from datetime import datetime
 from gongji.rules.book import RuleBook
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
-from gongji.service.whatif.replay import Outcome, Situation, outcome, situation
+from gongji.service.whatif.replay import Outcome, Situation, YearStarts, outcome, situation
 
 __all__ = ["Change", "Totals", "WhatIf", "what_if"]
 
@@ -192,6 +192,7 @@ def what_if(
     def handler(uow: UnitOfWork) -> WhatIf:
         result = WhatIf()
         deltas: Counter[str] = Counter()
+        starts = YearStarts()
         families = _families(uow.replays.relation_pairs()) if count > 1 else {}
         for _, setl_id, patient in uow.replays.settlements_between(since, until, regions):
             if count > 1 and families.get(patient, patient) % count != index:
@@ -200,8 +201,8 @@ def what_if(
             if seen is None:
                 result.skipped += 1
                 continue
-            base = outcome(ctx, uow, ctx.rules, seen, {})
-            over = outcome(ctx, uow, overlay, seen, deltas)
+            base = outcome(ctx, uow, ctx.rules, seen, {}, starts)
+            over = outcome(ctx, uow, overlay, seen, deltas, starts)
             result.replayed += 1
             if not _matches(seen, base):
                 result.mismatched += 1
