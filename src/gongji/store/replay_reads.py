@@ -6,8 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select, union_all
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy import CompoundSelect, Connection, bindparam, select, union_all
 
 from gongji.store import tables as t
 from gongji.store.driver import Prepared
@@ -17,29 +16,26 @@ __all__ = ["SqlReplays"]
 _CHUNK = 500
 
 
-def _balances_before() -> Select[Any]:
-    """Each account's last transfer before a journal, with its running balances (built once: a replay asks for every
-    settlement)."""
+def _movements() -> CompoundSelect[Any]:
+    """Every transfer on either side of some accounts, with the account's balance after it."""
     tr = t.transfers
-    # Each parameter once in the statement (a prepared statement binds each name at one place): the accounts and
-    # the journal are given twice, once for either side of a transfer.
-    debits: BindParameter[int] = bindparam("debit_accounts", expanding=True)
-    credits: BindParameter[int] = bindparam("credit_accounts", expanding=True)
-    moved = union_all(
-        select(tr.c.debit_account_id.label("account"), tr.c.id).where(
-            tr.c.journal_id < bindparam("journal"), tr.c.debit_account_id.in_(debits)
-        ),
-        select(tr.c.credit_account_id.label("account"), tr.c.id).where(
-            tr.c.journal_id < bindparam("journal_again"), tr.c.credit_account_id.in_(credits)
-        ),
-    ).subquery()
-    last = select(moved.c.account, func.max(moved.c.id).label("last")).group_by(moved.c.account).subquery()
-    return select(
-        last.c.account, tr.c.debit_account_id, tr.c.debit_balance_after_fen, tr.c.credit_balance_after_fen
-    ).select_from(last.join(tr, tr.c.id == last.c.last))
+    return union_all(
+        select(
+            tr.c.debit_account_id.label("account"),
+            tr.c.journal_id,
+            tr.c.id,
+            tr.c.debit_balance_after_fen.label("after"),
+        ).where(tr.c.debit_account_id.in_(bindparam("debit_accounts", expanding=True))),
+        select(
+            tr.c.credit_account_id.label("account"),
+            tr.c.journal_id,
+            tr.c.id,
+            tr.c.credit_balance_after_fen.label("after"),
+        ).where(tr.c.credit_account_id.in_(bindparam("credit_accounts", expanding=True))),
+    )
 
 
-_BALANCES_BEFORE = Prepared(_balances_before())
+_MOVEMENTS = Prepared(_movements())
 
 
 class SqlReplays:
@@ -70,18 +66,11 @@ class SqlReplays:
         r = t.relations
         return [(int(a), int(b)) for a, b in self._conn.execute(select(r.c.authoriser_id, r.c.beneficiary_id))]
 
-    def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:
-        found = dict.fromkeys(account_ids, 0)
+    def movements(self, account_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
+        found: dict[int, list[tuple[int, int, int]]] = {}
         for start in range(0, len(account_ids), _CHUNK):
             chunk = list(account_ids[start : start + _CHUNK])
-            given = {
-                "debit_accounts": chunk,
-                "credit_accounts": chunk,
-                "journal": journal_id,
-                "journal_again": journal_id,
-            }
-            for row in _BALANCES_BEFORE(self._conn, given):
-                account = int(row["account"])
-                debit = row["debit_account_id"] == account
-                found[account] = int(row["debit_balance_after_fen"] if debit else row["credit_balance_after_fen"])
+            for row in _MOVEMENTS(self._conn, {"debit_accounts": chunk, "credit_accounts": chunk}):
+                moves = found.setdefault(int(row["account"]), [])
+                moves.append((int(row["journal_id"]), int(row["id"]), int(row["after"])))
         return found

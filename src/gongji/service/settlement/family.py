@@ -17,7 +17,7 @@ from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation
 from gongji.service.checks import Party
-from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.ports import AccountRow, FamilyReader, UnitOfWork
 
 __all__ = ["PERSONAL_PARTS", "Family", "load_family"]
 
@@ -78,15 +78,17 @@ def load_family(
     lock: bool,
     also: Sequence[int] = (),
     relations: Sequence[Relation] | None = None,
+    reader: FamilyReader | None = None,
 ) -> Family:
     """Read the family of a settlement at ``at``; ``lock`` locks every account they own (ascending id order).
     ``also`` adds people asked about who may not pay for her (for "why can't X pay?"); ``relations``, the
-    patient's relations when read already (:meth:`BillReader.opening`)."""
+    patient's relations when read already (:meth:`BillReader.opening`); ``reader``, where the family's rows are read
+    (the unit of work's, unless a replay remembers them)."""
     own = list(relations) if relations is not None else uow.relations.of_person(patient.id)
     paying = _live_relations(patient.id, own, at)
     ids = sorted({patient.id, *(r.authoriser_id for r in paying), *also})
     others = [i for i in ids if i != patient.id]
-    rows = uow.families.read(ids, others, lock=lock)
+    rows = (reader or uow.families).read(ids, others, lock=lock)
     people = {patient.id: patient, **rows.people}
     # The authorisers' own relations (their other beneficiaries count against some regions' limits).
     relations_of: dict[int, list[Relation]] = {patient.id: list(own)}

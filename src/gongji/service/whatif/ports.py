@@ -1,4 +1,5 @@
-"""The port of what-if replays: which settlements a period holds, and account balances as they were.
+"""The port of what-if replays: which settlements a period holds, and the movements of accounts (their balances as
+they were).
 
 :mod:`gongji.service.ports` names it too (the unit of work exposes the reader as ``replays``).
 """
@@ -26,6 +27,7 @@ class ReplayReader(Protocol):
         """Every relation's authoriser and beneficiary, whatever its state (who may ever have paid for whom)."""
         ...
 
-    def balances_before(self, account_ids: Sequence[int], journal_id: int) -> dict[int, int]:
-        """Each account's balance just before journal ``journal_id`` was posted (0 for one it had not moved)."""
+    def movements(self, account_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
+        """Every transfer that moved each account, as (journal, transfer id, the account's balance after it), in no
+        particular order (an account never moved has none)."""
         ...

@@ -7,7 +7,8 @@ account's balance just before the settlement's journal (from the ledger's runnin
 account also carries what earlier replayed settlements left it with more or less (``deltas``: paying less for a
 relative in March leaves more in April). Then :func:`gongji.service.settlement.core.compute_plan` — the function the
 settlement itself ran — decides, and :func:`gongji.service.settlement.moves.settlement_moves` says what the plan
-would post. Nothing is written.
+would post. Nothing is written. What stays the same between a family's settlements is read once for the family
+(:mod:`gongji.service.whatif.memory`).
 
 Not replayed (counted apart): a settlement paid from a wallet (the wallet's reservations move on their own
 schedule), and one whose visit is gone.
@@ -16,7 +17,7 @@ schedule), and one whose visit is gone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -32,15 +33,10 @@ from gongji.service.ports import AccountRow, BillRows, UnitOfWork
 from gongji.service.settlement.core import SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.moves import settlement_moves
-from gongji.service.settlement.split import (
-    SettlementPlan,
-    bill_facts,
-    relations_moment,
-    year_start_parts,
-    year_starts,
-)
+from gongji.service.settlement.split import SettlementPlan, bill_facts, relations_moment, year_starts
+from gongji.service.whatif.memory import FamilyMemory
 
-__all__ = ["Outcome", "Situation", "YearStarts", "outcome", "relation_then", "situation"]
+__all__ = ["Outcome", "Situation", "outcome", "relation_then", "situation"]
 
 
 @dataclass(frozen=True)
@@ -102,15 +98,15 @@ def relation_then(relation: Relation, moment: datetime) -> Relation:
     return relation
 
 
-def _family_then(uow: UnitOfWork, patient: Person, moment: datetime) -> Family:
+def _family_then(uow: UnitOfWork, memory: FamilyMemory, patient: Person, moment: datetime) -> Family:
     """The patient's family as her relations stood at ``moment``."""
-    now = uow.relations.of_person(patient.id)
+    now = memory.relations_of(patient.id)
     own = [relation_then(r, moment) for r in now]
     if any(then is not today for then, today in zip(own, now, strict=True)):
         # A relation ended since lost its place in her payer order, and the others moved up: with no history of the
         # order, the relations of then pay in the order they were bound (the order a new binding is given).
         own = [replace(r, order_position=None) for r in own]
-    family = load_family(uow, patient, moment, lock=False, relations=own)
+    family = load_family(uow, patient, moment, lock=False, relations=own, reader=memory)
     others = {
         person: [relation_then(r, moment) for r in relations]
         for person, relations in family.relations_of_people.items()
@@ -118,18 +114,19 @@ def _family_then(uow: UnitOfWork, patient: Person, moment: datetime) -> Family:
     return replace(family, relations_of_people=others)
 
 
-def situation(uow: UnitOfWork, setl_id: str) -> Situation | None:
-    """The settlement ``setl_id`` with its visit and family as they were (``None``: not replayable)."""
+def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation | None:
+    """The settlement ``setl_id`` with its visit and family as they were (``None``: not replayable); ``memory``:
+    what the replay read of the family already."""
     record = uow.settlements.find(setl_id)
     if record is None or record.visit_id is None or any(p.wallet_transfer_id for p in record.payers):
         return None
     visit = uow.visits.get(record.visit_id)
-    patient = uow.people.get(record.person_id)
+    patient = memory.person(record.person_id)
     if visit is None or patient is None:
         return None
-    family = _family_then(uow, patient, relations_moment(visit, record.settled_at))
+    family = _family_then(uow, memory, patient, relations_moment(visit, record.settled_at))
     ids = sorted({row.state.id for row in family.by_code.values()})
-    balances = uow.replays.balances_before(ids, record.journal_id)
+    balances = memory.balances_before(ids, record.journal_id)
     read = uow.bills.read(visit.id, visit.institution_id, record.person_id, wallet=False, lock=False)
     lines = [line for line in read.lines if line.settlement_id == record.id]
     # The visit's other settlements in force hold lines of their own: read them only if there are any.
@@ -140,26 +137,11 @@ def situation(uow: UnitOfWork, setl_id: str) -> Situation | None:
     return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier)
 
 
-class YearStarts:
-    """The year-start parts of accounts (:func:`year_start_parts`), read once in a replay: every settlement of a payer
-    in a year, under either book, asks for the same stored balances of the first of January."""
-
-    def __init__(self) -> None:
-        self._read: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
-
-    def __call__(self, uow: UnitOfWork, accounts: Sequence[AccountRow], year: int) -> tuple[int, int]:
-        key = (tuple(row.state.id for row in accounts), year)
-        found = self._read.get(key)
-        if found is None:
-            found = self._read[key] = year_start_parts(uow, accounts, year)
-        return found
-
-
 def outcome(
-    ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int], starts: YearStarts
+    ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int], memory: FamilyMemory
 ) -> Outcome:
-    """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas`` (``starts``: the
-    replay's year-start parts)."""
+    """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas`` (``memory``: what the
+    replay read of the family already)."""
     record, visit = seen.record, seen.visit
     family = _as_of(seen.family, {}, deltas) if deltas else seen.family
     read, lines, earlier = seen.bill, seen.lines, seen.earlier
@@ -171,7 +153,7 @@ def outcome(
             family=family,
             moment=relations_moment(visit, record.settled_at),
             this_year=record.settled_at.year,
-            year_start=year_starts(replace(ctx, rules=book), uow, family, visit.begin_at.year, starts),
+            year_start=year_starts(replace(ctx, rules=book), uow, family, visit.begin_at.year, memory.year_start_parts),
             wallet=(),
             use_wallet=False,
         )

@@ -16,7 +16,8 @@ from datetime import datetime
 from gongji.rules.book import RuleBook
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork
-from gongji.service.whatif.replay import Outcome, Situation, YearStarts, outcome, situation
+from gongji.service.whatif.memory import FamilyMemory
+from gongji.service.whatif.replay import Outcome, Situation, outcome, situation
 
 __all__ = ["Change", "Totals", "WhatIf", "what_if"]
 
@@ -172,6 +173,48 @@ def _families(pairs: list[tuple[int, int]]) -> dict[int, int]:
     return {person: root(person) for person in parent}
 
 
+def _by_family(
+    uow: UnitOfWork, since: datetime, until: datetime, regions: Collection[str] | None, part: tuple[int, int]
+) -> list[list[str]]:
+    """The period's settlements (结算ID) of each family of ``part``, each family's in the order they were made; the
+    families in the order of their first settlement."""
+    index, count = part
+    families = _families(uow.replays.relation_pairs())
+    grouped: dict[int, list[str]] = {}
+    for _, setl_id, patient in uow.replays.settlements_between(since, until, regions):
+        family = families.get(patient, patient)
+        if family % count == index:
+            grouped.setdefault(family, []).append(setl_id)
+    return list(grouped.values())
+
+
+def _replay(
+    ctx: Context,
+    uow: UnitOfWork,
+    overlay: RuleBook,
+    memory: FamilyMemory,
+    deltas: Counter[str],
+    setl_id: str,
+    result: WhatIf,
+) -> None:
+    """One settlement under both books, counted into ``result``; what the overlay moved differently is carried in
+    ``deltas`` to the family's later settlements."""
+    seen = situation(uow, memory, setl_id)
+    if seen is None:
+        result.skipped += 1
+        return
+    base = outcome(ctx, uow, ctx.rules, seen, {}, memory)
+    over = outcome(ctx, uow, overlay, seen, deltas, memory)
+    result.replayed += 1
+    if not _matches(seen, base):
+        result.mismatched += 1
+        if len(result.mismatches) < NAMED_MISMATCHES:
+            result.mismatches.append(setl_id)
+    for code in set(base.effects) | set(over.effects):
+        deltas[code] += over.effects.get(code, 0) - base.effects.get(code, 0)
+    _tally(result, seen, base, over)
+
+
 def what_if(
     ctx: Context,
     overlay: RuleBook,
@@ -184,33 +227,19 @@ def what_if(
     """Replay every settlement made from ``since`` (included) to ``until`` (excluded) in ``regions`` (``None``: all)
     under the rules in force and under ``overlay``, in one read-only snapshot; nothing is written.
 
-    ``part`` (index, count) replays only the families whose number falls to ``index`` of ``count``: money moves
-    only within a family (people linked by relations), so parts replayed apart, on several cores, add up to the
-    whole (:meth:`WhatIf.merge`)."""
-    index, count = part
+    Money moves only within a family (people linked by relations), so families are replayed one after another, each
+    family's settlements in the order they were made, and what was read of a family is kept while it is replayed
+    (:class:`~gongji.service.whatif.memory.FamilyMemory`). ``part`` (index, count) replays only the families whose
+    number falls to ``index`` of ``count``: parts replayed apart, on several cores, add up to the whole
+    (:meth:`WhatIf.merge`)."""
 
     def handler(uow: UnitOfWork) -> WhatIf:
         result = WhatIf()
-        deltas: Counter[str] = Counter()
-        starts = YearStarts()
-        families = _families(uow.replays.relation_pairs()) if count > 1 else {}
-        for _, setl_id, patient in uow.replays.settlements_between(since, until, regions):
-            if count > 1 and families.get(patient, patient) % count != index:
-                continue
-            seen = situation(uow, setl_id)
-            if seen is None:
-                result.skipped += 1
-                continue
-            base = outcome(ctx, uow, ctx.rules, seen, {}, starts)
-            over = outcome(ctx, uow, overlay, seen, deltas, starts)
-            result.replayed += 1
-            if not _matches(seen, base):
-                result.mismatched += 1
-                if len(result.mismatches) < NAMED_MISMATCHES:
-                    result.mismatches.append(setl_id)
-            for code in set(base.effects) | set(over.effects):
-                deltas[code] += over.effects.get(code, 0) - base.effects.get(code, 0)
-            _tally(result, seen, base, over)
+        for setl_ids in _by_family(uow, since, until, regions, part):
+            memory = FamilyMemory(uow)
+            deltas: Counter[str] = Counter()
+            for setl_id in setl_ids:
+                _replay(ctx, uow, overlay, memory, deltas, setl_id, result)
         return result
 
     return ctx.read(handler)
