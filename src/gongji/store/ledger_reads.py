@@ -9,13 +9,32 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from gongji.domain.ledger import AccountKind, AccountState, Journal, JournalKind, PostedTransfer
 from gongji.service.ports import AccountRow, JournalHeader, StatementLine, TransferRow
 from gongji.store import tables as t
+from gongji.store.driver import Prepared
 
 __all__ = ["LedgerReads"]
+
+# An account's last transfer booked by a moment (its balance then), built once: the year-start parts of a yearly share
+# ask it for every payer. Each parameter is named once (a prepared statement binds a name at one place).
+_LAST_TRANSFER_BY = Prepared(
+    select(
+        t.transfers.c.debit_account_id, t.transfers.c.debit_balance_after_fen, t.transfers.c.credit_balance_after_fen
+    )
+    .join(t.journals, t.journals.c.id == t.transfers.c.journal_id)
+    .where(
+        or_(
+            t.transfers.c.debit_account_id == bindparam("debit_account"),
+            t.transfers.c.credit_account_id == bindparam("credit_account"),
+        ),
+        t.journals.c.booked_at <= bindparam("moment", type_=t.journals.c.booked_at.type),
+    )
+    .order_by(t.transfers.c.id.desc())
+    .limit(1)
+)
 
 
 def account_state_of(row: Any) -> AccountState:
@@ -93,26 +112,12 @@ class LedgerReads:
         return [account_row_of(row) for row in rows]
 
     def balance_as_of(self, account_id: int, moment: datetime) -> int:
-        row = self._conn.execute(
-            select(
-                t.transfers.c.debit_account_id,
-                t.transfers.c.debit_balance_after_fen,
-                t.transfers.c.credit_balance_after_fen,
-            )
-            .join(t.journals, t.journals.c.id == t.transfers.c.journal_id)
-            .where(
-                or_(
-                    t.transfers.c.debit_account_id == account_id,
-                    t.transfers.c.credit_account_id == account_id,
-                ),
-                t.journals.c.booked_at <= moment,
-            )
-            .order_by(t.transfers.c.id.desc())
-            .limit(1)
-        ).first()
+        given = {"debit_account": account_id, "credit_account": account_id, "moment": moment}
+        row = _LAST_TRANSFER_BY(self._conn, given).first()
         if row is None:
             return 0
-        return int(row[1] if row[0] == account_id else row[2])
+        debit = row["debit_account_id"] == account_id
+        return int(row["debit_balance_after_fen"] if debit else row["credit_balance_after_fen"])
 
     def statement(self, account_ids: Sequence[int], start: datetime, end: datetime) -> list[StatementLine]:
         wanted = set(account_ids)
