@@ -71,6 +71,8 @@ def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int
 
     def then(row: AccountRow) -> AccountRow:
         balance = balances.get(row.state.id, row.state.balance_fen) + deltas.get(row.code, 0)
+        if balance == row.state.balance_fen:
+            return row
         return replace(row, state=replace(row.state, balance_fen=balance))
 
     accounts = {person: [then(row) for row in rows] for person, rows in family.accounts.items()}
