@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Connection, bindparam, select, union_all
 
+from gongji.domain.settlement import SettlementRecord
 from gongji.store import tables as t
 from gongji.store.driver import Prepared
+from gongji.store.settlement_repo import settlement_records
 
 __all__ = ["SqlReplays"]
 
@@ -74,3 +76,6 @@ class SqlReplays:
                 moves = found.setdefault(int(row["account"]), [])
                 moves.append((int(row["journal_id"]), int(row["id"]), int(row["after"])))
         return found
+
+    def records(self, setl_ids: Sequence[str]) -> dict[str, SettlementRecord]:
+        return settlement_records(self._conn, setl_ids)

@@ -23,7 +23,7 @@ from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
 from gongji.store.driver import Prepared
 
-__all__ = ["SqlSettlements"]
+__all__ = ["SqlSettlements", "settlement_records"]
 
 # The settlement's statements, built once (see the note in ledger_repo.py).
 _INSERT_SETTLEMENT = Prepared(insert(t.settlements).returning(t.settlements.c.id))
@@ -34,6 +34,16 @@ _SETTLEMENT_BY_SETL_ID = Prepared(select(t.settlements).where(t.settlements.c.se
 _SETTLEMENTS_OF_VISIT = Prepared(
     select(t.settlements).where(t.settlements.c.visit_id == bindparam("visit_id")).order_by(t.settlements.c.id)
 )
+_SETTLEMENTS_BY_SETL_IDS = Prepared(
+    select(t.settlements).where(t.settlements.c.setl_id.in_(bindparam("setl_ids", expanding=True)))
+)
+_PAYERS_OF_MANY = Prepared(
+    select(t.settlement_payers)
+    .where(t.settlement_payers.c.settlement_id.in_(bindparam("settlement_ids", expanding=True)))
+    .order_by(t.settlement_payers.c.settlement_id, t.settlement_payers.c.seq)
+)
+#: 结算IDs asked for in one statement.
+_MANY = 500
 _PAYERS_OF = Prepared(
     select(t.settlement_payers)
     .where(t.settlement_payers.c.settlement_id == bindparam("settlement_id"))
@@ -69,6 +79,32 @@ def _record(row: Any, payers: tuple[PayerRow, ...]) -> SettlementRecord:
         chrg_bchno=row["chrg_bchno"],
         mid_stay=row["mid_stay"],
     )
+
+
+def _payer(row: Any) -> PayerRow:
+    return PayerRow(
+        seq=row["seq"],
+        payer_person_id=row["payer_person_id"],
+        relation_id=row["relation_id"],
+        region=row["region"],
+        prior_years_fen=row["prior_years_fen"],
+        current_year_fen=row["current_year_fen"],
+        balance_after_fen=row["balance_after_fen"],
+        wallet_transfer_id=row["wallet_transfer_id"],
+    )
+
+
+def settlement_records(conn: Connection, setl_ids: Sequence[str]) -> dict[str, SettlementRecord]:
+    """The settlements of these 结算IDs that exist, with their payers, in two statements (a what-if reads a family's
+    settlements together)."""
+    found: dict[str, SettlementRecord] = {}
+    for start in range(0, len(setl_ids), _MANY):
+        rows = list(_SETTLEMENTS_BY_SETL_IDS(conn, {"setl_ids": list(setl_ids[start : start + _MANY])}))
+        payers: dict[int, list[PayerRow]] = {row["id"]: [] for row in rows}
+        for payer in _PAYERS_OF_MANY(conn, {"settlement_ids": list(payers)}):
+            payers[payer["settlement_id"]].append(_payer(payer))
+        found |= {row["setl_id"]: _record(row, tuple(payers[row["id"]])) for row in rows}
+    return found
 
 
 class SqlSettlements:
@@ -127,20 +163,7 @@ class SqlSettlements:
         return replace(record, id=int(settlement_id), setl_id=setl_id)
 
     def _payers(self, settlement_id: int) -> tuple[PayerRow, ...]:
-        rows = _PAYERS_OF(self._conn, {"settlement_id": settlement_id})
-        return tuple(
-            PayerRow(
-                seq=row["seq"],
-                payer_person_id=row["payer_person_id"],
-                relation_id=row["relation_id"],
-                region=row["region"],
-                prior_years_fen=row["prior_years_fen"],
-                current_year_fen=row["current_year_fen"],
-                balance_after_fen=row["balance_after_fen"],
-                wallet_transfer_id=row["wallet_transfer_id"],
-            )
-            for row in rows
-        )
+        return tuple(_payer(row) for row in _PAYERS_OF(self._conn, {"settlement_id": settlement_id}))
 
     def find(self, setl_id: str) -> SettlementRecord | None:
         row = _SETTLEMENT_BY_SETL_ID(self._conn, {"setl_id": setl_id}).first()

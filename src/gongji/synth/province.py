@@ -3,10 +3,10 @@
 The province is drawn in chunks (:func:`gongji.synth.population.chunk_size` people each, at most 500 chunks), each
 chunk's rows built by :func:`gongji.synth.rows.chunk_rows`, their values converted for the database's driver, and
 written by the bulk writer in chunk order, ten chunks a transaction. ``workers`` > 1 builds chunks in that many
-processes while this one writes. With the year of care, the
-province's institutions are registered and the sample catalogue loaded first (through their use cases), and each
-chunk's visits are settled in a scratch database of its own (:mod:`gongji.synth.scratch`). When every chunk is written
-the system accounts get their balances (:func:`gongji.synth.shared.settle_balances`); then the planner's statistics.
+processes while this one writes. With the year of care, the province's institutions are registered and the sample
+catalogue loaded first (through their use cases), and each chunk's visits are settled in a scratch database of its own
+(:mod:`gongji.synth.scratch`). When every chunk is written the system accounts get their balances
+(:func:`gongji.synth.shared.settle_balances`); then the planner's statistics.
 
 A province goes only into a database without people: synthetic people mixed with real ones would be a disaster, and
 the rows' ids (:class:`gongji.synth.rows.Ids`) take the people's ids from 1.

@@ -3,8 +3,9 @@
 A what-if replays a family's settlements one after another (money moves only within a family), and within one
 read-only snapshot nothing it reads changes: the patient, her relations as stored, the rows of her family, the
 year-start parts of a payer's accounts, and every transfer of the family's accounts. :class:`FamilyMemory` reads each
-the first time a settlement asks and answers the family's later settlements from memory — the same values the
-repositories would give again — and is dropped when the replay moves on to the next family.
+the first time a settlement asks (the family's settlements themselves all at once) and answers the family's later
+settlements from memory — the same values the repositories would give again — and is dropped when the replay moves
+on to the next family.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation
+from gongji.domain.settlement import SettlementRecord
 from gongji.service.ports import AccountRow, FamilyRows, UnitOfWork
 from gongji.service.settlement.split import year_start_parts
 
@@ -50,6 +52,16 @@ class FamilyMemory:
         self._rows: dict[tuple[tuple[int, ...], tuple[int, ...]], FamilyRows] = {}
         self._moves: dict[int, _Moves] = {}
         self._starts: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
+        self._records: dict[str, SettlementRecord] = {}
+
+    def expect(self, setl_ids: Sequence[str]) -> None:
+        """Read the family's settlements that will be replayed, together."""
+        self._records |= self._uow.replays.records(setl_ids)
+
+    def record(self, setl_id: str) -> SettlementRecord | None:
+        """The settlement (``None``: unknown), read with the family's (:meth:`expect`) or now."""
+        found = self._records.get(setl_id)
+        return found if found is not None else self._uow.settlements.find(setl_id)
 
     def person(self, person_id: int) -> Person | None:
         """The person (``None``: unknown)."""

@@ -10,6 +10,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from gongji.domain.settlement import SettlementRecord
+
 __all__ = ["ReplayReader"]
 
 
@@ -30,4 +32,8 @@ class ReplayReader(Protocol):
     def movements(self, account_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
         """Every transfer that moved each account, as (journal, transfer id, the account's balance after it), in no
         particular order (an account never moved has none)."""
+        ...
+
+    def records(self, setl_ids: Sequence[str]) -> dict[str, SettlementRecord]:
+        """The settlements of these 结算IDs (those that exist), with their payers, by 结算ID."""
         ...

@@ -119,7 +119,7 @@ def _family_then(uow: UnitOfWork, memory: FamilyMemory, patient: Person, moment:
 def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation | None:
     """The settlement ``setl_id`` with its visit and family as they were (``None``: not replayable); ``memory``:
     what the replay read of the family already."""
-    record = uow.settlements.find(setl_id)
+    record = memory.record(setl_id)
     if record is None or record.visit_id is None or any(p.wallet_transfer_id for p in record.payers):
         return None
     visit = uow.visits.get(record.visit_id)

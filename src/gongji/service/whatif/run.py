@@ -19,7 +19,7 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.whatif.memory import FamilyMemory
 from gongji.service.whatif.replay import Outcome, Situation, outcome, situation
 
-__all__ = ["Change", "Totals", "WhatIf", "what_if"]
+__all__ = ["Change", "Totals", "WhatIf", "settlements_by_family", "what_if"]
 
 #: How many mismatched settlements are named (all are counted).
 NAMED_MISMATCHES = 20
@@ -173,7 +173,7 @@ def _families(pairs: list[tuple[int, int]]) -> dict[int, int]:
     return {person: root(person) for person in parent}
 
 
-def _by_family(
+def settlements_by_family(
     uow: UnitOfWork, since: datetime, until: datetime, regions: Collection[str] | None, part: tuple[int, int]
 ) -> list[list[str]]:
     """The period's settlements (结算ID) of each family of ``part``, each family's in the order they were made; the
@@ -235,8 +235,9 @@ def what_if(
 
     def handler(uow: UnitOfWork) -> WhatIf:
         result = WhatIf()
-        for setl_ids in _by_family(uow, since, until, regions, part):
+        for setl_ids in settlements_by_family(uow, since, until, regions, part):
             memory = FamilyMemory(uow)
+            memory.expect(setl_ids)
             deltas: Counter[str] = Counter()
             for setl_id in setl_ids:
                 _replay(ctx, uow, overlay, memory, deltas, setl_id, result)
