@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation
 from gongji.domain.settlement import SettlementRecord
-from gongji.service.ports import AccountRow, FamilyRows, UnitOfWork
+from gongji.domain.visits import Visit
+from gongji.service.ports import AccountRow, BillRows, FamilyRows, UnitOfWork
 from gongji.service.settlement.split import year_start_parts
 
 __all__ = ["FamilyMemory"]
@@ -53,15 +54,31 @@ class FamilyMemory:
         self._moves: dict[int, _Moves] = {}
         self._starts: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
         self._records: dict[str, SettlementRecord] = {}
+        self._bills: dict[int, tuple[Visit, BillRows]] = {}
 
     def expect(self, setl_ids: Sequence[str]) -> None:
-        """Read the family's settlements that will be replayed, together."""
-        self._records |= self._uow.replays.records(setl_ids)
+        """Read the family's settlements that will be replayed together, and their visits' bills together."""
+        records = self._uow.replays.records(setl_ids)
+        self._records |= records
+        visits = sorted({r.visit_id for r in records.values() if r.visit_id is not None} - set(self._bills))
+        self._bills |= self._uow.replays.bills(visits)
 
     def record(self, setl_id: str) -> SettlementRecord | None:
         """The settlement (``None``: unknown), read with the family's (:meth:`expect`) or now."""
         found = self._records.get(setl_id)
         return found if found is not None else self._uow.settlements.find(setl_id)
+
+    def bill(self, visit_id: int) -> tuple[Visit, BillRows] | None:
+        """The visit and its bill as :meth:`gongji.service.ports.BillReader.read` gives it (no wallet; ``None``: no
+        such visit), read with the family's (:meth:`expect`) or now."""
+        found = self._bills.get(visit_id)
+        if found is None:
+            visit = self._uow.visits.get(visit_id)
+            if visit is None:
+                return None
+            read = self._uow.bills.read(visit.id, visit.institution_id, visit.person_id, wallet=False, lock=False)
+            found = self._bills[visit_id] = (visit, read)
+        return found
 
     def person(self, person_id: int) -> Person | None:
         """The person (``None``: unknown)."""

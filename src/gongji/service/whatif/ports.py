@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from gongji.domain.settlement import SettlementRecord
+from gongji.domain.visits import Visit
+
+if TYPE_CHECKING:
+    from gongji.service.ports import BillRows
 
 __all__ = ["ReplayReader"]
 
@@ -36,4 +40,9 @@ class ReplayReader(Protocol):
 
     def records(self, setl_ids: Sequence[str]) -> dict[str, SettlementRecord]:
         """The settlements of these 结算IDs (those that exist), with their payers, by 结算ID."""
+        ...
+
+    def bills(self, visit_ids: Sequence[int]) -> dict[int, tuple[Visit, BillRows]]:
+        """Each of these visits that exists with its bill as :meth:`gongji.service.ports.BillReader.read` gives it
+        (the institution, the lines and their catalogue items, the patient's suspensions; no wallet), by visit id."""
         ...

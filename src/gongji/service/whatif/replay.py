@@ -122,14 +122,14 @@ def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation 
     record = memory.record(setl_id)
     if record is None or record.visit_id is None or any(p.wallet_transfer_id for p in record.payers):
         return None
-    visit = uow.visits.get(record.visit_id)
+    billed = memory.bill(record.visit_id)
     patient = memory.person(record.person_id)
-    if visit is None or patient is None:
+    if billed is None or patient is None:
         return None
+    visit, read = billed
     family = _family_then(uow, memory, patient, relations_moment(visit, record.settled_at))
     ids = sorted({row.state.id for row in family.by_code.values()})
     balances = memory.balances_before(ids, record.journal_id)
-    read = uow.bills.read(visit.id, visit.institution_id, record.person_id, wallet=False, lock=False)
     lines = [line for line in read.lines if line.settlement_id == record.id]
     # The visit's other settlements in force hold lines of their own: read them only if there are any.
     others = {line.settlement_id for line in read.lines if line.settlement_id not in (None, record.id)}
