@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -14,6 +14,7 @@ from gongji.domain.money import (
     FEN_PER_YUAN,
     MAX_AMOUNT_FEN,
     apply_rate_bp,
+    divide_half_up,
     fen_to_decimal,
     format_yuan,
     parse_yuan,
@@ -246,6 +247,29 @@ def test_fen_to_decimal_has_two_places() -> None:
 def test_round_half_up_goes_away_from_zero_at_one_half(exact: Fraction | Decimal | int, fen: int) -> None:
     assert round_half_up(exact) == fen
     assert type(round_half_up(exact)) is int
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "fen"),
+    [(5, 2, 3), (-5, 2, -3), (5, -2, -3), (-5, -2, 3), (7, 3, 2), (-8, 3, -3), (1, 2, 1), (1, 3, 0), (0, 7, 0)],
+)
+def test_a_ratio_rounds_half_up_away_from_zero(numerator: int, denominator: int, fen: int) -> None:
+    assert divide_half_up(numerator, denominator) == fen
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(-(10**6), 10**6).filter(bool))
+def test_a_ratio_rounds_as_decimal_arithmetic_rounds_it_half_up(numerator: int, denominator: int) -> None:
+    """Against an independent reference: the quotient to 60 digits, rounded by ``decimal``'s ROUND_HALF_UP (away
+    from zero at .5); and the same as the exact fraction rounded."""
+    with localcontext(prec=60):
+        reference = int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert divide_half_up(numerator, denominator) == reference
+    assert round_half_up(Fraction(numerator, denominator)) == reference
+
+
+def test_a_share_of_nothing_is_an_error_not_a_fen() -> None:
+    with pytest.raises(ZeroDivisionError):
+        divide_half_up(1, 0)
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,16 @@ Every fee line is split at upload, as the national platform does, into four part
 * ``preselfpay`` (先行自付): the category 乙 (B) self-pay share of what is left;
 * ``inscp`` (符合政策范围): the rest, which the pooling fund considers.
 
-Rounding happens in one place (:func:`gongji.domain.money.round_half_up`), once per part.
+Rounding happens in one place (:func:`gongji.domain.money.divide_half_up`, the rule of ``round_half_up``), once per
+part.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from fractions import Fraction
 
-from gongji.domain.money import round_half_up
+from gongji.domain.money import divide_half_up
 
 __all__ = [
     "MICRO_PER_FEN",
@@ -180,12 +180,12 @@ class Classified:
 
 def line_total_fen(quantity_milli: int, unit_price_microyuan: int) -> int:
     """Quantity × unit price, rounded half up to the fen (negative for a return)."""
-    return round_half_up(Fraction(quantity_milli * unit_price_microyuan, MILLI * MICRO_PER_FEN))
+    return divide_half_up(quantity_milli * unit_price_microyuan, MILLI * MICRO_PER_FEN)
 
 
 def price_fen(unit_price_microyuan: int) -> int:
     """A unit price rounded half up to the fen (for showing; totals are computed from the exact price)."""
-    return round_half_up(Fraction(unit_price_microyuan, MICRO_PER_FEN))
+    return divide_half_up(unit_price_microyuan, MICRO_PER_FEN)
 
 
 def classify(
@@ -214,5 +214,5 @@ def classify(
     pre = 0
     if item.category is ItemCategory.B:
         share = item.self_pay_bp if item.self_pay_bp is not None else (default_self_pay_bp or 0)
-        pre = round_half_up(Fraction(base * share, 10_000))
+        pre = divide_half_up(base * share, 10_000)
     return Classified(total, 0, over, pre, base - pre)

@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 
 from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.ledger import AccountKind, accumulator_code, quota_used_code
-from gongji.domain.money import round_half_up
+from gongji.domain.money import divide_half_up
 from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Relation
 from gongji.domain.settlement import Band, BillParts, FundShare, FundTerms, Payment, Purse, SetlInfo, fund_share, take
@@ -189,7 +188,7 @@ def payable_ceiling(reader: RuleReader, region: str, bill: BillFacts, fund_fen: 
     if BillPart.OVER_LIMIT in allowed:
         ceiling += parts.overlmt_fen
     not_payable = sum(
-        total - (round_half_up(Fraction(inscp * fund_fen, parts.inscp_fen)) if parts.inscp_fen else 0)
+        total - (divide_half_up(inscp * fund_fen, parts.inscp_fen) if parts.inscp_fen else 0)
         for total, inscp in bill.not_payable_lines
     )
     return max(ceiling - not_payable, 0)
