@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger.py
 	$(BIN)/python benchmarks/settle.py
 	$(BIN)/python benchmarks/fsi.py
+	$(BIN)/python benchmarks/whatif.py
 
 ## screenshots: the portal's main pages in both languages, phone and desktop, into docs/screenshots (Debian's Chromium)
 screenshots: $(STAMP)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, bindparam, select, union_all
+from sqlalchemy import CompoundSelect, Connection, Select, bindparam, select, union_all
 
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
@@ -56,22 +56,17 @@ _INSTITUTIONS_OF_VISITS = Prepared(
 
 
 def _movements() -> CompoundSelect[Any]:
-    """Every transfer on either side of some accounts, with the account's balance after it."""
+    """Every transfer on either side of some accounts, with the account's balance after it (each side's accounts a
+    parameter of its own: a prepared statement binds a name at one place)."""
     tr = t.transfers
-    return union_all(
-        select(
-            tr.c.debit_account_id.label("account"),
-            tr.c.journal_id,
-            tr.c.id,
-            tr.c.debit_balance_after_fen.label("after"),
-        ).where(tr.c.debit_account_id.in_(bindparam("debit_accounts", expanding=True))),
-        select(
-            tr.c.credit_account_id.label("account"),
-            tr.c.journal_id,
-            tr.c.id,
-            tr.c.credit_balance_after_fen.label("after"),
-        ).where(tr.c.credit_account_id.in_(bindparam("credit_accounts", expanding=True))),
-    )
+
+    def side(name: str) -> Select[Any]:
+        account = tr.c[f"{name}_account_id"]
+        after = tr.c[f"{name}_balance_after_fen"]
+        chosen = account.in_(bindparam(f"{name}_accounts", expanding=True))
+        return select(account.label("account"), tr.c.journal_id, tr.c.id, after.label("after")).where(chosen)
+
+    return union_all(side("debit"), side("credit"))
 
 
 _MOVEMENTS = Prepared(_movements())
