@@ -24,10 +24,11 @@ from gongji.bootstrap import Settings, build_context
 from gongji.federation.nats_server import NatsServer
 from gongji.service.accounts import balances
 from gongji.service.audit import audit
-from gongji.service.catalogue import load_demo_catalogue, show_institution
+from gongji.service.catalogue import load_demo_catalogue
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import DEMO_FAMILY, HOSPITAL, ZHANGLI, load_demo_member
+from gongji.service.institutions import show_institution
 from gongji.store import tables as t
 from gongji.store.engine import make_engine
 from tests.fsi.conftest import HisClient, _client

@@ -15,19 +15,16 @@ from gongji.domain.catalogue import MICRO_PER_FEN, CatalogueItem, ItemCategory, 
 from gongji.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, Refused
 from gongji.service.catalogue import (
     COLUMNS,
-    AddInstitution,
     ImportReport,
-    add_institution,
     import_catalogue,
     list_catalogue,
-    list_institutions,
     load_demo_catalogue,
     load_demo_institutions,
     show_catalogue_item,
-    show_institution,
 )
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
+from gongji.service.institutions import AddInstitution, add_institution, list_institutions, show_institution
 from tests.helpers import snapshot
 
 HEADER = ",".join(COLUMNS)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from gongji.cli import app
 from gongji.cli.catalogue_cmd import institution_app
 from gongji.domain.errors import Conflict, ErrorCode, InvalidInput, NotFound, Refused
-from gongji.service.catalogue import DEMO_INSTITUTIONS, AddInstitution, add_institution, load_demo_institutions
+from gongji.service.catalogue import DEMO_INSTITUTIONS, load_demo_institutions
 from gongji.service.clock import FixedClock
 from gongji.service.context import Context
 from gongji.service.institution_access import (
@@ -31,6 +31,7 @@ from gongji.service.institution_access import (
     token_fingerprint,
     token_of_paasid,
 )
+from gongji.service.institutions import AddInstitution, add_institution
 from gongji.store import tables as t
 from gongji.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.helpers import snapshot

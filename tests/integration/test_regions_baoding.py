@@ -20,9 +20,10 @@ from gongji.domain.codes import Insutype, MedType, PsnType
 from gongji.domain.errors import ErrorCode
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook
-from gongji.service.catalogue import AddInstitution, add_institution, load_demo_catalogue
+from gongji.service.catalogue import load_demo_catalogue
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, MoveRegion, enroll, move_region
+from gongji.service.institutions import AddInstitution, add_institution
 from gongji.service.people import RegisterPerson, register_person
 from gongji.service.settlement import (
     FeeInput,

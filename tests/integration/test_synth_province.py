@@ -18,10 +18,11 @@ from gongji.domain.ledger import JournalKind
 from gongji.rules.book import RuleBook
 from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.audit import audit
-from gongji.service.catalogue import AddInstitution, add_institution, load_demo_catalogue, load_demo_institutions
+from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
+from gongji.service.institutions import AddInstitution, add_institution
 from gongji.service.people import RegisterPerson, register_person
 from gongji.service.relations.lifecycle import (
     ConfirmBinding,

@@ -15,9 +15,10 @@ from .common import new_key, run
 from .output import console, print_json, table, yuan
 
 if TYPE_CHECKING:
-    from gongji.service.catalogue import CatalogueItemView, ImportReport, InstitutionView
+    from gongji.service.catalogue import CatalogueItemView, ImportReport
     from gongji.service.context import Context
     from gongji.service.institution_access import CredentialsView
+    from gongji.service.institutions import InstitutionView
 
 __all__ = ["catalogue_app", "import_report_json", "institution_app", "show_import_report"]
 
@@ -57,10 +58,10 @@ def institution_add(
     as_json: JsonOpt = False,
 ) -> None:
     """登记定点医药机构 Register a designated hospital or pharmacy."""
-    from gongji.service import catalogue
+    from gongji.service import institutions
 
-    cmd = catalogue.AddInstitution(fixmedins_code, name, kind, region, level)
-    view = run(lambda ctx: catalogue.add_institution(ctx, cmd, key=new_key(key)), as_json)
+    cmd = institutions.AddInstitution(fixmedins_code, name, kind, region, level)
+    view = run(lambda ctx: institutions.add_institution(ctx, cmd, key=new_key(key)), as_json)
     if as_json:
         print_json(view)
         return
@@ -120,9 +121,9 @@ def institution_list(
     as_json: JsonOpt = False,
 ) -> None:
     """定点医药机构列表 List designated institutions."""
-    from gongji.service import catalogue
+    from gongji.service import institutions
 
-    views = run(lambda ctx: catalogue.list_institutions(ctx, region=region), as_json)
+    views = run(lambda ctx: institutions.list_institutions(ctx, region=region), as_json)
     if as_json:
         print_json(views)
         return

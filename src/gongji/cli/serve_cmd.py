@@ -165,8 +165,8 @@ def served_app() -> FastAPI:
 
 def _gateway_credentials(ctx: Context) -> None:
     """Every institution's paasid and token for the national interface's gateway headers."""
-    from gongji.service.catalogue import list_institutions
     from gongji.service.institution_access import institution_credentials
+    from gongji.service.institutions import list_institutions
 
     rows = []
     for institution in list_institutions(ctx):

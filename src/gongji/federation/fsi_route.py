@@ -36,9 +36,9 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.regions import NATIONAL
 from gongji.federation.bus import Bus, Unreachable
 from gongji.federation.config import Federation
-from gongji.service.catalogue import AddInstitution, ensure_institution, show_institution
 from gongji.service.context import Context
 from gongji.service.forwarded import forwarded_answer, keep_forwarded_answer
+from gongji.service.institutions import AddInstitution, ensure_institution, show_institution
 
 __all__ = ["PERSON_TRANSACTIONS", "Forwarder", "answer_forwarded", "fsi_subject", "serve_forwarded"]
 

@@ -35,11 +35,11 @@ from gongji.domain.catalogue import CatalogueItem, ItemCategory, ItemKind
 from gongji.domain.errors import ErrorCode, InvalidInput
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Said
-from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.fsi_files import FileView, store_file
 from gongji.service.fsi_ports import StoredCatalogueRow
+from gongji.service.institutions import resolve_institution
 from gongji.service.ports import UnitOfWork
 
 __all__ = ["CATALOGUES", "VERSION_DIGITS", "Catalogue", "CatalogueFile", "MakeCatalogueFile", "make_catalogue_file"]

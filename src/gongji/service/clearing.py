@@ -17,10 +17,10 @@ from datetime import date, datetime
 from gongji.domain.clearing import CHECKED_FIGURES, FIGURE_NAMES
 from gongji.domain.errors import ErrorCode, NotFound, Refused
 from gongji.domain.money import format_yuan
-from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.fsi_ports import StoredClearing
+from gongji.service.institutions import resolve_institution
 from gongji.service.ports import UnitOfWork
 from gongji.service.reconciliation import ReconcileTotals, TotalsView, _scope, _totals
 

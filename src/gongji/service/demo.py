@@ -14,11 +14,12 @@ from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import GongjiError
 from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
-from gongji.service.catalogue import DEMO_INSTITUTIONS, ensure_institution, load_demo_catalogue, load_demo_institutions
+from gongji.service.catalogue import DEMO_INSTITUTIONS, load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context
 from gongji.service.credentials import IssueCard, issue_card
 from gongji.service.demo_wallet import DemoWallet, run_wallet_demo
 from gongji.service.enrollment import Enroll, enroll
+from gongji.service.institutions import ensure_institution
 from gongji.service.people import RegisterPerson, register_person, show_person
 from gongji.service.relations.can_pay import why
 from gongji.service.relations.lifecycle import ConfirmBinding, RequestBinding, confirm_binding, request_binding

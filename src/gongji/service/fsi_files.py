@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Said
-from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.fsi_ports import StoredFile
+from gongji.service.institutions import resolve_institution
 from gongji.service.ports import UnitOfWork
 
 __all__ = [

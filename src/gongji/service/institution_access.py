@@ -8,7 +8,7 @@ is signed with SHA-256 of ``timestamp + token + nonce + timestamp``, so the serv
 kept as issued, not hashed, and the database holding it must be protected like any store of secrets.
 
 Credentials are issued when an institution is added (:func:`ensure_credentials`, called by
-:func:`gongji.service.catalogue.add_institution` in the same transaction), so the demo institutions and every new
+:func:`gongji.service.institutions.add_institution` in the same transaction), so the demo institutions and every new
 one have them at once; institutions registered before the credentials existed were given theirs by the migration
 that created them. The ``paasid`` is derived from the institution's code (:func:`paasid_of`) and so is unique and
 never changes; :func:`rotate_credentials` replaces only the token, and the old token stops authenticating when the
@@ -103,7 +103,7 @@ def token_fingerprint(token: str) -> str:
 
 
 def _normal_code(fixmedins_code: str) -> str:
-    """Codes are stored trimmed and upper-cased (as :func:`gongji.service.catalogue.add_institution` stores them)."""
+    """Codes are stored trimmed and upper-cased (as :func:`gongji.service.institutions.add_institution` stores them)."""
     return fixmedins_code.strip().upper()
 
 

@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from gongji.domain.errors import ErrorCode, NotFound, Refused
-from gongji.service.catalogue import resolve_institution
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
 from gongji.service.fsi_ports import StoredSettlementList
+from gongji.service.institutions import resolve_institution
 from gongji.service.ports import UnitOfWork
 
 __all__ = ["SettlementListView", "UploadSettlementList", "upload_settlement_list"]

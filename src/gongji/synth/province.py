@@ -31,8 +31,9 @@ from sqlalchemy.engine import Dialect
 from gongji.bootstrap import build_context
 from gongji.domain.ledger import AccountKind, AccountOpening
 from gongji.rules.book import RuleBook
-from gongji.service.catalogue import ensure_institution, load_demo_catalogue
+from gongji.service.catalogue import load_demo_catalogue
 from gongji.service.clock import FixedClock
+from gongji.service.institutions import ensure_institution
 from gongji.service.verification import FakeFaceVerifier
 from gongji.store import tables as t
 from gongji.store.bulk import BulkWriter, RowShapes

@@ -19,7 +19,7 @@ from gongji.domain.regions import region_name
 from gongji.domain.settlement import BillParts
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook
-from gongji.service.catalogue import AddInstitution
+from gongji.service.institutions import AddInstitution
 from gongji.service.settlement.views import FeeInput
 
 __all__ = ["Site", "bill_lines", "by_level", "sites"]
