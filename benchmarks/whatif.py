@@ -57,7 +57,7 @@ def _core(
 
     def handler(uow: UnitOfWork) -> tuple[int, float]:
         read: list[tuple[Situation, FamilyMemory]] = []
-        for setl_ids in settlements_by_family(uow, since, until, None, part):
+        for setl_ids in settlements_by_family(uow, since, until, None, part).values():
             memory = FamilyMemory(uow)
             read += [(seen, memory) for s in setl_ids if (seen := situation(uow, memory, s)) is not None]
         for seen, memory in read:  # the year-start balances remembered, as a replay has them after a family's first

@@ -434,6 +434,10 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     assert "规则覆盖前后的家庭共济金额" in chart.read_text(encoding="utf-8")
     table = gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--region", "130100")
     assert "石家庄市" in table
+    families = tmp_path / "families.csv"
+    gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--families", str(families))
+    header = families.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == "family,settlements,cash_fen,mutual_aid_fen,own_fen,fund_fen"  # the demo's bills stay as they are
 
     def code(*args: str) -> str:
         problem: str = json.loads(gongji("whatif", *args, "--json", code=2))["error"]["code"]
@@ -446,6 +450,7 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     assert code("--rules", str(broken)) == "OVERLAY_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--from", "2026-13") == "MONTH_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--out", "x.pdf") == "OUTPUT_INVALID"
+    assert code("--rules", str(overlays / "hebei-prior-years-only"), "--families", "x.txt") == "OUTPUT_INVALID"
 
 
 def test_synth_draws_a_year_under_a_rules_overlay(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -65,14 +65,41 @@ def test_the_rules_in_force_give_a_synthetic_provinces_year_back_to_the_fen(ctx:
     assert (result.mismatched, result.mismatches) == (0, [])
 
     overlay = RuleBook.load([OVERLAYS / "hebei-yearly-share-60"])
-    whole = what_if(ctx, overlay, **ALL_TIME)
-    assert whole.changes  # a yearly share binds some families
-    parts = WhatIf()
+    whole = what_if(ctx, overlay, kept=5, **ALL_TIME)
+    assert whole.changed > len(whole.changes) == 5  # a yearly share binds some families
+    parts = WhatIf(kept=5)
     for index in range(2):
-        parts.merge(what_if(ctx, overlay, part=(index, 2), **ALL_TIME))
+        parts.merge(what_if(ctx, overlay, part=(index, 2), kept=5, **ALL_TIME))
     assert vars(parts.total) == vars(whole.total)
-    assert sorted(c.setl_id for c in parts.changes) == sorted(c.setl_id for c in whole.changes)
+    assert parts.changes == whole.changes  # the same that change most
+    assert (parts.changed, parts.families, parts.patients()) == (whole.changed, whole.families, whole.patients())
     assert parts.by_relation_type == whole.by_relation_type
+
+
+def test_every_change_is_summed_by_family_and_those_that_change_most_are_kept(ctx: Context, engine: Engine) -> None:
+    load(engine, HEBEI, people=400, year=2026, seed=6, book=RuleBook.load())
+    overlay = RuleBook.load([OVERLAYS / "hebei-yearly-share-60"])
+    every = what_if(ctx, overlay, kept=10**6, **ALL_TIME)
+    assert len(every.changes) == every.changed > 3
+    few = what_if(ctx, overlay, kept=3, **ALL_TIME)
+    assert few.changed == every.changed
+    assert few.families == every.families
+    cash = [abs(c.over.cash_fen - c.base.cash_fen) for c in every.changes]
+    assert [abs(c.over.cash_fen - c.base.cash_fen) for c in few.changes] == sorted(cash, reverse=True)[:3]
+    total = every.total
+    summed = every.families.values()
+    assert sum(f.settlements for f in summed) == every.changed
+    assert sum(f.cash_fen for f in summed) == total.cash_over - total.cash_base
+    assert sum(f.mutual_aid_fen for f in summed) == total.mutual_aid_over - total.mutual_aid_base
+    assert sum(f.fund_fen for f in summed) == total.fund_over - total.fund_base
+    by_patient: dict[int, int] = {}
+    for change in every.changes:
+        by_patient[change.patient_id] = (
+            by_patient.get(change.patient_id, 0) + change.over.cash_fen - change.base.cash_fen
+        )
+    more = sum(1 for fen in by_patient.values() if fen > 0)
+    assert every.patients() == (more, sum(1 for fen in by_patient.values() if fen < 0))
+    assert more > 0
 
 
 def _two_bills_for_the_son(ctx: Context, clock: FixedClock) -> None:
@@ -105,6 +132,9 @@ def test_only_earlier_years_money_means_the_son_pays_cash(demo: Context, clock: 
     for change in result.changes:
         assert change.over.cash_fen == change.base.cash_fen + change.base.mutual_aid_fen
     assert result.patients() == (1, 0)
+    [family] = result.families.values()
+    shared = sum(base for base, _ in paid)
+    assert (family.settlements, family.cash_fen, family.mutual_aid_fen) == (2, shared, -shared)
     assert result.by_relation_type["child"] == (sum(b for b, _ in paid), 0)
 
 

@@ -34,6 +34,10 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="起始月份 First 
 ToOpt = Annotated[str | None, typer.Option("--to", help="截止月份 Last month, YYYY-MM")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="输出文件 FILE.csv (per region), FILE.svg or FILE.png")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
+FamiliesOpt = Annotated[
+    Path | None,
+    typer.Option("--families", help="家庭明细 FILE.csv: each family the overlay changes, with its sums (fen)"),
+]
 WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", min=1, max=64, help="进程数 Processes replaying families apart (default: one per core)"),
@@ -84,6 +88,7 @@ def whatif_cmd(
     out: OutOpt = None,
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
+    families: FamiliesOpt = None,
 ) -> None:
     """假如规则不同 Replay a period's settlements under a rules overlay: who pays more or less, how much less (or more)
     moves between relatives' accounts, the fund's part, and the refusals that appear or vanish."""
@@ -97,6 +102,8 @@ def whatif_cmd(
             f"write .csv, .svg or .png: {out}",
             as_json,
         )
+    if families is not None and families.suffix.lower() != ".csv":
+        raise _bad("OUTPUT_INVALID", f"家庭明细应以 .csv 结尾：{families}", f"write .csv: {families}", as_json)
     overlay = _overlay(rules, as_json)
     regions = frozenset(region) if region else None
     count = workers or os.cpu_count() or 1
@@ -106,6 +113,10 @@ def whatif_cmd(
         result = run(lambda ctx: _in_parts(rules, since, until, regions, count), as_json)
     if out is not None:
         _write(result, out)
+    if families is not None:
+        from gongji.service.whatif.run import FamilyDelta
+
+        _write_csv(_family_rows(result), families, list(FamilyDelta.__dataclass_fields__))
     if as_json:
         print_json(_as_data(result, rules.name))
     else:
@@ -143,6 +154,25 @@ def _region_rows(result: WhatIf) -> list[dict[str, Any]]:
     return [{"region": code, **vars(totals)} for code, totals in sorted(result.by_region.items())]
 
 
+def _family_rows(result: WhatIf) -> list[dict[str, Any]]:
+    """Each changed family, the largest change of cash first."""
+    ordered = sorted(result.families.values(), key=lambda f: (-abs(f.cash_fen), -abs(f.mutual_aid_fen), f.family))
+    return [vars(family) for family in ordered]
+
+
+def _change(change: Any) -> dict[str, Any]:
+    base, over = change.base, change.over
+    return {
+        "setl_id": change.setl_id,
+        "region": change.region,
+        "settled_at": change.settled_at.isoformat(),
+        "cash_fen": [base.cash_fen, over.cash_fen],
+        "mutual_aid_fen": [base.mutual_aid_fen, over.mutual_aid_fen],
+        "fund_fen": [base.fund_fen, over.fund_fen],
+        "refused": [base.refused, over.refused],
+    }
+
+
 def _as_data(result: WhatIf, name: str) -> dict[str, Any]:
     more, less = result.patients()
     return {
@@ -151,7 +181,9 @@ def _as_data(result: WhatIf, name: str) -> dict[str, Any]:
         "skipped": result.skipped,
         "baseline_mismatches": result.mismatched,
         "mismatched_settlements": result.mismatches,
-        "changed": len(result.changes),
+        "changed": result.changed,
+        "families_changed": len(result.families),
+        "largest_changes": [_change(change) for change in result.changes],
         "patients_paying_more": more,
         "patients_paying_less": less,
         "total": vars(result.total),
@@ -164,14 +196,19 @@ def _as_data(result: WhatIf, name: str) -> dict[str, Any]:
     }
 
 
+def _write_csv(rows: list[dict[str, Any]], out: Path, header: list[str]) -> None:
+    with io.StringIO(newline="") as text:
+        writer = csv.DictWriter(text, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+        out.write_bytes(text.getvalue().encode("utf-8-sig"))
+
+
 def _write(result: WhatIf, out: Path) -> None:
+    from gongji.service.whatif.run import Totals
+
     if out.suffix.lower() == ".csv":
-        rows = _region_rows(result)
-        with io.StringIO(newline="") as text:
-            writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["region"])
-            writer.writeheader()
-            writer.writerows(rows)
-            out.write_bytes(text.getvalue().encode("utf-8-sig"))
+        _write_csv(_region_rows(result), out, ["region", *Totals.__dataclass_fields__])
         return
     from gongji.analytics.whatif_chart import whatif_chart
 
@@ -191,7 +228,7 @@ def _show(result: WhatIf, name: str) -> None:
     console.print(
         f"规则覆盖 Overlay {name}: 重放 {result.replayed:,} 笔结算 settlements replayed, "
         f"跳过 {result.skipped:,} skipped (wallet), 基线不符 {result.mismatched:,} baseline mismatches; "
-        f"变化 {len(result.changes):,} changed; "
+        f"变化 {result.changed:,} changed ({len(result.families):,} 个家庭 families); "
         f"多付现金的患者 {more:,} patients pay more cash, 少付 {less:,} pay less"
     )
     rows = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from gongji.store.visit_repo import fee_line_of, visit_of
 __all__ = ["SqlReplays"]
 
 _CHUNK = 500
+_STREAMED = 10_000
 
 # A family's bills, read together: the same rows, in the same order, as the settlement's own reads give one visit's.
 _VISITS = Prepared(select(t.visits).where(t.visits.c.id.in_(bindparam("visit_ids", expanding=True))))
@@ -80,7 +81,7 @@ class SqlReplays:
 
     def settlements_between(
         self, since: datetime, until: datetime, regions: Collection[str] | None
-    ) -> list[tuple[int, str, int]]:
+    ) -> Iterator[tuple[int, str, int]]:
         s = t.settlements
         query = (
             select(s.c.id, s.c.setl_id, s.c.person_id)
@@ -94,7 +95,9 @@ class SqlReplays:
         )
         if regions is not None:
             query = query.where(s.c.region.in_(sorted(regions)))
-        return [(int(row[0]), str(row[1]), int(row[2])) for row in self._conn.execute(query)]
+        # Streamed (a server-side cursor on PostgreSQL): a province's year is tens of millions of rows.
+        for row in self._conn.execution_options(yield_per=_STREAMED).execute(query):
+            yield int(row[0]), str(row[1]), int(row[2])
 
     def relation_pairs(self) -> list[tuple[int, int]]:
         r = t.relations

@@ -6,7 +6,7 @@ they were).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,9 +24,9 @@ class ReplayReader(Protocol):
 
     def settlements_between(
         self, since: datetime, until: datetime, regions: Collection[str] | None
-    ) -> list[tuple[int, str, int]]:
+    ) -> Iterator[tuple[int, str, int]]:
         """The settlements of visits made in the period (``regions``: of these regions; ``None``: all), not
-        reversed, in the order they were made: (id, 结算ID, patient)."""
+        reversed, in the order they were made: (id, 结算ID, patient), streamed."""
         ...
 
     def relation_pairs(self) -> list[tuple[int, int]]:

@@ -19,10 +19,13 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.whatif.memory import FamilyMemory
 from gongji.service.whatif.replay import Outcome, Situation, outcome, situation
 
-__all__ = ["Change", "Totals", "WhatIf", "settlements_by_family", "what_if"]
+__all__ = ["NAMED_CHANGES", "Change", "FamilyDelta", "Totals", "WhatIf", "settlements_by_family", "what_if"]
 
 #: How many mismatched settlements are named (all are counted).
 NAMED_MISMATCHES = 20
+#: How many changed settlements a what-if keeps whole by default: those whose cash changes most (all are counted, and
+#: summed by family).
+NAMED_CHANGES = 20
 
 
 @dataclass
@@ -63,10 +66,40 @@ class Change:
     base: Outcome
     over: Outcome
 
+    @property
+    def rank(self) -> tuple[int, int, str]:
+        """The order of :attr:`WhatIf.changes`: the largest change of cash first, then of mutual aid."""
+        cash = abs(self.over.cash_fen - self.base.cash_fen)
+        aid = abs(self.over.mutual_aid_fen - self.base.mutual_aid_fen)
+        return -cash, -aid, self.setl_id
+
+
+@dataclass
+class FamilyDelta:
+    """What the overlay changes for one family (people linked by relations, named by its least person id) over the
+    period: how many of its settlements, and the sums of fen under the overlay less those under the rules in force."""
+
+    family: int
+    settlements: int = 0
+    cash_fen: int = 0
+    mutual_aid_fen: int = 0
+    own_fen: int = 0
+    fund_fen: int = 0
+
+    def add(self, base: Outcome, over: Outcome) -> None:
+        """Count one changed settlement of the family."""
+        self.settlements += 1
+        self.cash_fen += over.cash_fen - base.cash_fen
+        self.mutual_aid_fen += over.mutual_aid_fen - base.mutual_aid_fen
+        self.own_fen += (over.acct_pay_fen - over.mutual_aid_fen) - (base.acct_pay_fen - base.mutual_aid_fen)
+        self.fund_fen += over.fund_fen - base.fund_fen
+
 
 @dataclass
 class WhatIf:
-    """A what-if's result (see the module docstring)."""
+    """A what-if's result (see the module docstring). Every changed settlement is counted and summed into its
+    family's :class:`FamilyDelta`; only the ``kept`` that change most are held whole (``changes``), so a province's
+    year fits in memory."""
 
     replayed: int = 0
     skipped: int = 0
@@ -74,9 +107,22 @@ class WhatIf:
     mismatches: list[str] = field(default_factory=list)
     by_region: dict[str, Totals] = field(default_factory=dict)
     by_relation_type: dict[str, tuple[int, int]] = field(default_factory=dict)
+    changed: int = 0
     changes: list[Change] = field(default_factory=list)
+    kept: int = NAMED_CHANGES
+    families: dict[int, FamilyDelta] = field(default_factory=dict)
+    more_cash: int = 0
+    less_cash: int = 0
     refusals_appear: Counter[str] = field(default_factory=Counter)
     refusals_vanish: Counter[str] = field(default_factory=Counter)
+
+    def keep(self, changes: list[Change], *, finally_: bool = False) -> None:
+        """Hold ``changes`` beside those held; of all, the :attr:`kept` that change most stay (trimmed now and then,
+        and always when ``finally_``)."""
+        self.changes.extend(changes)
+        if finally_ or len(self.changes) > 2 * self.kept:
+            self.changes.sort(key=lambda change: change.rank)
+            del self.changes[self.kept :]
 
     def merge(self, other: WhatIf) -> None:
         """Add ``other``'s settlements (another part's) to these."""
@@ -84,6 +130,11 @@ class WhatIf:
         self.skipped += other.skipped
         self.mismatched += other.mismatched
         self.mismatches = (self.mismatches + other.mismatches)[:NAMED_MISMATCHES]
+        self.changed += other.changed
+        self.keep(other.changes, finally_=True)
+        self.families |= other.families
+        self.more_cash += other.more_cash
+        self.less_cash += other.less_cash
         for region, totals in other.by_region.items():
             mine = self.by_region.setdefault(region, Totals())
             for name in vars(mine):
@@ -91,7 +142,6 @@ class WhatIf:
         for kind, (base, over) in other.by_relation_type.items():
             before, after = self.by_relation_type.get(kind, (0, 0))
             self.by_relation_type[kind] = (before + base, after + over)
-        self.changes.extend(other.changes)
         self.refusals_appear.update(other.refusals_appear)
         self.refusals_vanish.update(other.refusals_vanish)
 
@@ -106,10 +156,7 @@ class WhatIf:
 
     def patients(self) -> tuple[int, int]:
         """How many patients pay more in cash under the overlay, and how many less (over the whole period)."""
-        cash: Counter[int] = Counter()
-        for change in self.changes:
-            cash[change.patient_id] += change.over.cash_fen - change.base.cash_fen
-        return sum(1 for v in cash.values() if v > 0), sum(1 for v in cash.values() if v < 0)
+        return self.more_cash, self.less_cash
 
 
 def _matches(seen: Situation, base: Outcome) -> bool:
@@ -129,7 +176,8 @@ def _matches(seen: Situation, base: Outcome) -> bool:
     return same and +paid == +Counter(base.by_relation)
 
 
-def _tally(result: WhatIf, seen: Situation, base: Outcome, over: Outcome) -> None:
+def _tally(result: WhatIf, seen: Situation, base: Outcome, over: Outcome) -> Change | None:
+    """Count one settlement into ``result``; the change the overlay makes to it (``None``: none)."""
     record = seen.record
     result.by_region.setdefault(record.region, Totals()).add(base, over)
     kinds = {relation.id: relation.relation_type.value for relation in seen.family.relations}
@@ -153,7 +201,8 @@ def _tally(result: WhatIf, seen: Situation, base: Outcome, over: Outcome) -> Non
         over.fund_fen,
         over.refused,
     ) or dict(base.by_relation) != dict(over.by_relation):
-        result.changes.append(Change(record.setl_id, record.person_id, record.region, record.settled_at, base, over))
+        return Change(record.setl_id, record.person_id, record.region, record.settled_at, base, over)
+    return None
 
 
 def _families(pairs: list[tuple[int, int]]) -> dict[int, int]:
@@ -175,9 +224,10 @@ def _families(pairs: list[tuple[int, int]]) -> dict[int, int]:
 
 def settlements_by_family(
     uow: UnitOfWork, since: datetime, until: datetime, regions: Collection[str] | None, part: tuple[int, int]
-) -> list[list[str]]:
-    """The period's settlements (结算ID) of each family of ``part``, each family's in the order they were made; the
-    families in the order of their first settlement."""
+) -> dict[int, list[str]]:
+    """The period's settlements (结算ID) of each family of ``part`` by family (its least person id), each family's in
+    the order they were made; the families in the order of their first settlement. Only ``part``'s are held: the
+    period's settlements are streamed past."""
     index, count = part
     families = _families(uow.replays.relation_pairs())
     grouped: dict[int, list[str]] = {}
@@ -185,7 +235,7 @@ def settlements_by_family(
         family = families.get(patient, patient)
         if family % count == index:
             grouped.setdefault(family, []).append(setl_id)
-    return list(grouped.values())
+    return grouped
 
 
 def _replay(
@@ -196,13 +246,13 @@ def _replay(
     deltas: Counter[str],
     setl_id: str,
     result: WhatIf,
-) -> None:
+) -> Change | None:
     """One settlement under both books, counted into ``result``; what the overlay moved differently is carried in
-    ``deltas`` to the family's later settlements."""
+    ``deltas`` to the family's later settlements. The change it makes (``None``: none)."""
     seen = situation(uow, memory, setl_id)
     if seen is None:
         result.skipped += 1
-        return
+        return None
     base = outcome(ctx, uow, ctx.rules, seen, {}, memory)
     over = outcome(ctx, uow, overlay, seen, deltas, memory)
     result.replayed += 1
@@ -212,7 +262,33 @@ def _replay(
             result.mismatches.append(setl_id)
     for code in set(base.effects) | set(over.effects):
         deltas[code] += over.effects.get(code, 0) - base.effects.get(code, 0)
-    _tally(result, seen, base, over)
+    return _tally(result, seen, base, over)
+
+
+def _replay_family(
+    ctx: Context, uow: UnitOfWork, overlay: RuleBook, family: int, setl_ids: list[str], result: WhatIf
+) -> None:
+    """One family's settlements replayed in order, its changes summed (:class:`FamilyDelta`) and its patients counted
+    as paying more or less cash."""
+    memory = FamilyMemory(uow)
+    memory.expect(setl_ids)
+    deltas: Counter[str] = Counter()
+    changes = []
+    for setl_id in setl_ids:
+        change = _replay(ctx, uow, overlay, memory, deltas, setl_id, result)
+        if change is not None:
+            changes.append(change)
+    if not changes:
+        return
+    summed = result.families[family] = FamilyDelta(family)
+    cash: Counter[int] = Counter()
+    for change in changes:
+        summed.add(change.base, change.over)
+        cash[change.patient_id] += change.over.cash_fen - change.base.cash_fen
+    result.changed += len(changes)
+    result.more_cash += sum(1 for fen in cash.values() if fen > 0)
+    result.less_cash += sum(1 for fen in cash.values() if fen < 0)
+    result.keep(changes)
 
 
 def what_if(
@@ -223,6 +299,7 @@ def what_if(
     until: datetime,
     regions: Collection[str] | None = None,
     part: tuple[int, int] = (0, 1),
+    kept: int = NAMED_CHANGES,
 ) -> WhatIf:
     """Replay every settlement made from ``since`` (included) to ``until`` (excluded) in ``regions`` (``None``: all)
     under the rules in force and under ``overlay``, in one read-only snapshot; nothing is written.
@@ -231,16 +308,13 @@ def what_if(
     family's settlements in the order they were made, and what was read of a family is kept while it is replayed
     (:class:`~gongji.service.whatif.memory.FamilyMemory`). ``part`` (index, count) replays only the families whose
     number falls to ``index`` of ``count``: parts replayed apart, on several cores, add up to the whole
-    (:meth:`WhatIf.merge`)."""
+    (:meth:`WhatIf.merge`). ``kept``: how many of the changed settlements to hold whole (those that change most)."""
 
     def handler(uow: UnitOfWork) -> WhatIf:
-        result = WhatIf()
-        for setl_ids in settlements_by_family(uow, since, until, regions, part):
-            memory = FamilyMemory(uow)
-            memory.expect(setl_ids)
-            deltas: Counter[str] = Counter()
-            for setl_id in setl_ids:
-                _replay(ctx, uow, overlay, memory, deltas, setl_id, result)
+        result = WhatIf(kept=kept)
+        for family, setl_ids in settlements_by_family(uow, since, until, regions, part).items():
+            _replay_family(ctx, uow, overlay, family, setl_ids, result)
+        result.keep([], finally_=True)
         return result
 
     return ctx.read(handler)
