@@ -227,3 +227,22 @@ def test_a_failing_deferred_write_is_undone_with_its_savepoint(engine: Engine) -
 def test_a_savepoint_name_is_an_identifier(engine: Engine) -> None:
     with engine.connect() as conn, pytest.raises(ValueError, match="savepoint name"):
         savepoint(conn, "job; DROP TABLE people")
+
+
+def test_a_streamed_read_leaves_the_connection_as_it_was(engine: Engine) -> None:
+    """The stores stream their large reads (a what-if's settlements, the signals' facts, the audit's transfers) with
+    the option on the statement: on the connection, SQLAlchemy 2 would keep it there, and every later statement of
+    the transaction would open a server-side cursor on PostgreSQL — where a write of many rows then fails."""
+    from gongji.store.ledger_repo import SqlLedger
+    from gongji.store.replay_reads import SqlReplays
+    from gongji.store.signal_repo import SqlSignals
+
+    with engine.begin() as conn:
+        before = dict(conn.get_execution_options())
+        list(SqlReplays(conn).settlements_between(OPENED, OPENED.replace(year=2027), None))
+        signals = SqlSignals(conn)
+        for facts in (signals.bindings(), signals.kin(), signals.aid_payments(OPENED, OPENED.replace(year=2027))):
+            list(facts)
+        list(SqlLedger(conn).iter_transfers())
+        assert dict(conn.get_execution_options()) == before
+        conn.execute(insert(t.people), [_person(1), _person(2)])  # many rows at once: no server-side cursor

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from gongji.service.clock import SHANGHAI
 from gongji.service.signals.rules import (
     AidPayment,
     Binding,
     BuyerVisit,
+    FactsOutOfOrder,
     PlacedVisit,
     account_drained,
     binding_churn,
@@ -88,3 +91,13 @@ def test_many_beneficiaries_and_churn_are_counted_per_authoriser() -> None:
     assert [(f.subject_id, f.score) for f in many_beneficiaries(bindings, day)] == [(1, 100)]  # 7 × 15, at most 100
     assert [f.score for f in many_beneficiaries(bindings, day, limit=5)] == [100, 75]
     assert [f.subject_id for f in binding_churn(bindings, day)] == [3]
+
+
+def test_facts_out_of_their_subjects_order_are_refused_rather_than_a_subject_found_twice() -> None:
+    """The store streams each subject's facts together; two runs of one card would make two signals of it."""
+    with pytest.raises(FactsOutOfOrder, match="subject 1 after 2"):
+        card_many_buyers([_buy(1, 0, "A"), _buy(2, 0, "A"), _buy(1, 20, "B")])
+    with pytest.raises(FactsOutOfOrder):
+        many_beneficiaries([_binding(1, 2), _binding(2, 1)], date(2026, 5, 4))
+    # Within a subject, any order: the rule puts each subject's facts in time order itself.
+    assert [f.subject_id for f in card_many_buyers([_buy(1, 40, "B"), _buy(1, 0, "A"), _buy(1, 20, "C")])] == [1]

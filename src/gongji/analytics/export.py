@@ -143,13 +143,14 @@ def _batches(conn: Connection, dataset: Dataset, keys: Sequence[Key] | None) -> 
     chunks: list[Sequence[Key] | None] = [None]
     if keys is not None:
         chunks = [keys[start : start + _KEYS_PER_QUERY] for start in range(0, len(keys), _KEYS_PER_QUERY)]
-    streaming = conn.execution_options(yield_per=BATCH_ROWS)
     for chunk in chunks:
         selected = query
         if chunk is not None:
             wanted = tuple_(*partition).in_(chunk) if len(partition) > 1 else partition[0].in_([k[0] for k in chunk])
             selected = query.where(wanted)
-        yield from streaming.execute(selected).partitions()
+        # The option on the statement: set on the connection, it would stay there (SQLAlchemy 2 sets a
+        # connection's options in place) and make every later statement a server-side cursor.
+        yield from conn.execute(selected.execution_options(yield_per=BATCH_ROWS)).partitions()
 
 
 def _export_dataset(

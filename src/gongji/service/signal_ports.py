@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -39,24 +39,27 @@ class SignalRow:
 class SignalRepository(Protocol):
     """Facts for the rules, and the signals they found."""
 
-    def buyer_visits(self, since: datetime, until: datetime) -> list[BuyerVisit]:
-        """Pharmacy purchases on someone's card made by another buyer, begun in the period."""
+    def buyer_visits(self, since: datetime, until: datetime) -> Iterator[BuyerVisit]:
+        """Pharmacy purchases on someone's card made by another buyer, begun in the period, streamed in the order of
+        the card's owner."""
         ...
 
-    def placed_visits(self, since: datetime, until: datetime) -> list[PlacedVisit]:
-        """The visits of people who were seen at institutions of two regions or more in the period."""
+    def placed_visits(self, since: datetime, until: datetime) -> Iterator[PlacedVisit]:
+        """The visits of people who were seen at institutions of two regions or more in the period, streamed in the
+        order of the person."""
         ...
 
-    def aid_payments(self, since: datetime, until: datetime) -> list[AidPayment]:
-        """What relatives' accounts paid of settlements (not reversed) made in the period."""
+    def aid_payments(self, since: datetime, until: datetime) -> Iterator[AidPayment]:
+        """What relatives' accounts paid of settlements (not reversed) made in the period, streamed in the order of
+        the relation."""
         ...
 
-    def bindings(self) -> list[Binding]:
-        """Every relation, as the rules on bindings read it."""
+    def bindings(self) -> Iterator[Binding]:
+        """Every relation, as the rules on bindings read it, streamed in the order of the authoriser."""
         ...
 
-    def kin(self) -> list[Kin]:
-        """Every relation with its parties' birth dates and sexes (as their ID numbers carry them)."""
+    def kin(self) -> Iterator[Kin]:
+        """Every relation with its parties' birth dates and sexes (as their ID numbers carry them), streamed."""
         ...
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:

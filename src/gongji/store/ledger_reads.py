@@ -184,7 +184,8 @@ class LedgerReads:
         return [account_row_of(row) for row in rows]
 
     def iter_transfers(self) -> Iterator[TransferRow]:
-        result = self._conn.execution_options(yield_per=5000).execute(select(t.transfers).order_by(t.transfers.c.id))
+        query = select(t.transfers).order_by(t.transfers.c.id).execution_options(yield_per=5000)
+        result = self._conn.execute(query)
         for row in result.mappings():
             yield TransferRow(id=row["id"], journal_id=row["journal_id"], transfer=_posted(row))
 

@@ -96,7 +96,7 @@ class SqlReplays:
         if regions is not None:
             query = query.where(s.c.region.in_(sorted(regions)))
         # Streamed (a server-side cursor on PostgreSQL): a province's year is tens of millions of rows.
-        for row in self._conn.execution_options(yield_per=_STREAMED).execute(query):
+        for row in self._conn.execute(query.execution_options(yield_per=_STREAMED)):
             yield int(row[0]), str(row[1]), int(row[2])
 
     def relation_pairs(self) -> list[tuple[int, int]]:

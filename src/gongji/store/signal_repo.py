@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Select, and_, func, select, update
 
 from gongji.domain.identity import ResidentId
 from gongji.service.signal_ports import SignalRow
@@ -17,6 +17,8 @@ from gongji.store import tables as t
 from gongji.store.signal_tables import signals
 
 __all__ = ["SqlSignals"]
+
+_STREAMED = 10_000
 
 
 def _row(row: Any) -> SignalRow:
@@ -44,16 +46,20 @@ class SqlSignals:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def buyer_visits(self, since: datetime, until: datetime) -> list[BuyerVisit]:
-        v = t.visits
-        rows = self._conn.execute(
-            select(v.c.person_id, v.c.region, v.c.begin_at, v.c.buyer_certno, v.c.mdtrt_id).where(
-                v.c.med_type == "41", v.c.buyer_certno.is_not(None), v.c.begin_at >= since, v.c.begin_at < until
-            )
-        )
-        return [BuyerVisit(*row) for row in rows]
+    def _streamed(self, query: Select[Any]) -> Iterator[Any]:
+        """The rows of ``query`` as they come (a server-side cursor on PostgreSQL): a province's year is millions."""
+        yield from self._conn.execute(query.execution_options(yield_per=_STREAMED))
 
-    def placed_visits(self, since: datetime, until: datetime) -> list[PlacedVisit]:
+    def buyer_visits(self, since: datetime, until: datetime) -> Iterator[BuyerVisit]:
+        v = t.visits
+        query = (
+            select(v.c.person_id, v.c.region, v.c.begin_at, v.c.buyer_certno, v.c.mdtrt_id)
+            .where(v.c.med_type == "41", v.c.buyer_certno.is_not(None), v.c.begin_at >= since, v.c.begin_at < until)
+            .order_by(v.c.person_id, v.c.id)
+        )
+        return (BuyerVisit(*row) for row in self._streamed(query))
+
+    def placed_visits(self, since: datetime, until: datetime) -> Iterator[PlacedVisit]:
         v, i = t.visits, t.institutions
         period = and_(v.c.begin_at >= since, v.c.begin_at < until)
         travellers = (
@@ -63,17 +69,18 @@ class SqlSignals:
             .group_by(v.c.person_id)
             .having(func.count(func.distinct(i.c.region)) > 1)
         )
-        rows = self._conn.execute(
+        query = (
             select(v.c.person_id, v.c.region, v.c.begin_at, i.c.region, v.c.mdtrt_id)
             .join(i, i.c.id == v.c.institution_id)
             .where(period, v.c.person_id.in_(travellers))
+            .order_by(v.c.person_id, v.c.id)
         )
-        return [PlacedVisit(*row) for row in rows]
+        return (PlacedVisit(*row) for row in self._streamed(query))
 
-    def aid_payments(self, since: datetime, until: datetime) -> list[AidPayment]:
+    def aid_payments(self, since: datetime, until: datetime) -> Iterator[AidPayment]:
         p, s = t.settlement_payers, t.settlements
         paid = p.c.prior_years_fen + p.c.current_year_fen
-        rows = self._conn.execute(
+        query = (
             select(
                 p.c.relation_id,
                 p.c.payer_person_id,
@@ -92,43 +99,42 @@ class SqlSignals:
                 s.c.settled_at < until,
                 paid > 0,
             )
+            .order_by(p.c.relation_id, p.c.id)
         )
-        return [AidPayment(*row) for row in rows]
+        return (AidPayment(*row) for row in self._streamed(query))
 
-    def bindings(self) -> list[Binding]:
+    def bindings(self) -> Iterator[Binding]:
         r = t.relations
-        rows = self._conn.execute(
-            select(
-                r.c.id,
-                r.c.authoriser_id,
-                r.c.beneficiary_id,
-                r.c.region,
-                r.c.status,
-                r.c.requested_at,
-                r.c.ended_at,
-                r.c.end_reason,
-            )
-        )
-        return [Binding(*row[:7], ended_by_authoriser=row[7] == "by_authoriser") for row in rows]
-
-    def kin(self) -> list[Kin]:
-        r, a, b = t.relations, t.people.alias("a"), t.people.alias("b")
-        rows = self._conn.execute(
-            select(
-                r.c.id, r.c.authoriser_id, r.c.beneficiary_id, r.c.region, r.c.relation_type, r.c.status,
-                r.c.requested_at, a.c.certno, b.c.certno,
-            ).select_from(r.join(a, a.c.id == r.c.authoriser_id).join(b, b.c.id == r.c.beneficiary_id))
-        )  # fmt: skip
-        found = []
-        for relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at, one, other in rows:
-            authoriser, beneficiary = ResidentId(one), ResidentId(other)
-            found.append(
-                Kin(
-                    relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at,
-                    authoriser.birth_date, authoriser.sex.value, beneficiary.birth_date, beneficiary.sex.value,
-                )
+        query = select(
+            r.c.id,
+            r.c.authoriser_id,
+            r.c.beneficiary_id,
+            r.c.region,
+            r.c.status,
+            r.c.requested_at,
+            r.c.ended_at,
+            r.c.end_reason,
+        ).order_by(r.c.authoriser_id, r.c.id)
+        for row in self._streamed(query):
+            relation_id, authoriser_id, beneficiary_id, region, status, requested_at, ended_at, reason = row
+            yield Binding(
+                relation_id, authoriser_id, beneficiary_id, region, status, requested_at, ended_at,
+                ended_by_authoriser=reason == "by_authoriser",
             )  # fmt: skip
-        return found
+
+    def kin(self) -> Iterator[Kin]:
+        r, a, b = t.relations, t.people.alias("a"), t.people.alias("b")
+        query = select(
+            r.c.id, r.c.authoriser_id, r.c.beneficiary_id, r.c.region, r.c.relation_type, r.c.status,
+            r.c.requested_at, a.c.certno, b.c.certno,
+        ).select_from(r.join(a, a.c.id == r.c.authoriser_id).join(b, b.c.id == r.c.beneficiary_id))  # fmt: skip
+        for row in self._streamed(query):
+            relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at, one, other = row
+            authoriser, beneficiary = ResidentId(one), ResidentId(other)
+            yield Kin(
+                relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at,
+                authoriser.birth_date, authoriser.sex.value, beneficiary.birth_date, beneficiary.sex.value,
+            )  # fmt: skip
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:
         if not found:

@@ -56,14 +56,13 @@ class RunReport:
 
 def _found(uow: UnitOfWork, since: datetime, until: datetime) -> list[Found]:
     facts = uow.signals
-    bindings = facts.bindings()
     day = (until - timedelta(microseconds=1)).astimezone(SHANGHAI).date()
     return [
         *card_many_buyers(facts.buyer_visits(since, until)),
         *card_two_regions(facts.placed_visits(since, until)),
         *account_drained(facts.aid_payments(since, until)),
-        *many_beneficiaries(bindings, day),
-        *binding_churn(bindings, day),
+        *many_beneficiaries(facts.bindings(), day),
+        *binding_churn(facts.bindings(), day),
         *implausible_relation(facts.kin(), day),
     ]
 
