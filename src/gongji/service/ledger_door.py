@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from gongji.domain.ledger import (
     AccountKind,
@@ -35,13 +36,15 @@ class Posted:
     transfers: list[PostedTransfer]
 
 
+@lru_cache(maxsize=4096)
 def system_account(kind: AccountKind, region: str, year: int) -> AccountOpening:
-    """A system account of a region (the fund, a clearing account)."""
+    """A system account of a region (the fund, a clearing account); a value, remembered."""
     return AccountOpening.of(kind, region, None, year)
 
 
+@lru_cache(maxsize=4096)
 def memo_source(region: str, asset: str) -> AccountOpening:
-    """The account a memo ledger's balances come from (its other side)."""
+    """The account a memo ledger's balances come from (its other side); a value, remembered."""
     return AccountOpening(f"SYS:{region}:memo_source:{asset}", AccountKind.MEMO_SOURCE, region, asset)
 
 
