@@ -432,6 +432,12 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     chart = tmp_path / "whatif.svg"
     gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--out", str(chart))
     assert "规则覆盖前后的家庭共济金额" in chart.read_text(encoding="utf-8")
+    gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--out", str(chart), "--chart", "relation")
+    drawn = chart.read_text(encoding="utf-8")
+    assert "按关系类型的共济金额" in drawn
+    assert "配偶 spouse" in drawn  # the relation types named, not their codes
+    gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--out", str(chart), "--chart", "fund")
+    assert "统筹基金支付" in chart.read_text(encoding="utf-8")
     table = gongji("whatif", "--rules", str(overlays / "hebei-prior-years-only"), "--region", "130100")
     assert "石家庄市" in table
     families = tmp_path / "families.csv"
@@ -451,6 +457,7 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--from", "2026-13") == "MONTH_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--out", "x.pdf") == "OUTPUT_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--families", "x.txt") == "OUTPUT_INVALID"
+    assert code("--rules", str(overlays / "hebei-prior-years-only"), "--chart", "pie") == "CHART_INVALID"
 
 
 def test_synth_draws_a_year_under_a_rules_overlay(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -178,7 +178,7 @@ def _draw(result: ReportResult, form: str, font: CjkFont, out: io.BytesIO) -> No
             for index, name in enumerate(names):
                 offsets = [p - 0.4 + width * (index + 0.5) for p in positions]
                 axes.bar(offsets, [series[name].get(x, 0.0) for x in xs], width=width, label=name)
-        ticks = [str(x) for x in xs]
+        ticks = [_label(x_field, x) if x_field.kind in ("code", "region") else str(x) for x in xs]
         slanted = len(ticks) > 3 and max(len(tick) for tick in ticks) > 8  # long codes side by side would overlap
         axes.set_xticks(positions, ticks, rotation=30 if slanted else 0, ha="right" if slanted else "center")
         axes.set_title(f"{report.title}", fontsize=13)

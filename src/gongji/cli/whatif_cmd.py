@@ -34,6 +34,14 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="起始月份 First 
 ToOpt = Annotated[str | None, typer.Option("--to", help="截止月份 Last month, YYYY-MM")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="输出文件 FILE.csv (per region), FILE.svg or FILE.png")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="机器可读的 JSON 输出 Output JSON for machines.")]
+ChartOpt = Annotated[
+    str,
+    typer.Option(
+        "--chart",
+        help="图表 What --out FILE.svg/.png draws: region (relatives' money by region), relation (by relation type), "
+        "fund (the fund's part by region)",
+    ),
+]
 FamiliesOpt = Annotated[
     Path | None,
     typer.Option("--families", help="家庭明细 FILE.csv: each family the overlay changes, with its sums (fen)"),
@@ -89,6 +97,7 @@ def whatif_cmd(
     as_json: JsonOpt = False,
     workers: WorkersOpt = None,
     families: FamiliesOpt = None,
+    chart: ChartOpt = "region",
 ) -> None:
     """假如规则不同 Replay a period's settlements under a rules overlay: who pays more or less, how much less (or more)
     moves between relatives' accounts, the fund's part, and the refusals that appear or vanish."""
@@ -102,6 +111,11 @@ def whatif_cmd(
             f"write .csv, .svg or .png: {out}",
             as_json,
         )
+    from gongji.analytics.whatif_chart import CHARTS
+
+    if chart not in CHARTS:
+        zh, en = f"没有图表 {chart}（可选 {'、'.join(CHARTS)}）", f"no chart {chart} (choose {', '.join(CHARTS)})"
+        raise _bad("CHART_INVALID", zh, en, as_json)
     if families is not None and families.suffix.lower() != ".csv":
         raise _bad("OUTPUT_INVALID", f"家庭明细应以 .csv 结尾：{families}", f"write .csv: {families}", as_json)
     overlay = _overlay(rules, as_json)
@@ -112,7 +126,7 @@ def whatif_cmd(
     else:
         result = run(lambda ctx: _in_parts(rules, since, until, regions, count), as_json)
     if out is not None:
-        _write(result, out)
+        _write(result, out, chart)
     if families is not None:
         from gongji.service.whatif.run import FamilyDelta
 
@@ -204,15 +218,16 @@ def _write_csv(rows: list[dict[str, Any]], out: Path, header: list[str]) -> None
         out.write_bytes(text.getvalue().encode("utf-8-sig"))
 
 
-def _write(result: WhatIf, out: Path) -> None:
+def _write(result: WhatIf, out: Path, chart: str) -> None:
     from gongji.service.whatif.run import Totals
 
     if out.suffix.lower() == ".csv":
         _write_csv(_region_rows(result), out, ["region", *Totals.__dataclass_fields__])
         return
-    from gongji.analytics.whatif_chart import whatif_chart
+    from gongji.analytics.whatif_chart import CHARTS, whatif_chart
 
-    out.write_bytes(whatif_chart(result, out.suffix.lower().lstrip(".")))
+    by = next(name for name in CHARTS if name == chart)
+    out.write_bytes(whatif_chart(result, out.suffix.lower().lstrip("."), by))
 
 
 def _yuan(fen: int) -> str:
