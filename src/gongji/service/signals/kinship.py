@@ -17,7 +17,7 @@ The ages and sexes are those the ID numbers carry (the facts hold birth dates an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -47,7 +47,7 @@ _GENERATION = {
 _AT_MOST_TWO = ("parent", "paternal_grandparent", "maternal_grandparent", "parent_in_law")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Kin:
     """A relation with what the parties' ID numbers say of them."""
 
@@ -94,34 +94,36 @@ def _own(kin: Kin) -> list[str]:
     return problems
 
 
-def _too_many(live: Sequence[Kin]) -> dict[int, list[str]]:
+def _too_many(live: Iterable[Kin]) -> dict[int, list[str]]:
     """Relations naming a third parent (grandparent, parent-in-law) of somebody, by relation id."""
-    elders: dict[tuple[int, str], set[int]] = defaultdict(set)
-    relations: dict[tuple[int, str], list[int]] = defaultdict(list)
+    claims: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(dict)  # whose, what → elder → relations
     for kin in live:
         if kin.relation_type in _AT_MOST_TWO:
-            key = (kin.authoriser_id, kin.relation_type)
-            elders[key].add(kin.beneficiary_id)
+            key, elder = (kin.authoriser_id, kin.relation_type), kin.beneficiary_id
         elif kin.relation_type == "child":  # the authoriser is a parent of the beneficiary
-            key = (kin.beneficiary_id, "parent")
-            elders[key].add(kin.authoriser_id)
+            key, elder = (kin.beneficiary_id, "parent"), kin.authoriser_id
         else:
             continue
-        relations[key].append(kin.relation_id)
+        claims[key].setdefault(elder, []).append(kin.relation_id)
     found: dict[int, list[str]] = defaultdict(list)
-    for key, people in elders.items():
-        if len(people) > 2:
-            for relation_id in relations[key]:
-                found[relation_id].append(f"{len(people)} people bound as {key[1]} of one person")
+    for (_, kind), elders in claims.items():
+        if len(elders) > 2:
+            for relations in elders.values():
+                for relation_id in relations:
+                    found[relation_id].append(f"{len(elders)} people bound as {kind} of one person")
     return found
 
 
-def _contradictions(live: Sequence[Kin]) -> dict[int, list[str]]:
+def _contradictions(live: Iterable[Kin]) -> dict[int, list[str]]:
     """Relations of two people who are each the other's parent (or child)."""
-    stated = {(k.authoriser_id, k.beneficiary_id, k.relation_type): k.relation_id for k in live}
+    stated = {
+        (k.authoriser_id, k.beneficiary_id, k.relation_type): k.relation_id
+        for k in live
+        if k.relation_type in ("parent", "child")
+    }
     found: dict[int, list[str]] = defaultdict(list)
     for (a, b, kind), relation_id in stated.items():
-        if kind in ("parent", "child") and (b, a, kind) in stated:
+        if (b, a, kind) in stated:
             found[relation_id].append(f"each bound as the other's {kind}")
     return found
 

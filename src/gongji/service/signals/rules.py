@@ -73,7 +73,7 @@ class Found:
         return f"{self.rule}:{self.subject_kind}:{self.subject_id}:{self.window_from}:{self.window_to}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BuyerVisit:
     """A pharmacy purchase on a person's card made by someone else (买药人)."""
 
@@ -84,7 +84,7 @@ class BuyerVisit:
     mdtrt_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlacedVisit:
     """A visit of a person (insured in ``region``) at an institution of ``place``."""
 
@@ -95,7 +95,7 @@ class PlacedVisit:
     mdtrt_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AidPayment:
     """What a relative's account paid of a beneficiary's settlement, and what it held before."""
 
@@ -109,7 +109,7 @@ class AidPayment:
     setl_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Binding:
     """A relation as the rules on bindings read it."""
 
