@@ -459,6 +459,24 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--families", "x.txt") == "OUTPUT_INVALID"
     assert code("--rules", str(overlays / "hebei-prior-years-only"), "--chart", "pie") == "CHART_INVALID"
 
+    # On two machines: a part each, saved, then added up anywhere — the same as replayed whole.
+    share = str(overlays / "hebei-yearly-share-60")
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    gongji("whatif", "--rules", share, "--part", "1/2", "--save", str(first), "--workers", "2")
+    gongji("whatif", "--rules", share, "--part", "2/2", "--save", str(second), "--workers", "1")
+    merged = json.loads(gongji("whatif", "--rules", share, "--merge", str(first), "--merge", str(second), "--json"))
+    assert {**merged, "part": None} == {**shown, "part": None}
+    assert merged["part"] == [1, 1]
+    assert code("--rules", share, "--merge", str(first)) == "PARTS_MISMATCH"  # the second part is missing
+    other = str(overlays / "hebei-prior-years-only")
+    assert code("--rules", other, "--merge", str(first), "--merge", str(second)) == "PARTS_MISMATCH"
+    assert code("--rules", share, "--merge", str(first), "--merge", str(second), "--from", "2026-03") == (
+        "PARTS_MISMATCH"
+    )
+    assert code("--rules", share, "--part", "3/2") == "PART_INVALID"
+    assert code("--rules", share, "--merge", str(tmp_path / "families.csv")) == "PART_INVALID"
+    assert code("--rules", share, "--save", str(tmp_path / "part.txt")) == "OUTPUT_INVALID"
+
 
 def test_synth_draws_a_year_under_a_rules_overlay(gongji, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A what-if of bindings: the same people under a rule that opens no binding in Hebei bind nobody."""

@@ -3,9 +3,12 @@ overlay the pure core decides again, and what a relative paid less in one settle
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from gongji.domain.codes import MedType, PsnType, RelationType
@@ -13,6 +16,15 @@ from gongji.rules.book import RuleBook
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import load_demo
+from gongji.service.whatif.parts import (
+    PartHeader,
+    PartInvalid,
+    PartsMismatch,
+    load_part,
+    merge_parts,
+    overlay_digest,
+    save_part,
+)
 from gongji.service.whatif.run import WhatIf, what_if
 from gongji.store import tables as t
 from gongji.synth.figures import HEBEI
@@ -181,3 +193,40 @@ def test_a_period_and_regions_choose_what_is_replayed(ctx: Context) -> None:
     assert what_if(ctx, RuleBook.load(), since=before, until=before.replace(year=2001)).replayed == 0
     assert what_if(ctx, RuleBook.load(), regions={"110000"}, **ALL_TIME).replayed == 0
     assert what_if(ctx, RuleBook.load(), regions={"130100"}, **ALL_TIME).replayed > 0
+
+
+def test_parts_replayed_apart_saved_and_read_back_add_up_to_the_whole(ctx: Context, engine: Engine) -> None:
+    """As on three machines: each part saved as its file's JSON and read back; the parts added up are the whole, and
+    parts that are not one what-if's every part, each once, are refused."""
+    load(engine, HEBEI, people=400, year=2026, seed=6, book=RuleBook.load())
+    share = OVERLAYS / "hebei-yearly-share-60"
+    overlay = RuleBook.load([share])
+    whole = what_if(ctx, overlay, kept=4, **ALL_TIME)
+    assert whole.changed > 4
+
+    def header(index: int, count: int = 3, **changed: Any) -> PartHeader:
+        fields = {"overlay": share.name, "digest": overlay_digest(share), "regions": None, **ALL_TIME, **changed}
+        return PartHeader(**fields, index=index, count=count)
+
+    saved = [
+        json.loads(json.dumps(save_part(what_if(ctx, overlay, part=(i, 3), kept=4, **ALL_TIME), header(i))))
+        for i in range(3)
+    ]
+    parts = [load_part(data) for data in saved]
+    merged_header, merged = merge_parts(parts)
+    assert merged_header == header(0, 1)
+    assert (vars(merged.total), merged.by_relation_type) == (vars(whole.total), whole.by_relation_type)
+    assert (merged.changed, merged.changes, merged.families) == (whole.changed, whole.changes, whole.families)
+    assert (merged.patients(), merged.replayed, merged.mismatched) == (whole.patients(), whole.replayed, 0)
+
+    with pytest.raises(PartsMismatch, match=r"missing \[3\]"):
+        merge_parts(parts[:2])
+    with pytest.raises(PartsMismatch, match=r"given twice \[1\]"):
+        merge_parts([*parts, parts[0]])
+    other = (header(2, until=ALL_TIME["until"].replace(year=2050)), parts[2][1])
+    with pytest.raises(PartsMismatch, match="another what-if"):
+        merge_parts([*parts[:2], other])
+    with pytest.raises(PartInvalid):
+        load_part({**saved[0], "format": "something else"})
+    with pytest.raises(PartInvalid, match="malformed"):
+        load_part({**saved[0], "families": [["x"]]})

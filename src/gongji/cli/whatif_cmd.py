@@ -1,16 +1,19 @@
 """``gongji whatif --rules DIR``: a period's settlements replayed under a rules overlay, through the pure core, and
 what would change — per region, per relation type, for patients and for the fund — as a table, JSON, CSV or a chart.
+On several machines: each replays a part (``--part I/N --save FILE.json``) and the parts are added up
+(``--merge FILE`` for each; :mod:`gongji.service.whatif.parts`).
 
 Exit status as everywhere in the CLI: 2 when the input is malformed (a month not ``YYYY-MM``, a period backwards, an
-overlay that is not rules data, an output neither ``.csv``, ``.svg`` nor ``.png``), 1 when something is missing.
+overlay that is not rules data, an output neither ``.csv``, ``.svg`` nor ``.png``, parts that are not one what-if),
+1 when something is missing.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +22,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .common import run
-from .output import console, print_json, print_problem, table
+from .output import print_json, print_problem
+from .whatif_output import as_data, show, write_families, write_out
 
 if TYPE_CHECKING:
+    from gongji.service.whatif.parts import PartHeader
     from gongji.service.whatif.run import WhatIf
 
 __all__ = ["whatif_cmd"]
@@ -45,6 +50,14 @@ ChartOpt = Annotated[
 FamiliesOpt = Annotated[
     Path | None,
     typer.Option("--families", help="家庭明细 FILE.csv: each family the overlay changes, with its sums (fen)"),
+]
+PartOpt = Annotated[
+    str | None,
+    typer.Option("--part", help="部分 I/N: replay only the I-th of N parts of the families (one machine of N)"),
+]
+SaveOpt = Annotated[Path | None, typer.Option("--save", help="保存部分 FILE.json: keep this part's result, to --merge")]
+MergeOpt = Annotated[
+    list[Path] | None, typer.Option("--merge", help="合并 FILE.json of each part (repeat): add them up, replay nothing")
 ]
 WorkersOpt = Annotated[
     int | None,
@@ -88,6 +101,31 @@ def _overlay(directory: Path, as_json: bool) -> Any:
         raise _bad("OVERLAY_INVALID", zh, en, as_json) from None
 
 
+def _checked_outputs(out: Path | None, families: Path | None, chart: str, save: Path | None, as_json: bool) -> None:
+    from gongji.analytics.whatif_chart import CHARTS
+
+    if out is not None and out.suffix.lower() not in (".csv", ".svg", ".png"):
+        zh, en = f"输出文件应以 .csv、.svg 或 .png 结尾：{out}", f"write .csv, .svg or .png: {out}"
+        raise _bad("OUTPUT_INVALID", zh, en, as_json)
+    if chart not in CHARTS:
+        zh, en = f"没有图表 {chart}（可选 {'、'.join(CHARTS)}）", f"no chart {chart} (choose {', '.join(CHARTS)})"
+        raise _bad("CHART_INVALID", zh, en, as_json)
+    for path, suffix in ((families, ".csv"), (save, ".json")):
+        if path is not None and path.suffix.lower() != suffix:
+            raise _bad("OUTPUT_INVALID", f"应以 {suffix} 结尾：{path}", f"write {suffix}: {path}", as_json)
+
+
+def _part_of(text: str | None, as_json: bool) -> tuple[int, int]:
+    """``I/N`` as (index from 0, count); the whole when not given."""
+    if text is None:
+        return 0, 1
+    matched = re.fullmatch(r"(\d{1,4})/(\d{1,4})", text)
+    if matched is None or not 1 <= int(matched[1]) <= int(matched[2]):
+        zh, en = f"“{text}”不是部分（I/N，1 ≤ I ≤ N）", f"'{text}' is not a part (I/N, 1 ≤ I ≤ N)"
+        raise _bad("PART_INVALID", zh, en, as_json)
+    return int(matched[1]) - 1, int(matched[2])
+
+
 def whatif_cmd(
     rules: RulesOpt,
     region: RegionOpt = None,
@@ -98,179 +136,98 @@ def whatif_cmd(
     workers: WorkersOpt = None,
     families: FamiliesOpt = None,
     chart: ChartOpt = "region",
+    part: PartOpt = None,
+    save: SaveOpt = None,
+    merge: MergeOpt = None,
 ) -> None:
     """假如规则不同 Replay a period's settlements under a rules overlay: who pays more or less, how much less (or more)
     moves between relatives' accounts, the fund's part, and the refusals that appear or vanish."""
-    from gongji.service.whatif.run import what_if
+    from gongji.service.whatif.parts import PartHeader, overlay_digest, save_part
 
     since, until = _period(first, last, as_json)
-    if out is not None and out.suffix.lower() not in (".csv", ".svg", ".png"):
-        raise _bad(
-            "OUTPUT_INVALID",
-            f"输出文件应以 .csv、.svg 或 .png 结尾：{out}",
-            f"write .csv, .svg or .png: {out}",
-            as_json,
-        )
-    from gongji.analytics.whatif_chart import CHARTS
-
-    if chart not in CHARTS:
-        zh, en = f"没有图表 {chart}（可选 {'、'.join(CHARTS)}）", f"no chart {chart} (choose {', '.join(CHARTS)})"
-        raise _bad("CHART_INVALID", zh, en, as_json)
-    if families is not None and families.suffix.lower() != ".csv":
-        raise _bad("OUTPUT_INVALID", f"家庭明细应以 .csv 结尾：{families}", f"write .csv: {families}", as_json)
-    overlay = _overlay(rules, as_json)
-    regions = frozenset(region) if region else None
-    count = workers or os.cpu_count() or 1
-    if count == 1:
-        result = run(lambda ctx: what_if(ctx, overlay, since=since, until=until, regions=regions), as_json)
+    _checked_outputs(out, families, chart, save, as_json)
+    _overlay(rules, as_json)
+    regions = tuple(sorted(set(region))) if region else None
+    header = PartHeader(rules.name, overlay_digest(rules), since, until, regions, *_part_of(part, as_json))
+    if merge:
+        scoped = bool(first or last or region)
+        header, result = _merged(merge, header, scoped, as_json)
     else:
-        result = run(lambda ctx: _in_parts(rules, since, until, regions, count), as_json)
+        count = workers or os.cpu_count() or 1
+        result = run(lambda ctx: _in_parts(rules, header, count), as_json)
+    if save is not None:
+        save.write_text(json.dumps(save_part(result, header), ensure_ascii=False), encoding="utf-8")
     if out is not None:
-        _write(result, out, chart)
+        write_out(result, out, chart)
     if families is not None:
-        from gongji.service.whatif.run import FamilyDelta
-
-        _write_csv(_family_rows(result), families, list(FamilyDelta.__dataclass_fields__))
+        write_families(result, families)
     if as_json:
-        print_json(_as_data(result, rules.name))
+        print_json({**as_data(result, rules.name), "part": [header.index + 1, header.count]})
     else:
-        _show(result, rules.name)
+        show(result, rules.name)
 
 
-def _part(job: tuple[str, Path, datetime, datetime, frozenset[str] | None, int, int]) -> WhatIf:
-    """One part of a what-if, in a process of its own (its own connection to the database)."""
+def _merged(files: list[Path], asked: PartHeader, scoped: bool, as_json: bool) -> tuple[PartHeader, WhatIf]:
+    """The parts in ``files`` added up; they must be every part of the what-if ``asked`` names: its overlay, and its
+    period and regions if ``scoped`` (given on the command line)."""
+    from gongji.service.whatif.parts import PartInvalid, PartsMismatch, load_part, merge_parts
+
+    parts = []
+    for path in files:
+        try:
+            parts.append(load_part(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as error:  # PartInvalid and malformed JSON are ValueErrors
+            code = "PART_INVALID" if isinstance(error, PartInvalid | json.JSONDecodeError) else "PART_MISSING"
+            raise _bad(
+                code, f"无法读取部分 {path}：{error}", f"cannot read the part {path}: {error}", as_json
+            ) from None
+    try:
+        header, result = merge_parts(parts)
+    except PartsMismatch as error:
+        zh, en = f"这些部分不是同一次推演：{error}", f"not one what-if's parts: {error}"
+        raise _bad("PARTS_MISMATCH", zh, en, as_json) from None
+    if (header.overlay, header.digest) != (asked.overlay, asked.digest):
+        zh, en = f"这些部分用的是另一规则覆盖 {header.overlay}", f"the parts replayed another overlay, {header.overlay}"
+        raise _bad("PARTS_MISMATCH", zh, en, as_json)
+    if scoped and (header.since, header.until, header.regions) != (asked.since, asked.until, asked.regions):
+        zh, en = "这些部分的期间或统筹区与所问不同", "the parts replayed another period or other regions than asked"
+        raise _bad("PARTS_MISMATCH", zh, en, as_json)
+    return header, result
+
+
+def _part(job: tuple[str, Path, datetime, datetime, tuple[str, ...] | None, int, int]) -> WhatIf:
+    """One part of a what-if, in a process of its own (its own connection to the database, closed after)."""
     from gongji.bootstrap import Settings, build_context
     from gongji.rules.book import RuleBook
     from gongji.service.whatif.run import what_if
+    from gongji.store.engine import make_engine
 
     database_url, rules, since, until, regions, index, count = job
-    ctx = build_context(Settings(database_url=database_url))
-    overlay = RuleBook.load([rules])
-    return what_if(ctx, overlay, since=since, until=until, regions=regions, part=(index, count))
+    engine = make_engine(database_url)
+    try:
+        ctx = build_context(Settings(database_url=database_url), engine=engine)
+        overlay = RuleBook.load([rules])
+        return what_if(ctx, overlay, since=since, until=until, regions=regions, part=(index, count))
+    finally:
+        engine.dispose()
 
 
-def _in_parts(rules: Path, since: datetime, until: datetime, regions: frozenset[str] | None, count: int) -> WhatIf:
-    """The what-if's families split among ``count`` processes, their results added up."""
+def _in_parts(rules: Path, header: PartHeader, count: int) -> WhatIf:
+    """The part ``header`` names of the what-if's families, split among ``count`` processes, their results added up
+    (part I of N is, among ``count`` processes, the parts I + N·w of N·count: a family's number falls to one of them
+    exactly when it falls to part I of N)."""
     from gongji.service.whatif.run import WhatIf
 
     from .common import settings
 
     url = settings().database_url
-    jobs = [(url, rules, since, until, regions, index, count) for index in range(count)]
+    index, parts = header.index, header.count
+    period = (url, rules, header.since, header.until, header.regions)
+    jobs = [(*period, index + parts * w, parts * count) for w in range(count)]
+    if count == 1:
+        return _part(jobs[0])
     whole = WhatIf()
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for part in pool.map(_part, jobs):
-            whole.merge(part)
+        for result in pool.map(_part, jobs):
+            whole.merge(result)
     return whole
-
-
-def _region_rows(result: WhatIf) -> list[dict[str, Any]]:
-    return [{"region": code, **vars(totals)} for code, totals in sorted(result.by_region.items())]
-
-
-def _family_rows(result: WhatIf) -> list[dict[str, Any]]:
-    """Each changed family, the largest change of cash first."""
-    ordered = sorted(result.families.values(), key=lambda f: (-abs(f.cash_fen), -abs(f.mutual_aid_fen), f.family))
-    return [vars(family) for family in ordered]
-
-
-def _change(change: Any) -> dict[str, Any]:
-    base, over = change.base, change.over
-    return {
-        "setl_id": change.setl_id,
-        "region": change.region,
-        "settled_at": change.settled_at.isoformat(),
-        "cash_fen": [base.cash_fen, over.cash_fen],
-        "mutual_aid_fen": [base.mutual_aid_fen, over.mutual_aid_fen],
-        "fund_fen": [base.fund_fen, over.fund_fen],
-        "refused": [base.refused, over.refused],
-    }
-
-
-def _as_data(result: WhatIf, name: str) -> dict[str, Any]:
-    more, less = result.patients()
-    return {
-        "overlay": name,
-        "replayed": result.replayed,
-        "skipped": result.skipped,
-        "baseline_mismatches": result.mismatched,
-        "mismatched_settlements": result.mismatches,
-        "changed": result.changed,
-        "families_changed": len(result.families),
-        "largest_changes": [_change(change) for change in result.changes],
-        "patients_paying_more": more,
-        "patients_paying_less": less,
-        "total": vars(result.total),
-        "regions": _region_rows(result),
-        "relation_types": {
-            k: {"base_fen": b, "overlay_fen": o} for k, (b, o) in sorted(result.by_relation_type.items())
-        },
-        "refusals_appear": dict(result.refusals_appear),
-        "refusals_vanish": dict(result.refusals_vanish),
-    }
-
-
-def _write_csv(rows: list[dict[str, Any]], out: Path, header: list[str]) -> None:
-    with io.StringIO(newline="") as text:
-        writer = csv.DictWriter(text, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
-        out.write_bytes(text.getvalue().encode("utf-8-sig"))
-
-
-def _write(result: WhatIf, out: Path, chart: str) -> None:
-    from gongji.service.whatif.run import Totals
-
-    if out.suffix.lower() == ".csv":
-        _write_csv(_region_rows(result), out, ["region", *Totals.__dataclass_fields__])
-        return
-    from gongji.analytics.whatif_chart import CHARTS, whatif_chart
-
-    by = next(name for name in CHARTS if name == chart)
-    out.write_bytes(whatif_chart(result, out.suffix.lower().lstrip("."), by))
-
-
-def _yuan(fen: int) -> str:
-    from gongji.domain.money import format_yuan
-
-    return format_yuan(fen)
-
-
-def _show(result: WhatIf, name: str) -> None:
-    from gongji.domain.regions import region_name
-
-    more, less = result.patients()
-    console.print(
-        f"规则覆盖 Overlay {name}: 重放 {result.replayed:,} 笔结算 settlements replayed, "
-        f"跳过 {result.skipped:,} skipped (wallet), 基线不符 {result.mismatched:,} baseline mismatches; "
-        f"变化 {result.changed:,} changed ({len(result.families):,} 个家庭 families); "
-        f"多付现金的患者 {more:,} patients pay more cash, 少付 {less:,} pay less"
-    )
-    rows = [
-        (
-            f"{code} {region_name(code)}", f"{t.settlements:,}", _yuan(t.mutual_aid_base), _yuan(t.mutual_aid_over),
-            _yuan(t.own_base), _yuan(t.own_over), _yuan(t.cash_base), _yuan(t.cash_over),
-            _yuan(t.fund_over - t.fund_base),
-        )
-        for code, t in sorted(result.by_region.items())
-    ]  # fmt: skip
-    headers = [
-        "统筹区 Region", "结算 Settlements", "共济 Mutual aid", "→ 覆盖后 overlay", "本人账户 Own account",
-        "→ 覆盖后 overlay", "现金 Cash", "→ 覆盖后 overlay", "基金差额 Fund Δ",
-    ]  # fmt: skip
-    console.print(table("按统筹区 By region (元)", headers, rows, numeric=list(range(1, 9))))
-    kinds = [(kind, _yuan(b), _yuan(o), _yuan(o - b)) for kind, (b, o) in sorted(result.by_relation_type.items())]
-    console.print(
-        table(
-            "按关系类型 By relation type (元)",
-            ["关系 Relation", "共济 Base", "覆盖后 Overlay", "差额 Δ"],
-            kinds,
-            numeric=[1, 2, 3],
-        )
-    )
-    for title, counts in (
-        ("出现的拒绝 Refusals that appear", result.refusals_appear),
-        ("消失的拒绝 Refusals that vanish", result.refusals_vanish),
-    ):
-        if counts:
-            console.print(table(title, ["代码 Code", "次数 Times"], sorted(counts.items()), numeric=[1]))
