@@ -241,6 +241,18 @@ def test_help_loads_no_use_case_store_or_rules() -> None:
     assert loaded.stdout.strip() == "[]", loaded.stdout
 
 
+def test_a_what_if_that_draws_no_chart_loads_no_analytical_engine() -> None:
+    """Naming the what-if's charts must not load DuckDB and Arrow (some 80 MB in every replaying process)."""
+    probe = (
+        "import sys\n"
+        "from gongji.analytics.whatif_chart import CHARTS\n"
+        "import gongji.cli.whatif_cmd, gongji.service.whatif.run, gongji.service.whatif.parts\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'pyarrow', 'matplotlib')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
 def test_the_choices_of_the_commands_are_the_services_codes() -> None:
     # The commands spell their choices out (so that --help imports no use case); they must be the services' codes.
     from gongji.cli.accounts_cmd import account_credit

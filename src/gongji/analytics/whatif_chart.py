@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from gongji.analytics.charts import chart_bytes
 from gongji.analytics.report_types import Chart, Field, Report, code_names
-from gongji.analytics.reports import ReportResult, Scope
 from gongji.domain.codes import RelationType
 
 if TYPE_CHECKING:
@@ -77,4 +75,8 @@ def _rows(result: WhatIf, by: WhatIfChart) -> list[dict[str, Any]]:
 
 def whatif_chart(result: WhatIf, form: str, by: WhatIfChart = "region") -> bytes:
     """The chart ``by`` of ``result`` as SVG or PNG bytes."""
+    # Drawing needs the reports' machinery (DuckDB, Arrow: some 80 MB); naming the charts does not.
+    from gongji.analytics.charts import chart_bytes
+    from gongji.analytics.reports import ReportResult, Scope
+
     return chart_bytes(ReportResult(_REPORTS[by], Scope(), _rows(result, by)), form)

@@ -26,6 +26,8 @@ from .output import print_json, print_problem
 from .whatif_output import as_data, show, write_families, write_out
 
 if TYPE_CHECKING:
+    from gongji.rules.book import RuleBook
+    from gongji.service.context import Context
     from gongji.service.whatif.parts import PartHeader
     from gongji.service.whatif.run import WhatIf
 
@@ -146,7 +148,7 @@ def whatif_cmd(
 
     since, until = _period(first, last, as_json)
     _checked_outputs(out, families, chart, save, as_json)
-    _overlay(rules, as_json)
+    overlay = _overlay(rules, as_json)
     regions = tuple(sorted(set(region))) if region else None
     header = PartHeader(rules.name, overlay_digest(rules), since, until, regions, *_part_of(part, as_json))
     if merge:
@@ -154,7 +156,7 @@ def whatif_cmd(
         header, result = _merged(merge, header, scoped, as_json)
     else:
         count = workers or os.cpu_count() or 1
-        result = run(lambda ctx: _in_parts(rules, header, count), as_json)
+        result = run(lambda ctx: _in_parts(ctx, overlay, rules, header, count), as_json)
     if save is not None:
         save.write_text(json.dumps(save_part(result, header), ensure_ascii=False), encoding="utf-8")
     if out is not None:
@@ -212,20 +214,22 @@ def _part(job: tuple[str, Path, datetime, datetime, tuple[str, ...] | None, int,
         engine.dispose()
 
 
-def _in_parts(rules: Path, header: PartHeader, count: int) -> WhatIf:
+def _in_parts(ctx: Context, overlay: RuleBook, rules: Path, header: PartHeader, count: int) -> WhatIf:
     """The part ``header`` names of the what-if's families, split among ``count`` processes, their results added up
     (part I of N is, among ``count`` processes, the parts I + N·w of N·count: a family's number falls to one of them
-    exactly when it falls to part I of N)."""
-    from gongji.service.whatif.run import WhatIf
+    exactly when it falls to part I of N); in this process, on ``ctx`` with ``overlay`` (read from ``rules``), when
+    ``count`` is one."""
+    from gongji.service.whatif.run import WhatIf, what_if
 
     from .common import settings
 
+    if count == 1:
+        part = (header.index, header.count)
+        return what_if(ctx, overlay, since=header.since, until=header.until, regions=header.regions, part=part)
     url = settings().database_url
     index, parts = header.index, header.count
     period = (url, rules, header.since, header.until, header.regions)
     jobs = [(*period, index + parts * w, parts * count) for w in range(count)]
-    if count == 1:
-        return _part(jobs[0])
     whole = WhatIf()
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
         for result in pool.map(_part, jobs):
