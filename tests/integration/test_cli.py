@@ -487,6 +487,10 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     )
     assert code("--rules", share, "--part", "3/2") == "PART_INVALID"
     assert code("--rules", share, "--merge", str(tmp_path / "families.csv")) == "PART_INVALID"
+    garbled = tmp_path / "garbled.json"
+    garbled.write_bytes(b"\xff\xfe{")
+    assert code("--rules", share, "--merge", str(garbled)) == "PART_INVALID"  # not even text
+    assert code("--rules", share, "--merge", str(tmp_path / "nowhere.json")) == "PART_MISSING"
     assert code("--rules", share, "--save", str(tmp_path / "part.txt")) == "OUTPUT_INVALID"
 
 

@@ -172,14 +172,14 @@ def whatif_cmd(
 def _merged(files: list[Path], asked: PartHeader, scoped: bool, as_json: bool) -> tuple[PartHeader, WhatIf]:
     """The parts in ``files`` added up; they must be every part of the what-if ``asked`` names: its overlay, and its
     period and regions if ``scoped`` (given on the command line)."""
-    from gongji.service.whatif.parts import PartInvalid, PartsMismatch, load_part, merge_parts
+    from gongji.service.whatif.parts import PartsMismatch, load_part, merge_parts
 
     parts = []
     for path in files:
         try:
             parts.append(load_part(json.loads(path.read_text(encoding="utf-8"))))
         except (OSError, ValueError) as error:  # PartInvalid and malformed JSON are ValueErrors
-            code = "PART_INVALID" if isinstance(error, PartInvalid | json.JSONDecodeError) else "PART_MISSING"
+            code = "PART_MISSING" if isinstance(error, OSError) else "PART_INVALID"
             raise _bad(
                 code, f"无法读取部分 {path}：{error}", f"cannot read the part {path}: {error}", as_json
             ) from None
