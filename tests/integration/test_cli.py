@@ -226,6 +226,11 @@ def test_help_shows_flags_without_a_type(gongji) -> None:  # type: ignore[no-unt
     assert "--json" in gongji("person", "show", "--help")
 
 
+def _printed_apart(probe: str) -> str:
+    """What ``probe`` prints run in a process of its own (this one has imported everything already)."""
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_help_loads_no_use_case_store_or_rules() -> None:
     # Run in a process of its own: this one has imported everything already.
     probe = (
@@ -237,8 +242,7 @@ def test_help_loads_no_use_case_store_or_rules() -> None:
         "heavy = ('sqlalchemy', 'alembic', 'yaml', 'fastapi', 'gongji.service', 'gongji.store', 'gongji.rules')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]", loaded.stdout
+    assert _printed_apart(probe) == "[]"
 
 
 def test_a_what_if_that_draws_no_chart_loads_no_analytical_engine() -> None:
@@ -249,8 +253,7 @@ def test_a_what_if_that_draws_no_chart_loads_no_analytical_engine() -> None:
         "import gongji.cli.whatif_cmd, gongji.service.whatif.run, gongji.service.whatif.parts\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('duckdb', 'pyarrow', 'matplotlib')))\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]", loaded.stdout
+    assert _printed_apart(probe) == "[]"
 
 
 def test_the_choices_of_the_commands_are_the_services_codes() -> None:

@@ -26,32 +26,25 @@ _REGION = Field("region", "统筹区", "Region", "region")
 _RELATION = Field("relation_type", "关系类型", "Relation type", "code", code_names(RelationType, {}))
 _FUND = Field("fund_fen", "统筹基金支付", "Fund's part", "fen")
 
+
+def _before_and_after(name: str, zh: str, en: str, x: Field, y: Field) -> Report:
+    """A chart of ``y`` by ``x``, a bar under the rules in force and one under the overlay."""
+    return Report(name, zh, en, "", (x, _BOOK, y), Chart("bar", x.name, y.name, "book"))
+
+
 _REPORTS: dict[WhatIfChart, Report] = {
-    "region": Report(
-        "whatif",
-        "规则覆盖前后的家庭共济金额",
-        "Mutual aid under the rules in force and under the overlay",
-        "",
-        (_REGION, _BOOK, _MUTUAL_AID),
-        Chart("bar", "region", "mutual_aid_fen", "book"),
+    "region": _before_and_after(
+        "whatif", "规则覆盖前后的家庭共济金额", "Mutual aid under the rules in force and under the overlay",
+        _REGION, _MUTUAL_AID,
     ),
-    "relation": Report(
-        "whatif-relation",
-        "规则覆盖前后：按关系类型的共济金额",
-        "Mutual aid by relation type, before and after",
-        "",
-        (_RELATION, _BOOK, _MUTUAL_AID),
-        Chart("bar", "relation_type", "mutual_aid_fen", "book"),
+    "relation": _before_and_after(
+        "whatif-relation", "规则覆盖前后：按关系类型的共济金额", "Mutual aid by relation type, before and after",
+        _RELATION, _MUTUAL_AID,
     ),
-    "fund": Report(
-        "whatif-fund",
-        "规则覆盖前后：统筹基金支付",
-        "The fund's part, before and after",
-        "",
-        (_REGION, _BOOK, _FUND),
-        Chart("bar", "region", "fund_fen", "book"),
+    "fund": _before_and_after(
+        "whatif-fund", "规则覆盖前后：统筹基金支付", "The fund's part, before and after", _REGION, _FUND
     ),
-}
+}  # fmt: skip
 
 
 def _rows(result: WhatIf, by: WhatIfChart) -> list[dict[str, Any]]:

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from functools import lru_cache
 
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.money import MAX_AMOUNT_FEN, format_yuan
@@ -273,16 +272,9 @@ class AccountOpening:
 
     def in_shard(self, shard: int) -> AccountOpening:
         """The same system account's share in ``shard`` (see :data:`HOT_SHARDS`): the code with ``#NN`` after it."""
-        return _in_shard(self, shard)
-
-
-@lru_cache(maxsize=4096)
-def _in_shard(account: AccountOpening, shard: int) -> AccountOpening:
-    """:meth:`AccountOpening.in_shard`, remembered: every settlement names a few system accounts' shares, and the
-    openings are values."""
-    if account.owner_person_id is not None or not 0 <= shard < HOT_SHARDS:
-        raise ValueError(f"no shard {shard} of account {account.code}")
-    return replace(account, code=f"{account.code}#{shard:02d}")
+        if self.owner_person_id is not None or not 0 <= shard < HOT_SHARDS:
+            raise ValueError(f"no shard {shard} of account {self.code}")
+        return replace(self, code=f"{self.code}#{shard:02d}")
 
 
 @dataclass(frozen=True)

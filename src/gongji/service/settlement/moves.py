@@ -3,6 +3,8 @@ money), cash, and the memo accounts of the year — found or opened at once."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from gongji.domain.ledger import (
     DEDUCTIBLE,
     FUND,
@@ -42,6 +44,13 @@ def settlement_transfers(
     return specs, ids
 
 
+@lru_cache(maxsize=4096)
+def _share(account: AccountOpening, shard: int) -> AccountOpening:
+    """``account``'s share in ``shard``, remembered: every settlement (and both books of every what-if replay) names
+    the same few, and the openings are values."""
+    return account.in_shard(shard)
+
+
 def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -> list[Move]:
     """The journal of a settlement by account keys, in ``year`` (the clock's): money into the institution's clearing
     account from the fund, each paying account and cash; and the memo accounts (deductible and fund paid this year,
@@ -57,13 +66,13 @@ def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -
     shard = shard_of(visit.person_id)
 
     def system(kind: AccountKind, in_region: str) -> AccountOpening:
-        return system_account(kind, in_region, year).in_shard(shard)
+        return _share(system_account(kind, in_region, year), shard)
 
     if payout:
         inst = system(AccountKind.CLAIMS_PAYABLE, region)
     else:
         clearing = institution_code(plan.institution.fixmedins_code, region)
-        inst = AccountOpening(clearing, AccountKind.INSTITUTION_CLEARING, region).in_shard(shard)
+        inst = _share(AccountOpening(clearing, AccountKind.INSTITUTION_CLEARING, region), shard)
     if amounts.hifp_pay_fen:
         moves.append((system(AccountKind.FUND_POOL, region), inst, amounts.hifp_pay_fen))
 
@@ -93,7 +102,7 @@ def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -
                 QUOTA,
                 purse.payer_id,
             )
-            moves.append((memo_source(purse.region, QUOTA).in_shard(shard), used, payment.amount_fen))
+            moves.append((_share(memo_source(purse.region, QUOTA), shard), used, payment.amount_fen))
     if amounts.psn_cash_pay_fen and not payout:
         moves.append((system(AccountKind.CASH_CLEARING, region), inst, amounts.psn_cash_pay_fen))
     memo = (
@@ -105,7 +114,7 @@ def settlement_moves(plan: SettlementPlan, year: int, *, payout: bool = False) -
             accumulator = AccountOpening(
                 accumulator_code(kind, visit.person_id, plan.year, group), kind, region, asset, visit.person_id
             )
-            moves.append((memo_source(region, asset).in_shard(shard), accumulator, amount))
+            moves.append((_share(memo_source(region, asset), shard), accumulator, amount))
     return moves
 
 
