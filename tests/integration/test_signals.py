@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.rules.book import RuleBook
 from gongji.service.context import Context
+from gongji.service.signals.kinship import each_party
 from gongji.service.signals.queue import every_signal, list_signals, measure, review_signal, run_signals
+from gongji.store.signal_repo import SqlSignals
 from gongji.synth.figures import HEBEI
 from gongji.synth.province import load
 
@@ -71,3 +73,15 @@ def test_an_operator_reviews_a_signal_of_his_region_once(province: Context) -> N
     assert top.id not in {s.id for s in list_signals(province, status="open", limit=500)}
     run_signals(province, year=2026, key="run-2")
     assert [s.status for s in every_signal(province) if s.id == top.id] == ["confirmed"]  # never reopened
+
+
+def test_the_store_gives_each_relation_under_both_parties_in_the_order_the_kinship_rule_reads(
+    province: Context, engine: Engine
+) -> None:
+    with engine.connect() as conn:
+        facts = SqlSignals(conn)
+        kin = list(facts.kin())
+        ties = list(facts.ties())
+    assert len(kin) > 100
+    assert [k.relation_id for k in kin] == sorted(k.relation_id for k in kin)
+    assert ties == each_party(k.tie for k in kin)

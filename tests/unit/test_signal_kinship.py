@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import date, datetime
 
+import pytest
+
 from gongji.service.clock import SHANGHAI
-from gongji.service.signals.kinship import Kin, implausible_relation
+from gongji.service.signals.kinship import Kin, each_party, implausible_relation
+from gongji.service.signals.rules import FactsOutOfOrder, Found
 
 _IDS = itertools.count(1)
 _AT = datetime(2026, 3, 1, 10, tzinfo=SHANGHAI)
@@ -17,8 +21,12 @@ def _kin(a: int, b: int, kind: str, a_born: date, b_born: date, a_sex: str = "1"
     return Kin(next(_IDS), a, b, "130100", kind, "active", _AT, a_born, a_sex, b_born, b_sex)
 
 
+def _found(*relations: Kin) -> list[Found]:
+    return implausible_relation(relations, each_party(k.tie for k in relations), _DAY)
+
+
 def _flagged(*relations: Kin) -> dict[int, list[str]]:
-    return {f.subject_id: f.evidence["problems"] for f in implausible_relation(relations, _DAY)}
+    return {f.subject_id: f.evidence["problems"] for f in _found(*relations)}
 
 
 def test_a_true_family_is_left_alone() -> None:
@@ -72,5 +80,37 @@ def test_two_people_each_bound_as_the_others_parent() -> None:
     found = _flagged(one, other)
     assert "each bound as the other's parent" in found[one.relation_id]
     assert found[other.relation_id] == ["parent -30 years apart", "each bound as the other's parent"]
-    [signal] = [f for f in implausible_relation([one, other], _DAY) if f.subject_id == other.relation_id]
+    [signal] = [f for f in _found(one, other) if f.subject_id == other.relation_id]
     assert signal.score == 75  # two contradictions score more than one
+
+
+def test_parents_claimed_from_both_sides_are_counted_together() -> None:
+    """Two parents he bound himself and a third who bound him as her child: three parents of one person."""
+    born = date(1990, 1, 1)
+    his = [_kin(1, parent, "parent", born, date(1960, 1, 1)) for parent in (2, 3)]
+    hers = _kin(4, 1, "child", date(1962, 1, 1), born)
+    found = _flagged(*his, hers)
+    assert set(found) == {k.relation_id for k in (*his, hers)}
+    assert found[hers.relation_id] == ["3 people bound as parent of one person"]
+
+
+def test_a_request_declined_or_left_to_expire_claims_no_kinship() -> None:
+    born = date(1990, 1, 1)
+    live = [_kin(1, parent, "parent", born, date(1960, 1, 1)) for parent in (2, 3)]
+    lapsed = [
+        replace(_kin(1, parent, "parent", born, date(1960, 1, 1)), status=status)
+        for parent, status in ((4, "declined"), (5, "expired"))
+    ]
+    assert _flagged(*live, *lapsed) == {}
+    ended = replace(_kin(1, 6, "parent", born, date(1960, 1, 1)), status="ended")
+    assert set(_flagged(*live, ended)) == {k.relation_id for k in (*live, ended)}
+
+
+def test_relations_out_of_the_order_of_their_parties_are_refused() -> None:
+    """A store that gave a person's relations apart would have his parents counted in pieces: refused."""
+    born = date(1990, 1, 1)
+    three = [_kin(1, parent, "parent", born, date(1960, 1, 1)) for parent in (2, 3, 4)]
+    sides = each_party(k.tie for k in three)
+    shuffled = sides[1:] + sides[:1]
+    with pytest.raises(FactsOutOfOrder):
+        implausible_relation(three, shuffled, _DAY)

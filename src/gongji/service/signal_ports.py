@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from gongji.service.signals.kinship import Kin
+from gongji.service.signals.kinship import Kin, Tie
 from gongji.service.signals.rules import AidPayment, Binding, BuyerVisit, Found, PlacedVisit
 
 __all__ = ["SignalRepository", "SignalRow"]
@@ -59,7 +59,13 @@ class SignalRepository(Protocol):
         ...
 
     def kin(self) -> Iterator[Kin]:
-        """Every relation with its parties' birth dates and sexes (as their ID numbers carry them), streamed."""
+        """Every relation with its parties' birth dates and sexes (as their ID numbers carry them), streamed in the
+        order of the relation."""
+        ...
+
+    def ties(self) -> Iterator[tuple[int, Tie]]:
+        """Every relation under each of its two parties (the party's id first), streamed in the order of the party,
+        then of the relation (:func:`gongji.service.signals.kinship.each_party`)."""
         ...
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:

@@ -7,11 +7,11 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select, update
+from sqlalchemy import Connection, Select, and_, func, select, union_all, update
 
 from gongji.domain.identity import ResidentId
 from gongji.service.signal_ports import SignalRow
-from gongji.service.signals.kinship import Kin
+from gongji.service.signals.kinship import Kin, Tie
 from gongji.service.signals.rules import AidPayment, Binding, BuyerVisit, Found, PlacedVisit
 from gongji.store import tables as t
 from gongji.store.signal_tables import signals
@@ -128,6 +128,7 @@ class SqlSignals:
             r.c.id, r.c.authoriser_id, r.c.beneficiary_id, r.c.region, r.c.relation_type, r.c.status,
             r.c.requested_at, a.c.certno, b.c.certno,
         ).select_from(r.join(a, a.c.id == r.c.authoriser_id).join(b, b.c.id == r.c.beneficiary_id))  # fmt: skip
+        query = query.order_by(r.c.id)
         for row in self._streamed(query):
             relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at, one, other = row
             authoriser, beneficiary = ResidentId(one), ResidentId(other)
@@ -135,6 +136,16 @@ class SqlSignals:
                 relation_id, authoriser_id, beneficiary_id, region, kind, status, requested_at,
                 authoriser.birth_date, authoriser.sex.value, beneficiary.birth_date, beneficiary.sex.value,
             )  # fmt: skip
+
+    def ties(self) -> Iterator[tuple[int, Tie]]:
+        r = t.relations
+        columns = (r.c.id, r.c.authoriser_id, r.c.beneficiary_id, r.c.relation_type, r.c.status)
+        sides = union_all(
+            select(r.c.authoriser_id.label("party"), *columns), select(r.c.beneficiary_id.label("party"), *columns)
+        ).subquery()
+        query = select(sides).order_by(sides.c.party, sides.c.id)
+        for party, *tie in self._streamed(query):
+            yield party, Tie(*tie)
 
     def keep(self, found: Sequence[Found], at: datetime) -> int:
         if not found:

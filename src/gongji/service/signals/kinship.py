@@ -17,13 +17,13 @@ The ages and sexes are those the ID numbers carry (the facts hold birth dates an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from gongji.service.signals.rules import Found
+from gongji.service.signals.rules import Found, subjects
 
-__all__ = ["Kin", "implausible_relation"]
+__all__ = ["Kin", "Tie", "each_party", "implausible_relation"]
 
 #: The least age gap a parent and child can have, and a grandparent and grandchild (years).
 PARENT_GAP = 14
@@ -43,8 +43,21 @@ _GENERATION = {
     "maternal_grandchild": -2,
     "spouse": 0,
 }
+# The statuses of a relation that state a kinship (a request declined or left to expire is no claim).
+_LIVE = frozenset({"requested", "active", "ended"})
 # The kinds a person can have at most two of (his parents, each side's grandparents, the spouse's parents).
 _AT_MOST_TWO = ("parent", "paternal_grandparent", "maternal_grandparent", "parent_in_law")
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """A relation as the rule reads the family's other relations: who bound whom as what, and its status."""
+
+    relation_id: int
+    authoriser_id: int
+    beneficiary_id: int
+    relation_type: str
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,11 @@ class Kin:
     authoriser_sex: str
     beneficiary_born: date
     beneficiary_sex: str
+
+    @property
+    def tie(self) -> Tie:
+        """The relation without its parties' ages and sexes."""
+        return Tie(self.relation_id, self.authoriser_id, self.beneficiary_id, self.relation_type, self.status)
 
 
 def _years(older: date, younger: date) -> int:
@@ -94,59 +112,90 @@ def _own(kin: Kin) -> list[str]:
     return problems
 
 
-def _too_many(live: Iterable[Kin]) -> dict[int, list[str]]:
-    """Relations naming a third parent (grandparent, parent-in-law) of somebody, by relation id."""
-    claims: dict[tuple[int, str], dict[int, list[int]]] = defaultdict(dict)  # whose, what → elder → relations
-    for kin in live:
-        if kin.relation_type in _AT_MOST_TWO:
-            key, elder = (kin.authoriser_id, kin.relation_type), kin.beneficiary_id
-        elif kin.relation_type == "child":  # the authoriser is a parent of the beneficiary
-            key, elder = (kin.beneficiary_id, "parent"), kin.authoriser_id
+def each_party(ties: Iterable[Tie]) -> list[tuple[int, Tie]]:
+    """Every relation under each of its two parties, ordered by the party, then the relation: the order
+    :func:`implausible_relation` reads its ties in (the store reads the same order in SQL; this is for a few relations
+    in memory)."""
+    sides = [(side, tie) for tie in ties for side in {tie.authoriser_id, tie.beneficiary_id}]
+    return sorted(sides, key=lambda side: (side[0], side[1].relation_id))
+
+
+def _parties(ties: Iterable[tuple[int, Tie]]) -> Iterator[tuple[int, list[Tie]]]:
+    """Each person's live relations (``ties`` ordered by the person), once each, in the order of their ids."""
+    for person, mine in subjects(ties, lambda side: side[0]):
+        live = {tie.relation_id: tie for _, tie in mine if tie.status in _LIVE}
+        yield person, [live[relation_id] for relation_id in sorted(live)]
+
+
+def _too_many(person: int, ties: Iterable[Tie]) -> dict[int, str]:
+    """Relations naming a third parent (grandparent, parent-in-law) of ``person``, by relation id."""
+    claims: dict[str, dict[int, list[int]]] = defaultdict(dict)  # what → elder → relations
+    for tie in ties:
+        if tie.authoriser_id == person and tie.relation_type in _AT_MOST_TWO:
+            kind, elder = tie.relation_type, tie.beneficiary_id
+        elif tie.beneficiary_id == person and tie.relation_type == "child":  # the authoriser is his parent
+            kind, elder = "parent", tie.authoriser_id
         else:
             continue
-        claims[key].setdefault(elder, []).append(kin.relation_id)
-    found: dict[int, list[str]] = defaultdict(list)
-    for (_, kind), elders in claims.items():
-        if len(elders) > 2:
-            for relations in elders.values():
-                for relation_id in relations:
-                    found[relation_id].append(f"{len(elders)} people bound as {kind} of one person")
-    return found
-
-
-def _contradictions(live: Iterable[Kin]) -> dict[int, list[str]]:
-    """Relations of two people who are each the other's parent (or child)."""
-    stated = {
-        (k.authoriser_id, k.beneficiary_id, k.relation_type): k.relation_id
-        for k in live
-        if k.relation_type in ("parent", "child")
+        claims[kind].setdefault(elder, []).append(tie.relation_id)
+    return {
+        relation_id: f"{len(elders)} people bound as {kind} of one person"
+        for kind, elders in claims.items()
+        if len(elders) > 2
+        for relations in elders.values()
+        for relation_id in relations
     }
-    found: dict[int, list[str]] = defaultdict(list)
-    for (a, b, kind), relation_id in stated.items():
-        if (b, a, kind) in stated:
-            found[relation_id].append(f"each bound as the other's {kind}")
-    return found
 
 
-def implausible_relation(relations: Iterable[Kin], at: date) -> list[Found]:
+def _crossed(person: int, ties: Iterable[Tie]) -> dict[int, str]:
+    """The relations ``person`` authorised whose relative is bound as his parent (or child) too: each would be the
+    other's, by relation id."""
+    stated = {
+        (tie.authoriser_id, tie.beneficiary_id, tie.relation_type): tie.relation_id
+        for tie in ties
+        if tie.relation_type in ("parent", "child")
+    }
+    return {
+        relation_id: f"each bound as the other's {kind}"
+        for (a, b, kind), relation_id in stated.items()
+        if a == person and (b, a, kind) in stated
+    }
+
+
+def implausible_relation(relations: Iterable[Kin], ties: Iterable[tuple[int, Tie]], at: date) -> list[Found]:
     """Relations (requested, active, or ended within the data) that their parties' ages and sexes, or the other
-    relations, contradict; the score grows with the number of contradictions."""
-    live = [k for k in relations if k.status in ("requested", "active", "ended")]
-    by_family = _too_many(live)
-    crossed = _contradictions(live)
+    relations, contradict; the score grows with the number of contradictions.
+
+    ``ties`` are every relation under each of its parties, ordered by the party (:func:`each_party`): a person's
+    relations are read together, and only what they contradict is kept, so that a province's relations stream through
+    the rule and are never held whole; ``relations`` then give each relation's parties' ages and sexes, in any order."""
+    by_family: dict[int, str] = {}
+    crossed: dict[int, str] = {}
+    for person, mine in _parties(ties):
+        by_family.update(_too_many(person, mine))
+        crossed.update(_crossed(person, mine))
     found = []
-    for kin in live:
-        problems = _own(kin) + by_family.get(kin.relation_id, []) + crossed.get(kin.relation_id, [])
-        if not problems:
+    for kin in relations:
+        if kin.status not in _LIVE:
             continue
-        evidence = {
-            "relation_id": kin.relation_id,
-            "relation_type": kin.relation_type,
-            "authoriser_id": kin.authoriser_id,
-            "beneficiary_id": kin.beneficiary_id,
-            "problems": problems,
-        }
-        score = min(100, 50 + 25 * (len(problems) - 1))
-        day = kin.requested_at.date()
-        found.append(Found("implausible_relation", kin.region, "relation", kin.relation_id, score, day, day, evidence))
+        problems = _own(kin) + _listed(by_family.get(kin.relation_id)) + _listed(crossed.get(kin.relation_id))
+        if problems:
+            found.append(_signal(kin, problems))
     return found
+
+
+def _listed(problem: str | None) -> list[str]:
+    return [problem] if problem else []
+
+
+def _signal(kin: Kin, problems: list[str]) -> Found:
+    evidence = {
+        "relation_id": kin.relation_id,
+        "relation_type": kin.relation_type,
+        "authoriser_id": kin.authoriser_id,
+        "beneficiary_id": kin.beneficiary_id,
+        "problems": problems,
+    }
+    score = min(100, 50 + 25 * (len(problems) - 1))
+    day = kin.requested_at.date()
+    return Found("implausible_relation", kin.region, "relation", kin.relation_id, score, day, day, evidence)

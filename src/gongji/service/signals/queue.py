@@ -63,7 +63,7 @@ def _found(uow: UnitOfWork, since: datetime, until: datetime) -> list[Found]:
         *account_drained(facts.aid_payments(since, until)),
         *many_beneficiaries(facts.bindings(), day),
         *binding_churn(facts.bindings(), day),
-        *implausible_relation(facts.kin(), day),
+        *implausible_relation(facts.kin(), facts.ties(), day),
     ]
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "card_many_buyers",
     "card_two_regions",
     "many_beneficiaries",
+    "subjects",
 ]
 
 #: Every rule, by code, and the injected pattern (``gongji synth --fraud``) it is to find (``None``: none is injected);
@@ -128,15 +129,22 @@ class FactsOutOfOrder(ValueError):
 
 
 _Fact = TypeVar("_Fact", BuyerVisit, PlacedVisit, AidPayment, Binding)
+_Any = TypeVar("_Any")
 
 
-def _by_subject(facts: Iterable[_Fact], subject: Callable[[_Fact], int]) -> Iterator[tuple[int, list[_Fact]]]:
-    """Each subject's facts (``facts`` ordered by subject), each subject's in time order."""
+def subjects(facts: Iterable[_Any], subject: Callable[[_Any], int]) -> Iterator[tuple[int, Iterator[_Any]]]:
+    """Each subject's facts, in the order given (``facts`` ordered by subject: :class:`FactsOutOfOrder` otherwise)."""
     last: int | None = None
     for key, mine in groupby(facts, key=subject):
         if last is not None and key <= last:
             raise FactsOutOfOrder(f"subject {key} after {last}")
         last = key
+        yield key, mine
+
+
+def _by_subject(facts: Iterable[_Fact], subject: Callable[[_Fact], int]) -> Iterator[tuple[int, list[_Fact]]]:
+    """Each subject's facts (``facts`` ordered by subject), each subject's in time order."""
+    for key, mine in subjects(facts, subject):
         yield key, sorted(mine, key=_moment)
 
 
