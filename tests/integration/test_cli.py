@@ -259,7 +259,7 @@ def test_a_what_if_that_draws_no_chart_loads_no_analytical_engine() -> None:
 def test_the_choices_of_the_commands_are_the_services_codes() -> None:
     # The commands spell their choices out (so that --help imports no use case); they must be the services' codes.
     from gongji.cli.accounts_cmd import account_credit
-    from gongji.cli.serve_cmd import his_sim
+    from gongji.cli.his_sim_cmd import his_sim
     from gongji.cli.settle_cmd import settle_contribution
     from gongji.cli.token_cmd import token_add
     from gongji.rules.schema import Contribution

@@ -21,11 +21,12 @@ from .demo_cmd import demo_cmd
 from .enroll_cmd import enroll_app
 from .export_cmd import export_cmd
 from .help_format import plain_flags
+from .his_sim_cmd import his_sim
 from .people_cmd import person_app
 from .relations_cmd import proxy_app, relation_app
 from .report_cmd import report_cmd
 from .rules_cmd import rules_app
-from .serve_cmd import his_sim, serve
+from .serve_cmd import serve
 from .settle_cmd import claim_app, settle_app, visit_app
 from .signals_cmd import signals_app
 from .synth_cmd import synth_cmd
