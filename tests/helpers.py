@@ -16,10 +16,10 @@ from sqlalchemy import Engine, select
 
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.errors import ErrorCode, GongjiError
-from gongji.service import household
 from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.context import Context
 from gongji.service.enrollment import Enroll, enroll
+from gongji.service.household_identity import sign_in_identity
 from gongji.service.people import RegisterPerson, register_person
 from gongji.store import tables
 
@@ -75,7 +75,7 @@ def load_sample(name: str) -> dict[str, Any]:
 
 def person_id(ctx: Context, certno: str) -> int:
     """The id of the person with this ID number (the portal's links name people by id)."""
-    identity = household.sign_in_identity(ctx, certno)
+    identity = sign_in_identity(ctx, certno)
     assert identity is not None
     return identity.person_id
 

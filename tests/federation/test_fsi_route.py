@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from gongji.api.app import create_app
 from gongji.bootstrap import Settings, build_context
 from gongji.federation.nats_server import NatsServer
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue
 from gongji.service.clock import FixedClock

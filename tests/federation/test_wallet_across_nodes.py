@@ -30,7 +30,7 @@ from gongji.domain.codes import RelationType
 from gongji.domain.errors import GongjiError, Refused
 from gongji.domain.wallet import TransferStatus
 from gongji.federation.nats_server import NatsServer
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import FixedClock

@@ -24,7 +24,7 @@ from gongji.api.fsi.his_sim import check_identities
 from gongji.domain.codes import FundPayType
 from gongji.domain.identity import ResidentId
 from gongji.domain.money import fen_to_decimal
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.demo import DEFU, HOSPITAL, JIANGUO, PHARMACY, XIAOMING, XIUYING
 from tests.fsi.conftest import BEGNTIME, FsiServer, HisClient
 from tests.fsi.national import SETLINFO_AMOUNTS

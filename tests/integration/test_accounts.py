@@ -8,17 +8,9 @@ import pytest
 from sqlalchemy import Engine
 
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.service.accounts import (
-    CreditAccount,
-    CreditKind,
-    Part,
-    ReverseJournal,
-    balances,
-    credit_account,
-    reverse_journal,
-    rollover,
-    statement,
-)
+from gongji.service.account_query import balances, statement
+from gongji.service.account_rollover import rollover
+from gongji.service.accounts import CreditAccount, CreditKind, Part, ReverseJournal, credit_account, reverse_journal
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context

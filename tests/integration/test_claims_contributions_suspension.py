@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from gongji.domain.codes import MedType
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.rules.schema import Contribution
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.claims import Receipt, SubmitClaim, show_claim, submit_claim
 from gongji.service.context import Context

@@ -11,14 +11,9 @@ from typing import TypeVar
 from gongji.domain.codes import Insutype, PsnType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.identity import check_character
-from gongji.service.accounts import (
-    CreditAccount,
-    ReverseJournal,
-    balances,
-    credit_account,
-    reverse_journal,
-    rollover,
-)
+from gongji.service.account_query import balances
+from gongji.service.account_rollover import rollover
+from gongji.service.accounts import CreditAccount, ReverseJournal, credit_account, reverse_journal
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context

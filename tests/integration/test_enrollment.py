@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 
 from gongji.domain.codes import EndReason, Insutype, PsnType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
-from gongji.service.accounts import CreditAccount, balances, credit_account
+from gongji.service.account_query import balances
+from gongji.service.accounts import CreditAccount, credit_account
 from gongji.service.audit import audit
 from gongji.service.context import Context
 from gongji.service.enrollment import (

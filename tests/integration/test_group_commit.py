@@ -20,7 +20,7 @@ from gongji.bootstrap import Settings, build_context
 from gongji.domain.codes import MedType, RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.service.access_state import remember_nonce
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context

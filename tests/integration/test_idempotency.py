@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import Engine
 
 from gongji.domain.errors import Conflict, ErrorCode, InvalidInput, Refused
-from gongji.service.accounts import CreditAccount, ReverseJournal, balances, credit_account, reverse_journal
+from gongji.service.account_query import balances
+from gongji.service.accounts import CreditAccount, ReverseJournal, credit_account, reverse_journal
 from gongji.service.context import Context
 from gongji.service.people import RegisterPerson, register_person
 from tests.helpers import JIANGUO, XIUYING, employee, snapshot

@@ -28,7 +28,8 @@ from gongji.domain.explanation import render
 from gongji.domain.visits import Diagnosis
 from gongji.rules.book import RuleBook
 from gongji.rules.schema import InsuredCategory
-from gongji.service.accounts import CreditAccount, balances, credit_account
+from gongji.service.account_query import balances
+from gongji.service.accounts import CreditAccount, credit_account
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import FixedClock

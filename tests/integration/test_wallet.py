@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from gongji.domain.codes import Insutype, RelationType
 from gongji.domain.errors import ErrorCode, Refused
 from gongji.rules.book import RuleBook
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context

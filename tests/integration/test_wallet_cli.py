@@ -18,7 +18,7 @@ from gongji.api.app import create_app
 from gongji.api.observability import ACCESS_LOG_ENV
 from gongji.cli import app
 from gongji.cli.serve_cmd import NOTIFIER_ENV, SERVED_APP, WALLET_JOB_INTERVAL_ENV, with_wallet_job
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.wallet_ports import StoredNotice

@@ -22,7 +22,7 @@ from gongji.bootstrap import build_context
 from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode, GongjiError
 from gongji.domain.notices import NoticeKind
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context

@@ -11,7 +11,7 @@ from gongji.domain.errors import ErrorCode, Refused
 from gongji.domain.explanation import render
 from gongji.domain.ledger import AccountKind
 from gongji.rules.schema import Contribution
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from gongji.service import api_tokens, household
+from gongji.service import api_tokens
 from gongji.service.demo import GUILAN, JIANGUO
+from gongji.service.household_identity import sign_in_identity
 from gongji.service.relations import queries
 from tests.portal.conftest import Site, Visitor, new_person
 
@@ -69,7 +70,7 @@ def test_a_malformed_id_number_at_the_counter_is_invalid_not_unknown(site: Site)
 
 def test_english_pages_count_and_name_things_in_english(site: Site) -> None:
     visitor = site.signed_in(GUILAN)
-    son = household.sign_in_identity(site.ctx, JIANGUO)
+    son = sign_in_identity(site.ctx, JIANGUO)
     assert son is not None
     why = visitor.get(f"/portal/why?relative={son.person_id}&direction=they_pay&kind=pharmacy&lang=en").text
     assert "No: one condition fails." in why

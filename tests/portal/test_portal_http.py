@@ -17,6 +17,7 @@ from gongji.domain.identity import ResidentId, mask_id_number
 from gongji.domain.money import format_yuan
 from gongji.service import household
 from gongji.service.demo import DEMO_FAMILY, GUILAN, JIANGUO, XIAOMING, XIUYING, ZHANGLI
+from gongji.service.household_identity import sign_in_identity
 from gongji.service.relations import queries
 from tests.helpers import snapshot
 from tests.portal.conftest import Site
@@ -26,7 +27,7 @@ ID_NUMBERS = [m.certno for m in DEMO_FAMILY]
 
 
 def person_id(site: Site, certno: str) -> int:
-    identity = household.sign_in_identity(site.ctx, certno)
+    identity = sign_in_identity(site.ctx, certno)
     assert identity is not None
     return identity.person_id
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import pytest
 
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from gongji.service.clock import SHANGHAI
 from gongji.service.notices import inbox
 from gongji.service.relations import queries

@@ -37,16 +37,9 @@ from gongji.bootstrap import build_context
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.errors import Conflict, ErrorCode, GongjiError
 from gongji.domain.ledger import AccountKind
-from gongji.service.accounts import (
-    CreditAccount,
-    CreditKind,
-    Part,
-    ReverseJournal,
-    balances,
-    credit_account,
-    reverse_journal,
-    rollover,
-)
+from gongji.service.account_query import balances
+from gongji.service.account_rollover import rollover
+from gongji.service.accounts import CreditAccount, CreditKind, Part, ReverseJournal, credit_account, reverse_journal
 from gongji.service.audit import audit
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context

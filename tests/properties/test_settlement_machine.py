@@ -69,7 +69,9 @@ from gongji.domain.identity import ResidentId
 from gongji.domain.ledger import AccountKind
 from gongji.rules.coverage import fund_ratio
 from gongji.rules.schema import HospitalLevel, InsuredCategory
-from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account, rollover
+from gongji.service.account_query import balances
+from gongji.service.account_rollover import rollover
+from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.audit import audit
 from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.clock import SHANGHAI, FixedClock

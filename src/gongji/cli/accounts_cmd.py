@@ -107,10 +107,10 @@ def account_balance(
     as_json: JsonOpt = False,
 ) -> None:
     """账户余额 Balances now or at the end of a day."""
-    from gongji.service import accounts
+    from gongji.service.account_query import balances
 
     day = guard(lambda: read_date(on, "on"), as_json)
-    view = run(lambda ctx: accounts.balances(ctx, ref, on=day), as_json)
+    view = run(lambda ctx: balances(ctx, ref, on=day), as_json)
     print_json(view) if as_json else _show_balances(view)
 
 
@@ -122,13 +122,13 @@ def account_statement(
     as_json: JsonOpt = False,
 ) -> None:
     """账户明细 Every movement with the balance after it."""
-    from gongji.service import accounts
+    from gongji.service.account_query import statement
 
     def statement_of(ctx: Context) -> StatementView:
         today = ctx.clock.today()
         first = read_date(start, "from") or date(today.year, 1, 1)
         last = read_date(end, "to") or today
-        return accounts.statement(ctx, ref, start=first, end=last)
+        return statement(ctx, ref, start=first, end=last)
 
     view = run(statement_of, as_json)
     print_json(view) if as_json else _show_statement(view)
@@ -174,9 +174,9 @@ def account_journal(
     journal_id: Annotated[int, typer.Argument(help="凭证号 Journal id")], as_json: JsonOpt = False
 ) -> None:
     """查看记账凭证 Show a journal and its transfers."""
-    from gongji.service import accounts
+    from gongji.service.account_query import journal_view
 
-    view = run(lambda ctx: ctx.read(lambda uow: accounts.journal_view(uow, journal_id)), as_json)
+    view = run(lambda ctx: ctx.read(lambda uow: journal_view(uow, journal_id)), as_json)
     print_json(view) if as_json else _show_journal(view)
 
 
@@ -185,9 +185,9 @@ def rollover_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """年度结转 Move every current-year balance to the prior-years part (idempotent)."""
-    from gongji.service import accounts
+    from gongji.service.account_rollover import rollover
 
-    result = run(lambda ctx: accounts.rollover(ctx, year), as_json)
+    result = run(lambda ctx: rollover(ctx, year), as_json)
     if as_json:
         print_json(result)
         return

@@ -12,7 +12,8 @@ from datetime import date
 
 from gongji.domain.codes import Insutype, MedType, PsnType, RelationType
 from gongji.domain.errors import GongjiError
-from gongji.service.accounts import CreditAccount, CreditKind, Part, balances, credit_account
+from gongji.service.account_query import balances
+from gongji.service.accounts import CreditAccount, CreditKind, Part, credit_account
 from gongji.service.api_tokens import IssuedToken, IssueToken, Role, issue_token, list_tokens, revoke_token
 from gongji.service.catalogue import DEMO_INSTITUTIONS, load_demo_catalogue, load_demo_institutions
 from gongji.service.context import Context

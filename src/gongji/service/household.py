@@ -6,8 +6,6 @@ relation, settlement or person outside it reads as "not found", so a front end c
 
 The module adds no rule of its own; it gathers what the other use cases already decide:
 
-* :func:`sign_in_identity` / :func:`identity_of` — who an ID number (or id) belongs to, with the phone a one-time
-  code goes to;
 * :func:`circle` — the people of the circle, with masked ID numbers;
 * :func:`find_relative` — a person named by ID number *and* name (a binding form asks for both);
 * :func:`awaiting` / :func:`pending_for` — binding requests that wait for this person's confirmation, as the relative
@@ -18,6 +16,9 @@ The module adds no rule of its own; it gathers what the other use cases already 
 * :func:`records` / :func:`settlement_for` — the settlements his records touch, the year's spending from his account
   by family member, and one settlement he is part of.
 
+What they answer is :mod:`gongji.service.household_views`; who an ID number belongs to, for signing in, is
+:mod:`gongji.service.household_identity`.
+
 Guardians (监护人) are those :meth:`gongji.domain.relations.Kinship.guardians_of` names — the minor's parents as the
 family's live relations state them, and the authoriser and his spouse when he binds his own child — the same rule
 :func:`gongji.service.relations.lifecycle.confirm_binding` enforces (a relative of 16 or over answers himself).
@@ -26,11 +27,10 @@ family's live relations state them, and the authoriser and his spouse when he bi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Any
 
-from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
+from gongji.domain.codes import BASIC_INSUTYPES, RelationType
 from gongji.domain.errors import ErrorCode, NotFound
 from gongji.domain.identity import mask_id_number
 from gongji.domain.ledger import AccountKind, JournalKind
@@ -43,6 +43,17 @@ from gongji.rules.schema import Parameter
 from gongji.service.checks import rule_trace_views
 from gongji.service.clock import SHANGHAI
 from gongji.service.context import Context
+from gongji.service.household_views import (
+    CircleView,
+    ConfirmRole,
+    MemberView,
+    PendingView,
+    RecordsView,
+    RegionRulesView,
+    SettlementLinkView,
+    SettlementRole,
+    SpendingView,
+)
 from gongji.service.people import resolve_person
 from gongji.service.ports import StatementLine, UnitOfWork
 from gongji.service.relations.common import ADULT_AGE
@@ -51,180 +62,20 @@ from gongji.service.settlement import SettlementView, show_settlement
 from gongji.service.views import RelationView, RuleTraceView
 
 __all__ = [
-    "CircleView",
-    "MemberView",
-    "PendingView",
-    "RecordsView",
-    "RegionRulesView",
-    "SettlementLinkView",
-    "SignInIdentity",
-    "SpendingView",
     "awaiting",
     "circle",
     "find_relative",
-    "identity_of",
     "pending_for",
     "records",
     "region_rules",
     "relation_of",
     "settlement_for",
-    "sign_in_identity",
 ]
 
 #: The most settlements one year's records list (a person rarely has more than a few dozen).
 MAX_SETTLEMENTS_PER_YEAR = 1_000
 
-ConfirmRole = Literal["self", "guardian"]
-SettlementRole = Literal["patient", "payer", "both"]
-
-
-@dataclass(frozen=True)
-class SignInIdentity:
-    """Who an ID number belongs to, for signing in: the person, his masked number, and the phone on file."""
-
-    person_id: int
-    psn_no: str
-    name: str
-    masked_certno: str
-    phone: str | None
-
-
-@dataclass(frozen=True)
-class MemberView:
-    """One person of a circle, as a family page shows him: never the whole ID number."""
-
-    person_id: int
-    psn_no: str
-    name: str
-    masked_certno: str
-    sex: str
-    age: int
-    insutype: str | None
-    region: str | None
-    is_me: bool
-    #: Relation types in which this member is the beneficiary of the circle's owner (``child``: "my child").
-    i_pay_for: list[str]
-    #: Relation types in which this member pays for the circle's owner (``child``: "I am his child").
-    pays_for_me: list[str]
-    proxy_link: bool
-
-    @property
-    def has_account(self) -> bool:
-        """Whether he has a personal account of his own (employee basic insurance): only then can he pay for others."""
-        return self.insutype == Insutype.EMPLOYEE_BASIC.value
-
-
-@dataclass(frozen=True)
-class CircleView:
-    """A person and everyone his records may name."""
-
-    me: MemberView
-    members: list[MemberView]
-
-    def member(self, person_id: int) -> MemberView | None:
-        """The member with this id (``None`` when he is not in the circle)."""
-        if person_id == self.me.person_id:
-            return self.me
-        return next((m for m in self.members if m.person_id == person_id), None)
-
-
-@dataclass(frozen=True)
-class PendingView:
-    """A binding request waiting for this person: as the relative himself or as a minor relative's guardian."""
-
-    relation: RelationView
-    role: ConfirmRole
-    beneficiary_age: int
-    face_required: bool
-    face_min_age: int
-    face_rule: RuleTraceView
-
-
-@dataclass(frozen=True)
-class RegionRulesView:
-    """The rule values of a region a person should see before acting, each with the rule it comes from.
-
-    Counts are ints or ``"unlimited"``; ``traces`` maps each parameter name to its source.
-    """
-
-    region: str
-    on: date
-    mutual_aid_enabled: bool
-    allowed_relations: list[str]
-    max_beneficiaries: int | str
-    changes_per_year: int | str
-    face_min_age: int
-    quota_model: str
-    quota_share_bp: int | None
-    binding_proof: str
-    unbinding_needs_both_sides: bool
-    own_account_first: bool
-    waiting_period_days: int
-    shareable_part: str
-    binding_after_admission_pays_stay: bool | None
-    traces: dict[str, RuleTraceView]
-
-
-@dataclass(frozen=True)
-class SettlementLinkView:
-    """A settlement a person's records touch: his own bill, or a relative's that his account paid."""
-
-    setl_id: str
-    settled_at: datetime
-    patient_id: int
-    patient: str
-    med_type: str | None
-    status: str
-    reversed_at: datetime | None
-    medfee_sumamt_fen: int
-    fund_pay_sumamt_fen: int
-    acct_pay_fen: int
-    acct_mulaid_pay_fen: int
-    psn_cash_pay_fen: int
-    paid_by_me_fen: int
-    role: SettlementRole
-
-
-@dataclass(frozen=True)
-class SpendingView:
-    """What a person's own account paid for one family member in a year (net of reversals)."""
-
-    person_id: int
-    name: str
-    amount_fen: int
-
-
-@dataclass(frozen=True)
-class RecordsView:
-    """A person's year: the settlements his records touch and his account's spending by family member."""
-
-    year: int
-    settlements: list[SettlementLinkView]
-    spending: list[SpendingView]
-    #: Settlement journals of the year's statement lines, by journal id (a statement line links to its settlement).
-    setl_by_journal: dict[int, str]
-
-
 # --- who ---------------------------------------------------------------------------------------------------------
-
-
-def _identity(person: Person | None, today: date) -> SignInIdentity | None:
-    """A living person's sign-in identity with the phone on file ``today``; ``None`` for no one or the dead."""
-    if person is None or person.died_on is not None:
-        return None
-    phone, _ = person.contact_on(today)
-    return SignInIdentity(person.id, person.psn_no, person.name, mask_id_number(person.certno), phone)
-
-
-def sign_in_identity(ctx: Context, certno: str) -> SignInIdentity | None:
-    """The living person registered under ``certno`` with the phone on file today, or ``None``."""
-    number = certno.strip().upper()
-    return ctx.read(lambda uow: _identity(uow.people.find_by_certno(number, with_contacts=True), ctx.clock.today()))
-
-
-def identity_of(ctx: Context, person_id: int) -> SignInIdentity | None:
-    """The same as :func:`sign_in_identity`, by internal id (after a code was checked)."""
-    return ctx.read(lambda uow: _identity(uow.people.get(person_id, with_contacts=True), ctx.clock.today()))
 
 
 def find_relative(ctx: Context, certno: str, name: str) -> str | None:

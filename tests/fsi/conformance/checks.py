@@ -12,7 +12,7 @@ from typing import Any
 
 from gongji.api.fsi.his_sim import check_identities
 from gongji.domain.money import fen_to_decimal
-from gongji.service.accounts import balances
+from gongji.service.account_query import balances
 from tests.fsi.conftest import FsiServer
 from tests.fsi.national import SETLINFO_FIELDS
 

@@ -21,7 +21,7 @@ from gongji.api.fsi.fields import FsiInputError
 from gongji.api.fsi.outputs import person_output
 from gongji.domain.errors import ErrorCode, InvalidInput
 from gongji.domain.identity import ResidentId
-from gongji.service import accounts, credentials, people
+from gongji.service import account_query, credentials, people
 from gongji.service.context import Context, message_identity
 from gongji.service.institution_access import SignIn, check_sign_no, sign_in
 from gongji.service.refusal_log import Channel, on_channel
@@ -180,7 +180,7 @@ def _person_info(call: Call) -> dict[str, Any]:
             ErrorCode.FIELD_INVALID, field="psn_name", reason_zh="姓名与证件不符", reason_en="name does not match"
         )
     on = f.timestamp(node, "begntime", required=False, path="data")
-    balances = accounts.balances(call.ctx, person.psn_no)
+    balances = account_query.balances(call.ctx, person.psn_no)
     return person_output(person, balances, on.date() if on else call.day)
 
 

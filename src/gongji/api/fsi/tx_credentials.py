@@ -31,7 +31,7 @@ from gongji.api.fsi import fields as f
 from gongji.api.fsi.outputs import person_output
 from gongji.api.fsi.transactions import TRANSACTIONS, Call, Transaction
 from gongji.domain.errors import ErrorCode, InvalidInput
-from gongji.service import accounts, credentials, people
+from gongji.service import account_query, credentials, people
 from gongji.service.credentials import CertType, CredentialHolder
 
 __all__ = ["CREDENTIAL_TRANSACTIONS"]
@@ -57,7 +57,7 @@ def _answer(
     and ``cardecinfo``)."""
     person = people.show_person(call.ctx, holder.psn_no)
     on = f.timestamp(node, "begntime", required=False, path=_PATH)
-    output = person_output(person, accounts.balances(call.ctx, person.psn_no), on.date() if on else call.day)
+    output = person_output(person, account_query.balances(call.ctx, person.psn_no), on.date() if on else call.day)
     read = {"cardno": holder.card_no, "card_sn": holder.card_sn, "ecToken": token}
     cardecinfo = {
         "certno": person.certno,

@@ -22,7 +22,9 @@ Modules::
     errors      NotSignedIn / Forbidden / BadRequest and the error pages
     chart       the server-drawn SVG bar chart
     signin      person sign-in and sign-out
-    person      the insured person's pages
+    person      the insured person's pages that read: his family, a relation, why a payment cannot be shared
+    person_actions  the person's forms that act: bind, confirm or decline, order of payers, quota, end
+    person_records  the person's records: statement, settlements, their CSV, one settlement's explanation
     wallet      the person's 医保钱包: open, close, transfer to a close relative, accept or decline, history
     inbox       the person's notifications, read and unread
     code        the person's 医保码 (his voucher as a QR code), his card, and a 亲情账户 relative's code
@@ -50,6 +52,8 @@ from gongji.api.portal import (
     counter_signals,
     inbox,
     person,
+    person_actions,
+    person_records,
     signin,
     wallet,
 )
@@ -107,6 +111,8 @@ def create_portal(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(signin.router)
     app.include_router(person.router)
+    app.include_router(person_actions.router)
+    app.include_router(person_records.router)
     app.include_router(wallet.router)
     app.include_router(inbox.router)
     app.include_router(code.router)

@@ -15,7 +15,7 @@ from gongji.api.portal.deps import Operator
 from gongji.api.portal.state import Portal
 from gongji.domain.wallet import TransferStatus
 from gongji.service import household
-from gongji.service.household import MemberView
+from gongji.service.household_views import MemberView
 from gongji.service.views import FamilyView
 from gongji.service.wallet_query import show_wallet
 from gongji.service.wallet_views import WalletTransferView, WalletView

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from gongji.api.portal.i18n import Translator
 from gongji.api.portal.render import percent
 from gongji.domain.money import format_yuan
-from gongji.service.household import RegionRulesView
+from gongji.service.household_views import RegionRulesView
 from gongji.service.views import RelationView
 
 __all__ = ["SETTLEMENT_AMOUNTS", "QuotaShown", "quota_shown"]

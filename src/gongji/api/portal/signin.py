@@ -24,7 +24,7 @@ from gongji.api.portal.render import redirect, render
 from gongji.api.portal.session import Session, SubjectKind
 from gongji.domain.errors import InvalidInput
 from gongji.domain.identity import ResidentId
-from gongji.service import household
+from gongji.service.household_identity import identity_of, sign_in_identity
 
 __all__ = ["router", "safe_next"]
 
@@ -89,7 +89,7 @@ def request_code(request: Request, portal: PortalDep, form: CheckedForm) -> Resp
     wait = portal.throttle.retry_after_s([_client_key(request), portal.codes.number_key(certno)])
     if wait:
         return again("signin.throttled", 429, seconds=wait)
-    identity = household.sign_in_identity(portal.ctx, certno)
+    identity = sign_in_identity(portal.ctx, certno)
     recipient = CodeRecipient(identity.name, identity.masked_certno, identity.phone) if identity else None
     issued = portal.codes.issue(certno, identity.person_id if identity else None, recipient)
     if issued.challenge is None:
@@ -154,7 +154,7 @@ def enter_code(request: Request, portal: PortalDep, form: CheckedForm) -> Respon
                 error=("signin.expired", {}),
             )
         return again("signin.bad_code", 400)
-    identity = household.identity_of(portal.ctx, result.person_id)
+    identity = identity_of(portal.ctx, result.person_id)
     if identity is None:
         return again("signin.bad_code", 400)
     if number:

@@ -13,7 +13,7 @@ from gongji.api.rest.models import BalancesOut, CreditIn, Day, JournalOut, Rever
 from gongji.api.rest.params import DayQuery, JournalIdPath, PersonPath
 from gongji.api.rest.people import require_person
 from gongji.api.rest.problems import PROBLEM_RESPONSES
-from gongji.service import accounts, scopes
+from gongji.service import account_query, accounts, scopes
 
 __all__ = ["router"]
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["accounts 个人账户"], responses=PROBLEM_RESPONSES)
 def balances(ref: PersonPath, ctx: ContextDep, principal: Operator, on: DayQuery = None) -> BalancesOut:
     """Every account of the person (personal account parts, wallet) with the totals."""
     require_person(ctx, principal, ref, "查看账户余额", "see balances")
-    return BalancesOut.model_validate(accounts.balances(ctx, ref, on=on))
+    return BalancesOut.model_validate(account_query.balances(ctx, ref, on=on))
 
 
 @router.get("/people/{ref}/statement", summary="账户明细 Every movement with the balance after it")
@@ -39,7 +39,7 @@ def statement(
     require_person(ctx, principal, ref, "查看账户明细", "see the statement")
     today = ctx.clock.today()
     first = start or date(today.year, 1, 1)
-    return StatementOut.model_validate(accounts.statement(ctx, ref, start=first, end=end or today))
+    return StatementOut.model_validate(account_query.statement(ctx, ref, start=first, end=end or today))
 
 
 @router.post(
@@ -56,7 +56,7 @@ def credit(ref: PersonPath, body: CreditIn, ctx: ContextDep, principal: Operator
 def journal(journal_id: JournalIdPath, ctx: ContextDep, principal: Operator) -> JournalOut:
     """A journal with its transfers (a journal belongs to the regions of the personal accounts it moved)."""
     principal.require_any_region(scopes.journal_regions(ctx, journal_id), "查看记账凭证", "see this journal")
-    return JournalOut.model_validate(ctx.read(lambda uow: accounts.journal_view(uow, journal_id)))
+    return JournalOut.model_validate(ctx.read(lambda uow: account_query.journal_view(uow, journal_id)))
 
 
 @router.post(

@@ -13,7 +13,7 @@ from gongji.domain.relations import Channel, Relation, RelationEvent, RelationSt
 from gongji.domain.wording import Said, Term
 from gongji.rules import parameters as params
 from gongji.rules.schema import QuotaModel
-from gongji.service.accounts import quota_used
+from gongji.service.account_query import quota_used
 from gongji.service.checks import Party
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork

@@ -17,7 +17,7 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.relations import RelationStatus
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit, VisitStatus
-from gongji.service.accounts import roll_over_account
+from gongji.service.account_rollover import roll_over_account
 from gongji.service.context import Context
 from gongji.service.ports import UnitOfWork, VisitOpening
 from gongji.service.refusal_log import concerning
