@@ -33,20 +33,22 @@ from gongji.service.catalogue import load_demo_catalogue, load_demo_institutions
 from gongji.service.claims import Receipt, SubmitClaim, submit_claim
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
-from gongji.service.reconciliation import (
-    MAX_PERIOD_DAYS,
+from gongji.service.reconciliation.comparison import (
     ClaimedLine,
     ClaimedTotals,
     LineResult,
+    compare_lines,
+    reconcile_settlements,
+    reconcile_totals,
+)
+from gongji.service.reconciliation.statement import (
+    MAX_PERIOD_DAYS,
     ReconcileTotals,
     SettlementLineView,
     TotalsView,
-    compare_lines,
     institution_settlements,
     institution_totals,
     msgid_of,
-    reconcile_settlements,
-    reconcile_totals,
 )
 from gongji.service.settlement import (
     Discharge,

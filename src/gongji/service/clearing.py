@@ -22,7 +22,7 @@ from gongji.service.context import Context
 from gongji.service.fsi_ports import StoredClearing
 from gongji.service.institutions import resolve_institution
 from gongji.service.ports import UnitOfWork
-from gongji.service.reconciliation import ReconcileTotals, TotalsView, _scope, _totals
+from gongji.service.reconciliation.statement import ReconcileTotals, TotalsView, statement_scope, totals_in
 
 __all__ = ["ApplyClearing", "CancelClearing", "ClearingView", "apply_clearing", "cancel_clearing"]
 
@@ -110,7 +110,7 @@ def apply_clearing(ctx: Context, cmd: ApplyClearing, *, key: str) -> ClearingVie
 
     def handler(uow: UnitOfWork) -> ClearingView:
         institution = resolve_institution(uow, cmd.institution)
-        scope = _scope(uow, statement)
+        scope = statement_scope(uow, statement)
         live_key = f"{institution.id}:{scope.clr_type}:{cmd.begin.isoformat()}:{cmd.end.isoformat()}"
         standing = uow.fsi_files.live_clearing(live_key)
         if standing is not None:
@@ -121,7 +121,7 @@ def apply_clearing(ctx: Context, cmd: ApplyClearing, *, key: str) -> ClearingVie
                 clr_type=standing.clr_type,
                 clr_appy_evt_id=standing.clr_appy_evt_id,
             )
-        _check_figures(cmd, _totals(uow, statement, scope))
+        _check_figures(cmd, totals_in(uow, statement, scope))
         now = ctx.clock.now()
         row = StoredClearing(
             id=0,

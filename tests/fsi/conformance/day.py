@@ -19,7 +19,7 @@ from typing import Any
 
 from gongji.domain.money import fen_to_decimal
 from gongji.service.demo import JIANGUO, XIUYING
-from gongji.service.reconciliation import ReconcileTotals, SettlementLineView, institution_settlements
+from gongji.service.reconciliation.statement import ReconcileTotals, SettlementLineView, institution_settlements
 from tests.fsi.conformance.base import ConformanceClient
 from tests.fsi.conformance.checks import check_settlement, own_balance
 from tests.fsi.conformance.inputs import Batch, Line, Visit

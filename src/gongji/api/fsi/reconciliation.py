@@ -37,19 +37,18 @@ from gongji.api.fsi.transactions import TRANSACTIONS, Call, Transaction
 from gongji.domain.money import format_yuan
 from gongji.domain.phrases import Phrase
 from gongji.domain.wording import Lang, Said, Term, localise
-from gongji.service.reconciliation import (
-    MAX_STATEMENT_LINES,
+from gongji.service.reconciliation.comparison import (
     ClaimedLine,
     ClaimedTotals,
     DetailComparison,
     Discrepancy,
     LineComparison,
     LineResult,
-    ReconcileTotals,
     TotalsComparison,
     reconcile_settlements,
     reconcile_totals,
 )
+from gongji.service.reconciliation.statement import MAX_STATEMENT_LINES, ReconcileTotals
 
 __all__ = ["RECONCILIATION", "describe_detail", "describe_line", "describe_totals"]
 
