@@ -4,8 +4,9 @@ The store implements these with SQLAlchemy (``gongji.store``); the service layer
 kept apart for size (:mod:`gongji.service.access_ports` for short-lived access state, :mod:`~gongji.service.api_ports`
 for gongji's own API and the portal, :mod:`~gongji.service.fsi_ports` and :mod:`~gongji.service.query_ports` for the
 national interface, :mod:`~gongji.service.credential_ports` for people's cards and vouchers,
-:mod:`~gongji.service.wallet_ports` for the wallet), so that use cases read as the domain and never as SQL. A unit of
-work is one database transaction: it rolls back unless :meth:`UnitOfWork.commit` is called.
+:mod:`~gongji.service.wallet_ports` for the wallet, :mod:`~gongji.service.settlement_ports` for a settlement's
+reads in one go), so that use cases read as the domain and never as SQL. A unit of work is one database transaction:
+it rolls back unless :meth:`UnitOfWork.commit` is called.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from gongji.domain.catalogue import CatalogueItem, Institution
 from gongji.domain.codes import Insutype, PsnType
 from gongji.domain.enrollment import Enrollment, EnrollmentEvent
 from gongji.domain.ledger import (
@@ -37,7 +37,6 @@ from gongji.domain.relations import ProxyLink, Relation, RelationEvent
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import Diagnosis, FeeLine, Visit
-from gongji.domain.wallet import WalletTransfer
 from gongji.service.access_ports import AccessStateRepository
 from gongji.service.api_ports import ApiTokenRepository, OperatorActionRepository, ReportRepository
 from gongji.service.catalogue_ports import CatalogueRepository, InstitutionRepository, UpsertCounts
@@ -49,6 +48,9 @@ from gongji.service.refusal_ports import RefusalEntry, RefusalRepository
 from gongji.service.signal_ports import SignalRepository
 from gongji.service.wallet_ports import WalletRepository
 from gongji.service.whatif.ports import ReplayReader
+
+if TYPE_CHECKING:
+    from gongji.service.settlement_ports import BillReader, FamilyReader
 
 __all__ = [
     "AccountRow",
@@ -137,67 +139,6 @@ class JournalHeader:
     reference: str | None
     reverses_journal_id: int | None
     person_id: int | None
-
-
-@dataclass(frozen=True)
-class FamilyRows:
-    """What a settlement reads of a family once the patient's relations are known (see :class:`FamilyReader`)."""
-
-    people: dict[int, Person]
-    enrollments: dict[int, list[Enrollment]]
-    relations: list[Relation]
-    accounts: list[AccountRow]
-    shared_quotas: dict[int, tuple[bool, int | None]]
-
-
-class FamilyReader(Protocol):
-    """The family reads of a settlement in one go (one round trip where the backend has them)."""
-
-    def read(self, person_ids: Sequence[int], others: Sequence[int], *, lock: bool) -> FamilyRows:
-        """``others``' people, relations (either side) and shared quotas; every account and enrollment of
-        ``person_ids`` (accounts in id order, locked first when ``lock``)."""
-        ...
-
-
-@dataclass(frozen=True)
-class VisitOpening:
-    """What a settlement reads first, knowing only the visit's 就诊ID (see :meth:`BillReader.opening`)."""
-
-    visit: Visit
-    patient: Person
-    #: The patient's relations, either side, in id order.
-    relations: list[Relation]
-    institution: Institution | None
-    #: The settlement's id, drawn ahead where the backend has sequences (so that its rows need no answer).
-    settlement_id: int | None
-
-
-@dataclass(frozen=True)
-class BillRows:
-    """What a settlement reads of a visit's bill besides the family (see :class:`BillReader`)."""
-
-    institution: Institution | None
-    lines: list[FeeLine]
-    #: The catalogue items of the visit's lines, by code (a code the catalogue lacks is absent).
-    items: dict[str, CatalogueItem]
-    suspensions: list[Suspension]
-    #: The patient's accepted wallet transfers with money left, oldest acceptance first (empty when not asked).
-    spendable: list[WalletTransfer]
-
-
-class BillReader(Protocol):
-    """The reads of a settlement that depend only on the visit and the patient, in one go (one round trip where the
-    backend has them)."""
-
-    def opening(self, mdtrt_id: str, *, lock: bool, reserve_id: bool) -> VisitOpening | None:
-        """The visit (locked when ``lock``), its patient, her relations and the visit's institution; ``reserve_id``
-        draws the settlement's id. None when no visit has this 就诊ID."""
-        ...
-
-    def read(self, visit_id: int, institution_id: int | None, patient_id: int, *, wallet: bool, lock: bool) -> BillRows:
-        """The visit's institution (unless None is asked), fee lines and their catalogue items, the patient's
-        suspensions and (``wallet``) spendable transfers, those locked when ``lock``."""
-        ...
 
 
 class PeopleRepository(Protocol):

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 
-from gongji.service.ports import BillRows, VisitOpening
+from gongji.service.settlement_ports import BillRows, VisitOpening
 from gongji.store import tables as t
 from gongji.store.catalogue_repo import INSTITUTION_BY_ID, institution_of, item_of
 from gongji.store.driver import Prepared, together

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
-from gongji.service.ports import FamilyRows
+from gongji.service.settlement_ports import FamilyRows
 from gongji.store.driver import Prepared, together
 from gongji.store.enrollment_repo import ENROLLMENTS_OF, enrollments_by_person
 from gongji.store.ledger_reads import account_row_of

@@ -11,7 +11,7 @@ from sqlalchemy import CompoundSelect, Connection, Select, bindparam, select, un
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.suspension import Suspension
 from gongji.domain.visits import FeeLine, Visit
-from gongji.service.ports import BillRows
+from gongji.service.settlement_ports import BillRows
 from gongji.store import tables as t
 from gongji.store.catalogue_repo import institution_of, item_of
 from gongji.store.driver import Prepared, together

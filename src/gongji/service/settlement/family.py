@@ -17,7 +17,8 @@ from gongji.domain.ledger import AccountKind
 from gongji.domain.people import Person
 from gongji.domain.relations import Relation
 from gongji.service.checks import Party
-from gongji.service.ports import AccountRow, FamilyReader, UnitOfWork
+from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.settlement_ports import FamilyReader
 
 __all__ = ["PERSONAL_PARTS", "Family", "load_family"]
 

@@ -19,7 +19,7 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit, VisitStatus
 from gongji.service.account_rollover import roll_over_account
 from gongji.service.context import Context
-from gongji.service.ports import UnitOfWork, VisitOpening
+from gongji.service.ports import UnitOfWork
 from gongji.service.refusal_log import concerning
 from gongji.service.settlement.family import PERSONAL_PARTS, Family, load_family
 from gongji.service.settlement.moves import settlement_transfers
@@ -35,6 +35,7 @@ from gongji.service.settlement.views import (
     SettlementView,
 )
 from gongji.service.settlement.visits import _require_open, require_acting, require_institution
+from gongji.service.settlement_ports import VisitOpening
 from gongji.service.wallet_moves import restore_spending, tell_payers
 
 __all__ = [

@@ -17,8 +17,9 @@ from gongji.domain.people import Person
 from gongji.domain.relations import Relation
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit
-from gongji.service.ports import AccountRow, BillRows, FamilyRows, UnitOfWork
+from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.settlement.split import year_start_parts
+from gongji.service.settlement_ports import BillRows, FamilyRows
 
 __all__ = ["FamilyMemory"]
 

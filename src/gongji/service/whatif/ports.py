@@ -14,7 +14,7 @@ from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit
 
 if TYPE_CHECKING:
-    from gongji.service.ports import BillRows
+    from gongji.service.settlement_ports import BillRows
 
 __all__ = ["ReplayReader"]
 

@@ -29,11 +29,12 @@ from gongji.domain.visits import FeeLine, Visit
 from gongji.rules.book import RuleBook
 from gongji.service.checks import RuleReader
 from gongji.service.context import Context
-from gongji.service.ports import AccountRow, BillRows, UnitOfWork
+from gongji.service.ports import AccountRow, UnitOfWork
 from gongji.service.settlement.core import SettlementInputs, compute_plan
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.settlement.moves import settlement_moves
 from gongji.service.settlement.split import SettlementPlan, bill_facts, relations_moment, year_starts
+from gongji.service.settlement_ports import BillRows
 from gongji.service.whatif.memory import FamilyMemory
 
 __all__ = ["Outcome", "Situation", "outcome", "relation_then", "situation"]
