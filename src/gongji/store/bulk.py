@@ -32,17 +32,25 @@ class _Converter:
 
     def __init__(self, process: Callable[[Any], Any]) -> None:
         self._process = process
-        self._seen: dict[Any, Any] = {}
+        self._seen: dict[Any, Any] = {None: None}
 
-    def __call__(self, value: Any) -> Any:
-        if value is None:
-            return None
-        found = self._seen.get(value)
-        if found is None:
-            if len(self._seen) >= _REMEMBERED:
-                self._seen.clear()
-            found = self._seen[value] = self._process(value)
-        return found
+    def column(self, values: Sequence[Any]) -> list[Any]:
+        """``values`` (one column's) as the driver stores them, each distinct value converted once."""
+        seen, process = self._seen, self._process
+        if len(seen) >= _REMEMBERED:
+            seen.clear()
+            seen[None] = None
+        converted = []
+        for value in values:
+            found = seen.get(value, _UNSEEN)
+            if found is _UNSEEN:
+                found = seen[value] = process(value)
+            converted.append(found)
+        return converted
+
+
+#: What a converter has not seen yet (``None`` is a value: NULL, stored as itself).
+_UNSEEN = object()
 
 
 class RowShapes:
@@ -60,11 +68,13 @@ class RowShapes:
         _, converters = self.shape(table, tuple(columns))
         if not converters:
             return [row if isinstance(row, tuple) else tuple(row) for row in rows]
-        changed = [list(row) for row in rows]
+        if not rows:
+            return []
+        # Column by column: each converter runs over its column at once, and the rows are rebuilt in one pass.
+        by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for index, convert in converters:
-            for values in changed:
-                values[index] = convert(values[index])
-        return [tuple(values) for values in changed]
+            by_column[index] = convert.column(by_column[index])
+        return list(zip(*by_column, strict=True))
 
     def shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Converter], ...]]:
         """The statement for ``columns`` of ``table`` and the converters of the columns that need one (by position).
