@@ -208,19 +208,22 @@ def _chunks(build: Callable[[int], ChunkRows], count: int, workers: int) -> Gene
         yield from map(build, range(count))
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_drawing_process) as pool:
-        yield from pool.map(build, range(count))
+        yield from pool.map(partial(_collected, build), range(count))
 
 
 def _drawing_process() -> None:
-    """A worker process: what it imported and set up stays out of the cyclic garbage collector's way, which runs
-    far less often (a chunk allocates some million short-lived objects and holds few cycles; the default threshold
-    has the collector walk them again and again: about 6 % of a chunk)."""
+    """A worker process: what it imported and set up stays out of the cyclic garbage collector's way, and the
+    collector runs only between chunks (:func:`_collected`). A chunk allocates some million short-lived objects and
+    holds few cycles: Python's default threshold had the collector walk them again and again (about 6 % of a chunk),
+    and even a lazier one (every 100,000 allocations) cost 3-4 % of a chunk's drawing."""
     gc.freeze()
-    gc.set_threshold(_GC_THRESHOLD, 20, 20)
+    gc.disable()
 
 
-#: Allocations between two young-generation collections in a drawing process (Python's default: 700).
-_GC_THRESHOLD = 100_000
+def _collected(build: Callable[[int], ChunkRows], chunk_no: int) -> ChunkRows:
+    """Chunk ``chunk_no``, built once the cycles the chunks before it left are collected."""
+    gc.collect()
+    return build(chunk_no)
 
 
 def load(
