@@ -8,6 +8,7 @@ Alembic migrations under ``store/migrations`` create and change these tables; a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,9 +97,17 @@ class AwareDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; gongji uses aware times only")
+            raise ValueError(_NAIVE)
         utc = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """On SQLite, straight to the text its ``DATETIME`` stores (UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``) in one step:
+        the text :meth:`process_bind_param` and then SQLAlchemy's own conversion give (a test holds the two equal),
+        at half the cost — a province's load converts some fifty million times."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -108,6 +117,18 @@ class AwareDateTime(TypeDecorator[datetime]):
             value = value.replace(tzinfo=UTC)
         aware: datetime = value.astimezone(SHANGHAI)
         return aware
+
+
+#: The refusal of a time without its zone.
+_NAIVE = "naive datetime given to the database; gongji uses aware times only"
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(_NAIVE)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 people = Table(
