@@ -13,7 +13,7 @@ from sqlalchemy.types import DateTime
 
 from gongji.service.clock import SHANGHAI
 from gongji.store import tables as t
-from gongji.store.tables import AwareDateTime
+from gongji.store.column_types import AwareDateTime
 
 _ZONES = (SHANGHAI, UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=45)))
 

@@ -33,6 +33,7 @@ from gongji.service.institution_access import (
 )
 from gongji.service.institutions import AddInstitution, add_institution
 from gongji.store import tables as t
+from gongji.store.column_types import SHANGHAI
 from gongji.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.helpers import snapshot
 
@@ -202,7 +203,7 @@ def test_the_migration_issues_credentials_to_institutions_registered_before_it(e
                     kind="hospital",
                     level="2",
                     region="130100",
-                    created_at=datetime(2026, 1, 1, 8, 0, tzinfo=t.SHANGHAI),
+                    created_at=datetime(2026, 1, 1, 8, 0, tzinfo=SHANGHAI),
                 )
             )
     finally:

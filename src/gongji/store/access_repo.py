@@ -28,8 +28,8 @@ from gongji.service.access_ports import Expiring, StoredChallenge, StoredFailure
 from gongji.service.api_ports import StoredApiToken
 from gongji.store import tables as t
 from gongji.store.api_token_repo import stored_token
+from gongji.store.column_types import AwareDateTime
 from gongji.store.driver import Prepared
-from gongji.store.tables import AwareDateTime
 
 __all__ = ["SqlAccessState"]
 

@@ -16,7 +16,8 @@ from sqlalchemy import (
     Table,
 )
 
-from gongji.store.tables import AwareDateTime, Id, metadata
+from gongji.store.column_types import AwareDateTime, Id
+from gongji.store.tables import metadata
 
 __all__ = [
     "api_tokens",

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, LargeBinary, String, Table
 
-from gongji.store.tables import AwareDateTime, metadata
+from gongji.store.column_types import AwareDateTime
+from gongji.store.tables import metadata
 
 __all__ = ["export_keys"]
 

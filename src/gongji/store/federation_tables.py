@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, String, Table, Text
 
-from gongji.store.tables import AwareDateTime, Id, metadata
+from gongji.store.column_types import AwareDateTime, Id
+from gongji.store.tables import metadata
 
 __all__ = ["inbox", "outbox"]
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from gongji.service.fsi_ports import StoredCredentials, StoredSignIn
 from gongji.service.ports import TransientStoreError
 from gongji.store import tables as t
+from gongji.store.column_types import SHANGHAI
 from gongji.store.driver import Prepared
 
 __all__ = ["SqlCredentials", "SqlSignIns", "sign_no_of"]
@@ -45,7 +46,7 @@ def sign_no_of(sign_in_id: int, signed_in_at: datetime) -> str:
 
     26 digits, numeric like the national platform's; unique because the row id is, whatever the clock says.
     """
-    return f"{signed_in_at.astimezone(t.SHANGHAI):%Y%m%d%H%M%S}{sign_in_id:012d}"
+    return f"{signed_in_at.astimezone(SHANGHAI):%Y%m%d%H%M%S}{sign_in_id:012d}"
 
 
 def _credentials_query() -> Select[Any]:

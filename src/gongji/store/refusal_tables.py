@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Index, String, Table
 
-from gongji.store.tables import AwareDateTime, Id, metadata
+from gongji.store.column_types import AwareDateTime, Id
+from gongji.store.tables import metadata
 
 __all__ = ["refusals"]
 

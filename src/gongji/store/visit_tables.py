@@ -22,7 +22,8 @@ from sqlalchemy import (
     false,
 )
 
-from gongji.store.tables import AwareDateTime, Id, metadata
+from gongji.store.column_types import AwareDateTime, Id
+from gongji.store.tables import metadata
 
 __all__ = [
     "claim_receipts",

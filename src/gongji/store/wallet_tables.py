@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from gongji.store.tables import AwareDateTime, Id, metadata
+from gongji.store.column_types import AwareDateTime, Id
+from gongji.store.tables import metadata
 
 __all__ = ["notifications", "wallet_events", "wallet_transfers", "wallets"]
 
