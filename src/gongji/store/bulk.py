@@ -78,7 +78,8 @@ class RowShapes:
 
     def shape(self, table: Table, columns: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Converter], ...]]:
         """The statement for ``columns`` of ``table`` and the converters of the columns that need one (by position).
-        SQLite's driver stores booleans as the integers SQLAlchemy would make of them: they need none."""
+        On SQLite a boolean goes as the integer it is stored as: the driver binds an ``int`` at once, but looks for an
+        adapter for a ``bool`` first (some 0.3 µs a value). PostgreSQL's COPY takes booleans as they are."""
         key = (table.name, columns)
         found = self._shapes.get(key)
         if found is None:
@@ -87,6 +88,8 @@ class RowShapes:
             for index, name in enumerate(columns):
                 kind = table.c[name].type
                 if isinstance(kind, Boolean):
+                    if not self.postgresql:
+                        converters.append((index, _Converter(int)))
                     continue
                 process = kind.dialect_impl(dialect).bind_processor(dialect)
                 if process is not None:

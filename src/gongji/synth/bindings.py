@@ -43,7 +43,7 @@ from gongji.service.relations.common import ADULT_AGE, confirmed_note, next_posi
 from gongji.service.verification import FaceVerifier
 from gongji.synth.figures import Bindings
 from gongji.synth.fraud import Request
-from gongji.synth.population import Family, relation_between
+from gongji.synth.population import Family, relations_in
 
 __all__ = ["FACE_TOKEN", "CareStep", "FamilyYear", "Refusal", "family_year", "refusal_row"]
 
@@ -333,11 +333,12 @@ def _requests(
     year, never before both are registered (a child born since is registered a week after birth)."""
     asked = []
     end_of_year = date(year, 12, 31)
+    relation_between = relations_in(family)
     for employee in (p for p in family.people if p.is_employee):
         if rng.random() >= model.binding_rate:
             continue
         for other in family.people:
-            kind = relation_between(family, employee.number, other.number) if other is not employee else None
+            kind = relation_between(employee.number, other.number) if other is not employee else None
             if kind is None or rng.random() >= model.chance(kind):
                 continue
             before = rng.random() < model.before_year_share

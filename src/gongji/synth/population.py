@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -37,6 +38,7 @@ __all__ = [
     "chunk",
     "chunk_size",
     "relation_between",
+    "relations_in",
 ]
 
 #: The ID number's sequence has room for 500 numbers per sex, area and day: one per chunk.
@@ -92,6 +94,12 @@ def chunk_size(people: int) -> int:
 def relation_between(family: Family, authoriser: int, beneficiary: int) -> RelationType | None:
     """Who ``beneficiary`` truly is to ``authoriser`` in ``family`` (person numbers), or ``None`` if no kind of
     relation a region binds (two in-laws of the couple's parents, say)."""
+    return relations_in(family)(authoriser, beneficiary)
+
+
+def relations_in(family: Family) -> Callable[[int, int], RelationType | None]:
+    """:func:`relation_between` for pairs of ``family``, its ties read once (a family's employees ask about every
+    other member)."""
     parents: dict[int, set[int]] = {}
     spouses: dict[int, int] = {}
     for first, second, tie in family.ties:
@@ -99,28 +107,31 @@ def relation_between(family: Family, authoriser: int, beneficiary: int) -> Relat
             parents.setdefault(second, set()).add(first)
         else:
             spouses[first], spouses[second] = second, first
-    by_number = {p.number: p for p in family.people}
-    a, b = authoriser, beneficiary
-    if spouses.get(a) == b:
-        return RelationType.SPOUSE
-    if b in parents.get(a, set()):
-        return RelationType.PARENT
-    if a in parents.get(b, set()):
-        return RelationType.CHILD
-    if parents.get(a) and parents.get(a) == parents.get(b):
-        return RelationType.SIBLING
-    for parent in parents.get(a, set()):
-        if b in parents.get(parent, set()):
-            male = by_number[parent].sex is Sex.MALE
-            return RelationType.PATERNAL_GRANDPARENT if male else RelationType.MATERNAL_GRANDPARENT
-    for parent in parents.get(b, set()):
-        if a in parents.get(parent, set()):
-            male = by_number[parent].sex is Sex.MALE
-            return RelationType.PATERNAL_GRANDCHILD if male else RelationType.MATERNAL_GRANDCHILD
-    spouse = spouses.get(a)
-    if spouse is not None and b in parents.get(spouse, set()):
-        return RelationType.PARENT_IN_LAW
-    return None
+    male = {p.number: p.sex is Sex.MALE for p in family.people}
+    none: set[int] = set()
+
+    def between(a: int, b: int) -> RelationType | None:
+        mine, theirs = parents.get(a, none), parents.get(b, none)
+        if spouses.get(a) == b:
+            return RelationType.SPOUSE
+        if b in mine:
+            return RelationType.PARENT
+        if a in theirs:
+            return RelationType.CHILD
+        if mine and mine == theirs:
+            return RelationType.SIBLING
+        for parent in mine:
+            if b in parents.get(parent, none):
+                return RelationType.PATERNAL_GRANDPARENT if male[parent] else RelationType.MATERNAL_GRANDPARENT
+        for parent in theirs:
+            if a in parents.get(parent, none):
+                return RelationType.PATERNAL_GRANDCHILD if male[parent] else RelationType.MATERNAL_GRANDCHILD
+        spouse = spouses.get(a)
+        if spouse is not None and b in parents.get(spouse, none):
+            return RelationType.PARENT_IN_LAW
+        return None
+
+    return between
 
 
 #: The law's least age of marriage (民法典 第一千零四十七条).

@@ -15,6 +15,7 @@ the rows' ids (:class:`gongji.synth.rows.Ids`) take the people's ids from 1.
 from __future__ import annotations
 
 import gc
+import marshal
 import time
 from collections import Counter
 from collections.abc import Callable, Generator
@@ -208,7 +209,7 @@ def _chunks(build: Callable[[int], ChunkRows], count: int, workers: int) -> Gene
         yield from map(build, range(count))
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_drawing_process) as pool:
-        yield from pool.map(partial(_collected, build), range(count))
+        yield from map(_unpacked, pool.map(partial(_collected, build), range(count)))
 
 
 def _drawing_process() -> None:
@@ -220,10 +221,32 @@ def _drawing_process() -> None:
     gc.disable()
 
 
-def _collected(build: Callable[[int], ChunkRows], chunk_no: int) -> ChunkRows:
-    """Chunk ``chunk_no``, built once the cycles the chunks before it left are collected."""
+def _collected(build: Callable[[int], ChunkRows], chunk_no: int) -> tuple[ChunkRows, bytes | None]:
+    """Chunk ``chunk_no``, built once the cycles the chunks before it left are collected, packed to cross to the
+    writing process (:func:`_packed`)."""
     gc.collect()
-    return build(chunk_no)
+    return _packed(build(chunk_no))
+
+
+def _packed(rows: ChunkRows) -> tuple[ChunkRows, bytes | None]:
+    """The chunk with its rows marshalled apart, where they are plain values (integers, text and NULLs, as SQLite's
+    driver takes them): ``marshal`` writes and reads them in about half the time ``pickle`` does, and the writing
+    process reads every chunk. Rows holding other values (PostgreSQL's driver takes times as they are) stay in the
+    chunk, pickled with it (``None``)."""
+    try:
+        tables = marshal.dumps(rows.rows)
+    except ValueError:
+        return rows, None
+    rows.rows = {}
+    return rows, tables
+
+
+def _unpacked(packed: tuple[ChunkRows, bytes | None]) -> ChunkRows:
+    """The chunk :func:`_packed` packed, with its rows."""
+    rows, tables = packed
+    if tables is not None:
+        rows.rows = marshal.loads(tables)
+    return rows
 
 
 def load(

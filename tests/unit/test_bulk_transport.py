@@ -1,0 +1,60 @@
+"""How a load's rows reach the database: converted for each driver (:class:`gongji.store.bulk.RowShapes`), and carried
+from a drawing process to the writing one (:func:`gongji.synth.province._packed`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy.dialects.postgresql.psycopg import dialect as postgresql_dialect
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+
+from gongji.store import tables as t
+from gongji.store.bulk import RowShapes
+from gongji.synth.province import _packed, _unpacked
+from gongji.synth.rows import COLUMNS, ChunkRows
+
+_COLUMNS = ("id", "must_not_go_negative", "opened_at")
+_ROWS = [(1, True, datetime(2026, 1, 1, 9, tzinfo=UTC)), (2, False, None)]
+
+
+def test_sqlite_takes_booleans_as_the_integers_it_stores() -> None:
+    rows = RowShapes(sqlite_dialect()).prepare(t.accounts, _COLUMNS, _ROWS)
+    flags = [row[1] for row in rows]
+    assert flags == [1, 0]
+    # exactly int: the driver binds an int at once, a bool only after looking for an adapter
+    assert [type(flag) for flag in flags] == [int, int]
+    assert isinstance(rows[0][2], str)
+    assert rows[1][2] is None
+
+
+def test_postgresql_takes_booleans_as_they_are() -> None:
+    rows = RowShapes(postgresql_dialect()).prepare(t.accounts, _COLUMNS, _ROWS)
+    assert [row[1] for row in rows] == [True, False]
+    assert [type(row[1]) for row in rows] == [bool, bool]
+
+
+def _chunk(rows: list[tuple[object, ...]]) -> ChunkRows:
+    chunk = ChunkRows(people=2, employees=1, relations=Counter({"active": 1}))
+    chunk.rows["accounts"] = rows
+    return chunk
+
+
+def test_plain_rows_cross_marshalled_and_come_back_whole() -> None:
+    plain = RowShapes(sqlite_dialect()).prepare(t.accounts, _COLUMNS, _ROWS)
+    chunk, tables = _packed(_chunk(plain))
+    assert tables is not None
+    assert chunk.rows == {}  # the rows went into the marshalled bytes, not into what is pickled
+    back = _unpacked((chunk, tables))
+    assert back.rows["accounts"] == plain
+    assert set(back.rows) == set(COLUMNS)
+    assert (back.people, back.employees, back.relations) == (2, 1, Counter({"active": 1}))
+
+
+def test_rows_holding_times_stay_in_the_chunk() -> None:
+    # PostgreSQL's driver takes times as they are: such rows are not marshalable and are pickled with the chunk
+    driven = RowShapes(postgresql_dialect()).prepare(t.accounts, _COLUMNS, _ROWS)
+    chunk, tables = _packed(_chunk(driven))
+    assert tables is None
+    assert chunk.rows["accounts"] == driven
+    assert _unpacked((chunk, tables)).rows["accounts"] == driven
