@@ -46,7 +46,7 @@ from gongji.service.settlement import (
 from gongji.store import tables as t
 from gongji.store.credential_tables import social_security_cards
 from gongji.store.wallet_tables import notifications
-from gongji.synth.bindings import FACE_TOKEN
+from gongji.synth.binding_state import FACE_TOKEN
 from gongji.synth.figures import HEBEI
 from gongji.synth.province import NotEmpty, load
 from gongji.synth.rows import REFERENCE

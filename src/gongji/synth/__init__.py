@@ -5,7 +5,7 @@ analysts, benchmarks and the fraud signals' measured precision (``gongji synth``
   parameters calibrated to them.
 - :mod:`gongji.synth.population`: families drawn from those figures (pure: a seed gives the same province).
 - :mod:`gongji.synth.bindings`: the year's binding requests and ends, each decided by the regions' rules through the
-  same checks the binding use case runs.
+  same checks the binding use case runs; :mod:`gongji.synth.binding_state` takes each step as the use case does.
 - :mod:`gongji.synth.rows`: the rows the use cases would write for them, and :mod:`gongji.synth.province` the load.
 """
 

@@ -31,7 +31,8 @@ from gongji.service.settlement import (
     open_visit_in,
     upload_fees_in,
 )
-from gongji.synth.bindings import CareStep, refusal_row
+from gongji.synth.binding_state import refusal_row
+from gongji.synth.bindings import CareStep
 from gongji.synth.care import CareEvent, CareModel, year_of_care
 from gongji.synth.fraud import Pattern, Truth, inject
 from gongji.synth.population import Person

@@ -33,7 +33,8 @@ from gongji.service.credentials import CARD_LETTERS
 from gongji.service.verification import FaceVerifier
 from gongji.store.ledger_repo import opening_values
 from gongji.store.relation_repo import note_column, relation_values
-from gongji.synth.bindings import family_year, refusal_row
+from gongji.synth.binding_state import refusal_row
+from gongji.synth.bindings import family_year
 from gongji.synth.care import CareModel
 from gongji.synth.care_steps import FamilyCare
 from gongji.synth.figures import Province
