@@ -88,6 +88,32 @@ def test_a_province_is_written_with_a_clean_audit_and_as_the_report_says(ctx: Co
     assert report.refusals  # some requests meet the rules' refusals (a relation a region does not bind, say)
 
 
+def test_each_system_account_opened_with_the_first_journal_that_touched_it(engine: Engine) -> None:
+    # Families are drawn one after another, so whichever first opened a region's fund in the scratch database was not
+    # always the first in time: the load sets each system account's opening time once every chunk is written.
+    _load(engine)
+    moves = (
+        select(t.transfers.c.debit_account_id.label("account"), t.transfers.c.journal_id)
+        .union_all(select(t.transfers.c.credit_account_id, t.transfers.c.journal_id))
+        .subquery()
+    )
+    first = (
+        select(moves.c.account, func.min(t.journals.c.booked_at).label("at"))
+        .join(t.journals, t.journals.c.id == moves.c.journal_id)
+        .group_by(moves.c.account)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        opened = conn.execute(
+            select(t.accounts.c.id, t.accounts.c.kind, t.accounts.c.opened_at, first.c.at)
+            .join(first, first.c.account == t.accounts.c.id)
+            .where(t.accounts.c.owner_person_id.is_(None))
+        ).all()
+    kinds = {kind for _, kind, _, _ in opened}
+    assert {"opening_balance", "fund_pool"} <= kinds  # the regions' opening balances and the funds the care paid from
+    assert [(account, at) for account, _, at, _ in opened] == [(account, first) for account, _, _, first in opened]
+
+
 def test_a_database_that_holds_people_is_refused_and_left_as_it_was(ctx: Context, engine: Engine) -> None:
     register_person(ctx, RegisterPerson(JIANGUO, "张建国"), key="p")
 

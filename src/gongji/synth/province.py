@@ -6,7 +6,7 @@ written by the bulk writer in chunk order, ten chunks a transaction. ``workers``
 processes while this one writes. With the year of care, the province's institutions are registered and the sample
 catalogue loaded first (through their use cases), and each chunk's visits are settled in a scratch database of its own
 (:mod:`gongji.synth.scratch`). When every chunk is written the system accounts get their balances
-(:func:`gongji.synth.shared.settle_balances`); then the planner's statistics.
+(:meth:`gongji.synth.shared.SharedAccounts.settle`); then the planner's statistics.
 
 A province goes only into a database without people: synthetic people mixed with real ones would be a disaster, and
 the rows' ids (:class:`gongji.synth.rows.Ids`) take the people's ids from 1.
@@ -48,7 +48,7 @@ from gongji.synth.fraud import Truth
 from gongji.synth.population import chunk_size
 from gongji.synth.rows import COLUMNS, CareSetup, ChunkRows, Ids, chunk_rows, registered_at
 from gongji.synth.scratch import CARE_TABLES, PER_PERSON, SHARED_TABLES, columns_of
-from gongji.synth.shared import SharedAccounts, settle_balances
+from gongji.synth.shared import SharedAccounts
 from gongji.synth.sites import sites
 
 __all__ = ["NotEmpty", "SynthReport", "check_empty", "load"]
@@ -149,6 +149,13 @@ def _open_regions(writer: BulkWriter, province: Province) -> dict[str, int]:
     with writer.transaction() as conn:
         writer.write(conn, t.accounts, COLUMNS["accounts"], rows)
     return opened
+
+
+def _system_accounts(engine: Engine) -> list[int]:
+    """The system accounts already open (the regions' opening balances, any the agency opened): their transfers of
+    the load carry running balances the chunks cannot know (the database holds no transfers yet)."""
+    with engine.connect() as conn:
+        return list(conn.execute(select(t.accounts.c.id).where(t.accounts.c.owner_person_id.is_(None))).scalars())
 
 
 def _ids(writer: BulkWriter, people: int, opening: dict[str, int]) -> Ids:
@@ -275,7 +282,7 @@ def load(
     setup = _care(engine, writer, province, book, ids, people, fraud_rate) if care else None
     build = partial(_build, province, year, seed, people, ids, book, setup, type(engine.dialect))
     accounts = setup.bases["accounts"] + count * setup.room["accounts"] if setup else writer.next_id(t.accounts)
-    shared = SharedAccounts(accounts)
+    shared = SharedAccounts(accounts, _system_accounts(engine))
     report = SynthReport()
     with closing(_chunks(build, count, workers)) as chunks:
         while report.chunks < count:
@@ -287,7 +294,7 @@ def load(
                     report.add(rows)
                     if progress is not None:
                         progress(rows.people)
-    settle_balances(writer)
+    shared.settle(writer)
     writer.finish(list(_TABLES.values()))
     report.seconds = time.perf_counter() - started
     return report
