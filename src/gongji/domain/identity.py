@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 
 from gongji.domain.codes import Sex
 from gongji.domain.errors import ErrorCode, InvalidInput
+from gongji.domain.once import once
 
 __all__ = ["CHECK_CHARACTERS", "ID_WEIGHTS", "ResidentId", "check_character", "mask_id_number"]
 
@@ -87,7 +87,7 @@ class ResidentId:
             raise _invalid(text, f"校验码错误（应为 {expected}）", f"wrong check character (expected {expected})")
         return cls(number)
 
-    @cached_property
+    @once
     def birth_date(self) -> date:
         """The birth date encoded in characters 7-14 (read once: ages are asked of a person again and again)."""
         return date(int(self.number[6:10]), int(self.number[10:12]), int(self.number[12:14]))

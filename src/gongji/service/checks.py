@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any, TypeVar
 
 from gongji.domain.codes import BASIC_INSUTYPES, Insutype, RelationType
 from gongji.domain.enrollment import Enrollment
 from gongji.domain.errors import ErrorCode, Refused
+from gongji.domain.once import once
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
 from gongji.domain.regions import pooling_region_of, province_of, region_term
@@ -72,7 +72,9 @@ class RuleReader:
 
     def get(self, param: Parameter[T], region: str) -> T:
         """The value in effect (``RULE_MISSING`` refusal when no file sets it)."""
-        found = self.book.resolve(param, region, self.on)
+        found = self.book.find(param, region, self.on)
+        if found is None:
+            found = self.book.resolve(param, region, self.on)  # refuses, naming the parameter
         self.traces.append(found.trace)
         return found.value
 
@@ -114,12 +116,12 @@ class Party:
     enrollments: Sequence[Enrollment]
     relations: Sequence[Relation] = field(default=())
 
-    @cached_property
+    @once
     def basic(self) -> Enrollment | None:
         """The active basic enrollment (310/390 …), if any (looked up once: a party does not change)."""
         return next((e for e in self.enrollments if e.is_active and e.insutype in BASIC_INSUTYPES), None)
 
-    @cached_property
+    @once
     def region(self) -> str | None:
         """The pooling region of the active basic enrollment."""
         basic = self.basic

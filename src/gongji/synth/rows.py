@@ -53,6 +53,8 @@ _EVENTS_PER_RELATION = 4
 _NOTICES_PER_RELATION = 4
 
 _OWN_COLUMNS = ("accounts", "journals", "transfers", "notifications")
+#: The codes every person's enrollment and its event are written with (an enum's ``.value`` is a Python call).
+_NORMAL, _ENROLLED = EnrollmentStatus.NORMAL.value, EventKind.ENROLLED.value
 
 #: The columns each table's rows give, in order. A column the synthetic rows never set (a person's death, an
 #: employer, an operator: they are drawn online and alive) is not named: the database leaves it NULL, as the use case
@@ -156,10 +158,9 @@ def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: rando
     out.add("people", pid, psn_no, person.certno, person.name, at)
     on = at.date()
     out.add(
-        "enrollments", pid, pid, person.insutype.value, person.psn_type.value, person.region,
-        EnrollmentStatus.NORMAL.value, on, on,
+        "enrollments", pid, pid, person.insutype.value, person.psn_type.value, person.region, _NORMAL, on, on,
     )  # fmt: skip
-    out.add("enrollment_events", pid, pid, EventKind.ENROLLED.value, on, at)
+    out.add("enrollment_events", pid, pid, _ENROLLED, on, at)
     out.people += 1
     card_no, card_sn = _card(pid, person.region)
     if person.is_employee:
