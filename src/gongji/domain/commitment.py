@@ -13,7 +13,7 @@ from gongji.domain.codes import RelationType
 from gongji.domain.identity import mask_id_number
 from gongji.domain.people import Person
 
-__all__ = ["COMMITMENT_TEMPLATE", "commitment_text"]
+__all__ = ["COMMITMENT_TEMPLATE", "commitment_text", "signed_at"]
 
 #: The commitment's words, with the two people (ID numbers masked), the relation and the moment of signing.
 COMMITMENT_TEMPLATE = (
@@ -30,5 +30,11 @@ def commitment_text(authoriser: Person, beneficiary: Person, relation_type: Rela
         beneficiary=beneficiary.name,
         beneficiary_certno=mask_id_number(beneficiary.certno),
         relation=relation_type.zh,
-        signed_at=f"{at:%Y-%m-%d %H:%M:%S}",
+        signed_at=signed_at(at),
     )
+
+
+def signed_at(at: datetime) -> str:
+    """The moment of signing as the commitment writes it, ``2026-03-04 09:05:07`` (the wall-clock time ``at`` has;
+    what ``strftime("%Y-%m-%d %H:%M:%S")`` gives, in a fifth of its time: a province's load signs millions)."""
+    return at.isoformat(" ", "seconds")[:19]

@@ -5,8 +5,8 @@
 
 Ids are not consecutive: each person owns a fixed range in every table (:class:`Ids`), so chunks never depend on each
 other and can be drawn and written in any order and in parallel. The opening-balance journals debit their region's
-opening-balance account; the running balances that account's transfers carry are set once every chunk is written
-(:func:`gongji.synth.province.load`), in one statement per region.
+opening-balance account; the running balances that account's transfers carry are written by the process writing the
+chunks, in their order (:class:`gongji.synth.shared.SharedAccounts`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from gongji.domain.codes import EnrollmentStatus, RelationType
 from gongji.domain.enrollment import Enrollment, EventKind
 from gongji.domain.identity import ResidentId
-from gongji.domain.ledger import MONEY, AccountKind, AccountOpening, JournalKind, ledger_code
+from gongji.domain.ledger import MONEY, AccountKind, AccountOpening, JournalKind, account_code, ledger_code
 from gongji.domain.people import Person
 from gongji.domain.wording import encode
 from gongji.rules.book import RuleBook
@@ -147,6 +148,20 @@ def _opening_fen(rng: random.Random, retired: bool) -> int:
     return max(100, round(rng.lognormvariate(0, 0.9) * median_yuan * 100))
 
 
+_ACCOUNT_ID, _ACCOUNT_CODE, _ACCOUNT_OWNER, _ACCOUNT_BALANCE, _ACCOUNT_VERSION = (
+    COLUMNS["accounts"].index(name) for name in ("id", "code", "owner_person_id", "balance_fen", "version")
+)
+_OPENING_BALANCE = JournalKind.OPENING_BALANCE.value
+
+
+@cache
+def _account_template(kind: AccountKind, region: str, at: datetime) -> tuple[Any, ...]:
+    """A personal account's row as the repository opens it (:func:`opening_values`) for anyone of ``region``
+    registered at ``at``: all but its id, code and owner (set per person) are the same for them."""
+    values = opening_values(AccountOpening.of(kind, region, 0, at.year), at)
+    return tuple(values.get(name) for name in COLUMNS["accounts"])
+
+
 def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: random.Random) -> tuple[str, datetime]:
     """register_person, enroll (and its accounts and card), and the opening balance's credit; the person's psn_no
     and when he was registered."""
@@ -168,17 +183,21 @@ def _person_rows(out: ChunkRows, ids: Ids, person: Any, at: datetime, rng: rando
         amount = _opening_fen(rng, person.psn_type.is_retired)
         prior = ids.accounts + 2 * person.number
         for offset, kind in enumerate((AccountKind.PERSONAL_PRIOR, AccountKind.PERSONAL_CURRENT)):
-            values = opening_values(AccountOpening.of(kind, person.region, pid, at.year), at)
-            values["id"] = prior + offset
+            row = list(_account_template(kind, person.region, at))
+            row[_ACCOUNT_ID], row[_ACCOUNT_CODE], row[_ACCOUNT_OWNER] = (
+                prior + offset,
+                account_code(kind, person.region, pid),
+                pid,
+            )
             if kind is AccountKind.PERSONAL_PRIOR:
-                values["balance_fen"], values["version"] = amount, 1
-            out.add("accounts", *(values[name] for name in COLUMNS["accounts"]))
+                row[_ACCOUNT_BALANCE], row[_ACCOUNT_VERSION] = amount, 1
+            out.add("accounts", *row)
     out.add("social_security_cards", pid, pid, card_no, card_sn, person.region, at)
     if person.is_employee:
         journal = ids.journals + person.number
-        out.add("journals", journal, JournalKind.OPENING_BALANCE.value, at, REFERENCE, None, None, pid)
+        out.add("journals", journal, _OPENING_BALANCE, at, REFERENCE, None, None, pid)
         ledger = ledger_code(person.region, MONEY)
-        # The opening account's balance after this transfer is set once every chunk is written (module docstring).
+        # The opening account's balance after this transfer is the writer's to set (module docstring).
         out.add(
             "transfers", ids.transfers + person.number, journal, 1, ledger, ids.opening[person.region], prior,
             amount, 0, amount,

@@ -10,7 +10,7 @@ Ids: each table's new rows start at the chunk's own base (a placeholder row just
 SQLite numbers a row one above the largest id), so that chunks drawn in parallel never collide. The region's system
 accounts a settlement opens (the fund, clearing accounts, memo sources) are shared by every chunk: the scratch
 database numbers them in its own range, and the province's writer maps them by code to one account each
-(:func:`gongji.synth.province.load`), setting their balances once every chunk is written.
+(:class:`gongji.synth.shared.SharedAccounts`), carrying their running balances as it writes.
 """
 
 from __future__ import annotations
