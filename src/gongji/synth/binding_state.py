@@ -25,7 +25,7 @@ from gongji.service.binding_checks import binding_findings, changes_this_year
 from gongji.service.checks import Finding, Party, limit_reached
 from gongji.service.clock import SHANGHAI
 from gongji.service.refusal_log import Channel as Edge
-from gongji.service.relations.common import ADULT_AGE, confirmed_note, next_position
+from gongji.service.relations.common import ADULT_AGE, confirmed_note, next_position, spouses_on_record
 from gongji.service.verification import FaceVerifier
 
 __all__ = ["FACE_TOKEN", "FamilyState", "FamilyYear", "Refusal", "refusal_row"]
@@ -94,15 +94,7 @@ class FamilyState:
 
     def spouses_relations(self, relations: list[Relation], *people: int) -> list[Relation]:
         """As ``_spouses_relations`` in the binding use cases: the relations of the people's spouses on record."""
-        spouses = {
-            other
-            for r in relations
-            if r.relation_type is RelationType.SPOUSE
-            for person in people
-            if r.involves(person)
-            for other in (r.authoriser_id, r.beneficiary_id)
-            if other not in people
-        }
+        spouses = spouses_on_record(relations, people)
         return [r for r in self.out.relations if any(r.involves(s) for s in spouses)]
 
     def findings(self, a: Party, b: Party, kind: RelationType, at: datetime, without: int | None) -> list[Finding]:

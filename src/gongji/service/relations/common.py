@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from gongji.domain.codes import RelationType
 from gongji.domain.errors import ErrorCode, InvalidInput, NotFound, Refused
 from gongji.domain.people import Person
 from gongji.domain.phrases import Phrase
@@ -34,6 +35,7 @@ __all__ = [
     "refuse_state",
     "relation_view",
     "require_per_relation_quota",
+    "spouses_on_record",
 ]
 
 #: Full civil capacity (完全民事行为能力): a guardian must be this old, and acts for a relative below it.
@@ -160,6 +162,20 @@ def refuse_state(relation: Relation, state: RelationState, action: Phrase) -> Re
             ErrorCode.REQUEST_EXPIRED, relation_id=relation.id, expired_at=relation.expires_at.date().isoformat()
         )
     return Refused(ErrorCode.RELATION_NOT_PENDING, relation_id=relation.id, state=state, action=action)
+
+
+def spouses_on_record(relations: Iterable[Relation], people: Sequence[int]) -> set[int]:
+    """The spouses ``relations`` name for any of ``people`` (themselves left out): their own relations say who the
+    spouses' parents are, which a parent-in-law (配偶父母) binding must agree with."""
+    return {
+        other
+        for r in relations
+        if r.relation_type is RelationType.SPOUSE
+        for person in people
+        if r.involves(person)
+        for other in (r.authoriser_id, r.beneficiary_id)
+        if other not in people
+    }
 
 
 def next_position(relations: Sequence[Relation], beneficiary_id: int) -> int:

@@ -41,6 +41,7 @@ from gongji.service.relations.common import (
     refuse_state,
     relation_view,
     require_per_relation_quota,
+    spouses_on_record,
 )
 from gongji.service.relations.guardians import check_acts_for, check_confirmer, face_age
 from gongji.service.views import RelationView
@@ -107,15 +108,7 @@ def _spouses_relations(
 ) -> list[Relation]:
     """The relations of the people's spouses on record: what they say about the spouses' parents is what a
     parent-in-law (配偶父母) binding must agree with. Everyone they name is added to ``names``."""
-    spouses = {
-        other
-        for r in relations
-        if r.relation_type is RelationType.SPOUSE
-        for person in people
-        if r.involves(person)
-        for other in (r.authoriser_id, r.beneficiary_id)
-        if other not in people
-    }
+    spouses = spouses_on_record(relations, people)
     if not spouses:
         return []
     found = uow.relations.of_people(spouses)
