@@ -375,10 +375,9 @@ def chunk_rows(
 def _take_care_rows(out: ChunkRows, written: dict[str, list[tuple[Any, ...]]], first_account: int) -> None:
     """The rows the care wrote, beside the chunk's own: the families' accounts as they now are in place of their
     opening rows, the system accounts the settlements opened kept apart (the writer numbers them)."""
-    owner = COLUMNS["accounts"].index("owner_person_id")
     accounts = written.pop("accounts")
-    now = {row[0]: row for row in accounts if row[owner] is not None}
-    out.shared = {row[0]: row for row in accounts if row[owner] is None and row[0] >= first_account}
+    now = {row[0]: row for row in accounts if row[_ACCOUNT_OWNER] is not None}
+    out.shared = {row[0]: row for row in accounts if row[_ACCOUNT_OWNER] is None and row[0] >= first_account}
     out.rows["accounts"] = [now.pop(row[0], row) for row in out.rows["accounts"]] + sorted(now.values())
     for table, rows in written.items():
         out.rows[table].extend(rows)

@@ -37,9 +37,9 @@ _DEBIT, _CREDIT = _TRANSFER["debit_account_id"], _TRANSFER["credit_account_id"]
 _DEBIT_AFTER, _CREDIT_AFTER = _TRANSFER["debit_balance_after_fen"], _TRANSFER["credit_balance_after_fen"]
 _JOURNAL_ID, _BOOKED_AT = COLUMNS["journals"].index("id"), COLUMNS["journals"].index("booked_at")
 
+#: An account's balance, version and opening time; the time as the driver stores it (it came from the chunks' rows).
 _SETTLE = text(
-    "UPDATE accounts SET balance_fen = :balance, version = :version, opened_at = COALESCE(:opened, opened_at)"
-    " WHERE id = :account"
+    "UPDATE accounts SET balance_fen = :balance, version = :version, opened_at = :opened WHERE id = :account"
 )
 
 
