@@ -1,16 +1,20 @@
-"""How a load's rows reach the database: converted for each driver (:class:`gongji.store.bulk.RowShapes`), and carried
-from a drawing process to the writing one (:func:`gongji.synth.province._packed`)."""
+"""How a load's rows reach the database: converted for each driver (:class:`gongji.store.bulk.RowShapes`), carried
+from a drawing process to the writing one (:func:`gongji.synth.province._packed`), and inserted many to a statement
+(:class:`gongji.store.bulk.BulkWriter`)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, select, text
 from sqlalchemy.dialects.postgresql.psycopg import dialect as postgresql_dialect
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from gongji.store import tables as t
-from gongji.store.bulk import RowShapes
+from gongji.store.bulk import BulkWriter, RowShapes
 from gongji.synth.province import _packed, _unpacked
 from gongji.synth.rows import COLUMNS, ChunkRows
 
@@ -58,3 +62,24 @@ def test_rows_holding_times_stay_in_the_chunk() -> None:
     assert tables is None
     assert chunk.rows["accounts"] == driven
     assert _unpacked((chunk, tables)).rows["accounts"] == driven
+
+
+@pytest.mark.parametrize("count", [0, 1, 141, 142, 143, 2 * 142 + 5])
+def test_sqlite_insert_of_many_rows_a_statement_keeps_every_row_in_order(tmp_path: Path, count: int) -> None:
+    # seven columns: 142 rows a statement of at most 999 values, the rest row by row
+    table = Table("sample", MetaData(), *(Column(name, Integer if name == "id" else Text) for name in _SEVEN))
+    engine = create_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    try:
+        table.metadata.create_all(engine)
+        rows = [(i, *(f"{name}-{i}" for name in _SEVEN[1:])) for i in range(count, 0, -1)]
+        writer = BulkWriter(engine)
+        with writer.transaction() as conn:
+            writer.write(conn, table, _SEVEN, rows)
+        with engine.connect() as conn:
+            stored = [tuple(row) for row in conn.execute(select(table).order_by(text("rowid")))]
+    finally:
+        engine.dispose()
+    assert stored == rows
+
+
+_SEVEN = ("id", "a", "b", "c", "d", "e", "f")
