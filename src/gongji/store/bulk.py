@@ -106,7 +106,7 @@ class RowShapes:
         return found
 
 
-def _sqlite_insert(raw: Any, sql: str, width: int, rows: Sequence[tuple[Any, ...]]) -> None:
+def _sqlite_insert(raw: Any, sql: str, width: int, rows: Sequence[Sequence[Any]]) -> None:
     """``rows`` inserted by ``sql`` (one row's ``INSERT``, of ``width`` values) as statements of as many rows as
     :data:`_SQLITE_VALUES` allows, the rest row by row. A statement of a hundred rows costs SQLite and the driver some
     30 % less a row than a hundred of one row each (300,000 rows of seven columns: 0.37 s against 0.53 s): the
