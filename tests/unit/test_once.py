@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from dataclasses import dataclass, field
+
+import pytest
 
 from gongji.domain.once import once
 
@@ -25,7 +29,28 @@ def test_the_value_is_computed_on_the_first_read_only() -> None:
     assert sample.total == 6
     assert sample.total == 6
     assert sample.computed == [1]
-    assert vars(sample)["total"] == 6  # kept on the instance: later reads never reach the descriptor
+    assert object.__getattribute__(sample, "total") == 6  # kept on the instance: later reads skip the descriptor
+
+
+@dataclass(frozen=True)
+class _Plain:
+    number: int
+
+    @once
+    def doubled(self) -> int:
+        """Twice the number."""
+        return self.number * 2
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython" or sys.version_info < (3, 11), reason="CPython's inline attribute values"
+)
+def test_keeping_the_value_leaves_the_instance_without_a_dictionary() -> None:
+    # An instance whose __dict__ was asked for keeps a real dictionary, and every attribute read costs more after.
+    # The collector sees the attributes one by one while they are inline, the dictionary once it exists.
+    plain = _Plain(2)
+    assert plain.doubled == 4
+    assert not any(isinstance(referent, dict) for referent in gc.get_referents(plain))
 
 
 def test_each_instance_has_its_own_value() -> None:
