@@ -38,7 +38,11 @@ def note_column(note: str | Term | None) -> str | None:
         if not note.startswith(_TERM_PREFIX):
             return note
         note = Text(note, note)
-    return None if note is None else json.dumps(encode(note), ensure_ascii=False)
+    return None if note is None else _NOTE_JSON.encode(encode(note))
+
+
+#: How a note's term is written: what ``json.dumps(…, ensure_ascii=False)`` writes, without a new encoder each time.
+_NOTE_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def _note_of_column(stored: str | None) -> str | Term | None:

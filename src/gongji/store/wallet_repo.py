@@ -20,7 +20,7 @@ from gongji.service.wallet_ports import StoredNotice, WalletRow
 from gongji.store import wallet_tables as w
 from gongji.store.driver import Prepared
 
-__all__ = ["SqlWallets"]
+__all__ = ["SqlWallets", "params_column"]
 
 _T = w.wallet_transfers
 # A settlement reads the patient's spendable transfers: built once (building costs more than running it).
@@ -36,6 +36,15 @@ _SPENDABLE_QUERY = (
 SPENDABLE = Prepared(_SPENDABLE_QUERY)
 SPENDABLE_LOCKED = Prepared(_SPENDABLE_QUERY.with_for_update())
 _NOTIFY = Prepared(insert(w.notifications))
+#: A notification's parameters as their column keeps them: JSON, keys in order, Chinese as it is.
+_PARAMS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+def params_column(params: dict[str, object]) -> str:
+    """A notification's parameters (their terms encoded) as the ``params`` column keeps them."""
+    return _PARAMS_JSON.encode(params)
+
+
 _RESERVING = (TransferStatus.PENDING.value, TransferStatus.ACCEPTED.value)
 
 
@@ -306,7 +315,7 @@ class SqlWallets:
                 {
                     "person_id": person_id,
                     "kind": kind,
-                    "params": json.dumps(params, ensure_ascii=False, sort_keys=True),
+                    "params": params_column(params),
                     "created_at": at,
                 }
             ],

@@ -11,7 +11,6 @@ chunks, in their order (:class:`gongji.synth.shared.SharedAccounts`).
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from gongji.service.credentials import CARD_LETTERS
 from gongji.service.verification import FaceVerifier
 from gongji.store.ledger_repo import opening_values
 from gongji.store.relation_repo import note_column, relation_values
+from gongji.store.wallet_repo import params_column
 from gongji.synth.binding_state import refusal_row
 from gongji.synth.bindings import family_year
 from gongji.synth.care import CareModel
@@ -252,7 +252,7 @@ def _family_rows(out: ChunkRows, ids: Ids, family: Family, at: datetime, context
         slot = (first + local - 1 - ids.relations) * _NOTICES_PER_RELATION + told[local]
         told[local] += 1
         assert told[local] <= _NOTICES_PER_RELATION
-        params = json.dumps({name: encode(value) for name, value in shown.items()}, ensure_ascii=False, sort_keys=True)
+        params = params_column({name: encode(value) for name, value in shown.items()})
         out.add("notifications", ids.notifications + slot, person_id, kind.name, params, when, None, None)
     for _local, beneficiary, at in year.fictitious:
         out.truth.append(Truth(beneficiary, Pattern.FICTITIOUS, at, 0))
