@@ -88,6 +88,7 @@ class RuleBook:
         # What find() answers, by parameter and region, as a timeline (module docstring): a settlement reads some
         # thirty values, each walking a region's chain. Bounded: cleared when full.
         self._found: dict[tuple[str, bool, str], _Timeline] = {}
+        self._cuts: tuple[date, ...] | None = None
 
     @classmethod
     def load(cls, directories: Sequence[Path] | None = None) -> RuleBook:
@@ -117,6 +118,21 @@ class RuleBook:
         index = bisect_right(timeline.starts, on) - 1
         found: Resolved[T] | None = timeline.answers[index] if index >= 0 else None
         return found
+
+    def same_on(self, first: date, last: date) -> bool:
+        """Whether every answer of the book is the same on ``last`` as on ``first`` (``first <= last``): no value of
+        any parameter in any region starts, or stops holding, on a day after ``first`` up to ``last``."""
+        cuts = self._cuts
+        if cuts is None:
+            days = set()
+            for rules in self.regions.values():
+                for values in rules.parameters.values():
+                    for value in values:
+                        days.add(value.since)
+                        if value.end is not None and value.end < date.max:
+                            days.add(value.end + timedelta(days=1))
+            cuts = self._cuts = tuple(sorted(days))
+        return bisect_right(cuts, first) == bisect_right(cuts, last)
 
     def version(self, parameter: str, region: str, since: date) -> DatedValue | None:
         """The value of ``parameter`` that ``region``'s own files give from ``since`` (a version a decision read,

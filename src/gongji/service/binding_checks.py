@@ -35,7 +35,7 @@ from gongji.service.checks import (
     relation_allowed,
 )
 
-__all__ = ["binding_findings", "changes_this_year"]
+__all__ = ["binding_findings", "changes_this_year", "still_clear"]
 
 
 #: Ends that are the authoriser's own decision (the counter acts on a party's written request).
@@ -160,7 +160,10 @@ def binding_findings(
     kin: Sequence[Relation] = (),
 ) -> tuple[list[Finding], RuleReader]:
     """Every reason the authoriser may not bind this relative now (empty when the binding may be requested).
-    ``kin`` are further relations of the family (the spouses' own) that the kinship check must agree with."""
+    ``kin`` are further relations of the family (the spouses' own) that the kinship check must agree with.
+
+    Of ``moment`` the checks read the day's rule values, its year and which relations are live: a check that reads
+    more of it must be named in :func:`still_clear` too."""
     reader = RuleReader(book, moment.date())
     request = _Request(
         authoriser, beneficiary, relation_type, moment, family, proof_reference, commitment, valid_until, kin
@@ -176,6 +179,18 @@ def binding_findings(
     for check in (_who, _how_many, _exclusive, _mirror, _changes, _proof):
         findings += check(reader, region, request)
     return findings, reader
+
+
+def still_clear(book: RuleBook, relations: Sequence[Relation], checked_at: datetime, moment: datetime) -> bool:
+    """Whether a binding that :func:`binding_findings` found nothing against at ``checked_at`` is found clear again at
+    ``moment``, asked about the same parties holding the same ``relations`` (theirs and the kin's): of the moment the
+    checks read only the day's rule values, the year (the changes a year counts) and which relations are live then,
+    and none of these moved in between. (Enrollments and ID numbers are read as they are, not as of a day.)"""
+    return (
+        checked_at.year == moment.year
+        and book.same_on(min(checked_at, moment).date(), max(checked_at, moment).date())
+        and all(r.is_live_at(checked_at) == r.is_live_at(moment) for r in relations)
+    )
 
 
 def _mutual_aid_unavailable(reader: RuleReader, authoriser: Party) -> list[Finding]:

@@ -21,7 +21,7 @@ from gongji.domain.phrases import Phrase
 from gongji.domain.relations import Channel, EndReason, Kinship, Relation, RelationEvent, RelationStatus
 from gongji.rules import parameters as params
 from gongji.rules.book import RuleBook
-from gongji.service.binding_checks import binding_findings, changes_this_year
+from gongji.service.binding_checks import binding_findings, changes_this_year, still_clear
 from gongji.service.checks import Finding, Party, limit_reached
 from gongji.service.clock import SHANGHAI
 from gongji.service.refusal_log import Channel as Edge
@@ -74,6 +74,10 @@ class FamilyState:
     ) -> None:
         self.people, self.enrollments, self.book, self.face = people, enrollments, book, face
         self.out = FamilyYear()
+        #: How many times the family's relations changed so far.
+        self.changes = 0
+        #: The requests the checks found clear: when, and how many changes the relations had had by then.
+        self.cleared: dict[int, tuple[datetime, int]] = {}
 
     def relations_of(self, person_id: int) -> list[Relation]:
         """Every relation so far that ``person_id`` is in (either side)."""
@@ -87,6 +91,7 @@ class FamilyState:
     def save(self, relation: Relation) -> None:
         """The relation's new state in place of its old one."""
         self.out.relations[relation.id - 1] = relation
+        self.changes += 1
 
     def event(self, relation: Relation, kind: str, at: datetime, actor: int | None, note: Any) -> None:
         """An event of the relation, online."""
@@ -97,12 +102,15 @@ class FamilyState:
         spouses = spouses_on_record(relations, people)
         return [r for r in self.out.relations if any(r.involves(s) for s in spouses)]
 
-    def findings(self, a: Party, b: Party, kind: RelationType, at: datetime, without: int | None) -> list[Finding]:
-        """What the binding checks find against ``a`` binding ``b`` at ``at``, the spouses' relations read as the
-        use cases read them (``without`` the relation being decided)."""
-        kin = [
+    def kin(self, a: Party, b: Party, without: int | None) -> list[Relation]:
+        """The relations of the parties' spouses, as the use cases read them for the checks (``without`` the relation
+        being decided)."""
+        return [
             r for r in self.spouses_relations([*a.relations, *b.relations], a.person.id, b.person.id) if r.id != without
         ]
+
+    def findings(self, a: Party, b: Party, kind: RelationType, at: datetime, kin: list[Relation]) -> list[Finding]:
+        """What the binding checks find against ``a`` binding ``b`` at ``at``, with the spouses' relations ``kin``."""
         found, _ = binding_findings(
             self.book,
             a,
@@ -134,7 +142,7 @@ class FamilyState:
         before = (list(self.out.relations), len(self.out.events))
         self.settle_stale(at, a_id, b_id)
         a, b = self.party(a_id), self.party(b_id)
-        found = self.findings(a, b, kind, at, None)
+        found = self.findings(a, b, kind, at, self.kin(a, b, None))
         if found:
             # A refused request writes nothing: what settle_stale stored goes with its transaction.
             self.out.relations[:], events = before
@@ -161,6 +169,8 @@ class FamilyState:
             commitment_text=signed,
         )
         self.out.relations.append(relation)
+        self.changes += 1
+        self.cleared[relation.id] = (at, self.changes)
         self.event(relation, "requested", at, a_id, signed)
         shown = {
             "authoriser": a.person.name,
@@ -170,6 +180,16 @@ class FamilyState:
         for person_id in self.who_confirms(relation, at):
             self.out.notices.append((relation.id, person_id, NoticeKind.BINDING_WAITING, shown, at))
         return relation
+
+    def still_clear(self, relation: Relation, at: datetime, read: list[Relation]) -> bool:
+        """Whether the checks that found the request clear would find it clear again at ``at``
+        (:func:`~gongji.service.binding_checks.still_clear`): nothing of the family changed since, and the checks
+        would read the same rules and the same ``read`` relations live. ``confirm_binding`` checks again; here the
+        check is skipped where it must repeat the request's, which is most confirmations."""
+        cleared = self.cleared.pop(relation.id, None)
+        if cleared is None or cleared[1] != self.changes:
+            return False
+        return still_clear(self.book, read, cleared[0], at)
 
     def face_age(self, relation: Relation, at: datetime) -> int:
         """The age from which the relative's region asks the relative himself to confirm, by face."""
@@ -208,11 +228,12 @@ class FamilyState:
             return None
         a_id, b_id = relation.authoriser_id, relation.beneficiary_id
         a, b = self.party(a_id, without=relation.id), self.party(b_id, without=relation.id)
-        found = [
+        kin = self.kin(a, b, relation.id)
+        found = [] if self.still_clear(relation, at, [*a.relations, *b.relations, *kin]) else [
             f
-            for f in self.findings(a, b, relation.relation_type, at, relation.id)
+            for f in self.findings(a, b, relation.relation_type, at, kin)
             if f.code is not ErrorCode.CHANGES_LIMIT_REACHED
-        ]
+        ]  # fmt: skip
         if found:
             self.refuse(at, a, found[0].code, "confirm", relation.relation_type, a_id, b_id)
             return None

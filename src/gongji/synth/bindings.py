@@ -6,8 +6,10 @@ signed commitment at a moment before or during the year, and checked by
 :func:`~gongji.service.binding_checks.binding_findings` against the family's relations at that moment — a refused
 request leaves a :class:`~gongji.synth.binding_state.Refusal` and nothing else. A request is confirmed a few days
 later by whoever may answer it (the relative from the region's face-verification age, below it a guardian the
-family's relations name), and checked again then, as ``confirm_binding`` does; one nobody confirms expires, and is
-stored as expired the next time one of its two people makes a request (``settle_stale``). Some confirmed relations
+family's relations name), and checked again then, as ``confirm_binding`` does — unless the check must find what the
+request's found (nothing of the family changed since, and the checks would read the same rules and the same live
+relations: :func:`~gongji.service.binding_checks.still_clear`); one nobody confirms expires, and is stored as expired
+the next time one of its two people makes a request (``settle_stale``). Some confirmed relations
 are ended by their authoriser later in the year, within the region's yearly changes.
 
 What each step writes (:class:`~gongji.synth.binding_state.FamilyState`) — the relation, its events, the notices to
