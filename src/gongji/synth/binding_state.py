@@ -181,6 +181,15 @@ class FamilyState:
             self.out.notices.append((relation.id, person_id, NoticeKind.BINDING_WAITING, shown, at))
         return relation
 
+    def confirmation_findings(self, relation: Relation, a: Party, b: Party, at: datetime) -> list[Finding]:
+        """What ``confirm_binding``'s check finds against ``relation`` (the changes a year aside, which a confirmation
+        does not count), or nothing without asking where the check must find what the request's found."""
+        kin = self.kin(a, b, relation.id)
+        if self.still_clear(relation, at, [*a.relations, *b.relations, *kin]):
+            return []
+        found = self.findings(a, b, relation.relation_type, at, kin)
+        return [f for f in found if f.code is not ErrorCode.CHANGES_LIMIT_REACHED]
+
     def still_clear(self, relation: Relation, at: datetime, read: list[Relation]) -> bool:
         """Whether the checks that found the request clear would find it clear again at ``at``
         (:func:`~gongji.service.binding_checks.still_clear`): nothing of the family changed since, and the checks
@@ -228,12 +237,7 @@ class FamilyState:
             return None
         a_id, b_id = relation.authoriser_id, relation.beneficiary_id
         a, b = self.party(a_id, without=relation.id), self.party(b_id, without=relation.id)
-        kin = self.kin(a, b, relation.id)
-        found = [] if self.still_clear(relation, at, [*a.relations, *b.relations, *kin]) else [
-            f
-            for f in self.findings(a, b, relation.relation_type, at, kin)
-            if f.code is not ErrorCode.CHANGES_LIMIT_REACHED
-        ]  # fmt: skip
+        found = self.confirmation_findings(relation, a, b, at)
         if found:
             self.refuse(at, a, found[0].code, "confirm", relation.relation_type, a_id, b_id)
             return None
