@@ -83,3 +83,25 @@ def test_sqlite_insert_of_many_rows_a_statement_keeps_every_row_in_order(tmp_pat
 
 
 _SEVEN = ("id", "a", "b", "c", "d", "e", "f")
+
+
+def test_update_sets_the_columns_named_of_the_rows_named(tmp_path: Path) -> None:
+    table = Table("sample", MetaData(), *(Column(name, Integer if name == "id" else Text) for name in _SEVEN))
+    engine = create_engine(f"sqlite:///{tmp_path / 'bulk.db'}")
+    try:
+        table.metadata.create_all(engine)
+        rows = [(i, *(f"{name}-{i}" for name in _SEVEN[1:])) for i in range(1, 6)]
+        writer = BulkWriter(engine)
+        with writer.transaction() as conn:
+            writer.write(conn, table, _SEVEN, rows)
+            writer.update(conn, table, ("b", "e"), [(2, "B2", "E2"), (4, "B4", None)])
+        with engine.connect() as conn:
+            stored = [tuple(row) for row in conn.execute(select(table).order_by(table.c.id))]
+    finally:
+        engine.dispose()
+    changed = {2: ("B2", "E2"), 4: ("B4", None)}
+    expected = [
+        (i, a, *changed[i][:1], c, d, changed[i][1], f) if i in changed else (i, a, b, c, d, e, f)
+        for i, a, b, c, d, e, f in rows
+    ]
+    assert stored == expected

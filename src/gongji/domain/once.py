@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 class once(Generic[T]):  # noqa: N801 — a decorator, named as one
     """``@once`` on a method of a class whose instances have a ``__dict__``: the method's result, computed on the
-    first read and then read as a plain attribute (the instance's ``__dict__`` shadows this descriptor)."""
+    first read and then read as a plain attribute (the value kept on the instance shadows this descriptor)."""
 
     def __init__(self, compute: Callable[[Any], T]) -> None:
         self.compute = compute

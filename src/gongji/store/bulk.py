@@ -169,6 +169,16 @@ class BulkWriter:
             _sqlite_insert(raw, sql, len(columns), converted)
         self._written.add(table.name)
 
+    def update(self, conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Set ``columns`` of rows already in ``table``, in the transaction of ``conn``: each row gives the row's id,
+        then its values in the order of ``columns``, as the driver stores them (:meth:`RowShapes.prepare`: a bound
+        text parameter is passed through as it is)."""
+        if not rows:
+            return
+        assignments = ", ".join(f"{name} = :{name}" for name in columns)
+        statement = text(f"UPDATE {table.name} SET {assignments} WHERE id = :id")
+        conn.execute(statement, [{"id": row[0], **dict(zip(columns, row[1:], strict=True))} for row in rows])
+
     def finish(self, tables: Sequence[Table]) -> None:
         """After the load: PostgreSQL's id sequences moved past the ids written (explicit ids do not move them), and
         fresh planner statistics for what was loaded, as autovacuum would gather a little later."""

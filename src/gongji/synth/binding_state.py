@@ -185,12 +185,12 @@ class FamilyState:
         """What ``confirm_binding``'s check finds against ``relation`` (the changes a year aside, which a confirmation
         does not count), or nothing without asking where the check must find what the request's found."""
         kin = self.kin(a, b, relation.id)
-        if self.still_clear(relation, at, [*a.relations, *b.relations, *kin]):
+        if self.request_still_clear(relation, at, [*a.relations, *b.relations, *kin]):
             return []
         found = self.findings(a, b, relation.relation_type, at, kin)
         return [f for f in found if f.code is not ErrorCode.CHANGES_LIMIT_REACHED]
 
-    def still_clear(self, relation: Relation, at: datetime, read: list[Relation]) -> bool:
+    def request_still_clear(self, relation: Relation, at: datetime, read: list[Relation]) -> bool:
         """Whether the checks that found the request clear would find it clear again at ``at``
         (:func:`~gongji.service.binding_checks.still_clear`): nothing of the family changed since, and the checks
         would read the same rules and the same ``read`` relations live. ``confirm_binding`` checks again; here the

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from gongji.store import tables as t
 from gongji.store.bulk import BulkWriter
@@ -37,10 +37,9 @@ _DEBIT, _CREDIT = _TRANSFER["debit_account_id"], _TRANSFER["credit_account_id"]
 _DEBIT_AFTER, _CREDIT_AFTER = _TRANSFER["debit_balance_after_fen"], _TRANSFER["credit_balance_after_fen"]
 _JOURNAL_ID, _BOOKED_AT = COLUMNS["journals"].index("id"), COLUMNS["journals"].index("booked_at")
 
-#: An account's balance, version and opening time; the time as the driver stores it (it came from the chunks' rows).
-_SETTLE = text(
-    "UPDATE accounts SET balance_fen = :balance, version = :version, opened_at = :opened WHERE id = :account"
-)
+#: What :meth:`SharedAccounts.settle` sets of each system account; the time as the driver stores it (it came from the
+#: chunks' prepared rows).
+_SETTLED = ("balance_fen", "version", "opened_at")
 
 
 @dataclass
@@ -129,11 +128,11 @@ class SharedAccounts:
         """Once every chunk is written: each system account's balance and version, and its opening time that of
         the first journal that touched it (chunks and families are drawn apart, so the first to open it in a scratch
         database was not always the first in time)."""
-        values = [
-            {"account": account, "balance": moves.balance, "version": moves.version, "opened": moves.opened}
+        settled = [
+            (account, moves.balance, moves.version, moves.opened)
             for account, moves in self._running.items()
             if moves.version
         ]
-        if values:
+        if settled:
             with writer.transaction() as conn:
-                conn.execute(_SETTLE, values)
+                writer.update(conn, t.accounts, _SETTLED, settled)
