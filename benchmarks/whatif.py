@@ -61,11 +61,11 @@ def _core(
             memory = FamilyMemory(uow)
             read += [(seen, memory) for s in setl_ids if (seen := situation(uow, memory, s)) is not None]
         for seen, memory in read:  # the year-start balances remembered, as a replay has them after a family's first
-            outcome(ctx, uow, overlay, seen, {}, memory)
+            outcome(uow, overlay, seen, {}, memory)
         started = time.perf_counter()
         for seen, memory in read:
-            outcome(ctx, uow, ctx.rules, seen, {}, memory)
-            outcome(ctx, uow, overlay, seen, {}, memory)
+            outcome(uow, ctx.rules, seen, {}, memory)
+            outcome(uow, overlay, seen, {}, memory)
         return len(read), time.perf_counter() - started
 
     return ctx.read(handler)

@@ -246,6 +246,10 @@ class AccountState:
     balance_fen: int
     version: int
 
+    def with_balance(self, balance_fen: int) -> AccountState:
+        """The same account holding ``balance_fen`` (every field but the balance kept)."""
+        return AccountState(self.id, self.kind, self.ledger, self.owner_person_id, balance_fen, self.version)
+
     @property
     def must_not_go_negative(self) -> bool:
         """Person-owned accounts are held to a balance of at least zero."""

@@ -91,6 +91,12 @@ class AccountRow:
     opened_at: datetime
     code: str
 
+    def with_balance(self, balance_fen: int) -> AccountRow:
+        """The same account holding ``balance_fen`` (a replay's balance of another moment)."""
+        return AccountRow(
+            self.state.with_balance(balance_fen), self.region, self.period_year, self.opened_at, self.code
+        )
+
 
 @dataclass(frozen=True)
 class StatementLine:

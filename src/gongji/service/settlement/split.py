@@ -16,6 +16,7 @@ from gongji.domain.settlement import BillParts, Payment, SetlInfo, SettlementRec
 from gongji.domain.visits import FeeLine, Visit
 from gongji.domain.wallet import WalletTransfer
 from gongji.rules import parameters as params
+from gongji.rules.book import RuleBook
 from gongji.rules.schema import HospitalLevel, InsuredCategory, QuotaModel
 from gongji.service.checks import RuleReader
 from gongji.service.clock import SHANGHAI
@@ -213,17 +214,17 @@ YearStartParts = Callable[[UnitOfWork, Sequence[AccountRow], int], tuple[int, in
 
 
 def year_starts(
-    ctx: Context, uow: UnitOfWork, family: Family, year: int, parts: YearStartParts | None = None
+    rules: RuleBook, uow: UnitOfWork, family: Family, year: int, parts: YearStartParts | None = None
 ) -> dict[int, tuple[int, int]]:
-    """The year-start parts of every payer whose region's quota is a yearly share of them (read only there, by
-    ``parts``: :func:`year_start_parts` unless given)."""
+    """The year-start parts of every payer whose region's quota under ``rules`` is a yearly share of them (read only
+    there, by ``parts``: :func:`year_start_parts` unless given)."""
     read = parts or year_start_parts
     starts = {}
     on = datetime(year, 1, 1, tzinfo=SHANGHAI).date()
     for relation in family.paying_relations:
         payer = family.party(relation.authoriser_id)
         region = payer.region or relation.region
-        model = ctx.rules.find(params.QUOTA_MODEL, region, on)
+        model = rules.find(params.QUOTA_MODEL, region, on)
         if model is not None and model.value is QuotaModel.ANNUAL_SHARE:
             starts[payer.person.id] = read(uow, family.personal_accounts(payer.person.id, region), year)
     return starts
@@ -290,7 +291,7 @@ def plan_settlement(
         family=family,
         moment=moment,
         this_year=now.year,
-        year_start=year_starts(ctx, uow, family, visit.begin_at.year),
+        year_start=year_starts(ctx.rules, uow, family, visit.begin_at.year),
         suspension=finding_among(read.suspensions, patient, visit.begin_at.date(), now) if networked else None,
         wallet=grants_of(uow, read.spendable) if acct_used else (),
         use_wallet=use_wallet,

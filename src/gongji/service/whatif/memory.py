@@ -18,10 +18,14 @@ from gongji.domain.relations import Relation
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import Visit
 from gongji.service.ports import AccountRow, UnitOfWork
+from gongji.service.settlement.family import Family
 from gongji.service.settlement.split import year_start_parts
 from gongji.service.settlement_ports import BillRows, FamilyRows
 
-__all__ = ["FamilyMemory"]
+__all__ = ["FamilyKey", "FamilyMemory"]
+
+#: A family as it stood: the patient, the state of each of her relations then, and whether each was live.
+FamilyKey = tuple[int, tuple[int, ...], tuple[bool, ...]]
 
 
 class _Moves:
@@ -56,6 +60,11 @@ class FamilyMemory:
         self._starts: dict[tuple[tuple[int, ...], int], tuple[int, int]] = {}
         self._records: dict[str, SettlementRecord] = {}
         self._bills: dict[int, tuple[Visit, BillRows]] = {}
+        #: Relations as they stood at some moment, by relation, state and order (:mod:`gongji.service.whatif.then`).
+        self.relations_then: dict[tuple[int, int, bool], Relation] = {}
+        #: Families as they stood, by the patient and her relations' states; each with its variants by her payers'
+        #: relations' states (:func:`gongji.service.whatif.then.family_then`).
+        self.families_then: dict[FamilyKey, tuple[Family, dict[tuple[int, ...], Family]]] = {}
 
     def expect(self, setl_ids: Sequence[str]) -> None:
         """Read the family's settlements that will be replayed together, and their visits' bills together."""

@@ -22,22 +22,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from gongji.domain.errors import GongjiError
-from gongji.domain.people import Person
-from gongji.domain.relations import Relation, RelationStatus
 from gongji.domain.settlement import SettlementRecord
 from gongji.domain.visits import FeeLine, Visit
 from gongji.rules.book import RuleBook
 from gongji.service.checks import RuleReader
-from gongji.service.context import Context
 from gongji.service.ports import AccountRow, UnitOfWork
-from gongji.service.settlement.core import SettlementInputs, compute_plan
-from gongji.service.settlement.family import Family, load_family
+from gongji.service.settlement.core import BillFacts, SettlementInputs, compute_plan
+from gongji.service.settlement.family import Family
 from gongji.service.settlement.moves import settlement_moves
 from gongji.service.settlement.split import SettlementPlan, bill_facts, relations_moment, year_starts
 from gongji.service.settlement_ports import BillRows
 from gongji.service.whatif.memory import FamilyMemory
+from gongji.service.whatif.then import family_then
 
-__all__ = ["Outcome", "Situation", "outcome", "relation_then", "situation"]
+__all__ = ["Outcome", "Situation", "outcome", "situation"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Situation:
     """What a settlement read, as it was: the record, its visit, the family with its balances of then, and its bill
-    (the visit's rows, the lines it settled, the visit's earlier settlements)."""
+    (the visit's rows, the lines it settled, the visit's earlier settlements, and what the core reads of them)."""
 
     record: SettlementRecord
     visit: Visit
@@ -65,6 +63,10 @@ class Situation:
     bill: BillRows
     lines: list[FeeLine]
     earlier: list[SettlementRecord]
+    #: When its relations are judged.
+    moment: datetime
+    #: The bill as the core reads it — the same under every book —, or the code it was refused with.
+    facts: BillFacts | str
 
 
 def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int]) -> Family:
@@ -72,49 +74,12 @@ def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int
 
     def then(row: AccountRow) -> AccountRow:
         balance = balances.get(row.state.id, row.state.balance_fen) + deltas.get(row.code, 0)
-        if balance == row.state.balance_fen:
-            return row
-        return replace(row, state=replace(row.state, balance_fen=balance))
+        return row if balance == row.state.balance_fen else row.with_balance(balance)
 
     accounts = {person: [then(row) for row in rows] for person, rows in family.accounts.items()}
     by_code = {row.code: row for rows in accounts.values() for row in rows}
     by_code |= {code: then(row) for code, row in family.by_code.items() if code not in by_code}
     return replace(family, accounts=accounts, by_code=by_code)
-
-
-def relation_then(relation: Relation, moment: datetime) -> Relation:
-    """``relation`` as it stood at ``moment``, from its final row: one ended or decided since was still open then
-    (its quota is today's: its history is not read back)."""
-    if relation.status in (RelationStatus.ENDED, RelationStatus.EXPIRED, RelationStatus.DECLINED):
-        closed = relation.ended_at or (relation.expires_at if relation.status is RelationStatus.EXPIRED else None)
-        if closed is None or closed <= moment:
-            return relation
-        relation = replace(relation, ended_at=None, end_reason=None, end_requested_by_id=None)
-        confirmed = relation.confirmed_at is not None and relation.confirmed_at <= moment
-        return replace(relation, status=RelationStatus.ACTIVE if confirmed else RelationStatus.REQUESTED)
-    if (
-        relation.status is RelationStatus.ACTIVE
-        and relation.confirmed_at is not None
-        and relation.confirmed_at > moment
-    ):
-        return replace(relation, status=RelationStatus.REQUESTED)
-    return relation
-
-
-def _family_then(uow: UnitOfWork, memory: FamilyMemory, patient: Person, moment: datetime) -> Family:
-    """The patient's family as her relations stood at ``moment``."""
-    now = memory.relations_of(patient.id)
-    own = [relation_then(r, moment) for r in now]
-    if any(then is not today for then, today in zip(own, now, strict=True)):
-        # A relation ended since lost its place in her payer order, and the others moved up: with no history of the
-        # order, the relations of then pay in the order they were bound (the order a new binding is given).
-        own = [replace(r, order_position=None) for r in own]
-    family = load_family(uow, patient, moment, lock=False, relations=own, reader=memory)
-    others = {
-        person: [relation_then(r, moment) for r in relations]
-        for person, relations in family.relations_of_people.items()
-    }
-    return replace(family, relations_of_people=others)
 
 
 def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation | None:
@@ -128,7 +93,8 @@ def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation 
     if billed is None or patient is None:
         return None
     visit, read = billed
-    family = _family_then(uow, memory, patient, relations_moment(visit, record.settled_at))
+    moment = relations_moment(visit, record.settled_at)
+    family = family_then(uow, memory, patient, moment)
     ids = sorted({row.state.id for row in family.by_code.values()})
     balances = memory.balances_before(ids, record.journal_id)
     lines = [line for line in read.lines if line.settlement_id == record.id]
@@ -137,33 +103,40 @@ def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation 
     earlier = []
     if others:
         earlier = [r for r in uow.settlements.for_visit(visit.id) if r.id < record.id and r.id in others]
-    return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier)
+    assert read.institution is not None
+    try:
+        facts: BillFacts | str = bill_facts(
+            read.items, visit, read.institution, patient, record.acct_used_flag, lines, earlier
+        )
+    except GongjiError as refusal:
+        facts = refusal.code.name
+    return Situation(record, visit, _as_of(family, balances, {}), read, lines, earlier, moment, facts)
 
 
 def outcome(
-    ctx: Context, uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int], memory: FamilyMemory
+    uow: UnitOfWork, book: RuleBook, seen: Situation, deltas: Mapping[str, int], memory: FamilyMemory
 ) -> Outcome:
     """The settlement of ``seen`` under ``book``, its family's balances moved by ``deltas`` (``memory``: what the
     replay read of the family already)."""
-    record, visit = seen.record, seen.visit
+    record, visit, bill = seen.record, seen.visit, seen.facts
+    if isinstance(bill, str):
+        return Outcome(refused=bill)
     family = _as_of(seen.family, {}, deltas) if deltas else seen.family
-    read, lines, earlier = seen.bill, seen.lines, seen.earlier
-    assert read.institution is not None
+    assert seen.bill.institution is not None
     try:
-        bill = bill_facts(read.items, visit, read.institution, family.patient, record.acct_used_flag, lines, earlier)
         inputs = SettlementInputs(
             bill=bill,
             family=family,
-            moment=relations_moment(visit, record.settled_at),
+            moment=seen.moment,
             this_year=record.settled_at.year,
-            year_start=year_starts(replace(ctx, rules=book), uow, family, visit.begin_at.year, memory.year_start_parts),
+            year_start=year_starts(book, uow, family, visit.begin_at.year, memory.year_start_parts),
             wallet=(),
             use_wallet=False,
         )
         core = compute_plan(RuleReader(book, visit.begin_at.date()), inputs)
     except GongjiError as refusal:
         return Outcome(refused=refusal.code.name)
-    plan = SettlementPlan(visit, read.institution, family, core, lines, read.lines)
+    plan = SettlementPlan(visit, seen.bill.institution, family, core, seen.lines, seen.bill.lines)
     effects: Counter[str] = Counter()
     for debit, credit, amount in settlement_moves(plan, record.settled_at.year):
         effects[debit.code] -= amount

@@ -253,8 +253,8 @@ def _replay(
     if seen is None:
         result.skipped += 1
         return None
-    base = outcome(ctx, uow, ctx.rules, seen, {}, memory)
-    over = outcome(ctx, uow, overlay, seen, deltas, memory)
+    base = outcome(uow, ctx.rules, seen, {}, memory)
+    over = outcome(uow, overlay, seen, deltas, memory)
     result.replayed += 1
     if not _matches(seen, base):
         result.mismatched += 1
