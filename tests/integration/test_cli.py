@@ -442,6 +442,10 @@ def test_whatif_replays_the_demo_under_a_shipped_overlay(gongji, tmp_path) -> No
     gongji("demo")
     shown = json.loads(gongji("whatif", "--rules", str(overlays / "hebei-yearly-share-60"), "--json"))
     assert shown["overlay"] == "hebei-yearly-share-60"
+    # Without --json a bar tells how far the replay has come, adding up what each process went through (the two
+    # bills and the wallet's purchase, skipped).
+    lines = gongji("whatif", "--rules", str(overlays / "hebei-yearly-share-60"), "--workers", "2").splitlines()
+    assert [line.split()[-3] for line in lines if line.startswith("推演 Replaying")] == ["3/3"]
     assert shown["replayed"] == 2  # the family's two bills (the wallet's purchase is not replayed)
     assert shown["baseline_mismatches"] == 0
     chart = tmp_path / "whatif.svg"

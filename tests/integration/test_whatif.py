@@ -3,6 +3,7 @@ overlay the pure core decides again, and what a relative paid less in one settle
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from gongji.rules.book import RuleBook
 from gongji.service.clock import SHANGHAI, FixedClock
 from gongji.service.context import Context
 from gongji.service.demo import load_demo
+from gongji.service.whatif import run
 from gongji.service.whatif.parts import (
     PartHeader,
     PartInvalid,
@@ -68,13 +70,25 @@ def test_the_rules_in_force_give_the_demo_back_and_an_overlay_that_changes_nothi
     assert result.changes == []
 
 
-def test_the_rules_in_force_give_a_synthetic_provinces_year_back_to_the_fen(ctx: Context, engine: Engine) -> None:
+def test_the_rules_in_force_give_a_synthetic_provinces_year_back_to_the_fen(
+    ctx: Context, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A year of care: relations bound, ended and expired around the visits, balances moving between them. Replayed
     in two parts (families apart, as on two cores), it adds up to the whole."""
     load(engine, HEBEI, people=400, year=2026, seed=6, book=RuleBook.load())
-    result = what_if(ctx, RuleBook.load(), **ALL_TIME)
+    monkeypatch.setattr(run, "PROGRESS_EVERY", 100)
+    told: list[tuple[int, int]] = []
+    result = what_if(ctx, RuleBook.load(), progress=lambda done, total: told.append((done, total)), **ALL_TIME)
     assert result.replayed == _replayed(engine) > 300
     assert (result.mismatched, result.mismatches) == (0, [])
+    # Its progress: from none to every settlement, told every hundred settlements or so (a family's at a time).
+    total = result.replayed + result.skipped
+    assert told[0] == (0, total)
+    assert told[-1] == (total, total)
+    steps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(told)]
+    assert len(told) > 3
+    assert all(step >= 100 for step in steps[:-1])
+    assert steps[-1] > 0
 
     overlay = RuleBook.load([OVERLAYS / "hebei-yearly-share-60"])
     whole = what_if(ctx, overlay, kept=5, **ALL_TIME)

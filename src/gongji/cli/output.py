@@ -12,17 +12,55 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.wording import code_of, is_term, texts
 
-__all__ = ["console", "err_console", "print_error", "print_json", "print_problem", "table", "yuan"]
+__all__ = [
+    "ProgressBar",
+    "console",
+    "err_console",
+    "print_error",
+    "print_json",
+    "print_problem",
+    "table",
+    "yuan",
+]
 
 # Piped output (files, CI logs) gets wide tables instead of Rich's 80-column default.
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+class ProgressBar:
+    """A Rich progress bar of a long command on the console, labelled ``label`` (none when ``quiet``, as with
+    ``--json``): :meth:`advance` by a count, or :meth:`show` how much of how much is done."""
+
+    def __init__(self, label: str, total: int | None, *, quiet: bool) -> None:
+        self._bar = Progress(
+            TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=console, disable=quiet, transient=False,
+        )  # fmt: skip
+        self._total = total
+
+    def __enter__(self) -> ProgressBar:
+        self._bar.start()
+        self._task = self._bar.add_task("work", total=self._total)
+        return self
+
+    def advance(self, count: int) -> None:
+        """``count`` more done."""
+        self._bar.advance(self._task, count)
+
+    def show(self, done: int, total: int | None) -> None:
+        """``done`` of ``total`` done (``None``: not known yet)."""
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
 
 
 def _default(value: Any) -> Any:

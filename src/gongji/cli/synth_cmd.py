@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .common import settings
-from .output import console, print_json, print_problem, table
+from .output import ProgressBar, console, print_json, print_problem, table
 
 if TYPE_CHECKING:
     from gongji.rules.book import RuleBook
@@ -117,10 +115,10 @@ def synth_cmd(
     try:
         upgrade(engine)
         check_empty(engine)
-        with _Progress(people, as_json) as advance:
+        with ProgressBar("合成 Drawing", people, quiet=as_json) as bar:
             report = load(
                 engine, drawn, people=people, year=year, seed=seed, book=book,
-                workers=workers or os.cpu_count() or 1, progress=advance, care=care, fraud_rate=fraud,
+                workers=workers or os.cpu_count() or 1, progress=bar.advance, care=care, fraud_rate=fraud,
             )  # fmt: skip
     except NotEmpty as full:
         print_problem(
@@ -152,25 +150,6 @@ def _write_truth(path: Path, report: object) -> None:
         writer.writerow(["person_id", "pattern", "began_at", "visits"])
         for case in sorted(report.truth, key=lambda c: (c.person_id, c.began_at)):
             writer.writerow([case.person_id, case.pattern.value, case.began_at.isoformat(), case.visits])
-
-
-class _Progress:
-    """A Rich progress bar of people written (none with ``--json``); entering gives the function to advance it."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self._bar = Progress(
-            TextColumn("合成 Drawing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            console=console, disable=quiet, transient=False,
-        )  # fmt: skip
-        self._total = total
-
-    def __enter__(self) -> Callable[[int], None]:
-        self._bar.start()
-        task = self._bar.add_task("people", total=self._total)
-        return lambda count: self._bar.advance(task, count)
-
-    def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
 
 
 def _show(report: object) -> None:

@@ -14,15 +14,17 @@ import json
 import multiprocessing
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from queue import Empty
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .common import run
-from .output import print_json, print_problem
+from .output import ProgressBar, print_json, print_problem
 from .whatif_output import as_data, show, write_families, write_out
 
 if TYPE_CHECKING:
@@ -156,7 +158,8 @@ def whatif_cmd(
         header, result = _merged(merge, header, scoped, as_json)
     else:
         count = workers or os.cpu_count() or 1
-        result = run(lambda ctx: _in_parts(ctx, overlay, rules, header, count), as_json)
+        with ProgressBar("推演 Replaying", None, quiet=as_json) as bar:
+            result = run(lambda ctx: _in_parts(ctx, overlay, rules, header, count, bar.show), as_json)
     if save is not None:
         save.write_text(json.dumps(save_part(result, header), ensure_ascii=False), encoding="utf-8")
     if out is not None:
@@ -197,41 +200,83 @@ def _merged(files: list[Path], asked: PartHeader, scoped: bool, as_json: bool) -
     return header, result
 
 
+#: A process's queue of progress, set when the process starts (:func:`_listen_to`); ``None`` in the parent.
+_told: Any = None
+
+
+def _listen_to(queue: Any) -> None:
+    """Where this worker process tells its progress (set once, as it starts)."""
+    global _told
+    _told = queue
+
+
 def _part(job: tuple[str, Path, datetime, datetime, tuple[str, ...] | None, int, int]) -> WhatIf:
-    """One part of a what-if, in a process of its own (its own connection to the database, closed after)."""
+    """One part of a what-if, in a process of its own (its own connection to the database, closed after), telling
+    its progress as (part, done, total) when the process has a queue for it."""
     from gongji.bootstrap import Settings, build_context
     from gongji.rules.book import RuleBook
     from gongji.service.whatif.run import what_if
     from gongji.store.engine import make_engine
 
     database_url, rules, since, until, regions, index, count = job
+    queue = _told
+
+    def tell(done: int, total: int) -> None:
+        if queue is not None:
+            queue.put((index, done, total))
+
     engine = make_engine(database_url)
     try:
         ctx = build_context(Settings(database_url=database_url), engine=engine)
         overlay = RuleBook.load([rules])
-        return what_if(ctx, overlay, since=since, until=until, regions=regions, part=(index, count))
+        return what_if(ctx, overlay, since=since, until=until, regions=regions, part=(index, count), progress=tell)
     finally:
         engine.dispose()
 
 
-def _in_parts(ctx: Context, overlay: RuleBook, rules: Path, header: PartHeader, count: int) -> WhatIf:
+def _in_parts(
+    ctx: Context,
+    overlay: RuleBook,
+    rules: Path,
+    header: PartHeader,
+    count: int,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> WhatIf:
     """The part ``header`` names of the what-if's families, split among ``count`` processes, their results added up
     (part I of N is, among ``count`` processes, the parts I + N·w of N·count: a family's number falls to one of them
     exactly when it falls to part I of N); in this process, on ``ctx`` with ``overlay`` (read from ``rules``), when
-    ``count`` is one."""
+    ``count`` is one. ``progress`` is told the settlements replayed of all processes' (their total ``None`` until
+    every process has counted its own)."""
     from gongji.service.whatif.run import WhatIf, what_if
 
     from .common import settings
 
     if count == 1:
         part = (header.index, header.count)
-        return what_if(ctx, overlay, since=header.since, until=header.until, regions=header.regions, part=part)
+        return what_if(
+            ctx, overlay, since=header.since, until=header.until, regions=header.regions, part=part, progress=progress
+        )
     url = settings().database_url
     index, parts = header.index, header.count
     period = (url, rules, header.since, header.until, header.regions)
     jobs = [(*period, index + parts * w, parts * count) for w in range(count)]
-    whole = WhatIf()
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for result in pool.map(_part, jobs):
-            whole.merge(result)
+    spawn = multiprocessing.get_context("spawn")
+    queue = spawn.Queue()
+    reports: dict[int, tuple[int, int]] = {}
+    with ProcessPoolExecutor(count, mp_context=spawn, initializer=_listen_to, initargs=(queue,)) as pool:
+        futures = [pool.submit(_part, job) for job in jobs]
+        while not all(future.done() for future in futures) or not queue.empty():
+            try:
+                part, done, total = queue.get(timeout=0.2)
+            except Empty:
+                continue
+            reports[part] = (done, total)
+            if progress is not None:
+                known = sum(t for _, t in reports.values()) if len(reports) == count else None
+                progress(sum(d for d, _ in reports.values()), known)
+        whole = WhatIf()
+        for future in futures:
+            whole.merge(future.result())
+    if progress is not None:  # every settlement, whichever of the processes' last reports are still on their way
+        progress(whole.replayed + whole.skipped, whole.replayed + whole.skipped)
     return whole

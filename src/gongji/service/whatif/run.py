@@ -9,7 +9,7 @@ what each account paid); a settlement it does not is counted as a mismatch and n
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,13 +19,29 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.whatif.memory import FamilyMemory
 from gongji.service.whatif.replay import Outcome, Situation, outcome, situation
 
-__all__ = ["NAMED_CHANGES", "Change", "FamilyDelta", "Totals", "WhatIf", "settlements_by_family", "what_if"]
+__all__ = [
+    "NAMED_CHANGES",
+    "Change",
+    "FamilyDelta",
+    "ReplayProgress",
+    "Totals",
+    "WhatIf",
+    "settlements_by_family",
+    "what_if",
+]
 
 #: How many mismatched settlements are named (all are counted).
 NAMED_MISMATCHES = 20
 #: How many changed settlements a what-if keeps whole by default: those whose cash changes most (all are counted, and
 #: summed by family).
 NAMED_CHANGES = 20
+#: How many settlements a replay replays between two reports of its progress (and after its last family).
+PROGRESS_EVERY = 2_000
+
+#: Told how far a replay has come: the settlements replayed (or skipped) so far and how many its part holds — at the
+#: start, every :data:`PROGRESS_EVERY` settlements or so, and at the end. Both are counts from the start, so a
+#: replay begun again (a transient database error) simply reports from zero.
+ReplayProgress = Callable[[int, int], None]
 
 
 @dataclass
@@ -300,6 +316,7 @@ def what_if(
     regions: Collection[str] | None = None,
     part: tuple[int, int] = (0, 1),
     kept: int = NAMED_CHANGES,
+    progress: ReplayProgress | None = None,
 ) -> WhatIf:
     """Replay every settlement made from ``since`` (included) to ``until`` (excluded) in ``regions`` (``None``: all)
     under the rules in force and under ``overlay``, in one read-only snapshot; nothing is written.
@@ -308,12 +325,22 @@ def what_if(
     family's settlements in the order they were made, and what was read of a family is kept while it is replayed
     (:class:`~gongji.service.whatif.memory.FamilyMemory`). ``part`` (index, count) replays only the families whose
     number falls to ``index`` of ``count``: parts replayed apart, on several cores, add up to the whole
-    (:meth:`WhatIf.merge`). ``kept``: how many of the changed settlements to hold whole (those that change most)."""
+    (:meth:`WhatIf.merge`). ``kept``: how many of the changed settlements to hold whole (those that change most);
+    ``progress``, told how far the replay has come."""
 
     def handler(uow: UnitOfWork) -> WhatIf:
         result = WhatIf(kept=kept)
-        for family, setl_ids in settlements_by_family(uow, since, until, regions, part).items():
+        grouped = settlements_by_family(uow, since, until, regions, part)
+        total = sum(len(setl_ids) for setl_ids in grouped.values())
+        done = reported = 0
+        if progress is not None:
+            progress(0, total)
+        for family, setl_ids in grouped.items():
             _replay_family(ctx, uow, overlay, family, setl_ids, result)
+            done += len(setl_ids)
+            if progress is not None and (done - reported >= PROGRESS_EVERY or done == total):
+                progress(done, total)
+                reported = done
         result.keep([], finally_=True)
         return result
 
