@@ -47,3 +47,15 @@ def test_each_account_is_read_once_for_the_family() -> None:
     memory.balances_before([7, 8], 13)
     memory.balances_before([8, 7], 20)
     assert uow.replays.asked == [[7], [8]]
+
+
+def test_families_are_people_linked_by_relations_named_by_their_least_id() -> None:
+    from gongji.service.whatif.run import _Families
+
+    # Two chains joined late, in an order that makes a larger id the root first; someone in no relation; ids far
+    # beyond the others'.
+    pairs = [(9, 7), (7, 12), (3, 5), (12, 5), (40, 41), (1_000_000, 41), (2, 2)]
+    families = _Families(iter(pairs))
+    assert {p: families.of(p) for p in (3, 5, 7, 9, 12)} == dict.fromkeys((3, 5, 7, 9, 12), 3)
+    assert (families.of(41), families.of(1_000_000), families.of(40)) == (40, 40, 40)
+    assert (families.of(2), families.of(8), families.of(5_000_000)) == (2, 8, 5_000_000)

@@ -99,9 +99,11 @@ class SqlReplays:
         for row in self._conn.execute(query.execution_options(yield_per=_STREAMED)):
             yield int(row[0]), str(row[1]), int(row[2])
 
-    def relation_pairs(self) -> list[tuple[int, int]]:
+    def relation_pairs(self) -> Iterator[tuple[int, int]]:
         r = t.relations
-        return [(int(a), int(b)) for a, b in self._conn.execute(select(r.c.authoriser_id, r.c.beneficiary_id))]
+        query = select(r.c.authoriser_id, r.c.beneficiary_id).execution_options(yield_per=_STREAMED)
+        for authoriser, beneficiary in self._conn.execute(query):
+            yield int(authoriser), int(beneficiary)
 
     def movements(self, account_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
         found: dict[int, list[tuple[int, int, int]]] = {}

@@ -29,8 +29,9 @@ class ReplayReader(Protocol):
         reversed, in the order they were made: (id, 结算ID, patient), streamed."""
         ...
 
-    def relation_pairs(self) -> list[tuple[int, int]]:
-        """Every relation's authoriser and beneficiary, whatever its state (who may ever have paid for whom)."""
+    def relation_pairs(self) -> Iterator[tuple[int, int]]:
+        """Every relation's authoriser and beneficiary, whatever its state (who may ever have paid for whom),
+        streamed."""
         ...
 
     def movements(self, account_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:
