@@ -70,16 +70,24 @@ class Situation:
 
 
 def _as_of(family: Family, balances: Mapping[int, int], deltas: Mapping[str, int]) -> Family:
-    """The family with each account's balance as it was (``balances`` by account id), moved by ``deltas``."""
-
-    def then(row: AccountRow) -> AccountRow:
-        balance = balances.get(row.state.id, row.state.balance_fen) + deltas.get(row.code, 0)
-        return row if balance == row.state.balance_fen else row.with_balance(balance)
-
-    accounts = {person: [then(row) for row in rows] for person, rows in family.accounts.items()}
-    by_code = {row.code: row for rows in accounts.values() for row in rows}
-    by_code |= {code: then(row) for code, row in family.by_code.items() if code not in by_code}
-    return replace(family, accounts=accounts, by_code=by_code)
+    """The family with each account's balance as it was (``balances`` by account id), moved by ``deltas`` (by code;
+    an account the family does not hold is not its concern)."""
+    rows = family.by_code
+    moved: dict[str, AccountRow] = {}
+    if balances:
+        for code, row in rows.items():
+            balance = balances.get(row.state.id, row.state.balance_fen) + deltas.get(code, 0)
+            if balance != row.state.balance_fen:
+                moved[code] = row.with_balance(balance)
+    else:
+        for code, fen in deltas.items():
+            held = rows.get(code)
+            if fen and held is not None:
+                moved[code] = held.with_balance(held.state.balance_fen + fen)
+    if not moved:
+        return family
+    accounts = {person: [moved.get(row.code, row) for row in owned] for person, owned in family.accounts.items()}
+    return replace(family, accounts=accounts, by_code={**rows, **moved})
 
 
 def situation(uow: UnitOfWork, memory: FamilyMemory, setl_id: str) -> Situation | None:
