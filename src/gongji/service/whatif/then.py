@@ -1,7 +1,7 @@
 """A family as it stood at a settlement's moment, rebuilt from the relations' final rows.
 
 A replay reads relations as they are stored now; a relation ended, expired or confirmed since was in another state
-when an earlier settlement was made. :func:`relation_then` says which state, from the relation's dates alone.
+when an earlier settlement was made. :func:`state_then` says which state, from the relation's dates alone.
 
 Within a year most of a family's settlements see its relations in the same states, so :func:`family_then` builds the
 family once per combination of states and hands the same object to every settlement that sees that combination
@@ -22,7 +22,7 @@ from gongji.service.ports import UnitOfWork
 from gongji.service.settlement.family import Family, load_family
 from gongji.service.whatif.memory import FamilyMemory
 
-__all__ = ["AS_STORED", "family_then", "relation_then", "state_then"]
+__all__ = ["AS_STORED", "OPEN_ACTIVE", "OPEN_REQUESTED", "REQUESTED_THEN", "family_then", "state_then"]
 
 #: The states :func:`state_then` tells apart: as stored; still open then, confirmed; still open then, only
 #: requested; confirmed since (a request then).
@@ -56,11 +56,6 @@ def _in_state(relation: Relation, state: int) -> Relation:
         return replace(relation, status=RelationStatus.REQUESTED)
     status = RelationStatus.ACTIVE if state == OPEN_ACTIVE else RelationStatus.REQUESTED
     return replace(relation, status=status, ended_at=None, end_reason=None, end_requested_by_id=None)
-
-
-def relation_then(relation: Relation, moment: datetime) -> Relation:
-    """``relation`` as it stood at ``moment``, from its final row."""
-    return _in_state(relation, state_then(relation, moment))
 
 
 def _then(memory: FamilyMemory, relation: Relation, state: int, unordered: bool = False) -> Relation:
