@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from queue import Empty
@@ -262,21 +262,27 @@ def _in_parts(
     jobs = [(*period, index + parts * w, parts * count) for w in range(count)]
     spawn = multiprocessing.get_context("spawn")
     queue = spawn.Queue()
-    reports: dict[int, tuple[int, int]] = {}
     with ProcessPoolExecutor(count, mp_context=spawn, initializer=_listen_to, initargs=(queue,)) as pool:
         futures = [pool.submit(_part, job) for job in jobs]
-        while not all(future.done() for future in futures) or not queue.empty():
-            try:
-                part, done, total = queue.get(timeout=0.2)
-            except Empty:
-                continue
-            reports[part] = (done, total)
-            if progress is not None:
-                known = sum(t for _, t in reports.values()) if len(reports) == count else None
-                progress(sum(d for d, _ in reports.values()), known)
+        _follow(futures, queue, progress)
         whole = WhatIf()
         for future in futures:
             whole.merge(future.result())
     if progress is not None:  # every settlement, whichever of the processes' last reports are still on their way
         progress(whole.replayed + whole.skipped, whole.replayed + whole.skipped)
     return whole
+
+
+def _follow(futures: list[Future[WhatIf]], queue: Any, progress: Callable[[int, int | None], None] | None) -> None:
+    """Until every process is done, add up what they tell on ``queue`` (part, done, total) and tell ``progress``
+    (the total ``None`` until every part has counted its own)."""
+    reports: dict[int, tuple[int, int]] = {}
+    while not all(future.done() for future in futures) or not queue.empty():
+        try:
+            part, done, total = queue.get(timeout=0.2)
+        except Empty:
+            continue
+        reports[part] = (done, total)
+        if progress is not None:
+            known = sum(t for _, t in reports.values()) if len(reports) == len(futures) else None
+            progress(sum(d for d, _ in reports.values()), known)

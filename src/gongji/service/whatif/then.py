@@ -27,13 +27,12 @@ __all__ = ["AS_STORED", "OPEN_ACTIVE", "OPEN_REQUESTED", "REQUESTED_THEN", "fami
 #: The states :func:`state_then` tells apart: as stored; still open then, confirmed; still open then, only
 #: requested; confirmed since (a request then).
 AS_STORED, OPEN_ACTIVE, OPEN_REQUESTED, REQUESTED_THEN = range(4)
-_CLOSED = (RelationStatus.ENDED, RelationStatus.EXPIRED, RelationStatus.DECLINED)
 
 
 def state_then(relation: Relation, moment: datetime) -> int:
     """Which state ``relation``'s final row stood for at ``moment``: one ended or decided since was still open then
     (confirmed or not yet), one confirmed since was a request."""
-    if relation.status in _CLOSED:
+    if not relation.is_open:  # ended, expired or declined
         closed = relation.ended_at or (relation.expires_at if relation.status is RelationStatus.EXPIRED else None)
         if closed is None or closed <= moment:
             return AS_STORED
